@@ -1,0 +1,315 @@
+"""The archive's schema: one place for every table, column description and migration.
+
+The schema is a public interface (archivists query it with sqlite3, Datasette, Python), so the
+names below are fixed by the contract in the README. Migrations are append-only: a database is
+at `PRAGMA user_version` = the number of migrations applied to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+# Column descriptions: the data dictionary shown by `serve` and written into exports.
+COLUMNS: dict[str, dict[str, str]] = {
+    "articles": {
+        "id": "Stable numeric id of the article in this archive",
+        "url": "Absolute URL of the article, after redirects",
+        "title": "Headline as printed",
+        "published_at": "Publication date, ISO 8601: 2020-07-15 when only the day is printed, "
+        "2026-02-23T09:15:00+07:00 when the time is (site clock: Asia/Ho_Chi_Minh)",
+        "published_text": "Publication date exactly as printed on the page",
+        "views": "Latest observed view counter ('550 lần đọc'); NULL when the page shows none",
+        "body_text": "Article text, paragraphs joined by a blank line; no captions, byline or page furniture",
+        "body_html": "The article's HTML, sanitized with an allow-list (no scripts, styles, frames, event attributes)",
+        "author": "Byline as printed; NULL when the page has none",
+        "category": "Category of the site the article is filed under",
+        "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601)",
+        "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601)",
+        "content_hash": "sha256 of the current title, body and images; changes when the article is edited",
+    },
+    "images": {
+        "sha256": "sha256 of the original image bytes, as downloaded (never re-encoded)",
+        "path": "File path relative to the images folder: <first two hex>/<sha256>.<ext>",
+        "mime": "Media type sniffed from the bytes",
+        "width": "Width in pixels; NULL when the bytes cannot be decoded",
+        "height": "Height in pixels; NULL when the bytes cannot be decoded",
+        "bytes": "Size of the file in bytes",
+        "first_seen_at": "When the bytes were first downloaded (UTC)",
+    },
+    "article_images": {
+        "article_id": "The article (articles.id)",
+        "position": "0-based position of the image in the article, page order",
+        "src_url": "Absolute URL of the image as the page references it",
+        "image_sha256": "The downloaded bytes (images.sha256); NULL while the download has failed",
+        "caption": "Caption as printed, photo credit included",
+        "alt": "The image's alt text",
+        "credit": "Photographer, parsed from '(ảnh: …)' or 'Ảnh: …'",
+    },
+    "image_sources": {
+        "src_url": "Absolute URL an image was requested from",
+        "image_sha256": "The bytes it answered with (images.sha256); NULL while it has failed",
+        "status": "HTTP status of the last attempt, NULL when no response came",
+        "error": "Why the last attempt failed (http_404, timeout, not_an_image, …); NULL on success",
+        "attempts": "How many times it has been requested",
+        "last_attempt_at": "When it was last requested (UTC)",
+    },
+    "crawl_runs": {
+        "id": "Run number",
+        "started_at": "Start of the run (UTC)",
+        "ended_at": "End of the run (UTC); NULL while running or when the run was killed",
+        "status": "running, ok, drift (a field's fill rate fell far below earlier runs), "
+        "empty (the listings yielded no article), failed, or killed",
+        "exit_code": "The exit code the crawl command returned",
+        "crawler_version": "Version of tnu-archive that ran",
+        "start_urls": "JSON list of the start URLs",
+        "settings": "JSON object of the Scrapy settings that matter for the run",
+        "pages": "Pages fetched (listings and articles)",
+        "articles_new": "Articles archived for the first time",
+        "articles_changed": "Articles whose content changed (a version was kept)",
+        "articles_unchanged": "Articles fetched again with no change",
+        "images_new": "Image files downloaded and stored for the first time",
+        "images_failed": "Image downloads that failed",
+        "errors": "JSON object: error kind -> count",
+        "fill_rates": "JSON object: field -> share of fetched articles where it was found",
+        "problems": "JSON list of problems noticed (drift, fields that came back empty, …)",
+    },
+    "view_counts": {
+        "article_id": "The article (articles.id)",
+        "observed_at": "When the counter was read (UTC)",
+        "views": "The counter's value",
+        "run_id": "The run that read it (crawl_runs.id)",
+    },
+    "article_versions": {
+        "id": "Version number",
+        "article_id": "The article (articles.id)",
+        "content_hash": "sha256 of this version's title, body and images",
+        "seen_from": "First time this content was seen (UTC)",
+        "seen_until": "When it was replaced by newer content (UTC)",
+        "title": "Title of this version",
+        "published_text": "Date as printed in this version",
+        "body_text": "Body text of this version",
+        "body_html": "Body HTML of this version",
+        "author": "Byline of this version",
+        "images": "JSON list of this version's images (src_url, caption, credit, image_sha256)",
+    },
+    "fetch_log": {
+        "id": "Row number",
+        "run_id": "The run (crawl_runs.id)",
+        "url": "URL requested",
+        "final_url": "URL of the final response, after redirects",
+        "kind": "page or image",
+        "status": "HTTP status; NULL when no response came",
+        "error": "Error kind (timeout, dns, connection_refused, http_500, not_an_article, …); NULL on success",
+        "bytes": "Size of the response body",
+        "sha256": "sha256 of the response body (raw_pages.sha256 for pages kept)",
+        "fetched_at": "When the response came (UTC)",
+    },
+    "raw_pages": {
+        "sha256": "sha256 of the page body as received",
+        "url": "Final URL the page was fetched from",
+        "fetched_at": "When it was first fetched with this content (UTC)",
+        "encoding": "Character encoding the page was decoded with",
+        "content": "The page body, zlib-compressed",
+    },
+}
+
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "articles": "One row per article, its current content",
+    "images": "One row per distinct image file (by content)",
+    "article_images": "The images of each article, in page order, with caption and credit",
+    "image_sources": "Every image URL requested and the bytes it answered with",
+    "crawl_runs": "One row per run of the crawler",
+    "view_counts": "Every observation of an article's view counter",
+    "article_versions": "Earlier content of articles that were edited",
+    "fetch_log": "One row per request made by a run",
+    "raw_pages": "Raw HTML of the article pages, compressed, for offline re-extraction",
+}
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    _run_script(db, 
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            published_at TEXT,
+            published_text TEXT,
+            views INTEGER,
+            body_text TEXT,
+            body_html TEXT,
+            author TEXT,
+            category TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            content_hash TEXT
+        );
+        CREATE INDEX articles_published_at ON articles(published_at);
+        CREATE TABLE images (
+            sha256 TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            mime TEXT,
+            width INTEGER,
+            height INTEGER,
+            bytes INTEGER NOT NULL,
+            first_seen_at TEXT
+        );
+        CREATE TABLE article_images (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            position INTEGER NOT NULL,
+            src_url TEXT NOT NULL,
+            image_sha256 TEXT REFERENCES images(sha256),
+            caption TEXT,
+            alt TEXT,
+            credit TEXT,
+            PRIMARY KEY (article_id, position)
+        );
+        CREATE INDEX article_images_sha256 ON article_images(image_sha256);
+        CREATE TABLE image_sources (
+            src_url TEXT PRIMARY KEY,
+            image_sha256 TEXT REFERENCES images(sha256),
+            status INTEGER,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT
+        );
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            crawler_version TEXT,
+            start_urls TEXT,
+            settings TEXT,
+            pages INTEGER DEFAULT 0,
+            articles_new INTEGER DEFAULT 0,
+            articles_changed INTEGER DEFAULT 0,
+            articles_unchanged INTEGER DEFAULT 0,
+            images_new INTEGER DEFAULT 0,
+            images_failed INTEGER DEFAULT 0,
+            errors TEXT,
+            fill_rates TEXT,
+            problems TEXT
+        );
+        CREATE TABLE view_counts (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            observed_at TEXT NOT NULL,
+            views INTEGER NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX view_counts_article ON view_counts(article_id, observed_at);
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            content_hash TEXT NOT NULL,
+            seen_from TEXT NOT NULL,
+            seen_until TEXT,
+            title TEXT,
+            published_text TEXT,
+            body_text TEXT,
+            body_html TEXT,
+            author TEXT,
+            images TEXT
+        );
+        CREATE INDEX article_versions_article ON article_versions(article_id);
+        CREATE TABLE fetch_log (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            url TEXT NOT NULL,
+            final_url TEXT,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            error TEXT,
+            bytes INTEGER,
+            sha256 TEXT,
+            fetched_at TEXT NOT NULL
+        );
+        CREATE INDEX fetch_log_run ON fetch_log(run_id);
+        CREATE INDEX fetch_log_final_url ON fetch_log(final_url);
+        CREATE TABLE raw_pages (
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            encoding TEXT,
+            content BLOB NOT NULL
+        );
+        """
+    )
+
+
+def _v2_search(db: sqlite_utils.Database) -> None:
+    # The index is over a folded copy (archive/fold.py), written by the store with each article;
+    # triggers keep the FTS5 table in step with it, whoever writes.
+    _run_script(db, 
+        """
+        CREATE TABLE article_search (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            title TEXT,
+            body TEXT,
+            captions TEXT
+        );
+        CREATE VIRTUAL TABLE article_search_fts USING fts5(
+            title, body, captions,
+            content='article_search', content_rowid='article_id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER article_search_ai AFTER INSERT ON article_search BEGIN
+            INSERT INTO article_search_fts(rowid, title, body, captions)
+            VALUES (new.article_id, new.title, new.body, new.captions);
+        END;
+        CREATE TRIGGER article_search_ad AFTER DELETE ON article_search BEGIN
+            INSERT INTO article_search_fts(article_search_fts, rowid, title, body, captions)
+            VALUES ('delete', old.article_id, old.title, old.body, old.captions);
+        END;
+        CREATE TRIGGER article_search_au AFTER UPDATE ON article_search BEGIN
+            INSERT INTO article_search_fts(article_search_fts, rowid, title, body, captions)
+            VALUES ('delete', old.article_id, old.title, old.body, old.captions);
+            INSERT INTO article_search_fts(rowid, title, body, captions)
+            VALUES (new.article_id, new.title, new.body, new.captions);
+        END;
+        """
+    )
+
+
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    # sqlite3's executescript() commits first; run statement by statement to stay inside the
+    # migration's transaction.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search]
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) an archive and bring its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    # WAL: readers (Datasette, sqlite3) never block the crawler, and a killed run loses at most
+    # the transaction it was in.
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not seen yet; return the schema version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""Everything that talks HTTP: the Scrapy spider, its settings and pipelines, and the pure extractors."""

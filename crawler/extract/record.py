@@ -1,0 +1,40 @@
+"""The record one article page becomes. Plain data: built by the extractors, stored by archive/."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image as the article shows it, in page order."""
+
+    position: int  # 0-based, page order
+    src_url: str  # absolute; lazy images resolved to the real source, srcset to the widest
+    caption: str | None = None  # as printed, credit included
+    alt: str | None = None
+    credit: str | None = None  # the photographer, from "(ảnh: …)" / "Ảnh: …"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article page, every text field Unicode NFC."""
+
+    url: str  # absolute, after redirects
+    title: str | None = None
+    published_at: str | None = None  # ISO 8601: "2020-07-15" or "2026-02-23T09:15:00+07:00"
+    published_text: str | None = None  # the date as printed
+    views: int | None = None  # None when the page shows no counter
+    body_text: str | None = None  # paragraphs joined by a blank line
+    body_html: str | None = None  # sanitized
+    author: str | None = None  # the byline as printed; None when there is none, never a guess
+    category: str | None = None
+    images: tuple[ImageRef, ...] = field(default_factory=tuple)
+
+    @property
+    def is_article(self) -> bool:
+        """A news article has a title and a date or a counter; static pages (history, contacts) have neither."""
+        return bool(self.title) and (self.published_at is not None or self.views is not None)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,46 @@
+"""What is known about tnu.edu.vn: start URLs, which URLs are articles or listings, and the
+selectors that only fit this site. Data, not logic: the spider and the extractors read it.
+
+The site has changed layout at least twice (2019–2021 `-dn<ID>.html`, 2026 `/tin-tuc-su-kien/…`)
+and will again; every pattern is matched against the URL's path (and query) only, so the same
+rules hold for the live site and for the replica served on loopback.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The live site's home page links every category listing of both the Vietnamese and English news.
+LIVE_START_URLS: tuple[str, ...] = ("https://tnu.edu.vn/",)
+
+CONTACT_URL = "https://github.com/tnu-archive/tnu-archive"
+
+# Article pages, oldest layout first.
+ARTICLE_PATHS: tuple[re.Pattern[str], ...] = (
+    # 2015–2021: /<slug>-dn<ID>.html (Vietnamese), en.tnu.edu.vn/<slug>-dt<ID>.html (English).
+    # Some -dn pages are static pages (history, contacts); the extractor tells them apart.
+    re.compile(r"^/(?:en/)?[a-z0-9-]+-d[nt]\d+\.html$"),
+    # 2026: /tin-tuc-su-kien/<slug>.html?categoryId=<n>, /tin-tuc-su-kien/<sub>/<slug>.html,
+    # /dao-tao/<slug>.html, and the same under /en/.
+    re.compile(r"^/(?:en/)?(?:tin-tuc-su-kien|dao-tao)/(?:[a-z0-9-]+/)?[a-z0-9-]+\.html$"),
+)
+
+# Listing pages (their pagination is the same path with ?page=N).
+LISTING_PATHS: tuple[re.Pattern[str], ...] = (
+    # 2019–2021: /news/<category>[/<sub>].html
+    re.compile(r"^/news/[a-z0-9-]+(?:/[a-z0-9-]+)?\.html$"),
+    # 2026: /tin-tuc-su-kien.html, /dao-tao.html (?categoryId=<n>&page=<n>), and under /en/
+    re.compile(r"^/(?:en/)?(?:tin-tuc-su-kien|dao-tao)\.html$"),
+)
+
+# Never followed, whatever links to them: the internal area, search results, the HTML site map
+# (it repeats the listings) and feeds.
+EXCLUDED_PATHS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^/account(?:/|$)"),
+    re.compile(r"^/news/search"),
+    re.compile(r"^/home/"),
+    re.compile(r"\.(?:rss|xml|pdf|docx?|xlsx?|zip|rar)$", re.IGNORECASE),
+)
+
+# The query parameter that numbers a listing's pages.
+PAGE_PARAM = "page"
