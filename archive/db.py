@@ -30,6 +30,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601)",
         "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601)",
         "content_hash": "sha256 of the current title, body and images; changes when the article is edited",
+        "raw_sha256": "The raw page (raw_pages.sha256) the current content was extracted from",
     },
     "images": {
         "sha256": "sha256 of the original image bytes, as downloaded (never re-encoded)",
@@ -76,6 +77,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "errors": "JSON object: error kind -> count",
         "fill_rates": "JSON object: field -> share of fetched articles where it was found",
         "problems": "JSON list of problems noticed (drift, fields that came back empty, …)",
+        "pid": "Process id of the crawl, to tell a run still going from one whose process died",
+        "host": "Host name the crawl ran on",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",
@@ -95,6 +98,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "body_html": "Body HTML of this version",
         "author": "Byline of this version",
         "images": "JSON list of this version's images (src_url, caption, credit, image_sha256)",
+        "replaced_by": "What replaced this content: fetch (the page changed on the site) or "
+        "reparse (the stored page was re-extracted offline by a newer extractor)",
     },
     "fetch_log": {
         "id": "Row number",
@@ -276,6 +281,24 @@ def _v2_search(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_archive_links(db: sqlite_utils.Database) -> None:
+    # raw_sha256: reparse needs the page the *current* content came from, which "latest
+    # raw_pages row by url" cannot tell once a page returns to bytes seen before.
+    # replaced_by: a version made by re-extraction is not an edit by the site.
+    # pid/host: lets a new run tell a dead "running" run from a live one.
+    _run_script(db,
+        """
+        ALTER TABLE articles ADD COLUMN raw_sha256 TEXT REFERENCES raw_pages(sha256);
+        ALTER TABLE article_versions ADD COLUMN replaced_by TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+        CREATE INDEX raw_pages_url ON raw_pages(url);
+        CREATE INDEX article_images_src_url ON article_images(src_url);
+        CREATE INDEX crawl_runs_status ON crawl_runs(status);
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -287,7 +310,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
             statement = ""
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search, _v3_archive_links]
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
