@@ -16,13 +16,15 @@ from archive import __version__
 DEFAULT_DB = Path("data/tnu.sqlite")
 DEFAULT_IMAGES = Path("data/images")
 
-# Exit codes (documented in the README).
-EXIT_OK = 0  # the run finished; failures of single pages/images are recorded, not fatal
-EXIT_FAILED = 1  # the command could not run (bad argument, unreachable site, unreadable database)
-EXIT_USAGE = 2  # click's own code for a bad command line
-EXIT_DRIFT = 3  # the run finished but the layout seems to have changed (fill rates fell, no articles)
-EXIT_LOCKED = 4  # another run holds the data folder's lock
-EXIT_VERIFY = 5  # verify found missing or corrupt files
+from archive.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VERIFY,
+)
 
 
 def db_option(func):
@@ -53,3 +55,108 @@ def cli() -> None:
 
 def main() -> None:
     cli()
+
+
+# --- crawling ----------------------------------------------------------------------------------
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    settings = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip():
+            fail(f"--set expects NAME=VALUE, got {value!r}", EXIT_USAGE)
+        settings[name.strip()] = setting
+    return settings
+
+
+def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
+           overrides: dict[str, str]) -> int:
+    """Run one crawl under the data folder's lock; return its exit code."""
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from crawler.process import CrawlError, build_settings, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+
+    settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
+    try:
+        with RunLock(db_path):
+            run = run_crawl(start_urls, settings)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except CrawlError as exc:
+        fail(str(exc), EXIT_FAILED)
+    if run is None or run.exit_code is None:
+        fail("the crawl could not start (see the log above)", EXIT_FAILED)
+    click.echo(run.summary(), err=True)
+    if run.exit_code == EXIT_FAILED:
+        click.echo(f"tnu-archive: {'; '.join(run.problems) or 'the run failed'}", err=True)
+    return run.exit_code
+
+
+_crawl_options = [
+    click.option("--full", is_flag=True, help="Walk every listing page, not only what is new."),
+    click.option("--refresh-days", type=click.IntRange(min=0), default=None,
+                 help="Fetch again articles published within N days to record their views [30]."),
+    click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                 help="A Scrapy setting for this run (as `scrapy crawl -s`)."),
+]
+
+
+def crawl_options(func):
+    for option in reversed(_crawl_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="Where to start (repeatable). Default: the live site's news.")
+@db_option
+@images_option
+@crawl_options
+def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bool,
+          refresh_days: int | None, sets: tuple[str, ...]) -> None:
+    """Archive the site: new articles, their images, and fresh view counts."""
+    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+
+    overrides = _parse_sets(sets)
+    if refresh_days is not None:
+        overrides["REFRESH_DAYS"] = str(refresh_days)
+    sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
+
+
+# Loopback is not a server to be polite to: the demo crawls it at full speed.
+DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/demo/tnu.sqlite"), show_default=True, help="SQLite archive file.")
+@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/demo/images"), show_default=True, help="Folder of the downloaded images.")
+@crawl_options
+def demo(db_path: Path, images_dir: Path, full: bool, refresh_days: int | None, sets: tuple[str, ...]) -> None:
+    """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
+    from crawler.replica import ReplicaServer  # noqa: PLC0415
+
+    overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_parse_sets(sets)}
+    if refresh_days is not None:
+        overrides["REFRESH_DAYS"] = str(refresh_days)
+    with ReplicaServer() as server:
+        click.echo(f"Serving the replica site at {server.url}", err=True)
+        code = _crawl([server.url], db_path, images_dir, full, overrides)
+    click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("url")
+def probe(url: str) -> None:
+    """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
+    import json  # noqa: PLC0415
+
+    from crawler.probe import ProbeError, probe as probe_page  # noqa: PLC0415
+
+    try:
+        record = probe_page(url)
+    except ProbeError as exc:
+        fail(str(exc))
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))

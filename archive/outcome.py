@@ -1,0 +1,76 @@
+"""How a run ended: its status and exit code, and the layout-drift alarm.
+
+Pure functions over the run's figures and the history of earlier runs, so the rules are
+tested without crawling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+# Exit codes of `tnu-archive` (documented in the README).
+EXIT_OK = 0  # the run finished; failures of single pages/images are recorded, not fatal
+EXIT_FAILED = 1  # could not run: bad argument, unreachable site, unreadable database, nothing fetched
+EXIT_USAGE = 2  # a bad command line (click's own code)
+EXIT_DRIFT = 3  # finished, but the layout seems to have changed: fill rates fell, or no article found
+EXIT_LOCKED = 4  # another run holds the data folder's lock
+EXIT_VERIFY = 5  # verify found missing or corrupt files
+EXIT_INTERRUPTED = 6  # the run was stopped (SIGINT/SIGTERM) before it finished; the next run resumes
+
+# A field is drifting when its fill rate falls below this share of its trailing baseline...
+DRIFT_RATIO = 0.5
+# ...and the baseline is the median of up to this many earlier finished runs.
+BASELINE_RUNS = 5
+# Too few articles fetched say nothing about fill rates.
+MIN_ARTICLES_FOR_DRIFT = 5
+
+
+def baseline(previous: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Median fill rate per field over earlier runs (most recent first, at most BASELINE_RUNS)."""
+    recent = [rates for rates in previous if rates][:BASELINE_RUNS]
+    fields = {name for rates in recent for name in rates}
+    result = {}
+    for name in fields:
+        values = sorted(rates[name] for rates in recent if name in rates)
+        mid = len(values) // 2
+        result[name] = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return result
+
+
+def drifting_fields(
+    fill_rates: Mapping[str, float], previous: Sequence[Mapping[str, float]], articles_fetched: int
+) -> list[str]:
+    if articles_fetched < MIN_ARTICLES_FOR_DRIFT:
+        return []
+    base = baseline(previous)
+    return sorted(
+        name for name, rate in fill_rates.items()
+        if base.get(name, 0) > 0 and rate < base[name] * DRIFT_RATIO
+    )
+
+
+def decide(
+    *,
+    close_reason: str,
+    pages_ok: int,
+    article_links_seen: int,
+    articles_fetched: int,
+    fill_rates: Mapping[str, float],
+    previous_fill_rates: Sequence[Mapping[str, float]],
+) -> tuple[str, int, list[str]]:
+    """(status, exit code, problems) of a run that has ended."""
+    if close_reason not in ("finished",):
+        return "interrupted", EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
+    if pages_ok == 0:
+        return "failed", EXIT_FAILED, ["no page could be fetched"]
+    if article_links_seen == 0:
+        return "empty", EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
+    drifting = drifting_fields(fill_rates, previous_fill_rates, articles_fetched)
+    if drifting:
+        base = baseline(previous_fill_rates)
+        problems = [
+            f"fill rate of {name} fell to {fill_rates[name]:.0%} (baseline {base[name]:.0%}): has the layout changed?"
+            for name in drifting
+        ]
+        return "drift", EXIT_DRIFT, problems
+    return "ok", EXIT_OK, []

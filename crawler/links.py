@@ -1,0 +1,84 @@
+"""Which links of a listing page lead to articles and which to more listings (pure functions).
+
+The patterns come from crawler/sites.py; here is only the generic work: resolving, cleaning and
+de-duplicating URLs, and recognizing pagination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from crawler import sites
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def is_excluded(url: str) -> bool:
+    path = _path(url)
+    return any(p.search(path) for p in sites.EXCLUDED_PATHS)
+
+
+def is_article(url: str) -> bool:
+    return not is_excluded(url) and any(p.match(_path(url)) for p in sites.ARTICLE_PATHS)
+
+
+def is_listing(url: str) -> bool:
+    return not is_excluded(url) and any(p.match(_path(url)) for p in sites.LISTING_PATHS)
+
+
+def clean_url(url: str) -> str:
+    """Drop the fragment, and `page=1` (the listing itself), so each page has one URL."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not (k == sites.PAGE_PARAM and v in ("", "1"))]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+
+
+def page_number(url: str) -> int:
+    """1 for a listing's first page, N for `?page=N`."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == sites.PAGE_PARAM and value.isdigit():
+            return int(value)
+    return 1
+
+
+def listing_key(url: str) -> str:
+    """The listing a page belongs to: its URL without the page number."""
+    parts = urlsplit(clean_url(url))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != sites.PAGE_PARAM]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+@dataclass
+class PageLinks:
+    articles: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+
+
+def classify_hrefs(base_url: str, hrefs: list[str]) -> PageLinks:
+    """Sort a page's hrefs into article and listing URLs, each once, in page order."""
+    found = PageLinks()
+    seen: set[str] = set()
+    for href in hrefs:
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        url = clean_url(urljoin(base_url, href))
+        if url in seen or not url.startswith(("http://", "https://")):
+            continue
+        seen.add(url)
+        # Hosts are not checked here: Scrapy's offsite middleware keeps pages on the start hosts.
+        if is_article(url):
+            found.articles.append(url)
+        elif is_listing(url):
+            found.listings.append(url)
+    return found
+
+
+def classify_links(response) -> PageLinks:
+    """The links of a Scrapy response (hrefs of <a> and <link rel=next>)."""
+    hrefs = response.xpath("//a/@href | //link[@rel='next']/@href").getall()
+    return classify_hrefs(response.url, hrefs)

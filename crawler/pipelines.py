@@ -1,0 +1,102 @@
+"""The hand-off from Scrapy to the archive: extract each article page, download its images,
+store both.
+
+Images are fetched through the engine (so robots.txt, retries, throttling and the fetch log apply
+to them too), hashed and written by archive/images.py with their original bytes; Scrapy's
+ImagesPipeline would re-encode them, and FilesPipeline neither writes atomically nor keeps
+failures. An image that fails is recorded and never costs its article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+
+from archive.images import NotAnImage
+from crawler.errors import error_kind
+from crawler.extract import extract_article
+from crawler.run import CrawlRun, get_run, utc_now
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Photographs from a newsroom camera rarely pass 15 MB; the page limit (8 MB) would cut them.
+IMAGE_MAXSIZE = 40 * 1024 * 1024
+
+# Images of an article are fetched before the next article is started.
+IMAGE_PRIORITY = 20
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self._images: dict[str, asyncio.Future[None]] = {}  # src_url -> its download in this run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        run = get_run(self.crawler)
+        fetched_at = utc_now()
+        try:
+            article = extract_article(item["body"], item["final_url"], encoding=item["encoding"])
+        except Exception as exc:  # a page no rule foresaw must not stop the run
+            logger.exception("extraction failed for %s", item["final_url"])
+            run.errors["extract_error"] += 1
+            run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
+            return {"url": item["final_url"], "outcome": "extract_error"}
+        if not article.is_article:
+            # A static page (history, contacts) reached through an article-shaped URL.
+            return {"url": article.url, "outcome": "not_an_article"}
+        run.count_fields(article)
+        await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
+        result = run.archive.save_article(
+            article, run_id=run.run_id, fetched_at=fetched_at,
+            raw_html=item["body"], encoding=item["encoding"],
+        )
+        run.articles[result.outcome] += 1
+        run.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
+        return {"url": article.url, "outcome": result.outcome}
+
+    def _image(self, run: CrawlRun, src_url: str) -> asyncio.Future[None]:
+        # One download per URL per run, however many articles (or positions) show it.
+        if src_url not in self._images:
+            self._images[src_url] = asyncio.ensure_future(self._download_image(run, src_url))
+        return self._images[src_url]
+
+    async def _download_image(self, run: CrawlRun, src_url: str) -> None:
+        if run.archive.image_for_url(src_url):
+            return  # stored by an earlier run: never downloaded again
+        request = Request(
+            src_url,
+            priority=IMAGE_PRIORITY,
+            meta={"allow_offsite": True, "download_maxsize": IMAGE_MAXSIZE, "tnu_kind": "image"},
+        )
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as exc:
+            self._image_failed(run, src_url, status=None, error=error_kind(exc))
+            return
+        if response.status != 200:
+            self._image_failed(run, src_url, status=response.status, error=f"http_{response.status}")
+            return
+        try:
+            _, new = run.archive.store_image(
+                run.run_id, src_url, response.body, status=response.status, fetched_at=utc_now()
+            )
+        except NotAnImage:
+            run.images_failed += 1
+            run.errors["not_an_image"] += 1
+            return
+        run.images_new += new
+
+    def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
+        run.images_failed += 1
+        run.errors[error] += 1
+        run.archive.record_image_failure(src_url, status=status, error=error, at=utc_now())

@@ -1,0 +1,141 @@
+"""One crawl run: the open archive, its run row, and the counters that end up in `crawl_runs`.
+
+The run is shared by the spider (navigation counters), the fetch-log middleware and the
+pipeline; `RunExtension` opens it when the spider opens and closes it with a status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+
+from archive.outcome import BASELINE_RUNS, decide
+from archive.store import Archive
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.spiders import Spider
+
+logger = logging.getLogger(__name__)
+
+# Fields whose fill rate is watched from run to run (a drop means the layout changed).
+WATCHED_FIELDS = ("title", "published_at", "views", "body_text", "images")
+
+# Settings recorded with each run, so a later reader knows how it was crawled.
+RECORDED_SETTINGS = (
+    "USER_AGENT", "ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
+    "FULL_CRAWL", "REFRESH_DAYS",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class CrawlRun:
+    archive: Archive
+    run_id: int
+    start_urls: list[str]
+    pages: int = 0  # page responses, errors included
+    pages_ok: int = 0  # page responses below 400
+    articles: Counter = field(default_factory=Counter)  # new / changed / unchanged
+    images_new: int = 0
+    images_failed: int = 0
+    errors: Counter = field(default_factory=Counter)
+    filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
+    articles_fetched: int = 0
+    article_links_seen: int = 0
+    problems: list[str] = field(default_factory=list)
+    status: str = "running"
+    exit_code: int | None = None
+
+    def count_fields(self, article) -> None:
+        self.articles_fetched += 1
+        for name in WATCHED_FIELDS:
+            value = getattr(article, name)
+            if value not in (None, "", ()):
+                self.filled[name] += 1
+
+    def fill_rates(self) -> dict[str, float]:
+        if not self.articles_fetched:
+            return {}
+        return {name: round(self.filled[name] / self.articles_fetched, 4) for name in WATCHED_FIELDS}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "pages": self.pages,
+            "articles_new": self.articles["new"],
+            "articles_changed": self.articles["changed"],
+            "articles_unchanged": self.articles["unchanged"],
+            "images_new": self.images_new,
+            "images_failed": self.images_failed,
+        }
+
+    def summary(self) -> str:
+        c = self.counts()
+        errors = sum(self.errors.values())
+        return (
+            f"run {self.run_id} {self.status}: {c['pages']} pages, articles {c['articles_new']} new / "
+            f"{c['articles_changed']} changed / {c['articles_unchanged']} unchanged, images "
+            f"{c['images_new']} new / {c['images_failed']} failed, {errors} errors"
+        )
+
+
+def get_run(crawler: Crawler) -> CrawlRun:
+    run = getattr(crawler, "tnu_run", None)
+    if run is None:
+        raise RuntimeError("the archive run is not open (is crawler.run.RunExtension enabled?)")
+    return run
+
+
+class RunExtension:
+    """Opens the archive and a `crawl_runs` row with the spider; records the outcome on close."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunExtension:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        settings = self.crawler.settings
+        archive = Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
+        start_urls = list(getattr(spider, "start_urls", []))
+        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+        run_id = archive.start_run(start_urls, recorded)
+        self.crawler.tnu_run = CrawlRun(archive=archive, run_id=run_id, start_urls=start_urls)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        run = get_run(self.crawler)
+        previous = [r["fill_rates"] for r in run.archive.finished_runs(limit=BASELINE_RUNS, before=run.run_id)]
+        run.status, run.exit_code, problems = decide(
+            close_reason=reason,
+            pages_ok=run.pages_ok,
+            article_links_seen=run.article_links_seen,
+            articles_fetched=run.articles_fetched,
+            fill_rates=run.fill_rates(),
+            previous_fill_rates=previous,
+        )
+        run.problems.extend(problems)
+        run.archive.finish_run(
+            run.run_id,
+            status=run.status,
+            exit_code=run.exit_code,
+            counts=run.counts(),
+            errors=dict(run.errors),
+            fill_rates=run.fill_rates(),
+            problems=run.problems,
+        )
+        logger.info(run.summary())
+        run.archive.close()

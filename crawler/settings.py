@@ -1,0 +1,78 @@
+"""Scrapy settings of tnu-archive: polite defaults for a university's web server.
+
+Every value can be overridden per run with `tnu-archive crawl --set NAME=VALUE` (or
+`scrapy crawl news -s NAME=VALUE`). Loopback demos and tests turn the delays off that way.
+"""
+
+from archive import __version__
+from crawler.sites import CONTACT_URL
+
+BOT_NAME = "tnu-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where the archive lives (read by the pipeline; `--db` / `--images-dir` set them).
+ARCHIVE_DB = "data/tnu.sqlite"
+IMAGES_STORE = "data/images"
+
+# Identify ourselves, with a way to reach the operators, so the site's admins can ask us to slow down.
+USER_AGENT = f"tnu-archive/{__version__} (+{CONTACT_URL})"
+
+# The site's robots.txt keeps crawlers out of its internal area (/account/); we obey it.
+ROBOTSTXT_OBEY = True
+
+# At most 2 requests in flight per host: a small university server shares its bandwidth with
+# students. CONCURRENT_REQUESTS caps the total when images come from other hosts too.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# Start at one request per second per host and let AutoThrottle adapt to the server's latency:
+# it slows down when responses slow down (or errors pile up) and never goes below DOWNLOAD_DELAY.
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Retry transient failures (5xx, 429, timeouts, dropped connections) a few times; each retry
+# also waits on the throttle above, so a struggling server gets more room, not more load.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# A news page answers in well under a second; 30 s means the server is in trouble.
+DOWNLOAD_TIMEOUT = 30
+
+# News pages weigh 60–120 KB; 8 MB leaves room for odd pages and stops runaway responses.
+# Images get their own, larger limit per request (crawler.pipelines.IMAGE_MAXSIZE).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# No cookies or sessions are needed to read public news.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Articles first, then deeper listing pages: finishes what has been found before discovering
+# more, which keeps the queue (and memory) small on big sites.
+DEPTH_PRIORITY = 0
+
+DOWNLOADER_MIDDLEWARES = {
+    # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
+    # 3xx and 5xx included, before retries and redirects turn them into new requests.
+    "crawler.fetchlog.FetchLogMiddleware": 650,
+}
+
+EXTENSIONS = {
+    # Opens the archive and the run row when the spider opens, closes them with its status.
+    "crawler.run.RunExtension": 0,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+LOG_LEVEL = "INFO"
+
+# Incremental by default (see crawler.spiders.news); `--full` sets this to True.
+FULL_CRAWL = False
