@@ -1,0 +1,145 @@
+"""Bookkeeping of crawl runs (`crawl_runs`) and the archive's one clock format.
+
+Every time the archive writes is UTC ISO 8601 to the second with a `Z`: "2026-11-26T05:40:00Z".
+Strings in that form sort in time order, which the store relies on when it compares them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from archive import __version__
+
+RUN_STATUSES = ("running", "ok", "drift", "empty", "failed", "killed")
+COUNT_FIELDS = (
+    "pages",
+    "articles_new",
+    "articles_changed",
+    "articles_unchanged",
+    "images_new",
+    "images_failed",
+)
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_now() -> str:
+    """The current time in the archive's format."""
+    return datetime.now(timezone.utc).strftime(_FORMAT)
+
+
+def utc_iso(value: str | datetime) -> str:
+    """Any ISO 8601 time (offset, `Z`, fractions, or naive = UTC) in the archive's format."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(_FORMAT)
+
+
+def _json(value: object) -> str:
+    # Scrapy settings hold objects (classes, Settings); keep the run row writable whatever comes.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def start_run(
+    db: sqlite_utils.Database, start_urls: list[str], settings: Mapping, *, started_at: str | None = None
+) -> int:
+    """Insert a "running" row; stale runs of dead processes on this host are marked killed first."""
+    mark_stale_runs_killed(db)
+    cursor = db.execute(
+        "INSERT INTO crawl_runs (started_at, status, crawler_version, start_urls, settings, pid, host,"
+        " pages, articles_new, articles_changed, articles_unchanged, images_new, images_failed)"
+        " VALUES (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0)",
+        [
+            utc_iso(started_at) if started_at else utc_now(),
+            __version__,
+            _json(list(start_urls)),
+            _json(dict(settings)),
+            os.getpid(),
+            socket.gethostname(),
+        ],
+    )
+    return int(cursor.lastrowid)
+
+
+def finish_run(
+    db: sqlite_utils.Database,
+    run_id: int,
+    *,
+    status: str,
+    exit_code: int,
+    counts: Mapping[str, int],
+    errors: Mapping[str, int],
+    fill_rates: Mapping[str, float],
+    problems: list,
+    ended_at: str | None = None,
+) -> None:
+    """Close a run with its outcome; counts keys are COUNT_FIELDS (missing ones stay as they are)."""
+    if status not in RUN_STATUSES or status == "running":
+        raise ValueError(f"unknown final run status {status!r}; expected one of {RUN_STATUSES[1:]}")
+    unknown = set(counts) - set(COUNT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown run counts {sorted(unknown)}; expected {COUNT_FIELDS}")
+    assignments = {field: int(counts[field]) for field in COUNT_FIELDS if field in counts}
+    assignments |= {
+        # A killed run never reached its end; ended_at stays NULL as documented for the column.
+        "ended_at": None if status == "killed" else (utc_iso(ended_at) if ended_at else utc_now()),
+        "status": status,
+        "exit_code": int(exit_code),
+        "crawler_version": __version__,
+        "errors": _json(dict(errors)),
+        "fill_rates": _json(dict(fill_rates)),
+        "problems": _json(list(problems)),
+    }
+    columns = ", ".join(f"{name} = ?" for name in assignments)
+    cursor = db.execute(
+        f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*assignments.values(), run_id]
+    )
+    if cursor.rowcount != 1:
+        raise KeyError(f"no crawl run {run_id}")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False) -> list[int]:
+    """Mark "running" runs whose process is gone as "killed"; return their ids.
+
+    A run is stale when it ran on this host and its process no longer exists, or when it has no
+    pid (written by an older version). Runs of other hosts are left alone unless `lock_held`:
+    the caller holds the data folder's exclusive lock, so no other run can be alive at all.
+    """
+    host = socket.gethostname()
+    me = os.getpid()
+    stale = []
+    for row in db.query("SELECT id, pid, host FROM crawl_runs WHERE status = 'running'"):
+        if row["pid"] == me and row["host"] == host:
+            continue  # a run of this very process is not dead
+        if lock_held or row["pid"] is None or (row["host"] == host and not _process_alive(row["pid"])):
+            stale.append(row["id"])
+    if stale:
+        marks = ",".join("?" * len(stale))
+        db.execute(f"UPDATE crawl_runs SET status = 'killed' WHERE id IN ({marks})", stale)
+    return stale
+
+
+def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:
+    """The latest runs, newest first, JSON columns decoded."""
+    rows = list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
+    for row in rows:
+        for column in ("start_urls", "settings", "errors", "fill_rates", "problems"):
+            if row.get(column) is not None:
+                row[column] = json.loads(row[column])
+    return rows

@@ -1,0 +1,462 @@
+"""Writing the archive: articles with their history, image files, raw pages, runs and fetches.
+
+Called by the crawler's pipelines in Scrapy's reactor thread, so every call is one short
+transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/runs.py); times passed
+in any ISO 8601 form are converted to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import sqlite_utils
+
+from archive import runs
+from archive.db import connect
+from archive.fold import fold, nfc
+from archive.images import ImageInfo, NotAnImage, write_image
+from crawler.extract.record import Article, ImageRef
+
+# Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
+PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
+TEXT_FIELDS = PROTECTED_FIELDS
+OUTCOMES = ("new", "changed", "unchanged")
+
+
+@dataclass
+class SaveResult:
+    article_id: int
+    outcome: str  # "new" | "changed" | "unchanged" (by content_hash: title, body, images)
+    problems: list[str] = field(default_factory=list)  # e.g. "title empty (kept stored value)"
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalize_article(article: Article) -> Article:
+    """NFC every text, blank strings to None, image positions 0..n-1 in page order."""
+    texts = {name: nfc(getattr(article, name)) for name in TEXT_FIELDS}
+    texts = {name: None if _blank(value) else value for name, value in texts.items()}
+    images = tuple(
+        ImageRef(
+            position=index,
+            src_url=nfc(ref.src_url.strip()),
+            caption=None if _blank(ref.caption) else nfc(ref.caption),
+            alt=None if _blank(ref.alt) else nfc(ref.alt),
+            credit=None if _blank(ref.credit) else nfc(ref.credit),
+        )
+        for index, ref in enumerate(sorted(article.images, key=lambda ref: ref.position))
+    )
+    return replace(article, url=nfc(article.url.strip()), images=images, **texts)
+
+
+def content_hash(title: str | None, body_text: str | None, images: tuple[ImageRef, ...] | list[ImageRef]) -> str:
+    """sha256 of a canonical JSON of what makes an edit: title, body, and each image's source,
+    caption and credit. The view counter, dates and byline are not part of it."""
+    canonical = json.dumps(
+        {
+            "title": title,
+            "body_text": body_text,
+            "images": [[ref.src_url, ref.caption, ref.credit] for ref in images],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Archive:
+    """One archive: the SQLite file and the images folder beside it."""
+
+    def __init__(self, db_path: str | Path, images_dir: str | Path):
+        self.db: sqlite_utils.Database = connect(db_path)
+        self.images_dir = Path(images_dir)
+        # What this process saw per run, to fill the counts a caller leaves out of finish_run.
+        self._tallies: dict[int, Counter] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs and fetches ------------------------------------------------------------------
+
+    def start_run(self, start_urls: list[str], settings: dict) -> int:
+        run_id = runs.start_run(self.db, start_urls, settings)
+        self._tallies[run_id] = Counter()
+        return run_id
+
+    def run_counts(self, run_id: int) -> dict[str, int]:
+        """Counts of what this Archive object recorded for the run (pages, articles_*, images_*)."""
+        tally = self._tallies.get(run_id, Counter())
+        return {name: tally[name] for name in runs.COUNT_FIELDS}
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        exit_code: int,
+        counts: dict,
+        errors: dict[str, int],
+        fill_rates: dict[str, float],
+        problems: list,
+    ) -> None:
+        """Close the run. Counts the caller leaves out come from what this object recorded."""
+        merged = self.run_counts(run_id) | dict(counts)
+        runs.finish_run(
+            self.db, run_id, status=status, exit_code=exit_code, counts=merged,
+            errors=errors, fill_rates=fill_rates, problems=problems,
+        )
+        self._tallies.pop(run_id, None)
+
+    def _count(self, run_id: int | None, name: str) -> None:
+        if run_id is not None:
+            self._tallies.setdefault(run_id, Counter())[name] += 1
+
+    def log_fetch(
+        self,
+        run_id: int,
+        *,
+        url: str,
+        final_url: str | None,
+        kind: str,
+        status: int | None,
+        error: str | None,
+        body: bytes | None,
+        fetched_at: str,
+    ) -> None:
+        """One fetch_log row per request; the body itself is not kept here (see save_article)."""
+        self.db.execute(
+            "INSERT INTO fetch_log (run_id, url, final_url, kind, status, error, bytes, sha256, fetched_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id, url, final_url, kind, status, error,
+                None if body is None else len(body),
+                None if body is None else hashlib.sha256(body).hexdigest(),
+                runs.utc_iso(fetched_at),
+            ],
+        )
+        if kind == "page":
+            self._count(run_id, "pages")
+
+    # -- images ----------------------------------------------------------------------------
+
+    def image_for_url(self, src_url: str) -> str | None:
+        """The sha256 of the bytes stored for this URL, if they are on disk; then never download again."""
+        row = self.db.execute(
+            "SELECT s.image_sha256, i.path FROM image_sources s JOIN images i ON i.sha256 = s.image_sha256"
+            " WHERE s.src_url = ?",
+            [src_url],
+        ).fetchone()
+        if row is None or not (self.images_dir / row[1]).is_file():
+            return None
+        return row[0]
+
+    def store_image(
+        self, run_id: int | None, src_url: str, body: bytes, *, status: int, fetched_at: str
+    ) -> tuple[ImageInfo, bool]:
+        """Write the file, then its rows; True when these bytes are new to the archive.
+
+        Articles saved while this URL was failing get their image_sha256 filled in now.
+        Raises NotAnImage (after recording the failure) when the body is not an image.
+        """
+        at = runs.utc_iso(fetched_at)
+        try:
+            info = write_image(self.images_dir, body)
+        except NotAnImage:
+            self.record_image_failure(src_url, status=status, error="not_an_image", at=at, run_id=run_id)
+            raise
+        with self.db.atomic():
+            new = self.db.execute(
+                "INSERT INTO images (sha256, path, mime, width, height, bytes, first_seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                [info.sha256, info.path, info.mime, info.width, info.height, info.bytes, at],
+            ).rowcount == 1
+            self.db.execute(
+                "INSERT INTO image_sources (src_url, image_sha256, status, error, attempts, last_attempt_at)"
+                " VALUES (?, ?, ?, NULL, 1, ?) ON CONFLICT(src_url) DO UPDATE SET"
+                " image_sha256 = excluded.image_sha256, status = excluded.status, error = NULL,"
+                " attempts = attempts + 1, last_attempt_at = excluded.last_attempt_at",
+                [src_url, info.sha256, status, at],
+            )
+            self.db.execute(
+                "UPDATE article_images SET image_sha256 = ? WHERE src_url = ? AND image_sha256 IS NULL",
+                [info.sha256, src_url],
+            )
+        if new:
+            self._count(run_id, "images_new")
+        return info, new
+
+    def record_image_failure(
+        self, src_url: str, *, status: int | None, error: str, at: str, run_id: int | None = None
+    ) -> None:
+        """Remember a failed download. Bytes this URL answered with earlier stay linked: a later
+        failure does not make the archived file any less what the page showed."""
+        self.db.execute(
+            "INSERT INTO image_sources (src_url, image_sha256, status, error, attempts, last_attempt_at)"
+            " VALUES (?, NULL, ?, ?, 1, ?) ON CONFLICT(src_url) DO UPDATE SET"
+            " status = excluded.status, error = excluded.error,"
+            " attempts = attempts + 1, last_attempt_at = excluded.last_attempt_at",
+            [src_url, status, error, runs.utc_iso(at)],
+        )
+        self._count(run_id, "images_failed")
+
+    # -- articles --------------------------------------------------------------------------
+
+    def known_articles(self) -> dict[str, str | None]:
+        """url -> published_at of every archived article, for incremental crawls."""
+        return {url: published for url, published in self.db.execute("SELECT url, published_at FROM articles")}
+
+    def save_article(
+        self,
+        article: Article,
+        *,
+        run_id: int | None,
+        fetched_at: str,
+        raw_html: bytes | None,
+        encoding: str | None,
+    ) -> SaveResult:
+        """Archive one fetched article in one transaction: the row, its images, its search row, a
+        view-count observation, the raw page, and the previous content as a version if it changed."""
+        at = runs.utc_iso(fetched_at)
+        with self.db.atomic():
+            result = self._apply(
+                normalize_article(article), at=at, run_id=run_id, observed=True,
+                raw=(raw_html, encoding) if raw_html is not None else None, cause="fetch",
+            )
+        self._count(run_id, f"articles_{result.outcome}")
+        return result
+
+    def raw_page(self, sha256: str) -> tuple[bytes, str, str | None] | None:
+        """(body, url, encoding) of a stored raw page, decompressed."""
+        row = self.db.execute("SELECT content, url, encoding FROM raw_pages WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            return None
+        return zlib.decompress(row[0]), row[1], row[2]
+
+    def apply_reextraction(self, article: Article, *, at: str | None = None) -> SaveResult:
+        """Replace an article's content with a re-extraction of its stored page (see reparse):
+        a version marked `reparse` when the content changed; no view count, no last_seen_at."""
+        with self.db.atomic():
+            return self._apply(
+                normalize_article(article), at=runs.utc_iso(at) if at else runs.utc_now(),
+                run_id=None, observed=False, raw=None, cause="reparse",
+            )
+
+    # The steps of _apply are methods so a test can make one fail halfway and check the rollback.
+
+    def _apply(
+        self,
+        article: Article,
+        *,
+        at: str,
+        run_id: int | None,
+        observed: bool,
+        raw: tuple[bytes, str | None] | None,
+        cause: str,
+    ) -> SaveResult:
+        row = self._article_row(article.url)
+        stored_images = self._stored_images(row["id"]) if row else []
+        fields, images, problems = self._merge(article, row, stored_images)
+        new_hash = content_hash(fields["title"], fields["body_text"], images)
+        if row is None:
+            article_id = self._insert_article(article.url, fields, new_hash, at)
+            outcome = "new"
+        else:
+            article_id = row["id"]
+            outcome = "unchanged" if new_hash == row["content_hash"] else "changed"
+            if outcome == "changed":
+                self._keep_version(row, stored_images, at, cause)
+            self._update_article(row, fields, new_hash, at, touch=observed)
+        if raw is not None and (row is None or row["raw_sha256"] is None or self._differs(row, fields, stored_images, images)):
+            self._store_raw(article_id, article.url, raw, at)
+        if observed and article.views is not None:
+            self._observe_views(article_id, article.views, at, run_id, row)
+        elif observed and row is not None and row["views"] is not None:
+            problems.append("views empty (kept stored value)")
+        self._write_images(article_id, images, stored_images)
+        self._write_search(article_id, fields, images)
+        return SaveResult(article_id=article_id, outcome=outcome, problems=problems)
+
+    def _article_row(self, url: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
+        return rows[0] if rows else None
+
+    def _stored_images(self, article_id: int) -> list[dict]:
+        return list(
+            self.db.query(
+                "SELECT position, src_url, image_sha256, caption, alt, credit FROM article_images"
+                " WHERE article_id = ? ORDER BY position",
+                [article_id],
+            )
+        )
+
+    @staticmethod
+    def _merge(
+        article: Article, row: dict | None, stored_images: list[dict]
+    ) -> tuple[dict, tuple[ImageRef, ...], list[str]]:
+        fields = {name: getattr(article, name) for name in PROTECTED_FIELDS}
+        fields["views"] = article.views
+        images = article.images
+        problems: list[str] = []
+        if row is None:
+            return fields, images, problems
+        for name in PROTECTED_FIELDS:
+            if fields[name] is None and row[name] is not None:
+                fields[name] = row[name]
+                problems.append(f"{name} empty (kept stored value)")
+        if not images and stored_images:
+            images = tuple(_ref(image) for image in stored_images)
+            problems.append("images empty (kept stored value)")
+        return fields, images, problems
+
+    @staticmethod
+    def _differs(row: dict, fields: dict, stored_images: list[dict], images: tuple[ImageRef, ...]) -> bool:
+        """Whether anything but the view counter differs from what is stored."""
+        if any(row[name] != fields[name] for name in PROTECTED_FIELDS):
+            return True
+        return tuple(_ref(image) for image in stored_images) != images
+
+    def _insert_article(self, url: str, fields: dict, digest: str, at: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO articles (url, title, published_at, published_text, views, body_text, body_html,"
+            " author, category, first_seen_at, last_seen_at, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                url, fields["title"], fields["published_at"], fields["published_text"], fields["views"],
+                fields["body_text"], fields["body_html"], fields["author"], fields["category"], at, at, digest,
+            ],
+        )
+        return int(cursor.lastrowid)
+
+    def _update_article(self, row: dict, fields: dict, digest: str, at: str, *, touch: bool) -> None:
+        values = {name: fields[name] for name in PROTECTED_FIELDS}
+        values["content_hash"] = digest
+        if touch:
+            values["last_seen_at"] = max(row["last_seen_at"], at)
+        if all(row[name] == value for name, value in values.items()):
+            return
+        columns = ", ".join(f"{name} = ?" for name in values)
+        self.db.execute(f"UPDATE articles SET {columns} WHERE id = ?", [*values.values(), row["id"]])
+
+    def _content_since(self, row: dict) -> str:
+        # The current content began when the previous version ended, or at the first fetch.
+        since = self.db.execute(
+            "SELECT max(seen_until) FROM article_versions WHERE article_id = ?", [row["id"]]
+        ).fetchone()[0]
+        return since or row["first_seen_at"]
+
+    def _keep_version(self, row: dict, stored_images: list[dict], at: str, cause: str) -> None:
+        images = [
+            {key: image[key] for key in ("src_url", "caption", "credit", "image_sha256")}
+            for image in stored_images
+        ]
+        self.db.execute(
+            "INSERT INTO article_versions (article_id, content_hash, seen_from, seen_until, title,"
+            " published_text, body_text, body_html, author, images, replaced_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["id"], row["content_hash"], self._content_since(row), at, row["title"],
+                row["published_text"], row["body_text"], row["body_html"], row["author"],
+                json.dumps(images, ensure_ascii=False), cause,
+            ],
+        )
+
+    def _store_raw(self, article_id: int, url: str, raw: tuple[bytes, str | None], at: str) -> None:
+        body, encoding = raw
+        digest = hashlib.sha256(body).hexdigest()
+        self.db.execute(
+            "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(sha256) DO NOTHING",
+            [digest, url, at, encoding, zlib.compress(body, 6)],
+        )
+        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
+
+    def _observe_views(self, article_id: int, views: int, at: str, run_id: int | None, row: dict | None) -> None:
+        self.db.execute(
+            "INSERT INTO view_counts (article_id, observed_at, views, run_id) VALUES (?, ?, ?, ?)",
+            [article_id, at, int(views), run_id],
+        )
+        # An observation older than the latest one (a late retry) joins the history only.
+        if row is None or at >= row["last_seen_at"]:
+            self.db.execute("UPDATE articles SET views = ? WHERE id = ?", [int(views), article_id])
+
+    def _write_images(self, article_id: int, images: tuple[ImageRef, ...], stored_images: list[dict]) -> None:
+        urls = sorted({ref.src_url for ref in images})
+        known: dict[str, str] = {}
+        if urls:
+            marks = ",".join("?" * len(urls))
+            known = {
+                url: sha
+                for url, sha in self.db.execute(
+                    f"SELECT src_url, image_sha256 FROM image_sources WHERE src_url IN ({marks})"
+                    " AND image_sha256 IS NOT NULL",
+                    urls,
+                )
+            }
+        # A link already made stays made even if image_sources lost it.
+        earlier = {image["src_url"]: image["image_sha256"] for image in stored_images if image["image_sha256"]}
+        wanted = [
+            {
+                "position": ref.position,
+                "src_url": ref.src_url,
+                "image_sha256": known.get(ref.src_url) or earlier.get(ref.src_url),
+                "caption": ref.caption,
+                "alt": ref.alt,
+                "credit": ref.credit,
+            }
+            for ref in images
+        ]
+        if wanted == stored_images:
+            return
+        self.db.execute("DELETE FROM article_images WHERE article_id = ?", [article_id])
+        for image in wanted:
+            self.db.execute(
+                "INSERT INTO article_images (article_id, position, src_url, image_sha256, caption, alt, credit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [article_id, image["position"], image["src_url"], image["image_sha256"],
+                 image["caption"], image["alt"], image["credit"]],
+            )
+
+    def _write_search(self, article_id: int, fields: dict, images: tuple[ImageRef, ...]) -> None:
+        # Folded text only: the FTS table (archive/db.py) indexes this copy through triggers.
+        wanted = (
+            fold(fields["title"]),
+            fold(fields["body_text"]),
+            "\n".join(fold(ref.caption) for ref in images if ref.caption),
+        )
+        current = self.db.execute(
+            "SELECT title, body, captions FROM article_search WHERE article_id = ?", [article_id]
+        ).fetchone()
+        if current is None:
+            self.db.execute(
+                "INSERT INTO article_search (article_id, title, body, captions) VALUES (?, ?, ?, ?)",
+                [article_id, *wanted],
+            )
+        elif tuple(current) != wanted:
+            # UPDATE (never INSERT OR REPLACE): the update trigger keeps the FTS index in step.
+            self.db.execute(
+                "UPDATE article_search SET title = ?, body = ?, captions = ? WHERE article_id = ?",
+                [*wanted, article_id],
+            )
+
+
+def _ref(image: dict) -> ImageRef:
+    return ImageRef(
+        position=image["position"], src_url=image["src_url"], caption=image["caption"],
+        alt=image["alt"], credit=image["credit"],
+    )
