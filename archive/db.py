@@ -120,6 +120,21 @@ COLUMNS: dict[str, dict[str, str]] = {
         "encoding": "Character encoding the page was decoded with",
         "content": "The page body, zlib-compressed",
     },
+    "captures": {
+        "id": "Row number",
+        "run_id": "The run that made the capture (crawl_runs.id); NULL outside a run",
+        "fetch_id": "The fetch_log row of the same HTTP exchange, when the crawler links it",
+        "url": "URL of the request (WARC-Target-URI)",
+        "record_type": "response (the bytes are in this record) or revisit (same bytes as refers_to)",
+        "status": "HTTP status of the response",
+        "warc_file": "File name of the WARC, in the WARC folder beside the database",
+        "offset": "Byte offset of the record (its gzip member) in the WARC file",
+        "length": "Length in bytes of the record (its gzip member) in the WARC file",
+        "record_id": "WARC-Record-ID of the response or revisit record",
+        "payload_digest": "WARC-Payload-Digest: sha1 (base32) of the body as the server sent it",
+        "captured_at": "WARC-Date of the record (UTC)",
+        "refers_to": "For a revisit: the captures.id whose record holds the bytes",
+    },
 }
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -132,6 +147,7 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "article_versions": "Earlier content of articles that were edited",
     "fetch_log": "One row per request made by a run",
     "raw_pages": "Raw HTML of the article pages, compressed, for offline re-extraction",
+    "captures": "Where each HTTP response of a crawl is kept in the WARC files (file, offset, record id)",
 }
 
 
@@ -299,6 +315,34 @@ def _v3_archive_links(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_captures(db: sqlite_utils.Database) -> None:
+    # A table beside fetch_log rather than columns in it: fetch_log is one row per attempt
+    # (errors included), a capture is one WARC record. The (url, payload_digest) index is how
+    # an unchanged response becomes a revisit record instead of a second copy.
+    _run_script(db,
+        """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            fetch_id INTEGER REFERENCES fetch_log(id),
+            url TEXT NOT NULL,
+            record_type TEXT NOT NULL,
+            status INTEGER,
+            warc_file TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            record_id TEXT NOT NULL UNIQUE,
+            payload_digest TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            refers_to INTEGER REFERENCES captures(id)
+        );
+        CREATE INDEX captures_url_digest ON captures(url, payload_digest);
+        CREATE INDEX captures_run ON captures(run_id);
+        CREATE INDEX captures_fetch ON captures(fetch_id);
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -310,7 +354,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
             statement = ""
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search, _v3_archive_links]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search, _v3_archive_links, _v4_captures]
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
