@@ -137,6 +137,19 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 
+COLUMNS["listings"] = {
+    "listing_url": "A listing's first page (category listing URL without the page number)",
+    "completed_at": "When a run first walked this listing to its last page (UTC); until then runs walk it all",
+    "last_page": "Number of the last page reached when it was completed",
+    "last_crawled_at": "When a run last fetched its first page (UTC)",
+}
+COLUMNS["article_links"] = {
+    "url": "An article URL as a listing links it (before redirects)",
+    "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
+    "first_seen_at": "When a listing first linked it (UTC)",
+    "last_seen_at": "When a listing last linked it (UTC)",
+}
+
 TABLE_DESCRIPTIONS: dict[str, str] = {
     "articles": "One row per article, its current content",
     "images": "One row per distinct image file (by content)",
@@ -343,6 +356,29 @@ def _v4_captures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_frontier(db: sqlite_utils.Database) -> None:
+    # What incremental runs need to know: which listings have been walked to their end once
+    # (only those may be cut short), and which article links were found but not yet archived
+    # (a failed or interrupted fetch is retried by the next run, wherever it was found).
+    _run_script(db,
+        """
+        CREATE TABLE listings (
+            listing_url TEXT PRIMARY KEY,
+            completed_at TEXT,
+            last_page INTEGER,
+            last_crawled_at TEXT
+        );
+        CREATE TABLE article_links (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER REFERENCES articles(id),
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX article_links_pending ON article_links(article_id) WHERE article_id IS NULL;
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -354,7 +390,9 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
             statement = ""
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_core, _v2_search, _v3_archive_links, _v4_captures]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier,
+]
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
