@@ -20,7 +20,7 @@ def default_extract() -> Extract:
     """crawler.extract.extract_article, imported late: the archive works without the crawler's extractors."""
     from crawler.extract import extract_article
 
-    return extract_article
+    return lambda body, url, encoding: extract_article(body, url, encoding=encoding)
 
 
 def reparse(archive: Archive, extract: Extract | None = None) -> dict[str, int]:

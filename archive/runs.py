@@ -16,7 +16,8 @@ import sqlite_utils
 
 from archive import __version__
 
-RUN_STATUSES = ("running", "ok", "drift", "empty", "failed", "killed")
+# Statuses in use; finish_run accepts others too, so a new status never loses a run's figures.
+RUN_STATUSES = ("running", "ok", "drift", "empty", "failed", "interrupted", "killed")
 COUNT_FIELDS = (
     "pages",
     "articles_new",
@@ -80,8 +81,8 @@ def finish_run(
     ended_at: str | None = None,
 ) -> None:
     """Close a run with its outcome; counts keys are COUNT_FIELDS (missing ones stay as they are)."""
-    if status not in RUN_STATUSES or status == "running":
-        raise ValueError(f"unknown final run status {status!r}; expected one of {RUN_STATUSES[1:]}")
+    if not status or status == "running":
+        raise ValueError(f"a finished run needs a final status, not {status!r}; e.g. {RUN_STATUSES[1:]}")
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ValueError(f"unknown run counts {sorted(unknown)}; expected {COUNT_FIELDS}")
@@ -137,7 +138,23 @@ def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False
 
 def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:
     """The latest runs, newest first, JSON columns decoded."""
-    rows = list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
+    return _decoded(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def finished_runs(db: sqlite_utils.Database, *, limit: int = 5, before: int | None = None) -> list[dict]:
+    """Runs that reached finish_run (not running, not killed), newest first, ids below `before`:
+    the history a new run's fill rates are compared with."""
+    return _decoded(
+        db.query(
+            "SELECT * FROM crawl_runs WHERE status NOT IN ('running', 'killed') AND id < ?"
+            " ORDER BY id DESC LIMIT ?",
+            [before if before is not None else 2**62, limit],
+        )
+    )
+
+
+def _decoded(rows) -> list[dict]:
+    rows = list(rows)
     for row in rows:
         for column in ("start_urls", "settings", "errors", "fill_rates", "problems"):
             if row.get(column) is not None:

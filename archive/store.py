@@ -123,6 +123,13 @@ class Archive:
         )
         self._tallies.pop(run_id, None)
 
+    def finished_runs(self, *, limit: int = 5, before: int | None = None) -> list[dict]:
+        """Earlier finished runs, newest first, JSON decoded (see runs.finished_runs)."""
+        return runs.finished_runs(self.db, limit=limit, before=before)
+
+    def list_runs(self, limit: int = 20) -> list[dict]:
+        return runs.list_runs(self.db, limit=limit)
+
     def _count(self, run_id: int | None, name: str) -> None:
         if run_id is not None:
             self._tallies.setdefault(run_id, Counter())[name] += 1
