@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
+from archive import frontier
 from archive.images import NotAnImage
 from crawler.errors import error_kind
 from crawler.extract import extract_article
@@ -60,6 +61,7 @@ class ArchivePipeline:
             article, run_id=run.run_id, fetched_at=fetched_at,
             raw_html=item["body"], encoding=item["encoding"],
         )
+        frontier.link_archived(run.archive.db, item["url"], result.article_id, fetched_at)
         run.articles[result.outcome] += 1
         run.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return {"url": article.url, "outcome": result.outcome}

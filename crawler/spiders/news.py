@@ -3,6 +3,11 @@
 It never parses an article's fields: an article page is handed to the pipeline as raw bytes
 (crawler/pipelines.py extracts and stores it). Which URLs are articles or listings is site
 knowledge and lives in crawler/sites.py.
+
+Incremental by default: an archived article is not fetched again unless it was published
+within REFRESH_DAYS (to observe its view counter), and a listing that has been walked to its
+end once is descended only while its pages still show new (or due) articles. Article links
+found earlier but never archived are retried first. FULL_CRAWL walks everything.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from archive import frontier
 from crawler import links
 from crawler.errors import error_kind
+from crawler.run import get_run, utc_now
 from crawler.sites import LIVE_START_URLS
 
 # Articles before listings: finish what has been found before discovering more.
@@ -39,8 +46,24 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        settings = self.crawler.settings
+        self.full = settings.getbool("FULL_CRAWL")
+        self.refresh_days = settings.getint("REFRESH_DAYS", 30)
+        db = get_run(self.crawler).archive.db
+        self.known = frontier.known_articles(db)
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+        for url in frontier.pending_links(db):
+            yield self.article_request(url)
+
+    def article_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=ARTICLE_PRIORITY)
+
+    def wanted(self, url: str) -> bool:
+        """Not archived yet, or recent enough that its view counter is observed again."""
+        if self.full or url not in self.known:
+            return True
+        return frontier.is_due_for_refresh(self.known[url], self.refresh_days)
 
     def parse(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, TextResponse):
@@ -54,19 +77,38 @@ class NewsSpider(scrapy.Spider):
 
     def follow_listing(self, response: TextResponse) -> Iterable[scrapy.Request]:
         found = links.classify_links(response)
-        run = getattr(self.crawler, "tnu_run", None)
-        if run is not None:
-            run.article_links_seen += len(found.articles)
-        for url in found.articles:
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=ARTICLE_PRIORITY)
+        run = get_run(self.crawler)
+        db = run.archive.db
+        run.article_links_seen += len(found.articles)
+        wanted = [url for url in found.articles if self.wanted(url)]
+        frontier.note_links(db, [url for url in wanted if url not in self.known], utc_now())
+        for url in wanted:
+            yield self.article_request(url)
+
+        here, page = links.listing_key(response.url), links.page_number(response.url)
+        next_page = None
         for url in found.listings:
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+            if links.listing_key(url) != here:
+                # Another listing: entered at its first page; its own pages lead further.
+                if links.page_number(url) == 1:
+                    yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+            elif links.page_number(url) == page + 1:
+                next_page = url
+
+        if not links.is_listing(response.url):
+            return
+        if page == 1:
+            frontier.listing_crawled(db, here, utc_now())
+        if next_page is None:
+            frontier.listing_reached_end(db, here, page, utc_now())
+        elif self.full or wanted or not frontier.listing_completed(db, here):
+            # Pages are walked one after another (never by their numbered links), so the walk
+            # can stop exactly where the archived articles begin.
+            yield scrapy.Request(next_page, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
 
     def failed(self, failure) -> None:
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
-        run = getattr(self.crawler, "tnu_run", None)
-        if run is None:
-            return
+        run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
         run.errors[kind] += 1

@@ -1,0 +1,97 @@
+"""The crawl frontier kept between runs: which listings have been walked to their end, and
+which article links were found and what they were archived as.
+
+Incremental runs read it to skip what is archived; an interrupted or failed fetch stays
+pending here and is retried by the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import sqlite_utils
+
+
+def known_articles(db: sqlite_utils.Database) -> dict[str, str | None]:
+    """Every URL that leads to an archived article (as linked and as stored) -> its published_at."""
+    rows = db.execute(
+        """
+        SELECT url, published_at FROM articles
+        UNION
+        SELECT l.url, a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id
+        """
+    ).fetchall()
+    return dict(rows)
+
+
+def pending_links(db: sqlite_utils.Database) -> list[str]:
+    """Article links found by earlier runs that have not been archived (failed or interrupted)."""
+    rows = db.execute(
+        """
+        SELECT l.url FROM article_links l
+        WHERE l.article_id IS NULL AND l.url NOT IN (SELECT url FROM articles)
+        ORDER BY l.first_seen_at, l.url
+        """
+    ).fetchall()
+    return [url for (url,) in rows]
+
+
+def note_links(db: sqlite_utils.Database, urls: list[str], at: str) -> None:
+    with db.atomic():
+        for url in urls:
+            db.execute(
+                """
+                INSERT INTO article_links(url, first_seen_at, last_seen_at) VALUES (?, ?, ?)
+                ON CONFLICT(url) DO UPDATE SET last_seen_at = excluded.last_seen_at
+                """,
+                [url, at, at],
+            )
+
+
+def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str) -> None:
+    db.execute(
+        """
+        INSERT INTO article_links(url, article_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(url) DO UPDATE SET article_id = excluded.article_id
+        """,
+        [url, article_id, at, at],
+    )
+
+
+def listing_completed(db: sqlite_utils.Database, listing_url: str) -> bool:
+    row = db.execute("SELECT completed_at FROM listings WHERE listing_url = ?", [listing_url]).fetchone()
+    return bool(row and row[0])
+
+
+def listing_crawled(db: sqlite_utils.Database, listing_url: str, at: str) -> None:
+    db.execute(
+        """
+        INSERT INTO listings(listing_url, last_crawled_at) VALUES (?, ?)
+        ON CONFLICT(listing_url) DO UPDATE SET last_crawled_at = excluded.last_crawled_at
+        """,
+        [listing_url, at],
+    )
+
+
+def listing_reached_end(db: sqlite_utils.Database, listing_url: str, last_page: int, at: str) -> None:
+    db.execute(
+        """
+        INSERT INTO listings(listing_url, completed_at, last_page, last_crawled_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(listing_url) DO UPDATE SET
+            completed_at = COALESCE(listings.completed_at, excluded.completed_at),
+            last_page = excluded.last_page
+        """,
+        [listing_url, at, last_page, at],
+    )
+
+
+def is_due_for_refresh(published_at: str | None, refresh_days: int, today: date | None = None) -> bool:
+    """Recent articles are fetched again to observe their view counts; old ones are not."""
+    if not published_at or refresh_days <= 0:
+        return False
+    try:
+        published = date.fromisoformat(published_at[:10])
+    except ValueError:
+        return False
+    today = today or datetime.now(timezone.utc).date()
+    return published >= today - timedelta(days=refresh_days)
