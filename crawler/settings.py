@@ -76,3 +76,6 @@ LOG_LEVEL = "INFO"
 
 # Incremental by default (see crawler.spiders.news); `--full` sets this to True.
 FULL_CRAWL = False
+# Articles published within this many days are fetched again by each run to record their
+# view counts (`--refresh-days`); older ones keep their last observation.
+REFRESH_DAYS = 30

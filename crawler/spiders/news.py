@@ -69,8 +69,9 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         if links.is_article(response.url):
-            yield {"url": response.request.url if response.request else response.url,
-                   "final_url": response.url, "status": response.status,
+            # `url` is the link as found (before redirects), `final_url` where the page is.
+            linked = response.meta.get("redirect_urls", [response.url])[0]
+            yield {"url": linked, "final_url": response.url, "status": response.status,
                    "body": response.body, "encoding": response.encoding}
             return
         yield from self.follow_listing(response)
