@@ -147,6 +147,66 @@ def demo(db_path: Path, images_dir: Path, full: bool, refresh_days: int | None, 
     sys.exit(code)
 
 
+def _open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
+    from archive.store import Archive  # noqa: PLC0415
+
+    if must_exist and not db_path.exists():
+        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    try:
+        return Archive(db_path, images_dir)
+    except Exception as exc:  # unreadable, not a database, locked beyond the timeout
+        fail(f"cannot open {db_path}: {exc}")
+
+
+@cli.command()
+@db_option
+@images_option
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
+def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
+    """List the latest crawl runs: when, how they ended, what they archived."""
+    import json  # noqa: PLC0415
+
+    archive = _open_archive(db_path, images_dir)
+    rows = archive.list_runs(limit=limit)
+    archive.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
+               f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
+    for r in rows:
+        errors = ", ".join(f"{k} {v}" for k, v in sorted((r.get("errors") or {}).items())) or "-"
+        click.echo(
+            f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
+            f"{r['pages'] or 0:>5}  {r['articles_new'] or 0:>4}  {r['articles_changed'] or 0:>4}  "
+            f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  {errors}"
+        )
+
+
+@cli.command()
+@db_option
+@images_option
+def reparse(db_path: Path, images_dir: Path) -> None:
+    """Re-extract every article from its stored raw page, offline; keep versions where it changed."""
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.reparse import reparse as reparse_all  # noqa: PLC0415
+
+    archive = _open_archive(db_path, images_dir)
+    try:
+        with RunLock(db_path):
+            counts = reparse_all(archive)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    finally:
+        archive.close()
+    click.echo(
+        f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
+        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed",
+        err=True,
+    )
+
+
 @cli.command()
 @click.argument("url")
 def probe(url: str) -> None:
@@ -160,3 +220,57 @@ def probe(url: str) -> None:
     except ProbeError as exc:
         fail(str(exc))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+# --- archivists' access: search, export, verify -----------------------------------------------
+
+def _open_for_reading(db_path: Path):
+    """A read-only connection to an existing archive, or one clear line and EXIT_FAILED."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.search import open_readonly  # noqa: PLC0415
+
+    try:
+        conn = open_readonly(db_path)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except FileNotFoundError:
+        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    except sqlite3.DatabaseError as exc:
+        fail(f"cannot read {db_path}: {exc}")
+    return conn
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="At most this many articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
+def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
+    """Search titles, text and captions; accents optional ("dai hoc" finds "Đại học").
+
+    Every word must appear; "quoted words" must appear together; a word ending in * is a prefix.
+    """
+    import json  # noqa: PLC0415
+
+    from archive.search import SearchError, search as run_search  # noqa: PLC0415
+
+    conn = _open_for_reading(db_path)
+    try:
+        hits = run_search(conn, query, limit=limit)
+    except SearchError as exc:
+        fail(str(exc))
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo(f"No article matches {query!r}.", err=True)
+        return
+    for hit in hits:
+        click.echo(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}")
+        click.echo(f"  {hit['url']}")
+        if hit["snippet"]:
+            click.echo(f"  {hit['snippet']}")
+        click.echo("")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 
 from archive.outcome import BASELINE_RUNS, decide
+from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ RECORDED_SETTINGS = (
     "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
     "FULL_CRAWL", "REFRESH_DAYS",
 )
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
