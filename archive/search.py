@@ -1,0 +1,217 @@
+"""Folded full-text search over the archive: what `tnu-archive search` runs.
+
+Archivists type Vietnamese with or without its marks ("dai hoc" for "Đại học"). The index
+(`article_search_fts`, see archive/db.py) holds text folded by archive.fold.fold, so the query is
+folded the same way. The user's text never reaches FTS5's query parser as syntax: it is cut into
+words, each word becomes a quoted FTS5 string, and the strings are AND-ed. Two conveniences are
+kept from the usual search-box grammar because they cannot be abused: a word ending in `*` is a
+prefix, and words inside balanced double quotes must appear as a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.fold import fold
+
+# A word as unicode61 sees one: letters and digits; everything else separates words.
+_WORD = r"[^\W_]+"
+_TOKEN = re.compile(rf'"|({_WORD})(\*?)')
+_MAX_TERMS = 64  # a pasted page is not a query; FTS5 would accept it but rank it meaninglessly
+_SNIPPET_CHARS = 180
+
+
+class SearchError(ValueError):
+    """A query or an archive that cannot be searched; the message is meant for the user."""
+
+
+def open_readonly(path: str | Path) -> sqlite3.Connection:
+    """Open an existing archive for reading only: a missing file is an error, never created.
+
+    Readers of the access layer (search, export, verify) must not change the archive, whatever
+    they are given; `mode=ro` plus `query_only` make that a property of the connection.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no archive at {path}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def build_match(query: str) -> str:
+    """Turn anything a user typed into a safe FTS5 expression over the folded index.
+
+    Raises SearchError when nothing searchable is left (empty input, only punctuation).
+    """
+    folded = fold(query)
+    # Quotes only make phrases when they pair up; an odd one out is ignored like punctuation.
+    phrases_on = folded.count('"') % 2 == 0
+    groups: list[tuple[list[str], bool]] = []  # (words, prefix on the last word)
+    in_phrase = False
+    phrase: list[str] = []
+    for match in _TOKEN.finditer(folded):
+        word, star = match.group(1), match.group(2)
+        if word is None:  # a double quote
+            if not phrases_on:
+                continue
+            if in_phrase and phrase:
+                groups.append((phrase, False))
+            in_phrase, phrase = not in_phrase, []
+            continue
+        if in_phrase:
+            phrase.append(word)
+        else:
+            groups.append(([word], bool(star)))
+    if not groups:
+        raise SearchError("nothing to search for: type at least one word")
+    if sum(len(words) for words, _ in groups) > _MAX_TERMS:
+        raise SearchError(f"query too long: at most {_MAX_TERMS} words")
+    # Words are letters and digits only, so wrapping them in quotes cannot produce syntax.
+    return " ".join('"' + " ".join(words) + '"' + ("*" if prefix else "") for words, prefix in groups)
+
+
+def search(
+    db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: int = 20
+) -> list[dict]:
+    """Articles matching `query`, best first (bm25, the title weighing most).
+
+    Each hit: url, title, published_at, snippet (original accented text around the match when it
+    can be located, else the folded text) and rank (bm25 score: lower is better).
+    """
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise SearchError("limit must be a positive whole number")
+    match = build_match(query)
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    has_index = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'article_search_fts'"
+    ).fetchone()
+    if not has_index:
+        raise SearchError("this archive has no search index (its schema predates search)")
+    terms = _terms(match)
+    try:
+        rows = conn.execute(
+            """
+            SELECT a.id, a.url, a.title, a.published_at, a.body_text,
+                   bm25(article_search_fts, 5.0, 1.0, 2.0) AS rank,
+                   snippet(article_search_fts, -1, '', '', '…', 24) AS folded_snippet
+            FROM article_search_fts
+            JOIN articles AS a ON a.id = article_search_fts.rowid
+            WHERE article_search_fts MATCH ?
+            ORDER BY rank, a.id
+            LIMIT ?
+            """,
+            (match, limit),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:  # e.g. a damaged index; still one clear line
+        raise SearchError(f"search failed: {exc}") from exc
+    hits = []
+    for article_id, url, title, published_at, body_text, rank, folded_snippet in rows:
+        captions = "\n".join(
+            c for (c,) in conn.execute(
+                "SELECT caption FROM article_images WHERE article_id = ? AND caption IS NOT NULL "
+                "ORDER BY position",
+                (article_id,),
+            )
+        )
+        snippet = original_snippet([body_text or "", captions], terms)
+        if snippet is None and original_snippet([title or ""], terms) is not None:
+            # Only the title matched, and it is shown anyway: show how the article begins.
+            snippet = original_snippet([body_text or captions], [])
+        hits.append(
+            {
+                "url": url,
+                "title": title,
+                "published_at": published_at,
+                "snippet": snippet if snippet is not None else folded_snippet,
+                "rank": rank,
+            }
+        )
+    return hits
+
+
+def _terms(match: str) -> list[tuple[str, bool]]:
+    """The folded words of a built expression, each with whether it is a prefix."""
+    terms = []
+    for group in re.finditer(r'"([^"]*)"(\*?)', match):
+        words = group.group(1).split()
+        for i, word in enumerate(words):
+            terms.append((word, bool(group.group(2)) and i == len(words) - 1))
+    return terms
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold `text` character by character, remembering where each folded character came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        f = _fold_char(ch)
+        folded.append(f)
+        origin.extend([i] * len(f))
+    return "".join(folded), origin
+
+
+def original_snippet(texts: list[str], terms: list[tuple[str, bool]]) -> str | None:
+    """The stretch of original text showing the most distinct query words, or None.
+
+    Searching is done on the folded text; offsets map the window back to the accented original,
+    so the user reads "Đại học Thái Nguyên" even though "dai hoc thai nguyen" matched.
+    """
+    if not terms:  # no words to show: the start of the first text
+        text = next((t for t in texts if t), "")
+        return _cut(text, 0) if text else None
+    patterns = [
+        re.compile(rf"(?<![^\W_]){re.escape(word)}" + ("" if prefix else r"(?![^\W_])"))
+        for word, prefix in terms
+    ]
+    best: tuple[int, int, str, list[int], int] | None = None  # (-distinct, order, text, origin, pos)
+    for order, text in enumerate(texts):
+        if not text:
+            continue
+        folded, origin = _fold_with_offsets(text)
+        hits = sorted(
+            (m.start(), n) for n, pattern in enumerate(patterns) for m in pattern.finditer(folded)
+        )
+        # Slide a window over the hits (sorted by position), counting the distinct words in it.
+        seen: Counter[int] = Counter()
+        right = 0
+        for left, (start, _) in enumerate(hits):
+            while right < len(hits) and hits[right][0] < start + _SNIPPET_CHARS // 2:
+                seen[hits[right][1]] += 1
+                right += 1
+            candidate = (-len(seen), order, text, origin, start)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+            seen[hits[left][1]] -= 1
+            if not seen[hits[left][1]]:
+                del seen[hits[left][1]]
+    if best is None:
+        return None
+    _, _, text, origin, start = best
+    return _cut(text, origin[start] if start < len(origin) else 0)
+
+
+def _cut(text: str, begin: int) -> str:
+    """About _SNIPPET_CHARS of `text` on one line, starting a little before `begin`."""
+    # Some context before the first word, cut at a space so no word is shown half.
+    lead = max(0, begin - 40)
+    if lead > 0:
+        space = text.find(" ", lead, begin)
+        lead = space + 1 if space != -1 else lead
+    end = min(len(text), lead + _SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > begin else end
+    body = " ".join(text[lead:end].split())  # paragraphs and captions shown on one line
+    return ("…" if lead > 0 else "") + body + ("…" if end < len(text) else "")
