@@ -44,3 +44,40 @@ EXCLUDED_PATHS: tuple[re.Pattern[str], ...] = (
 
 # The query parameter that numbers a listing's pages.
 PAGE_PARAM = "page"
+
+# --- Selectors ---
+# CSS selectors that only fit this site, one set per layout, newest first. The extractor picks
+# the first set whose `body` matches the page and falls back to generic rules (Open Graph,
+# JSON-LD, <article>, figure/figcaption, "Đăng ngày", "lần đọc", the largest text block) for
+# any field a set leaves out or that matches nothing — so a new layout degrades, not breaks.
+# Keys: body (the article text), title, date and views (the element that prints them),
+# author (the byline), breadcrumb (its links, home first), furniture (inside the article but
+# not part of it: share buttons, related links, comments).
+SELECTORS: tuple[dict[str, str], ...] = (
+    {
+        # 2026: <article class="post-detail"> with "Thứ Hai, 23/02/2026 - 09:15" and
+        # "Lượt xem: 2.045" (English edition: "Views: 2.045") in .post-meta.
+        "layout": "2026",
+        "body": "article.post-detail .post-content",
+        "title": "article.post-detail h1.post-title",
+        "date": ".post-meta .post-date",
+        "views": ".post-meta .post-views",
+        "author": ".post-content p.author",
+        "breadcrumb": ".breadcrumb a",
+        "furniture": ".post-share, .related-posts, .share, .comment-box",
+    },
+    {
+        # 2019–2021: "Đăng ngày: 15-07-2020 | 550 lần đọc" in .tool-detail; the byline is the
+        # right-aligned bold last paragraph, which the generic byline rule recognises.
+        "layout": "2019",
+        "body": ".content-detail .news-content",
+        "title": ".content-detail h1.title-detail",
+        "date": ".tool-detail .date-view",
+        "views": ".tool-detail .date-view",
+        "breadcrumb": ".breadcrumb a",
+        "furniture": ".share, .other-news, .comment-box",
+    },
+)
+
+# The site's name as it ends page titles ("<title> - Đại học Thái Nguyên", "<title> | …").
+SITE_NAMES: tuple[str, ...] = ("Đại học Thái Nguyên", "Thai Nguyen University", "TNU")

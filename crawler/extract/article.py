@@ -1,0 +1,535 @@
+"""One article page -> one `Article`: site selectors first, generic rules as the fallback.
+
+The page is parsed once (lxml, the fastest parser at hand); every field is read from that one
+tree. Nothing here fetches, stores or logs.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import threading
+from functools import lru_cache
+
+from lxml import etree
+from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
+
+from crawler import sites
+
+from . import dates
+from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
+from .record import Article, ImageRef
+from .text import (
+    BLOCK_TAGS,
+    SILENT_TAGS,
+    absolutize_links,
+    clean,
+    clean_or_none,
+    decode,
+    element_text,
+    paragraphs,
+    sanitize,
+)
+
+Element = lxml_html.HtmlElement
+
+# Class or id words of page furniture that sits inside an article: share bars, related links,
+# comments, tags, print buttons, ads.
+_FURNITURE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|related|tin-?khac|tin-?lien-?quan|other-news|comments?"
+    r"|binh-?luan|y-?kien|tags?|print|breadcrumbs?|banner|adv|advert|ads|quang-?cao|rating|toolbar"
+    r"|pager|pagination|nav|navbar|menu|footer|sidebar|widget|subscribe)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# Headings that open a block of links to other articles.
+_RELATED_HEADING = re.compile(
+    r"^(?:các\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
+    r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
+    re.IGNORECASE,
+)
+_DATE_LABEL = re.compile(
+    r"(?:đăng\s*ngày|ngày\s*đăng|cập\s*nhật|đăng\s*lúc|posted|published|ngày\s*xuất\s*bản)",
+    re.IGNORECASE,
+)
+_AUTHOR_LABEL = re.compile(r"^\s*(?:tác\s*giả|người\s*viết|author|by)\s*:\s*(.+)$", re.IGNORECASE)
+# A byline may name its role: "Tin, ảnh: Thanh Loan", "Bài và ảnh: …", "Theo …", "Nguồn: …".
+_BYLINE_LABEL = re.compile(
+    r"^(?:(?:tin|bài|ảnh|video)(?:\s*(?:,|và|&|-)\s*(?:tin|bài|ảnh|video))*\s*:|theo\s|nguồn\s*:)",
+    re.IGNORECASE,
+)
+_HOME_CRUMBS = frozenset({"trang chủ", "home", "trang chu", "homepage"})
+_ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "blogposting", "reportagenewsarticle", "scholarlyarticle", "webpage"}
+)
+
+_local = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    # lxml parsers must not be shared between threads.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+    return parser
+
+
+@lru_cache(maxsize=None)
+def _css(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def _select(root: Element, selector: str | None) -> list[Element]:
+    if not selector:
+        return []
+    try:
+        return _css(selector)(root)
+    except Exception:  # a malformed selector in sites.py must not take the extractor down
+        return []
+
+
+def _first(root: Element, selector: str | None) -> Element | None:
+    found = _select(root, selector)
+    return found[0] if found else None
+
+
+def _meta(root: Element, *names: str) -> str | None:
+    for name in names:
+        for node in root.iterfind(f".//meta[@property='{name}']"):
+            if clean(node.get("content")):
+                return clean(node.get("content"))
+        for node in root.iterfind(f".//meta[@name='{name}']"):
+            if clean(node.get("content")):
+                return clean(node.get("content"))
+    return None
+
+
+class _JsonLd:
+    """The page's JSON-LD objects, read on first use only (most pages of this site have none)."""
+
+    def __init__(self, root: Element) -> None:
+        self._root = root
+        self._objects: list[dict] | None = None
+
+    @property
+    def objects(self) -> list[dict]:
+        if self._objects is None:
+            self._objects = []
+            for script in self._root.iterfind(".//script[@type='application/ld+json']"):
+                try:
+                    data = json.loads(script.text or "")
+                except (ValueError, TypeError):
+                    continue
+                self._flatten(data)
+        return self._objects
+
+    def _flatten(self, data) -> None:
+        if isinstance(data, list):
+            for item in data:
+                self._flatten(item)
+        elif isinstance(data, dict):
+            self._objects.append(data)
+            if "@graph" in data:
+                self._flatten(data["@graph"])
+
+    def _typed(self, types: frozenset[str]):
+        for obj in self.objects:
+            kinds = obj.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if any(isinstance(k, str) and k.lower() in types for k in kinds):
+                yield obj
+
+    def article_value(self, key: str) -> str | None:
+        for obj in self._typed(_ARTICLE_TYPES):
+            value = obj.get(key)
+            if isinstance(value, str) and clean(value):
+                return clean(value)
+        return None
+
+    def crumbs(self) -> list[str]:
+        for obj in self._typed(frozenset({"breadcrumblist"})):
+            items = obj.get("itemListElement") or []
+            items = sorted(
+                (i for i in items if isinstance(i, dict)), key=lambda i: i.get("position") or 0
+            )
+            names = []
+            for item in items:
+                name = item.get("name") or (item.get("item") or {}).get("name") if isinstance(
+                    item.get("item"), dict
+                ) else item.get("name")
+                if isinstance(name, str) and clean(name):
+                    names.append(clean(name))
+            if names:
+                return names
+        return []
+
+
+# --- the pieces of the page -----------------------------------------------------------------
+
+
+def _layout(root: Element) -> tuple[dict[str, str], Element | None]:
+    for selectors in sites.SELECTORS:
+        body = _first(root, selectors.get("body"))
+        if body is not None:
+            return selectors, body
+    return {}, None
+
+
+def _generic_body(root: Element) -> Element | None:
+    """Microdata or <article> first; else the block holding the most paragraph text."""
+    marked = root.find(".//*[@itemprop='articleBody']")
+    if marked is not None:
+        return marked
+    scores: dict[Element, float] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is None or _is_furniture(parent):
+            continue
+        text = element_text(p)
+        if len(text) < 25:
+            continue
+        links = sum(len(clean(a.text_content())) for a in p.iter("a"))
+        scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
+    articles = list(root.iter("article"))
+    if len(articles) == 1:
+        inner = [el for el in scores if any(a is articles[0] for a in el.iterancestors())]
+        if not inner:
+            return articles[0]
+    if scores:
+        best = max(scores, key=scores.__getitem__)
+        if scores[best] > 0:
+            return best
+    return articles[0] if articles else None
+
+
+def _is_furniture(element: Element) -> bool:
+    tag = element.tag
+    if tag in ("nav", "aside", "footer", "form"):
+        return True
+    ident = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
+
+
+def _furniture_in(body: Element, selector: str | None) -> list[Element]:
+    """Elements inside the article body that are page furniture, outermost only."""
+    marked = set(_select(body, selector)) if selector else set()
+    found: list[Element] = []
+    iterator = body.iterdescendants()
+    for element in iterator:
+        if not isinstance(element.tag, str):
+            continue
+        if element in marked or _is_furniture(element):
+            found.append(element)
+            continue
+        if element.tag in ("h2", "h3", "h4", "h5", "p", "div", "strong", "b") and len(element) <= 2:
+            text = element_text(element)
+            if text and len(text) < 40 and _RELATED_HEADING.match(text):
+                found.append(element)
+                # the list of links that follows the heading goes with it
+                sibling = element.getnext()
+                while sibling is not None and (
+                    sibling.tag in ("ul", "ol") or _mostly_links(sibling)
+                ):
+                    found.append(sibling)
+                    sibling = sibling.getnext()
+    outer = []
+    for element in found:
+        if not any(a in found for a in element.iterancestors()):
+            outer.append(element)
+    return outer
+
+
+def _mostly_links(element: Element) -> bool:
+    text = element_text(element)
+    if not text:
+        return False
+    links = sum(len(clean(a.text_content())) for a in element.iter("a"))
+    return links >= 0.8 * len(text)
+
+
+def _common_ancestor(a: Element, b: Element) -> Element | None:
+    ancestors = {id(x): x for x in a.iterancestors()}
+    ancestors[id(a)] = a
+    if id(b) in ancestors:
+        return b
+    for node in b.iterancestors():
+        if id(node) in ancestors:
+            return node
+    return None
+
+
+def _strip_site_name(title: str) -> str:
+    names = "|".join(re.escape(n) for n in sites.SITE_NAMES)
+    return re.sub(rf"\s+[-|–—:]\s+(?:{names})(?:\s+[-|–—]\s+.*)?$", "", title).strip()
+
+
+def _title(root: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None]:
+    node = _first(root, selectors.get("title"))
+    if node is not None and element_text(node):
+        return element_text(node), node
+    og = _meta(root, "og:title")
+    if og:
+        return _strip_site_name(og), None
+    headline = ld.article_value("headline")
+    if headline:
+        return headline, None
+    for h1 in root.iter("h1"):
+        if element_text(h1):
+            return element_text(h1), h1
+    title = root.find(".//title")
+    if title is not None and clean(title.text):
+        return _strip_site_name(clean(title.text)) or None, None
+    return None, None
+
+
+def _lines(area: Element, skip: set) -> list[tuple[str, Element]]:
+    """(text, element) of each smallest block of `area` outside `skip`: the page's header lines."""
+    out = []
+    for element in area.iter():
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        if element in skip or any(a in skip for a in element.iterancestors()):
+            continue
+        own = clean(element.text) or any(clean(c.tail) for c in element)
+        if own:
+            out.append((element_text(element), element))
+    return out
+
+
+def _date(
+    selector_node: Element | None, lines: list[tuple[str, Element]], root: Element, area: Element, ld: _JsonLd
+) -> tuple[str | None, str | None]:
+    printed = [element_text(selector_node)] if selector_node is not None else []
+    labelled = [text for text, _ in lines if _DATE_LABEL.search(text) and len(text) <= 200]
+    for text in printed + labelled:
+        found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
+        if found:
+            return found
+    for text, _ in lines:
+        if len(text) <= 120:
+            found = dates.find_date(text)
+            if found:
+                return found
+    for text in printed + labelled:
+        found = dates.parse_date_fallback(text)
+        if found:
+            return found
+    for node in area.iter("time"):
+        iso = dates.parse_iso(node.get("datetime") or "")
+        if iso:
+            return iso, clean_or_none(node.text_content())
+    machine = (
+        _meta(root, "article:published_time", "datePublished", "pubdate", "date")
+        or ld.article_value("datePublished")
+        or next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None)
+    )
+    if machine:
+        iso = dates.parse_iso(machine)
+        if iso:
+            return iso, None
+    return None, None
+
+
+def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> int | None:
+    if selector_node is not None:
+        views = dates.find_views(element_text(selector_node))
+        if views is not None:
+            return views
+    for text, _ in lines:
+        if len(text) <= 200:
+            views = dates.find_views(text)
+            if views is not None:
+                return views
+    return None
+
+
+def _category(root: Element, selectors: dict, title: str | None, ld: _JsonLd) -> str | None:
+    crumbs = [element_text(a) for a in _select(root, selectors.get("breadcrumb"))]
+    if not crumbs:
+        trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
+        if trail is None:
+            trail = next(
+                (
+                    el
+                    for el in root.iter("nav", "div", "ol", "ul", "p")
+                    if re.search(r"breadcrumb", f"{el.get('class') or ''} {el.get('id') or ''}", re.I)
+                ),
+                None,
+            )
+        if trail is not None:
+            items = list(trail.iter("a")) or list(trail.iter("li", "span"))
+            crumbs = [element_text(i) for i in items]
+    if not crumbs:
+        crumbs = ld.crumbs()
+    crumbs = [c for c in crumbs if c and c.lower() not in _HOME_CRUMBS]
+    if crumbs and title and crumbs[-1] == title:
+        crumbs.pop()
+    if crumbs:
+        return crumbs[-1]
+    return _meta(root, "article:section") or ld.article_value("articleSection")
+
+
+def _is_right_or_bold(element: Element, text: str) -> bool:
+    nodes = [element] + [n for n in element.iterdescendants() if isinstance(n.tag, str)][:3]
+    for node in nodes:
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if "text-align:right" in style or (node.get("align") or "").lower() == "right":
+            return True
+        if re.search(r"author|byline|tac-?gia|signature", node.get("class") or "", re.I):
+            return True
+    bold = "".join(element_text(n) for n in element.iter("strong", "b"))
+    return bool(bold) and len(clean(bold)) >= 0.9 * len(text)
+
+
+def _byline(body: Element, skip: set) -> Element | None:
+    """The last line of the article when it reads as a byline; None unless it clearly does.
+
+    A byline is short, is not a sentence, names people or a unit (capitalized words, or
+    `Tin, ảnh: …` / `Theo …`), and is set apart (right-aligned, bold or marked as the author).
+    """
+    for element in reversed(list(body.iter(*BLOCK_TAGS))):
+        if element is body or element in skip or any(a in skip for a in element.iterancestors()):
+            continue
+        text = element_text(element)
+        if not text:
+            continue
+        last = paragraphs(body, skip)
+        if not last or last[-1] != text:
+            return None  # loose text after the last block: no clean last line to judge
+        if len(text) > 80 or len(text.split()) > 12 or element.find(".//img") is not None:
+            return None
+        if text.endswith((".", "!", "?", ":", ";")) and not text.endswith("/."):
+            return None
+        name_like = looks_like_name(text.rstrip("/.")) or bool(_BYLINE_LABEL.match(text))
+        return element if name_like and _is_right_or_bold(element, text) else None
+    return None
+
+
+def _labelled_author(body: Element, skip: set) -> tuple[str, Element] | None:
+    for element in body.iter("p", "div", "span", "strong", "em"):
+        if element in skip:
+            continue
+        text = element_text(element)
+        if len(text) <= 100:
+            match = _AUTHOR_LABEL.match(text)
+            if match:
+                return clean(match.group(1)), element
+    return None
+
+
+def _inner_html(body: Element) -> str:
+    parts = [html_lib.escape(body.text or "", quote=False)]
+    parts.extend(lxml_html.tostring(child, encoding="unicode") for child in body)
+    return "".join(parts)
+
+
+def _body_html(body: Element, furniture: list[Element], found: list[FoundImage], url: str) -> str:
+    """The article's HTML with real image sources and absolute links, then allow-list sanitized."""
+    for element in furniture:
+        element.drop_tree()
+    content = {id(f.element): f.src_url for f in found}
+    for img in list(body.iter("img")):
+        src = content.get(id(img))
+        if src is None:
+            src = image_source(img, url)
+            if src is None or is_furniture_image(img, src):
+                img.drop_tree()
+                continue
+        img.set("src", src)
+    absolutize_links(body, url)
+    return sanitize(_inner_html(body))
+
+
+# --- the whole page -------------------------------------------------------------------------
+
+
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Article:
+    """Read one article page. `url` is the page's final URL (links and images resolve against it).
+
+    Bytes are decoded with `encoding`, else the page's declared charset, else UTF-8; all text
+    comes out NFC. Fields the page does not show are None (never guessed).
+    """
+    page = decode(html, encoding)
+    if not page.strip():
+        return Article(url=url)
+    try:
+        root = lxml_html.document_fromstring(page.encode("utf-8", "replace"), parser=_parser())
+    except (etree.ParserError, ValueError):
+        return Article(url=url)
+    ld = _JsonLd(root)
+    selectors, body = _layout(root)
+    if body is None:
+        body = _generic_body(root)
+
+    title, title_node = _title(root, selectors, ld)
+    date_node = _first(root, selectors.get("date"))
+    views_node = _first(root, selectors.get("views"))
+
+    if body is None:
+        area = root
+    elif title_node is not None:
+        common = _common_ancestor(title_node, body)
+        area = common if common is not None else root
+    else:
+        area = body.getparent() if body.getparent() is not None else body
+    if area.tag in ("html", "body"):
+        area = body.getparent() if body is not None and body.getparent() is not None else area
+    header_skip = {body} if body is not None else set()
+    header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
+    lines = _lines(area, header_skip)
+
+    published_at, published_text = _date(date_node, lines, root, area, ld)
+    views = _views(views_node, lines)
+    category = _category(root, selectors, title, ld)
+
+    if body is None:
+        return Article(
+            url=url, title=title, published_at=published_at, published_text=published_text,
+            views=views, category=category,
+        )
+
+    furniture = _furniture_in(body, selectors.get("furniture"))
+    found = find_images(body, url, skip=set(furniture))
+    skip: set = set(furniture)
+    for item in found:
+        skip.update(item.caption_elements)
+        skip.update(a for a in item.element.iterancestors("figure") if body in a.iterancestors())
+    # in a generic body (<article>) the title and the date line sit inside it: not body text
+    for node in (title_node, date_node, views_node):
+        if node is not None and any(a is body for a in node.iterancestors()):
+            skip.add(node)
+    if title_node is None:
+        skip.update(h for h in body.iter("h1") if element_text(h) == title)
+
+    author = None
+    author_node = _first(body, selectors.get("author"))
+    if author_node is not None and element_text(author_node):
+        author = element_text(author_node)
+    else:
+        labelled = _labelled_author(body, skip)
+        if labelled:
+            author, author_node = labelled
+        else:
+            author_node = _byline(body, skip)
+            author = element_text(author_node) if author_node is not None else None
+    if author_node is not None:
+        skip.add(author_node)
+
+    body_text = "\n\n".join(paragraphs(body, skip)) or None
+    body_html = _body_html(body, furniture, found, url) or None
+    return Article(
+        url=url,
+        title=title,
+        published_at=published_at,
+        published_text=published_text,
+        views=views,
+        body_text=body_text,
+        body_html=body_html,
+        author=author,
+        category=category,
+        images=tuple(
+            ImageRef(position=i, src_url=f.src_url, caption=f.caption, alt=f.alt, credit=f.credit)
+            for i, f in enumerate(found)
+        ),
+    )

@@ -1,0 +1,294 @@
+"""Content images: the real source of each, its caption as printed, and the photographer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html as lxml_html
+
+from .text import BLOCK_TAGS, clean, element_text
+
+# Lazy-loading scripts keep the real address here and a placeholder in `src`.
+LAZY_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-url", "data-echo")
+LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset")
+
+_SRCSET_ITEM = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wxh]))?\s*(?:,|$)")
+_FURNITURE_NAME = re.compile(
+    r"(?:^|[/_.-])(?:pixel|spacer|blank|tracking|tracker|beacon|1x1|transparent|loading|lazy"
+    r"|placeholder|icon|icons|emoji|smiley|logo|avatar|banner|btn|button|share|facebook|zalo"
+    r"|twitter|print)(?:[/_.-]|\d|$)",
+    re.IGNORECASE,
+)
+
+
+def widest_srcset(value: str | None) -> str | None:
+    """The widest candidate of a `srcset` (by `w`, else by density `x`); the first when unmarked."""
+    if not value:
+        return None
+    best: tuple[float, str] | None = None
+    for match in _SRCSET_ITEM.finditer(value):
+        url = match.group(1).rstrip(",")
+        if not url or url.startswith("data:"):
+            continue
+        size = float(match.group(2)) if match.group(2) else 1.0
+        if best is None or size > best[0]:
+            best = (size, url)
+    return best[1] if best else None
+
+
+def _absolute(url: str | None, base_url: str) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if not url or url.lower().startswith(("data:", "javascript:", "blob:", "about:")):
+        return None
+    try:
+        absolute = urljoin(base_url, url)
+    except ValueError:
+        return None
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def image_source(img: lxml_html.HtmlElement, base_url: str) -> str | None:
+    """The address of the picture a reader actually sees, absolute; None for data: URIs.
+
+    A lazy image's `data-src` wins over the placeholder in `src`; a `srcset` gives its widest
+    candidate, because the archive wants the best copy of the photograph.
+    """
+    for attr in LAZY_SRCSET_ATTRS:
+        url = _absolute(widest_srcset(img.get(attr)), base_url)
+        if url:
+            return url
+    srcset = widest_srcset(img.get("srcset"))
+    candidates = [img.get(attr) for attr in LAZY_SRC_ATTRS] + [srcset, img.get("src")]
+    for candidate in candidates:
+        url = _absolute(candidate, base_url)
+        if url:
+            return url
+    return None
+
+
+def _dimension(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d+)", value or "")
+    return int(match.group(1)) if match else None
+
+
+def is_furniture_image(img: lxml_html.HtmlElement, src: str) -> bool:
+    """Tracking pixels, spacers, icons and buttons: never content, wherever they sit."""
+    width, height = _dimension(img.get("width")), _dimension(img.get("height"))
+    if (width is not None and width <= 2) or (height is not None and height <= 2):
+        return True
+    small = width is not None and height is not None and width <= 48 and height <= 48
+    name = urlsplit(src).path.rsplit("/", 1)[-1]
+    return small or bool(_FURNITURE_NAME.search(name)) or name.lower().endswith(".ico")
+
+
+# --- credits and captions -------------------------------------------------------------------
+
+_PHOTO_WORD = r"(?:ảnh|photo|photos|nguồn\s*ảnh|ảnh\s*minh\s*họa|photo\s*credit)"
+_CREDIT_IN_PARENS = re.compile(rf"\(\s*{_PHOTO_WORD}\s*:\s*([^()]+?)\s*\)", re.IGNORECASE)
+_CREDIT_LABEL = re.compile(rf"(?:^|[.!?)\]]\s+|[–—-]\s*){_PHOTO_WORD}\s*:\s*(.+?)\s*\.?$", re.IGNORECASE)
+_CAPTION_START = re.compile(rf"^\(?\s*{_PHOTO_WORD}\s*:", re.IGNORECASE)
+
+
+def looks_like_name(text: str) -> bool:
+    """A few capitalized words, maybe `Name – Org` or `Name/TNU Media`: how credits and bylines read."""
+    words = [w for w in re.split(r"[\s–—/&,-]+", text) if w]
+    return 0 < len(words) <= 8 and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
+def parse_credit(caption: str | None) -> str | None:
+    """The photographer named in a caption: `(ảnh: Nguyễn Thanh Hà)`, `… Ảnh: Minh Hằng`, `Photo: …`.
+
+    Parentheses mark a credit explicitly; a bare `Ảnh: …` counts only when what follows reads
+    as a name (capitalized words), since `Ảnh: Toàn cảnh hội nghị` describes the picture.
+    """
+    if not caption:
+        return None
+    found = _CREDIT_IN_PARENS.findall(caption)
+    if found:
+        return clean(found[-1]) or None
+    match = _CREDIT_LABEL.search(caption)
+    if match:
+        name = clean(match.group(1)).rstrip(".")
+        if looks_like_name(name):
+            return name
+    return None
+
+
+def _style(element) -> str:
+    return (element.get("style") or "").replace(" ", "").lower()
+
+
+def _is_centered(element) -> bool:
+    return (
+        "text-align:center" in _style(element)
+        or (element.get("align") or "").lower() == "center"
+        or element.tag == "center"
+        or bool(re.search(r"center|caption|chu-?thich|desc|image-title", element.get("class") or "", re.I))
+    )
+
+
+def _is_italic(element, text: str) -> bool:
+    """All of the element's text sits in <em>/<i> (or the element is styled italic)."""
+    if "font-style:italic" in _style(element):
+        return True
+    italic = "".join(element_text(node) for node in element.iter("em", "i"))
+    return bool(italic) and len(clean(italic)) >= len(text) * 0.9
+
+
+def looks_like_caption(element: lxml_html.HtmlElement, text: str) -> bool:
+    """A short line set apart as a caption: centered or italic, or an `Ảnh:`/`(ảnh: …)` credit line.
+
+    A plain paragraph after a picture is text, not a caption: the old editor put captions in
+    centered italic paragraphs, the 2026 one writes `Ảnh: …` / `Photo: …` lines.
+    """
+    if not text or len(text) > 400 or element.find(".//img") is not None:
+        return False
+    if _CAPTION_START.match(text) or _CREDIT_IN_PARENS.search(text):
+        return True
+    nodes = [element] + [el for el in element.iterdescendants() if isinstance(el.tag, str)]
+    return any(_is_centered(node) for node in nodes[:4]) or any(
+        _is_italic(node, text) for node in nodes[:2]
+    )
+
+
+@dataclass
+class FoundImage:
+    """One content image and the elements that printed its caption (left out of the body text)."""
+
+    element: lxml_html.HtmlElement
+    src_url: str
+    caption: str | None = None
+    alt: str | None = None
+    credit: str | None = None
+    caption_elements: list = field(default_factory=list)
+
+
+def _has_text(element, ignore) -> bool:
+    if clean(element.text):
+        return True
+    for child in element:
+        if child is not ignore and isinstance(child.tag, str) and child.tag not in ("img", "br", "a", "span", "picture", "source"):
+            if clean(element_text(child)):
+                return True
+        elif isinstance(child.tag, str) and child is not ignore and child.tag in ("a", "span", "picture"):
+            if clean(element_text(child)):
+                return True
+        if clean(child.tail):
+            return True
+    return False
+
+
+def _holder(img, body):
+    """The highest element around `img` that holds nothing else: the image's own paragraph."""
+    node = img
+    while True:
+        parent = node.getparent()
+        if parent is None or parent is body:
+            return node
+        others = [c for c in parent if c is not node and isinstance(c.tag, str) and c.tag != "br"]
+        if clean(parent.text) or any(clean(c.tail) for c in parent) or any(
+            clean(element_text(c)) or c.find(".//img") is not None or c.tag == "img" for c in others
+        ):
+            return node
+        node = parent
+
+
+def _next_block(node, body):
+    """The next element after `node` in reading order that has text or an image, climbing out."""
+    while node is not None and node is not body:
+        sibling = node.getnext()
+        while sibling is not None:
+            if clean(node.tail):  # loose text between: that is the next thing read
+                return None
+            if isinstance(sibling.tag, str) and (
+                clean(element_text(sibling)) or sibling.find(".//img") is not None or sibling.tag == "img"
+            ):
+                return sibling
+            node, sibling = sibling, sibling.getnext()
+        if clean(node.tail):
+            return None
+        node = node.getparent()
+        if node is not None and node is not body and (clean(node.tail) or node.tag in ("td", "th", "li")):
+            return None
+    return None
+
+
+def _caption_of(img, body, taken: set) -> tuple[str | None, list]:
+    # <figure> … <figcaption>
+    for ancestor in img.iterancestors():
+        if ancestor is body:
+            break
+        if ancestor.tag == "figure":
+            caption = ancestor.find(".//figcaption")
+            if caption is not None and caption not in taken:
+                return element_text(caption) or None, [caption]
+            return None, []
+    # a caption table: the picture in one row, the caption in the next
+    cell = next((a for a in img.iterancestors("td", "th")), None)
+    if cell is not None:
+        row = cell.getparent()
+        table = next(row.iterancestors("table"), None)
+        if table is not None and len(table.findall(".//img")) == 1:
+            following = row.getnext()
+            while following is not None and not clean(element_text(following)):
+                following = following.getnext()
+            if following is not None and following.find(".//img") is None and following not in taken:
+                text = element_text(following)
+                if text and len(text) <= 400:
+                    return text, [following]
+            sibling_text = [c for c in row if c is not cell and clean(element_text(c))]
+            if not sibling_text and following is None:
+                return None, []
+    holder = _holder(img, body)
+    # text after the picture in its own paragraph: <p><img><br><em>caption</em></p>
+    block = holder if holder.tag != "img" else holder.getparent()
+    if block is not None and block is not body and block.tag in BLOCK_TAGS and holder is img:
+        after: list = []
+        started = False
+        for node in block:
+            if node is img:
+                started = True
+                if clean(node.tail):
+                    return None, []  # running text continues after the picture: not a caption
+                continue
+            if started and isinstance(node.tag, str) and node.tag != "br":
+                after.append(node)
+        text = clean(" ".join(element_text(n) + " " + (n.tail or "") for n in after))
+        if after and text and all(n.find(".//img") is None for n in after):
+            if looks_like_caption(after[0], text) or _CAPTION_START.match(text):
+                return text, after
+    nxt = _next_block(holder, body)
+    if nxt is not None and nxt not in taken:
+        text = element_text(nxt)
+        if looks_like_caption(nxt, text):
+            return text, [nxt]
+    return None, []
+
+
+def find_images(body: lxml_html.HtmlElement, base_url: str, skip=frozenset()) -> list[FoundImage]:
+    """Every content image under `body` in page order, with its caption and credit."""
+    found: list[FoundImage] = []
+    taken: set = set()
+    for img in body.iter("img"):
+        if any(a in skip for a in img.iterancestors()) or img in skip:
+            continue
+        src = image_source(img, base_url)
+        if src is None or is_furniture_image(img, src):
+            continue
+        caption, elements = _caption_of(img, body, taken)
+        taken.update(elements)
+        found.append(
+            FoundImage(
+                element=img,
+                src_url=src,
+                caption=caption,
+                alt=clean(img.get("alt")) or None,
+                credit=parse_credit(caption),
+                caption_elements=elements,
+            )
+        )
+    return found

@@ -1,0 +1,177 @@
+"""Text at the boundary: decoding, Unicode NFC, whitespace, paragraphs, and sanitized HTML."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Collection
+from urllib.parse import urljoin
+
+import nh3
+from lxml import html as lxml_html
+
+# --- decoding -------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def sniff_encoding(data: bytes) -> str | None:
+    """The encoding the page declares (byte-order mark, then `<meta charset>`), if Python knows it."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        name = match.group(1).decode("ascii").lower()
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            return None
+    return None
+
+
+def decode(data: str | bytes, encoding: str | None = None) -> str:
+    """The page as NFC text: the given encoding, else the declared one, else UTF-8.
+
+    windows-1258 spells Vietnamese with combining tone marks, so decoding alone is not enough:
+    the result is composed to NFC here, once, for the whole page.
+    """
+    if isinstance(data, bytes):
+        chosen = encoding or sniff_encoding(data) or "utf-8"
+        try:
+            text = data.decode(chosen, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    else:
+        text = data
+    return nfc(text)
+
+
+# --- normalization --------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def nfc(text: str) -> str:
+    # is_normalized is a fast scan; most pages are already NFC.
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def clean(text: str | None) -> str:
+    """NFC, invisible characters dropped, runs of whitespace collapsed to one space, stripped."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", nfc(text))).strip()
+
+
+def clean_or_none(text: str | None) -> str | None:
+    return clean(text) or None
+
+
+# --- paragraphs -----------------------------------------------------------------------------
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote center dd div dl dt figcaption figure footer form h1 h2 h3"
+    " h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+# Never text: their content is code, media or controls.
+SILENT_TAGS = frozenset(
+    "script style noscript template iframe object embed svg canvas video audio select button"
+    " input textarea img map head title meta link".split()
+)
+
+
+def element_text(element: lxml_html.HtmlElement) -> str:
+    """The visible text of one element, cleaned (scripts and styles left out)."""
+    parts: list[str] = []
+    _collect(element, parts, frozenset(), top=True)
+    return clean("".join(parts))
+
+
+def _collect(node, parts: list[str], skip: Collection, top: bool = False) -> None:
+    tag = node.tag if isinstance(node.tag, str) else None
+    if tag is not None and not top and (node in skip or tag in SILENT_TAGS):
+        return
+    if tag is not None:
+        if tag == "br":
+            parts.append("\n")
+        elif tag in BLOCK_TAGS:
+            parts.append("\n\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            _collect(child, parts, skip)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in BLOCK_TAGS:
+            parts.append("\n\n")
+
+
+def paragraphs(element: lxml_html.HtmlElement, skip: Collection = frozenset()) -> list[str]:
+    """The element's text as paragraphs, in reading order, leaving out the `skip` elements.
+
+    Block elements separate paragraphs; a single `<br>` inside a paragraph breaks the paragraph
+    too, because the old editor used `<br>` where it meant a new paragraph.
+    """
+    parts: list[str] = []
+    _collect(element, parts, skip, top=True)
+    out = []
+    for chunk in re.split(r"\n+", "".join(parts)):
+        text = clean(chunk)
+        if text:
+            out.append(text)
+    return out
+
+
+# --- sanitizing -----------------------------------------------------------------------------
+
+ALLOWED_TAGS = frozenset(
+    "p br strong b em i u a ul ol li h2 h3 h4 blockquote table tr td th tbody thead figure"
+    " figcaption img".split()
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    # Without spans a caption table or a data table falls apart; plain integers, no script reach.
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+# Removed together with everything inside them, not just unwrapped.
+DROPPED_WITH_CONTENT = frozenset(
+    "script style iframe object embed noscript template textarea select button form svg math"
+    " frame frameset applet head title".split()
+)
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    url_schemes={"http", "https"},
+    # URLs are made absolute before cleaning; anything still relative is not a link we understand.
+    url_relative="deny",
+    link_rel=None,
+    strip_comments=True,
+)
+
+
+def absolutize_links(element: lxml_html.HtmlElement, base_url: str) -> None:
+    """Resolve every `a[href]` under `element` against the page URL, in place."""
+    for anchor in element.iter("a"):
+        href = anchor.get("href")
+        if href is not None:
+            href = href.strip()
+            try:
+                anchor.set("href", urljoin(base_url, href) if href else "")
+            except ValueError:  # a malformed URL (bad IPv6 literal) is not a link worth keeping
+                del anchor.attrib["href"]
+
+
+def sanitize(fragment: str) -> str:
+    """Allow-list sanitizing (nh3): the structure of an article, never script, style or frames."""
+    return nfc(_CLEANER.clean(fragment)).strip()
