@@ -29,6 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import layouts  # noqa: E402
 
+from crawler.replica import file_for  # noqa: E402  (one mapping for the writer and the server)
+
 HERE = Path(__file__).resolve().parent
 WWW = HERE / "www"
 OTHER = HERE / "_other"
@@ -224,16 +226,6 @@ def image_files(article: dict[str, Any]) -> list[tuple[Path, str, int, int, int]
 
 
 # --- site ------------------------------------------------------------------------------------
-
-
-def file_for(url: str) -> str:
-    """The file a path-with-query is stored in (the mapping crawler.replica serves)."""
-    path, _, query = url.partition("?")
-    if path.endswith("/"):
-        path += "index.html"
-    if query:
-        path += "__" + "&".join(sorted(query.split("&")))
-    return path.lstrip("/")
 
 
 def listing_url(base: str, page: int) -> str:

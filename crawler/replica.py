@@ -1,0 +1,338 @@
+"""A replica of tnu.edu.vn served on loopback, for tests, benchmarks and `tnu-archive demo`.
+
+Two HTTP servers on 127.0.0.1, standard library only:
+- the site itself (`origin`, http://127.0.0.1:PORT) serving `<site_dir>/www/`;
+- "another host" (`other_origin`, http://localhost:PORT2 — another host name, so another site to
+  a crawler) serving `<site_dir>/_other/`: hot-linked images and an off-site page.
+
+How a request finds its file (the generator, tests/site/build.py, writes files the same way):
+- `/a/b.html` -> `www/a/b.html`; a path ending in `/` -> its `index.html`;
+- the query string is part of the file name, its parameters sorted so that their order does not
+  matter: `/news/x.html?page=2` -> `www/news/x.html__page=2`,
+  `/tin-tuc-su-kien.html?page=2&categoryId=5` -> `www/tin-tuc-su-kien.html__categoryId=5&page=2`;
+- the Content-Type comes from the path's extension (no extension: HTML).
+
+What files cannot say is in `<site_dir>/routes.json`, keyed by path-with-query (parameters sorted):
+    {"redirects": {"/old-dn1.html": {"status": 301, "location": "/new.html?categoryId=3"}},
+     "fail_once": {"/flaky-dn2.html": 500}}
+A fail_once path answers that status to its first request on each server instance, then 200.
+
+Text responses (HTML, robots.txt) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
+servers' origins, as the old CMS wrote absolute `http://tnu.edu.vn/...` links.
+
+Every request to either server is recorded (`ReplicaServer.requests`) for tests to assert on.
+
+    with ReplicaServer() as site:
+        urlopen(site.url)
+        assert site.requests[0].path == "/"
+
+`python -m crawler.replica [--port N]` serves the bundled replica until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote
+
+# tests/site of the source tree (the package is installed editable, so this is the checkout's).
+DEFAULT_SITE_DIR = Path(__file__).resolve().parent.parent / "tests" / "site"
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "application/javascript; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+}
+HTML = CONTENT_TYPES[".html"]
+QUERY_SEP = "__"  # between a path and its (sorted) query in a file name
+
+
+def route_key(target: str) -> str:
+    """`/x.html?b=2&a=1` -> `/x.html?a=1&b=2`: one spelling per URL, whatever the parameter order."""
+    path, _, query = target.partition("?")
+    if not query:
+        return path
+    return path + "?" + "&".join(sorted(query.split("&")))
+
+
+def file_for(target: str) -> str:
+    """The file (relative to a document root) that serves a request target (path with query)."""
+    path, _, query = target.partition("?")
+    path = unquote(path)
+    if path.endswith("/"):
+        path += "index.html"
+    if query:
+        path += QUERY_SEP + "&".join(sorted(query.split("&")))
+    return path.lstrip("/")
+
+
+def content_type(relative_file: str) -> str:
+    name = relative_file.split(QUERY_SEP, 1)[0].rsplit("/", 1)[-1]
+    if "." not in name:
+        return HTML
+    return CONTENT_TYPES.get("." + name.rsplit(".", 1)[1].lower(), "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as a server saw it."""
+
+    server: str  # "site" or "other"
+    host: str  # the Host header as sent
+    method: str
+    path: str  # path with query, as sent
+    status: int
+    user_agent: str
+
+
+@dataclass
+class Response:
+    """What a server is about to send; `ReplicaServer.deliver` puts it on the wire."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def _page(status: int, text: str) -> Response:
+    body = f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>" \
+        f"<body><h1>{status} {text}</h1></body></html>\n".encode()
+    return Response(status, {"Content-Type": HTML}, body)
+
+
+class _Host:
+    """One host's content: a document root, its routes and the placeholders of its text files."""
+
+    def __init__(self, name: str, root: Path, routes: dict, substitutions: dict[str, str]) -> None:
+        self.name = name
+        self.root = root.resolve()
+        self.redirects: dict[str, dict] = {route_key(k): v for k, v in routes.get("redirects", {}).items()}
+        self.fail_once: dict[str, int] = {route_key(k): v for k, v in routes.get("fail_once", {}).items()}
+        self.substitutions = {k.encode(): v.encode() for k, v in substitutions.items()}
+        self._failed: set[str] = set()
+        self._cache: dict[Path, bytes] = {}
+        self._lock = threading.Lock()
+
+    def respond(self, method: str, target: str, origin: str) -> Response:
+        if method not in ("GET", "HEAD"):
+            return _page(405, "Method Not Allowed")
+        key = route_key(target)
+        if key in self.fail_once:
+            with self._lock:
+                first = key not in self._failed
+                self._failed.add(key)
+            if first:
+                return _page(self.fail_once[key], "Internal Server Error")
+        if key in self.redirects:
+            rule = self.redirects[key]
+            location = rule["location"]
+            if location.startswith("/"):
+                location = origin + location
+            resp = _page(rule.get("status", 301), "Moved Permanently")
+            resp.headers["Location"] = location
+            return resp
+        relative = file_for(target)
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return _page(404, "Not Found")
+        ctype = content_type(relative)
+        body = self._cache.get(path)
+        if body is None:
+            body = path.read_bytes()
+            if ctype.startswith("text/"):
+                for placeholder, value in self.substitutions.items():
+                    body = body.replace(placeholder, value)
+            self._cache[path] = body
+        return Response(200, {"Content-Type": ctype}, body)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every response carries a Content-Length
+    server_version = "tnu-replica"
+    sys_version = ""
+    # an idle keep-alive connection must not pin a thread forever
+    timeout = 30
+
+    # set on the per-server subclass
+    replica: ReplicaServer
+    host_content: _Host
+    origin: str
+
+    def _serve(self) -> None:
+        response = self.host_content.respond(self.command, self.path, self.origin)
+        self.replica._record(RequestRecord(
+            server=self.host_content.name,
+            host=self.headers.get("Host", ""),
+            method=self.command,
+            path=self.path,
+            status=response.status,
+            user_agent=self.headers.get("User-Agent", ""),
+        ))
+        self.replica.deliver(self, response)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: tests read `requests`, not stderr
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up mid-response (crawler shut down, timeout) is normal here.
+        pass
+
+
+class ReplicaServer:
+    """The replica site and its "other host", on loopback, in daemon threads."""
+
+    def __init__(self, site_dir: Path = DEFAULT_SITE_DIR, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site_dir = Path(site_dir)
+        self.host = host
+        self.port = port
+        self._requests: list[RequestRecord] = []
+        self._log_lock = threading.Lock()
+        self._servers: list[_Server] = []
+        self._threads: list[threading.Thread] = []
+        self._origin = ""
+        self._other_origin = ""
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> ReplicaServer:
+        if self._servers:
+            return self
+        routes_file = self.site_dir / "routes.json"
+        routes = json.loads(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
+        site = self._bind(self.port)
+        other = self._bind(0)
+        self._origin = f"http://{self.host}:{site.server_address[1]}"
+        # Another host name for the same loopback address: a different site to any crawler.
+        self._other_origin = f"http://localhost:{other.server_address[1]}"
+        subs = {"{{ORIGIN}}": self._origin, "{{OTHER_ORIGIN}}": self._other_origin}
+        self._serve(site, _Host("site", self.site_dir / "www", routes, subs), self._origin)
+        self._serve(other, _Host("other", self.site_dir / "_other", {}, subs), self._other_origin)
+        return self
+
+    def _bind(self, port: int) -> _Server:
+        server = _Server((self.host, port), _Handler)
+        self._servers.append(server)
+        return server
+
+    def _serve(self, server: _Server, content: _Host, origin: str) -> None:
+        server.RequestHandlerClass = type(
+            "Handler", (_Handler,), {"replica": self, "host_content": content, "origin": origin}
+        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name=f"replica-{content.name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # --- addresses ---------------------------------------------------------------------------
+
+    @property
+    def origin(self) -> str:
+        """`http://127.0.0.1:PORT`, the replica site."""
+        self._require_started()
+        return self._origin
+
+    @property
+    def url(self) -> str:
+        """The home page, the natural start URL of a crawl."""
+        return self.origin + "/"
+
+    @property
+    def other_origin(self) -> str:
+        """`http://localhost:PORT2`, the other host (hot-linked images, an off-site page)."""
+        self._require_started()
+        return self._other_origin
+
+    def _require_started(self) -> None:
+        if not self._servers:
+            raise RuntimeError("ReplicaServer is not started (use start() or `with`)")
+
+    # --- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request both servers answered so far, in arrival order (a copy)."""
+        with self._log_lock:
+            return list(self._requests)
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self._requests.clear()
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._log_lock:
+            self._requests.append(record)
+
+    # --- the wire ----------------------------------------------------------------------------
+
+    def deliver(self, handler: BaseHTTPRequestHandler, response: Response) -> None:
+        """Send `response` to the client.
+
+        The one place where bytes leave the replica: a fault mode (slow responses, connection
+        resets, truncated bodies, wrong Content-Length) belongs here, as a policy that sees the
+        request (`handler.path`) and the response about to go out and may delay, cut or replace it.
+        """
+        handler.send_response(response.status)
+        for name, value in response.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(response.body)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(response.body)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m crawler.replica", description="Serve the replica of tnu.edu.vn on loopback.")
+    parser.add_argument("--port", type=int, default=0, help="port of the site (default: any free port)")
+    parser.add_argument("--site-dir", type=Path, default=DEFAULT_SITE_DIR, help="replica to serve (default: %(default)s)")
+    args = parser.parse_args(argv)
+    with ReplicaServer(args.site_dir, port=args.port) as server:
+        print(f"Replica of tnu.edu.vn: {server.url}  (other host: {server.other_origin}/)  Ctrl-C to stop", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
