@@ -1,0 +1,149 @@
+"""Finding and reading the crawl's captures: the `captures` table, CDXJ indexes, WARC records.
+
+The WARC files are the evidence the SQLite records were derived from; this module answers
+"where are the bytes of this response?" (`CaptureLedger`, `read_capture`) and writes the CDXJ
+index each run leaves beside its WARC file (`write_cdxj`), which is what pywb and WACZ readers
+look captures up in. Never imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import sqlite_utils
+import surt
+from cdxj_indexer.main import CDXJIndexer
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+
+WARC_SUFFIX = ".warc.gz"
+CDXJ_SUFFIX = ".cdxj"
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for these bytes: `sha1:` + base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One response or revisit record, as listed in the `captures` table."""
+
+    url: str
+    record_type: str  # "response" or "revisit"
+    status: int | None
+    warc_file: str  # file name inside the WARC folder
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str
+    captured_at: str  # the record's WARC-Date
+    run_id: int | None = None
+    fetch_id: int | None = None  # fetch_log.id, when the crawler links them
+    refers_to: int | None = None  # captures.id of the record holding the bytes (revisits)
+    id: int | None = None
+
+
+class CaptureLedger:
+    """The `captures` table: where each record is, and which bytes the archive already holds.
+
+    `earlier()` is the digest index behind revisit records: a response whose URL and payload
+    digest were captured before (in this run or any earlier one) is written as a revisit.
+    """
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def earlier(self, url: str, digest: str) -> Capture | None:
+        """The first full capture of these bytes at this URL, or None."""
+        rows = self.db.query(
+            "SELECT * FROM captures WHERE url = ? AND payload_digest = ? AND record_type = 'response' "
+            "ORDER BY id LIMIT 1",
+            [url, digest],
+        )
+        for row in rows:
+            return Capture(**row)
+        return None
+
+    def add(self, capture: Capture) -> Capture:
+        """Record a capture just written; returns it with its row id."""
+        row = asdict(capture)
+        row.pop("id")
+        table = self.db.table("captures")
+        table.insert(row)
+        return Capture(**{**row, "id": table.last_pk})
+
+    def link_fetch(self, capture_id: int, fetch_id: int) -> None:
+        """Tie a capture to the `fetch_log` row of the same HTTP exchange."""
+        self.db.execute("UPDATE captures SET fetch_id = ? WHERE id = ?", [fetch_id, capture_id])
+
+    def for_url(self, url: str) -> list[Capture]:
+        """Every capture of a URL, oldest first."""
+        rows = self.db.query("SELECT * FROM captures WHERE url = ? ORDER BY id", [url])
+        return [Capture(**row) for row in rows]
+
+
+class StoredResponse(NamedTuple):
+    url: str
+    http_headers: StatusAndHeaders  # .get_statuscode(), .get_header(name), .headers (pairs)
+    body: bytes
+
+
+def read_capture(warc_path: str | Path, offset: int, *, decode: bool = True) -> StoredResponse:
+    """The HTTP response recorded at `offset` in a WARC file.
+
+    `decode=True` undoes the Content-Encoding (gzip, deflate, br) so the body is what a browser
+    would parse; `decode=False` gives the bytes exactly as the server sent them. A revisit
+    record holds no body: its bytes are read from the earlier capture it refers to, found
+    through the CDXJ indexes in the same folder.
+    """
+    warc_path = Path(warc_path)
+    with open(warc_path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)))
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        if record.rec_type == "revisit":
+            original = _find_original(
+                warc_path.parent, url, record.rec_headers.get_header("WARC-Payload-Digest")
+            )
+            body = read_capture(original[0], original[1], decode=decode).body
+            return StoredResponse(url, record.http_headers, body)
+        if record.rec_type != "response":
+            raise ValueError(f"{warc_path}@{offset} is a {record.rec_type} record, not a response")
+        stream = record.content_stream() if decode else record.raw_stream
+        return StoredResponse(url, record.http_headers, stream.read())
+
+
+def _find_original(warc_dir: Path, url: str, digest: str) -> tuple[Path, int]:
+    key = surt.surt(url) + " "
+    for cdxj in sorted(warc_dir.glob("*" + CDXJ_SUFFIX)):
+        with open(cdxj, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.startswith(key):
+                    continue
+                fields = json.loads(line.split(" ", 2)[2])
+                if fields.get("url") == url and fields.get("digest") == digest and fields.get("mime") != "warc/revisit":
+                    return warc_dir / fields["filename"], int(fields["offset"])
+    raise LookupError(f"no capture of {url} with {digest} in the CDXJ indexes of {warc_dir}")
+
+
+def cdxj_path(warc_path: str | Path) -> Path:
+    """Where the CDXJ index of a WARC file lives: beside it, `.cdxj` for `.warc.gz`."""
+    warc_path = Path(warc_path)
+    return warc_path.with_name(warc_path.name.removesuffix(WARC_SUFFIX) + CDXJ_SUFFIX)
+
+
+def write_cdxj(warc_path: str | Path) -> Path:
+    """Index a WARC file (sorted CDXJ, as pywb and WACZ readers expect); returns the index path."""
+    out = cdxj_path(warc_path)
+    tmp = out.with_name(out.name + ".tmp")
+    # A half-written index would be trusted by replay tools: write aside, then rename.
+    CDXJIndexer(str(tmp), [str(warc_path)], sort=True).process_all()
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,49 @@
+"""A real Scrapy crawl with the WARC middleware on: `python crawl_site.py START_URL DB WARC_DIR`.
+
+Run in a subprocess by the tests (Twisted's reactor cannot restart within one process). The
+spider follows every link and image on the start URL's host; it parses nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import TextResponse
+
+
+class LinkSpider(Spider):
+    name = "warc-test"
+
+    def __init__(self, start_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.start_urls = [start_url]
+
+    async def start(self):
+        yield Request(self.start_urls[0])
+
+    def parse(self, response):
+        if not isinstance(response, TextResponse):
+            return
+        for href in response.css("a::attr(href), img::attr(src)").getall():
+            yield response.follow(href, self.parse)
+
+
+def main(start_url: str, db: str, warc_dir: str) -> None:
+    process = CrawlerProcess(settings={
+        "ARCHIVE_DB": db,
+        "WARC_DIR": warc_dir,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
+        "ROBOTSTXT_OBEY": True,
+        "RETRY_TIMES": 1,
+        "DOWNLOAD_DELAY": 0,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+    })
+    process.crawl(LinkSpider, start_url=start_url)
+    process.start()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
