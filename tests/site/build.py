@@ -129,9 +129,278 @@ ARTICLES: list[dict[str, Any]] = [
             p("Dịp này, ĐHTN đã khen thưởng 25 tập thể và 48 cá nhân có thành tích xuất sắc trong thực hiện nhiệm vụ năm học 2024 – 2025."),
         ],
     },
+    {
+        # Old CKEditor output: every Latin-1 letter as a named entity (`Ph&aacute;p quy`), title too.
+        "layout": "old",
+        "path": "/hoi-nghi-pho-bien-van-ban-phap-quy-moi-ve-giao-duc-dai-hoc-dn5102.html",
+        "title": "Hội nghị phổ biến văn bản pháp quy mới về giáo dục đại học",
+        "date": "2019-11-20",
+        "views": 1234,
+        "author": "Hồng Nhung",
+        "cat": "daotao",
+        "encoding": "entities",
+        "varieties": ["HTML entities (body and title)", "caption table", "1.234 lần đọc"],
+        "blocks": [
+            p("Chiều ngày 19/11/2019, Đại học Thái Nguyên tổ chức Hội nghị phổ biến các văn bản pháp quy mới về giáo dục đại học cho cán bộ quản lý, giảng viên của các cơ sở giáo dục đại học thành viên và các đơn vị trực thuộc."),
+            img("/Uploads/images/2019/11/hoi-nghi-phap-quy-2019.jpg", seed=21, w=640, h=427,
+                alt="Hội nghị phổ biến văn bản pháp quy",
+                caption="Toàn cảnh Hội nghị phổ biến văn bản pháp quy (ảnh: Hồng Nhung)",
+                credit="Hồng Nhung", style="table"),
+            p("Tại Hội nghị, các đại biểu đã được nghe báo cáo viên phổ biến những điểm mới của Luật sửa đổi, bổ sung một số điều của Luật Giáo dục đại học năm 2018 và Nghị định số 99/2019/NĐ-CP quy định chi tiết và hướng dẫn thi hành Luật; trong đó nhấn mạnh các quy định về quyền tự chủ, trách nhiệm giải trình và vai trò của hội đồng trường."),
+            p("Hội nghị cũng dành nhiều thời gian trao đổi, thảo luận về những vướng mắc trong quá trình triển khai thực hiện các văn bản pháp quy tại các đơn vị; đề xuất với Bộ Giáo dục và Đào tạo các giải pháp hoàn thiện văn bản hướng dẫn trong thời gian tới."),
+        ],
+    },
+    {
+        # Text pasted in decomposed Unicode (NFD): the archive must store it NFC.
+        "layout": "old",
+        "path": "/hoi-thao-khoa-hoc-quoc-gia-ve-hoa-hoc-xanh-dn5687.html",
+        "title": "Hội thảo khoa học quốc gia về hóa học xanh",
+        "date": "2020-10-22",
+        "views": 87,
+        "author": "Thu Hằng",
+        "cat": "khcn",
+        "encoding": "nfd",
+        "varieties": ["decomposed NFD text (title, body, caption, alt, byline)",
+                      "same image bytes as a 2026 article under another URL"],
+        "blocks": [
+            p("Ngày 21/10/2020, Trường Đại học Khoa học – Đại học Thái Nguyên phối hợp với Hội Hóa học Việt Nam tổ chức Hội thảo khoa học quốc gia “Hóa học xanh vì sự phát triển bền vững”."),
+            img("/Uploads/images/2020/10/hoi-thao-hoa-hoc-xanh.jpg", seed=31, w=600, h=400,
+                alt="Đại biểu dự Hội thảo hóa học xanh",
+                caption="Các đại biểu tham dự Hội thảo (ảnh: Thu Hằng)", credit="Thu Hằng", style="next_p"),
+            p("Hội thảo nhận được 86 báo cáo khoa học của các nhà khoa học đến từ các viện nghiên cứu, trường đại học trong cả nước, tập trung vào các hướng: tổng hợp vật liệu thân thiện môi trường, xử lý chất thải, sử dụng dung môi xanh và năng lượng tái tạo."),
+            p("Phát biểu bế mạc, Trưởng ban tổ chức khẳng định hội thảo là diễn đàn để các nhà khoa học chia sẻ kết quả nghiên cứu, đồng thời mở ra cơ hội hợp tác giữa các nhóm nghiên cứu trong và ngoài Đại học Thái Nguyên."),
+        ],
+    },
+    {
+        "layout": "old",
+        "path": "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-tuyen-dn5840.html",
+        "title": "Kế hoạch tổ chức thi kết thúc học phần học kỳ I năm học 2020 - 2021 theo hình thức trực tuyến",
+        "date": "2021-01-25",
+        "views": 3210,
+        "author": "Ban Đào tạo",
+        "cat": "daotao",
+        "varieties": ["no image"],
+        "blocks": [
+            p("Thực hiện chỉ đạo của Bộ Giáo dục và Đào tạo về công tác phòng, chống dịch Covid-19, Đại học Thái Nguyên hướng dẫn các đơn vị tổ chức thi kết thúc học phần học kỳ I năm học 2020 - 2021 theo hình thức trực tuyến đối với các học phần đủ điều kiện."),
+            p("Các đơn vị xây dựng phương án tổ chức thi, lựa chọn hình thức thi phù hợp (vấn đáp trực tuyến, tiểu luận, bài tập lớn, trắc nghiệm trên hệ thống quản lý học tập) và bảo đảm tính khách quan, công bằng, nghiêm túc trong quá trình tổ chức thi."),
+            p("Kết quả thi phải được cập nhật trên phần mềm quản lý đào tạo chậm nhất 15 ngày sau khi kết thúc kỳ thi. Trong quá trình thực hiện, nếu có vướng mắc, các đơn vị phản ánh về Ban Đào tạo để được hướng dẫn, giải quyết."),
+        ],
+    },
+    {
+        # No view counter; the old CMS wrote this image's URL absolute (http://tnu.edu.vn/Uploads/…).
+        "layout": "old",
+        "path": "/dai-hoc-thai-nguyen-co-5-de-tai-duoc-quy-nafosted-tai-tro-dn5903.html",
+        "title": "Đại học Thái Nguyên có 5 đề tài được Quỹ NAFOSTED tài trợ năm 2021",
+        "date": "2021-03-02",
+        "views": None,
+        "author": "Minh Tuấn",
+        "cat": "khcn",
+        "varieties": ["no view counter", "absolute image URL ({{ORIGIN}})"],
+        "blocks": [
+            p("Quỹ Phát triển khoa học và công nghệ quốc gia (NAFOSTED) vừa công bố danh sách các đề tài nghiên cứu cơ bản được tài trợ năm 2021, trong đó Đại học Thái Nguyên có 5 đề tài thuộc các lĩnh vực toán học, vật lý, hóa học và khoa học sự sống."),
+            img("/Uploads/images/2021/03/nafosted-2021.jpg", seed=41, w=560, h=373, absolute=True,
+                alt="Nhóm nghiên cứu tại phòng thí nghiệm",
+                caption="Nhóm nghiên cứu tại phòng thí nghiệm của Trường Đại học Khoa học (ảnh: Minh Tuấn)",
+                credit="Minh Tuấn", style="next_p"),
+            p("Đây là kết quả của quá trình đầu tư xây dựng các nhóm nghiên cứu, tăng cường trang thiết bị và đẩy mạnh hợp tác quốc tế trong nghiên cứu khoa học của Đại học Thái Nguyên trong những năm gần đây."),
+        ],
+    },
+    {
+        # The second picture was deleted from the server long ago: its URL answers 404.
+        "layout": "old",
+        "path": "/tuoi-tre-dai-hoc-thai-nguyen-ra-quan-chien-dich-thanh-nien-tinh-nguyen-he-2020-dn5488.html",
+        "title": "Tuổi trẻ Đại học Thái Nguyên ra quân Chiến dịch Thanh niên tình nguyện hè 2020",
+        "date": "2020-06-10",
+        "views": 978,
+        "author": "Văn Quyết",
+        "cat": "dang",
+        "varieties": ["an image that answers 404"],
+        "blocks": [
+            p("Sáng ngày 9/6/2020, Đoàn Thanh niên Đại học Thái Nguyên tổ chức Lễ ra quân Chiến dịch Thanh niên tình nguyện hè năm 2020 với sự tham gia của hơn 1.000 đoàn viên, thanh niên đến từ các trường đại học thành viên."),
+            img("/Uploads/images/2020/06/tntn-he-2020-1.jpg", seed=51, w=600, h=400,
+                alt="Lễ ra quân Chiến dịch Thanh niên tình nguyện hè 2020",
+                caption="Lễ ra quân Chiến dịch Thanh niên tình nguyện hè 2020 (ảnh: Đoàn Thanh niên ĐHTN)",
+                credit="Đoàn Thanh niên ĐHTN", style="next_p"),
+            p("Trong khuôn khổ Chiến dịch, các đội hình tình nguyện sẽ tham gia xây dựng nông thôn mới, sửa chữa đường giao thông nông thôn, tổ chức các lớp học kỹ năng cho thiếu nhi và hỗ trợ tuyển sinh tại các địa phương trong tỉnh."),
+            img("/Uploads/images/2020/06/tntn-he-2020-2.jpg", seed=52, w=600, h=400, status=404,
+                alt="Sinh viên tình nguyện giúp dân",
+                caption="Sinh viên tình nguyện giúp dân xây dựng nông thôn mới (ảnh: Đoàn Thanh niên ĐHTN)",
+                credit="Đoàn Thanh niên ĐHTN", style="next_p"),
+            p("Chiến dịch sẽ kéo dài đến hết tháng 8/2020, với mục tiêu phát huy vai trò xung kích của tuổi trẻ trong thực hiện nhiệm vụ chính trị của địa phương."),
+        ],
+    },
+    {
+        # The server answers 500 to the first request for this page (routes.json), then 200.
+        "layout": "old",
+        "path": "/khai-mac-hoi-thao-can-bo-giang-vien-dai-hoc-thai-nguyen-nam-2019-dn4976.html",
+        "title": "Khai mạc Hội thao cán bộ, giảng viên Đại học Thái Nguyên năm 2019",
+        "date": "2019-04-18",
+        "views": 1502,
+        "author": None,
+        "cat": "dang",
+        "fail_once": True,
+        "varieties": ["answers 500 once, then 200", "no byline", "caption without credit"],
+        "blocks": [
+            p("Sáng ngày 17/4/2019, tại Nhà thi đấu đa năng, Công đoàn Đại học Thái Nguyên tổ chức Lễ khai mạc Hội thao cán bộ, giảng viên năm 2019 chào mừng kỷ niệm 25 năm thành lập Đại học Thái Nguyên."),
+            img("/Uploads/images/2019/04/khai-mac-hoi-thao-2019.jpg", seed=61, w=600, h=400,
+                alt="Lễ khai mạc Hội thao", caption="Lễ khai mạc Hội thao", credit=None, style="next_p"),
+            p("Hội thao năm nay có sự tham gia của hơn 600 vận động viên đến từ 14 đoàn thể thao, thi đấu ở các môn: bóng đá, bóng chuyền, cầu lông, bóng bàn, quần vợt, cờ tướng và kéo co; các trận chung kết sẽ diễn ra vào ngày 25/4/2019 tại sân vận động của Trường Đại học Sư phạm."),
+        ],
+    },
+    {
+        # Published in 2021 on the old CMS, moved to the 2026 site: the old URL answers 301 and
+        # only the old listing links it (by its old URL).
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/le-khai-giang-nam-hoc-2021-2022.html?categoryId=3",
+        "redirect_from": ["/le-khai-giang-nam-hoc-2021-2022-dn6012.html"],
+        "old_href": "/le-khai-giang-nam-hoc-2021-2022-dn6012.html",
+        "old_cat": "daotao",
+        "title": "Lễ khai giảng năm học 2021 - 2022",
+        "date": "2021-09-15T08:00",
+        "views": 4321,
+        "author": "TNU Media",
+        "cat": "daotao",
+        "varieties": ["old -dn URL redirects (301) to its 2026 URL; listed only under the old URL"],
+        "blocks": [
+            p("Sáng ngày 15/9/2021, Đại học Thái Nguyên tổ chức Lễ khai giảng năm học 2021 - 2022 theo hình thức trực tiếp kết hợp trực tuyến, kết nối tới điểm cầu của các trường đại học thành viên."),
+            img("/uploads/2021/09/le-khai-giang-2021-2022.jpg", seed=71, w=800, h=533,
+                alt="Đánh trống khai giảng năm học mới",
+                caption="Giám đốc ĐHTN đánh trống khai giảng năm học mới. Ảnh: TNU Media",
+                credit="TNU Media", style="figure"),
+            p("Năm học 2021 - 2022, Đại học Thái Nguyên chào đón gần 20.000 tân sinh viên, học viên cao học và nghiên cứu sinh; đây là năm học đầu tiên triển khai đồng bộ mô hình đào tạo kết hợp trực tiếp và trực tuyến trên toàn Đại học."),
+        ],
+    },
+    {
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/khoa-hoc-cong-nghe/cong-bo-12-nhom-nghien-cuu-manh-nam-2026.html",
+        "title": "Đại học Thái Nguyên công bố 12 nhóm nghiên cứu mạnh năm 2026",
+        "date": "2026-01-12T14:30",
+        "views": 987,
+        "author": "Thu Trang",
+        "cat": "khcn",
+        "varieties": ["/tin-tuc-su-kien/<sub>/<slug>.html URL", "lazy image (data-src)",
+                      "srcset (widest candidate is the real one)"],
+        "blocks": [
+            p("Chiều ngày 12/1/2026, Đại học Thái Nguyên tổ chức Lễ công bố quyết định công nhận 12 nhóm nghiên cứu mạnh giai đoạn 2026 - 2030 thuộc các lĩnh vực khoa học tự nhiên, kỹ thuật, y dược, nông nghiệp và khoa học xã hội."),
+            img("/uploads/2026/01/nhom-nghien-cuu-manh-1.jpg", seed=81, w=800, h=533, lazy=True,
+                alt="Trao quyết định công nhận nhóm nghiên cứu mạnh",
+                caption="Lãnh đạo ĐHTN trao quyết định công nhận nhóm nghiên cứu mạnh. Ảnh: Thu Trang",
+                credit="Thu Trang", style="figure"),
+            p("Các nhóm nghiên cứu mạnh được ưu tiên đầu tư trang thiết bị, kinh phí thực hiện nhiệm vụ khoa học và công nghệ, đồng thời có trách nhiệm công bố kết quả trên các tạp chí quốc tế uy tín và đào tạo nghiên cứu sinh."),
+            img("/uploads/2026/01/nhom-nghien-cuu-manh-2-480.jpg", seed=82, w=960, h=640,
+                srcset=[("/uploads/2026/01/nhom-nghien-cuu-manh-2-480.jpg", 480),
+                        ("/uploads/2026/01/nhom-nghien-cuu-manh-2-960.jpg", 960)],
+                alt="Các thành viên nhóm nghiên cứu chụp ảnh lưu niệm",
+                caption="Ảnh: Thu Trang", credit="Thu Trang", style="own_line"),
+            p("Theo kế hoạch, đến năm 2030 mỗi nhóm nghiên cứu mạnh công bố ít nhất 20 bài báo trong danh mục Scopus và chủ trì ít nhất một nhiệm vụ khoa học cấp quốc gia."),
+        ],
+    },
+    {
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/hop-tac-dao-tao-voi-dai-hoc-kyushu-nhat-ban.html?categoryId=7",
+        "title": "Hợp tác đào tạo với Đại học Kyushu (Nhật Bản)",
+        "date": "2026-02-05T10:00",
+        "views": 1530,
+        "author": "Hải Yến",
+        "cat": "htqt",
+        "varieties": ["image on another host", "link to an off-site page (never crawled)"],
+        "blocks": [
+            p("Ngày 4/2/2026, Đại học Thái Nguyên và Đại học Kyushu (Nhật Bản) đã ký kết biên bản ghi nhớ hợp tác trong đào tạo sau đại học, trao đổi giảng viên, sinh viên và triển khai các dự án nghiên cứu chung."),
+            img("{{OTHER_ORIGIN}}/photos/2026/02/ky-ket-hop-tac-kyushu.jpg", seed=91, w=720, h=480,
+                alt="Lễ ký kết biên bản ghi nhớ hợp tác",
+                caption="Lễ ký kết biên bản ghi nhớ hợp tác. Ảnh: Đại học Kyushu",
+                credit="Đại học Kyushu", style="figure"),
+            {"p": "Thông tin chi tiết về chương trình được đăng tải trên website của đối tác.",
+             "html": 'Thông tin chi tiết về chương trình được đăng tải trên <a href="{{OTHER_ORIGIN}}/tin-tuc-su-kien/bai-viet-tren-trang-khac.html" target="_blank">website của đối tác</a>.'},
+            p("Theo thỏa thuận, từ năm học 2026 - 2027, mỗi năm Đại học Kyushu tiếp nhận 10 nghiên cứu sinh của Đại học Thái Nguyên theo chương trình học bổng toàn phần."),
+        ],
+    },
+    {
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/tuyen-sinh-dai-hoc-chinh-quy-nam-2026.html?categoryId=3",
+        "title": "Tuyển sinh đại học chính quy năm 2026: ĐHTN dự kiến tuyển hơn 25.000 chỉ tiêu",
+        "date": "2026-03-02T16:45",
+        "views": 12873,
+        "author": None,
+        "cat": "daotao",
+        "varieties": ["no byline", "figure caption without credit"],
+        "blocks": [
+            p("Năm 2026, Đại học Thái Nguyên dự kiến tuyển sinh hơn 25.000 chỉ tiêu đại học chính quy cho 190 ngành đào tạo tại các trường đại học thành viên, các trường thuộc và hai phân hiệu tại Lào Cai, Hà Giang."),
+            img("/uploads/2026/03/ngay-hoi-tu-van-tuyen-sinh.jpg", seed=101, w=800, h=533,
+                alt="Ngày hội tư vấn tuyển sinh",
+                caption="Thí sinh tìm hiểu thông tin tuyển sinh tại Ngày hội tư vấn", credit=None, style="figure"),
+            p("Các phương thức xét tuyển gồm: xét kết quả thi tốt nghiệp trung học phổ thông, xét học bạ, xét kết quả kỳ thi đánh giá năng lực và xét tuyển thẳng theo quy chế của Bộ Giáo dục và Đào tạo."),
+            p("Thí sinh tra cứu thông tin chi tiết về ngành, chỉ tiêu và tổ hợp xét tuyển trên cổng thông tin tuyển sinh của Đại học Thái Nguyên hoặc liên hệ bộ phận tư vấn của các trường thành viên để được hỗ trợ."),
+        ],
+    },
+    {
+        # The same picture as the 2020 article on green chemistry, re-published under a new URL.
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/khoa-hoc-cong-nghe/5-nam-phat-trien-huong-nghien-cuu-hoa-hoc-xanh.html",
+        "title": "Nhìn lại 5 năm phát triển hướng nghiên cứu hóa học xanh",
+        "date": "2026-01-20T08:30",
+        "views": 640,
+        "author": "Phương Thảo",
+        "cat": "khcn",
+        "varieties": ["same image bytes as the 2020 NFD article, another URL"],
+        "blocks": [
+            p("Từ hội thảo khoa học quốc gia năm 2020, hướng nghiên cứu hóa học xanh của Trường Đại học Khoa học đã phát triển thành một trong những nhóm nghiên cứu mạnh của Đại học Thái Nguyên."),
+            img("/uploads/2026/01/hoi-thao-hoa-hoc-xanh-2020.jpg", seed=31, w=600, h=400,
+                same_bytes_as="/Uploads/images/2020/10/hoi-thao-hoa-hoc-xanh.jpg",
+                alt="Hội thảo hóa học xanh năm 2020",
+                caption="Hội thảo khoa học quốc gia về hóa học xanh năm 2020. Ảnh: Thu Hằng",
+                credit="Thu Hằng", style="figure"),
+            p("Trong 5 năm, nhóm đã công bố 47 bài báo quốc tế, đăng ký 3 bằng độc quyền sáng chế và chuyển giao quy trình xử lý nước thải bằng vật liệu sinh học cho hai doanh nghiệp trên địa bàn tỉnh."),
+        ],
+    },
+    {
+        "layout": "new",
+        "path": "/tin-tuc-su-kien/ngay-hoi-viec-lam-nam-2026.html?categoryId=1",
+        "title": "Ngày hội việc làm Đại học Thái Nguyên năm 2026",
+        "date": "2026-02-27T15:00",
+        "views": None,
+        "author": "Văn Quyết",
+        "cat": "tonghop",
+        "varieties": ["2026 page without a view counter", "caption 'Ảnh: …' as a line of its own"],
+        "blocks": [
+            p("Ngày 27/2/2026, Đại học Thái Nguyên tổ chức Ngày hội việc làm năm 2026 với sự tham gia của 120 doanh nghiệp, cung cấp hơn 5.000 vị trí việc làm và thực tập cho sinh viên."),
+            img("/uploads/2026/02/ngay-hoi-viec-lam-2026.png", seed=111, w=640, h=400,
+                alt="Sinh viên tìm hiểu thông tin tuyển dụng",
+                caption="Ảnh: Văn Quyết", credit="Văn Quyết", style="own_line"),
+            p("Bên cạnh các gian hàng tuyển dụng, Ngày hội còn có các buổi tọa đàm về kỹ năng viết hồ sơ xin việc, phỏng vấn và định hướng nghề nghiệp trong thời đại chuyển đổi số."),
+        ],
+    },
+    {
+        "layout": "new_en",
+        "path": "/en/tin-tuc-su-kien/tnu-signs-cooperation-agreement-with-kyushu-university.html",
+        "title": "Thai Nguyen University signs cooperation agreement with Kyushu University",
+        "date": "2026-02-06T11:00",
+        "views": 312,
+        "author": "TNU Media",
+        "cat": "en",
+        "varieties": ["English edition (/en/)", "caption 'Photo: …'", "Views: 312"],
+        "blocks": [
+            p("On February 4, 2026, Thai Nguyen University (TNU) and Kyushu University (Japan) signed a memorandum of understanding on graduate training, staff and student exchange and joint research projects."),
+            img("/uploads/2026/02/tnu-kyushu-signing.jpg", seed=121, w=720, h=480,
+                alt="The signing ceremony", caption="The signing ceremony. Photo: TNU Media",
+                credit="TNU Media", style="figure"),
+            p("Under the agreement, Kyushu University will host ten TNU doctoral students every year from the 2026 - 2027 academic year under a full scholarship programme."),
+        ],
+    },
 ]
 
-STATIC_PAGES: list[dict[str, Any]] = []
+STATIC_PAGES: list[dict[str, Any]] = [
+    {
+        # A -dn page that is not news: title and text, no date line, no counter.
+        "path": "/lich-su-dn45.html",
+        "title": "Lịch sử phát triển",
+        "paragraphs": [
+            "Đại học Thái Nguyên được thành lập ngày 04/4/1994 theo Nghị định số 31/CP của Chính phủ, trên cơ sở sắp xếp lại các trường đại học trên địa bàn tỉnh Thái Nguyên.",
+            "Trải qua hơn 30 năm xây dựng và phát triển, Đại học Thái Nguyên đã trở thành một trong ba đại học vùng của cả nước, với các trường đại học thành viên, các trường thuộc, phân hiệu và nhiều viện, trung tâm nghiên cứu.",
+            "Sứ mạng của Đại học Thái Nguyên là đào tạo nguồn nhân lực chất lượng cao, nghiên cứu khoa học và chuyển giao công nghệ phục vụ sự phát triển kinh tế - xã hội của vùng trung du, miền núi phía Bắc và cả nước.",
+        ],
+    },
+]
 
 
 # --- ground truth --------------------------------------------------------------------------
@@ -153,7 +422,7 @@ def expected_entry(article: dict[str, Any]) -> dict[str, Any]:
         images.append({
             "src": real_src(im),
             "caption": nfc(im.get("caption")),
-            "alt": im.get("alt"),
+            "alt": nfc(im.get("alt")),
             "credit": im.get("credit"),
             "status": im.get("status", 200),
         })
@@ -215,7 +484,7 @@ def image_files(article: dict[str, Any]) -> list[tuple[Path, str, int, int, int]
     out = []
     for block in article["blocks"]:
         im = block.get("img")
-        if not im or im.get("status", 200) != 200:
+        if not im or im.get("status", 200) != 200 or im.get("same_bytes_as"):
             continue
         cands = im.get("srcset") or [(im["src"], im["width"])]
         for url, width in cands:
@@ -350,9 +619,11 @@ def main(force_images: bool = False) -> None:
             [EN_ROOT] if a["layout"] == "new_en" else new_crumbs(a["cat"]))
     listing_pages = listings(articles)
     site = site_context(articles, listing_pages)
-    for a in articles:  # "Tin khác" / "Tin liên quan": three neighbours of the same layout
-        peers = [b for b in articles if b is not a and b["layout"] == a["layout"] and not b.get("old_href")]
-        a["related"] = [(unicodedata.normalize("NFC", b["title"]), b["path"]) for b in peers[:3]]
+    for a in articles:  # "Tin khác" / "Tin liên quan": the next three of the same layout
+        peers = [b for b in articles if b["layout"] == a["layout"] and not b.get("old_href")]
+        i = peers.index(a) if a in peers else 0
+        ring = (peers[i + 1:] + peers[:i]) if a in peers else peers
+        a["related"] = [(unicodedata.normalize("NFC", b["title"]), b["path"]) for b in ring[:3]]
 
     clean_text_files(WWW)
     clean_text_files(OTHER)
@@ -360,11 +631,12 @@ def main(force_images: bool = False) -> None:
         write_text(WWW, a["path"], layouts.render_article(a, site))
         for root, src, seed, w, h in image_files(a):
             write_image(root, src, seed, w, h, force_images)
-        for shared in a.get("same_bytes", ()):  # the same picture published under another URL
-            src, dup = shared
-            target = WWW / dup.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(WWW / src.lstrip("/"), target)
+    for a in articles:  # the same picture published under another URL: byte for byte
+        for block in a["blocks"]:
+            if block.get("img", {}).get("same_bytes_as"):
+                target = WWW / block["img"]["src"].lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(WWW / block["img"]["same_bytes_as"].lstrip("/"), target)
     for page in STATIC_PAGES:
         page["crumbs"] = [("Giới thiệu", "/home/sitemap"), (page["title"], page["path"])]
         write_text(WWW, page["path"], layouts.render_static(page, site))

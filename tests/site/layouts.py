@@ -102,9 +102,9 @@ def _img_src(img: Page) -> str:
     return "{{ORIGIN}}" + img["src"] if img.get("absolute") else img["src"]
 
 
-def img_tag(img: Page, layout: str) -> str:
+def img_tag(img: Page, layout: str, encoding: str = "plain") -> str:
     alt = img.get("alt")
-    alt_attr = f' alt="{attr(alt)}"' if alt is not None else ""
+    alt_attr = f' alt="{encode_text(alt, encoding).replace(chr(34), "&quot;")}"' if alt is not None else ""
     size = ""
     if img.get("width") and img.get("height"):
         if layout == "old":
@@ -129,7 +129,7 @@ def img_tag(img: Page, layout: str) -> str:
 
 
 def image_block(img: Page, layout: str, encoding: str) -> str:
-    tag = img_tag(img, layout)
+    tag = img_tag(img, layout, encoding)
     cap = img.get("caption")
     cap_html = encode_text(cap, encoding) if cap else ""
     style = img.get("style", "next_p")
@@ -210,7 +210,8 @@ table.image{margin:10px auto}table.image td.image-caption{color:#555;font-size:1
 .search-box input[type=text]{width:200px;padding:4px}.search-box button{padding:4px 8px}
 .footer{background:#0b4f9c;color:#dfe8f5;padding:18px 20px;font-size:12px;line-height:1.7}.footer a{color:#fff}
 .footer .cols{display:flex}.footer .col{flex:1;padding-right:20px}
-.links select{width:100%;padding:4px}.visitor{font-size:12px;color:#666}
+.links select{width:100%;padding:4px}table.schedule{width:100%;font-size:11px;border-collapse:collapse}table.schedule td,table.schedule th{border:1px solid #e5e5e5;padding:2px 4px}
+.footer .units ul{columns:2;margin:0 0 10px;padding-left:18px}.visitor{font-size:12px;color:#666}
 @media (max-width:1140px){.container{width:100%}.main{flex-direction:column}.sidebar{width:auto}}
 """
 
@@ -267,39 +268,62 @@ def _menu(site: Page) -> str:
 
 def _header(site: Page, layout: str) -> str:
     login = "/account/login?returnUrl=%2F" if layout == "old" else "/account/dang-nhap"
+    # The old CMS is all <div>s; the 2026 site uses HTML5 landmarks (<header>, <nav>, <aside>…).
+    tag, nav = ("div", "div") if layout == "old" else ("header", "nav")
     return (
-        '<div class="topbar"><span>Hotline: 0208.3852650</span>'
+        f'<{tag} class="topbar"><span>Hotline: 0208.3852650</span>'
         f'<a href="{login}">Đăng nhập</a><a href="/home/sitemap">Sơ đồ website</a>'
-        '<a href="/en/tin-tuc-su-kien.html">English</a></div>\n'
-        '<div class="header"><a class="logo" href="/"><img src="/Content/images/logo.png" alt="Logo ĐHTN" width="96" height="90" /></a>'
-        f'<div class="site-name">{SITE_NAME}</div><div class="slogan">{SLOGAN}</div></div>\n'
-        + _menu(site)
-        + "\n"
+        f'<a href="/en/tin-tuc-su-kien.html">English</a></{tag}>\n'
+        f'<{tag} class="header"><a class="logo" href="/"><img src="/Content/images/logo.png" alt="Logo ĐHTN" width="96" height="90" /></a>'
+        f'<div class="site-name">{SITE_NAME}</div><div class="slogan">{SLOGAN}</div></{tag}>\n'
+        + _menu(site).replace("<div class=\"menu\">", f'<{nav} class="menu">', 1).removesuffix("</div>")
+        + f"</{nav}>\n"
     )
 
 
-def _sidebar(site: Page) -> str:
+def _schedule() -> str:
+    """The week's schedule of the university's leaders: a table every page repeats."""
+    rows = []
+    for day, weekday in zip(range(16, 21), VI_WEEKDAYS):
+        for hour, what in (("08:00", "Giao ban Ban Giám đốc"), ("14:00", "Làm việc với các ban chức năng"),
+                           ("16:30", "Tiếp khách")):
+            rows.append(f"<tr><td>{weekday}</td><td>{day:02d}/02</td><td>{hour}</td><td>{what}</td><td>Phòng họp số 1</td></tr>")
+    return (
+        '<table class="schedule"><thead><tr><th>Thứ</th><th>Ngày</th><th>Giờ</th><th>Nội dung</th><th>Địa điểm</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _sidebar(site: Page, layout: str) -> str:
+    tag = "div" if layout == "old" else "aside"
     latest = "".join(f'<li><a href="{attr(h)}">{html.escape(t)}</a></li>' for t, h in site.get("latest", ()))
     notices = "".join(f"<li><span>{html.escape(n)}</span></li>" for n in _NOTICES)
     units = "".join(
         f'<option value="{{{{OTHER_ORIGIN}}}}/don-vi/{i}">{html.escape(u)}</option>' for i, u in enumerate(_UNITS)
     )
     return (
-        '<div class="sidebar">'
+        f'<{tag} class="sidebar">'
         '<form class="search-box" action="/news/search" method="post"><input type="text" name="keyword" placeholder="Tìm kiếm..." />'
         '<button type="submit">Tìm</button></form>'
         f'<div class="box"><h3>Tin mới nhất</h3><ul>{latest}</ul></div>'
         f'<div class="box"><h3>Thông báo</h3><ul>{notices}</ul></div>'
+        f'<div class="box"><h3>Lịch công tác tuần</h3>{_schedule()}</div>'
         '<div class="box"><h3>Video</h3><div class="video"><img src="/Content/images/video-thumb.png" alt="Video giới thiệu ĐHTN" width="280" height="160" /></div></div>'
         f'<div class="box links"><h3>Liên kết website</h3><select onchange="window.open(this.value)"><option value="">-- Đơn vị thành viên --</option>{units}</select></div>'
         '<div class="box"><h3>Thống kê truy cập</h3><p class="visitor">Đang online: 127<br/>Tổng lượt truy cập: 12.345.678</p></div>'
-        "</div>"
+        f"</{tag}>"
     )
 
 
-def _footer() -> str:
+def _footer(layout: str) -> str:
+    tag = "div" if layout == "old" else "footer"
+    units = "".join(
+        f"<li>{html.escape(u)} – Phường Tân Thịnh, Thành phố Thái Nguyên – ĐT: 0208.38{5270 + 17 * i}</li>"
+        for i, u in enumerate(_UNITS)
+    )
     return (
-        '<div class="footer"><div class="cols">'
+        f'<{tag} class="footer"><div class="units"><h4>Các đơn vị thành viên và trực thuộc</h4><ul>{units}</ul></div>'
+        '<div class="cols">'
         f'<div class="col"><strong>{SITE_NAME.upper()}</strong><br/>Địa chỉ: Phường Tân Thịnh, Thành phố Thái Nguyên, tỉnh Thái Nguyên'
         "<br/>Điện thoại: (+84) 208 3852 650 - Fax: (+84) 208 3852 665<br/>Email: dhtn@tnu.edu.vn</div>"
         '<div class="col">Chịu trách nhiệm nội dung: Ban Truyền thông và Quan hệ công chúng<br/>'
@@ -307,23 +331,24 @@ def _footer() -> str:
         "<br/>Ghi rõ nguồn &quot;Đại học Thái Nguyên&quot; khi phát hành lại thông tin từ website này.</div>"
         '<div class="col"><a href="/home/sitemap">Sơ đồ website</a> | <a href="/robots.txt">robots.txt</a>'
         f'<br/>&copy; 2019 - 2026 {SITE_NAME}. All rights reserved.</div>'
-        "</div></div>\n"
+        f"</div></{tag}>\n"
     )
 
 
 def _page(title_html: str, site: Page, layout: str, content: str, head_extra: str = "") -> str:
+    main = "div" if layout == "old" else "main"
     return (
         _head(title_html, head_extra)
         + '<body>\n<div class="container">\n'
         + _header(site, layout)
-        + f'<div class="main"><div class="content">\n{content}\n</div>\n{_sidebar(site)}</div>\n'
-        + _footer()
+        + f'<{main} class="main"><div class="content">\n{content}\n</div>\n{_sidebar(site, layout)}</{main}>\n'
+        + _footer(layout)
         + f"</div>\n<script>{_JS}</script>\n</body>\n</html>\n"
     )
 
 
-def _crumbs(crumbs: list[tuple[str, str]], sep: str) -> str:
-    links = [f'<a href="/">Trang chủ</a>'] + [f'<a href="{attr(h)}">{html.escape(n)}</a>' for n, h in crumbs]
+def _crumbs(crumbs: list[tuple[str, str]], sep: str, home: str = "Trang chủ") -> str:
+    links = [f'<a href="/">{home}</a>'] + [f'<a href="{attr(h)}">{html.escape(n)}</a>' for n, h in crumbs]
     return f'<div class="breadcrumb">{sep.join(links)}</div>'
 
 
@@ -374,7 +399,7 @@ def render_new_article(article: Page, site: Page) -> str:
         f'<meta property="og:site_name" content="{SITE_NAME}">\n'
     )
     content = (
-        _crumbs(article["crumbs"], " / ")
+        _crumbs(article["crumbs"], " / ", "Home" if en else "Trang chủ")
         + f'\n<article class="post-detail">\n<h1 class="post-title">{title}</h1>\n'
         f'<div class="post-meta">{meta}'
         ' <span class="post-share"><a href="javascript:void(0);" onclick="return shareFacebook();">Chia sẻ</a></span></div>\n'
