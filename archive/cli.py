@@ -274,3 +274,24 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
         if hit["snippet"]:
             click.echo(f"  {hit['snippet']}")
         click.echo("")
+
+
+@cli.command()
+@db_option
+@images_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default keeps the archive on this machine.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True,
+              help="Port to listen on (0: any free port, printed on stderr).")
+def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
+    """Browse the archive in Datasette: tables with their data dictionary, search, dashboard,
+    article pages with their pictures.
+
+    Safe to run while a crawl writes: the archive is read through read-only connections.
+    """
+    from archive.serve import ServeError, serve as run_serve  # noqa: PLC0415
+
+    try:
+        run_serve(db_path, images_dir, host=host, port=port)
+    except ServeError as exc:
+        fail(str(exc))

@@ -1,0 +1,106 @@
+"""One article as a reader sees it, rebuilt from the archive alone: what /article/<id> shows.
+
+Everything the page loads comes from this archive: the body's pictures are pointed at the local
+image files, and a picture that was never downloaded is shown as a note, never fetched from the
+site (the archive must read the same when the site is gone).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from urllib.parse import unquote, urljoin
+
+import lxml.html
+
+# Attributes lazy-loading themes put the real source in; the sanitizer may keep some of them.
+_SRC_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src")
+_HISTORY_ROWS = 20  # the page shows the latest observations; the table view has them all
+
+
+def _key(url: str) -> str:
+    # The page's src and the stored src_url may differ only in percent-encoding.
+    return unquote(url).strip()
+
+
+def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) -> dict[str, Any] | None:
+    """The article's fields, images in page order and view history; None when there is no such id.
+
+    `images_prefix` is the URL path the images folder is served under (e.g. "/images/").
+    """
+    # Datasette's connections already use sqlite3.Row; a plain connection gets it for this call.
+    previous, conn.row_factory = conn.row_factory, sqlite3.Row
+    try:
+        row = conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        article = dict(row)
+        images = [
+            dict(r)
+            for r in conn.execute(
+                """
+                SELECT ai.position, ai.src_url, ai.caption, ai.alt, ai.credit, ai.image_sha256,
+                       i.path, i.mime, i.width, i.height, i.bytes
+                FROM article_images AS ai
+                LEFT JOIN images AS i ON i.sha256 = ai.image_sha256
+                WHERE ai.article_id = ?
+                ORDER BY ai.position
+                """,
+                (article_id,),
+            )
+        ]
+        history = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT observed_at, views FROM view_counts WHERE article_id = ? "
+                "ORDER BY observed_at DESC LIMIT ?",
+                (article_id, _HISTORY_ROWS),
+            )
+        ]
+        observations = conn.execute(
+            "SELECT count(*) FROM view_counts WHERE article_id = ?", (article_id,)
+        ).fetchone()[0]
+        versions = conn.execute(
+            "SELECT count(*) FROM article_versions WHERE article_id = ?", (article_id,)
+        ).fetchone()[0]
+    finally:
+        conn.row_factory = previous
+    for image in images:
+        image["local_url"] = images_prefix + image["path"] if image["path"] else None
+    local = {_key(i["src_url"]): i["local_url"] for i in images if i["local_url"]}
+    article["body_html_local"] = localize_images(article.get("body_html") or "", article["url"], local)
+    article["images"] = images
+    article["history"] = history
+    article["observations"] = observations
+    article["versions"] = versions
+    return article
+
+
+def localize_images(body_html: str, base_url: str, local: dict[str, str]) -> str:
+    """Point every <img> of the body at its local file; replace the ones without one by a note.
+
+    `local` maps an image URL (percent-decoded) to the local URL of its file.
+    """
+    if not body_html.strip():
+        return ""
+    wrapper = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    for img in list(wrapper.iter("img")):
+        sources = [img.get(a) for a in _SRC_ATTRIBUTES if img.get(a)]
+        found = next(
+            (local[_key(urljoin(base_url, s))] for s in sources if _key(urljoin(base_url, s)) in local),
+            None,
+        )
+        for attribute in (*_SRC_ATTRIBUTES, "srcset", "sizes"):
+            img.attrib.pop(attribute, None)
+        if found:
+            img.set("src", found)
+            img.set("loading", "lazy")
+            continue
+        note = lxml.html.Element("span", {"class": "image-missing"})
+        alt = img.get("alt")
+        note.text = f"[image not archived{': ' + alt if alt else ''}]"
+        note.tail = img.tail
+        img.getparent().replace(img, note)
+    html = lxml.html.tostring(wrapper, encoding="unicode")
+    # Drop the wrapper <div> added for parsing; its content is the body as stored.
+    return html[len("<div>") : -len("</div>")]

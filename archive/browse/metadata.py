@@ -1,0 +1,273 @@
+"""Datasette metadata for the archive: the data dictionary, the search query and the dashboard.
+
+Built from archive.db.COLUMNS / TABLE_DESCRIPTIONS so that the dictionary Datasette shows is the
+one the schema declares; a column added there shows up here without an edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.browse import DB_NAME
+from archive.db import COLUMNS, TABLE_DESCRIPTIONS
+
+TITLE = "Thai Nguyen University news archive"
+DESCRIPTION = (
+    "Every news article of Đại học Thái Nguyên (Thai Nguyen University, tnu.edu.vn) that "
+    "tnu-archive has fetched: text, date, view counter history, and the pictures with their "
+    "captions and credits, downloaded and kept unchanged."
+)
+SOURCE = "tnu.edu.vn — Đại học Thái Nguyên (Thai Nguyen University)"
+SOURCE_URL = "https://tnu.edu.vn/"
+# The articles and pictures stay the university's work; the archive copies them for
+# preservation and research, so the licence says that rather than claiming an open licence.
+LICENSE = "Articles and images © Đại học Thái Nguyên; archived copy for research and preservation"
+LICENSE_URL = "https://tnu.edu.vn/"
+
+DASHBOARD_SLUG = "collection"
+
+# The search index is created by archive/db.py but is not part of the fixed data dictionary.
+_SEARCH_TABLES: dict[str, dict[str, Any]] = {
+    "article_search": {
+        "description": "What search matches: each article's title, body and captions, folded "
+        "(accents stripped, đ→d, lower case) so that 'dai hoc' finds 'Đại học'",
+        "columns": {
+            "article_id": "The article (articles.id)",
+            "title": "Folded title",
+            "body": "Folded body text",
+            "captions": "Folded captions of the article's images, credits included",
+        },
+    },
+    "article_search_fts": {
+        "description": "FTS5 index over article_search (unicode61, remove_diacritics 2); "
+        "query it with MATCH search_match('your words') or use the 'search' query",
+        "columns": {
+            "title": "Folded title",
+            "body": "Folded body text",
+            "captions": "Folded captions",
+        },
+    },
+}
+
+# Per-table presentation: how an archivist most likely wants to see each table first.
+_TABLE_OPTIONS: dict[str, dict[str, Any]] = {
+    "articles": {"sort_desc": "published_at", "label_column": "title", "facets": ["category"]},
+    "images": {"sort_desc": "first_seen_at", "label_column": "path"},
+    "article_images": {"sort": "article_id", "facets": ["credit"]},
+    "crawl_runs": {"sort_desc": "id", "facets": ["status"]},
+    "view_counts": {"sort_desc": "observed_at"},
+    "fetch_log": {"sort_desc": "id", "facets": ["kind", "error"]},
+}
+
+SEARCH_SQL = """\
+SELECT a.id AS article,
+       a.published_at,
+       a.title,
+       a.views,
+       a.category,
+       snippet(article_search_fts, -1, '[', ']', '…', 16) AS matched_folded_text,
+       a.url
+FROM article_search_fts
+JOIN articles AS a ON a.id = article_search_fts.rowid
+WHERE article_search_fts MATCH search_match(:q)
+ORDER BY bm25(article_search_fts, 5.0, 1.0, 2.0), a.id
+LIMIT 200"""
+
+# Each chart: (title, SQL, Vega-Lite encoding). The SQL is what the page shows beside the chart.
+_MONTH = "substr(published_at, 1, 7) || '-01'"
+
+CHARTS: dict[str, dict[str, Any]] = {
+    "articles_per_month": {
+        "title": "Articles per month (publication date)",
+        "query": f"""\
+SELECT {_MONTH} AS month, count(*) AS articles
+FROM articles
+WHERE published_at IS NOT NULL
+GROUP BY month
+ORDER BY month""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
+                "y": {"field": "articles", "type": "quantitative", "title": "Articles"},
+            },
+        },
+    },
+    "articles_per_category": {
+        "title": "Articles per category",
+        "query": """\
+SELECT coalesce(category, '(none)') AS category, count(*) AS articles
+FROM articles
+GROUP BY 1
+ORDER BY articles DESC, category
+LIMIT 30""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None,
+                      "axis": {"labelLimit": 260}},
+                "x": {"field": "articles", "type": "quantitative", "title": "Articles"},
+            },
+        },
+    },
+    "most_read": {
+        "title": "Most-read articles (latest view counter; click a bar to open the article)",
+        "query": """\
+SELECT id, title, views, published_at, '/article/' || id AS page
+FROM articles
+WHERE views IS NOT NULL
+ORDER BY views DESC, id
+LIMIT 15""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
+            "encoding": {
+                "y": {"field": "title", "type": "nominal", "sort": "-x", "title": None,
+                      "axis": {"labelLimit": 320}},
+                "x": {"field": "views", "type": "quantitative", "title": "Views"},
+                "href": {"field": "page"},
+            },
+        },
+    },
+    "view_growth": {
+        "title": "View-count growth of the chosen article (filter above; by default the most observed)",
+        "query": """\
+SELECT vc.observed_at, vc.views, a.id || ' · ' || a.title AS article
+FROM view_counts AS vc
+JOIN articles AS a ON a.id = vc.article_id
+WHERE vc.article_id = coalesce(
+    nullif(CAST(:article AS INTEGER), 0),
+    (SELECT article_id FROM view_counts
+     GROUP BY article_id ORDER BY count(*) DESC, max(views) DESC, article_id LIMIT 1))
+ORDER BY vc.observed_at""",
+        "display": {
+            "mark": {"type": "line", "point": True, "tooltip": True},
+            "encoding": {
+                "x": {"field": "observed_at", "type": "temporal", "title": "Observed (UTC)"},
+                "y": {"field": "views", "type": "quantitative", "title": "Views"},
+                "color": {"field": "article", "type": "nominal", "title": None,
+                          "legend": {"orient": "bottom", "labelLimit": 500}},
+            },
+        },
+    },
+    "images_per_month": {
+        "title": "Images per month (publication date of their article)",
+        "query": """\
+SELECT substr(a.published_at, 1, 7) || '-01' AS month,
+       CASE WHEN ai.image_sha256 IS NULL THEN 'not downloaded' ELSE 'archived' END AS state,
+       count(*) AS images
+FROM article_images AS ai
+JOIN articles AS a ON a.id = ai.article_id
+WHERE a.published_at IS NOT NULL
+GROUP BY month, state
+ORDER BY month""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
+                "y": {"field": "images", "type": "quantitative", "title": "Images"},
+                "color": {"field": "state", "type": "nominal", "title": None,
+                          "scale": {"domain": ["archived", "not downloaded"],
+                                    "range": ["#4c78a8", "#e45756"]},
+                          "legend": {"orient": "bottom"}},
+            },
+        },
+    },
+    "crawl_runs": {
+        "title": "Latest crawl runs: pages fetched, coloured by status",
+        "query": """\
+SELECT id, '#' || id || '  ' || substr(started_at, 1, 16) AS run, status, pages,
+       articles_new, articles_changed, articles_unchanged, images_new, images_failed,
+       started_at, ended_at
+FROM crawl_runs
+ORDER BY id DESC
+LIMIT 20""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": {"content": "data"}},
+            "encoding": {
+                "y": {"field": "run", "type": "ordinal", "title": None,
+                      "sort": {"field": "id", "order": "descending"}},
+                "x": {"field": "pages", "type": "quantitative", "title": "Pages fetched"},
+                "color": {"field": "status", "type": "nominal", "title": "Status",
+                          "scale": {"domain": ["ok", "running", "drift", "empty", "failed", "killed"],
+                                    "range": ["#54a24b", "#4c78a8", "#f58518", "#bab0ac",
+                                              "#e45756", "#333333"]},
+                          "legend": {"orient": "bottom"}},
+            },
+        },
+    },
+}
+
+ARTICLE_FILTER_SQL = """\
+SELECT a.id || ' · ' || substr(coalesce(a.title, a.url), 1, 90)
+FROM articles AS a
+WHERE a.id IN (SELECT article_id FROM view_counts)
+ORDER BY a.views DESC, a.id
+LIMIT 1000"""
+
+
+def dashboard() -> dict[str, Any]:
+    """The datasette-dashboards configuration of the collection dashboard."""
+    charts = {
+        slug: {"title": c["title"], "db": DB_NAME, "query": c["query"], "library": "vega-lite",
+               "display": c["display"]}
+        for slug, c in CHARTS.items()
+    }
+    return {
+        "title": "The collection",
+        "description": "What the archive holds, straight from its own tables; "
+        "each chart's SQL is shown under it and can be opened in the SQL editor.",
+        "filters": {
+            "article": {"name": "Article (view-count growth)", "type": "select",
+                        "db": DB_NAME, "query": ARTICLE_FILTER_SQL},
+        },
+        "charts": charts,
+    }
+
+
+def tables() -> dict[str, dict[str, Any]]:
+    """Per-table metadata: description and column descriptions of every table."""
+    result: dict[str, dict[str, Any]] = {}
+    for table, columns in COLUMNS.items():
+        result[table] = {
+            "description": TABLE_DESCRIPTIONS.get(table, ""),
+            "columns": dict(columns),
+            **_TABLE_OPTIONS.get(table, {}),
+        }
+    for table, meta in _SEARCH_TABLES.items():
+        result.setdefault(table, meta)
+    return result
+
+
+def build_metadata() -> dict[str, Any]:
+    """The whole Datasette metadata document (what /-/metadata.json returns)."""
+    return {
+        "title": TITLE,
+        "description_html": (
+            f"<p>{DESCRIPTION}</p>"
+            f'<p><a href="/{DB_NAME}/search">Search the articles</a> (with or without '
+            "diacritics: <em>dai hoc</em> finds <em>Đại học</em>) · "
+            f'<a href="/-/dashboards/{DASHBOARD_SLUG}">Dashboard of the collection</a> · '
+            f'<a href="/{DB_NAME}/articles">All articles</a></p>'
+        ),
+        "source": SOURCE,
+        "source_url": SOURCE_URL,
+        "license": LICENSE,
+        "license_url": LICENSE_URL,
+        "databases": {
+            DB_NAME: {
+                "description": DESCRIPTION,
+                "tables": tables(),
+                "queries": {
+                    "search": {
+                        "title": "Search articles (Vietnamese, with or without diacritics)",
+                        "description": "Type words as you would in a search box: 'dai hoc' and "
+                        "'Đại học' give the same results; a word ending in * is a prefix; "
+                        "words in double quotes must appear together. Results are ranked "
+                        "best first (title weighs most); 'article' opens the article's page.",
+                        "sql": SEARCH_SQL,
+                    },
+                },
+            },
+        },
+        "plugins": {"datasette-dashboards": {DASHBOARD_SLUG: dashboard()}},
+    }

@@ -1,0 +1,129 @@
+"""Datasette hooks of the archive: search functions, image thumbnails, the article page, menu.
+
+Registered once per process by archive.serve; every hook acts on the archive's database only
+(DB_NAME), so another database opened in the same Datasette is left as Datasette shows it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+from archive.browse import DB_NAME, IMAGES_MOUNT
+from archive.browse.article import load_article
+from archive.browse.metadata import DASHBOARD_SLUG
+from archive.fold import fold
+from archive.search import SearchError, build_match
+
+# An FTS5 expression that is valid and matches nothing: what an empty or unusable query becomes,
+# so the search page shows no rows instead of an FTS5 syntax error.
+_MATCH_NOTHING = '""'
+_THUMB_HEIGHT = 64
+
+
+def search_match(query: str | None) -> str:
+    """The safe FTS5 expression for anything typed: folded words, each quoted (archive.search)."""
+    if not query or not query.strip():
+        return _MATCH_NOTHING
+    try:
+        return build_match(query)
+    except SearchError:
+        return _MATCH_NOTHING
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    # deterministic=True lets SQLite use them in indexes and constant-fold them per statement.
+    conn.create_function("fold", 1, fold, deterministic=True)
+    conn.create_function("search_match", 1, search_match, deterministic=True)
+
+
+def _images_url(datasette: Any, path: str) -> str:
+    return datasette.urls.path(f"/{IMAGES_MOUNT}/{path}")
+
+
+def _thumbnail(datasette: Any, path: str, label: Markup) -> Markup:
+    url = escape(_images_url(datasette, path))
+    return Markup(
+        f'<a href="{url}"><img src="{url}" alt="" loading="lazy" '
+        f'style="max-height:{_THUMB_HEIGHT}px;max-width:{_THUMB_HEIGHT * 2}px"></a>'
+        f'<br><span style="font-size:0.75em">{label}</span>'
+    )
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    if database != DB_NAME or value is None:
+        return None
+    if table == "images" and column == "path" and isinstance(value, str):
+        return _thumbnail(datasette, value, escape(value))
+    if column == "image_sha256" and table in ("article_images", "image_sources"):
+        # An expanded foreign key arrives as {"value": sha256, "label": images.path}.
+        if isinstance(value, dict) and value.get("label") and value["label"] != value["value"]:
+            return _sha_thumbnail(datasette, value["value"], value["label"])
+        if isinstance(value, str):
+            return _thumbnail_for_sha(datasette, value)
+    if table == "articles" and column == "title" and isinstance(value, str):
+        page = datasette.urls.path(f"/article/{row['id']}")
+        return Markup(f'<a href="{escape(page)}">{escape(value)}</a>')
+    # The search query (and any SQL naming a column "article") links to the article's page.
+    if table is None and column == "article" and isinstance(value, int):
+        page = datasette.urls.path(f"/article/{value}")
+        return Markup(f'<a href="{escape(page)}">{value}</a>')
+    return None
+
+
+def _sha_thumbnail(datasette: Any, sha256: str, path: str) -> Markup:
+    link = escape(datasette.urls.row(DB_NAME, "images", sha256))
+    return _thumbnail(datasette, path, Markup(f'<a href="{link}">{escape(sha256[:12])}…</a>'))
+
+
+def _thumbnail_for_sha(datasette: Any, sha256: str) -> Any:
+    async def inner() -> Markup | None:
+        result = await datasette.get_database(DB_NAME).execute(
+            "SELECT path FROM images WHERE sha256 = ?", [sha256]
+        )
+        row = result.first()
+        if row is None:  # a dangling reference: show the hash as it is
+            return None
+        return _sha_thumbnail(datasette, sha256, row["path"])
+
+    return inner
+
+
+async def article_page(request: Any, datasette: Any) -> Response:
+    article_id = int(request.url_vars["id"])
+    db = datasette.get_database(DB_NAME)
+    prefix = datasette.urls.path(f"/{IMAGES_MOUNT}/")
+    article = await db.execute_fn(lambda conn: load_article(conn, article_id, prefix))
+    if article is None:
+        raise NotFound(f"No article {article_id} in this archive")
+    return Response.html(
+        await datasette.render_template(
+            "article.html",
+            {
+                "article": article,
+                "db_name": DB_NAME,
+                "dashboard_url": datasette.urls.path(f"/-/dashboards/{DASHBOARD_SLUG}"),
+            },
+            request=request,
+        )
+    )
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/article/(?P<id>\d+)$", article_page)]
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict[str, str]]:
+    return [
+        {"href": datasette.urls.path(f"/{DB_NAME}/search"), "label": "Search articles"},
+        {"href": datasette.urls.path(f"/{DB_NAME}/articles"), "label": "All articles"},
+    ]
+

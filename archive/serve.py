@@ -1,0 +1,118 @@
+"""`tnu-archive serve`: the archive in Datasette, with its data dictionary, images, search,
+dashboard and article pages.
+
+The archive is opened as a mutable database, read through read-only connections: Datasette sees
+what a cron crawl commits as it commits it (WAL lets readers and the writer work side by side),
+and never writes to the archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import uvicorn
+from datasette.app import Database, Datasette
+from datasette.plugins import pm
+
+from archive import __version__
+from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR, plugin
+from archive.browse.metadata import build_metadata
+from archive.db import MIGRATIONS, connect
+
+# Settings chosen for this archive (Datasette's defaults otherwise).
+SETTINGS = {
+    # A folded search with snippets over years of articles can take more than Datasette's 1 s.
+    "sql_time_limit_ms": 5000,
+    # body_html and body_text fill the screen in table views; the article page shows them whole.
+    "truncate_cells_html": 300,
+}
+
+
+class ServeError(Exception):
+    """The archive cannot be served; the message is one line for the user."""
+
+
+def prepare_archive(db_path: Path) -> None:
+    """Check that `db_path` is an archive and bring its schema up to date if it is behind.
+
+    Nothing is written when the schema is current, so serving a copy on read-only media works.
+    """
+    if not db_path.is_file():
+        raise ServeError(f"no archive at {db_path} (run `tnu-archive crawl` first, or pass --db)")
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ServeError(f"{db_path} is not a readable SQLite archive: {exc}") from exc
+    if version < len(MIGRATIONS):
+        connect(db_path).close()
+
+
+def _register_plugin() -> None:
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="tnu-archive")
+
+
+def make_app(db_path: Path, images_dir: Path) -> Datasette:
+    """The Datasette instance serving the archive at `db_path` and the images in `images_dir`."""
+    _register_plugin()
+    ds = Datasette(
+        files=[],
+        metadata=build_metadata(),
+        template_dir=str(TEMPLATES_DIR),
+        static_mounts=[(IMAGES_MOUNT, str(Path(images_dir).resolve()))],
+        settings=SETTINGS,
+        version_note=f"tnu-archive {__version__}",
+    )
+    # Datasette adds an in-memory database when given no file; the archive is the only one.
+    ds.remove_database("_memory")
+    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=True), name=DB_NAME)
+    return ds
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port), or ServeError saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _quiet_client_errors() -> None:
+    # Datasette prints every exception with all its locals when `rich` is importable (it is,
+    # through other tools in the environment): a mistyped URL would fill the server's log with
+    # pages of locals. Without rich it prints plain tracebacks for server errors (500) only.
+    import datasette.handle_exception as handler  # noqa: PLC0415
+
+    if getattr(handler, "rich", None) is not None:
+        handler.rich = None
+
+
+def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Serve the archive until interrupted. Prints the URL it listens on to stderr."""
+    prepare_archive(db_path)
+    ds = make_app(db_path, images_dir)
+    sock = bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"tnu-archive: serving {db_path} on http://{shown}:{bound_port}/", file=sys.stderr, flush=True)
+    _quiet_client_errors()
+    # Datasette's own CLI runs the startup hooks on a loop of their own before uvicorn starts.
+    asyncio.run(ds.invoke_startup())
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
