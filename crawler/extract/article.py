@@ -385,8 +385,9 @@ def _is_right_or_bold(element: Element, text: str) -> bool:
 def _byline(body: Element, skip: set) -> Element | None:
     """The last line of the article when it reads as a byline; None unless it clearly does.
 
-    A byline is short, is not a sentence, names people or a unit (capitalized words, or
-    `Tin, ảnh: …` / `Theo …`), and is set apart (right-aligned, bold or marked as the author).
+    A byline is short, is not a sentence, names people or a unit (`Thanh Loan – TNU Media`,
+    `Ban Đào tạo`, `Tin, ảnh: …`, `Theo …`), and is set apart: right-aligned, bold, or marked
+    as the author. A plain last paragraph is body text, however short.
     """
     for element in reversed(list(body.iter(*BLOCK_TAGS))):
         if element is body or element in skip or any(a in skip for a in element.iterancestors()):
@@ -399,7 +400,7 @@ def _byline(body: Element, skip: set) -> Element | None:
             return None  # loose text after the last block: no clean last line to judge
         if len(text) > 80 or len(text.split()) > 12 or element.find(".//img") is not None:
             return None
-        if text.endswith((".", "!", "?", ":", ";")) and not text.endswith("/."):
+        if text.endswith((".", "!", "?", ":", ";", ",")) and not text.endswith("/."):
             return None
         name_like = looks_like_name(text.rstrip("/.")) or bool(_BYLINE_LABEL.match(text))
         return element if name_like and _is_right_or_bold(element, text) else None

@@ -94,16 +94,23 @@ _CAPTION_START = re.compile(rf"^\(?\s*{_PHOTO_WORD}\s*:", re.IGNORECASE)
 
 
 def looks_like_name(text: str) -> bool:
-    """A few capitalized words, maybe `Name – Org` or `Name/TNU Media`: how credits and bylines read."""
-    words = [w for w in re.split(r"[\s–—/&,-]+", text) if w]
-    return 0 < len(words) <= 8 and all(w[0].isupper() or w[0].isdigit() for w in words)
+    """Reads as a person or a unit: a few words, the first and at least half of them capitalized.
+
+    Vietnamese unit names keep lower-case words (`Ban Đào tạo`, `Đại học Kyushu`) while a
+    sentence capitalizes its first word only (`Toàn cảnh hội nghị`). Digits point to a date or
+    a sentence, never to a byline.
+    """
+    words = [w for w in re.split(r"[\s–—/&,()-]+", text) if w]
+    if not 0 < len(words) <= 8 or not words[0][0].isupper() or any(c.isdigit() for c in text):
+        return False
+    return sum(w[0].isupper() for w in words) * 2 >= len(words)
 
 
 def parse_credit(caption: str | None) -> str | None:
     """The photographer named in a caption: `(ảnh: Nguyễn Thanh Hà)`, `… Ảnh: Minh Hằng`, `Photo: …`.
 
     Parentheses mark a credit explicitly; a bare `Ảnh: …` counts only when what follows reads
-    as a name (capitalized words), since `Ảnh: Toàn cảnh hội nghị` describes the picture.
+    as a name, since `Ảnh: Toàn cảnh hội nghị` describes the picture.
     """
     if not caption:
         return None
@@ -227,22 +234,21 @@ def _caption_of(img, body, taken: set) -> tuple[str | None, list]:
             if caption is not None and caption not in taken:
                 return element_text(caption) or None, [caption]
             return None, []
-    # a caption table: the picture in one row, the caption in the next
-    cell = next((a for a in img.iterancestors("td", "th")), None)
-    if cell is not None:
+    # a caption table: the picture alone in one row, one cell of text in the next (a data
+    # table that happens to hold a picture has more rows or more filled cells)
+    cell = next(img.iterancestors("td", "th"), None)
+    table = next(img.iterancestors("table"), None)
+    if cell is not None and table is not None:
+        rows = [r for r in table.iter("tr") if clean(element_text(r)) or r.find(".//img") is not None]
         row = cell.getparent()
-        table = next(row.iterancestors("table"), None)
-        if table is not None and len(table.findall(".//img")) == 1:
-            following = row.getnext()
-            while following is not None and not clean(element_text(following)):
-                following = following.getnext()
-            if following is not None and following.find(".//img") is None and following not in taken:
+        if len(rows) <= 3 and len(table.findall(".//img")) == 1 and row in rows and not element_text(row):
+            following = rows[rows.index(row) + 1] if rows.index(row) + 1 < len(rows) else None
+            if following is not None and following not in taken:
+                filled = [c for c in following if isinstance(c.tag, str) and element_text(c)]
                 text = element_text(following)
-                if text and len(text) <= 400:
+                if len(filled) == 1 and len(text) <= 400:
                     return text, [following]
-            sibling_text = [c for c in row if c is not cell and clean(element_text(c))]
-            if not sibling_text and following is None:
-                return None, []
+            return None, []
     holder = _holder(img, body)
     # text after the picture in its own paragraph: <p><img><br><em>caption</em></p>
     block = holder if holder.tag != "img" else holder.getparent()

@@ -88,11 +88,15 @@ SILENT_TAGS = frozenset(
 )
 
 
+# Marks a paragraph break while text is collected; newlines in the source are only whitespace.
+_BREAK = "\x1e"
+
+
 def element_text(element: lxml_html.HtmlElement) -> str:
     """The visible text of one element, cleaned (scripts and styles left out)."""
     parts: list[str] = []
     _collect(element, parts, frozenset(), top=True)
-    return clean("".join(parts))
+    return clean("".join(parts).replace(_BREAK, " "))
 
 
 def _collect(node, parts: list[str], skip: Collection, top: bool = False) -> None:
@@ -100,10 +104,8 @@ def _collect(node, parts: list[str], skip: Collection, top: bool = False) -> Non
     if tag is not None and not top and (node in skip or tag in SILENT_TAGS):
         return
     if tag is not None:
-        if tag == "br":
-            parts.append("\n")
-        elif tag in BLOCK_TAGS:
-            parts.append("\n\n")
+        if tag == "br" or tag in BLOCK_TAGS:
+            parts.append(_BREAK)
         if node.text:
             parts.append(node.text)
         for child in node:
@@ -111,7 +113,7 @@ def _collect(node, parts: list[str], skip: Collection, top: bool = False) -> Non
             if child.tail:
                 parts.append(child.tail)
         if tag in BLOCK_TAGS:
-            parts.append("\n\n")
+            parts.append(_BREAK)
 
 
 def paragraphs(element: lxml_html.HtmlElement, skip: Collection = frozenset()) -> list[str]:
@@ -123,7 +125,7 @@ def paragraphs(element: lxml_html.HtmlElement, skip: Collection = frozenset()) -
     parts: list[str] = []
     _collect(element, parts, skip, top=True)
     out = []
-    for chunk in re.split(r"\n+", "".join(parts)):
+    for chunk in "".join(parts).split(_BREAK):
         text = clean(chunk)
         if text:
             out.append(text)

@@ -1,0 +1,154 @@
+"""Decoding, NFC, whitespace, paragraphs and the allow-list sanitizer."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from lxml import html as lxml_html
+
+from crawler.extract.text import clean, decode, paragraphs, sanitize, sniff_encoding
+
+VI = "Đại học Thái Nguyên: Phương pháp đổi mới, kiểm định chất lượng"
+
+
+def cp1258(text: str) -> bytes:
+    """Text as windows-1258 writes it: base letters precomposed, tone marks combining."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for ch in text:
+        try:
+            out.append(ch.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out.append((base + "".join(c for c in parts if c in tones)).encode("cp1258"))
+    return b"".join(out)
+
+
+def test_windows_1258_page_comes_out_as_nfc():
+    page = b'<html><head><meta charset="windows-1258"></head><body><p>' + cp1258(VI) + b"</p></body></html>"
+    text = decode(page)
+    assert VI in text
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_meta_http_equiv_charset_is_read():
+    page = (
+        b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">'
+        + cp1258(VI)
+    )
+    assert sniff_encoding(page) == "cp1258"
+    assert VI in decode(page)
+
+
+def test_the_given_encoding_wins_over_the_declared_one():
+    page = b'<meta charset="utf-8"><p>' + cp1258(VI) + b"</p>"
+    assert VI in decode(page, "windows-1258")
+
+
+def test_utf8_is_the_default_and_a_bom_is_dropped():
+    assert decode("\ufeff".encode() + VI.encode()) == VI
+    assert decode(VI.encode()) == VI
+
+
+def test_an_unknown_declared_charset_falls_back_to_utf8():
+    assert decode(b'<meta charset="x-no-such">' + VI.encode()).endswith(VI)
+
+
+def test_nfd_text_is_composed():
+    assert decode(unicodedata.normalize("NFD", VI)) == VI
+    assert clean(unicodedata.normalize("NFD", VI)) == VI
+
+
+def test_clean_collapses_whitespace_and_invisible_characters():
+    assert clean("  Đại\u00a0 học\u200b\n\tThái\u202fNguyên  ") == "Đại học Thái Nguyên"
+    assert clean(None) == ""
+
+
+def test_entities_and_numeric_nfd_entities_come_out_as_nfc():
+    tree = lxml_html.fragment_fromstring(
+        "<div><p>Ph&aacute;p quy</p><p>Nguye&#770;&#771;n</p><p>&#272;&#7841;i</p></div>"
+    )
+    assert paragraphs(tree) == ["Pháp quy", "Nguyễn", "Đại"]
+
+
+def test_paragraphs_follow_blocks_and_breaks_and_skip_scripts():
+    tree = lxml_html.fragment_fromstring(
+        "<div>lead text<p>one <b>bold</b>\n  word</p><div><p>two</p>tail</div>"
+        "<p>three<br>four</p><script>var x = 1;</script><p>\u00a0</p><style>p{}</style></div>"
+    )
+    assert paragraphs(tree) == ["lead text", "one bold word", "two", "tail", "three", "four"]
+
+
+def test_paragraphs_leave_out_skipped_elements_but_keep_their_tail():
+    tree = lxml_html.fragment_fromstring("<div><p>keep</p><p class='x'>drop</p><p>also</p></div>")
+    skip = {tree.find_class("x")[0]}
+    assert paragraphs(tree, skip) == ["keep", "also"]
+
+
+# --- sanitizing -----------------------------------------------------------------------------
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="http://ok/x.jpg" onload="alert(1)">',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<iframe src="http://evil/"></iframe>',
+    '<object data="http://evil/x.swf"></object><embed src="http://evil/x.swf">',
+    "<style>@import 'http://evil/x.css';</style>",
+    '<p style="background:url(javascript:alert(1))">styled</p>',
+    "<svg onload=alert(1)><circle></circle></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    "<details open ontoggle=alert(1)>x</details>",
+    '<form action="javascript:alert(1)"><button>go</button></form>',
+    '<base href="javascript:alert(1)//">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    "<body onload=alert(1)>",
+    "<!--<img src=x onerror=alert(1)>-->",
+    '<video><source onerror="alert(1)"></video>',
+    '<input autofocus onfocus="alert(1)">',
+    '<p><a href="http://ok/" onclick="alert(1)" target="_blank">fine</a></p>',
+]
+
+
+def assert_inert(output: str) -> None:
+    tree = lxml_html.fragment_fromstring(output or "<i></i>", create_parent="div")
+    for el in tree.iterdescendants():
+        assert el.tag in {
+            "p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4",
+            "blockquote", "table", "tr", "td", "th", "tbody", "thead", "figure", "figcaption", "img",
+        }, output
+        for name, value in el.attrib.items():
+            assert name in {"href", "src", "alt", "width", "height", "colspan", "rowspan"}, output
+            if name in ("href", "src"):
+                assert value.startswith(("http://", "https://")), output
+    lowered = output.lower()
+    for needle in ("javascript", "vbscript", "data:", "onerror", "onload", "<script", "<iframe", "<style"):
+        assert needle not in lowered, output
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_payloads_come_out_inert(payload):
+    assert_inert(sanitize(f"<p>before</p>{payload}<p>after</p>"))
+
+
+def test_sanitize_keeps_the_allowed_structure():
+    kept = (
+        '<p>a <strong>b</strong> <em>c</em> <u>d</u> <a href="http://x/y">e</a><br></p>'
+        "<h2>h</h2><blockquote>q</blockquote><ul><li>l</li></ul>"
+        '<table><tbody><tr><td colspan="2">t</td></tr></tbody></table>'
+        '<figure><img src="https://x/i.jpg" alt="a" width="1" height="2"><figcaption>c</figcaption></figure>'
+    )
+    assert sanitize(kept) == kept
+
+
+def test_sanitize_drops_relative_urls_it_cannot_resolve_and_unwraps_unknown_tags():
+    assert sanitize('<p><a href="/x">x</a><span class="c">y</span><font>z</font></p>') == "<p><a>x</a>yz</p>"
