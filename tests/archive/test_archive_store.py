@@ -305,3 +305,15 @@ def test_integrity_after_a_busy_session(archive, make_article, image_bytes):
     assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
     archive.db.execute("INSERT INTO article_search_fts(article_search_fts) VALUES ('integrity-check')")
+
+
+def test_search_follows_a_caption_edit_and_a_lost_row_is_rebuilt(archive, make_article):
+    a = make_article()
+    save(archive, a, T1)
+    recaptioned = (replace(a.images[0], caption="Toàn cảnh hội nghị"), a.images[1])
+    save(archive, replace(a, images=recaptioned), T2)
+    assert _search(archive, "captions:toan canh") == [1] and _search(archive, "captions:hoang anh trung") == []
+    archive.db.execute("DELETE FROM article_search")
+    assert _search(archive, "dai hoc") == []
+    save(archive, replace(a, images=recaptioned), T3)
+    assert _search(archive, "dai hoc") == [1]
