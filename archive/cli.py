@@ -295,3 +295,50 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
         run_serve(db_path, images_dir, host=host, port=port)
     except ServeError as exc:
         fail(str(exc))
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the dataset into (a previous export there is replaced).")
+@db_option
+@images_option
+def export(out_dir: Path, db_path: Path, images_dir: Path) -> None:
+    """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
+    pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.export import ExportError, export as run_export  # noqa: PLC0415
+
+    _open_for_reading(db_path).close()
+    try:
+        summary = run_export(db_path, images_dir, out_dir)
+    except (ExportError, OSError, sqlite3.DatabaseError) as exc:
+        fail(f"export failed: {exc}")
+    rows = summary["rows"]
+    click.echo(
+        f"Exported {rows['articles']} articles, {rows['article_images']} article images, "
+        f"{summary['images']} image files, {rows['view_counts']} view counts "
+        f"({summary['files']} files, {summary['bytes']} bytes) to {summary['out_dir']}, "
+        f"version {summary['version']}", err=True,
+    )
+
+
+@cli.command()
+@db_option
+@images_option
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Also check an export's files against its manifest.")
+def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
+    """Re-hash every image file, check the database's integrity and links (and an export):
+    one line per problem, exit 5 when anything is missing or corrupt."""
+    from archive.verify import verify as run_verify  # noqa: PLC0415
+
+    if not db_path.is_file():
+        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    if export_dir is not None and not export_dir.is_dir():
+        fail(f"no export at {export_dir}")
+    report = run_verify(db_path, images_dir, export_dir)
+    for problem in report.problems:
+        click.echo(str(problem))
+    click.echo(f"verify: {report.summary()}", err=True)
+    sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)

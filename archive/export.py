@@ -1,0 +1,468 @@
+"""Publishing the archive as a dataset others can cite and check: `tnu-archive export`.
+
+The export is a Frictionless Data Package: the public tables as CSV and JSON Lines (and Parquet
+when pyarrow is installed), the image files under their archive paths, `datapackage.json` with
+every resource's schema, sha256 and size, a `README.md` dataset card, and `manifest-sha256.txt`
+for `sha256sum -c`. Nothing in it depends on when the export ran: the same archive always
+exports to the same bytes, so two exports can be compared by their manifests.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from archive import __version__
+from archive.db import COLUMNS, TABLE_DESCRIPTIONS
+from archive.search import open_readonly
+
+# The tables a dataset user needs; runs, fetches, raw pages and versions are the crawler's own
+# records and stay in the SQLite file. Each is ordered by its key so exports are reproducible.
+TABLES: dict[str, str] = {
+    "articles": "id",
+    "article_images": "article_id, position",
+    "images": "sha256",
+    "view_counts": "article_id, observed_at, views, run_id",
+}
+LIVE_SITE = "https://tnu.edu.vn/"
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
+}
+RIGHTS = (
+    "The dataset (its selection, structure, metadata and derived fields) is published under "
+    "CC BY 4.0. The articles' text and photographs belong to Thai Nguyen University (Đại học "
+    "Thái Nguyên) and to the photographers credited in the captions; they are included for "
+    "archival and research use, and reusing them beyond that needs the rights holders' consent."
+)
+MANIFEST = "manifest-sha256.txt"
+_BATCH = 1000  # rows per Parquet row group, so a large archive is never held in memory at once
+_CHUNK = 1 << 20
+
+
+class ExportError(Exception):
+    """The export could not be made; the message is meant for the user."""
+
+
+def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path) -> dict:
+    """Write the dataset into `out_dir` (created; a previous export there is replaced).
+
+    Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
+    Raises ExportError when an image file is missing or does not match its recorded sha256 (the
+    export would not be what it claims), or when `out_dir` holds something that is not an export.
+    """
+    db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(out_dir)
+    _check_target(out_dir)
+    staging = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        conn = open_readonly(db_path)
+        try:
+            # One read transaction: a crawl writing meanwhile cannot make the tables disagree.
+            conn.execute("BEGIN")
+            summary = _write_package(conn, images_dir, staging)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary["out_dir"] = str(out_dir)
+    return summary
+
+
+def _check_target(out_dir: Path) -> None:
+    if out_dir.is_file():
+        raise ExportError(f"{out_dir} is a file, not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "datapackage.json").is_file():
+        raise ExportError(f"{out_dir} is not empty and holds no earlier export; choose another --out")
+
+
+def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path) -> dict:
+    parquet = _pyarrow()
+    (root / "data").mkdir()
+    table_resources: list[dict] = []
+    rows: dict[str, int] = {}
+    for table, order in TABLES.items():
+        columns = _columns(conn, table)
+        fields = [_field(table, column) for column in columns]
+        schema = _schema(conn, table, fields)
+        count = _write_table(conn, table, order, columns, fields, root / "data", parquet)
+        rows[table] = count
+        for fmt in ("csv", "jsonl") + (("parquet",) if parquet else ()):
+            table_resources.append(_table_resource(table, fmt, root, schema))
+    image_resources = _copy_images(conn, images_dir, root)
+    info = _archive_facts(conn)
+    data_files = [r["path"] for r in table_resources + image_resources]
+    version = _version(info, root, data_files)
+    package = _package(info, version, table_resources + image_resources)
+    (root / "datapackage.json").write_text(
+        json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    (root / "README.md").write_text(_dataset_card(package, info, rows, parquet), encoding="utf-8")
+    files = _write_manifest(root)
+    return {
+        "version": version,
+        "rows": rows,
+        "images": len(image_resources),
+        "files": files,
+        "bytes": sum(p.stat().st_size for p in root.rglob("*") if p.is_file()),
+        "parquet": parquet is not None,
+    }
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+_TYPES = {"INTEGER": "integer", "TEXT": "string", "REAL": "number", "NUMERIC": "number"}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[dict]:
+    # The live schema, not a list kept here: columns added by later migrations are exported too.
+    return [
+        {"name": name, "type": decl.upper(), "notnull": bool(notnull), "pk": pk}
+        for _, name, decl, notnull, _, pk in conn.execute(f"PRAGMA table_info({table})")
+    ]
+
+
+def _field(table: str, column: dict) -> dict:
+    field = {"name": column["name"], "type": _TYPES.get(column["type"], "any")}
+    description = COLUMNS.get(table, {}).get(column["name"])
+    if description:
+        field["description"] = description
+    if column["notnull"]:
+        field["constraints"] = {"required": True}
+    return field
+
+
+def _schema(conn: sqlite3.Connection, table: str, fields: list[dict]) -> dict:
+    schema: dict = {"fields": fields}
+    pk = [
+        name for _, name, _, _, _, position in sorted(
+            conn.execute(f"PRAGMA table_info({table})"), key=lambda c: c[5]
+        ) if position
+    ]
+    if pk:
+        schema["primaryKey"] = pk
+    for _, name, unique, *_ in conn.execute(f"PRAGMA index_list({table})"):
+        cols = [c[2] for c in conn.execute(f"PRAGMA index_info({name})")]
+        if unique and len(cols) == 1 and cols != pk:
+            for field in fields:
+                if field["name"] == cols[0]:
+                    field.setdefault("constraints", {})["unique"] = True
+    # Only links between exported tables: runs and raw pages are not part of the dataset.
+    links: dict[int, dict] = {}
+    for fk_id, _, target, source, to, *_ in conn.execute(f"PRAGMA foreign_key_list({table})"):
+        if target in TABLES:
+            link = links.setdefault(fk_id, {"fields": [], "reference": {"resource": target, "fields": []}})
+            link["fields"].append(source)
+            link["reference"]["fields"].append(to)
+    if links:
+        schema["foreignKeys"] = [links[k] for k in sorted(links)]
+    return schema
+
+
+def _rows(conn: sqlite3.Connection, table: str, order: str, names: list[str]) -> Iterator[tuple]:
+    quoted = ", ".join(f'"{n}"' for n in names)
+    yield from conn.execute(f"SELECT {quoted} FROM {table} ORDER BY {order}, rowid")
+
+
+def _write_table(
+    conn: sqlite3.Connection, table: str, order: str, columns: list[dict], fields: list[dict],
+    folder: Path, parquet,
+) -> int:
+    names = [c["name"] for c in columns]
+    count = 0
+    writer = batch = None
+    if parquet is not None:
+        pa, pq = parquet
+        arrow_types = {"integer": pa.int64(), "number": pa.float64()}
+        arrow_schema = pa.schema([(f["name"], arrow_types.get(f["type"], pa.string())) for f in fields])
+        writer = pq.ParquetWriter(folder / f"{table}.parquet", arrow_schema)
+        batch = []
+    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file, \
+            open(folder / f"{table}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl_file:
+        out = csv.writer(csv_file, lineterminator="\n")
+        out.writerow(names)
+        for row in _rows(conn, table, order, names):
+            out.writerow(["" if value is None else value for value in row])
+            jsonl_file.write(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n")
+            count += 1
+            if writer is not None:
+                batch.append(row)
+                if len(batch) == _BATCH:
+                    _write_batch(writer, arrow_schema, names, batch)
+                    batch = []
+    if writer is not None:
+        if batch or count == 0:
+            _write_batch(writer, arrow_schema, names, batch)
+        writer.close()
+    return count
+
+
+def _write_batch(writer, arrow_schema, names: list[str], batch: list[tuple]) -> None:
+    import pyarrow as pa  # noqa: PLC0415 — only reached when it is installed
+
+    columns = list(zip(*batch)) if batch else [[] for _ in names]
+    writer.write_table(pa.table(
+        [pa.array(list(col), type=arrow_schema.field(i).type) for i, col in enumerate(columns)],
+        schema=arrow_schema,
+    ))
+
+
+def _pyarrow():
+    try:
+        import pyarrow  # noqa: PLC0415
+        import pyarrow.parquet  # noqa: PLC0415
+    except ImportError:
+        return None
+    return pyarrow, pyarrow.parquet
+
+
+_FORMATS = {
+    "csv": ("text/csv", "CSV"),
+    "jsonl": ("application/jsonl", "JSON Lines"),
+    "parquet": ("application/vnd.apache.parquet", "Parquet"),
+}
+
+
+def _table_resource(table: str, fmt: str, root: Path, schema: dict) -> dict:
+    path = f"data/{table}.{fmt}"
+    mediatype, label = _FORMATS[fmt]
+    name = table if fmt == "csv" else f"{table}-{fmt}"
+    if fmt != "csv":  # each format is a self-contained set: links point at the same format
+        schema = json.loads(json.dumps(schema))
+        for link in schema.get("foreignKeys", []):
+            link["reference"]["resource"] = f"{link['reference']['resource']}-{fmt}"
+    resource = {
+        "name": name,
+        "path": path,
+        "title": f"{table} ({label})",
+        "description": TABLE_DESCRIPTIONS.get(table, table),
+        "format": fmt,
+        "mediatype": mediatype,
+        "encoding": "utf-8",
+        "profile": "tabular-data-resource",
+    }
+    if fmt == "parquet":
+        # Declared a plain file: the validator reads Parquet only with pandas installed, and the
+        # same rows are validated as CSV and JSON Lines; the schema still documents the columns.
+        resource.update(type="file", profile="data-resource")
+    resource.update(_digest(root / path))
+    resource["schema"] = schema
+    return resource
+
+
+# -- images ------------------------------------------------------------------------------------
+
+def _copy_images(conn: sqlite3.Connection, images_dir: Path, root: Path) -> list[dict]:
+    """Copy every image file, checking on the way that its bytes are the ones recorded."""
+    resources = []
+    problems = []
+    for sha256, rel, mime, size in conn.execute(
+        "SELECT sha256, path, mime, bytes FROM images ORDER BY sha256"
+    ):
+        parts = PurePosixPath(rel).parts
+        if PurePosixPath(rel).is_absolute() or ".." in parts or not parts:
+            problems.append(f"image {sha256}: unsafe path {rel!r}")
+            continue
+        source = images_dir.joinpath(*parts)
+        target = root / "images" / Path(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        try:
+            with open(source, "rb") as src, open(target, "wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+        except FileNotFoundError:
+            problems.append(f"image file missing: {source}")
+            continue
+        if digest.hexdigest() != sha256:
+            problems.append(f"image file corrupt: {source} (sha256 {digest.hexdigest()}, recorded {sha256})")
+            continue
+        resources.append({
+            "name": f"image-{sha256}",
+            "path": f"images/{PurePosixPath(*parts)}",
+            "format": PurePosixPath(rel).suffix.lstrip(".").lower() or None,
+            "mediatype": mime,
+            "profile": "data-resource",
+            "hash": f"sha256:{sha256}",
+            "bytes": target.stat().st_size,
+        })
+        if size is not None and size != resources[-1]["bytes"]:
+            problems.append(f"image file {source}: {resources[-1]['bytes']} bytes, recorded {size}")
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise ExportError(f"{len(problems)} image problem(s), run `tnu-archive verify`: {shown}")
+    return [{k: v for k, v in r.items() if v is not None} for r in resources]
+
+
+# -- package metadata --------------------------------------------------------------------------
+
+def _archive_facts(conn: sqlite3.Connection) -> dict:
+    first_seen, last_seen = conn.execute(
+        "SELECT min(first_seen_at), max(last_seen_at) FROM articles"
+    ).fetchone()
+    first_obs, last_obs = conn.execute("SELECT min(observed_at), max(observed_at) FROM view_counts").fetchone()
+    crawl_from = min(filter(None, [first_seen, first_obs]), default=None)
+    crawl_to = max(filter(None, [last_seen, last_obs]), default=None)
+    published = conn.execute(
+        "SELECT min(substr(published_at, 1, 10)), max(substr(published_at, 1, 10)) FROM articles"
+    ).fetchone()
+    hosts = sorted({
+        f"{parts.scheme}://{parts.netloc}/"
+        for (url,) in conn.execute("SELECT url FROM articles")
+        if (parts := urlsplit(url)).scheme and parts.netloc
+    })
+    schema_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return {
+        "crawled": {"from": crawl_from, "to": crawl_to},
+        "published": {"from": published[0], "to": published[1]},
+        "sites": hosts or [LIVE_SITE],
+        "schema_version": schema_version,
+    }
+
+
+def _version(info: dict, root: Path, data_files: list[str]) -> str:
+    """<day of the latest crawl>+<first 12 hex of a digest of the data>: the same archive gives
+    the same version, any change in its data a new one."""
+    digest = hashlib.sha256()
+    for path in sorted(data_files):
+        digest.update(f"{_sha256(root / path)}  {path}\n".encode())
+    day = (info["crawled"]["to"] or "1970-01-01")[:10]
+    year, month, date = (int(part) for part in day.split("-"))
+    return f"{year}.{month}.{date}+{digest.hexdigest()[:12]}"
+
+
+def _about(info: dict) -> str:
+    crawled, published = info["crawled"], info["published"]
+    return (
+        "Articles of the news site of Thai Nguyen University (Đại học Thái Nguyên), Vietnam, "
+        "as archived by tnu-archive: text, publication dates, view counters observed over "
+        "time, and the articles' photographs with their captions and credits. "
+        f"Published {published['from']} to {published['to']}; crawled {crawled['from']} to "
+        f"{crawled['to']}."
+    )
+
+
+def _package(info: dict, version: str, resources: list[dict]) -> dict:
+    return {
+        "profile": "data-package",
+        "name": "tnu-news-archive",
+        "title": "News of Thai Nguyen University (tnu.edu.vn), archived",
+        "description": f"{_about(info)} {RIGHTS}",
+        "version": version,
+        # The archive's latest observation, not the time of export: re-exporting the same
+        # archive must give the same bytes.
+        "created": info["crawled"]["to"],
+        "homepage": info["sites"][0],
+        "keywords": ["Thai Nguyen University", "Đại học Thái Nguyên", "news", "Vietnam", "web archive"],
+        "licenses": [LICENSE],
+        "rights": RIGHTS,
+        "sources": [{"title": f"News pages of {site}", "path": site} for site in info["sites"]],
+        "contributors": [
+            {"title": "Thai Nguyen University (Đại học Thái Nguyên)", "path": LIVE_SITE, "role": "author"},
+            {"title": f"tnu-archive {__version__}", "role": "contributor"},
+        ],
+        "crawled": info["crawled"],
+        "published": info["published"],
+        "schema_version": info["schema_version"],
+        "resources": resources,
+    }
+
+
+def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> str:
+    crawled, published = info["crawled"], info["published"]
+    formats = "CSV, JSON Lines" + (" and Parquet" if parquet else "")
+    lines = [
+        f"# {package['title']}",
+        "",
+        _about(info),
+        "",
+        f"- Version: `{package['version']}`",
+        f"- Articles published: {published['from']} to {published['to']}",
+        f"- Crawled: {crawled['from']} to {crawled['to']} (UTC)",
+        f"- Sources: {', '.join(info['sites'])}",
+        f"- Counts: {rows['articles']} articles, {rows['article_images']} article images, "
+        f"{rows['images']} image files, {rows['view_counts']} view-count observations",
+        "",
+        "## Files",
+        "",
+        f"- `data/<table>.csv`, `.jsonl`{', `.parquet`' if parquet else ''}: the tables below "
+        f"({formats}), UTF-8, Unicode NFC, ordered by key. In CSV an empty cell is NULL; JSON "
+        "Lines keeps `null` apart from the empty string.",
+        "- `images/<first two hex>/<sha256>.<ext>`: the image files, byte for byte as downloaded; "
+        "`images.path` and `article_images.image_sha256` point at them.",
+        "- `datapackage.json`: Frictionless Data Package metadata: schemas, sha256 and size of "
+        "every file.",
+        f"- `{MANIFEST}`: checksums of every file.",
+        "",
+        "Check the copy you have:",
+        "",
+        "```sh",
+        f"sha256sum -c {MANIFEST}",
+        "frictionless validate datapackage.json",
+        "```",
+        "",
+        "## Fields",
+    ]
+    tables = [r for r in package["resources"] if r.get("format") == "csv"]
+    for resource in tables:
+        lines += ["", f"### {resource['name']}", "", resource["description"] + ".", "",
+                  "| field | type | description |", "| --- | --- | --- |"]
+        for field in resource["schema"]["fields"]:
+            description = field.get("description", "").replace("|", "\\|")
+            lines.append(f"| `{field['name']}` | {field['type']} | {description} |")
+    lines += [
+        "",
+        "## Licence",
+        "",
+        RIGHTS,
+        "",
+        "## How to cite",
+        "",
+        f"Thai Nguyen University news archive (tnu-archive), version {package['version']}, "
+        f"articles published {published['from']}–{published['to']}, crawled "
+        f"{(crawled['from'] or '')[:10]}–{(crawled['to'] or '')[:10]} from "
+        f"{', '.join(info['sites'])}. Licence: CC BY 4.0 (dataset); content © Thai Nguyen "
+        "University.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- checksums ---------------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _digest(path: Path) -> dict:
+    return {"hash": f"sha256:{_sha256(path)}", "bytes": path.stat().st_size}
+
+
+def _write_manifest(root: Path) -> int:
+    """`<sha256>  <path>` for every file but the manifest itself, in path order."""
+    files = sorted(
+        rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) != MANIFEST
+    )
+    with open(root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
+        for rel in files:
+            manifest.write(f"{_sha256(root / rel)}  {rel}\n")
+    return len(files) + 1
