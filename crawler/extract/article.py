@@ -284,7 +284,7 @@ def _title(root: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Ele
 
 
 def _lines(area: Element, skip: set) -> list[tuple[str, Element]]:
-    """(text, element) of each smallest block of `area` outside `skip`: the page's header lines."""
+    """(text, element) of each element of `area` with text of its own, outside `skip`."""
     out = []
     for element in area.iter():
         if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
@@ -297,28 +297,52 @@ def _lines(area: Element, skip: set) -> list[tuple[str, Element]]:
     return out
 
 
+def _lead_lines(body: Element) -> list[tuple[str, Element]]:
+    """The short lines a generic body (an <article>) opens with, before its first real paragraph:
+    where such layouts print the date and the counter."""
+    out = []
+    for text, element in _lines(body, set()):
+        if len(text) > 120 or len(out) >= 6:
+            break
+        out.append((text, element))
+    return out
+
+
+Found = tuple[str | None, str | None, Element | None]
+
+
 def _date(
-    selector_node: Element | None, lines: list[tuple[str, Element]], root: Element, area: Element, ld: _JsonLd
-) -> tuple[str | None, str | None]:
-    printed = [element_text(selector_node)] if selector_node is not None else []
-    labelled = [text for text, _ in lines if _DATE_LABEL.search(text) and len(text) <= 200]
-    for text in printed + labelled:
+    selector_node: Element | None,
+    lines: list[tuple[str, Element]],
+    lead: list[tuple[str, Element]],
+    root: Element,
+    area: Element,
+    ld: _JsonLd,
+) -> Found:
+    """(ISO date, as printed, the element that prints it): the printed date first, in the site's
+    own element, then a labelled line, then any dated line near the title; machine-readable
+    dates (<time>, meta, JSON-LD) only when nothing is printed."""
+    printed = [(element_text(selector_node), selector_node)] if selector_node is not None else []
+    labelled = [
+        (text, el) for text, el in lines + lead if _DATE_LABEL.search(text) and len(text) <= 200
+    ]
+    for text, element in printed + labelled:
         found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
         if found:
-            return found
-    for text, _ in lines:
+            return found[0], found[1], element
+    for text, element in lines:
         if len(text) <= 120:
             found = dates.find_date(text)
             if found:
-                return found
-    for text in printed + labelled:
+                return found[0], found[1], element
+    for text, element in printed + labelled:
         found = dates.parse_date_fallback(text)
         if found:
-            return found
+            return found[0], found[1], element
     for node in area.iter("time"):
         iso = dates.parse_iso(node.get("datetime") or "")
         if iso:
-            return iso, clean_or_none(node.text_content())
+            return iso, clean_or_none(node.text_content()), node
     machine = (
         _meta(root, "article:published_time", "datePublished", "pubdate", "date")
         or ld.article_value("datePublished")
@@ -327,21 +351,18 @@ def _date(
     if machine:
         iso = dates.parse_iso(machine)
         if iso:
-            return iso, None
-    return None, None
+            return iso, None, None
+    return None, None, None
 
 
-def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> int | None:
-    if selector_node is not None:
-        views = dates.find_views(element_text(selector_node))
-        if views is not None:
-            return views
-    for text, _ in lines:
+def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> tuple[int | None, Element | None]:
+    candidates = [(element_text(selector_node), selector_node)] if selector_node is not None else []
+    for text, element in candidates + lines:
         if len(text) <= 200:
             views = dates.find_views(text)
             if views is not None:
-                return views
-    return None
+                return views, element
+    return None, None
 
 
 def _category(root: Element, selectors: dict, title: str | None, ld: _JsonLd) -> str | None:
@@ -479,9 +500,11 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     header_skip = {body} if body is not None else set()
     header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
     lines = _lines(area, header_skip)
+    # a generic body may open with the date line itself; a site body never does
+    lead = _lead_lines(body) if body is not None and not selectors else []
 
-    published_at, published_text = _date(date_node, lines, root, area, ld)
-    views = _views(views_node, lines)
+    published_at, published_text, date_node = _date(date_node, lines, lead, root, area, ld)
+    views, views_node = _views(views_node, lines + lead)
     category = _category(root, selectors, title, ld)
 
     if body is None:
