@@ -83,6 +83,18 @@ def file_for(target: str) -> str:
     return path.lstrip("/")
 
 
+def substitute(body: bytes, origin: str, other_origin: str) -> bytes:
+    """Fill a text file's placeholders with the origins it is served from."""
+    return body.replace(b"{{ORIGIN}}", origin.encode()).replace(b"{{OTHER_ORIGIN}}", other_origin.encode())
+
+
+def read_page(target: str, origin: str, other_origin: str, site_dir: Path = DEFAULT_SITE_DIR) -> str:
+    """A page of the replica as the server would send it, without a server: for extraction
+    tests that parse saved pages (`read_page(path, "http://127.0.0.1:8000", "http://localhost:8001")`)."""
+    body = (Path(site_dir) / "www" / file_for(target)).read_bytes()
+    return substitute(body, origin, other_origin).decode("utf-8")
+
+
 def content_type(relative_file: str) -> str:
     name = relative_file.split(QUERY_SEP, 1)[0].rsplit("/", 1)[-1]
     if "." not in name:
@@ -120,12 +132,12 @@ def _page(status: int, text: str) -> Response:
 class _Host:
     """One host's content: a document root, its routes and the placeholders of its text files."""
 
-    def __init__(self, name: str, root: Path, routes: dict, substitutions: dict[str, str]) -> None:
+    def __init__(self, name: str, root: Path, routes: dict, origins: tuple[str, str]) -> None:
         self.name = name
         self.root = root.resolve()
         self.redirects: dict[str, dict] = {route_key(k): v for k, v in routes.get("redirects", {}).items()}
         self.fail_once: dict[str, int] = {route_key(k): v for k, v in routes.get("fail_once", {}).items()}
-        self.substitutions = {k.encode(): v.encode() for k, v in substitutions.items()}
+        self.origins = origins  # (site, other host): what the placeholders become
         self._failed: set[str] = set()
         self._cache: dict[Path, bytes] = {}
         self._lock = threading.Lock()
@@ -157,8 +169,7 @@ class _Host:
         if body is None:
             body = path.read_bytes()
             if ctype.startswith("text/"):
-                for placeholder, value in self.substitutions.items():
-                    body = body.replace(placeholder, value)
+                body = substitute(body, *self.origins)
             self._cache[path] = body
         return Response(200, {"Content-Type": ctype}, body)
 
@@ -228,9 +239,9 @@ class ReplicaServer:
         self._origin = f"http://{self.host}:{site.server_address[1]}"
         # Another host name for the same loopback address: a different site to any crawler.
         self._other_origin = f"http://localhost:{other.server_address[1]}"
-        subs = {"{{ORIGIN}}": self._origin, "{{OTHER_ORIGIN}}": self._other_origin}
-        self._serve(site, _Host("site", self.site_dir / "www", routes, subs), self._origin)
-        self._serve(other, _Host("other", self.site_dir / "_other", {}, subs), self._other_origin)
+        origins = (self._origin, self._other_origin)
+        self._serve(site, _Host("site", self.site_dir / "www", routes, origins), self._origin)
+        self._serve(other, _Host("other", self.site_dir / "_other", {}, origins), self._other_origin)
         return self
 
     def _bind(self, port: int) -> _Server:

@@ -15,7 +15,7 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from PIL import Image
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, content_type, file_for, route_key
+from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, content_type, file_for, read_page, route_key
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 ARTICLES: dict[str, dict] = EXPECTED["articles"]
@@ -220,6 +220,8 @@ def test_placeholders_are_substituted(site):
     assert f'src="{site.other_origin}/photos/' in body
     offsite = EXPECTED["forbidden"][-1].replace("{{OTHER_ORIGIN}}", site.other_origin)
     assert f'href="{offsite}"' in body
+    # the same page without a server, for extraction tests on saved pages
+    assert read_page(with_other[0], site.origin, site.other_origin) == body
     # images are served byte for byte, never rewritten
     seed_image = ARTICLES["/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"]["images"][0]["src"]
     assert fetch(site.origin, seed_image)[2] == (DEFAULT_SITE_DIR / "www" / file_for(seed_image)).read_bytes()
