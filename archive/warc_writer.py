@@ -37,9 +37,17 @@ HTTP_FIDELITY_NOTE = (
     "(gzip stays gzip), after Transfer-Encoding: chunked was undone by the HTTP client. "
     "HTTP status lines and header fields are rebuilt from what the Twisted HTTP client parsed: "
     "reason phrases are the standard ones for the status code, header names are title-cased, "
-    "repeated headers are listed one per line, the original order and spacing are not kept. "
+    "repeated headers are listed one per line, the original order and spacing are not kept; "
+    "connection-control headers (Connection, Keep-Alive, Transfer-Encoding, TE, Trailer, "
+    "Upgrade) are consumed by the client and absent; Content-Length is the length the client "
+    "read from the response head, absent when the body was chunked or ran to the close. "
     "Request records list the headers the crawler handed to Twisted plus the Host header "
     "Twisted adds."
+)
+# Per record: the same, in short, so a reader of one record does not have to find the warcinfo.
+RESPONSE_NOTE = (
+    "status line and header names rebuilt from the parsed response; "
+    "connection-control headers not kept (see warcinfo http-fidelity)"
 )
 RECONSTRUCTED_HEADER = "TNU-Reconstructed"
 
@@ -182,11 +190,12 @@ def _response_headers(exchange: HttpExchange) -> tuple[StatusAndHeaders, list[st
         reason = HTTPStatus(exchange.status).phrase
     except ValueError:
         reason = ""
-    notes = ["status line and header names rebuilt from the parsed response"]
+    notes = [RESPONSE_NOTE]
     headers = []
     for name, value in exchange.response_headers:
         if name.title() in _HOP_BY_HOP_REMOVED:
-            # The body is stored de-chunked; keeping the header would make readers de-chunk again.
+            # Twisted drops it, other HTTP clients may not. The body is stored de-chunked;
+            # keeping the header would make readers de-chunk it again.
             notes.append(f"{name}: {value} removed (the body is stored decoded from it)")
             continue
         headers.append((name, value))

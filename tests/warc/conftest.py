@@ -1,0 +1,90 @@
+"""Two real crawls of the loopback site with WARC capture on, shared by the WARC tests.
+
+The first crawl finds everything new; the second finds the same bytes again. The site is shut
+down after the crawls, so whatever a later test reads (replay included) comes from the archive.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from warcio.archiveiterator import ArchiveIterator
+
+from warc_site import SiteServer
+
+REPO = Path(__file__).resolve().parents[2]
+CRAWL_SCRIPT = Path(__file__).with_name("crawl_site.py")
+BIN = Path(sys.executable).parent
+
+
+def crawl(start_url: str, db: Path, warc_dir: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, str(CRAWL_SCRIPT), start_url, str(db), str(warc_dir)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+@dataclass
+class Record:
+    type: str
+    url: str | None
+    offset: int
+    length: int
+    warc_headers: object  # warcio StatusAndHeaders
+    http_headers: object | None
+    raw_body: bytes  # as stored: content-encoding intact
+
+
+def read_records(warc_path: Path) -> list[Record]:
+    records = []
+    with open(warc_path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        for record in iterator:
+            raw = record.raw_stream.read()
+            records.append(Record(
+                record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
+                iterator.get_record_offset(), iterator.get_record_length(),
+                record.rec_headers, record.http_headers, raw,
+            ))
+    return records
+
+
+@dataclass
+class Crawls:
+    site_url: str
+    db_path: Path
+    warc_dir: Path
+    first: Path  # WARC of the first crawl
+    second: Path  # WARC of the second crawl of the unchanged site
+    site_paths: list[str]  # what the server was asked for, both crawls
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return sqlite_utils.Database(self.db_path)
+
+    def url(self, path: str) -> str:
+        return self.site_url.rstrip("/") + path
+
+
+@pytest.fixture(scope="session")
+def crawls(tmp_path_factory) -> Crawls:
+    folder = tmp_path_factory.mktemp("warc-crawls")
+    db, warc_dir = folder / "data" / "tnu.sqlite", folder / "data" / "warc"
+    with SiteServer() as site:
+        crawl(site.url, db, warc_dir)
+        first = sorted(warc_dir.glob("*.warc.gz"))
+        crawl(site.url, db, warc_dir)
+        both = sorted(warc_dir.glob("*.warc.gz"))
+        paths = list(site.paths)
+    assert len(first) == 1 and len(both) == 2
+    (second,) = [p for p in both if p != first[0]]
+    return Crawls(site.url, db, warc_dir, first[0], second, paths)

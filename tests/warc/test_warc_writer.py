@@ -1,0 +1,83 @@
+"""The WARC writer without a crawl: revisit decisions, header notes, recovery of a killed run."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from conftest import BIN, read_records
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from archive.db import connect
+from archive.warc_index import CaptureLedger, cdxj_path, read_capture
+from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
+from crawler.warc import WarcCaptureMiddleware
+
+URL = "http://127.0.0.1:8/tin/a.html"
+
+
+def exchange(body: bytes, url: str = URL, headers=(("Content-Type", "text/html"),)) -> HttpExchange:
+    return HttpExchange(url, "GET", [("User-Agent", "test")], b"", 200, list(headers), body)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    db = connect(tmp_path / "tnu.sqlite")
+    yield CaptureLedger(db)
+    db.close()
+
+
+def test_same_bytes_again_is_a_revisit_changed_bytes_a_new_copy(tmp_path, ledger):
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
+    first = recorder.record(exchange(b"<p>one</p>"))
+    again = recorder.record(exchange(b"<p>one</p>"))
+    changed = recorder.record(exchange(b"<p>two</p>"))
+    other_url = recorder.record(exchange(b"<p>one</p>", url=URL + "?page=2"))
+    recorder.close()
+    assert [c.record_type for c in (first, again, changed, other_url)] == ["response", "revisit", "response", "response"]
+    assert again.refers_to == first.id
+    assert [c.record_type for c in ledger.for_url(URL)] == ["response", "revisit", "response"]
+
+
+def test_a_transfer_encoding_header_is_dropped_with_a_note(tmp_path, ledger):
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
+    capture = recorder.record(exchange(b"<p>x</p>", headers=[("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")]))
+    recorder.close()
+    url, headers, body = read_capture(recorder.path, capture.offset)
+    assert headers.get_header("Transfer-Encoding") is None
+    assert body == b"<p>x</p>"
+    record = [r for r in read_records(recorder.path) if r.type == "response"][0]
+    assert "Transfer-Encoding: chunked removed" in record.warc_headers.get_header("TNU-Reconstructed")
+
+
+def test_a_killed_run_is_cut_after_its_last_complete_record_and_indexed(tmp_path, ledger):
+    warc_dir = tmp_path / "warc"
+    recorder = WarcRecorder(warc_dir, ledger, "killed")
+    captures = [recorder.record(exchange(b"<p>%d</p>" % n, url=f"{URL}?n={n}")) for n in range(3)]
+    # The process dies while writing a record: a gzip member cut short, no CDXJ.
+    size = recorder.path.stat().st_size
+    last = captures[2]
+    recorder._file.write(recorder.path.read_bytes()[last.offset:last.offset + last.length - 10])
+    recorder._file.flush()
+    assert recorder.path.stat().st_size > size
+    untouched = WarcRecorder(warc_dir, ledger, "finished")
+    untouched.record(exchange(b"<p>done</p>", url=URL + "?done"))
+    untouched.close()
+    before = untouched.path.read_bytes()
+
+    assert finish_interrupted(warc_dir) == [cdxj_path(recorder.path)]
+    assert recorder.path.stat().st_size == size
+    proc = subprocess.run([str(BIN / "warcio"), "check", str(recorder.path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [r.url for r in read_records(recorder.path) if r.type == "response"] == [c.url for c in captures]
+    assert untouched.path.read_bytes() == before
+
+
+def test_middleware_writes_beside_the_database_unless_told_otherwise(tmp_path):
+    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "data" / "tnu.sqlite")})
+    assert WarcCaptureMiddleware.from_crawler(crawler).warc_dir == tmp_path / "data" / "warc"
+    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.sqlite"), "WARC_DIR": str(tmp_path / "w")})
+    assert WarcCaptureMiddleware.from_crawler(crawler).warc_dir == tmp_path / "w"
+    with pytest.raises(NotConfigured):
+        WarcCaptureMiddleware.from_crawler(get_crawler(settings_dict={"WARC_ENABLED": False}))
