@@ -118,7 +118,7 @@ def test_flaky_page_answers_500_once_then_200():
 
 
 def test_old_url_redirects_301_to_the_new_one(site):
-    moved = [(old, new) for new, a in ARTICLES.items() for old in a.get("redirect_from", ())]
+    moved = [(a["redirect_from"], new) for new, a in ARTICLES.items() if "redirect_from" in a]
     assert moved
     for old, new in moved:
         status, headers, _ = fetch(site.origin, old)

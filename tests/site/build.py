@@ -437,7 +437,8 @@ def expected_entry(article: dict[str, Any]) -> dict[str, Any]:
         "images": images,
     }
     if article.get("redirect_from"):
-        entry["redirect_from"] = list(article["redirect_from"])
+        # the old path that answers 301 to this one (an article has at most one old URL)
+        (entry["redirect_from"],) = article["redirect_from"]
     return entry
 
 
@@ -619,7 +620,8 @@ def write_readme(articles: list[dict[str, Any]], listing_pages: list[dict[str, A
         "",
         "Served by `crawler.replica.ReplicaServer` (`python -m crawler.replica`). `www/` is the site,",
         "`_other/` the other host, `routes.json` the 301/500-once rules, `expected.json` the ground truth",
-        "(`articles` keyed by final path with query; image `src` is a path on the site or",
+        "(`articles` keyed by final path with query, `redirect_from` the old path that answers 301;",
+        "image `src` is a path on the site or",
         "`{{OTHER_ORIGIN}}/…`; `alt` is null when the attribute is absent).",
         "",
         "## Articles",
