@@ -83,6 +83,21 @@ class CaptureLedger:
         """Tie a capture to the `fetch_log` row of the same HTTP exchange."""
         self.db.execute("UPDATE captures SET fetch_id = ? WHERE id = ?", [fetch_id, capture_id])
 
+    def latest(self, url: str, status: int = 200) -> Capture | None:
+        """The most recent capture of a URL that answered with `status` (a response or revisit)."""
+        rows = self.db.query(
+            "SELECT * FROM captures WHERE url = ? AND status = ? ORDER BY id DESC LIMIT 1", [url, status]
+        )
+        for row in rows:
+            return Capture(**row)
+        return None
+
+    def holding_bytes(self, capture: Capture) -> Capture:
+        """The capture whose record holds the body: itself, or the one a revisit refers to."""
+        if capture.refers_to is None:
+            return capture
+        return Capture(**self.db["captures"].get(capture.refers_to))
+
     def for_url(self, url: str) -> list[Capture]:
         """Every capture of a URL, oldest first."""
         rows = self.db.query("SELECT * FROM captures WHERE url = ? ORDER BY id", [url])

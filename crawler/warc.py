@@ -3,8 +3,10 @@
 Enabled at order 950, closer to the downloader than every built-in middleware, so it sees
 each response as the HTTP client delivered it: before HttpCompressionMiddleware (590) undoes
 the gzip, before RedirectMiddleware (600) and RetryMiddleware (550) turn 3xx and 5xx into new
-requests, and including robots.txt and image requests. The WARC writing itself, the revisit
-decision and the `captures` table live in `archive.warc_writer` (no Scrapy there).
+requests, and including robots.txt and image requests. A request that got no response (DNS
+failure, timeout, refused connection) leaves no record: there are no bytes to keep; the fetch
+log has the error. The WARC writing itself, the revisit decision and the `captures` table live
+in `archive.warc_writer` (no Scrapy there).
 
 Settings:
 - `WARC_ENABLED` (default True): False switches capture off.
@@ -96,6 +98,8 @@ class WarcCaptureMiddleware:
             self.db = None
 
     def process_response(self, request: Request, response: Response) -> Response:
+        # A retry or redirect copies meta: never let a later reader see an earlier attempt's capture.
+        request.meta.pop(META_KEY, None)
         if self.recorder is None or not response.url.startswith(("http://", "https://")):
             return response
         if "cached" in response.flags:

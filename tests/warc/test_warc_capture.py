@@ -10,7 +10,7 @@ from conftest import BIN, read_records
 from warc_site import ARTICLE_A, CHUNKED_HTML, GZIP_HTML, PHOTO, ROUTES
 
 from archive import __version__
-from archive.warc_index import cdxj_path, read_capture
+from archive.warc_index import CaptureLedger, cdxj_path, read_capture
 
 # Every path the crawl reaches; /account/login is refused by robots.txt and never fetched.
 FETCHED = {
@@ -181,3 +181,14 @@ def test_a_sorted_cdxj_index_is_written_beside_each_warc(crawls):
             "SELECT offset, length FROM captures WHERE warc_file = ?", [warc.name])}
         assert {(int(e["offset"]), int(e["length"])) for e in entries} == rows
         assert {e["filename"] for e in entries} == {warc.name}
+
+
+def test_the_latest_capture_of_a_page_leads_to_its_bytes(crawls):
+    ledger = CaptureLedger(crawls.db)
+    latest = ledger.latest(crawls.url("/tin/a.html"))
+    assert (latest.record_type, latest.warc_file) == ("revisit", crawls.second.name)
+    holder = ledger.holding_bytes(latest)
+    assert (holder.record_type, holder.warc_file) == ("response", crawls.first.name)
+    assert read_capture(crawls.warc_dir / holder.warc_file, holder.offset).body == ARTICLE_A
+    assert ledger.latest(crawls.url("/tin/mat.html")) is None
+    assert ledger.latest(crawls.url("/tin/mat.html"), status=404).status == 404
