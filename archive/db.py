@@ -148,6 +148,7 @@ COLUMNS["article_links"] = {
     "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
+    "not_article_at": "When it turned out to be a static page, not an article (UTC); such links are not fetched again",
 }
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -379,6 +380,13 @@ def _v5_frontier(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v6_not_articles(db: sqlite_utils.Database) -> None:
+    # Static pages behind article-shaped URLs (history, contacts) are linked from every menu;
+    # remembering them keeps incremental runs from fetching them — and descending listings
+    # for them — every time.
+    _run_script(db, "ALTER TABLE article_links ADD COLUMN not_article_at TEXT;")
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -391,7 +399,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier,
+    _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
 ]
 
 

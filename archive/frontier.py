@@ -19,6 +19,8 @@ def known_articles(db: sqlite_utils.Database) -> dict[str, str | None]:
         SELECT url, published_at FROM articles
         UNION
         SELECT l.url, a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id
+        UNION
+        SELECT url, NULL FROM article_links WHERE not_article_at IS NOT NULL
         """
     ).fetchall()
     return dict(rows)
@@ -29,7 +31,8 @@ def pending_links(db: sqlite_utils.Database) -> list[str]:
     rows = db.execute(
         """
         SELECT l.url FROM article_links l
-        WHERE l.article_id IS NULL AND l.url NOT IN (SELECT url FROM articles)
+        WHERE l.article_id IS NULL AND l.not_article_at IS NULL
+          AND l.url NOT IN (SELECT url FROM articles)
         ORDER BY l.first_seen_at, l.url
         """
     ).fetchall()
@@ -55,6 +58,16 @@ def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str)
         ON CONFLICT(url) DO UPDATE SET article_id = excluded.article_id
         """,
         [url, article_id, at, at],
+    )
+
+
+def link_not_article(db: sqlite_utils.Database, url: str, at: str) -> None:
+    db.execute(
+        """
+        INSERT INTO article_links(url, first_seen_at, last_seen_at, not_article_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(url) DO UPDATE SET not_article_at = excluded.not_article_at
+        """,
+        [url, at, at, at],
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scrapy.exceptions import IgnoreRequest
+
 from crawler.errors import error_kind, status_kind
 from crawler.run import get_run, utc_now
 
@@ -49,6 +51,8 @@ class FetchLogMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return None  # filtered (robots.txt, offsite) before anything was sent: no request made
         run = get_run(self.crawler)
         run.archive.log_fetch(
             run.run_id,

@@ -54,6 +54,7 @@ class ArchivePipeline:
             return {"url": item["final_url"], "outcome": "extract_error"}
         if not article.is_article:
             # A static page (history, contacts) reached through an article-shaped URL.
+            frontier.link_not_article(run.archive.db, item["url"], fetched_at)
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))

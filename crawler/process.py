@@ -49,7 +49,7 @@ def check_hosts_resolve(start_urls: Sequence[str]) -> None:
 def run_crawl(start_urls: Sequence[str], settings: Settings) -> CrawlRun | None:
     """Crawl until done; return the run (None when the spider could not even open)."""
     check_hosts_resolve(start_urls)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, start_url=list(start_urls))
     process.start()

@@ -29,7 +29,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Start at one request per second per host and let AutoThrottle adapt to the server's latency:
 # it slows down when responses slow down (or errors pile up) and never goes below DOWNLOAD_DELAY.
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50%: no fixed beat the server could mistake for an attack
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -58,6 +58,9 @@ TELNETCONSOLE_ENABLED = False
 DEPTH_PRIORITY = 0
 
 DOWNLOADER_MIDDLEWARES = {
+    # Same filter as Scrapy's, but it lets image hosts' robots.txt through (see crawler/offsite.py).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.offsite.OffsiteMiddleware": 50,
     # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
     # 3xx and 5xx included, before retries and redirects turn them into new requests.
     "crawler.fetchlog.FetchLogMiddleware": 650,

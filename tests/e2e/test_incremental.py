@@ -1,0 +1,38 @@
+"""Scheduled runs: a second crawl of the unchanged replica fetches only the start page and the
+first page of each listing, and adds nothing to the archive's content."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from e2e_support import EXPECTED, crawl
+
+from crawler import links
+CONTENT_TABLES = ("articles", "images", "article_images", "article_versions", "view_counts", "image_sources")
+
+
+def counts(db) -> dict[str, int]:
+    return {table: db[table].count for table in CONTENT_TABLES}
+
+
+def test_second_run_fetches_only_first_listing_pages_and_adds_nothing(replica, tmp_path):
+    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
+    assert crawl(replica, db_path, images).returncode == 0
+    before = counts(sqlite_utils.Database(db_path))
+
+    replica.reset_log()
+    second = crawl(replica, db_path, images)
+    assert second.returncode == 0, second.stderr[-2000:]
+    fetched = sorted(r.path for r in replica.requests if r.path != "/robots.txt")
+    first_pages = sorted(p for p in EXPECTED["listings"] if links.page_number("http://x" + p) == 1)
+    assert fetched == sorted(["/", *first_pages])
+    assert counts(sqlite_utils.Database(db_path)) == before
+
+
+def test_full_walks_every_listing_page_again(replica, tmp_path):
+    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
+    assert crawl(replica, db_path, images).returncode == 0
+    replica.reset_log()
+    assert crawl(replica, db_path, images, "--full").returncode == 0
+    fetched = {r.path for r in replica.requests}
+    assert set(EXPECTED["listings"]) <= fetched
+    assert set(EXPECTED["articles"]) <= fetched
