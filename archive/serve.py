@@ -13,15 +13,17 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
-
-import uvicorn
-from datasette.app import Database, Datasette
-from datasette.plugins import pm
+from typing import TYPE_CHECKING
 
 from archive import __version__
-from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR, plugin
-from archive.browse.metadata import build_metadata
+from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.db import MIGRATIONS, connect
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+# Datasette, its plugins and uvicorn are imported where they are used: loading them takes a
+# second or more, and a wrong --db or a busy port should be reported before that.
 
 # Settings chosen for this archive (Datasette's defaults otherwise).
 SETTINGS = {
@@ -57,12 +59,20 @@ def prepare_archive(db_path: Path) -> None:
 
 
 def _register_plugin() -> None:
+    from datasette.plugins import pm  # noqa: PLC0415
+
+    from archive.browse import plugin  # noqa: PLC0415
+
     if not pm.is_registered(plugin):
         pm.register(plugin, name="tnu-archive")
 
 
 def make_app(db_path: Path, images_dir: Path) -> Datasette:
     """The Datasette instance serving the archive at `db_path` and the images in `images_dir`."""
+    from datasette.app import Database, Datasette  # noqa: PLC0415
+
+    from archive.browse.metadata import build_metadata  # noqa: PLC0415
+
     _register_plugin()
     ds = Datasette(
         files=[],
@@ -106,13 +116,17 @@ def _quiet_client_errors() -> None:
 def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Serve the archive until interrupted. Prints the URL it listens on to stderr."""
     prepare_archive(db_path)
-    ds = make_app(db_path, images_dir)
     sock = bind(host, port)
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    print(f"tnu-archive: serving {db_path} on http://{shown}:{bound_port}/", file=sys.stderr, flush=True)
+    ds = make_app(db_path, images_dir)
     _quiet_client_errors()
     # Datasette's own CLI runs the startup hooks on a loop of their own before uvicorn starts.
     asyncio.run(ds.invoke_startup())
+    import uvicorn  # noqa: PLC0415
+
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    # The socket already listens: a client that reads this line can connect at once.
+    print(f"tnu-archive: serving {db_path} on http://{shown}:{bound_port}/", file=sys.stderr, flush=True)
+
     config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
