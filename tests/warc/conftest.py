@@ -6,6 +6,7 @@ down after the crawls, so whatever a later test reads (replay included) comes fr
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,14 +24,16 @@ CRAWL_SCRIPT = Path(__file__).with_name("crawl_site.py")
 BIN = Path(sys.executable).parent
 
 
-def crawl(start_url: str, db: Path, warc_dir: Path) -> None:
+def crawl(start_url: str, db: Path, warc_dir: Path, feed: Path) -> list[dict]:
+    """Crawl with capture on; returns what the spider saw of each capture (the feed)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, str(CRAWL_SCRIPT), start_url, str(db), str(warc_dir)],
+        [sys.executable, str(CRAWL_SCRIPT), start_url, str(db), str(warc_dir), str(feed)],
         capture_output=True, text=True, timeout=120, env=env, cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
+    return [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Crawls:
     first: Path  # WARC of the first crawl
     second: Path  # WARC of the second crawl of the unchanged site
     site_paths: list[str]  # what the server was asked for, both crawls
+    seen: list[dict]  # what the spider of the first crawl got: url, warc_capture (from meta)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -80,11 +84,11 @@ def crawls(tmp_path_factory) -> Crawls:
     folder = tmp_path_factory.mktemp("warc-crawls")
     db, warc_dir = folder / "data" / "tnu.sqlite", folder / "data" / "warc"
     with SiteServer() as site:
-        crawl(site.url, db, warc_dir)
+        seen = crawl(site.url, db, warc_dir, folder / "first.jsonl")
         first = sorted(warc_dir.glob("*.warc.gz"))
-        crawl(site.url, db, warc_dir)
+        crawl(site.url, db, warc_dir, folder / "second.jsonl")
         both = sorted(warc_dir.glob("*.warc.gz"))
         paths = list(site.paths)
     assert len(first) == 1 and len(both) == 2
     (second,) = [p for p in both if p != first[0]]
-    return Crawls(site.url, db, warc_dir, first[0], second, paths)
+    return Crawls(site.url, db, warc_dir, first[0], second, paths, seen)

@@ -1,7 +1,8 @@
-"""A real Scrapy crawl with the WARC middleware on: `python crawl_site.py START_URL DB WARC_DIR`.
+"""A real Scrapy crawl with the WARC middleware on: `python crawl_site.py START_URL DB WARC_DIR FEED`.
 
 Run in a subprocess by the tests (Twisted's reactor cannot restart within one process). The
-spider follows every link and image on the start URL's host; it parses nothing.
+spider follows every link and image on the start URL's host and parses nothing; for each
+response it reaches, it writes to FEED (JSON lines) the capture the middleware announced.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ class LinkSpider(Spider):
         yield Request(self.start_urls[0])
 
     def parse(self, response):
+        yield {"url": response.url, "warc_capture": response.meta.get("warc_capture")}
         if not isinstance(response, TextResponse):
             return
         for href in response.css("a::attr(href), img::attr(src)").getall():
             yield response.follow(href, self.parse)
 
 
-def main(start_url: str, db: str, warc_dir: str) -> None:
+def main(start_url: str, db: str, warc_dir: str, feed: str) -> None:
     process = CrawlerProcess(settings={
         "ARCHIVE_DB": db,
         "WARC_DIR": warc_dir,
@@ -40,10 +42,11 @@ def main(start_url: str, db: str, warc_dir: str) -> None:
         "DOWNLOAD_DELAY": 0,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
+        "FEEDS": {feed: {"format": "jsonlines"}},
     })
     process.crawl(LinkSpider, start_url=start_url)
     process.start()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

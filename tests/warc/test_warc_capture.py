@@ -192,3 +192,16 @@ def test_the_latest_capture_of_a_page_leads_to_its_bytes(crawls):
     assert read_capture(crawls.warc_dir / holder.warc_file, holder.offset).body == ARTICLE_A
     assert ledger.latest(crawls.url("/tin/mat.html")) is None
     assert ledger.latest(crawls.url("/tin/mat.html"), status=404).status == 404
+
+
+def test_the_spider_sees_which_capture_each_response_is(crawls):
+    # Pages the spider parsed: 2xx only (HttpErrorMiddleware drops 404/500 before it), the
+    # redirect's target under its own URL.
+    seen = {item["url"]: item["warc_capture"] for item in crawls.seen}
+    assert set(seen) == {crawls.url(p) for p, status in FETCHED.items() if status == 200 and p != "/robots.txt"}
+    for url, announced in seen.items():
+        row = crawls.db["captures"].get(announced["id"])
+        assert row["url"] == url
+        assert (row["record_id"], row["warc_file"], row["offset"], row["length"]) == (
+            announced["record_id"], announced["warc_file"], announced["offset"], announced["length"])
+        assert read_capture(crawls.warc_dir / row["warc_file"], row["offset"]).url == url
