@@ -13,7 +13,7 @@ import hashlib
 import io
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -167,7 +167,27 @@ def build_archive(root: Path) -> tuple[Path, Path]:
     return db_path, images_dir
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """The installed `tnu-archive` command, as a user runs it."""
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: object) -> CliResult:
+    """The `tnu-archive` command in this process (click's runner: real parsing, real exit codes,
+    separate stdout and stderr), without paying an interpreter start per call."""
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="tnu-archive")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_installed(*args: object) -> subprocess.CompletedProcess[str]:
+    """The installed `tnu-archive` entry point, as a user runs it."""
     script = Path(sys.executable).with_name("tnu-archive")
     return subprocess.run([str(script), *map(str, args)], capture_output=True, text=True, timeout=120)

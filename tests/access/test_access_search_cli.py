@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from access_archive import ARTICLES, run_cli
+from access_archive import ARTICLES, run_cli, run_installed
 
 
 def test_prints_date_title_url_and_snippet(archive):
     db_path, _ = archive
-    result = run_cli("search", "dai hoc thai nguyen", "--db", db_path)
+    result = run_installed("search", "dai hoc thai nguyen", "--db", db_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "2021-06-20  Đại học Thái Nguyên trao bằng tốt nghiệp năm 2021" in out
@@ -53,7 +53,7 @@ def test_bad_query_is_one_clear_line(archive):
 
 def test_missing_database_is_one_line_and_not_created(tmp_path):
     missing = tmp_path / "none.sqlite"
-    result = run_cli("search", "dai hoc", "--db", missing)
+    result = run_installed("search", "dai hoc", "--db", missing)
     assert result.returncode == 1
     assert result.stderr == f"tnu-archive: no archive at {missing} (run a crawl first, or pass --db)\n"
     assert not missing.exists()

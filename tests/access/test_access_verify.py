@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from access_archive import run_cli
+from access_archive import run_cli, run_installed
 from archive.export import export
 from archive.verify import verify
 
@@ -39,7 +39,7 @@ def test_one_corrupt_byte_and_one_deleted_file_are_both_reported(archive):
     assert {(p.kind, p.subject) for p in report.problems} == {
         ("corrupt", str(corrupt)), ("missing", str(deleted)),
     }
-    result = run_cli("verify", "--db", db_path, "--images-dir", images_dir)
+    result = run_installed("verify", "--db", db_path, "--images-dir", images_dir)
     assert result.returncode == 5
     lines = result.stdout.splitlines()
     assert len(lines) == 2
