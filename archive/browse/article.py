@@ -94,7 +94,6 @@ def localize_images(body_html: str, base_url: str, local: dict[str, str]) -> str
             img.attrib.pop(attribute, None)
         if found:
             img.set("src", found)
-            img.set("loading", "lazy")
             continue
         note = lxml.html.Element("span", {"class": "image-missing"})
         alt = img.get("alt")

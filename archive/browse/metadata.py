@@ -65,7 +65,9 @@ SELECT a.id AS article,
        a.title,
        a.views,
        a.category,
-       snippet(article_search_fts, -1, '[', ']', '…', 16) AS matched_folded_text,
+       search_snippet(:q, a.title, a.body_text,
+                      (SELECT group_concat(caption, ' ') FROM article_images
+                       WHERE article_id = a.id)) AS snippet,
        a.url
 FROM article_search_fts
 JOIN articles AS a ON a.id = article_search_fts.rowid
@@ -205,11 +207,16 @@ ORDER BY a.views DESC, a.id
 LIMIT 1000"""
 
 
+# vega-embed reads its options from the spec's usermeta: SVG keeps every mark an element (sharp
+# when printed, inspectable by the browser tests) where the default canvas is one bitmap.
+_EMBED = {"usermeta": {"embedOptions": {"renderer": "svg"}}}
+
+
 def dashboard() -> dict[str, Any]:
     """The datasette-dashboards configuration of the collection dashboard."""
     charts = {
         slug: {"title": c["title"], "db": DB_NAME, "query": c["query"], "library": "vega-lite",
-               "display": c["display"]}
+               "display": {**_EMBED, **c["display"]}}
         for slug, c in CHARTS.items()
     }
     return {

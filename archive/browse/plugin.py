@@ -6,6 +6,7 @@ Registered once per process by archive.serve; every hook acts on the archive's d
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -17,7 +18,7 @@ from archive.browse import DB_NAME, IMAGES_MOUNT
 from archive.browse.article import load_article
 from archive.browse.metadata import DASHBOARD_SLUG
 from archive.fold import fold
-from archive.search import SearchError, build_match
+from archive.search import SearchError, build_match, original_snippet
 
 # An FTS5 expression that is valid and matches nothing: what an empty or unusable query becomes,
 # so the search page shows no rows instead of an FTS5 syntax error.
@@ -35,11 +36,29 @@ def search_match(query: str | None) -> str:
         return _MATCH_NOTHING
 
 
+_QUOTED = re.compile(r'"([^"]*)"(\*?)')
+
+
+def search_snippet(query: str | None, title: str | None, body: str | None, captions: str | None) -> str | None:
+    """The stretch of the article's original (accented) text where the query's words are."""
+    try:
+        match = build_match(query or "")
+    except SearchError:
+        return None
+    # build_match yields quoted groups of folded words, a trailing * marking a prefix.
+    terms = []
+    for group in _QUOTED.finditer(match):
+        words = group.group(1).split()
+        terms += [(word, bool(group.group(2)) and i == len(words) - 1) for i, word in enumerate(words)]
+    return original_snippet([body or "", captions or "", title or ""], terms)
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
     # deterministic=True lets SQLite use them in indexes and constant-fold them per statement.
     conn.create_function("fold", 1, fold, deterministic=True)
     conn.create_function("search_match", 1, search_match, deterministic=True)
+    conn.create_function("search_snippet", 4, search_snippet, deterministic=True)
 
 
 def _images_url(datasette: Any, path: str) -> str:

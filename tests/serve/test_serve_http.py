@@ -78,6 +78,13 @@ def test_search_finds_a_photographer_named_only_in_captions(served):
     assert search_ids(served, "nguyen thanh ha") == {article_ids(served)[ARTICLE_A.url]}
 
 
+def test_search_snippets_show_the_original_accented_text(served):
+    rows = served.json(f"/tnu/search.json?_shape=array&q={q('nguyen thanh ha')}")
+    assert "Nguyễn Thanh Hà" in rows[0]["snippet"]
+    rows = served.json(f"/tnu/search.json?_shape=array&q={q('dang uy dai hoc')}")
+    assert "Đảng ủy Đại học" in rows[0]["snippet"]
+
+
 def test_search_ranks_the_title_match_first(served):
     rows = served.json(f"/tnu/search.json?_shape=array&q={q('dai hoc thai nguyen')}")
     assert rows[0]["title"] == ARTICLE_B.title
