@@ -91,6 +91,9 @@ def _check_target(out_dir: Path) -> None:
 
 
 def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path) -> dict:
+    if not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+        # A dataset with no article would carry no dates, no version, nothing to cite.
+        raise ExportError("the archive holds no article yet: nothing to export (run a crawl first)")
     parquet = _pyarrow()
     (root / "data").mkdir()
     table_resources: list[dict] = []
@@ -341,9 +344,15 @@ def _version(info: dict, root: Path, data_files: list[str]) -> str:
     digest = hashlib.sha256()
     for path in sorted(data_files):
         digest.update(f"{_sha256(root / path)}  {path}\n".encode())
-    day = (info["crawled"]["to"] or "1970-01-01")[:10]
+    day = info["crawled"]["to"][:10]
     year, month, date = (int(part) for part in day.split("-"))
     return f"{year}.{month}.{date}+{digest.hexdigest()[:12]}"
+
+
+def _span(dates: dict, joiner: str = " to ") -> str:
+    if not dates["from"]:
+        return "(dates unknown)"
+    return f"{dates['from']}{joiner}{dates['to']}"
 
 
 def _about(info: dict) -> str:
@@ -352,8 +361,7 @@ def _about(info: dict) -> str:
         "Articles of the news site of Thai Nguyen University (Đại học Thái Nguyên), Vietnam, "
         "as archived by tnu-archive: text, publication dates, view counters observed over "
         "time, and the articles' photographs with their captions and credits. "
-        f"Published {published['from']} to {published['to']}; crawled {crawled['from']} to "
-        f"{crawled['to']}."
+        f"Published {_span(published)}; crawled {_span(crawled)}."
     )
 
 
@@ -392,8 +400,8 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
         _about(info),
         "",
         f"- Version: `{package['version']}`",
-        f"- Articles published: {published['from']} to {published['to']}",
-        f"- Crawled: {crawled['from']} to {crawled['to']} (UTC)",
+        f"- Articles published: {_span(published)}",
+        f"- Crawled: {_span(crawled)} (UTC)",
         f"- Sources: {', '.join(info['sites'])}",
         f"- Counts: {rows['articles']} articles, {rows['article_images']} article images, "
         f"{rows['images']} image files, {rows['view_counts']} view-count observations",
@@ -434,8 +442,8 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
         "## How to cite",
         "",
         f"Thai Nguyen University news archive (tnu-archive), version {package['version']}, "
-        f"articles published {published['from']}–{published['to']}, crawled "
-        f"{(crawled['from'] or '')[:10]}–{(crawled['to'] or '')[:10]} from "
+        f"articles published {_span(published, '–')}, crawled "
+        f"{_span({k: v[:10] for k, v in crawled.items()}, '–')} from "
         f"{', '.join(info['sites'])}. Licence: CC BY 4.0 (dataset); content © Thai Nguyen "
         "University.",
         "",

@@ -200,3 +200,15 @@ def test_cli_export(archive, tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "no archive at" in result.stderr
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_an_archive_without_articles_is_not_exported(tmp_path):
+    from archive.db import connect
+
+    connect(tmp_path / "empty.sqlite").close()
+    result = run_cli("export", "--out", tmp_path / "out", "--db", tmp_path / "empty.sqlite",
+                     "--images-dir", tmp_path / "images")
+    assert result.returncode == 1
+    assert result.stderr == ("tnu-archive: export failed: the archive holds no article yet: "
+                             "nothing to export (run a crawl first)\n")
+    assert not (tmp_path / "out").exists()
