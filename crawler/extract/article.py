@@ -13,7 +13,6 @@ import threading
 from functools import lru_cache
 
 from lxml import etree
-from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
 from crawler import sites
@@ -33,7 +32,8 @@ from .text import (
     sanitize,
 )
 
-Element = lxml_html.HtmlElement
+# Plain lxml elements: lxml.html's element classes cost a Python lookup per node touched.
+Element = etree._Element
 
 # Class or id words of page furniture that sits inside an article: share bars, related links,
 # comments, tags, print buttons, ads.
@@ -71,7 +71,7 @@ def _parser() -> etree.HTMLParser:
     # lxml parsers must not be shared between threads.
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True)
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
     return parser
 
 
@@ -92,6 +92,25 @@ def _select(root: Element, selector: str | None) -> list[Element]:
 def _first(root: Element, selector: str | None) -> Element | None:
     found = _select(root, selector)
     return found[0] if found else None
+
+
+def _near(scope: Element, root: Element, selector: str | None) -> list[Element]:
+    """Matches around the article body first (a small subtree, so fast), else in the whole page."""
+    if not selector:
+        return []
+    return _select(scope, selector) or (_select(root, selector) if scope is not root else [])
+
+
+def _scope(body: Element | None, root: Element) -> Element:
+    # two levels above the body hold the title, the date line and the breadcrumb in every layout
+    # seen so far; anything not found there is looked for in the whole page
+    scope = body if body is not None else root
+    for _ in range(2):
+        parent = scope.getparent()
+        if parent is None:
+            break
+        scope = parent
+    return scope
 
 
 def _meta(root: Element, *names: str) -> str | None:
@@ -189,7 +208,7 @@ def _generic_body(root: Element) -> Element | None:
         text = element_text(p)
         if len(text) < 25:
             continue
-        links = sum(len(clean(a.text_content())) for a in p.iter("a"))
+        links = sum(len(clean("".join(a.itertext()))) for a in p.iter("a"))
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
     articles = list(root.iter("article"))
     if len(articles) == 1:
@@ -244,7 +263,7 @@ def _mostly_links(element: Element) -> bool:
     text = element_text(element)
     if not text:
         return False
-    links = sum(len(clean(a.text_content())) for a in element.iter("a"))
+    links = sum(len(clean("".join(a.itertext()))) for a in element.iter("a"))
     return links >= 0.8 * len(text)
 
 
@@ -264,10 +283,10 @@ def _strip_site_name(title: str) -> str:
     return re.sub(rf"\s+[-|–—:]\s+(?:{names})(?:\s+[-|–—]\s+.*)?$", "", title).strip()
 
 
-def _title(root: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None]:
-    node = _first(root, selectors.get("title"))
-    if node is not None and element_text(node):
-        return element_text(node), node
+def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None]:
+    for node in _near(scope, root, selectors.get("title"))[:1]:
+        if element_text(node):
+            return element_text(node), node
     og = _meta(root, "og:title")
     if og:
         return _strip_site_name(og), None
@@ -342,7 +361,7 @@ def _date(
     for node in area.iter("time"):
         iso = dates.parse_iso(node.get("datetime") or "")
         if iso:
-            return iso, clean_or_none(node.text_content()), node
+            return iso, clean_or_none("".join(node.itertext())), node
     machine = (
         _meta(root, "article:published_time", "datePublished", "pubdate", "date")
         or ld.article_value("datePublished")
@@ -365,8 +384,8 @@ def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> t
     return None, None
 
 
-def _category(root: Element, selectors: dict, title: str | None, ld: _JsonLd) -> str | None:
-    crumbs = [element_text(a) for a in _select(root, selectors.get("breadcrumb"))]
+def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> str | None:
+    crumbs = [element_text(a) for a in _near(scope, root, selectors.get("breadcrumb"))]
     if not crumbs:
         trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
         if trail is None:
@@ -403,60 +422,74 @@ def _is_right_or_bold(element: Element, text: str) -> bool:
     return bool(bold) and len(clean(bold)) >= 0.9 * len(text)
 
 
-def _byline(body: Element, skip: set) -> Element | None:
+def _byline(body: Element, skip: set, last_line: str) -> Element | None:
     """The last line of the article when it reads as a byline; None unless it clearly does.
 
     A byline is short, is not a sentence, names people or a unit (`Thanh Loan – TNU Media`,
     `Ban Đào tạo`, `Tin, ảnh: …`, `Theo …`), and is set apart: right-aligned, bold, or marked
     as the author. A plain last paragraph is body text, however short.
     """
+    text = last_line
+    if len(text) > 80 or len(text.split()) > 12:
+        return None
+    if text.endswith((".", "!", "?", ":", ";", ",")) and not text.endswith("/."):
+        return None
+    if not (looks_like_name(text.rstrip("/.")) or _BYLINE_LABEL.match(text)):
+        return None
     for element in reversed(list(body.iter(*BLOCK_TAGS))):
         if element is body or element in skip or any(a in skip for a in element.iterancestors()):
             continue
-        text = element_text(element)
-        if not text:
+        if not element_text(element):
             continue
-        last = paragraphs(body, skip)
-        if not last or last[-1] != text:
-            return None  # loose text after the last block: no clean last line to judge
-        if len(text) > 80 or len(text.split()) > 12 or element.find(".//img") is not None:
+        # the last block must be exactly the last line: loose text after it means no clean line
+        if element_text(element) != text or element.find(".//img") is not None:
             return None
-        if text.endswith((".", "!", "?", ":", ";", ",")) and not text.endswith("/."):
-            return None
-        name_like = looks_like_name(text.rstrip("/.")) or bool(_BYLINE_LABEL.match(text))
-        return element if name_like and _is_right_or_bold(element, text) else None
+        return element if _is_right_or_bold(element, text) else None
     return None
 
 
-def _labelled_author(body: Element, skip: set) -> tuple[str, Element] | None:
-    for element in body.iter("p", "div", "span", "strong", "em"):
+def _labelled_author(body: Element, skip: set) -> Element | None:
+    """The smallest element holding a `Tác giả: …` line."""
+    for element in reversed(list(body.iter("p", "div", "span", "strong", "em", "b", "i"))):
         if element in skip:
             continue
         text = element_text(element)
-        if len(text) <= 100:
-            match = _AUTHOR_LABEL.match(text)
-            if match:
-                return clean(match.group(1)), element
+        if len(text) <= 100 and _AUTHOR_LABEL.match(text):
+            return element
     return None
+
+
+def _drop(element: Element) -> None:
+    """Remove an element, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _inner_html(body: Element) -> str:
     parts = [html_lib.escape(body.text or "", quote=False)]
-    parts.extend(lxml_html.tostring(child, encoding="unicode") for child in body)
+    parts.extend(etree.tostring(child, method="html", encoding="unicode") for child in body)
     return "".join(parts)
 
 
 def _body_html(body: Element, furniture: list[Element], found: list[FoundImage], url: str) -> str:
     """The article's HTML with real image sources and absolute links, then allow-list sanitized."""
     for element in furniture:
-        element.drop_tree()
+        _drop(element)
     content = {id(f.element): f.src_url for f in found}
     for img in list(body.iter("img")):
         src = content.get(id(img))
         if src is None:
             src = image_source(img, url)
             if src is None or is_furniture_image(img, src):
-                img.drop_tree()
+                _drop(img)
                 continue
         img.set("src", src)
     absolutize_links(body, url)
@@ -476,17 +509,20 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     if not page.strip():
         return Article(url=url)
     try:
-        root = lxml_html.document_fromstring(page.encode("utf-8", "replace"), parser=_parser())
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(page.encode("utf-8", "replace"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return Article(url=url)
+    if root is None:
         return Article(url=url)
     ld = _JsonLd(root)
     selectors, body = _layout(root)
     if body is None:
         body = _generic_body(root)
 
-    title, title_node = _title(root, selectors, ld)
-    date_node = _first(root, selectors.get("date"))
-    views_node = _first(root, selectors.get("views"))
+    scope = _scope(body, root)
+    title, title_node = _title(root, scope, selectors, ld)
+    date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
+    views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
     if body is None:
         area = root
@@ -505,7 +541,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
 
     published_at, published_text, date_node = _date(date_node, lines, lead, root, area, ld)
     views, views_node = _views(views_node, lines + lead)
-    category = _category(root, selectors, title, ld)
+    category = _category(root, scope, selectors, title, ld)
 
     if body is None:
         return Article(
@@ -526,21 +562,27 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     if title_node is None:
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
-    author = None
+    # the byline: the site's element, a "Tác giả:" line, or a last line that clearly is one
+    lines_of_body = paragraphs(body, skip)
     author_node = _first(body, selectors.get("author"))
-    if author_node is not None and element_text(author_node):
-        author = element_text(author_node)
-    else:
-        labelled = _labelled_author(body, skip)
-        if labelled:
-            author, author_node = labelled
-        else:
-            author_node = _byline(body, skip)
-            author = element_text(author_node) if author_node is not None else None
+    if author_node is None or not element_text(author_node):
+        author_node = None
+        if any(_AUTHOR_LABEL.match(line) for line in lines_of_body if len(line) <= 100):
+            author_node = _labelled_author(body, skip)
+        if author_node is None and lines_of_body:
+            author_node = _byline(body, skip, lines_of_body[-1])
+    author = None
     if author_node is not None:
+        text = element_text(author_node)
+        labelled = _AUTHOR_LABEL.match(text)
+        author = clean(labelled.group(1)) if labelled else text
         skip.add(author_node)
+        if lines_of_body and lines_of_body[-1] == text:
+            lines_of_body.pop()  # the usual case: the byline is the last line, no second pass
+        else:
+            lines_of_body = paragraphs(body, skip)
 
-    body_text = "\n\n".join(paragraphs(body, skip)) or None
+    body_text = "\n\n".join(lines_of_body) or None
     body_html = _body_html(body, furniture, found, url) or None
     return Article(
         url=url,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from lxml import html as lxml_html
+from lxml import etree
 
 from .text import BLOCK_TAGS, clean, element_text
 
@@ -51,7 +51,7 @@ def _absolute(url: str | None, base_url: str) -> str | None:
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
-def image_source(img: lxml_html.HtmlElement, base_url: str) -> str | None:
+def image_source(img: etree._Element, base_url: str) -> str | None:
     """The address of the picture a reader actually sees, absolute; None for data: URIs.
 
     A lazy image's `data-src` wins over the placeholder in `src`; a `srcset` gives its widest
@@ -75,7 +75,7 @@ def _dimension(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def is_furniture_image(img: lxml_html.HtmlElement, src: str) -> bool:
+def is_furniture_image(img: etree._Element, src: str) -> bool:
     """Tracking pixels, spacers, icons and buttons: never content, wherever they sit."""
     width, height = _dimension(img.get("width")), _dimension(img.get("height"))
     if (width is not None and width <= 2) or (height is not None and height <= 2):
@@ -146,7 +146,7 @@ def _is_italic(element, text: str) -> bool:
     return bool(italic) and len(clean(italic)) >= len(text) * 0.9
 
 
-def looks_like_caption(element: lxml_html.HtmlElement, text: str) -> bool:
+def looks_like_caption(element: etree._Element, text: str) -> bool:
     """A short line set apart as a caption: centered or italic, or an `Ảnh:`/`(ảnh: …)` credit line.
 
     A plain paragraph after a picture is text, not a caption: the old editor put captions in
@@ -166,7 +166,7 @@ def looks_like_caption(element: lxml_html.HtmlElement, text: str) -> bool:
 class FoundImage:
     """One content image and the elements that printed its caption (left out of the body text)."""
 
-    element: lxml_html.HtmlElement
+    element: etree._Element
     src_url: str
     caption: str | None = None
     alt: str | None = None
@@ -275,7 +275,7 @@ def _caption_of(img, body, taken: set) -> tuple[str | None, list]:
     return None, []
 
 
-def find_images(body: lxml_html.HtmlElement, base_url: str, skip=frozenset()) -> list[FoundImage]:
+def find_images(body: etree._Element, base_url: str, skip=frozenset()) -> list[FoundImage]:
     """Every content image under `body` in page order, with its caption and credit."""
     found: list[FoundImage] = []
     taken: set = set()
