@@ -12,6 +12,8 @@ import base64
 import hashlib
 import json
 import os
+import sys
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -113,7 +115,7 @@ class StoredResponse(NamedTuple):
 def read_capture(warc_path: str | Path, offset: int, *, decode: bool = True) -> StoredResponse:
     """The HTTP response recorded at `offset` in a WARC file.
 
-    `decode=True` undoes the Content-Encoding (gzip, deflate, br) so the body is what a browser
+    `decode=True` undoes the Content-Encoding (gzip, deflate, br, zstd) so the body is what a browser
     would parse; `decode=False` gives the bytes exactly as the server sent them. A revisit
     record holds no body: its bytes are read from the earlier capture it refers to, found
     through the CDXJ indexes in the same folder.
@@ -131,8 +133,50 @@ def read_capture(warc_path: str | Path, offset: int, *, decode: bool = True) -> 
             return StoredResponse(url, record.http_headers, body)
         if record.rec_type != "response":
             raise ValueError(f"{warc_path}@{offset} is a {record.rec_type} record, not a response")
-        stream = record.content_stream() if decode else record.raw_stream
-        return StoredResponse(url, record.http_headers, stream.read())
+        body = record.raw_stream.read()
+        if decode:
+            body = decode_body(body, record.http_headers.get_header("Content-Encoding"))
+        return StoredResponse(url, record.http_headers, body)
+
+
+def decode_body(body: bytes, content_encoding: str | None) -> bytes:
+    """Undo a Content-Encoding (`gzip`, `deflate`, `br`, `zstd`, or several, comma-separated).
+
+    Done here rather than by warcio: warcio knows no zstd, and its br support expects the
+    `brotlipy` API, while Scrapy (which asks servers for br and zstd) needs Google's `Brotli`;
+    `brotli.decompress` is the one call both libraries share.
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):  # listed in the order they were applied
+        if coding in ("gzip", "x-gzip"):
+            body = _inflate(body, zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            try:
+                body = _inflate(body, zlib.MAX_WBITS)
+            except zlib.error:  # servers that send raw deflate without the zlib wrapper
+                body = _inflate(body, -zlib.MAX_WBITS)
+        elif coding == "br":
+            import brotli
+
+            body = brotli.decompress(body)
+        elif coding == "zstd":
+            body = _unzstd(body)
+        elif coding != "identity":
+            raise ValueError(f"unknown Content-Encoding {coding!r}")
+    return body
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    decompressor = zlib.decompressobj(wbits)
+    return decompressor.decompress(body) + decompressor.flush()
+
+
+def _unzstd(body: bytes) -> bytes:
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd
+    return zstd.decompress(body)
 
 
 def _find_original(warc_dir: Path, url: str, digest: str) -> tuple[Path, int]:

@@ -81,3 +81,29 @@ def test_middleware_writes_beside_the_database_unless_told_otherwise(tmp_path):
     assert WarcCaptureMiddleware.from_crawler(crawler).warc_dir == tmp_path / "w"
     with pytest.raises(NotConfigured):
         WarcCaptureMiddleware.from_crawler(get_crawler(settings_dict={"WARC_ENABLED": False}))
+
+
+def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
+    import gzip
+    import zlib
+
+    import brotli
+    from backports import zstd
+
+    html = "<p>Đại học Thái Nguyên</p>".encode("utf-8")
+    encoded = {
+        "gzip": gzip.compress(html),
+        "deflate": zlib.compress(html),
+        "br": brotli.compress(html),
+        "zstd": zstd.compress(html),
+        "gzip, br": brotli.compress(gzip.compress(html)),
+    }
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
+    captures = {
+        coding: recorder.record(exchange(body, url=f"{URL}?{n}", headers=[("Content-Encoding", coding)]))
+        for n, (coding, body) in enumerate(encoded.items())
+    }
+    recorder.close()
+    for coding, capture in captures.items():
+        assert read_capture(recorder.path, capture.offset).body == html, coding
+        assert read_capture(recorder.path, capture.offset, decode=False).body == encoded[coding]
