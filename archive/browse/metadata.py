@@ -73,7 +73,7 @@ FROM article_search_fts
 JOIN articles AS a ON a.id = article_search_fts.rowid
 WHERE article_search_fts MATCH search_match(:q)
 ORDER BY bm25(article_search_fts, 5.0, 1.0, 2.0), a.id
-LIMIT 200"""
+LIMIT 100"""
 
 # Each chart: (title, SQL, Vega-Lite encoding). The SQL is what the page shows beside the chart.
 _MONTH = "substr(published_at, 1, 7) || '-01'"
