@@ -302,10 +302,18 @@ def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple
     return None, None
 
 
-def _lines(area: Element, skip: set) -> list[tuple[str, Element]]:
-    """(text, element) of each element of `area` with text of its own, outside `skip`."""
-    out = []
+Line = tuple[str, Element]
+
+
+def _lines(area: Element, skip: set, body: Element | None = None) -> tuple[list[Line], list[Line]]:
+    """(text, element) of each element of `area` with text of its own, outside `skip`: those
+    before `body` in reading order (the article's header) and those after it."""
+    before: list[Line] = []
+    after: list[Line] = []
+    out = before
     for element in area.iter():
+        if element is body:
+            out = after
         if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
             continue
         if element in skip or any(a in skip for a in element.iterancestors()):
@@ -313,14 +321,17 @@ def _lines(area: Element, skip: set) -> list[tuple[str, Element]]:
         own = clean(element.text) or any(clean(c.tail) for c in element)
         if own:
             out.append((element_text(element), element))
-    return out
+    return before, after
 
 
 def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     """The short lines a generic body (an <article>) opens with, before its first real paragraph:
-    where such layouts print the date and the counter."""
+    where such layouts print the date and the counter. None for a body of one paragraph: that is
+    a teaser in a listing (title, date, summary), not an article."""
+    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+        return []
     out = []
-    for text, element in _lines(body, set()):
+    for text, element in _lines(body, set())[0]:
         if len(text) > 120 or len(out) >= 6:
             break
         out.append((text, element))
@@ -332,24 +343,23 @@ Found = tuple[str | None, str | None, Element | None]
 
 def _date(
     selector_node: Element | None,
-    lines: list[tuple[str, Element]],
-    lead: list[tuple[str, Element]],
+    lines: list[Line],
+    header: list[Line],
     root: Element,
     area: Element,
     ld: _JsonLd,
 ) -> Found:
     """(ISO date, as printed, the element that prints it): the printed date first, in the site's
-    own element, then a labelled line, then any dated line near the title; machine-readable
-    dates (<time>, meta, JSON-LD) only when nothing is printed."""
+    own element, then a labelled line anywhere around the body, then any dated line of the
+    header (between the page top and the body: a date below the body belongs to related links or
+    comments); machine-readable dates (<time>, meta, JSON-LD) only when nothing is printed."""
     printed = [(element_text(selector_node), selector_node)] if selector_node is not None else []
-    labelled = [
-        (text, el) for text, el in lines + lead if _DATE_LABEL.search(text) and len(text) <= 200
-    ]
+    labelled = [(text, el) for text, el in lines if _DATE_LABEL.search(text) and len(text) <= 200]
     for text, element in printed + labelled:
         found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
         if found:
             return found[0], found[1], element
-    for text, element in lines:
+    for text, element in header:
         if len(text) <= 120:
             found = dates.find_date(text)
             if found:
@@ -535,12 +545,13 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
         area = body.getparent() if body is not None and body.getparent() is not None else area
     header_skip = {body} if body is not None else set()
     header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
-    lines = _lines(area, header_skip)
+    before, after = _lines(area, header_skip, body)
     # a generic body may open with the date line itself; a site body never does
     lead = _lead_lines(body) if body is not None and not selectors else []
+    header = before + lead
 
-    published_at, published_text, date_node = _date(date_node, lines, lead, root, area, ld)
-    views, views_node = _views(views_node, lines + lead)
+    published_at, published_text, date_node = _date(date_node, before + lead + after, header, root, area, ld)
+    views, views_node = _views(views_node, before + lead + after)
     category = _category(root, scope, selectors, title, ld)
 
     if body is None:
