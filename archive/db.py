@@ -162,6 +162,16 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "fetch_log": "One row per request made by a run",
     "raw_pages": "Raw HTML of the article pages, compressed, for offline re-extraction",
     "captures": "Where each HTTP response of a crawl is kept in the WARC files (file, offset, record id)",
+    "listings": "Crawl frontier: the category listings and whether they have been walked to the end",
+    "article_links": "Crawl frontier: every article link found, and what it was archived as",
+    "article_search": "Folded copy (no accents, đ→d, lower case) of each article's text, indexed by article_search_fts",
+}
+
+COLUMNS["article_search"] = {
+    "article_id": "The article (articles.id); also the rowid in article_search_fts",
+    "title": "Folded title",
+    "body": "Folded body text",
+    "captions": "Folded captions of the article's images, one per line",
 }
 
 

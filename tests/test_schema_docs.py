@@ -1,0 +1,28 @@
+"""The schema is a public interface: every table and column is described, and the README's
+data dictionary is exactly the one generated from those descriptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive import db as schema
+from archive import dictionary
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_every_column_of_a_fresh_archive_is_described(tmp_path):
+    database = schema.connect(tmp_path / "tnu.sqlite")
+    tables = [t for t in database.table_names()
+              if not t.startswith("article_search") or t == "article_search"]
+    for table in tables:
+        columns = [c.name for c in database[table].columns]
+        assert table in schema.TABLE_DESCRIPTIONS, table
+        assert list(schema.COLUMNS.get(table, {})) == columns, table
+
+
+def test_readme_carries_the_generated_data_dictionary():
+    text = README.read_text(encoding="utf-8")
+    start, end = "<!-- schema:start -->\n", "<!-- schema:end -->"
+    section = text[text.index(start) + len(start):text.index(end)]
+    assert section.strip() == dictionary.markdown().strip(), "run: python -m archive.dictionary"
