@@ -39,31 +39,46 @@ def sniff_encoding(data: bytes, limit: int = 4096) -> str | None:
     return None
 
 
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def decode(data: str | bytes, encoding: str | None = None) -> str:
     """The page as NFC text: the given encoding, else the declared one, else UTF-8.
 
-    windows-1258 spells Vietnamese with combining tone marks, so decoding alone is not enough:
-    the result is composed to NFC here, once, for the whole page.
+    When the bytes are not valid in the encoding tried (a server that says UTF-8 for a
+    windows-1258 page), the page's own `<meta charset>`, wherever it sits, gets its turn before
+    undecodable bytes are replaced. windows-1258 spells Vietnamese with combining tone marks, so
+    decoding alone is not enough: the result is composed to NFC here, once, for the whole page.
     """
     if isinstance(data, bytes):
-        chosen = encoding or sniff_encoding(data)
-        text = None
-        if chosen is None:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                # not UTF-8 and nothing declared early: a declaration further down still counts
-                chosen = sniff_encoding(data, limit=len(data)) or "utf-8"
+        first = encoding or sniff_encoding(data) or "utf-8"
+        text = _strict(data, first)
         if text is None:
-            try:
-                text = data.decode(chosen, errors="replace")
-            except LookupError:
-                text = data.decode("utf-8", errors="replace")
+            declared = sniff_encoding(data, limit=len(data))
+            fallback = declared if declared and declared != _canonical(first) else None
+            text = (_strict(data, fallback) if fallback else None) or data.decode(
+                fallback or (first if _known(first) else "utf-8"), errors="replace"
+            )
         if text.startswith("\ufeff"):
             text = text[1:]
     else:
         text = data
     return nfc(text)
+
+
+def _canonical(encoding: str) -> str | None:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
+def _known(encoding: str) -> bool:
+    return _canonical(encoding) is not None
 
 
 # --- normalization --------------------------------------------------------------------------

@@ -152,3 +152,14 @@ def test_sanitize_keeps_the_allowed_structure():
 
 def test_sanitize_drops_relative_urls_it_cannot_resolve_and_unwraps_unknown_tags():
     assert sanitize('<p><a href="/x">x</a><span class="c">y</span><font>z</font></p>') == "<p><a>x</a>yz</p>"
+
+
+def test_a_wrong_utf8_claim_gives_way_to_the_pages_own_declaration():
+    # the server says UTF-8, the bytes are windows-1258 and say so in a late <meta>
+    page = b"<html><head>" + b" " * 5000 + b'<meta charset="windows-1258"></head><p>' + cp1258(VI) + b"</p>"
+    assert VI in decode(page, "utf-8")
+
+
+def test_an_unknown_encoding_name_does_not_raise():
+    assert decode(VI.encode(), "x-no-such") == VI
+    assert decode(b"\xff\xfe-", "x-no-such")  # undecodable, replaced, still text
