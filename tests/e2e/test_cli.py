@@ -1,0 +1,57 @@
+"""The command line as an operator meets it: the offline demo, probe, and bad input answered
+with one clear line (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlite_utils
+from e2e_support import EXPECTED, run_cli
+
+
+def test_demo_archives_the_replica_offline_and_says_where(tmp_path):
+    db, images = tmp_path / "demo.sqlite", tmp_path / "images"
+    result = run_cli("demo", "--db", str(db), "--images-dir", str(images))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert str(db.resolve()) in result.stderr and str(images.resolve()) in result.stderr
+    assert "run 1 ok:" in result.stderr
+    assert sqlite_utils.Database(db)["articles"].count == len(EXPECTED["articles"])
+
+
+def test_probe_prints_what_would_be_archived(replica, tmp_path):
+    path = "/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"
+    result = run_cli("probe", replica.origin + path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    want = EXPECTED["articles"][path]
+    assert record["is_article"] is True
+    assert (record["title"], record["views"], record["author"]) == (want["title"], want["views"], want["author"])
+    assert len(record["images"]) == len(want["images"])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("crawl", "--set", "DOWNLOAD_DELAY"), 2, "--set expects NAME=VALUE"),
+        (("crawl", "--start-url", "ftp://example.org/"), 1, "not an http(s) URL"),
+        (("crawl", "--start-url", "http://no-such-host.invalid/"), 1, "cannot resolve no-such-host.invalid"),
+        (("crawl", "--refresh-days", "-3"), 2, "--refresh-days"),
+        (("runs", "--db", "/nonexistent/tnu.sqlite"), 1, "no archive at /nonexistent/tnu.sqlite"),
+        (("reparse", "--db", "/nonexistent/tnu.sqlite"), 1, "no archive at"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(args, code, says, tmp_path):
+    result = run_cli(*args, timeout=60)
+    assert result.returncode == code
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr
+    assert any(says in line for line in lines), result.stderr
+    if code == 1:
+        assert len(lines) == 1, result.stderr
+
+
+def test_probe_of_an_unreachable_page_is_one_line(replica):
+    result = run_cli("probe", replica.origin + "/no-such-page-dn1.html")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "HTTP 404" in result.stderr
