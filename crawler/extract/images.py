@@ -174,21 +174,6 @@ class FoundImage:
     caption_elements: list = field(default_factory=list)
 
 
-def _has_text(element, ignore) -> bool:
-    if clean(element.text):
-        return True
-    for child in element:
-        if child is not ignore and isinstance(child.tag, str) and child.tag not in ("img", "br", "a", "span", "picture", "source"):
-            if clean(element_text(child)):
-                return True
-        elif isinstance(child.tag, str) and child is not ignore and child.tag in ("a", "span", "picture"):
-            if clean(element_text(child)):
-                return True
-        if clean(child.tail):
-            return True
-    return False
-
-
 def _holder(img, body):
     """The highest element around `img` that holds nothing else: the image's own paragraph."""
     node = img
@@ -224,6 +209,37 @@ def _next_block(node, body):
     return None
 
 
+def _caption_after_break(img, body):
+    """`<p><img><br><em>caption</em></p>` or `<p><img><br>Ảnh: …</p>`: the caption shares the
+    picture's paragraph after a line break. The caption is wrapped in a <span> of its own (the
+    tree is ours) so that the body text can leave it out like any other caption element."""
+    block = img.getparent()
+    br = img.getnext()
+    if block is None or block is body or block.tag not in BLOCK_TAGS or br is None or br.tag != "br":
+        return None
+    if clean(img.tail):
+        return None  # running text continues after the picture: not a caption
+    rest = list(br.itersiblings())
+    if any(n.tag in ("img", "br") or n.tag in BLOCK_TAGS or n.find(".//img") is not None for n in rest):
+        return None
+    span = etree.Element("span")
+    span.text, br.tail = br.tail, None
+    for node in rest:
+        span.append(node)  # moves the node with its tail
+    br.addnext(span)
+    text = element_text(span)
+    if text and len(text) <= 400 and (
+        _is_centered(block) or looks_like_caption(span, text) or _CAPTION_START.match(text)
+    ):
+        return span
+    # not a caption: put the paragraph back as it was
+    br.tail = span.text
+    for node in list(span):
+        span.addprevious(node)
+    block.remove(span)
+    return None
+
+
 def _caption_of(img, body, taken: set) -> tuple[str | None, list]:
     # <figure> … <figcaption>
     for ancestor in img.iterancestors():
@@ -250,23 +266,10 @@ def _caption_of(img, body, taken: set) -> tuple[str | None, list]:
                     return text, [following]
             return None, []
     holder = _holder(img, body)
-    # text after the picture in its own paragraph: <p><img><br><em>caption</em></p>
-    block = holder if holder.tag != "img" else holder.getparent()
-    if block is not None and block is not body and block.tag in BLOCK_TAGS and holder is img:
-        after: list = []
-        started = False
-        for node in block:
-            if node is img:
-                started = True
-                if clean(node.tail):
-                    return None, []  # running text continues after the picture: not a caption
-                continue
-            if started and isinstance(node.tag, str) and node.tag != "br":
-                after.append(node)
-        text = clean(" ".join(element_text(n) + " " + (n.tail or "") for n in after))
-        if after and text and all(n.find(".//img") is None for n in after):
-            if looks_like_caption(after[0], text) or _CAPTION_START.match(text):
-                return text, after
+    if holder is img:
+        inline = _caption_after_break(img, body)
+        if inline is not None:
+            return element_text(inline), [inline]
     nxt = _next_block(holder, body)
     if nxt is not None and nxt not in taken:
         text = element_text(nxt)

@@ -141,3 +141,19 @@ def test_images_keep_page_order_and_each_its_own_caption():
 )
 def test_parse_credit(caption, credit):
     assert parse_credit(caption) == credit
+
+
+def test_bare_caption_text_after_a_break_in_the_image_paragraph():
+    tree = body('<p style="text-align:center"><img src="/u/a.jpg"><br>Ảnh: Minh Đức</p><p>Nội dung tiếp theo.</p>')
+    found = find_images(tree, BASE)
+    assert (found[0].caption, found[0].credit) == ("Ảnh: Minh Đức", "Minh Đức")
+    # the caption is now an element of its own, so the body text can leave it out
+    assert [el.tag for el in found[0].caption_elements] == ["span"]
+
+
+def test_text_after_a_break_in_a_plain_paragraph_stays_put():
+    fragment = '<p><img src="/u/a.jpg"><br>Hội nghị đã thảo luận nhiều vấn đề <b>quan trọng</b> của nhà trường.</p>'
+    tree = body(fragment)
+    found = find_images(tree, BASE)
+    assert found[0].caption is None
+    assert lxml_html.tostring(tree, encoding="unicode") == f"<div>{fragment}</div>"
