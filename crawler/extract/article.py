@@ -174,9 +174,9 @@ class _JsonLd:
             )
             names = []
             for item in items:
-                name = item.get("name") or (item.get("item") or {}).get("name") if isinstance(
-                    item.get("item"), dict
-                ) else item.get("name")
+                name = item.get("name")
+                if not name and isinstance(item.get("item"), dict):
+                    name = item["item"].get("name")
                 if isinstance(name, str) and clean(name):
                     names.append(clean(name))
             if names:
@@ -212,9 +212,11 @@ def _generic_body(root: Element) -> Element | None:
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
     articles = list(root.iter("article"))
     if len(articles) == 1:
-        inner = [el for el in scores if any(a is articles[0] for a in el.iterancestors())]
+        # one <article>: the body is in it, whatever the sidebar holds
+        inner = {el: v for el, v in scores.items() if el is articles[0] or articles[0] in el.iterancestors()}
         if not inner:
             return articles[0]
+        scores = inner
     if scores:
         best = max(scores, key=scores.__getitem__)
         if scores[best] > 0:
@@ -234,8 +236,7 @@ def _furniture_in(body: Element, selector: str | None) -> list[Element]:
     """Elements inside the article body that are page furniture, outermost only."""
     marked = set(_select(body, selector)) if selector else set()
     found: list[Element] = []
-    iterator = body.iterdescendants()
-    for element in iterator:
+    for element in body.iterdescendants():
         if not isinstance(element.tag, str):
             continue
         if element in marked or _is_furniture(element):
@@ -506,6 +507,43 @@ def _body_html(body: Element, furniture: list[Element], found: list[FoundImage],
     return sanitize(_inner_html(body))
 
 
+def _area(root: Element, body: Element | None, title_node: Element | None) -> Element:
+    """The part of the page that is the article: title, date line, body (not the sidebar)."""
+    if body is None:
+        return root
+    if title_node is not None:
+        common = _common_ancestor(title_node, body)
+        area = common if common is not None else root
+    else:
+        area = body.getparent() if body.getparent() is not None else body
+    if area.tag in ("html", "body") and body.getparent() is not None:
+        area = body.getparent()
+    return area
+
+
+def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str]]:
+    """The byline (the site's element, a `Tác giả:` line, or a last line that clearly is one)
+    and the body's paragraphs without it. Adds the byline's element to `skip`."""
+    lines = paragraphs(body, skip)
+    node = _first(body, selectors.get("author"))
+    if node is None or not element_text(node):
+        node = None
+        if any(_AUTHOR_LABEL.match(line) for line in lines if len(line) <= 100):
+            node = _labelled_author(body, skip)
+        if node is None and lines:
+            node = _byline(body, skip, lines[-1])
+    if node is None:
+        return None, lines
+    text = element_text(node)
+    labelled = _AUTHOR_LABEL.match(text)
+    skip.add(node)
+    if lines and lines[-1] == text:
+        lines.pop()  # the usual case, the byline is the last line: no second pass
+    else:
+        lines = paragraphs(body, skip)
+    return (clean(labelled.group(1)) if labelled else text), lines
+
+
 # --- the whole page -------------------------------------------------------------------------
 
 
@@ -534,15 +572,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
-    if body is None:
-        area = root
-    elif title_node is not None:
-        common = _common_ancestor(title_node, body)
-        area = common if common is not None else root
-    else:
-        area = body.getparent() if body.getparent() is not None else body
-    if area.tag in ("html", "body"):
-        area = body.getparent() if body is not None and body.getparent() is not None else area
+    area = _area(root, body, title_node)
     header_skip = {body} if body is not None else set()
     header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
     before, after = _lines(area, header_skip, body)
@@ -573,26 +603,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     if title_node is None:
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
-    # the byline: the site's element, a "Tác giả:" line, or a last line that clearly is one
-    lines_of_body = paragraphs(body, skip)
-    author_node = _first(body, selectors.get("author"))
-    if author_node is None or not element_text(author_node):
-        author_node = None
-        if any(_AUTHOR_LABEL.match(line) for line in lines_of_body if len(line) <= 100):
-            author_node = _labelled_author(body, skip)
-        if author_node is None and lines_of_body:
-            author_node = _byline(body, skip, lines_of_body[-1])
-    author = None
-    if author_node is not None:
-        text = element_text(author_node)
-        labelled = _AUTHOR_LABEL.match(text)
-        author = clean(labelled.group(1)) if labelled else text
-        skip.add(author_node)
-        if lines_of_body and lines_of_body[-1] == text:
-            lines_of_body.pop()  # the usual case: the byline is the last line, no second pass
-        else:
-            lines_of_body = paragraphs(body, skip)
-
+    author, lines_of_body = _author_and_text(body, skip, selectors)
     body_text = "\n\n".join(lines_of_body) or None
     body_html = _body_html(body, furniture, found, url) or None
     return Article(
