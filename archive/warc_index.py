@@ -203,6 +203,8 @@ def write_cdxj(warc_path: str | Path) -> Path:
     out = cdxj_path(warc_path)
     tmp = out.with_name(out.name + ".tmp")
     # A half-written index would be trusted by replay tools: write aside, then rename.
-    CDXJIndexer(str(tmp), [str(warc_path)], sort=True).process_all()
+    # Records named explicitly: importing the `wacz` package adds warcinfo to the indexer's
+    # defaults, process-wide, and replay needs only what can be looked up by URL.
+    CDXJIndexer(str(tmp), [str(warc_path)], sort=True, records="response,revisit").process_all()
     os.replace(tmp, out)
     return out
