@@ -189,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
     origin: str
 
     def _serve(self) -> None:
-        response = self.host_content.respond(self.command, self.path, self.origin)
+        response = self.replica.respond(self)
         self.replica._record(RequestRecord(
             server=self.host_content.name,
             host=self.headers.get("Host", ""),
@@ -316,6 +316,14 @@ class ReplicaServer:
             self._requests.append(record)
 
     # --- the wire ----------------------------------------------------------------------------
+
+    def respond(self, handler: _Handler) -> Response:
+        """What to answer `handler`'s request with (before it is recorded and delivered).
+
+        The hook for policies that replace a response (crawler.replica_faults: 429s, 503 bursts,
+        redirect loops, wrong bodies), so that the request log records what was really sent.
+        """
+        return handler.host_content.respond(handler.command, handler.path, handler.origin)
 
     def deliver(self, handler: BaseHTTPRequestHandler, response: Response) -> None:
         """Send `response` to the client.
