@@ -9,6 +9,7 @@ from conftest import BIN, read_records
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
+import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
 from archive.db import connect
 from archive.warc_index import CaptureLedger, cdxj_path, read_capture
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
@@ -71,9 +72,7 @@ def test_a_killed_run_is_cut_after_its_last_complete_record_and_indexed(tmp_path
     proc = subprocess.run([str(BIN / "warcio"), "check", str(recorder.path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [r.url for r in read_records(recorder.path) if r.type == "response"] == [c.url for c in captures]
-    # One index line per response, whatever else this process imported (wacz widens the defaults).
-    import archive.wacz  # noqa: F401
-
+    # One index line per response, though wacz (imported above) widens the indexer's defaults.
     assert len(cdxj_path(recorder.path).read_text().splitlines()) == 3
     assert untouched.path.read_bytes() == before
 
