@@ -14,8 +14,12 @@ How a request finds its file (the generator, tests/site/build.py, writes files t
 
 What files cannot say is in `<site_dir>/routes.json`, keyed by path-with-query (parameters sorted):
     {"redirects": {"/old-dn1.html": {"status": 301, "location": "/new.html?categoryId=3"}},
-     "fail_once": {"/flaky-dn2.html": 500}}
+     "fail_once": {"/flaky-dn2.html": 500},
+     "slow": {"/news/x.html?page=2": 1.5}}
 A fail_once path answers that status to its first request on each server instance, then 200.
+A slow path is recorded in the request log at once and answered after that many seconds, so a
+test can see the request arrive and act (e.g. kill the crawler) while its answer is pending.
+Files edited while the server runs are served as edited (the cache follows mtime and size).
 
 Text responses (HTML, robots.txt) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
 servers' origins, as the old CMS wrote absolute `http://tnu.edu.vn/...` links.
@@ -137,9 +141,10 @@ class _Host:
         self.root = root.resolve()
         self.redirects: dict[str, dict] = {route_key(k): v for k, v in routes.get("redirects", {}).items()}
         self.fail_once: dict[str, int] = {route_key(k): v for k, v in routes.get("fail_once", {}).items()}
+        self.slow: dict[str, float] = {route_key(k): float(v) for k, v in routes.get("slow", {}).items()}
         self.origins = origins  # (site, other host): what the placeholders become
         self._failed: set[str] = set()
-        self._cache: dict[Path, bytes] = {}
+        self._cache: dict[Path, tuple[tuple[int, int], bytes]] = {}  # path -> ((mtime_ns, size), body)
         self._lock = threading.Lock()
 
     def respond(self, method: str, target: str, origin: str) -> Response:
@@ -165,12 +170,16 @@ class _Host:
         if not path.is_relative_to(self.root) or not path.is_file():
             return _page(404, "Not Found")
         ctype = content_type(relative)
-        body = self._cache.get(path)
-        if body is None:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            body = cached[1]
+        else:
             body = path.read_bytes()
             if ctype.startswith("text/"):
                 body = substitute(body, *self.origins)
-            self._cache[path] = body
+            self._cache[path] = (stamp, body)
         return Response(200, {"Content-Type": ctype}, body)
 
 
@@ -198,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
             status=response.status,
             user_agent=self.headers.get("User-Agent", ""),
         ))
+        delay = self.host_content.slow.get(route_key(self.path))
+        if delay:
+            time.sleep(delay)  # after recording: the request is visible while its answer waits
         self.replica.deliver(self, response)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _serve
