@@ -116,6 +116,10 @@ def _quiet_client_errors() -> None:
 def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Serve the archive until interrupted. Prints the URL it listens on to stderr."""
     prepare_archive(db_path)
+    if not Path(images_dir).is_dir():
+        # Not fatal: the text, metadata and charts are still worth browsing.
+        print(f"tnu-archive: warning: no images folder at {images_dir}; pictures will not display",
+              file=sys.stderr, flush=True)
     sock = bind(host, port)
     ds = make_app(db_path, images_dir)
     _quiet_client_errors()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -79,6 +80,19 @@ def test_serves_while_a_crawl_holds_the_write_lock_and_shows_what_it_commits(tmp
         assert [r["url"] for r in rows] == [new.url]
         page = server.text(f"/article/{rows[0]['article']}")
         assert "Đại học Thái Nguyên đón tân sinh viên" in page
+    finally:
+        stop_server(server)
+
+
+def test_a_missing_images_folder_is_a_warning_not_a_failure(tmp_path):
+    archive = build_archive(tmp_path / "archive")
+    shutil.rmtree(archive.images_dir)
+    server = start_server(archive, tmp_path / "serve.log")
+    try:
+        assert f"warning: no images folder at {archive.images_dir}" in server.log.read_text()
+        assert server.get("/tnu/articles.json")[0] == 200
+        path = server.json("/tnu/images.json?_shape=array")[0]["path"]
+        assert server.get(f"/images/{path}")[0] == 404
     finally:
         stop_server(server)
 
