@@ -3,7 +3,6 @@ and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,10 +47,12 @@ BROWSER_ARGS = [
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[object]:
-    """A headless Chromium for the session (Playwright drives Debian's build, never its own)."""
-    # Playwright must not look for or fetch a browser of its own.
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only the browser tests need it
+    """A headless Chromium for the browser tests (Playwright drives Debian's build, never its own)."""
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only these tests need it
+    except ImportError:
+        pytest.fail("playwright is not installed: it belongs to the test extra (pip install playwright; "
+                    "never `playwright install`, the browser is Debian's chromium)")
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=BROWSER_ARGS)
