@@ -116,6 +116,15 @@ XSS = [
     '<video><source onerror="alert(1)"></video>',
     '<input autofocus onfocus="alert(1)">',
     '<p><a href="http://ok/" onclick="alert(1)" target="_blank">fine</a></p>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="&#x01;javascript:alert(1)">x</a>',
+    '<img src="http://ok/a.jpg" data-src="javascript:alert(1)" srcset="javascript:alert(1) 2x">',
+    '<img src="http://ok/a.jpg" alt="&quot;><script>alert(1)</script>">',
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    '<a href="http://ok/" style="position:fixed;top:0">overlay</a>',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<table background="javascript:alert(1)"><tr><td background="javascript:alert(1)">t</td></tr></table>',
+    '<img src="https://ok/a.jpg" width="1" height="1" onmouseover="alert(1)">',
 ]
 
 
