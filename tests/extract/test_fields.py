@@ -123,3 +123,23 @@ def test_the_history_page_is_not_an_article():
     page = extracted("/lich-su-dn45.html")
     assert page.title and page.body_text
     assert (page.published_at, page.views, page.is_article) == (None, None, False)
+
+
+@pages
+def test_generic_rules_alone_read_the_page(path, monkeypatch):
+    """Without any site selector (the site changed its layout again), the generic rules —
+    Open Graph, labels, breadcrumb, <article>, the largest text block, figure/figcaption,
+    caption paragraphs, the set-apart last line — still read every field."""
+    from crawler import sites
+    from crawler.extract import extract_article
+
+    from .conftest import page_bytes, page_url
+
+    monkeypatch.setattr(sites, "SELECTORS", ())
+    article = extract_article(page_bytes(path), page_url(path))
+    want = truth(path)
+    for name in ("title", "published_at", "published_text", "views", "author", "category", "body_text"):
+        assert getattr(article, name) == want[name], name
+    assert [(i.src_url, i.caption, i.alt, i.credit) for i in article.images] == [
+        (expected_src(path, i["src"]), i["caption"], i["alt"], i["credit"]) for i in want["images"]
+    ]
