@@ -2,23 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+BENCH_ARTICLES ?= 2000
 
 .PHONY: demo crawl test bench clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e .
+	touch $@
 
-demo: $(STAMP)  ## serve the bundled replica on loopback and archive it into data/
+$(TEST_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	# pywb pulls in brotlipy, whose `brotli` package shadows Google's and breaks Scrapy's br decoding.
+	$(BIN)/pip uninstall --quiet --yes brotlipy
+	touch $@
+
+demo: $(RUN_STAMP)  ## serve the bundled replica on loopback and archive it into data/demo/
 	$(BIN)/tnu-archive demo
 
-crawl: $(STAMP)  ## archive the live site into data/
+crawl: $(RUN_STAMP)  ## archive the live site into data/
 	$(BIN)/tnu-archive crawl
 
-test: $(STAMP)  ## the whole suite
+test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -95,6 +95,8 @@ _crawl_options = [
     click.option("--full", is_flag=True, help="Walk every listing page, not only what is new."),
     click.option("--refresh-days", type=click.IntRange(min=0), default=None,
                  help="Fetch again articles published within N days to record their views [30]."),
+    click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Folder of the WARC captures [warc/ beside the database]."),
     click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                  help="A Scrapy setting for this run (as `scrapy crawl -s`)."),
 ]
@@ -113,13 +115,15 @@ def crawl_options(func):
 @images_option
 @crawl_options
 def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bool,
-          refresh_days: int | None, sets: tuple[str, ...]) -> None:
+          refresh_days: int | None, warc_dir: Path | None, sets: tuple[str, ...]) -> None:
     """Archive the site: new articles, their images, and fresh view counts."""
     from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
 
     overrides = _parse_sets(sets)
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
+    if warc_dir is not None:
+        overrides["WARC_DIR"] = str(warc_dir)
     sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
 
 
@@ -133,13 +137,16 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCUR
 @click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("data/demo/images"), show_default=True, help="Folder of the downloaded images.")
 @crawl_options
-def demo(db_path: Path, images_dir: Path, full: bool, refresh_days: int | None, sets: tuple[str, ...]) -> None:
+def demo(db_path: Path, images_dir: Path, full: bool, refresh_days: int | None, warc_dir: Path | None,
+         sets: tuple[str, ...]) -> None:
     """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
     from crawler.replica import ReplicaServer  # noqa: PLC0415
 
     overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_parse_sets(sets)}
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
+    if warc_dir is not None:
+        overrides["WARC_DIR"] = str(warc_dir)
     with ReplicaServer() as server:
         click.echo(f"Serving the replica site at {server.url}", err=True)
         code = _crawl([server.url], db_path, images_dir, full, overrides)

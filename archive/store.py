@@ -145,9 +145,9 @@ class Archive:
         error: str | None,
         body: bytes | None,
         fetched_at: str,
-    ) -> None:
-        """One fetch_log row per request; the body itself is not kept here (see save_article)."""
-        self.db.execute(
+    ) -> int:
+        """One fetch_log row per request, its id returned; the body itself is not kept here (see save_article)."""
+        cursor = self.db.execute(
             "INSERT INTO fetch_log (run_id, url, final_url, kind, status, error, bytes, sha256, fetched_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -159,6 +159,7 @@ class Archive:
         )
         if kind == "page":
             self._count(run_id, "pages")
+        return cursor.lastrowid
 
     # -- images ----------------------------------------------------------------------------
 

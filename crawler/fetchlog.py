@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest
 
+from archive.warc_index import CaptureLedger
 from crawler.errors import error_kind, status_kind
+from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ class FetchLogMiddleware:
         if kind == "page":
             run.pages += 1
             run.pages_ok += response.status < 400
-        run.archive.log_fetch(
+        fetch_id = run.archive.log_fetch(
             run.run_id,
             url=request.url,
             final_url=response.url,
@@ -48,6 +50,9 @@ class FetchLogMiddleware:
             body=response.body,
             fetched_at=utc_now(),
         )
+        capture = request.meta.get(WARC_META_KEY)
+        if capture:  # the WARC record of this same exchange (crawler/warc.py runs before us)
+            CaptureLedger(run.archive.db).link_fetch(capture["id"], fetch_id)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

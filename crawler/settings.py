@@ -64,12 +64,37 @@ DOWNLOADER_MIDDLEWARES = {
     # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
     # 3xx and 5xx included, before retries and redirects turn them into new requests.
     "crawler.fetchlog.FetchLogMiddleware": 650,
+    # Closest to the downloader: every response exactly as received (gzip still gzip), 3xx and
+    # 5xx, robots.txt and images, written to the run's WARC file (crawler/warc.py).
+    "crawler.warc.WarcCaptureMiddleware": 950,
+}
+
+# WARC capture of every response (ISO 28500): `warc/` beside ARCHIVE_DB unless set
+# (`--warc-dir`); None follows `--db`, so a test archive keeps its captures beside it.
+WARC_ENABLED = True
+WARC_DIR = None
+
+# Ask for gzip/deflate only: every web-archive tool can replay them, while br/zstd captures
+# are not reliably readable by WARC tools. (This replaces Scrapy's defaults, hence the rest.)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "vi,en;q=0.8",
+    "Accept-Encoding": "gzip, deflate",
 }
 
 EXTENSIONS = {
     # Opens the archive and the run row when the spider opens, closes them with its status.
     "crawler.run.RunExtension": 0,
+    # Progress on stderr (live display on a terminal, a plain line a minute in cron logs); after
+    # RunExtension, so the run it polls is open when it starts.
+    "crawler.progress.ProgressExtension": 10,
 }
+
+# How the crawl reports progress on stderr: "auto" (live on a terminal, plain otherwise),
+# "live", "plain" or "off" (`--quiet`). TNU_PROGRESS_INTERVAL: seconds between plain lines;
+# None uses the TNU_PROGRESS_INTERVAL environment variable, else 60.
+TNU_PROGRESS = "auto"
+TNU_PROGRESS_INTERVAL = None
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
