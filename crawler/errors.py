@@ -5,13 +5,26 @@ from __future__ import annotations
 from twisted.internet import error as tx_error
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 
+# Scrapy 2.19's HTTP handler wraps Twisted's errors in its own (scrapy.exceptions.Download*);
+# both families are listed, so a kind does not change with the download handler in use.
 _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
-    (tx_error.DNSLookupError, "dns"),
-    ((tx_error.TimeoutError, tx_error.TCPTimedOutError), "timeout"),
-    (tx_error.ConnectionRefusedError, "connection_refused"),
-    ((tx_error.ConnectionLost, tx_error.ConnectionDone, ResponseFailed, ResponseNeverReceived), "connection_lost"),
+    ((tx_error.DNSLookupError, CannotResolveHostError), "dns"),
+    ((tx_error.TimeoutError, tx_error.TCPTimedOutError, DownloadTimeoutError), "timeout"),
+    ((tx_error.ConnectionRefusedError, DownloadConnectionRefusedError), "connection_refused"),
+    # the body stopped short of its Content-Length (the connection closed mid-response)
+    (ResponseDataLossError, "truncated"),
+    ((tx_error.ConnectionLost, tx_error.ConnectionDone, ResponseFailed, ResponseNeverReceived,
+      DownloadFailedError), "connection_lost"),
     (tx_error.ConnectError, "connect_error"),
 )
 
@@ -28,10 +41,13 @@ def error_kind(exc: BaseException) -> str:
     for types, kind in _KINDS:
         if isinstance(exc, types):
             return kind
-    name = type(exc).__name__
-    if "maxsize" in str(exc).lower() or "cancelled" in str(exc).lower():
+    text = str(exc).lower()
+    # Scrapy's HTTP handler cancels a download only at DOWNLOAD_MAXSIZE (or the request's
+    # download_maxsize): when Content-Length announces too much, or while a body of unknown
+    # length streams past it (then the message says nothing about size).
+    if isinstance(exc, DownloadCancelledError) or "maxsize" in text or "max size" in text:
         return "too_large"
-    return name.lower()
+    return type(exc).__name__.lower()
 
 
 def status_kind(status: int) -> str | None:
