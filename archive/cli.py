@@ -69,6 +69,50 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
+QUIET_HELP = "No progress display or lines: only errors and the final summary."
+
+
+def quiet_option(func):
+    return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(func)
+
+
+def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
+    """Scrapy settings for how a crawl reports on stderr (crawler/progress.py): a live display on
+    a terminal, with Scrapy's INFO lines held back so they do not bury it; a plain line a minute
+    elsewhere; with --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the
+    user --set wins."""
+    from archive.progress import LIVE, MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
+
+    try:
+        interval_from_env()
+        if sets.get("TNU_PROGRESS_INTERVAL"):
+            parse_interval(sets["TNU_PROGRESS_INTERVAL"])
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    mode = OFF if quiet else (sets.get("TNU_PROGRESS") or "auto").lower()
+    if mode == "auto":
+        mode = choose_mode()
+    if mode not in MODES:
+        fail(f"TNU_PROGRESS must be auto, {', '.join(MODES)}; got {sets['TNU_PROGRESS']!r}", EXIT_USAGE)
+    overrides = {"TNU_PROGRESS": mode}
+    if "LOG_LEVEL" not in sets:
+        if quiet:
+            overrides["LOG_LEVEL"] = "ERROR"
+        elif mode == LIVE:
+            overrides["LOG_LEVEL"] = "WARNING"
+    return overrides
+
+
+def _reporter(quiet: bool, title: str, unit: str):
+    """The progress reporter of reparse and export (archive/progress.py)."""
+    from archive.progress import choose_mode, make_reporter  # noqa: PLC0415
+
+    try:
+        return make_reporter(choose_mode(quiet), title, unit)
+    except ValueError as exc:  # a TNU_PROGRESS_INTERVAL that is not a number of seconds
+        fail(str(exc), EXIT_USAGE)
+
+
 def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
            overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
@@ -99,6 +143,7 @@ _crawl_options = [
                  help="Folder of the WARC captures [warc/ beside the database]."),
     click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                  help="A Scrapy setting for this run (as `scrapy crawl -s`)."),
+    click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP),
 ]
 
 
@@ -115,11 +160,12 @@ def crawl_options(func):
 @images_option
 @crawl_options
 def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bool,
-          refresh_days: int | None, warc_dir: Path | None, sets: tuple[str, ...]) -> None:
+          refresh_days: int | None, warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
     """Archive the site: new articles, their images, and fresh view counts."""
     from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
 
-    overrides = _parse_sets(sets)
+    user_sets = _parse_sets(sets)
+    overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
     if warc_dir is not None:
@@ -127,6 +173,7 @@ def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bo
     sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
 
 
+DEMO_PORT = 8471
 # Loopback is not a server to be polite to: the demo crawls it at full speed.
 DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
 
@@ -136,21 +183,32 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCUR
               default=Path("data/demo/tnu.sqlite"), show_default=True, help="SQLite archive file.")
 @click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("data/demo/images"), show_default=True, help="Folder of the downloaded images.")
+@click.option("--port", type=click.IntRange(0, 65534), default=DEMO_PORT, show_default=True,
+              help="Loopback port of the replica (its image host uses the next one); 0 picks free ports.")
 @crawl_options
-def demo(db_path: Path, images_dir: Path, full: bool, refresh_days: int | None, warc_dir: Path | None,
-         sets: tuple[str, ...]) -> None:
+def demo(db_path: Path, images_dir: Path, port: int, full: bool, refresh_days: int | None,
+         warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
     """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
     from crawler.replica import ReplicaServer  # noqa: PLC0415
 
-    overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_parse_sets(sets)}
+    user_sets = _parse_sets(sets)
+    overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_progress_overrides(quiet, user_sets), **user_sets}
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
     if warc_dir is not None:
         overrides["WARC_DIR"] = str(warc_dir)
-    with ReplicaServer() as server:
-        click.echo(f"Serving the replica site at {server.url}", err=True)
+    # Fixed ports: the archived URLs include them, so a second demo run updates the same articles.
+    server = ReplicaServer(port=port, other_port=port + 1 if port else 0)
+    try:
+        server.start()
+    except OSError as exc:
+        fail(f"cannot serve the replica on 127.0.0.1:{port} ({exc.strerror or exc}); try --port 0")
+    with server:
+        if not quiet:
+            click.echo(f"Serving the replica site at {server.url}", err=True)
         code = _crawl([server.url], db_path, images_dir, full, overrides)
-    click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
+    if not quiet:
+        click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
     sys.exit(code)
 
 
@@ -194,15 +252,21 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
 @cli.command()
 @db_option
 @images_option
-def reparse(db_path: Path, images_dir: Path) -> None:
+@quiet_option
+def reparse(db_path: Path, images_dir: Path, quiet: bool) -> None:
     """Re-extract every article from its stored raw page, offline; keep versions where it changed."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
 
     archive = _open_archive(db_path, images_dir)
+    reporter = _reporter(quiet, "reparse", "articles")
+    progress = reporter.callback(lambda c: (
+        ("changed", str(c["changed"])), ("unchanged", str(c["unchanged"])),
+        ("without a stored page", str(c["missing_raw"])), ("failed", str(c["failed"])),
+    ))
     try:
-        with RunLock(db_path):
-            counts = reparse_all(archive)
+        with RunLock(db_path), reporter:
+            counts = reparse_all(archive, progress=progress)
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     finally:
@@ -309,7 +373,8 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
               help="Folder to write the dataset into (a previous export there is replaced).")
 @db_option
 @images_option
-def export(out_dir: Path, db_path: Path, images_dir: Path) -> None:
+@quiet_option
+def export(out_dir: Path, db_path: Path, images_dir: Path, quiet: bool) -> None:
     """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
     pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest."""
     import sqlite3  # noqa: PLC0415
@@ -317,8 +382,13 @@ def export(out_dir: Path, db_path: Path, images_dir: Path) -> None:
     from archive.export import ExportError, export as run_export  # noqa: PLC0415
 
     _open_for_reading(db_path).close()
+    reporter = _reporter(quiet, "export", "steps")
+    progress = reporter.callback(lambda c: tuple(
+        (what, str(c[what])) for what in ("rows", "image files", "checksums")
+    ))
     try:
-        summary = run_export(db_path, images_dir, out_dir)
+        with reporter:
+            summary = run_export(db_path, images_dir, out_dir, progress=progress)
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
     rows = summary["rows"]

@@ -230,10 +230,12 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """The replica site and its "other host", on loopback, in daemon threads."""
 
-    def __init__(self, site_dir: Path = DEFAULT_SITE_DIR, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, site_dir: Path = DEFAULT_SITE_DIR, host: str = "127.0.0.1", port: int = 0,
+                 other_port: int = 0) -> None:
         self.site_dir = Path(site_dir)
         self.host = host
         self.port = port
+        self.other_port = other_port
         self._requests: list[RequestRecord] = []
         self._log_lock = threading.Lock()
         self._servers: list[_Server] = []
@@ -249,7 +251,7 @@ class ReplicaServer:
         routes_file = self.site_dir / "routes.json"
         routes = json.loads(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
         site = self._bind(self.port)
-        other = self._bind(0)
+        other = self._bind(self.other_port)
         self._origin = f"http://{self.host}:{site.server_address[1]}"
         # Another host name for the same loopback address: a different site to any crawler.
         self._other_origin = f"http://localhost:{other.server_address[1]}"

@@ -12,7 +12,7 @@ from e2e_support import EXPECTED, run_cli
 
 def test_demo_archives_the_replica_offline_and_says_where(tmp_path):
     db, images = tmp_path / "demo.sqlite", tmp_path / "images"
-    result = run_cli("demo", "--db", str(db), "--images-dir", str(images))
+    result = run_cli("demo", "--port", "0", "--db", str(db), "--images-dir", str(images))
     assert result.returncode == 0, result.stderr[-2000:]
     assert str(db.resolve()) in result.stderr and str(images.resolve()) in result.stderr
     assert "run 1 ok:" in result.stderr
