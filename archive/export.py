@@ -15,12 +15,14 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from archive import __version__
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
+from archive.progress import ProgressCallback
 from archive.search import open_readonly
 
 # The tables a dataset user needs; runs, fetches, raw pages and versions are the crawler's own
@@ -52,12 +54,37 @@ class ExportError(Exception):
     """The export could not be made; the message is meant for the user."""
 
 
-def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path) -> dict:
+Tick = Callable[[str], None]
+
+
+def _no_tick(what: str) -> None:
+    pass
+
+
+class _Tally:
+    """Steps done so far for a progress callback: `rows` written, `image files` copied,
+    `checksums` computed (the version digest and the manifest read every file again)."""
+
+    def __init__(self, progress: ProgressCallback, total: int):
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        self.counts[what] += 1
+        self.progress(self.done, self.total, self.counts)
+
+
+def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path,
+           progress: ProgressCallback | None = None) -> dict:
     """Write the dataset into `out_dir` (created; a previous export there is replaced).
 
     Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
     Raises ExportError when an image file is missing or does not match its recorded sha256 (the
     export would not be what it claims), or when `out_dir` holds something that is not an export.
+    `progress(done, total, counts)` is called after each row, image file and checksum.
     """
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(out_dir)
     _check_target(out_dir)
@@ -69,7 +96,7 @@ def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path) -> 
         try:
             # One read transaction: a crawl writing meanwhile cannot make the tables disagree.
             conn.execute("BEGIN")
-            summary = _write_package(conn, images_dir, staging)
+            summary = _write_package(conn, images_dir, staging, progress)
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -90,11 +117,26 @@ def _check_target(out_dir: Path) -> None:
         raise ExportError(f"{out_dir} is not empty and holds no earlier export; choose another --out")
 
 
-def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path) -> dict:
+def _steps(conn: sqlite3.Connection, formats: int) -> int:
+    """Every step the tally will count: rows, image copies, then a checksum of each data file
+    (version) and of each file (manifest, which adds datapackage.json and README.md)."""
+    rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES)
+    images = conn.execute("SELECT count(*) FROM images").fetchone()[0]
+    data_files = len(TABLES) * formats + images
+    return rows + images + data_files + data_files + 2
+
+
+def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path,
+                   progress: ProgressCallback | None = None) -> dict:
     if not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         # A dataset with no article would carry no dates, no version, nothing to cite.
         raise ExportError("the archive holds no article yet: nothing to export (run a crawl first)")
     parquet = _pyarrow()
+    tick: Tick = _no_tick
+    if progress is not None:
+        tally = _Tally(progress, _steps(conn, 2 + (parquet is not None)))
+        progress(0, tally.total, tally.counts)
+        tick = tally
     (root / "data").mkdir()
     table_resources: list[dict] = []
     rows: dict[str, int] = {}
@@ -102,20 +144,20 @@ def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path) -> di
         columns = _columns(conn, table)
         fields = [_field(table, column) for column in columns]
         schema = _schema(conn, table, fields)
-        count = _write_table(conn, table, order, columns, fields, root / "data", parquet)
+        count = _write_table(conn, table, order, columns, fields, root / "data", parquet, tick)
         rows[table] = count
         for fmt in ("csv", "jsonl") + (("parquet",) if parquet else ()):
             table_resources.append(_table_resource(table, fmt, root, schema))
-    image_resources = _copy_images(conn, images_dir, root)
+    image_resources = _copy_images(conn, images_dir, root, tick)
     info = _archive_facts(conn)
     data_files = [r["path"] for r in table_resources + image_resources]
-    version = _version(info, root, data_files)
+    version = _version(info, root, data_files, tick)
     package = _package(info, version, table_resources + image_resources)
     (root / "datapackage.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (root / "README.md").write_text(_dataset_card(package, info, rows, parquet), encoding="utf-8")
-    files = _write_manifest(root)
+    files = _write_manifest(root, tick)
     return {
         "version": version,
         "rows": rows,
@@ -183,7 +225,7 @@ def _rows(conn: sqlite3.Connection, table: str, order: str, names: list[str]) ->
 
 def _write_table(
     conn: sqlite3.Connection, table: str, order: str, columns: list[dict], fields: list[dict],
-    folder: Path, parquet,
+    folder: Path, parquet, tick: Tick = _no_tick,
 ) -> int:
     names = [c["name"] for c in columns]
     count = 0
@@ -202,6 +244,7 @@ def _write_table(
             out.writerow(["" if value is None else value for value in row])
             jsonl_file.write(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n")
             count += 1
+            tick("rows")
             if writer is not None:
                 batch.append(row)
                 if len(batch) == _BATCH:
@@ -269,13 +312,14 @@ def _table_resource(table: str, fmt: str, root: Path, schema: dict) -> dict:
 
 # -- images ------------------------------------------------------------------------------------
 
-def _copy_images(conn: sqlite3.Connection, images_dir: Path, root: Path) -> list[dict]:
+def _copy_images(conn: sqlite3.Connection, images_dir: Path, root: Path, tick: Tick = _no_tick) -> list[dict]:
     """Copy every image file, checking on the way that its bytes are the ones recorded."""
     resources = []
     problems = []
     for sha256, rel, mime, size in conn.execute(
         "SELECT sha256, path, mime, bytes FROM images ORDER BY sha256"
     ):
+        tick("image files")
         parts = PurePosixPath(rel).parts
         if PurePosixPath(rel).is_absolute() or ".." in parts or not parts:
             problems.append(f"image {sha256}: unsafe path {rel!r}")
@@ -338,12 +382,13 @@ def _archive_facts(conn: sqlite3.Connection) -> dict:
     }
 
 
-def _version(info: dict, root: Path, data_files: list[str]) -> str:
+def _version(info: dict, root: Path, data_files: list[str], tick: Tick = _no_tick) -> str:
     """<day of the latest crawl>+<first 12 hex of a digest of the data>: the same archive gives
     the same version, any change in its data a new one."""
     digest = hashlib.sha256()
     for path in sorted(data_files):
         digest.update(f"{_sha256(root / path)}  {path}\n".encode())
+        tick("checksums")
     day = info["crawled"]["to"][:10]
     year, month, date = (int(part) for part in day.split("-"))
     return f"{year}.{month}.{date}+{digest.hexdigest()[:12]}"
@@ -465,7 +510,7 @@ def _digest(path: Path) -> dict:
     return {"hash": f"sha256:{_sha256(path)}", "bytes": path.stat().st_size}
 
 
-def _write_manifest(root: Path) -> int:
+def _write_manifest(root: Path, tick: Tick = _no_tick) -> int:
     """`<sha256>  <path>` for every file but the manifest itself, in path order."""
     files = sorted(
         rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) != MANIFEST
@@ -473,4 +518,5 @@ def _write_manifest(root: Path) -> int:
     with open(root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
         for rel in files:
             manifest.write(f"{_sha256(root / rel)}  {rel}\n")
+            tick("checksums")
     return len(files) + 1
