@@ -39,6 +39,15 @@ def pending_links(db: sqlite_utils.Database) -> list[str]:
     return [url for (url,) in rows]
 
 
+def failed_images(db: sqlite_utils.Database) -> list[str]:
+    """Images of archived articles whose download has not succeeded yet (it failed, or the run was
+    killed between the article and its image): every run tries them again, fetched or not."""
+    rows = db.execute(
+        "SELECT DISTINCT src_url FROM article_images WHERE image_sha256 IS NULL ORDER BY src_url"
+    ).fetchall()
+    return [url for (url,) in rows]
+
+
 def note_links(db: sqlite_utils.Database, urls: list[str], at: str) -> None:
     with db.atomic():
         for url in urls:

@@ -44,6 +44,9 @@ class ArchivePipeline:
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
+        if "retry_image" in item:  # from the spider's start: an image that failed in an earlier run
+            await self._image(run, item["retry_image"])
+            return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
         try:
             article = extract_article(item["body"], item["final_url"], encoding=item["encoding"])

@@ -55,6 +55,10 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
         for url in frontier.pending_links(db):
             yield self.article_request(url)
+        # Failed images are retried even when their article is not fetched again; downloading
+        # them is the pipeline's job, so they are handed over as items.
+        for url in frontier.failed_images(db):
+            yield {"retry_image": url}
 
     def article_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=ARTICLE_PRIORITY)
