@@ -369,19 +369,31 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
 
 
 @cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the dataset into (a previous export there is replaced).")
+@click.option("--wacz", "wacz_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also package the WARC captures, their index and the article list as a WACZ file.")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures [warc/ beside the database].")
 @db_option
 @images_option
 @quiet_option
-def export(out_dir: Path, db_path: Path, images_dir: Path, quiet: bool) -> None:
+def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, db_path: Path,
+           images_dir: Path, quiet: bool) -> None:
     """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
-    pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest."""
+    pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest; and/or
+    the web captures as a WACZ package."""
     import sqlite3  # noqa: PLC0415
 
     from archive.export import ExportError, export as run_export  # noqa: PLC0415
 
+    if out_dir is None and wacz_path is None:
+        fail("export needs --out DIR and/or --wacz FILE", EXIT_USAGE)
     _open_for_reading(db_path).close()
+    if wacz_path is not None:
+        _export_wacz(db_path, warc_dir or db_path.parent / "warc", wacz_path)
+    if out_dir is None:
+        return
     reporter = _reporter(quiet, "export", "steps")
     progress = reporter.callback(lambda c: tuple(
         (what, str(c[what])) for what in ("rows", "image files", "checksums")
@@ -398,6 +410,22 @@ def export(out_dir: Path, db_path: Path, images_dir: Path, quiet: bool) -> None:
         f"({summary['files']} files, {summary['bytes']} bytes) to {summary['out_dir']}, "
         f"version {summary['version']}", err=True,
     )
+
+
+def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
+    from archive.wacz import write_wacz  # noqa: PLC0415
+
+    warcs = sorted(warc_dir.glob("*.warc.gz"))
+    if not warcs:
+        fail(f"no WARC files in {warc_dir} (crawl first, or pass --warc-dir)")
+    conn = _open_for_reading(db_path)
+    pages = [{"url": url, "title": title} for url, title in conn.execute("SELECT url, title FROM articles ORDER BY id")]
+    conn.close()
+    try:
+        write_wacz(warcs, pages, wacz_path)
+    except Exception as exc:  # the wacz writer raises plain exceptions on bad input
+        fail(f"WACZ export failed: {exc}")
+    click.echo(f"Packaged {len(warcs)} WARC files and {len(pages)} pages into {wacz_path}", err=True)
 
 
 @cli.command()

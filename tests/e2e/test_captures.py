@@ -1,0 +1,38 @@
+"""The crawl's WARC captures, end to end: every response of a replica crawl is in a WARC that
+the reference tool accepts, every fetch_log row points at its capture, a second crawl of the
+unchanged site writes only revisits, and `export --wacz` packages them validly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlite_utils
+from e2e_support import crawl, run_cli
+
+BIN = Path(sys.executable).parent
+
+
+def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
+    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
+    assert crawl(replica, db_path, images).returncode == 0
+    assert crawl(replica, db_path, images).returncode == 0
+    warcs = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert len(warcs) == 2
+    for warc in warcs:
+        check = subprocess.run([BIN / "warcio", "check", str(warc)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    db = sqlite_utils.Database(db_path)
+    responses = db.execute("SELECT count(*) FROM fetch_log WHERE status IS NOT NULL").fetchone()[0]
+    linked = db.execute("SELECT count(*) FROM captures WHERE fetch_id IS NOT NULL").fetchone()[0]
+    assert linked == responses
+    second = dict(db.execute("SELECT record_type, count(*) FROM captures WHERE run_id = 2 GROUP BY record_type").fetchall())
+    assert set(second) == {"revisit"} and second["revisit"] > 0
+
+    wacz = tmp_path / "tnu.wacz"
+    result = run_cli("export", "--wacz", str(wacz), "--db", str(db_path), "--images-dir", str(images))
+    assert result.returncode == 0, result.stderr
+    valid = subprocess.run([BIN / "wacz", "validate", "-f", str(wacz)], capture_output=True, text=True)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
