@@ -1,0 +1,98 @@
+"""Running the real crawl command against the fault server, in a sandbox whose every folder is
+watched: the working directory, TMPDIR and HOME of the crawl are empty folders of the test, so
+anything the crawl writes outside its data folder shows up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.replica import ReplicaServer
+
+# Loopback needs no politeness (the same as tests/e2e).
+FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING")
+
+# What a crawl may leave in its data folder: the database (and SQLite's side files), the run
+# lock, WARC captures, and content-addressed images.
+ALLOWED_IN_DATA = re.compile(
+    r"tnu\.sqlite(?:-wal|-shm|-journal|\.lock)?"
+    r"|warc/.+"
+    r"|images/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]+"
+)
+
+
+_RSS_MARK = "\ntnu-test-max-rss-kb="
+# `python -m archive ARGS`, reporting the process's peak resident memory as its last stderr line
+# (at exit, so sys.exit with any code still reports it).
+_MEASURED = (
+    "import atexit, resource, runpy, sys\n"
+    f"atexit.register(lambda: sys.stderr.write({_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) + '\\n'))\n"
+    "sys.argv[0] = 'archive'\n"
+    "runpy.run_module('archive', run_name='__main__', alter_sys=True)\n"
+)
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mb: float  # peak resident memory of the crawl process
+
+
+@dataclass
+class Sandbox:
+    """Folders of one scenario: `data/` holds the archive; cwd, tmp and home must stay empty."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        for name in ("data", "cwd", "tmp", "home"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def db(self) -> Path:
+        return self.data / "tnu.sqlite"
+
+    @property
+    def images(self) -> Path:
+        return self.data / "images"
+
+    def crawl(self, server: ReplicaServer, *extra: str, start_urls: tuple[str, ...] = (),
+              timeout: float = 180) -> Run:
+        starts = [a for url in (server.url, *start_urls) for a in ("--start-url", url)]
+        args = ["crawl", *starts, "--db", str(self.db),
+                "--images-dir", str(self.images), *FAST, *extra]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.root / "tmp"),
+               "HOME": str(self.root / "home"), "PYTHONDONTWRITEBYTECODE": "1"}
+        started = time.monotonic()
+        try:
+            proc = subprocess.run([sys.executable, "-c", _MEASURED, *args], cwd=self.root / "cwd", env=env,
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"crawl still running after {timeout}s:\n{exc.stderr}") from None
+        stderr, _, peak = proc.stderr.rpartition(_RSS_MARK)
+        max_rss = int(peak.strip()) / 1024 if peak.strip().isdigit() else float("nan")
+        return Run(proc.returncode, proc.stdout, stderr, time.monotonic() - started, max_rss)
+
+    def stray_files(self) -> list[str]:
+        """Every file written where the crawl had no business writing."""
+        stray = [str(p.relative_to(self.root)) for name in ("cwd", "tmp", "home")
+                 for p in (self.root / name).rglob("*")]
+        for path in self.data.rglob("*"):
+            relative = path.relative_to(self.data).as_posix()
+            if path.is_file() and not ALLOWED_IN_DATA.fullmatch(relative):
+                stray.append("data/" + relative)
+        outside = {p.name for p in self.root.iterdir()} - {"data", "cwd", "tmp", "home"}
+        return stray + sorted(outside)
