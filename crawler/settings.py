@@ -52,6 +52,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # No cookies or sessions are needed to read public news.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts a code-executing HTTP console on localhost by default and writes its token to
+# ~/.local/state/scrapy/job_files: an unattended crawler of untrusted pages needs neither the
+# open port nor the file outside its data folder.
+REMOTE_CONTROL_ENABLED = False
 
 # Articles first, then deeper listing pages: finishes what has been found before discovering
 # more, which keeps the queue (and memory) small on big sites.
