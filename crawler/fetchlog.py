@@ -8,6 +8,7 @@ every exception of every attempt.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
@@ -46,7 +47,7 @@ class FetchLogMiddleware:
             final_url=response.url,
             kind=kind,
             status=response.status,
-            error=status_kind(response.status),
+            error=status_kind(response.status) or self._redirect_fault(request, response),
             body=response.body,
             fetched_at=utc_now(),
         )
@@ -54,6 +55,27 @@ class FetchLogMiddleware:
         if capture:  # the WARC record of this same exchange (crawler/warc.py runs before us)
             CaptureLedger(run.archive.db).link_fetch(capture["id"], fetch_id)
         return response
+
+    def _redirect_fault(self, request: Request, response: Response) -> str | None:
+        """Name a redirect that cannot lead to the page: back into its own chain (a loop that
+        Scrapy's duplicate filter ends silently) or, for a page, off the crawled hosts (dropped
+        by the offsite filter without a request, so without a row of its own)."""
+        location = response.headers.get(b"Location")
+        if not 300 <= response.status < 400 or not location:
+            return None
+        target = urljoin(request.url, location.decode("latin-1"))
+        kind = None
+        if target in (*request.meta.get("redirect_urls", ()), request.url):
+            kind = "redirect_loop"
+        elif request_kind(request) == "page" and not request.meta.get("allow_offsite"):
+            domains = getattr(self.crawler.spider, "allowed_domains", None)
+            host = (urlsplit(target).hostname or "").lower()
+            # the offsite filter's rule: a start host or a subdomain of one, whatever the port
+            if domains and not any(host == d or host.endswith("." + d) for d in domains):
+                kind = "redirect_offsite"
+        if kind:
+            get_run(self.crawler).errors[kind] += 1
+        return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest):
