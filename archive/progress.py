@@ -11,6 +11,7 @@ imports rich only when a live display starts.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -228,6 +229,9 @@ class LiveReporter(Reporter):
         self._task = self._progress.add_task(self.title, total=None, count=f"0 {self.unit}", timing="",
                                              details="")
         self._progress.start()
+        # A second Ctrl-C can end the process without the crawl's close signal: give the
+        # terminal back its cursor anyway.
+        atexit.register(self.stop)
         if sys.stderr is not real_stderr:
             self._route_logging(real_stderr, sys.stderr)
 
@@ -264,6 +268,7 @@ class LiveReporter(Reporter):
     def stop(self) -> None:
         if self._progress is None:
             return
+        atexit.unregister(self.stop)
         self._progress.refresh()
         self._progress.stop()
         self._progress = None
