@@ -239,7 +239,8 @@ def test_reparse_offline_changes_nothing_after_nothing_changed(edited):
     assert edited.reparse.returncode == 0, edited.reparse.stderr
     line = edited.reparse.stderr.strip().splitlines()[-1]
     print(line)
-    assert line == f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, 0 without a stored page, 0 failed"
+    assert line.startswith(
+        f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, 0 without a stored page, 0 failed")
     assert len(versions(edited)) == 3
 
 
