@@ -252,9 +252,12 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
 @cli.command()
 @db_option
 @images_option
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures [warc/ beside the database].")
 @quiet_option
-def reparse(db_path: Path, images_dir: Path, quiet: bool) -> None:
-    """Re-extract every article from its stored raw page, offline; keep versions where it changed."""
+def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
+    """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
+    keep versions where the result changed."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
 
@@ -266,14 +269,15 @@ def reparse(db_path: Path, images_dir: Path, quiet: bool) -> None:
     ))
     try:
         with RunLock(db_path), reporter:
-            counts = reparse_all(archive, progress=progress)
+            counts = reparse_all(archive, progress=progress, warc_dir=warc_dir or db_path.parent / "warc")
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     finally:
         archive.close()
     click.echo(
         f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
-        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed",
+        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
+        f"({counts['from_warc']} read from WARC captures)",
         err=True,
     )
 

@@ -1,4 +1,8 @@
-"""Re-extract every article from its stored raw page, offline, after the extractor improved.
+"""Re-extract every article from its stored page, offline, after the extractor improved.
+
+The page is read from the run's WARC capture (the evidence the archive was derived from) when
+there is one, else from `raw_pages` (kept in the article's own transaction, so it exists even
+when capture was off or the WARC folder moved).
 
 A re-extraction is not a new observation of the site: no view count, no last_seen_at. Where the
 content comes out different, the previous content is kept as a version marked `reparse`.
@@ -8,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from email.message import Message
+from pathlib import Path
 
 from archive import runs
 from archive.progress import ProgressCallback
 from archive.store import Archive
+from archive.warc_index import CaptureLedger, read_capture
 from crawler.extract.record import Article
 
 Extract = Callable[[bytes, str, "str | None"], Article]
@@ -25,32 +32,58 @@ def default_extract() -> Extract:
 
 
 def reparse(archive: Archive, extract: Extract | None = None,
-            progress: ProgressCallback | None = None) -> dict[str, int]:
-    """Counts: articles, changed, unchanged, missing_raw, failed (the extractor raised).
+            progress: ProgressCallback | None = None, warc_dir: str | Path | None = None) -> dict[str, int]:
+    """Counts: articles, changed, unchanged, missing_raw, failed (the extractor raised), and
+    from_warc (pages read from WARC captures; the rest came from raw_pages).
 
     `progress(done, total, counts)` is called before the first article and after each one.
+    `warc_dir` holds the crawl's WARC files (None: no WARC reading).
     """
     extract = extract or default_extract()
-    counts = {"articles": 0, "changed": 0, "unchanged": 0, "missing_raw": 0, "failed": 0}
+    counts = {"articles": 0, "changed": 0, "unchanged": 0, "missing_raw": 0, "failed": 0, "from_warc": 0}
+    ledger = CaptureLedger(archive.db) if warc_dir is not None else None
     at = runs.utc_now()  # one time for the whole pass: its versions end together
     rows = list(archive.db.execute("SELECT url, raw_sha256 FROM articles ORDER BY id"))
     if progress is not None:
         progress(0, len(rows), counts)
     for url, raw_sha in rows:
         counts["articles"] += 1
-        _reparse_one(archive, extract, url, raw_sha, at, counts)
+        _reparse_one(archive, extract, url, raw_sha, at, counts, ledger, warc_dir)
         if progress is not None:
             progress(counts["articles"], len(rows), counts)
     return counts
 
 
+def _from_warc(ledger: CaptureLedger, warc_dir: str | Path, url: str) -> tuple[bytes, str | None] | None:
+    """The body of the latest 200 capture of `url` (a revisit resolved to its bytes), or None."""
+    capture = ledger.latest(url)
+    if capture is None:
+        return None
+    holder = ledger.holding_bytes(capture)
+    path = Path(warc_dir) / holder.warc_file
+    if not path.exists():
+        return None
+    try:
+        stored = read_capture(path, holder.offset)
+    except Exception:  # a damaged file: fall back to raw_pages
+        return None
+    content_type = Message()
+    content_type["content-type"] = stored.http_headers.get_header("Content-Type") or ""
+    return stored.body, content_type.get_param("charset")
+
+
 def _reparse_one(archive: Archive, extract: Extract, url: str, raw_sha: str | None, at: str,
-                 counts: dict[str, int]) -> None:
-    raw = archive.raw_page(raw_sha) if raw_sha else None
-    if raw is None:
+                 counts: dict[str, int], ledger: CaptureLedger | None, warc_dir: str | Path | None) -> None:
+    page = _from_warc(ledger, warc_dir, url) if ledger is not None else None
+    if page is not None:
+        counts["from_warc"] += 1
+    else:
+        raw = archive.raw_page(raw_sha) if raw_sha else None
+        page = (raw[0], raw[2]) if raw is not None else None
+    if page is None:
         counts["missing_raw"] += 1
         return
-    body, _, encoding = raw
+    body, encoding = page
     try:
         article = extract(body, url, encoding)
     except Exception:  # one page the extractor cannot handle must not stop the others

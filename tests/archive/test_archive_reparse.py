@@ -44,7 +44,7 @@ def _fetch(archive, page=PAGE, at="2026-11-20T00:00:00Z"):
 def test_same_extractor_changes_nothing(archive, counts):
     _fetch(archive)
     before = counts(archive)
-    assert reparse(archive, extract_v1) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0}
+    assert reparse(archive, extract_v1) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}
     assert counts(archive) == before
 
 
@@ -80,7 +80,7 @@ def test_articles_without_raw_page_and_extractor_crashes_are_counted(archive, ma
     def crashing(body, url, encoding):
         raise ValueError("layout nobody foresaw")
 
-    assert reparse(archive, crashing) == {"articles": 2, "changed": 0, "unchanged": 0, "missing_raw": 1, "failed": 1}
+    assert reparse(archive, crashing) == {"articles": 2, "changed": 0, "unchanged": 0, "missing_raw": 1, "failed": 1, "from_warc": 0}
 
 
 def test_default_extractor_is_the_crawlers(archive):
@@ -90,4 +90,4 @@ def test_default_extractor_is_the_crawlers(archive):
     article = extract_article(body, URL, encoding="utf-8")
     assert article.title == "Sơ kết công tác tuyên giáo"
     archive.save_article(article, run_id=None, fetched_at="2026-11-20T00:00:00Z", raw_html=body, encoding="utf-8")
-    assert reparse(archive) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0}
+    assert reparse(archive) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}

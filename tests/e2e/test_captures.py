@@ -36,3 +36,20 @@ def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
     assert result.returncode == 0, result.stderr
     valid = subprocess.run([BIN / "wacz", "validate", "-f", str(wacz)], capture_output=True, text=True)
     assert valid.returncode == 0, valid.stdout + valid.stderr
+
+
+def test_reparse_reads_article_pages_from_the_warc_files(replica, tmp_path):
+    import sqlite3
+
+    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
+    assert crawl(replica, db_path, images).returncode == 0
+    articles = sqlite_utils.Database(db_path)["articles"].count
+    # Without the raw_pages copies, only the WARC captures can provide the pages.
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM raw_pages")
+    conn.commit()
+    conn.close()
+    result = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images))
+    assert result.returncode == 0, result.stderr
+    assert f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 without a stored page" in result.stderr
+    assert f"({articles} read from WARC captures)" in result.stderr
