@@ -39,6 +39,16 @@ def pending_links(db: sqlite_utils.Database) -> list[str]:
     return [url for (url,) in rows]
 
 
+def is_archived(db: sqlite_utils.Database, url: str) -> bool:
+    """Whether the URL (as linked or as stored) leads to an archived article."""
+    row = db.execute(
+        "SELECT 1 FROM articles WHERE url = ?"
+        " UNION ALL SELECT 1 FROM article_links WHERE url = ? AND article_id IS NOT NULL LIMIT 1",
+        [url, url],
+    ).fetchone()
+    return row is not None
+
+
 def failed_images(db: sqlite_utils.Database) -> list[str]:
     """Images of archived articles whose download has not succeeded yet (it failed, or the run was
     killed between the article and its image): every run tries them again, fetched or not."""

@@ -57,14 +57,24 @@ def decide(
     articles_fetched: int,
     fill_rates: Mapping[str, float],
     previous_fill_rates: Sequence[Mapping[str, float]],
+    not_articles: int = 0,
 ) -> tuple[str, int, list[str]]:
-    """(status, exit code, problems) of a run that has ended."""
+    """(status, exit code, problems) of a run that has ended.
+
+    `not_articles`: pages at article URLs that showed neither a date nor a counter. A few are
+    static pages; most of what the listings lead to means the article layout changed.
+    """
     if close_reason not in ("finished",):
         return "interrupted", EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
     if pages_ok == 0:
         return "failed", EXIT_FAILED, ["no page could be fetched"]
     if article_links_seen == 0:
         return "empty", EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
+    if not_articles >= MIN_ARTICLES_FOR_DRIFT and not_articles > articles_fetched:
+        return "drift", EXIT_DRIFT, [
+            f"{not_articles} pages at article URLs showed neither a date nor a view counter "
+            f"({articles_fetched} articles did): has the layout changed?"
+        ]
     drifting = drifting_fields(fill_rates, previous_fill_rates, articles_fetched)
     if drifting:
         base = baseline(previous_fill_rates)

@@ -55,9 +55,14 @@ class ArchivePipeline:
             run.errors["extract_error"] += 1
             run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": "extract_error"}
-        if not article.is_article:
-            # A static page (history, contacts) reached through an article-shaped URL.
+        if not article.is_article and not (
+            frontier.is_archived(run.archive.db, item["url"]) or frontier.is_archived(run.archive.db, article.url)
+        ):
+            # A static page (history, contacts) reached through an article-shaped URL. An archived
+            # article that lost its date and counter is not one: it is counted and saved below,
+            # so the fill rates show the loss and the stored values are kept.
             frontier.link_not_article(run.archive.db, item["url"], fetched_at)
+            run.not_articles += 1
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))

@@ -48,6 +48,7 @@ class CrawlRun:
     filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
     articles_fetched: int = 0
     article_links_seen: int = 0
+    not_articles: int = 0  # pages at article URLs with neither date nor counter (static pages)
     problems: list[str] = field(default_factory=list)
     status: str = "running"
     exit_code: int | None = None
@@ -120,6 +121,7 @@ class RunExtension:
             pages_ok=run.pages_ok,
             article_links_seen=run.article_links_seen,
             articles_fetched=run.articles_fetched,
+            not_articles=run.not_articles,
             fill_rates=run.fill_rates(),
             previous_fill_rates=previous,
         )

@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from cron_support import (
     ARTICLES,
     MISSING_IMAGE,
@@ -33,6 +34,7 @@ from cron_support import (
 from e2e_support import Result, crawl, run_cli
 
 from archive import __version__
+from archive.runs import list_runs
 from crawler.replica import ReplicaServer
 
 CUTOFF = date(2026, 2, 1)
@@ -85,8 +87,11 @@ def article_id(history: History, path: str) -> int:
 
 
 def run_row(history: History, run_id: int) -> dict:
-    rows = json.loads(run_cli("runs", "--db", str(history.db_path), "--json").stdout)
-    return next(r for r in rows if r["id"] == run_id)
+    db = sqlite_utils.Database(history.db_path)
+    try:
+        return next(r for r in list_runs(db) if r["id"] == run_id)
+    finally:
+        db.close()
 
 
 def test_every_run_exits_zero(history):
