@@ -1,0 +1,96 @@
+"""One run at a time per archive, under cron: a second crawl exits at once with its own code, and
+the lock of a crawl killed with SIGKILL is taken over by the next run (its run row: `killed`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlite_utils
+from cron_support import copy_site, query
+from e2e_support import FAST, crawl
+
+from archive.lock import RunLock
+from archive.outcome import EXIT_LOCKED
+from archive.runs import list_runs
+from crawler.replica import ReplicaServer
+
+SLOW_START = 60.0  # the start page of the first crawl answers after this long: it is still running
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_second_crawl_while_the_lock_is_held_exits_4_with_one_line(replica, tmp_path):
+    db_path = tmp_path / "data" / "tnu.sqlite"
+    replica.reset_log()
+    with RunLock(db_path):
+        started = time.monotonic()
+        result = crawl(replica, db_path, tmp_path / "data" / "images")
+        elapsed = time.monotonic() - started
+    print(f"locked out in {elapsed:.1f}s: {result.stderr.strip()}")
+    assert result.returncode == EXIT_LOCKED
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"tnu-archive: another run is in progress (pid {os.getpid()} since ")
+    assert lines[0].endswith(f"lock: {db_path}.lock")
+    assert replica.requests == []
+    assert not db_path.exists()
+
+
+@pytest.fixture
+def slow_site(tmp_path):
+    with ReplicaServer(copy_site(tmp_path / "site", slow={"/": SLOW_START})) as server:
+        yield server
+
+
+def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, replica, tmp_path):
+    db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+         "--images-dir", str(images), *FAST],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Running: its run row is written and the start page is being waited for.
+        wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the first crawl's start page")
+        assert query(db_path, "SELECT status, pid FROM crawl_runs") == [("running", first.pid)]
+
+        started = time.monotonic()
+        second = crawl(slow_site, db_path, images)
+        elapsed = time.monotonic() - started
+        print(f"second crawl refused in {elapsed:.1f}s: {second.stderr.strip()}")
+        assert second.returncode == EXIT_LOCKED
+        assert elapsed < SLOW_START / 2
+        (line,) = second.stderr.strip().splitlines()
+        assert f"another run is in progress (pid {first.pid} since " in line
+        assert first.poll() is None, "the first crawl goes on"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+
+    # The killed crawl's lock file is still there, naming it; the next run takes it over.
+    lock_file = db_path.with_name(db_path.name + ".lock")
+    assert lock_file.read_text().startswith(f"pid {first.pid} since ")
+    third = crawl(replica, db_path, images)
+    print(third.stderr.strip().splitlines()[-1])
+    assert third.returncode == 0, third.stderr[-3000:]
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        runs = list_runs(db)[::-1]
+    finally:
+        db.close()
+    assert [(r["id"], r["status"]) for r in runs] == [(1, "killed"), (2, "ok")]
+    assert runs[0]["ended_at"] is None and runs[1]["ended_at"]
+    assert lock_file.read_text() == ""  # released by the run that finished
