@@ -63,6 +63,11 @@ class NewsSpider(scrapy.Spider):
     def article_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=ARTICLE_PRIORITY)
 
+    def on_site(self, url: str) -> bool:
+        """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
     def wanted(self, url: str) -> bool:
         """Not archived yet, or recent enough that its view counter is observed again."""
         if self.full or url not in self.known:
@@ -84,8 +89,11 @@ class NewsSpider(scrapy.Spider):
         found = links.classify_links(response)
         run = get_run(self.crawler)
         db = run.archive.db
-        run.article_links_seen += len(found.articles)
-        wanted = [url for url in found.articles if self.wanted(url)]
+        # An article-shaped link on another host would be dropped by the offsite filter, and
+        # noted in the frontier it would stay pending (and be requested again) in every run.
+        on_site = [url for url in found.articles if self.on_site(url)]
+        run.article_links_seen += len(on_site)
+        wanted = [url for url in on_site if self.wanted(url)]
         frontier.note_links(db, [url for url in wanted if url not in self.known], utc_now())
         for url in wanted:
             yield self.article_request(url)
