@@ -55,3 +55,22 @@ def test_probe_of_an_unreachable_page_is_one_line(replica):
     result = run_cli("probe", replica.origin + "/no-such-page-dn1.html")
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "HTTP 404" in result.stderr
+
+
+def test_scrapy_crawl_news_does_the_same_job(replica, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scrapy = Path(sys.executable).parent / "scrapy"
+    db = tmp_path / "tnu.sqlite"
+    proc = subprocess.run(
+        [str(scrapy), "crawl", "news", "-a", f"start_url={replica.url}", "-s", f"ARCHIVE_DB={db}",
+         "-s", f"IMAGES_STORE={tmp_path / 'images'}", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    archive = sqlite_utils.Database(db)
+    assert archive["articles"].count == len(EXPECTED["articles"])
+    assert [r["status"] for r in archive.query("SELECT status FROM crawl_runs")] == ["ok"]
