@@ -28,6 +28,11 @@ class ImageInfo:
     bytes: int
 
 
+# A file being written is `<folder>/.tmp-<pid>-<random>.part` until its rename: the pid tells a
+# later run whether the writer is still alive or was killed and left it behind.
+TEMP_PREFIX, TEMP_SUFFIX = ".tmp-", ".part"
+
+
 class NotAnImage(ValueError):
     """The bytes are not an image (an HTML error page under an image URL, an empty body)."""
 
@@ -150,7 +155,7 @@ def write_image(images_dir: Path, body: bytes) -> ImageInfo:
     except FileNotFoundError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
@@ -165,6 +170,29 @@ def write_image(images_dir: Path, body: bytes) -> ImageInfo:
         raise
     _fsync_dir(target.parent)
     return info
+
+
+def remove_abandoned_temp_files(images_dir: str | Path) -> list[Path]:
+    """Delete the temporary files of writers that are gone (a crawl killed between writing an
+    image and renaming it); a live process's file is left alone. Returns what was deleted."""
+    removed = []
+    for path in Path(images_dir).glob(f"*/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and _process_alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
+from archive.images import remove_abandoned_temp_files
 from archive.outcome import BASELINE_RUNS, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
@@ -111,6 +112,8 @@ class RunExtension:
         start_urls = list(getattr(spider, "start_urls", []))
         recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
         run_id = archive.start_run(start_urls, recorded)
+        for path in remove_abandoned_temp_files(archive.images_dir):
+            logger.warning("removed %s, left by a killed run", path)
         self.crawler.tnu_run = CrawlRun(archive=archive, run_id=run_id, start_urls=start_urls)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

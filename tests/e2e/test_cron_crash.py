@@ -15,7 +15,9 @@ same ports, so all archives hold the same URLs.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -29,6 +31,7 @@ import pytest
 from cron_support import ARTICLE_PATHS, copy_site, page_file, query, requested_articles
 from e2e_support import FAST, crawl
 
+from archive.images import TEMP_PREFIX, TEMP_SUFFIX
 from crawler import links
 from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, substitute
 
@@ -238,3 +241,25 @@ def test_killed_crawl_run_again_equals_an_uninterrupted_one(site, moment):
         assert PAGE_2 in paths and PAGE_3 in paths
         assert query(data / "tnu.sqlite", "SELECT completed_at IS NOT NULL FROM listings WHERE listing_url = ?",
                      [f"http://127.0.0.1:{site.ports[0]}{LISTING}"]) == [(1,)]
+
+
+def test_temp_file_of_a_killed_image_write_is_removed_by_the_next_run(site, tmp_path):
+    """A kill between writing an image and renaming it leaves `.tmp-<pid>-….part`: too short a
+    window to hit by timing, so the file is made as the writer makes it, for a pid that is gone."""
+    data = tmp_path / "data"
+    shutil.copytree(site.folder / "reference", data)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folder = next(p for p in (data / "images").iterdir() if p.is_dir())
+    abandoned = folder / f"{TEMP_PREFIX}{dead.pid}-k1ll3d{TEMP_SUFFIX}"
+    older_style = folder / f"{TEMP_PREFIX}x7q2bz{TEMP_SUFFIX}"  # written before the pid was in the name
+    in_progress = folder / f"{TEMP_PREFIX}{os.getpid()}-writing{TEMP_SUFFIX}"  # a live writer's
+    for path in (abandoned, older_style, in_progress):
+        path.write_bytes(b"\xff\xd8\xff half an image")
+
+    with site.serve() as server:
+        result = crawl(server, data / "tnu.sqlite", data / "images")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert leftovers(data) == [in_progress.relative_to(data).as_posix()]
+    files = snapshot(data / "tnu.sqlite", data / "images")["files"]
+    assert [f for f in files if not f[0].endswith(TEMP_SUFFIX)] == site.reference["files"]
