@@ -220,7 +220,8 @@ def image_source(db, origin: str, src: str) -> dict:
 def test_html_under_an_image_url_is_refused_then_retried(scenario):
     first = image_source(scenario.db("first"), scenario.origin, IMG["html"])
     assert (first["status"], first["error"], first["image_sha256"]) == (200, "not_an_image", None)
-    assert HTML_UNDER_IMAGE  # what the server sent instead of the picture
+    rows = fetches(scenario.db(), scenario.origin + IMG["html"], run_id=1)
+    assert [(r["kind"], r["status"], r["bytes"]) for r in rows] == [("image", 200, len(HTML_UNDER_IMAGE))]
     second = image_source(scenario.db(), scenario.origin, IMG["html"])
     assert second["error"] is None and second["attempts"] == 2
     assert second["image_sha256"] == hashlib.sha256(served_file(scenario, IMG["html"])).hexdigest()
