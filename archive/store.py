@@ -175,16 +175,19 @@ class Archive:
         return row[0]
 
     def store_image(
-        self, run_id: int | None, src_url: str, body: bytes, *, status: int, fetched_at: str
+        self, run_id: int | None, src_url: str, body: bytes, *, status: int, fetched_at: str,
+        written: ImageInfo | None = None,
     ) -> tuple[ImageInfo, bool]:
         """Write the file, then its rows; True when these bytes are new to the archive.
 
-        Articles saved while this URL was failing get their image_sha256 filled in now.
-        Raises NotAnImage (after recording the failure) when the body is not an image.
+        `written`: the file is already on disk (archive.images.write_image of these bytes into
+        this images folder, e.g. in a worker thread while the crawl goes on); only its rows are
+        written here. Articles saved while this URL was failing get their image_sha256 filled in
+        now. Raises NotAnImage (after recording the failure) when the body is not an image.
         """
         at = runs.utc_iso(fetched_at)
         try:
-            info = write_image(self.images_dir, body)
+            info = written or write_image(self.images_dir, body)
         except NotAnImage:
             self.record_image_failure(src_url, status=status, error="not_an_image", at=at, run_id=run_id)
             raise

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from archive import frontier
-from archive.images import NotAnImage
+from archive.images import NotAnImage, write_image
 from crawler.errors import error_kind
 from crawler.extract import extract_article
 from crawler.run import CrawlRun, get_run, utc_now
@@ -98,10 +98,18 @@ class ArchivePipeline:
             self._image_failed(run, src_url, status=response.status, error=f"http_{response.status}")
             return
         try:
+            # Hashing, the fsyncs and the rename wait on the disk (~15 ms an image): a worker
+            # thread does them while the reactor goes on downloading; the rows are written here,
+            # on the thread that owns the SQLite connection.
+            written = await asyncio.to_thread(write_image, run.archive.images_dir, response.body)
             _, new = run.archive.store_image(
-                run.run_id, src_url, response.body, status=response.status, fetched_at=utc_now()
+                run.run_id, src_url, response.body, status=response.status, fetched_at=utc_now(),
+                written=written,
             )
         except NotAnImage:
+            run.archive.record_image_failure(
+                src_url, status=response.status, error="not_an_image", at=utc_now(), run_id=run.run_id
+            )
             run.images_failed += 1
             run.errors["not_an_image"] += 1
             return
