@@ -24,6 +24,7 @@ def hammer(urls: list[str], seconds: float, connections: int) -> dict[str, float
     counts = [0] * connections
     sizes = [0] * connections
     errors = [0] * connections
+    slowest = [0.0] * connections
 
     def worker(n: int) -> None:
         mine = urls[n::connections] or urls
@@ -33,9 +34,11 @@ def hammer(urls: list[str], seconds: float, connections: int) -> dict[str, float
         while time.perf_counter() < deadline:
             target = urlsplit(mine[i % len(mine)])
             i += 1
+            sent = time.perf_counter()
             try:
                 conn.request("GET", target.path + (f"?{target.query}" if target.query else ""))
                 body = conn.getresponse().read()
+                slowest[n] = max(slowest[n], time.perf_counter() - sent)
             except (OSError, http.client.HTTPException):
                 errors[n] += 1
                 conn.close()
@@ -60,6 +63,7 @@ def hammer(urls: list[str], seconds: float, connections: int) -> dict[str, float
         "requests_per_s": round(sum(counts) / elapsed, 1),
         "mb_per_s": round(sum(sizes) / elapsed / 1e6, 1),
         "connections": connections,
+        "slowest_s": round(max(slowest), 3),
     }
 
 

@@ -41,6 +41,7 @@ from typing import Any
 import psutil
 
 from benchmarks import sitegen
+from benchmarks.serve import listen_overflows
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"
@@ -69,11 +70,11 @@ LIBRARIES = ("scrapy", "twisted", "lxml", "sqlite-utils", "nh3", "dateparser", "
 # --- processes ---------------------------------------------------------------------------------
 
 class Replica:
-    """`python -m crawler.replica --site-dir DIR` in a process of its own."""
+    """The replica server (`python -m benchmarks.serve --site-dir DIR`) in a process of its own."""
 
     def __init__(self, site_dir: Path):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.replica", "--site-dir", str(site_dir)],
+            [sys.executable, "-m", "benchmarks.serve", "--site-dir", str(site_dir)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         line = self.proc.stdout.readline()
@@ -111,9 +112,11 @@ class Child:
     returncode: int
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float  # user + system of the child: less swayed than wall time by other load on the machine
     log: str
     server_cpu_s: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
+    listen_overflows: int | None = None  # connections the kernel dropped meanwhile (machine-wide)
 
     @property
     def elapsed_s(self) -> float:
@@ -126,7 +129,7 @@ class Child:
         return self.server_cpu_s / self.wall_s if self.wall_s else 0.0
 
 
-_STAT = re.compile(r"'([a-z_/0-9]+)': ([0-9.]+)[,}]")
+_STAT = re.compile(r"'([^']+)': ([0-9.]+)[,}]")
 
 
 def scrapy_stats(log: str) -> dict[str, float]:
@@ -142,6 +145,7 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     """Run `python args...`, reaping it with wait4() for its own peak RSS."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cpu_before = server.cpu_seconds() if server else 0.0
+    overflows = listen_overflows()
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -149,9 +153,12 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     wall = time.perf_counter() - started
     text = log_path.read_text(encoding="utf-8", errors="replace")
-    child = Child(returncode=proc.returncode, wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024, log=text,
+    child = Child(returncode=proc.returncode, wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024,
+                  cpu_s=usage.ru_utime + usage.ru_stime, log=text,
                   server_cpu_s=(server.cpu_seconds() - cpu_before) if server else 0.0,
                   stats=scrapy_stats(text))
+    after = listen_overflows()
+    child.listen_overflows = after - overflows if after is not None and overflows is not None else None
     if child.returncode != 0:
         tail = "\n".join(text.splitlines()[-15:])
         raise RuntimeError(f"`python {' '.join(args[:3])} …` exited {child.returncode}:\n{tail}")
@@ -226,6 +233,11 @@ def bench_crawl(site: Path, work: Path, load_seconds: float) -> tuple[dict[str, 
         "bare_requests_per_s": round(bare_rps, 1),
         "archive_elapsed_s": round(full.elapsed_s, 2),
         "bare_elapsed_s": round(bare.elapsed_s, 2),
+        # CPU seconds of each process, start-up included: the same ratio seen through what each
+        # one computed rather than how long it waited (for the disk, for a core on a busy machine)
+        "archive_cpu_s": round(full.cpu_s, 2),
+        "bare_cpu_s": round(bare.cpu_s, 2),
+        "cpu_ratio": round(bare.cpu_s / full.cpu_s, 3),
         "settings": CRAWL_SETTINGS,
         "server": {
             "capacity_requests_per_s": capacity["requests_per_s"],
@@ -234,6 +246,12 @@ def bench_crawl(site: Path, work: Path, load_seconds: float) -> tuple[dict[str, 
             "busy_during_archive_crawl": round(full.server_busy, 2),
             "busy_during_bare_crawl": round(bare.server_busy, 2),
             "headroom_over_bare": round(capacity["requests_per_s"] / bare_rps, 2) if bare_rps else None,
+            "slowest_response_s": capacity["slowest_s"],
+            # machine-wide count of dropped connections (other processes' too): 0 says none of
+            # the crawls waited on a lost handshake
+            "listen_overflows_during_crawls": sum(c.listen_overflows or 0 for c in (full, bare)),
+            "download_timeouts": int(full.stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError", 0)
+                                     + bare.stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError", 0)),
         },
     }
     incremental = {
