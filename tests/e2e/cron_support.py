@@ -7,12 +7,14 @@ import json
 import re
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from e2e_support import EXPECTED
+from e2e_support import EXPECTED, Result, crawl
 
-from crawler.replica import DEFAULT_SITE_DIR, RequestRecord, file_for
+from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, RequestRecord, file_for
 
 ARTICLES: dict = EXPECTED["articles"]
 # What a crawler may request for an article: its final path, or the old path that redirects to it.
@@ -75,3 +77,38 @@ def query(db_path: Path, sql: str, params: list | tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+@dataclass(frozen=True)
+class FirstCrawl:
+    """One uninterrupted crawl of the plain replica into a fresh archive (run 1)."""
+
+    folder: Path  # tnu.sqlite, images/ (and what else the crawl keeps beside the database)
+    ports: tuple[int, int]  # of the site and of the other host it was served on
+    result: Result
+    requests: list[RequestRecord]
+
+    def serve(self, site_dir: Path = DEFAULT_SITE_DIR, **kwargs) -> ReplicaServer:
+        """A replica (e.g. an edited copy) on the same ports, so the archived URLs are its own."""
+        return ReplicaServer(site_dir, port=self.ports[0], other_port=self.ports[1], **kwargs)
+
+    def copy_archive(self, dest: Path) -> tuple[Path, Path]:
+        """A copy of the archive as run 1 left it: (db_path, images_dir)."""
+        shutil.copytree(self.folder, dest)
+        return dest / "tnu.sqlite", dest / "images"
+
+
+_first_crawl: list[FirstCrawl] = []
+
+
+def first_crawl(tmp_path_factory) -> FirstCrawl:
+    """Made once per test session and shared: a first crawl costs seconds, and several scheduled-
+    run tests begin where it ends. Later servers bind its ports again once it has let them go."""
+    if not _first_crawl:
+        folder = tmp_path_factory.mktemp("first-crawl") / "data"
+        with ReplicaServer() as server:
+            result = crawl(server, folder / "tnu.sqlite", folder / "images")
+            assert result.returncode == 0, result.stderr[-3000:]
+            ports = (urlsplit(server.origin).port, urlsplit(server.other_origin).port)
+            _first_crawl.append(FirstCrawl(folder, ports, result, server.requests))
+    return _first_crawl[0]

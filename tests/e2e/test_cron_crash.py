@@ -25,10 +25,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from cron_support import ARTICLE_PATHS, copy_site, page_file, query, requested_articles
+from cron_support import ARTICLE_PATHS, copy_site, first_crawl, page_file, query, requested_articles
 from e2e_support import FAST, crawl
 
 from archive.images import TEMP_PREFIX, TEMP_SUFFIX
@@ -52,6 +51,7 @@ class Site:
     folder: Path
     slow_sites: dict[str, Path]  # moment -> a copy of the site holding one request
     ports: tuple[int, int]
+    reference_dir: Path
     server: ReplicaServer | None = None  # the one serving now
 
     def serve(self, site_dir: Path = DEFAULT_SITE_DIR) -> ReplicaServer:
@@ -100,14 +100,11 @@ def leftovers(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Site:
+    first = first_crawl(tmp_path_factory)  # the uninterrupted crawl
     folder = tmp_path_factory.mktemp("cron-crash")
     slow_sites = {moment: copy_site(folder / f"site-{moment}", slow=held) for moment, held in HOLD.items()}
-    with ReplicaServer() as server:
-        data = folder / "reference"
-        result = crawl(server, data / "tnu.sqlite", data / "images")
-        assert result.returncode == 0, result.stderr[-3000:]
-        ports = (urlsplit(server.origin).port, urlsplit(server.other_origin).port)
-    return Site(snapshot(data / "tnu.sqlite", data / "images"), folder, slow_sites, ports)
+    return Site(snapshot(first.folder / "tnu.sqlite", first.folder / "images"), folder, slow_sites, first.ports,
+                reference_dir=first.folder)
 
 
 def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -247,7 +244,7 @@ def test_temp_file_of_a_killed_image_write_is_removed_by_the_next_run(site, tmp_
     """A kill between writing an image and renaming it leaves `.tmp-<pid>-….part`: too short a
     window to hit by timing, so the file is made as the writer makes it, for a pid that is gone."""
     data = tmp_path / "data"
-    shutil.copytree(site.folder / "reference", data)
+    shutil.copytree(site.reference_dir, data)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     folder = next(p for p in (data / "images").iterdir() if p.is_dir())

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 import sqlite_utils
-from cron_support import ARTICLES, copy_site, page_file, query, requested_articles, sub_page
+from cron_support import ARTICLES, copy_site, first_crawl, page_file, query, requested_articles, sub_page
 from e2e_support import crawl
 
 from archive.outcome import EXIT_DRIFT
@@ -32,19 +32,18 @@ def runs(db_path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def drifted(tmp_path_factory):
+    first = first_crawl(tmp_path_factory)  # a normal run first: the baseline
     folder = tmp_path_factory.mktemp("cron-drift")
     site = copy_site(folder / "site")
-    db_path, images_dir = folder / "data" / "tnu.sqlite", folder / "data" / "images"
-    with ReplicaServer(site) as server:
-        first = crawl(server, db_path, images_dir)
-        before = query(db_path, "SELECT url, published_at, views FROM articles ORDER BY url")
-        removed = sum(sub_page(site, path, DATE_AND_COUNTER, "") for path in ARTICLES)
-        server.reset_log()
+    db_path, images_dir = first.copy_archive(folder / "data")
+    before = query(db_path, "SELECT url, published_at, views FROM articles ORDER BY url")
+    removed = sum(sub_page(site, path, DATE_AND_COUNTER, "") for path in ARTICLES)
+    with first.serve(site) as server:
         second = crawl(server, db_path, images_dir, "--full")
         requests = server.requests
         fresh = crawl(server, folder / "fresh" / "tnu.sqlite", folder / "fresh" / "images")
-        yield {"first": first, "second": second, "db_path": db_path, "before": before,
-               "removed": removed, "requests": requests, "fresh": fresh, "fresh_db": folder / "fresh" / "tnu.sqlite"}
+    return {"first": first.result, "second": second, "db_path": db_path, "before": before,
+            "removed": removed, "requests": requests, "fresh": fresh, "fresh_db": folder / "fresh" / "tnu.sqlite"}
 
 
 def test_normal_run_is_ok(drifted):

@@ -1,6 +1,6 @@
 """Scheduled runs, as cron makes them: three crawls of one copied replica into one archive.
 
-1. a first crawl;
+1. a first crawl (the session's shared one, cron_support.first_crawl);
 2. `--refresh-days N`, N chosen so that exactly the articles printed on or after 2026-02-01
    are due, after one article's view counter went up on the site;
 3. `--refresh-days 0`, after the image that answered 404 appeared on the site.
@@ -25,6 +25,7 @@ from cron_support import (
     MISSING_IMAGE,
     copy_site,
     edit_page,
+    first_crawl,
     page_file,
     published_since,
     query,
@@ -61,19 +62,19 @@ class History:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> History:
+    first = first_crawl(tmp_path_factory)  # run 1
     folder = tmp_path_factory.mktemp("cron-incremental")
     site = copy_site(folder / "site")
-    db_path, images_dir = folder / "data" / "tnu.sqlite", folder / "data" / "images"
+    db_path, images_dir = first.copy_archive(folder / "data")
     refresh_days = (datetime.now(timezone.utc).date() - CUTOFF).days
-    steps = []
-    with ReplicaServer(site) as server:
+    steps = [Step(first.result, first.requests)]
+    with first.serve(site) as server:
 
         def run(*extra: str) -> None:
             server.reset_log()
             result = crawl(server, db_path, images_dir, *extra)
             steps.append(Step(result, server.requests))
 
-        run()
         edit_page(site, COUNTED, "Lượt xem: 12.873", "Lượt xem: 13.105")
         run("--refresh-days", str(refresh_days))
         # The 404 image now exists on the site (any JPEG will do).

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import sqlite_utils
-from cron_support import copy_site, query
+from cron_support import copy_site, first_crawl, query
 from e2e_support import FAST, crawl
 
 from archive.lock import RunLock
@@ -53,8 +53,9 @@ def slow_site(tmp_path):
         yield server
 
 
-def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, replica, tmp_path):
-    db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
+def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_path_factory, tmp_path):
+    first_run = first_crawl(tmp_path_factory)
+    db_path, images = first_run.copy_archive(tmp_path / "data")
     first = subprocess.Popen(
         [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
          "--images-dir", str(images), *FAST],
@@ -63,7 +64,7 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, repl
     try:
         # Running: its run row is written and the start page is being waited for.
         wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the first crawl's start page")
-        assert query(db_path, "SELECT status, pid FROM crawl_runs") == [("running", first.pid)]
+        assert query(db_path, "SELECT id, status, pid FROM crawl_runs WHERE id > 1") == [(2, "running", first.pid)]
 
         started = time.monotonic()
         second = crawl(slow_site, db_path, images)
@@ -82,7 +83,8 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, repl
     # The killed crawl's lock file is still there, naming it; the next run takes it over.
     lock_file = db_path.with_name(db_path.name + ".lock")
     assert lock_file.read_text().startswith(f"pid {first.pid} since ")
-    third = crawl(replica, db_path, images)
+    with first_run.serve() as replica:
+        third = crawl(replica, db_path, images)
     print(third.stderr.strip().splitlines()[-1])
     assert third.returncode == 0, third.stderr[-3000:]
 
@@ -91,6 +93,6 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, repl
         runs = list_runs(db)[::-1]
     finally:
         db.close()
-    assert [(r["id"], r["status"]) for r in runs] == [(1, "killed"), (2, "ok")]
-    assert runs[0]["ended_at"] is None and runs[1]["ended_at"]
+    assert [(r["id"], r["status"]) for r in runs] == [(1, "ok"), (2, "killed"), (3, "ok")]
+    assert runs[1]["ended_at"] is None and runs[2]["ended_at"]
     assert lock_file.read_text() == ""  # released by the run that finished

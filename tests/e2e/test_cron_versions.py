@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
-from cron_support import ARTICLES, copy_site, edit_page, query, sub_page
+from cron_support import ARTICLES, copy_site, edit_page, first_crawl, query, sub_page
 from e2e_support import Result, crawl, run_cli
 
 from archive.runs import list_runs
@@ -71,23 +71,21 @@ def captions(db_path: Path) -> dict[str, list[tuple[int, str | None]]]:
 
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory) -> Edited:
+    first = first_crawl(tmp_path_factory)  # run 1, of the site before the edits
     folder = tmp_path_factory.mktemp("cron-versions")
     site = copy_site(folder / "site")
-    db_path, images_dir = folder / "data" / "tnu.sqlite", folder / "data" / "images"
-    with ReplicaServer(site) as server:
+    db_path, images_dir = first.copy_archive(folder / "data")
+    before, images_before = article_rows(db_path), captions(db_path)
+    assert sub_page(site, TITLED, r'(<h1 class="title-detail">)[^<]*(</h1>)', rf"\g<1>{NEW_TITLE}\g<2>") == 1
+    edit_page(site, BODIED, "cho 190 ngành đào tạo", "cho 195 ngành đào tạo")
+    edit_page(site, CAPTIONED, OLD_CAPTION, NEW_CAPTION)
+    assert sub_page(site, EMPTIED, r'(<div class="post-content">).*?(</div>\n<div class="related-posts">)', r"\1\2") == 1
+    with first.serve(site) as server:
         origin, other_origin = server.origin, server.other_origin
-        first = crawl(server, db_path, images_dir)
-        first_requests = server.requests
-        before, images_before = article_rows(db_path), captions(db_path)
-
-        assert sub_page(site, TITLED, r'(<h1 class="title-detail">)[^<]*(</h1>)', rf"\g<1>{NEW_TITLE}\g<2>") == 1
-        edit_page(site, BODIED, "cho 190 ngành đào tạo", "cho 195 ngành đào tạo")
-        edit_page(site, CAPTIONED, OLD_CAPTION, NEW_CAPTION)
-        assert sub_page(site, EMPTIED, r'(<div class="post-content">).*?(</div>\n<div class="related-posts">)', r"\1\2") == 1
         second = crawl(server, db_path, images_dir, "--full")
     # The server is gone: whatever reparse does, it does from the archive alone.
     reparse = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images_dir))
-    return Edited(site, origin, other_origin, db_path, images_dir, first, second, first_requests,
+    return Edited(site, origin, other_origin, db_path, images_dir, first.result, second, first.requests,
                   before, images_before, reparse)
 
 
