@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_ARTICLES ?= 2000
+# The memory crawl has BENCH_ARTICLES x this many articles (peak RSS must not grow with the archive).
+BENCH_MEMORY_SCALE ?= 10
 
 .PHONY: demo crawl test bench clean
 
@@ -28,6 +30,11 @@ crawl: $(RUN_STAMP)  ## archive the live site into data/
 
 test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 	$(BIN)/python -m pytest -q
+
+bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
+	# bench-only tools: trafilatura (the extractor we are compared with), psutil (the replica server's CPU)
+	$(BIN)/pip install --quiet trafilatura psutil
+	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE)
 
 clean:
 	rm -rf $(VENV) data
