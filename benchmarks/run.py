@@ -522,7 +522,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def run(articles: int, memory_scale: int, search_articles: int, extract_sample: int, results_dir: Path,
-        work: Path | None = None, load_seconds: float = 3.0, log=print) -> dict[str, Any]:
+        work: Path | None = None, load_seconds: float = 3.0, search_repeats: int = 5, log=print) -> dict[str, Any]:
     own_work = work is None
     work = Path(work or tempfile.mkdtemp(prefix="tnu-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -547,7 +547,7 @@ def run(articles: int, memory_scale: int, search_articles: int, extract_sample: 
         step("store")
         store = bench_store(extracted, work)
         step("search")
-        search = bench_search(search_articles, work)
+        search = bench_search(search_articles, work, search_repeats)
         shutil.rmtree(site, ignore_errors=True)
         shutil.rmtree(work / "crawl", ignore_errors=True)
         step("memory")
@@ -578,10 +578,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="where latest.json and latest.md go")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder kept after the run (default: a temporary one)")
     ap.add_argument("--load-seconds", type=float, default=3.0, help="length of the server capacity test")
+    ap.add_argument("--search-repeats", type=int, default=5, help="times each search query is timed")
     args = ap.parse_args(argv)
     started = time.perf_counter()
     results = run(args.articles, args.memory_scale, args.search_articles, args.extract_sample, args.results,
-                  args.work, args.load_seconds, log=lambda m: print(m, file=sys.stderr, flush=True))
+                  args.work, args.load_seconds, args.search_repeats, log=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(results))
     print(f"bench: finished in {time.perf_counter() - started:.0f} s; results in {args.results}", file=sys.stderr)
 

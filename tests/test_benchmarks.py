@@ -1,0 +1,120 @@
+"""The benchmark suite cannot rot: a tiny run of the real runner (10 articles), and the generator's
+promises (page weight, images, ground truth). No timing is asserted: only that every number is
+measured, and measured on what the issue asks for."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import sitegen  # noqa: E402
+from benchmarks.run import scrapy_stats  # noqa: E402
+
+KEYS = {
+    "crawl": {"archive_pages_per_s", "bare_pages_per_s", "ratio"},
+    "extract": {"ours_ms_median", "trafilatura_ms_median", "ratio", "dominated_by"},
+    "reparse": {"articles_per_s"},
+    "incremental": {"requests_full", "requests_incremental", "ratio"},
+    "memory": {"peak_rss_mb_small", "peak_rss_mb_large", "ratio"},
+    "store": {"articles_per_s"},
+    "search": {"p50_ms", "p95_ms", "articles"},
+    "machine": {"cores", "python", "libraries", "date"},
+}
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory) -> tuple[dict, str, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--articles", "10", "--memory-scale", "2",
+         "--search-articles", "100", "--search-repeats", "1", "--extract-sample", "10", "--load-seconds", "0.3",
+         "--results", str(out / "results"), "--work", str(out / "work")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "results" / "latest.json").read_text(encoding="utf-8"))
+    return results, (out / "results" / "latest.md").read_text(encoding="utf-8"), out
+
+
+def test_every_key_the_issue_names_is_measured(bench):
+    results, _, _ = bench
+    for section, keys in KEYS.items():
+        assert keys <= set(results[section]), (section, keys - set(results[section]))
+    for section, key in [("crawl", "archive_pages_per_s"), ("crawl", "bare_pages_per_s"),
+                         ("extract", "ours_ms_median"), ("extract", "trafilatura_ms_median"),
+                         ("reparse", "articles_per_s"), ("store", "articles_per_s"),
+                         ("memory", "peak_rss_mb_small"), ("memory", "peak_rss_mb_large"),
+                         ("search", "p50_ms")]:
+        assert results[section][key] > 0, (section, key)
+    assert results["search"]["p50_ms"] <= results["search"]["p95_ms"]
+    assert results["machine"]["libraries"]["scrapy"] and results["machine"]["libraries"]["trafilatura"]
+
+
+def test_crawls_covered_the_whole_site(bench):
+    results, _, _ = bench
+    crawl = results["crawl"]
+    assert crawl["articles"] == 10
+    assert 2 * 10 <= crawl["images"] <= 4 * 10
+    # the bare spider fetched the very URLs of the archive crawl, pages and images
+    assert crawl["bare_requests_per_s"] > 0 and crawl["server"]["capacity_requests_per_s"] > 0
+    inc = results["incremental"]
+    assert inc["requests_full"] > crawl["pages"] + crawl["images"] - 1
+    assert 0 < inc["requests_incremental"] < inc["requests_full"]
+    assert results["reparse"]["articles"] == 10 and results["reparse"]["failed"] == 0
+    assert results["memory"]["articles_large"] == 20
+
+
+def test_extractors_read_the_same_pages(bench):
+    extract = bench[0]["extract"]
+    assert extract["pages"] == 10
+    assert 60 <= extract["page_kb_median"] <= 120
+    # the generated pages are read exactly as their ground truth says
+    assert extract["ours_correct_share"] == 1.0
+    assert extract["dominated_by"] and all(0 < d["share"] <= 1 for d in extract["dominated_by"])
+
+
+def test_markdown_table_and_scratch_kept(bench):
+    results, md, out = bench
+    assert "| crawl: ratio archive / bare |" in md and f"| {results['crawl']['ratio']} |" in md
+    assert results["machine"]["date"][:10] in md
+    assert (out / "work" / "bare-urls.txt").is_file()
+
+
+def test_generated_pages_weigh_as_the_live_site(tmp_path):
+    from PIL import Image
+
+    info = sitegen.generate_site(tmp_path / "site", 12, seed=5)
+    expected = json.loads((tmp_path / "site" / "expected.json").read_text(encoding="utf-8"))
+    assert len(info.articles) == 12 == len(expected["articles"])
+    www = tmp_path / "site" / "www"
+    sizes = [p.stat().st_size for p in www.rglob("*.html")]
+    assert sizes and all(sitegen.PAGE_MIN_BYTES <= s <= sitegen.PAGE_MAX_BYTES for s in sizes)
+    digests = set()
+    for entry in expected["articles"].values():
+        assert 2 <= len(entry["images"]) <= 4
+        for image in entry["images"]:
+            body = (www / image["src"].lstrip("/")).read_bytes()
+            assert Image.open(io.BytesIO(body)).format == "JPEG"
+            digests.add(body)
+    assert len(digests) == info.images  # every image has bytes of its own
+
+
+def test_scrapy_stats_read_from_a_log():
+    log = ("2026-01-01 [scrapy.statscollectors] INFO: Dumping Scrapy stats:\n"
+           "{'downloader/request_count': 1261,\n 'elapsed_time_seconds': 23.5,\n"
+           " 'downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError': 3,\n"
+           " 'finish_reason': 'finished'}\n")
+    stats = scrapy_stats(log)
+    assert stats["downloader/request_count"] == 1261
+    assert stats["elapsed_time_seconds"] == 23.5
+    assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError"] == 3
+    assert scrapy_stats("no stats here") == {}
