@@ -40,6 +40,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A 429 or 503 that says `Retry-After: N` gets its N seconds before the retry (crawler/retry_after.py),
+# up to this many; a server that needs longer is left to the next run.
+RETRY_AFTER_MAX = 60
 
 # A news page answers in well under a second; 30 s means the server is in trouble.
 DOWNLOAD_TIMEOUT = 30
@@ -68,6 +71,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
     # 3xx and 5xx included, before retries and redirects turn them into new requests.
     "crawler.fetchlog.FetchLogMiddleware": 650,
+    # Just above the retry middleware (550): holds a 429/503 for its Retry-After, then lets it retry.
+    "crawler.retry_after.RetryAfterMiddleware": 555,
     # Closest to the downloader: every response exactly as received (gzip still gzip), 3xx and
     # 5xx, robots.txt and images, written to the run's WARC file (crawler/warc.py).
     "crawler.warc.WarcCaptureMiddleware": 950,

@@ -37,6 +37,7 @@ SLOW_SECONDS = 3.5
 RETRY_TIMES = 2  # the short 503 burst (2) is absorbed by the retries; the long one is not
 DOWNLOAD_MAXSIZE = 400_000
 OVERSIZE = 600_000
+RETRY_AFTER = 4  # seconds the 429 asks for: longer than any wait the queue alone would cause
 
 SQL_TITLE = "'); DROP TABLE articles; --"
 BIG_LISTING = "/news/nhieu-lien-ket.html"
@@ -308,7 +309,7 @@ def build_site(out: Path) -> FaultSite:
         P["truncated"]: Truncate(),
         P["reset"]: Reset(),
         P["slow"]: Slow(seconds=SLOW_SECONDS),
-        P["too_many"]: Status(429, {"Retry-After": "1"}, times=1),
+        P["too_many"]: Status(429, {"Retry-After": str(RETRY_AFTER)}, times=1),
         P["busy"]: Status(503),
         P["busy_short"]: Status(503, times=2),
         P["loop"]: Redirect(LOOP_PARTNER),
