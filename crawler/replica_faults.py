@@ -26,7 +26,7 @@ server is healed. `applied` lists (path, fault name) of every hit, in order; `ti
 
 Two kinds of fault, matching the replica's two hooks: those that replace the answer
 (Status, Redirect, Header, Body, Oversize — the request log records what was sent) and those that
-spoil its delivery on the wire (Slow, Truncate, Reset).
+spoil its delivery on the wire (Slow, Truncate, Reset; Oversize without Content-Length too).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def fault_key(target: str) -> str:
 
 @dataclass
 class Fault:
+    """A way of answering wrong; the base class answers as the replica does."""
+
     times: int | None = field(default=None, kw_only=True)  # requests hit per path; None: all
     # Hostile by nature (a legacy charset, a corrupt file), not by outage: applied even when the
     # server behaves (`faulty` false).
