@@ -23,6 +23,15 @@ DRIFT_RATIO = 0.5
 BASELINE_RUNS = 5
 # Too few articles fetched say nothing about fill rates.
 MIN_ARTICLES_FOR_DRIFT = 5
+# Runs that raised the alarm themselves stay out of the baseline: otherwise two runs after a
+# layout change the baseline has sunk to the broken rates and the alarm falls silent.
+ALARM_STATUSES = ("drift", "empty")
+
+
+def baseline_history(runs: Sequence[Mapping]) -> list[Mapping[str, float]]:
+    """Fill rates of earlier runs (rows of crawl_runs, newest first) that make the baseline."""
+    usable = [r["fill_rates"] for r in runs if r.get("status") not in ALARM_STATUSES and r.get("fill_rates")]
+    return usable[:BASELINE_RUNS]
 
 
 def baseline(previous: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive.images import remove_abandoned_temp_files
-from archive.outcome import BASELINE_RUNS, decide
+from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 
@@ -118,7 +118,8 @@ class RunExtension:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = get_run(self.crawler)
-        previous = [r["fill_rates"] for r in run.archive.finished_runs(limit=BASELINE_RUNS, before=run.run_id)]
+        # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
+        previous = baseline_history(run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id))
         run.status, run.exit_code, problems = decide(
             close_reason=reason,
             pages_ok=run.pages_ok,

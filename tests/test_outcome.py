@@ -17,6 +17,7 @@ from archive.outcome import (
     EXIT_VERIFY,
     MIN_ARTICLES_FOR_DRIFT,
     baseline,
+    baseline_history,
     decide,
 )
 
@@ -136,3 +137,26 @@ def test_fields_missing_from_some_runs_use_the_runs_that_have_them():
 
 def test_drifting_fields_sorted_by_name():
     assert outcome.drifting_fields({"views": 0.0, "body_text": 0.0, "title": 1.0}, [FULL], 10) == ["body_text", "views"]
+
+
+# --- which earlier runs make the baseline --------------------------------------------------------
+
+def row(status: str, rates: dict) -> dict:
+    return {"status": status, "fill_rates": rates}
+
+
+def test_runs_that_raised_the_alarm_stay_out_of_the_baseline():
+    broken = FULL | {"published_at": 0.0}
+    history = [row("drift", broken), row("drift", broken), row("ok", FULL)]  # newest first
+    assert baseline_history(history) == [FULL]
+    # Third run on the broken layout: still drift (a baseline of all three would be 0% and silent).
+    assert run(previous_fill_rates=baseline_history(history), fill_rates=broken)[0] == "drift"
+    assert run(previous_fill_rates=[r["fill_rates"] for r in history], fill_rates=broken)[0] == "ok"
+
+
+def test_baseline_history_skips_empty_runs_and_keeps_the_newest():
+    history = [row("empty", {}), row("failed", {}), row("interrupted", {"title": 0.9})]
+    history += [row("ok", {"title": 1.0 - i / 100}) for i in range(BASELINE_RUNS + 3)]
+    kept = baseline_history(history)
+    assert len(kept) == BASELINE_RUNS
+    assert kept[0] == {"title": 0.9} and kept[1] == {"title": 1.0}
