@@ -90,6 +90,14 @@ def link_not_article(db: sqlite_utils.Database, url: str, at: str) -> None:
     )
 
 
+def forget_not_articles(db: sqlite_utils.Database, urls: list[str]) -> None:
+    """Undo link_not_article for these links: a run that found the article layout changed took
+    them for static pages, and the next run (with a fixed extractor) must fetch them again."""
+    with db.atomic():
+        for url in urls:
+            db.execute("UPDATE article_links SET not_article_at = NULL WHERE url = ?", [url])
+
+
 def listing_completed(db: sqlite_utils.Database, listing_url: str) -> bool:
     row = db.execute("SELECT completed_at FROM listings WHERE listing_url = ?", [listing_url]).fetchone()
     return bool(row and row[0])

@@ -62,7 +62,7 @@ class ArchivePipeline:
             # article that lost its date and counter is not one: it is counted and saved below,
             # so the fill rates show the loss and the stored values are kept.
             frontier.link_not_article(run.archive.db, item["url"], fetched_at)
-            run.not_articles += 1
+            run.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))

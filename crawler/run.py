@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
+from archive import frontier
 from archive.images import remove_abandoned_temp_files
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
@@ -49,7 +50,7 @@ class CrawlRun:
     filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
     articles_fetched: int = 0
     article_links_seen: int = 0
-    not_articles: int = 0  # pages at article URLs with neither date nor counter (static pages)
+    not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
     problems: list[str] = field(default_factory=list)
     status: str = "running"
     exit_code: int | None = None
@@ -125,11 +126,14 @@ class RunExtension:
             pages_ok=run.pages_ok,
             article_links_seen=run.article_links_seen,
             articles_fetched=run.articles_fetched,
-            not_articles=run.not_articles,
+            not_articles=len(run.not_article_links),
             fill_rates=run.fill_rates(),
             previous_fill_rates=previous,
         )
         run.problems.extend(problems)
+        if run.status == "drift":
+            # Taken for static pages while the layout was changing: not to be skipped from now on.
+            frontier.forget_not_articles(run.archive.db, run.not_article_links)
         run.archive.finish_run(
             run.run_id,
             status=run.status,

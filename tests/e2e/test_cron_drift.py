@@ -13,6 +13,7 @@ import sqlite_utils
 from cron_support import ARTICLES, copy_site, first_crawl, page_file, query, requested_articles, sub_page
 from e2e_support import crawl
 
+from archive.frontier import pending_links
 from archive.outcome import EXIT_DRIFT
 from archive.runs import list_runs
 from crawler import links
@@ -83,6 +84,18 @@ def test_first_crawl_of_a_site_whose_articles_show_no_date_or_counter_is_drift(d
         f"{len(ARTICLES) + 1} pages at article URLs showed neither a date nor a view counter "
         "(0 articles did): has the layout changed?"
     ]
+
+
+def test_pages_taken_for_static_pages_in_a_drift_run_are_fetched_again_next_time(drifted):
+    """Remembered as static pages, the articles would be skipped by every later run, even after
+    the extractor is fixed; the drift run forgets them, so they stay pending."""
+    db = sqlite_utils.Database(drifted["fresh_db"])
+    try:
+        assert db.execute("SELECT count(*) FROM article_links WHERE not_article_at IS NOT NULL").fetchone()[0] == 0
+        pending = pending_links(db)
+    finally:
+        db.close()
+    assert len(pending) == len(ARTICLES) + 1  # and the history page, a static page indeed
 
 
 def test_listings_without_article_links_are_an_empty_run_with_exit_3(tmp_path):
