@@ -27,7 +27,7 @@ from e2e_support import Result, crawl, run_cli
 from archive.runs import list_runs
 from archive.store import content_hash
 from crawler.extract.record import ImageRef
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, content_type, file_for, substitute
+from crawler.replica import DEFAULT_SITE_DIR, content_type, file_for, substitute
 
 TITLED = "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-tuyen-dn5840.html"
 NEW_TITLE = "Kế hoạch thi kết thúc học phần học kỳ I năm học 2020 - 2021 (điều chỉnh)"
