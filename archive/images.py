@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from archive.runs import process_alive
+
 
 @dataclass(frozen=True)
 class ImageInfo:
@@ -178,21 +180,11 @@ def remove_abandoned_temp_files(images_dir: str | Path) -> list[Path]:
     removed = []
     for path in Path(images_dir).glob(f"*/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
         pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and _process_alive(int(pid)):
+        if pid.isdigit() and process_alive(int(pid)):
             continue
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -105,7 +105,8 @@ def finish_run(
         raise KeyError(f"no crawl run {run_id}")
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -128,7 +129,7 @@ def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False
     for row in db.query("SELECT id, pid, host FROM crawl_runs WHERE status = 'running'"):
         if row["pid"] == me and row["host"] == host:
             continue  # a run of this very process is not dead
-        if lock_held or row["pid"] is None or (row["host"] == host and not _process_alive(row["pid"])):
+        if lock_held or row["pid"] is None or (row["host"] == host and not process_alive(row["pid"])):
             stale.append(row["id"])
     if stale:
         marks = ",".join("?" * len(stale))
