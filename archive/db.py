@@ -54,7 +54,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "src_url": "Absolute URL an image was requested from",
         "image_sha256": "The bytes it answered with (images.sha256); NULL while it has failed",
         "status": "HTTP status of the last attempt, NULL when no response came",
-        "error": "Why the last attempt failed (http_404, timeout, not_an_image, …); NULL on success",
+        "error": "Why the last attempt failed (http_<status>, timeout, truncated, connection_lost, too_large, "
+        "not_an_image, …); NULL on success",
         "attempts": "How many times it has been requested",
         "last_attempt_at": "When it was last requested (UTC)",
     },
@@ -108,7 +109,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "final_url": "URL of the final response, after redirects",
         "kind": "page or image",
         "status": "HTTP status; NULL when no response came",
-        "error": "Error kind (timeout, dns, connection_refused, http_500, not_an_article, …); NULL on success",
+        "error": "Error kind: http_<status>, timeout, truncated, connection_lost, connection_refused, dns, "
+        "too_large, redirect_loop, redirect_offsite; NULL on success",
         "bytes": "Size of the response body",
         "sha256": "sha256 of the response body (raw_pages.sha256 for pages kept)",
         "fetched_at": "When the response came (UTC)",
