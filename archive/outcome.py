@@ -21,8 +21,9 @@ EXIT_INTERRUPTED = 6  # the run was stopped (SIGINT/SIGTERM) before it finished;
 DRIFT_RATIO = 0.5
 # ...and the baseline is the median of up to this many earlier finished runs.
 BASELINE_RUNS = 5
-# Too few articles fetched say nothing about fill rates.
-MIN_ARTICLES_FOR_DRIFT = 5
+# Too few articles fetched say nothing about fill rates: a retry run after an outage may fetch
+# a handful of articles that happen to have no picture.
+MIN_ARTICLES_FOR_DRIFT = 10
 # Runs that raised the alarm themselves stay out of the baseline: otherwise two runs after a
 # layout change the baseline has sunk to the broken rates and the alarm falls silent.
 ALARM_STATUSES = ("drift", "empty")
