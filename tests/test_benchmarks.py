@@ -118,3 +118,16 @@ def test_scrapy_stats_read_from_a_log():
     assert stats["elapsed_time_seconds"] == 23.5
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError"] == 3
     assert scrapy_stats("no stats here") == {}
+
+
+def test_peak_rss_is_the_childs_own(tmp_path):
+    """A crawl spawned by a runner that has grown must not inherit the runner's peak."""
+    from benchmarks.run import run_child
+
+    ballast = bytearray(300 * 2**20)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1  # touched: resident
+    child = run_child(["-c", "import time; x = bytearray(40 * 2**20); x[::4096] = b'1' * len(x[::4096]); time.sleep(0.4)"],
+                      None, tmp_path / "child.log")
+    assert 40 <= child.peak_rss_mb < 150
+    del ballast
