@@ -34,7 +34,7 @@ test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
 	# bench-only tools: trafilatura (the extractor we are compared with), psutil (the replica server's CPU)
-	$(BIN)/pip install --quiet trafilatura psutil
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE)
 
 clean:
