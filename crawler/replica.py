@@ -221,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default listen backlog of 5 overflows on a loaded machine when the crawler opens its
+    # connections at once; an overflowed SYN is retried only after seconds (tests waited 30 s).
+    request_queue_size = 128
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up mid-response (crawler shut down, timeout) is normal here.
