@@ -18,7 +18,7 @@ from scrapy import Request
 from archive import frontier
 from archive.images import NotAnImage, write_image
 from crawler.errors import error_kind
-from crawler.extract import extract_article
+from crawler.extract_pool import ExtractPool
 from crawler.run import CrawlRun, get_run, utc_now
 
 if TYPE_CHECKING:
@@ -37,10 +37,15 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self._images: dict[str, asyncio.Future[None]] = {}  # src_url -> its download in this run
+        # Extraction runs in a worker process: the reactor's thread was the crawl's bottleneck.
+        self._extract = ExtractPool()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
+
+    def close_spider(self) -> None:
+        self._extract.close()
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
@@ -49,7 +54,7 @@ class ArchivePipeline:
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
         try:
-            article = extract_article(item["body"], item["final_url"], encoding=item["encoding"])
+            article = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
             run.errors["extract_error"] += 1

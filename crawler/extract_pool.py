@@ -1,0 +1,102 @@
+"""Running extraction beside the reactor: one worker process the pipeline hands article pages to.
+
+The crawl's main thread runs the reactor, the WARC capture and the SQLite writes, and was the
+bottleneck at one full core while the second sat idle; extraction (~5 ms a page, a pure
+function of the page's bytes) is the piece that moves to another process without sharing any
+state. The worker starts on the first page, not at import, and stops with the spider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import select
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+
+from crawler.extract import extract_article
+from crawler.extract.record import Article
+
+logger = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One worker per core the main thread leaves free (at least one, at most two)."""
+    return max(1, min(2, (os.cpu_count() or 1) - 1))
+
+
+def _start_worker(crawler_pid: int) -> None:
+    # Ctrl-C reaches the whole process group; the crawler decides how to stop, and a worker that
+    # died of it would turn the pages in flight into false extraction errors.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A crawler killed outright (SIGKILL, OOM) never shuts the pool down, and a forkserver
+    # worker holds both ends of its own task pipe: it would wait for work forever, and keep the
+    # forkserver alive with it. It leaves with the crawler instead.
+    threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel): look once a second
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])  # readable once the process has exited
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ExtractPool:
+    """`await pool.extract(body, url, encoding)`: extract_article run in a worker process.
+
+    Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
+    died (a crash in C code), after which the next page gets a fresh worker.
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or default_workers()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _get(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver, not fork: the crawler has threads (image writes, Twisted's pool), and
+            # forking while one of them holds a lock can leave the child waiting on it forever.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["crawler.extract"])
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+            )
+        return self._executor
+
+    async def extract(self, body: bytes, url: str, encoding: str | None) -> Article:
+        loop = asyncio.get_running_loop()
+        executor = self._get()
+        try:
+            return await loop.run_in_executor(executor, partial(extract_article, body, url, encoding=encoding))
+        except BrokenProcessPool:
+            if self._executor is executor:
+                logger.error("the extraction worker died; starting a new one")
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            raise
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

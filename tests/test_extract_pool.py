@@ -1,0 +1,93 @@
+"""Extraction in a worker process: same result as in-process, errors and a dead worker surface."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import extract_article
+from crawler.extract_pool import ExtractPool
+from crawler.replica import file_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "tests" / "site"
+ORIGIN = "http://127.0.0.1:8000"
+ARTICLE_PATHS = sorted(json.loads((SITE / "expected.json").read_text(encoding="utf-8"))["articles"])
+
+
+def page_bytes(path: str) -> bytes:
+    return (SITE / "www" / file_for(path)).read_bytes().replace(b"{{ORIGIN}}", ORIGIN.encode())
+
+
+def page_url(path: str) -> str:
+    return ORIGIN + path
+
+
+@pytest.fixture
+def pool():
+    pool = ExtractPool(workers=1)
+    yield pool
+    pool.close()
+
+
+def test_the_worker_extracts_what_the_function_does(pool):
+    path = ARTICLE_PATHS[0]
+    article = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
+    assert article == extract_article(page_bytes(path), page_url(path))
+    assert article.is_article
+
+
+def test_an_extraction_error_reaches_the_caller(pool):
+    with pytest.raises(TypeError):
+        asyncio.run(pool.extract(12345, "http://127.0.0.1:8000/tin/a.html", None))  # type: ignore[arg-type]
+
+
+def test_a_dead_worker_costs_its_page_only(pool):
+    path = ARTICLE_PATHS[0]
+
+    async def go():
+        await pool.extract(page_bytes(path), page_url(path), None)  # the worker is up
+        for pid in list(pool._executor._processes):
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            await pool.extract(page_bytes(path), page_url(path), None)
+        return await pool.extract(page_bytes(path), page_url(path), None)
+
+    assert asyncio.run(go()).is_article
+
+
+def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
+    # A crawler process killed outright must not leave its extraction worker behind.
+    script = (
+        "import asyncio, os, sys\n"
+        "from crawler.extract_pool import ExtractPool\n"
+        "pool = ExtractPool(workers=1)\n"
+        "asyncio.run(pool.extract(b'<html></html>', 'http://127.0.0.1:8000/tin/a.html', None))\n"
+        "print(*pool._executor._processes, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
