@@ -26,6 +26,12 @@ from crawler.extract.record import Article, ImageRef
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
 TEXT_FIELDS = PROTECTED_FIELDS
 OUTCOMES = ("new", "changed", "unchanged")
+RAW_ZLIB_LEVEL = 6
+
+
+def compress_raw(body: bytes) -> bytes:
+    """A raw page as `raw_pages.content` holds it (zlib)."""
+    return zlib.compress(body, RAW_ZLIB_LEVEL)
 
 
 @dataclass
@@ -240,14 +246,18 @@ class Archive:
         fetched_at: str,
         raw_html: bytes | None,
         encoding: str | None,
+        raw_compressed: bytes | None = None,
     ) -> SaveResult:
         """Archive one fetched article in one transaction: the row, its images, its search row, a
-        view-count observation, the raw page, and the previous content as a version if it changed."""
+        view-count observation, the raw page, and the previous content as a version if it changed.
+
+        `raw_compressed`: compress_raw(raw_html), when the caller made it already (the crawler
+        does, in its extraction worker, off the thread that drives the downloads)."""
         at = runs.utc_iso(fetched_at)
         with self.db.atomic():
             result = self._apply(
                 normalize_article(article), at=at, run_id=run_id, observed=True,
-                raw=(raw_html, encoding) if raw_html is not None else None, cause="fetch",
+                raw=(raw_html, encoding, raw_compressed) if raw_html is not None else None, cause="fetch",
             )
         self._count(run_id, f"articles_{result.outcome}")
         return result
@@ -277,7 +287,7 @@ class Archive:
         at: str,
         run_id: int | None,
         observed: bool,
-        raw: tuple[bytes, str | None] | None,
+        raw: tuple[bytes, str | None, bytes | None] | None,
         cause: str,
     ) -> SaveResult:
         row = self._article_row(article.url)
@@ -396,13 +406,15 @@ class Archive:
             ],
         )
 
-    def _store_raw(self, article_id: int, url: str, raw: tuple[bytes, str | None], at: str) -> None:
-        body, encoding = raw
+    def _store_raw(
+        self, article_id: int, url: str, raw: tuple[bytes, str | None, bytes | None], at: str
+    ) -> None:
+        body, encoding, compressed = raw
         digest = hashlib.sha256(body).hexdigest()
         self.db.execute(
             "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(sha256) DO NOTHING",
-            [digest, url, at, encoding, zlib.compress(body, 6)],
+            [digest, url, at, encoding, compressed if compressed is not None else compress_raw(body)],
         )
         self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
 

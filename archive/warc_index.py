@@ -77,9 +77,13 @@ class CaptureLedger:
         """Record a capture just written; returns it with its row id."""
         row = asdict(capture)
         row.pop("id")
-        table = self.db.table("captures")
-        table.insert(row)
-        return Capture(**{**row, "id": table.last_pk})
+        # A plain INSERT: sqlite-utils' Table.insert re-reads the schema on every call, and this
+        # runs for every response of a crawl, on the thread that drives the downloads.
+        cursor = self.db.execute(
+            f"INSERT INTO captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        return Capture(**{**row, "id": cursor.lastrowid})
 
     def link_fetch(self, capture_id: int, fetch_id: int) -> None:
         """Tie a capture to the `fetch_log` row of the same HTTP exchange."""

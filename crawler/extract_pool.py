@@ -18,8 +18,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 
+from archive.store import compress_raw
 from crawler.extract import extract_article
 from crawler.extract.record import Article
 
@@ -62,8 +62,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
+    # The raw page is compressed for the archive here too: the worker has the bytes already,
+    # and zlib at level 6 costs the main thread as much as extraction did.
+    return extract_article(body, url, encoding=encoding), compress_raw(body)
+
+
 class ExtractPool:
-    """`await pool.extract(body, url, encoding)`: extract_article run in a worker process.
+    """`await pool.extract(body, url, encoding)`: (extract_article's Article, compress_raw(body)),
+    computed in a worker process.
 
     Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
     died (a crash in C code), after which the next page gets a fresh worker.
@@ -78,17 +85,17 @@ class ExtractPool:
             # forkserver, not fork: the crawler has threads (image writes, Twisted's pool), and
             # forking while one of them holds a lock can leave the child waiting on it forever.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extract"])
+            context.set_forkserver_preload(["crawler.extract_pool"])
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
             )
         return self._executor
 
-    async def extract(self, body: bytes, url: str, encoding: str | None) -> Article:
+    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
         loop = asyncio.get_running_loop()
         executor = self._get()
         try:
-            return await loop.run_in_executor(executor, partial(extract_article, body, url, encoding=encoding))
+            return await loop.run_in_executor(executor, _extract_and_compress, body, url, encoding)
         except BrokenProcessPool:
             if self._executor is executor:
                 logger.error("the extraction worker died; starting a new one")

@@ -54,7 +54,7 @@ class ArchivePipeline:
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
         try:
-            article = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
+            article, raw_compressed = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
             run.errors["extract_error"] += 1
@@ -73,7 +73,7 @@ class ArchivePipeline:
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         result = run.archive.save_article(
             article, run_id=run.run_id, fetched_at=fetched_at,
-            raw_html=item["body"], encoding=item["encoding"],
+            raw_html=item["body"], encoding=item["encoding"], raw_compressed=raw_compressed,
         )
         frontier.link_archived(run.archive.db, item["url"], result.article_id, fetched_at)
         run.articles[result.outcome] += 1

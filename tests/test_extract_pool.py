@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -41,9 +42,10 @@ def pool():
 
 def test_the_worker_extracts_what_the_function_does(pool):
     path = ARTICLE_PATHS[0]
-    article = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
+    article, compressed = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
     assert article == extract_article(page_bytes(path), page_url(path))
     assert article.is_article
+    assert zlib.decompress(compressed) == page_bytes(path)
 
 
 def test_an_extraction_error_reaches_the_caller(pool):
@@ -62,7 +64,7 @@ def test_a_dead_worker_costs_its_page_only(pool):
             await pool.extract(page_bytes(path), page_url(path), None)
         return await pool.extract(page_bytes(path), page_url(path), None)
 
-    assert asyncio.run(go()).is_article
+    assert asyncio.run(go())[0].is_article
 
 
 def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
