@@ -184,7 +184,7 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int] | range]:
     # the folded text lines up with the original, position for position. The loop below, a
     # Python step per character, was most of a query's time.
     table = {ch: _fold_char(ch) for ch in set(text)}
-    if all(len(f) == 1 for f in table.values()):
+    if len("".join(table.values())) == len(table):  # none folds to 0 or 2+ characters
         return text.translate(str.maketrans(table)), range(len(text))
     folded: list[str] = []
     origin: list[int] = []
@@ -204,17 +204,22 @@ def original_snippet(texts: list[str], terms: list[tuple[str, bool]]) -> str | N
     if not terms:  # no words to show: the start of the first text
         text = next((t for t in texts if t), "")
         return _cut(text, 0) if text else None
-    patterns = [
-        re.compile(rf"(?<![^\W_]){re.escape(word)}" + ("" if prefix else r"(?![^\W_])"))
-        for word, prefix in terms
-    ]
+    # A word starts where the character before is no letter or digit ([^\W_] is str.isalnum);
+    # checked after the match, not by a lookbehind, which would cost `re` its fast scan for the
+    # literal word. Words are letters and digits only, so no skipped match hides a valid one.
+    patterns = [re.compile(re.escape(word) + ("" if prefix else r"(?![^\W_])")) for word, prefix in terms]
     best: tuple[int, int, str, list[int] | range, int] | None = None  # (-distinct, order, text, origin, pos)
     for order, text in enumerate(texts):
+        if best is not None and -best[0] == len(patterns):
+            break  # a window of an earlier text shows every word: nothing later can beat it
         if not text:
             continue
         folded, origin = _fold_with_offsets(text)
         hits = sorted(
-            (m.start(), n) for n, pattern in enumerate(patterns) for m in pattern.finditer(folded)
+            (m.start(), n)
+            for n, pattern in enumerate(patterns)
+            for m in pattern.finditer(folded)
+            if not m.start() or not folded[m.start() - 1].isalnum()
         )
         # Slide a window over the hits (sorted by position), counting the distinct words in it.
         seen: Counter[int] = Counter()
@@ -226,6 +231,8 @@ def original_snippet(texts: list[str], terms: list[tuple[str, bool]]) -> str | N
             candidate = (-len(seen), order, text, origin, start)
             if best is None or candidate[:2] < best[:2]:
                 best = candidate
+                if len(seen) == len(patterns):
+                    break  # the first window showing every word; ties keep the first
             seen[hits[left][1]] -= 1
             if not seen[hits[left][1]]:
                 del seen[hits[left][1]]
