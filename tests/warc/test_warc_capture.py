@@ -6,7 +6,7 @@ import gzip
 import json
 import subprocess
 
-from conftest import BIN, read_records
+from warc_support import BIN, read_records
 from warc_site import ARTICLE_A, CHUNKED_HTML, GZIP_HTML, PHOTO, ROUTES
 
 from archive import __version__

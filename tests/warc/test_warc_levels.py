@@ -8,7 +8,7 @@ import subprocess
 import zlib
 
 from PIL import Image
-from conftest import BIN
+from warc_support import BIN
 
 from archive.db import connect
 from archive.warc_index import CaptureLedger, read_capture

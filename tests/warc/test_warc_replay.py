@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import BIN
+from warc_support import BIN
 from warc_site import LOGO, PHOTO
 
 pytest.importorskip("pywb", reason="pywb is not installed (pip install pywb)")

@@ -8,7 +8,7 @@ import subprocess
 import zipfile
 
 import pytest
-from conftest import BIN
+from warc_support import BIN
 
 from archive.wacz import WaczError, write_wacz
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import BIN, read_records
+from warc_support import BIN, read_records
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
