@@ -6,16 +6,11 @@ down after the crawls, so whatever a later test reads (replay included) comes fr
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlite_utils
-from warcio.archiveiterator import ArchiveIterator
 
 from warc_site import SiteServer
 
