@@ -15,7 +15,7 @@ from cron_support import copy_site, first_crawl, query
 from e2e_support import FAST, crawl
 
 from archive.lock import RunLock
-from archive.outcome import EXIT_LOCKED
+from archive.outcome import EXIT_INTERRUPTED, EXIT_LOCKED
 from archive.runs import list_runs
 from crawler.replica import ReplicaServer
 
@@ -96,3 +96,23 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
     assert [(r["id"], r["status"]) for r in runs] == [(1, "ok"), (2, "killed"), (3, "ok")]
     assert runs[1]["ended_at"] is None and runs[2]["ended_at"]
     assert lock_file.read_text() == ""  # released by the run that finished
+
+
+def test_sigterm_ends_the_run_as_interrupted_with_exit_6(slow_site, tmp_path):
+    db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+         "--images-dir", str(images), *FAST, "--set", "DOWNLOAD_TIMEOUT=3"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the start page request")
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == EXIT_INTERRUPTED, stderr[-2000:]
+    assert "run 1 interrupted:" in stderr.strip().splitlines()[-1]
+    assert query(db_path, "SELECT status, exit_code FROM crawl_runs") == [("interrupted", EXIT_INTERRUPTED)]
+    assert db_path.with_name(db_path.name + ".lock").read_text() == ""
