@@ -387,7 +387,7 @@ def _version(info: dict, root: Path, data_files: list[str], tick: Tick = _no_tic
     the same version, any change in its data a new one."""
     digest = hashlib.sha256()
     for path in sorted(data_files):
-        digest.update(f"{_sha256(root / path)}  {path}\n".encode())
+        digest.update(f"{file_sha256(root / path)}  {path}\n".encode())
         tick("checksums")
     day = info["crawled"]["to"][:10]
     year, month, date = (int(part) for part in day.split("-"))
@@ -498,7 +498,8 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
 
 # -- checksums ---------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks (image files can be large); shared with verify."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -507,7 +508,7 @@ def _sha256(path: Path) -> str:
 
 
 def _digest(path: Path) -> dict:
-    return {"hash": f"sha256:{_sha256(path)}", "bytes": path.stat().st_size}
+    return {"hash": f"sha256:{file_sha256(path)}", "bytes": path.stat().st_size}
 
 
 def _write_manifest(root: Path, tick: Tick = _no_tick) -> int:
@@ -517,6 +518,6 @@ def _write_manifest(root: Path, tick: Tick = _no_tick) -> int:
     )
     with open(root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
         for rel in files:
-            manifest.write(f"{_sha256(root / rel)}  {rel}\n")
+            manifest.write(f"{file_sha256(root / rel)}  {rel}\n")
             tick("checksums")
     return len(files) + 1

@@ -8,16 +8,14 @@ reads: a damaged archive is reported, never "repaired" behind the archivist's ba
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive.export import MANIFEST
+from archive.export import MANIFEST, file_sha256
 from archive.search import open_readonly
 
-_CHUNK = 1 << 20
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
@@ -109,7 +107,7 @@ def _check_images(rows: list[tuple], images_dir: Path, report: Report) -> None:
                 Problem("wrong_size", str(path), f"{actual_size} bytes, recorded {size}")
             )
             continue
-        actual = _sha256(path)
+        actual = file_sha256(path)
         if actual != sha256:
             report.problems.append(Problem("corrupt", str(path), f"sha256 is {actual}, recorded {sha256}"))
 
@@ -135,17 +133,10 @@ def _check_export(root: Path, report: Report) -> None:
         path = root.joinpath(*parts)
         if not path.is_file():
             report.problems.append(Problem("export", str(path), "listed in the manifest but missing"))
-        elif (actual := _sha256(path)) != expected:
+        elif (actual := file_sha256(path)) != expected:
             report.problems.append(Problem("export", str(path), f"sha256 is {actual}, manifest says {expected}"))
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if rel != MANIFEST and rel not in listed:
             report.problems.append(Problem("export", str(path), "not in the manifest"))
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
