@@ -28,6 +28,7 @@ from scrapy.exceptions import NotConfigured
 from archive.db import connect
 from archive.warc_index import CaptureLedger
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted, run_file_name
+from crawler.run import RECORDED_SETTINGS  # warcinfo names the settings the run row records
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -35,13 +36,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-# Settings written into each WARC's warcinfo record: how the captures were made.
-RECORDED_SETTINGS = (
-    "BOT_NAME", "USER_AGENT", "ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
-    "COOKIES_ENABLED", "DEPTH_LIMIT", "FULL_CRAWL", "REFRESH_DAYS",
-)
 
 # Where the capture of an exchange is announced to later middlewares, the spider and pipelines
 # (e.g. the fetch log, to link its row: CaptureLedger.link_fetch(meta[...]["id"], fetch_id)).
