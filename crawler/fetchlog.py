@@ -39,7 +39,6 @@ class FetchLogMiddleware:
         run = get_run(self.crawler)
         kind = request_kind(request)
         if kind == "page":
-            run.pages += 1
             run.pages_ok += response.status < 400
         fetch_id = run.archive.log_fetch(
             run.run_id,

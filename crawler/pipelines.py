@@ -76,7 +76,6 @@ class ArchivePipeline:
             raw_html=item["body"], encoding=item["encoding"], raw_compressed=raw_compressed,
         )
         frontier.link_archived(run.archive.db, item["url"], result.article_id, fetched_at)
-        run.articles[result.outcome] += 1
         run.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return {"url": article.url, "outcome": result.outcome}
 
@@ -107,20 +106,14 @@ class ArchivePipeline:
             # thread does them while the reactor goes on downloading; the rows are written here,
             # on the thread that owns the SQLite connection.
             written = await asyncio.to_thread(write_image, run.archive.images_dir, response.body)
-            _, new = run.archive.store_image(
+            run.archive.store_image(
                 run.run_id, src_url, response.body, status=response.status, fetched_at=utc_now(),
                 written=written,
             )
-        except NotAnImage:
-            run.archive.record_image_failure(
-                src_url, status=response.status, error="not_an_image", at=utc_now(), run_id=run.run_id
-            )
-            run.images_failed += 1
-            run.errors["not_an_image"] += 1
+        except NotAnImage:  # e.g. an HTML error page answered under the image's URL
+            self._image_failed(run, src_url, status=response.status, error="not_an_image")
             return
-        run.images_new += new
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
-        run.images_failed += 1
         run.errors[error] += 1
-        run.archive.record_image_failure(src_url, status=status, error=error, at=utc_now())
+        run.archive.record_image_failure(src_url, status=status, error=error, at=utc_now(), run_id=run.run_id)

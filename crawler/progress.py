@@ -108,9 +108,10 @@ class ArticleQueue:
 def crawl_snapshot(run: CrawlRun | None, queue: ArticleQueue, listing_pages: int) -> Snapshot:
     fields: list[tuple[str, str]] = [("listing pages", str(listing_pages))]
     if run is not None:
-        a = run.articles
-        fields.append(("articles", f"{a['new']} new / {a['changed']} changed / {a['unchanged']} unchanged"))
-        fields.append(("images", f"{run.images_new} new / {run.images_failed} failed"))
+        c = run.counts()
+        fields.append(("articles", f"{c['articles_new']} new / {c['articles_changed']} changed / "
+                                   f"{c['articles_unchanged']} unchanged"))
+        fields.append(("images", f"{c['images_new']} new / {c['images_failed']} failed"))
         errors = sum(run.errors.values())
         detail = ", ".join(f"{kind} {n}" for kind, n in run.errors.most_common(3))
         fields.append(("errors", f"{errors} ({detail})" if errors else "0"))

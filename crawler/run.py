@@ -42,11 +42,9 @@ class CrawlRun:
     archive: Archive
     run_id: int
     start_urls: list[str]
-    pages: int = 0  # page responses, errors included
+    # Pages, articles new/changed/unchanged and images are counted by the archive as it writes
+    # them (Archive.run_counts); here only what the archive cannot see.
     pages_ok: int = 0  # page responses below 400
-    articles: Counter = field(default_factory=Counter)  # new / changed / unchanged
-    images_new: int = 0
-    images_failed: int = 0
     errors: Counter = field(default_factory=Counter)
     filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
     articles_fetched: int = 0
@@ -55,6 +53,7 @@ class CrawlRun:
     problems: list[str] = field(default_factory=list)
     status: str = "running"
     exit_code: int | None = None
+    final_counts: dict[str, int] | None = None  # frozen when the run is closed
 
     def count_fields(self, article) -> None:
         self.articles_fetched += 1
@@ -69,14 +68,8 @@ class CrawlRun:
         return {name: round(self.filled[name] / self.articles_fetched, 4) for name in WATCHED_FIELDS}
 
     def counts(self) -> dict[str, int]:
-        return {
-            "pages": self.pages,
-            "articles_new": self.articles["new"],
-            "articles_changed": self.articles["changed"],
-            "articles_unchanged": self.articles["unchanged"],
-            "images_new": self.images_new,
-            "images_failed": self.images_failed,
-        }
+        """pages, articles_new/changed/unchanged, images_new/failed of this run so far."""
+        return self.final_counts or self.archive.run_counts(self.run_id)
 
     def summary(self) -> str:
         c = self.counts()
@@ -135,11 +128,12 @@ class RunExtension:
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, run.not_article_links)
+        run.final_counts = run.counts()  # the archive forgets its tally of a finished run
         run.archive.finish_run(
             run.run_id,
             status=run.status,
             exit_code=run.exit_code,
-            counts=run.counts(),
+            counts=run.final_counts,
             errors=dict(run.errors),
             fill_rates=run.fill_rates(),
             problems=run.problems,
