@@ -25,7 +25,6 @@ from crawler.extract.record import Article, ImageRef
 # Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
 TEXT_FIELDS = PROTECTED_FIELDS
-OUTCOMES = ("new", "changed", "unchanged")
 RAW_ZLIB_LEVEL = 6
 
 

@@ -152,12 +152,6 @@ _VIEWS_BEFORE = re.compile(
 )
 
 
-def parse_int(text: str) -> int | None:
-    """`1.234.567` -> 1234567; None unless the whole text is one counter."""
-    match = re.fullmatch(r"\s*" + _NUMBER + r"\s*", text)
-    return int(re.sub(r"[.,]", "", match.group(1))) if match else None
-
-
 def find_views(text: str) -> int | None:
     """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`), or None."""
     match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)

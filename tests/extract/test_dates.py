@@ -8,7 +8,6 @@ from crawler.extract.dates import (
     find_date,
     find_views,
     parse_date_fallback,
-    parse_int,
     parse_iso,
     strip_label,
 )
@@ -100,11 +99,3 @@ def test_parse_iso(value, iso):
 )
 def test_find_views(text, views):
     assert find_views(text) == views
-
-
-@pytest.mark.parametrize(
-    "text, value",
-    [("1.234.567", 1234567), ("1,234", 1234), ("550", 550), (" 7 ", 7), ("1.23", None), ("12a", None), ("", None)],
-)
-def test_parse_int(text, value):
-    assert parse_int(text) == value
