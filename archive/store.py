@@ -233,10 +233,6 @@ class Archive:
 
     # -- articles --------------------------------------------------------------------------
 
-    def known_articles(self) -> dict[str, str | None]:
-        """url -> published_at of every archived article, for incremental crawls."""
-        return {url: published for url, published in self.db.execute("SELECT url, published_at FROM articles")}
-
     def save_article(
         self,
         article: Article,

@@ -272,12 +272,19 @@ def test_times_are_stored_as_utc_z(archive, make_article):
     assert archive.db.execute("SELECT observed_at FROM view_counts").fetchone()[0] == "2026-11-26T05:40:00Z"
 
 
-def test_known_articles_maps_url_to_published_at(archive, make_article):
-    save(archive, make_article())
+def test_known_articles_maps_every_url_that_leads_to_an_article_to_its_date(archive, make_article):
+    from archive import frontier
+
+    saved = save(archive, make_article())
     save(archive, make_article(url="http://tnu.edu.vn/khac-dn7.html", published_at=None))
-    assert archive.known_articles() == {
+    # The old URL a listing linked, before its redirect, leads to the same article.
+    frontier.link_archived(archive.db, "http://tnu.edu.vn/old-dn1.html", saved.article_id, T1)
+    frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", T1)
+    assert frontier.known_articles(archive.db) == {
         "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html": "2020-07-15",
+        "http://tnu.edu.vn/old-dn1.html": "2020-07-15",
         "http://tnu.edu.vn/khac-dn7.html": None,
+        "http://tnu.edu.vn/lich-su-dn45.html": None,
     }
 
 
