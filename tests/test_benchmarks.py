@@ -20,7 +20,8 @@ from benchmarks import sitegen  # noqa: E402
 from benchmarks.run import scrapy_stats  # noqa: E402
 
 KEYS = {
-    "crawl": {"archive_pages_per_s", "bare_pages_per_s", "ratio"},
+    "crawl": {"archive_pages_per_s", "bare_pages_per_s", "ratio", "cpu_ratio", "ratio_per_pair", "cpu_ratio_per_pair",
+              "archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples"},
     "extract": {"ours_ms_median", "trafilatura_ms_median", "ratio", "dominated_by"},
     "reparse": {"articles_per_s"},
     "incremental": {"requests_full", "requests_incremental", "ratio"},
@@ -31,12 +32,16 @@ KEYS = {
 }
 
 
+PAIRS = 2  # the fewest that take the repeat path (a fresh folder for every archive crawl after the first)
+
+
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory) -> tuple[dict, str, Path]:
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--articles", "10", "--memory-scale", "2",
          "--search-articles", "100", "--search-repeats", "1", "--extract-sample", "10", "--load-seconds", "0.3",
+         "--crawl-repeats", str(PAIRS),
          "--results", str(out / "results"), "--work", str(out / "work")],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -73,6 +78,36 @@ def test_crawls_covered_the_whole_site(bench):
     assert results["memory"]["articles_large"] == 20
 
 
+def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
+    results, _, out = bench
+    crawl = results["crawl"]
+    assert crawl["pairs"] == PAIRS == results["bench"]["crawl_repeats"]
+    for key in ("archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples",
+                "ratio_per_pair", "cpu_ratio_per_pair", "archive_requests_samples", "bare_requests_samples"):
+        assert len(crawl[key]) == PAIRS and all(x > 0 for x in crawl[key]), key
+    # every archive crawl started from an empty folder: each did the first one's full crawl (the
+    # first one's folder, kept, is where the incremental crawl ran), and the bare spider fetched
+    # those same URLs every time
+    assert len(set(crawl["archive_requests_samples"])) == 1
+    assert crawl["archive_requests_samples"][0] == results["incremental"]["requests_full"]
+    assert len(set(crawl["bare_requests_samples"])) == 1
+    assert crawl["bare_requests_samples"][0] >= crawl["pages"] + crawl["images"]
+    # the headline figures are the medians of the samples (two samples: their mean)
+    archive = sum(crawl["archive_elapsed_s_samples"]) / PAIRS
+    bare = sum(crawl["bare_elapsed_s_samples"]) / PAIRS
+    assert crawl["archive_elapsed_s"] == pytest.approx(archive, abs=0.01)
+    assert crawl["bare_elapsed_s"] == pytest.approx(bare, abs=0.01)
+    # (from the samples as rounded to 0.01 s: hence the tolerance)
+    assert crawl["ratio"] == pytest.approx(bare / archive, rel=0.02)
+    assert crawl["archive_pages_per_s"] == pytest.approx(crawl["pages"] / archive, rel=0.02)
+    cpu = sum(crawl["bare_cpu_s_samples"]) / sum(crawl["archive_cpu_s_samples"])
+    assert crawl["cpu_ratio"] == pytest.approx(cpu, rel=0.02)
+    pair = [b / a for a, b in zip(crawl["archive_elapsed_s_samples"], crawl["bare_elapsed_s_samples"])]
+    assert crawl["ratio_per_pair"] == pytest.approx(pair, rel=0.02)
+    assert (out / "work" / f"full-{PAIRS}.log").is_file() and (out / "work" / f"bare-{PAIRS}.log").is_file()
+    assert not (out / "work" / "crawl-again").exists()
+
+
 def test_extractors_read_the_same_pages(bench):
     extract = bench[0]["extract"]
     assert extract["pages"] == 10
@@ -84,7 +119,8 @@ def test_extractors_read_the_same_pages(bench):
 
 def test_markdown_table_and_scratch_kept(bench):
     results, md, out = bench
-    assert "| crawl: ratio archive / bare |" in md and f"| {results['crawl']['ratio']} |" in md
+    assert f"| crawl: ratio archive / bare (median of {PAIRS} pairs) |" in md and f"| {results['crawl']['ratio']} |" in md
+    assert "Ratio per pair: " + ", ".join(str(x) for x in results["crawl"]["ratio_per_pair"]) in md
     assert results["machine"]["date"][:10] in md
     assert (out / "work" / "bare-urls.txt").is_file()
 
