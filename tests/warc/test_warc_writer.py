@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import gzip
+import re
 import subprocess
+import zlib
+from io import BytesIO
+from urllib.parse import urlsplit
 
 import pytest
 from warc_support import BIN, read_records
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
 from archive.db import connect
-from archive.warc_index import CaptureLedger, cdxj_path, read_capture
-from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
+from archive.warc_index import CaptureLedger, cdxj_path, payload_digest, read_capture
+from archive.warc_writer import (
+    HttpExchange,
+    WarcRecorder,
+    _response_headers,
+    _stored_gzip_member,
+    finish_interrupted,
+    new_record_id,
+)
 from crawler.warc import WarcCaptureMiddleware
 
 URL = "http://127.0.0.1:8/tin/a.html"
@@ -87,9 +102,6 @@ def test_middleware_writes_beside_the_database_unless_told_otherwise(tmp_path):
 
 
 def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
-    import gzip
-    import zlib
-
     import brotli
     from backports import zstd
 
@@ -110,3 +122,164 @@ def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
     for coding, capture in captures.items():
         assert read_capture(recorder.path, capture.offset).body == html, coding
         assert read_capture(recorder.path, capture.offset, decode=False).body == encoded[coding]
+
+
+# --- The records are what warcio's RecordBuilder wrote before record() formatted them itself ---
+
+def _reference_records(exchanges: list[HttpExchange]) -> list[bytes]:
+    """Each exchange's records, uncompressed, as the warcio-based record() wrote them."""
+    writer = WARCWriter(BytesIO(), gzip=False, warc_version="1.1")
+    held: dict[tuple[str, str], tuple[str, str, str]] = {}  # (url, digest) -> id, url, date
+    out = []
+    for ex in exchanges:
+        digest = payload_digest(ex.body)
+        earlier = held.get((ex.url, digest))
+        status_line, headers, notes = _response_headers(ex)
+        http_headers = StatusAndHeaders(status_line, headers, protocol=ex.protocol)
+        warc_headers = {"WARC-Type": "response" if earlier is None else "revisit"}
+        if ex.ip_address:
+            warc_headers["WARC-IP-Address"] = ex.ip_address
+        warc_headers["TNU-Reconstructed"] = "; ".join(notes)
+        if earlier is None:
+            response = writer.create_warc_record(
+                ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
+                http_headers=http_headers, warc_headers_dict=warc_headers,
+            )
+        else:
+            warc_headers["WARC-Refers-To"] = earlier[0]
+            response = writer.create_revisit_record(
+                ex.url, digest, earlier[1], earlier[2], http_headers=http_headers, warc_headers_dict=warc_headers,
+            )
+        parts = urlsplit(ex.url)
+        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        request_headers = list(ex.request_headers)
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            request_headers.insert(0, ("Host", parts.netloc))
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        request = writer.create_warc_record(
+            ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
+            http_headers=StatusAndHeaders(f"{ex.method} {target} {ex.protocol}", request_headers, is_http_request=True),
+            warc_headers_dict={"WARC-Type": "request", "WARC-Concurrent-To": response_id},
+        )
+        request.rec_headers.replace_header("WARC-Date", response.rec_headers.get_header("WARC-Date"))
+        for record in (response, request):
+            writer.out = BytesIO()
+            writer.write_record(record)
+            out.append(writer.out.getvalue())
+        if earlier is None:
+            held[(ex.url, digest)] = (response_id, ex.url, response.rec_headers.get_header("WARC-Date"))
+    return out
+
+
+def _members(path) -> list[bytes]:
+    """Each gzip member of a file, inflated: one WARC record each."""
+    data, members = path.read_bytes(), []
+    while data:
+        member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        members.append(member.decompress(data) + member.flush())
+        assert member.eof
+        data = member.unused_data
+    return members
+
+
+_ID = re.compile(rb"<urn:uuid:[0-9a-f-]{36}>")
+_DATE = re.compile(rb"(WARC-(?:Refers-To-)?Date: )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z")
+
+
+def _normalised(records: list[bytes]) -> list[bytes]:
+    """Records with ids numbered by first appearance and dates blanked: what differs by run."""
+    ids: dict[bytes, bytes] = {}
+    number = lambda m: ids.setdefault(m.group(0), b"<id-%d>" % len(ids))  # noqa: E731
+    return [_DATE.sub(rb"\1DATE", _ID.sub(number, record)) for record in records]
+
+
+def _varied_exchanges() -> list[HttpExchange]:
+    jpeg = bytes(range(256)) * 400  # 100 KB: more than one stored deflate block
+    page = ("<p>Đại học Thái Nguyên</p>\n" * 3000).encode()
+    return [
+        HttpExchange(URL, "GET", [("User-Agent", "test"), ("Accept", "*/*")], b"", 200,
+                     [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))], page,
+                     ip_address="127.0.0.1"),
+        HttpExchange(URL + "?img=1", "GET", [], b"", 200, [("Content-Type", "image/jpeg")], jpeg),
+        # the same bytes again: a revisit (of a stored image, and of the page)
+        HttpExchange(URL + "?img=1", "GET", [], b"", 200, [("Content-Type", "image/jpeg")], jpeg),
+        HttpExchange(URL, "GET", [("User-Agent", "test")], b"", 200, [("Content-Type", "text/html")], page,
+                     ip_address="::1"),
+        HttpExchange(URL + "?chunked", "GET", [("Host", "127.0.0.1:8")], b"", 200,
+                     [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], b"<p>x</p>"),
+        # latin-1-decoded UTF-8 header values: warcio's %-encoding, with and without parameters
+        HttpExchange(URL + "?doc", "GET", [("Referer", "http://127.0.0.1:8/tin/đ")], b"", 200,
+                     [("Content-Disposition", 'attachment; filename="Đại học.pdf"'.encode().decode("latin-1")),
+                      ("X-Title", "Thái Nguyên".encode().decode("latin-1")), ("Content-Type", "application/pdf")],
+                     b"%PDF-1.4"),
+        HttpExchange(URL + "?form", "POST", [("Content-Type", "application/x-www-form-urlencoded")], b"q=%C4%91",
+                     302, [("Location", "/tin/b.html")], b""),
+        HttpExchange("http://127.0.0.1:8/", "GET", [], b"", 599, [], b"", protocol="HTTP/1.0"),
+        HttpExchange(URL + "?gz", "GET", [], b"", 200, [("Content-Encoding", "gzip")], gzip.compress(page)),
+    ]
+
+
+def test_records_are_those_warcio_wrote_field_for_field_and_byte_for_byte(tmp_path, ledger):
+    exchanges = _varied_exchanges()
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
+    captures = [recorder.record(ex) for ex in exchanges]
+    recorder.close()
+
+    written = _members(recorder.path)
+    assert b"WARC-Type: warcinfo" in written[0]
+    assert _normalised(written[1:]) == _normalised(_reference_records(exchanges))
+    assert [c.record_type for c in captures] == ["response"] * 2 + ["revisit"] * 2 + ["response"] * 5
+
+    # Every digest checks out (revisits carry no payload to check), and what the ledger lists
+    # is what the file holds.
+    with open(recorder.path, "rb") as fh:
+        iterator = ArchiveIterator(fh, check_digests="raise")
+        records = []
+        for record in iterator:
+            record.content_stream().read()
+            assert record.digest_checker.passed is (None if record.rec_type == "revisit" else True)
+            records.append((record.rec_type, record.rec_headers, iterator.get_record_offset(), iterator.get_record_length()))
+    responses = [r for r in records if r[0] in ("response", "revisit")]
+    for capture, (rec_type, headers, offset, length) in zip(captures, responses, strict=True):
+        assert (capture.record_type, capture.offset, capture.length) == (rec_type, offset, length)
+        assert capture.record_id == headers.get_header("WARC-Record-ID")
+        assert capture.captured_at == headers.get_header("WARC-Date")
+        assert capture.payload_digest == headers.get_header("WARC-Payload-Digest")
+    proc = subprocess.run([str(BIN / "warcio"), "check", str(recorder.path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_caller_can_name_the_response_record(tmp_path, ledger):
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
+    first_id, again_id = new_record_id(), new_record_id()
+    first = recorder.record(exchange(b"<p>one</p>"), record_id=first_id)
+    again = recorder.record(exchange(b"<p>one</p>"), record_id=again_id)
+    unnamed = recorder.record(exchange(b"<p>two</p>"))
+    with pytest.raises(ValueError):
+        recorder.record(exchange(b"<p>three</p>"), record_id="urn:uuid:no-brackets")
+    recorder.close()
+
+    assert re.fullmatch(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}>", first_id)
+    assert (first.record_id, again.record_id) == (first_id, again_id)
+    assert unnamed.record_id not in (first_id, again_id)
+    records = read_records(recorder.path)
+    assert [(r.type, r.warc_headers.get_header("WARC-Record-ID")) for r in records[1::2]] == [
+        ("response", first_id), ("revisit", again_id), ("response", unnamed.record_id),
+    ]
+    requests = records[2::2]
+    assert [r.warc_headers.get_header("WARC-Concurrent-To") for r in requests] == [first_id, again_id, unnamed.record_id]
+    assert records[3].warc_headers.get_header("WARC-Refers-To") == first_id
+    # One date for the pair, at the precision warcio gives WARC/1.1 (microseconds).
+    for response, request in zip(records[1::2], requests):
+        date = response.warc_headers.get_header("WARC-Date")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", date)
+        assert request.warc_headers.get_header("WARC-Date") == date
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 200_000])
+def test_a_stored_member_is_a_gzip_member_of_the_bytes(size):
+    data = bytes(n % 251 for n in range(size))
+    member = _stored_gzip_member(data)
+    assert gzip.decompress(member) == data
+    assert zlib.decompress(member, zlib.MAX_WBITS | 16) == data
+    assert len(member) == len(data) + 18 + 5 * max(1, -(-size // 65535))  # header, trailer, blocks
