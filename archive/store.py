@@ -81,6 +81,7 @@ class Archive:
     """One archive: the SQLite file and the images folder beside it."""
 
     def __init__(self, db_path: str | Path, images_dir: str | Path):
+        self.db_path = Path(db_path)
         self.db: sqlite_utils.Database = connect(db_path)
         self.images_dir = Path(images_dir)
         # What this process saw per run, to fill the counts a caller leaves out of finish_run.
@@ -150,17 +151,19 @@ class Archive:
         error: str | None,
         body: bytes | None,
         fetched_at: str,
+        body_digest: tuple[int, str] | None = None,
     ) -> int:
-        """One fetch_log row per request, its id returned; the body itself is not kept here (see save_article)."""
+        """One fetch_log row per request, its id returned; the body itself is not kept here (see save_article).
+
+        `body_digest`: (size, sha256 hex) of the body, when the caller computed them already
+        (then `body` may be None)."""
+        if body_digest is None and body is not None:
+            body_digest = (len(body), hashlib.sha256(body).hexdigest())
+        size, sha256 = body_digest or (None, None)
         cursor = self.db.execute(
             "INSERT INTO fetch_log (run_id, url, final_url, kind, status, error, bytes, sha256, fetched_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id, url, final_url, kind, status, error,
-                None if body is None else len(body),
-                None if body is None else hashlib.sha256(body).hexdigest(),
-                runs.utc_iso(fetched_at),
-            ],
+            [run_id, url, final_url, kind, status, error, size, sha256, runs.utc_iso(fetched_at)],
         )
         if kind == "page":
             self._count(run_id, "pages")
@@ -181,21 +184,23 @@ class Archive:
 
     def store_image(
         self, run_id: int | None, src_url: str, body: bytes, *, status: int, fetched_at: str,
-        written: ImageInfo | None = None,
     ) -> tuple[ImageInfo, bool]:
-        """Write the file, then its rows; True when these bytes are new to the archive.
+        """Write the file, then its rows (record_image); True when these bytes are new to the
+        archive. Raises NotAnImage (after recording the failure) when the body is not an image.
+        """
+        try:
+            info = write_image(self.images_dir, body)
+        except NotAnImage:
+            self.record_image_failure(src_url, status=status, error="not_an_image", at=fetched_at, run_id=run_id)
+            raise
+        return info, self.record_image(run_id, src_url, info, status=status, fetched_at=fetched_at)
 
-        `written`: the file is already on disk (archive.images.write_image of these bytes into
-        this images folder, e.g. in a worker thread while the crawl goes on); only its rows are
-        written here. Articles saved while this URL was failing get their image_sha256 filled in
-        now. Raises NotAnImage (after recording the failure) when the body is not an image.
+    def record_image(self, run_id: int | None, src_url: str, info: ImageInfo, *, status: int, fetched_at: str) -> bool:
+        """The rows of an image file already written (archive.images.write_image into this images
+        folder, e.g. by the crawler in a worker thread); True when its bytes are new to the
+        archive. Articles saved while this URL was failing get their image_sha256 filled in now.
         """
         at = runs.utc_iso(fetched_at)
-        try:
-            info = written or write_image(self.images_dir, body)
-        except NotAnImage:
-            self.record_image_failure(src_url, status=status, error="not_an_image", at=at, run_id=run_id)
-            raise
         with self.db.atomic():
             new = self.db.execute(
                 "INSERT INTO images (sha256, path, mime, width, height, bytes, first_seen_at)"
@@ -215,7 +220,7 @@ class Archive:
             )
         if new:
             self._count(run_id, "images_new")
-        return info, new
+        return new
 
     def record_image_failure(
         self, src_url: str, *, status: int | None, error: str, at: str, run_id: int | None = None

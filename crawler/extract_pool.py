@@ -12,13 +12,10 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import select
-import signal
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from archive.lifeline import leave_with
 from archive.store import compress_raw
 from crawler.extract import extract_article
 from crawler.extract.record import Article
@@ -31,35 +28,17 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _start_worker(crawler_pid: int) -> None:
-    # Ctrl-C reaches the whole process group; the crawler decides how to stop, and a worker that
-    # died of it would turn the pages in flight into false extraction errors.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A crawler killed outright (SIGKILL, OOM) never shuts the pool down, and a forkserver
-    # worker holds both ends of its own task pipe: it would wait for work forever, and keep the
-    # forkserver alive with it. It leaves with the crawler instead.
-    threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True).start()
+def helpers_context() -> multiprocessing.context.BaseContext:
+    """How the crawl starts its helper processes (this pool's workers, the archive writer).
 
-
-def _exit_with(pid: int) -> None:
-    try:
-        handle = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # no pidfd (old kernel): look once a second
-        while _alive(pid):
-            time.sleep(1.0)
-    else:
-        select.select([handle], [], [])  # readable once the process has exited
-    os._exit(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    forkserver, not fork: the crawler has threads (image writes, Twisted's pool, queue feeders),
+    and forking while one of them holds a lock can leave the child waiting on it forever. The
+    server is started once per crawl, with both helpers' modules imported, by whichever starts
+    first.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.extract_pool", "archive.writer"])
+    return context
 
 
 def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
@@ -82,12 +61,8 @@ class ExtractPool:
 
     def _get(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            # forkserver, not fork: the crawler has threads (image writes, Twisted's pool), and
-            # forking while one of them holds a lock can leave the child waiting on it forever.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extract_pool"])
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+                self.workers, mp_context=helpers_context(), initializer=leave_with, initargs=(os.getpid(),)
             )
         return self._executor
 

@@ -12,7 +12,6 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive.warc_index import CaptureLedger
 from crawler.errors import error_kind, status_kind
 from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
@@ -40,19 +39,21 @@ class FetchLogMiddleware:
         kind = request_kind(request)
         if kind == "page":
             run.pages_ok += response.status < 400
-        fetch_id = run.archive.log_fetch(
-            run.run_id,
-            url=request.url,
-            final_url=response.url,
-            kind=kind,
-            status=response.status,
-            error=status_kind(response.status) or self._redirect_fault(request, response),
-            body=response.body,
-            fetched_at=utc_now(),
-        )
+        row = {
+            "url": request.url,
+            "final_url": response.url,
+            "kind": kind,
+            "status": response.status,
+            "error": status_kind(response.status) or self._redirect_fault(request, response),
+            "fetched_at": utc_now(),
+        }
+        # The WARC capture of this same exchange (crawler/warc.py runs before us) carries the
+        # same bytes to the writer: the row takes their size and digest from it.
         capture = request.meta.get(WARC_META_KEY)
-        if capture:  # the WARC record of this same exchange (crawler/warc.py runs before us)
-            CaptureLedger(run.archive.db).link_fetch(capture["id"], fetch_id)
+        if capture:
+            run.writer.send("fetch", row, None, capture["token"])
+        else:
+            run.writer.send("fetch", row, response.body, None)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
@@ -79,15 +80,13 @@ class FetchLogMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest):
             return None  # filtered (robots.txt, offsite) before anything was sent: no request made
-        run = get_run(self.crawler)
-        run.archive.log_fetch(
-            run.run_id,
-            url=request.url,
-            final_url=None,
-            kind=request_kind(request),
-            status=None,
-            error=error_kind(exception),
-            body=None,
-            fetched_at=utc_now(),
-        )
+        row = {
+            "url": request.url,
+            "final_url": None,
+            "kind": request_kind(request),
+            "status": None,
+            "error": error_kind(exception),
+            "fetched_at": utc_now(),
+        }
+        get_run(self.crawler).writer.send("fetch", row, None, None)
         return None

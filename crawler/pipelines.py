@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from archive import frontier
 from archive.images import NotAnImage, write_image
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
@@ -60,24 +59,23 @@ class ArchivePipeline:
             run.errors["extract_error"] += 1
             run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": "extract_error"}
-        if not article.is_article and not (
-            frontier.is_archived(run.archive.db, item["url"]) or frontier.is_archived(run.archive.db, article.url)
+        if not article.is_article and not await asyncio.wrap_future(
+            run.writer.call("is_archived", item["url"], article.url)
         ):
             # A static page (history, contacts) reached through an article-shaped URL. An archived
             # article that lost its date and counter is not one: it is counted and saved below,
             # so the fill rates show the loss and the stored values are kept.
-            frontier.link_not_article(run.archive.db, item["url"], fetched_at)
+            run.writer.send("not_an_article", item["url"], fetched_at)
             run.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
+        # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
-        result = run.archive.save_article(
-            article, run_id=run.run_id, fetched_at=fetched_at,
-            raw_html=item["body"], encoding=item["encoding"], raw_compressed=raw_compressed,
-        )
-        frontier.link_archived(run.archive.db, item["url"], result.article_id, fetched_at)
-        run.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
-        return {"url": article.url, "outcome": result.outcome}
+        outcome, problems = await asyncio.wrap_future(run.writer.call(
+            "save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed,
+        ))
+        run.problems.extend(f"{article.url}: {problem}" for problem in problems)
+        return {"url": article.url, "outcome": outcome}
 
     def _image(self, run: CrawlRun, src_url: str) -> asyncio.Future[None]:
         # One download per URL per run, however many articles (or positions) show it.
@@ -86,7 +84,7 @@ class ArchivePipeline:
         return self._images[src_url]
 
     async def _download_image(self, run: CrawlRun, src_url: str) -> None:
-        if run.archive.image_for_url(src_url):
+        if await asyncio.wrap_future(run.writer.call("image_for_url", src_url)):
             return  # stored by an earlier run: never downloaded again
         request = Request(
             src_url,
@@ -103,17 +101,14 @@ class ArchivePipeline:
             return
         try:
             # Hashing, the fsyncs and the rename wait on the disk (~15 ms an image): a worker
-            # thread does them while the reactor goes on downloading; the rows are written here,
-            # on the thread that owns the SQLite connection.
+            # thread does them while the reactor goes on downloading; the writer process, which
+            # applies writes one at a time, only writes the rows.
             written = await asyncio.to_thread(write_image, run.archive.images_dir, response.body)
-            run.archive.store_image(
-                run.run_id, src_url, response.body, status=response.status, fetched_at=utc_now(),
-                written=written,
-            )
         except NotAnImage:  # e.g. an HTML error page answered under the image's URL
             self._image_failed(run, src_url, status=response.status, error="not_an_image")
             return
+        run.writer.send("store_image", src_url, written, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
         run.errors[error] += 1
-        run.archive.record_image_failure(src_url, status=status, error=error, at=utc_now(), run_id=run.run_id)
+        run.writer.send("image_failed", src_url, status, error, utc_now())

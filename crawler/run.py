@@ -18,6 +18,8 @@ from archive.images import remove_abandoned_temp_files
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
+from archive.writer import ArchiveWriter, WriterDied
+from crawler.extract_pool import helpers_context
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,11 +41,12 @@ RECORDED_SETTINGS = (
 
 @dataclass
 class CrawlRun:
-    archive: Archive
+    archive: Archive  # read here; written during the crawl by the writer process alone
+    writer: ArchiveWriter
     run_id: int
     start_urls: list[str]
     # Pages, articles new/changed/unchanged and images are counted by the archive as it writes
-    # them (Archive.run_counts); here only what the archive cannot see.
+    # them (in the writer process, ArchiveWriter.counts); here only what the archive cannot see.
     pages_ok: int = 0  # page responses below 400
     errors: Counter = field(default_factory=Counter)
     filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
@@ -69,7 +72,7 @@ class CrawlRun:
 
     def counts(self) -> dict[str, int]:
         """pages, articles_new/changed/unchanged, images_new/failed of this run so far."""
-        return self.final_counts or self.archive.run_counts(self.run_id)
+        return self.final_counts or self.writer.counts
 
     def summary(self) -> str:
         c = self.counts()
@@ -109,10 +112,19 @@ class RunExtension:
         run_id = archive.start_run(start_urls, recorded)
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
-        self.crawler.tnu_run = CrawlRun(archive=archive, run_id=run_id, start_urls=start_urls)
+        writer = ArchiveWriter(archive.db_path, archive.images_dir, run_id, mp_context=helpers_context())
+        self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = get_run(self.crawler)
+        try:
+            # Everything the crawl sent is written (and counted) before the run is judged.
+            run.final_counts = run.writer.close()
+        except WriterDied as exc:
+            run.final_counts = run.writer.counts
+            run.errors["writer_died"] += 1
+            run.problems.append(f"{exc}: the writes in flight were lost; the next run fetches those pages again")
+            reason = "the archive writer died"  # archiving stopped before the crawl did
         # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
         previous = baseline_history(run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id))
         run.status, run.exit_code, problems = decide(
@@ -128,7 +140,6 @@ class RunExtension:
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, run.not_article_links)
-        run.final_counts = run.counts()  # the archive forgets its tally of a finished run
         run.archive.finish_run(
             run.run_id,
             status=run.status,

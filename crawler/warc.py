@@ -5,8 +5,9 @@ each response as the HTTP client delivered it: before HttpCompressionMiddleware 
 the gzip, before RedirectMiddleware (600) and RetryMiddleware (550) turn 3xx and 5xx into new
 requests, and including robots.txt and image requests. A request that got no response (DNS
 failure, timeout, refused connection) leaves no record: there are no bytes to keep; the fetch
-log has the error. The WARC writing itself, the revisit decision and the `captures` table live
-in `archive.warc_writer` (no Scrapy there).
+log has the error. The exchange is handed to the run's writer process (archive/writer.py),
+which writes the records, decides on revisits and lists them in the `captures` table
+(archive/warc_writer.py; no Scrapy there). It needs the run (crawler.run.RunExtension).
 
 Settings:
 - `WARC_ENABLED` (default True): False switches capture off.
@@ -16,6 +17,7 @@ Settings:
 
 from __future__ import annotations
 
+import itertools
 import logging
 from importlib.metadata import version
 from pathlib import Path
@@ -25,10 +27,8 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.db import connect
-from archive.warc_index import CaptureLedger
-from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted, run_file_name
-from crawler.run import RECORDED_SETTINGS  # warcinfo names the settings the run row records
+from archive.warc_writer import HttpExchange, new_record_id, run_file_name
+from crawler.run import RECORDED_SETTINGS, get_run  # warcinfo names the settings the run row records
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Where the capture of an exchange is announced to later middlewares, the spider and pipelines
-# (e.g. the fetch log, to link its row: CaptureLedger.link_fetch(meta[...]["id"], fetch_id)).
+# Where the capture of an exchange is announced to later middlewares, the spider and pipelines:
+# its WARC-Record-ID and file, and the token the fetch log ties its row to the capture by.
 META_KEY = "warc_capture"
 
 
@@ -48,12 +48,11 @@ def default_warc_dir(archive_db: str | Path) -> Path:
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, crawler: Crawler, warc_dir: Path, archive_db: Path):
+    def __init__(self, crawler: Crawler, warc_dir: Path):
         self.crawler = crawler
         self.warc_dir = warc_dir
-        self.archive_db = archive_db
-        self.recorder: WarcRecorder | None = None
-        self.db = None
+        self.warc_file: str | None = None
+        self._tokens = itertools.count(1)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -62,59 +61,33 @@ class WarcCaptureMiddleware:
             raise NotConfigured("WARC_ENABLED is off")
         archive_db = Path(settings.get("ARCHIVE_DB") or "data/tnu.sqlite")
         warc_dir = Path(settings.get("WARC_DIR") or default_warc_dir(archive_db))
-        middleware = cls(crawler, warc_dir, archive_db)
+        middleware = cls(crawler, warc_dir)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        # A run killed earlier left its WARC without an index (and maybe a half record).
-        for index in finish_interrupted(self.warc_dir):
-            logger.warning("indexed the WARC of an interrupted run: %s", index)
-        self.db = connect(self.archive_db)
-        run_id = self._run_id()
-        self.recorder = WarcRecorder(
-            self.warc_dir,
-            CaptureLedger(self.db),
-            run_file_name(run_id),
-            info=self._warcinfo(spider),
-            run_id=run_id,
-        )
-        logger.info("recording responses in %s", self.recorder.path)
-
-    def spider_closed(self, spider: Spider) -> None:
-        if self.recorder is not None:
-            index = self.recorder.close()
-            logger.info("WARC %s indexed in %s", self.recorder.path, index)
-            self.recorder = None
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        # The run (crawler.run.RunExtension) opens first; its writer process writes the WARC
+        # file, and closes it with the run.
+        run = get_run(self.crawler)
+        opened = run.writer.call("open_warc", str(self.warc_dir), run_file_name(run.run_id), self._warcinfo(spider))
+        path = Path(opened.result(timeout=60))
+        self.warc_file = path.name
+        logger.info("recording responses in %s", path)
 
     def process_response(self, request: Request, response: Response) -> Response:
         # A retry or redirect copies meta: never let a later reader see an earlier attempt's capture.
         request.meta.pop(META_KEY, None)
-        if self.recorder is None or not response.url.startswith(("http://", "https://")):
+        if self.warc_file is None or not response.url.startswith(("http://", "https://")):
             return response
         if "cached" in response.flags:
             # Served from Scrapy's HTTP cache: it was captured when it was really fetched.
             return response
-        capture = self.recorder.record(_exchange(request, response), run_id=self._run_id())
-        request.meta[META_KEY] = {
-            "id": capture.id,
-            "record_id": capture.record_id,
-            "record_type": capture.record_type,
-            "warc_file": capture.warc_file,
-            "offset": capture.offset,
-            "length": capture.length,
-        }
+        token, record_id = next(self._tokens), new_record_id()
+        get_run(self.crawler).writer.send("capture", token, _exchange(request, response), record_id)
+        # The record is written by the writer process a moment later; what is known now is
+        # which record it will be (captures.record_id) and the token the fetch log ties it by.
+        request.meta[META_KEY] = {"token": token, "record_id": record_id, "warc_file": self.warc_file}
         return response
-
-    def _run_id(self) -> int | None:
-        # The crawl's run (crawler.run.RunExtension) opens before this middleware's
-        # spider_opened; outside a run (tests, plain `scrapy crawl` without it) there is none.
-        run = getattr(self.crawler, "tnu_run", None)
-        return getattr(run, "run_id", None)
 
     def _warcinfo(self, spider: Spider) -> dict[str, str]:
         settings = self.crawler.settings

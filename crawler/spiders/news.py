@@ -88,13 +88,12 @@ class NewsSpider(scrapy.Spider):
     def follow_listing(self, response: TextResponse) -> Iterable[scrapy.Request]:
         found = links.classify_links(response)
         run = get_run(self.crawler)
-        db = run.archive.db
         # An article-shaped link on another host would be dropped by the offsite filter, and
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
         run.article_links_seen += len(on_site)
         wanted = [url for url in on_site if self.wanted(url)]
-        frontier.note_links(db, [url for url in wanted if url not in self.known], utc_now())
+        run.writer.send("note_links", [url for url in wanted if url not in self.known], utc_now())
         for url in wanted:
             yield self.article_request(url)
 
@@ -111,12 +110,13 @@ class NewsSpider(scrapy.Spider):
         if not links.is_listing(response.url):
             return
         if page == 1:
-            frontier.listing_crawled(db, here, utc_now())
+            run.writer.send("listing_crawled", here, utc_now())
         if next_page is None:
-            frontier.listing_reached_end(db, here, page, utc_now())
-        elif self.full or wanted or not frontier.listing_completed(db, here):
+            run.writer.send("listing_reached_end", here, page, utc_now())
+        elif self.full or wanted or not frontier.listing_completed(run.archive.db, here):
             # Pages are walked one after another (never by their numbered links), so the walk
-            # can stop exactly where the archived articles begin.
+            # can stop exactly where the archived articles begin. (Completion is read on the
+            # crawler's own connection: earlier runs' walks; this run's comes at the end.)
             yield scrapy.Request(next_page, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
 
     def failed(self, failure) -> None:

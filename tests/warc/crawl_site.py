@@ -8,6 +8,7 @@ response it reaches, it writes to FEED (JSON lines) the capture the middleware a
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
@@ -35,7 +36,10 @@ class LinkSpider(Spider):
 def main(start_url: str, db: str, warc_dir: str, feed: str) -> None:
     process = CrawlerProcess(settings={
         "ARCHIVE_DB": db,
+        "IMAGES_STORE": str(Path(db).parent / "images"),
         "WARC_DIR": warc_dir,
+        # WARC capture is part of an archive run: the run's writer process writes the records.
+        "EXTENSIONS": {"crawler.run.RunExtension": 0},
         "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
         "ROBOTSTXT_OBEY": True,
         "RETRY_TIMES": 1,

@@ -200,8 +200,8 @@ def test_the_spider_sees_which_capture_each_response_is(crawls):
     seen = {item["url"]: item["warc_capture"] for item in crawls.seen}
     assert set(seen) == {crawls.url(p) for p, status in FETCHED.items() if status == 200 and p != "/robots.txt"}
     for url, announced in seen.items():
-        row = crawls.db["captures"].get(announced["id"])
+        # Written by the writer process a moment later: announced is which record it will be.
+        (row,) = crawls.db["captures"].rows_where("record_id = ?", [announced["record_id"]])
         assert row["url"] == url
-        assert (row["record_id"], row["warc_file"], row["offset"], row["length"]) == (
-            announced["record_id"], announced["warc_file"], announced["offset"], announced["length"])
+        assert row["warc_file"] == announced["warc_file"]
         assert read_capture(crawls.warc_dir / row["warc_file"], row["offset"]).url == url
