@@ -32,12 +32,14 @@ import os
 import resource
 import threading
 import time
-from concurrent.futures import Future
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from archive import frontier, runs
-from archive.images import ImageInfo
+from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
 from archive.store import Archive
 from archive.warc_index import CaptureLedger
@@ -57,8 +59,15 @@ class ArchiveWriter:
     """The crawler's side: starts the writer process for one run and talks to it."""
 
     def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
-                 mp_context: multiprocessing.context.BaseContext | None = None):
+                 mp_context: multiprocessing.context.BaseContext | None = None,
+                 schedule: Callable[[Callable[[], None]], Any] | None = None):
+        """`schedule(callback)`: run the callback soon, on the caller's thread (an event loop's
+        `call_soon`). Given, what is sent meanwhile goes over in one message: a crawl sends
+        thousands of writes, and waking the queue's feeder thread for each cost more than the
+        writes. Without it, each write goes at once."""
         context = mp_context or multiprocessing.get_context("forkserver")
+        self._schedule = schedule
+        self._outbox: list[tuple[int, str, tuple]] = []
         # A queue, not a pipe: its feeder thread does the pickling and the writing, so the
         # reactor never waits for the writer to read a 100 KB page off a 64 KB pipe.
         self._commands = context.Queue()
@@ -82,7 +91,7 @@ class ArchiveWriter:
         """Apply the write `name` (a method of `Writes`) with these arguments; no answer."""
         if self.died:
             raise WriterDied(self.died)
-        self._commands.put((0, name, args))
+        self._post((0, name, args))
 
     def call(self, name: str, *args: Any) -> Future:
         """Apply `name`; its result (or exception) arrives in the returned future."""
@@ -92,14 +101,29 @@ class ArchiveWriter:
             return future
         number = next(self._numbers)
         self._pending[number] = future
-        self._commands.put((number, name, args))
+        self._outbox.append((number, name, args))
+        self.flush()  # the caller may wait for the answer right away: nothing may stay behind
         return future
 
-    def close(self, timeout: float | None = None) -> dict[str, int]:
+    def _post(self, command: tuple[int, str, tuple]) -> None:
+        self._outbox.append(command)
+        if self._schedule is None:
+            self.flush()
+        elif len(self._outbox) == 1:
+            self._schedule(self.flush)
+
+    def flush(self) -> None:
+        """Hand over what was sent and not yet handed over (in the order sent)."""
+        if self._outbox:
+            batch, self._outbox = self._outbox, []
+            self._commands.put(batch)
+
+    def close(self, timeout: float | None = None) -> tuple[dict[str, int], list[str], dict[str, int]]:
         """Apply everything sent so far, commit, close the WARC file and the archive; return the
-        run's final counts. Raises WriterDied if the process died before."""
+        run's final counts, the problems noticed while saving articles and the errors met while
+        writing (e.g. `not_an_image`). Raises WriterDied if the process died before."""
         try:
-            counts = self.call("close").result(timeout)
+            result = self.call("close").result(timeout)
         finally:
             self._process.join(timeout=10)
             if self._process.is_alive():
@@ -107,7 +131,7 @@ class ArchiveWriter:
             self._commands.close()
             self._commands.join_thread()
             self._reader.join(timeout=10)
-        return counts
+        return result
 
     def _read_answers(self) -> None:
         while True:
@@ -152,6 +176,10 @@ class Writes:
         # capture token -> (captures.id, bytes, sha256) until the fetch-log row of the same
         # exchange arrives (the crawler's fetch-log middleware sends it right after)
         self._captured: dict[int, tuple[int, int, str]] = {}
+        self.problems: list[str] = []  # what the archive noticed while saving articles
+        self.errors: Counter = Counter()  # failures met here (the crawler counts its own)
+        self._files = ThreadPoolExecutor(4, thread_name_prefix="image-file")
+        self._images_in_flight: list[tuple[Future, str, int, str]] = []
 
     # -- responses ---------------------------------------------------------------------------
 
@@ -186,23 +214,45 @@ class Writes:
         frontier.link_not_article(self.db, link, at)
 
     def save_article(self, link: str, article, fetched_at: str, raw_html: bytes, encoding: str | None,
-                     raw_compressed: bytes | None) -> tuple[str, list[str]]:
-        """(outcome, problems) of Archive.save_article; the link it was found under is tied to it."""
+                     raw_compressed: bytes | None) -> str:
+        """Archive.save_article, and the link it was found under tied to it; its outcome (also
+        counted) is returned, its problems are kept for the end of the run."""
         result = self.archive.save_article(
             article, run_id=self.run_id, fetched_at=fetched_at,
             raw_html=raw_html, encoding=encoding, raw_compressed=raw_compressed,
         )
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
-        return result.outcome, result.problems
+        self.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
+        return result.outcome
 
-    def image_for_url(self, src_url: str) -> str | None:
-        return self.archive.image_for_url(src_url)
+    def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
+        """Write the file (in a thread: its fsyncs wait on the disk), its rows with the group of
+        writes it belongs to, once the file is on disk (`settle_images`)."""
+        written = self._files.submit(write_image, self.archive.images_dir, body)
+        self._images_in_flight.append((written, src_url, status, fetched_at))
 
-    def store_image(self, src_url: str, info: ImageInfo, status: int, fetched_at: str) -> None:
-        self.archive.record_image(self.run_id, src_url, info, status=status, fetched_at=fetched_at)
+    def settle_images(self) -> None:
+        """Rows for the image files written since the last call, in the order they were sent."""
+        in_flight, self._images_in_flight = self._images_in_flight, []
+        for written, src_url, status, fetched_at in in_flight:
+            try:
+                info = written.result()
+            except NotAnImage:  # e.g. an HTML error page answered under the image's URL
+                self._image_not_written(src_url, status, "not_an_image", fetched_at)
+                continue
+            except OSError as exc:
+                logger.error("could not write the image of %s: %s", src_url, exc)
+                self._image_not_written(src_url, status, "write_error", fetched_at)
+                continue
+            self.archive.record_image(self.run_id, src_url, info, status=status, fetched_at=fetched_at)
 
     def image_failed(self, src_url: str, status: int | None, error: str, at: str) -> None:
+        """A download that failed in the crawler (which counts it among its errors)."""
         self.archive.record_image_failure(src_url, status=status, error=error, at=at, run_id=self.run_id)
+
+    def _image_not_written(self, src_url: str, status: int, error: str, at: str) -> None:
+        self.image_failed(src_url, status, error, at)
+        self.errors[error] += 1
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -220,12 +270,15 @@ class Writes:
     def counts(self) -> dict[str, int]:
         return self.archive.run_counts(self.run_id) if self.run_id is not None else {}
 
-    def close(self) -> dict[str, int]:
+    def close(self) -> tuple[dict[str, int], list[str], dict[str, int]]:
+        """The run's counts, the problems noticed while saving its articles, the errors met."""
+        self.settle_images()
+        self._files.shutdown()
         if self.recorder is not None:
             index = self.recorder.close()
             logger.info("WARC %s indexed in %s", self.recorder.path, index)
             self.recorder = None
-        return self.counts()
+        return self.counts(), self.problems, dict(self.errors)
 
 
 class _ForwardLogs(logging.Handler):
@@ -253,32 +306,42 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
     applied, batch_started, total, waited = 0, 0.0, 0, 0.0
     while True:
         started = time.monotonic()
-        number, name, args = commands.get()
+        batch = commands.get()
         waited += time.monotonic() - started
-        total += 1
         if not conn.in_transaction:
             conn.execute("BEGIN")
             applied, batch_started = 0, time.monotonic()
-        try:
-            value, ok = getattr(writes, name)(*args), True
-        except Exception as exc:  # one failed write must not stop the others
-            value, ok = exc, False
-            if not number:
-                logger.exception("archive writer: %s failed", name)
-        applied += 1
-        if name == "close" or applied >= BATCH_WRITES or time.monotonic() - batch_started > BATCH_SECONDS \
-                or commands.empty():
-            conn.execute("COMMIT")
-        if number:
-            counts = writes.counts()
+        for number, name, args in batch:
+            total += 1
             try:
-                answers.send(("answer", number, ok, value, counts))
-            except Exception as exc:  # an unpicklable exception
-                answers.send(("answer", number, False, RuntimeError(f"{name}: {exc!r}"), counts))
-        if name == "close":
-            archive.close()
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            logger.info("archive writer: %d writes, %.1f s of CPU, %.1f s waiting for work",
-                        total, usage.ru_utime + usage.ru_stime, waited)
-            answers.close()
-            return
+                value, ok = getattr(writes, name)(*args), True
+            except Exception as exc:  # one failed write must not stop the others
+                value, ok = exc, False
+                if not number:
+                    logger.exception("archive writer: %s failed", name)
+            applied += 1
+            if name == "close":
+                _commit(conn)
+                archive.close()
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                logger.info("archive writer: %d writes, %.1f s of CPU, %.1f s waiting for work",
+                            total, usage.ru_utime + usage.ru_stime, waited)
+            if number:
+                counts = writes.counts()
+                try:
+                    answers.send(("answer", number, ok, value, counts))
+                except Exception as exc:  # an unpicklable exception
+                    answers.send(("answer", number, False, RuntimeError(f"{name}: {exc!r}"), counts))
+            if name == "close":
+                answers.close()
+                return
+        if applied >= BATCH_WRITES or time.monotonic() - batch_started > BATCH_SECONDS or commands.empty():
+            # Image rows join the transaction once their files are on disk: no row ever names
+            # a file a crash could lose.
+            writes.settle_images()
+            _commit(conn)
+
+
+def _commit(conn) -> None:
+    if conn.in_transaction:  # an error can have rolled the whole transaction back already
+        conn.execute("COMMIT")

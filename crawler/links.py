@@ -7,6 +7,7 @@ de-duplicating URLs, and recognizing pagination.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from crawler import sites
@@ -62,20 +63,35 @@ def classify_hrefs(base_url: str, hrefs: list[str]) -> PageLinks:
     """Sort a page's hrefs into article and listing URLs, each once, in page order."""
     found = PageLinks()
     seen: set[str] = set()
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}/"
     for href in hrefs:
         href = href.strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            continue
-        url = clean_url(urljoin(base_url, href))
-        if url in seen or not url.startswith(("http://", "https://")):
+        # An absolute or root-relative link resolves the same on every page of the host: its
+        # answer is cached by origin, and a site's menus and footers are read once a crawl.
+        absolute = href.startswith(("http://", "https://")) or (href.startswith("/") and not href.startswith("//"))
+        kind, url = _classify(origin if absolute else base_url, href)
+        if not kind or url in seen:
             continue
         seen.add(url)
-        # Hosts are not checked here: Scrapy's offsite middleware keeps pages on the start hosts.
-        if is_article(url):
-            found.articles.append(url)
-        elif is_listing(url):
-            found.listings.append(url)
+        (found.articles if kind == "article" else found.listings).append(url)
     return found
+
+
+@lru_cache(maxsize=16384)
+def _classify(base_url: str, href: str) -> tuple[str, str]:
+    """("article" | "listing" | "", clean URL) of one stripped href on a page at base_url."""
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return "", ""
+    url = clean_url(urljoin(base_url, href))
+    if not url.startswith(("http://", "https://")):
+        return "", ""
+    # Hosts are not checked here: Scrapy's offsite middleware keeps pages on the start hosts.
+    if is_article(url):
+        return "article", url
+    if is_listing(url):
+        return "listing", url
+    return "", url
 
 
 def classify_links(response) -> PageLinks:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from archive.images import NotAnImage, write_image
+from archive import frontier
+from archive.writer import WriterDied
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
 from crawler.run import CrawlRun, get_run, utc_now
@@ -36,6 +37,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self._images: dict[str, asyncio.Future[None]] = {}  # src_url -> its download in this run
+        self._stored: dict[str, str] | None = None  # src_url -> file, stored by earlier runs
         # Extraction runs in a worker process: the reactor's thread was the crawl's bottleneck.
         self._extract = ExtractPool()
 
@@ -43,8 +45,14 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         self._extract.close()
+        # The crawl is not over until what it sent is written: wait for the writer to apply
+        # all of it (here, before the spider_closed signal, so Scrapy's elapsed time counts it).
+        try:
+            await asyncio.wrap_future(get_run(self.crawler).writer.call("counts"))
+        except WriterDied:
+            pass  # the run reports it (crawler.run.RunExtension.spider_closed)
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
@@ -71,11 +79,10 @@ class ArchivePipeline:
         run.count_fields(article)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
-        outcome, problems = await asyncio.wrap_future(run.writer.call(
-            "save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed,
-        ))
-        run.problems.extend(f"{article.url}: {problem}" for problem in problems)
-        return {"url": article.url, "outcome": outcome}
+        # Not awaited: the item is done once the writer has it (its outcome is counted there,
+        # its problems reported at the end of the run); the next pages need the room.
+        run.writer.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed)
+        return {"url": article.url, "outcome": "sent"}
 
     def _image(self, run: CrawlRun, src_url: str) -> asyncio.Future[None]:
         # One download per URL per run, however many articles (or positions) show it.
@@ -84,7 +91,10 @@ class ArchivePipeline:
         return self._images[src_url]
 
     async def _download_image(self, run: CrawlRun, src_url: str) -> None:
-        if await asyncio.wrap_future(run.writer.call("image_for_url", src_url)):
+        if self._stored is None:  # read once, when the run is open
+            self._stored = frontier.stored_images(run.archive.db)
+        stored = self._stored.get(src_url)
+        if stored and (run.archive.images_dir / stored).is_file():
             return  # stored by an earlier run: never downloaded again
         request = Request(
             src_url,
@@ -99,15 +109,9 @@ class ArchivePipeline:
         if response.status != 200:
             self._image_failed(run, src_url, status=response.status, error=f"http_{response.status}")
             return
-        try:
-            # Hashing, the fsyncs and the rename wait on the disk (~15 ms an image): a worker
-            # thread does them while the reactor goes on downloading; the writer process, which
-            # applies writes one at a time, only writes the rows.
-            written = await asyncio.to_thread(write_image, run.archive.images_dir, response.body)
-        except NotAnImage:  # e.g. an HTML error page answered under the image's URL
-            self._image_failed(run, src_url, status=response.status, error="not_an_image")
-            return
-        run.writer.send("store_image", src_url, written, response.status, utc_now())
+        # Hashed, checked (an HTML error page under an image's URL is recorded as not_an_image)
+        # and written by the writer process, off the thread that drives the downloads.
+        run.writer.send("store_image", src_url, response.body, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
         run.errors[error] += 1

@@ -6,6 +6,7 @@ pipeline; `RunExtension` opens it when the spider opens and closes it with a sta
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
-from crawler.extract_pool import helpers_context
+from crawler.extract_pool import helpers_context, warm_up_helpers
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -99,6 +100,7 @@ class RunExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunExtension:
+        warm_up_helpers()
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -112,14 +114,17 @@ class RunExtension:
         run_id = archive.start_run(start_urls, recorded)
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
-        writer = ArchiveWriter(archive.db_path, archive.images_dir, run_id, mp_context=helpers_context())
+        writer = ArchiveWriter(archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(),
+                               schedule=asyncio.get_running_loop().call_soon)
         self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = get_run(self.crawler)
         try:
             # Everything the crawl sent is written (and counted) before the run is judged.
-            run.final_counts = run.writer.close()
+            run.final_counts, problems, errors = run.writer.close()
+            run.problems.extend(problems)
+            run.errors.update(errors)
         except WriterDied as exc:
             run.final_counts = run.writer.counts
             run.errors["writer_died"] += 1
