@@ -111,7 +111,7 @@ class WarcRecorder:
     def __post_init__(self) -> None:
         self.warc_dir = Path(self.warc_dir)
         self.warc_dir.mkdir(parents=True, exist_ok=True)
-        self.path = _unused_path(self.warc_dir, self.name)
+        self.path = unused_path(self.warc_dir, self.name)
         self._file = open(self.path, "xb")
         self._write_warcinfo()
 
@@ -299,7 +299,8 @@ def _gzip_level(exchange: HttpExchange) -> int:
     return TEXT_GZIP_LEVEL
 
 
-def _unused_path(warc_dir: Path, name: str) -> Path:
+def unused_path(warc_dir: Path, name: str) -> Path:
+    """`<warc_dir>/<name>.warc.gz`, or `<name>-N.warc.gz` when that file exists already."""
     path = warc_dir / f"{name}{WARC_SUFFIX}"
     n = 1
     while path.exists():

@@ -78,13 +78,15 @@ class ArchiveWriter:
             name="archive-writer",
             daemon=True,
         )
-        self._process.start()
-        answers_end.close()
         self._pending: dict[int, Future] = {}
         self._numbers = itertools.count(1)
         self.counts: dict[str, int] = {name: 0 for name in runs.COUNT_FIELDS}
         self.died: str | None = None
-        self._reader = threading.Thread(target=self._read_answers, daemon=True, name="archive-writer-answers")
+        # Started by the thread that reads its answers: starting waits for the forkserver's
+        # imports, and writes sent meanwhile wait in the queue, not the crawl.
+        self._reader = threading.Thread(
+            target=self._start_and_read, args=(answers_end,), daemon=True, name="archive-writer-answers"
+        )
         self._reader.start()
 
     def send(self, name: str, *args: Any) -> None:
@@ -125,13 +127,31 @@ class ArchiveWriter:
         try:
             result = self.call("close").result(timeout)
         finally:
-            self._process.join(timeout=10)
-            if self._process.is_alive():
-                self._process.kill()
+            self._reader.join(timeout=10)
+            if self._process.pid is not None:  # started
+                self._process.join(timeout=10)
+                if self._process.is_alive():
+                    self._process.kill()
             self._commands.close()
             self._commands.join_thread()
-            self._reader.join(timeout=10)
         return result
+
+    def _start_and_read(self, answers_end) -> None:
+        try:
+            self._process.start()
+        except Exception as exc:
+            self._give_up(f"the archive writer could not start ({exc})")
+            return
+        finally:
+            answers_end.close()  # the child has its own copy; EOF here once it is gone
+        self._read_answers()
+
+    def _give_up(self, why: str) -> None:
+        self.died = why
+        if self._pending:
+            logger.error("%s with %d answers outstanding", why, len(self._pending))
+        for number in list(self._pending):
+            self._pending.pop(number).set_exception(WriterDied(why))
 
     def _read_answers(self) -> None:
         while True:
@@ -155,13 +175,9 @@ class ArchiveWriter:
                     future.set_exception(value)
         self._process.join(timeout=10)
         if self._pending or self._process.exitcode not in (0, None):
-            self.died = f"the archive writer ended (exit code {self._process.exitcode})"
-            if self._pending:
-                logger.error("%s with %d answers outstanding", self.died, len(self._pending))
+            self._give_up(f"the archive writer ended (exit code {self._process.exitcode})")
         else:
-            self.died = "the archive writer is closed"
-        for number in list(self._pending):
-            self._pending.pop(number).set_exception(WriterDied(self.died))
+            self._give_up("the archive writer is closed")
 
 
 class Writes:
@@ -191,6 +207,8 @@ class Writes:
         return str(self.recorder.path)
 
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
+        if self.recorder is None:
+            return  # the WARC file could not be opened (logged once, by open_warc)
         capture = self.recorder.record(exchange, run_id=self.run_id, record_id=record_id)
         self._captured[token] = (capture.id, len(exchange.body), hashlib.sha256(exchange.body).hexdigest())
 

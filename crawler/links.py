@@ -23,11 +23,11 @@ def is_excluded(url: str) -> bool:
 
 
 def is_article(url: str) -> bool:
-    return not is_excluded(url) and any(p.match(_path(url)) for p in sites.ARTICLE_PATHS)
+    return _kind(_path(url)) == "article"
 
 
 def is_listing(url: str) -> bool:
-    return not is_excluded(url) and any(p.match(_path(url)) for p in sites.LISTING_PATHS)
+    return _kind(_path(url)) == "listing"
 
 
 def clean_url(url: str) -> str:
@@ -83,18 +83,29 @@ def _classify(base_url: str, href: str) -> tuple[str, str]:
     """("article" | "listing" | "", clean URL) of one stripped href on a page at base_url."""
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return "", ""
-    url = clean_url(urljoin(base_url, href))
-    if not url.startswith(("http://", "https://")):
+    url = urljoin(base_url, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
         return "", ""
     # Hosts are not checked here: Scrapy's offsite middleware keeps pages on the start hosts.
-    if is_article(url):
-        return "article", url
-    if is_listing(url):
-        return "listing", url
-    return "", url
+    kind = _kind(parts.path or "/")
+    # Only the links followed are cleaned: most of a page's links (documents, menus) are not.
+    return (kind, clean_url(url)) if kind else ("", "")
+
+
+def _kind(path: str) -> str:
+    if any(p.search(path) for p in sites.EXCLUDED_PATHS):
+        return ""
+    if any(p.match(path) for p in sites.ARTICLE_PATHS):
+        return "article"
+    if any(p.match(path) for p in sites.LISTING_PATHS):
+        return "listing"
+    return ""
 
 
 def classify_links(response) -> PageLinks:
     """The links of a Scrapy response (hrefs of <a> and <link rel=next>)."""
-    hrefs = response.xpath("//a/@href | //link[@rel='next']/@href").getall()
-    return classify_hrefs(response.url, hrefs)
+    # lxml's own strings: a parsel Selector for each of a page's hundreds of links cost more
+    # than classifying them.
+    hrefs = response.selector.root.xpath("//a/@href | //link[@rel='next']/@href")
+    return classify_hrefs(response.url, [str(href) for href in hrefs])

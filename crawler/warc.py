@@ -27,7 +27,8 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.warc_writer import HttpExchange, new_record_id, run_file_name
+from archive.warc_index import WARC_SUFFIX
+from archive.warc_writer import HttpExchange, new_record_id, run_file_name, unused_path
 from crawler.run import RECORDED_SETTINGS, get_run  # warcinfo names the settings the run row records
 
 if TYPE_CHECKING:
@@ -67,10 +68,11 @@ class WarcCaptureMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         # The run (crawler.run.RunExtension) opens first; its writer process writes the WARC
-        # file, and closes it with the run.
+        # file, and closes it with the run. The name is the run's own: nothing else takes it
+        # before the writer opens it (runs take a lock), so the crawl need not wait for that.
         run = get_run(self.crawler)
-        opened = run.writer.call("open_warc", str(self.warc_dir), run_file_name(run.run_id), self._warcinfo(spider))
-        path = Path(opened.result(timeout=60))
+        path = unused_path(self.warc_dir, run_file_name(run.run_id))
+        run.writer.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider))
         self.warc_file = path.name
         logger.info("recording responses in %s", path)
 
