@@ -1,0 +1,101 @@
+"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: crawler/sites.py)."""
+
+from __future__ import annotations
+
+from scrapy.http import HtmlResponse
+
+from crawler.links import PageLinks, classify_hrefs, classify_links
+
+ORIGIN = "https://tnu.edu.vn"
+LISTING = f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=3"
+OLD_LISTING = f"{ORIGIN}/news/tin-tuc-su-kien.html"
+ARTICLE = f"{ORIGIN}/hoi-nghi-tong-ket-dn5001.html"
+
+
+def test_a_relative_query_resolves_against_the_page_not_the_origin():
+    links = classify_hrefs(LISTING, ["?categoryId=3&page=2"])
+    assert links == PageLinks(articles=[], listings=[f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=3&page=2"])
+    assert classify_hrefs(OLD_LISTING, ["?page=2"]).listings == [f"{OLD_LISTING}?page=2"]
+
+
+def test_the_same_relative_href_on_two_pages_gives_each_its_own_url():
+    # The classification of absolute links is cached by origin; a relative one must not ride along.
+    assert classify_hrefs(OLD_LISTING, ["?page=3"]).listings == [f"{OLD_LISTING}?page=3"]
+    assert classify_hrefs(f"{ORIGIN}/news/dao-tao.html", ["?page=3"]).listings == [f"{ORIGIN}/news/dao-tao.html?page=3"]
+    on_news = classify_hrefs(f"{ORIGIN}/tin-tuc-su-kien/khoa-hoc.html", ["hoi-thao-quoc-te.html"])
+    on_training = classify_hrefs(f"{ORIGIN}/dao-tao/tuyen-sinh.html", ["hoi-thao-quoc-te.html"])
+    assert on_news.articles == [f"{ORIGIN}/tin-tuc-su-kien/hoi-thao-quoc-te.html"]
+    assert on_training.articles == [f"{ORIGIN}/dao-tao/hoi-thao-quoc-te.html"]
+
+
+def test_root_relative_and_absolute_links_read_the_same_on_every_page_of_the_origin():
+    hrefs = ["/hoi-nghi-tong-ket-dn5001.html", f"{ORIGIN}/news/dao-tao.html", "/dao-tao.html?page=4"]
+    expected = PageLinks(articles=[ARTICLE], listings=[f"{ORIGIN}/news/dao-tao.html", f"{ORIGIN}/dao-tao.html?page=4"])
+    for page in (LISTING, OLD_LISTING, f"{ORIGIN}/tin-tuc-su-kien/khoa-hoc/mot-bai.html", ARTICLE):
+        assert classify_hrefs(page, hrefs) == expected, page
+
+
+def test_each_url_once_in_page_order():
+    hrefs = [
+        "/b-dn2.html", "/a-dn1.html", f"{ORIGIN}/b-dn2.html", "/b-dn2.html#comments",
+        " /a-dn1.html ", "?page=2", "/news/tin-tuc-su-kien.html?page=2", "/news/tin-tuc-su-kien.html",
+    ]
+    links = classify_hrefs(OLD_LISTING, hrefs)
+    assert links.articles == [f"{ORIGIN}/b-dn2.html", f"{ORIGIN}/a-dn1.html"]
+    assert links.listings == [f"{OLD_LISTING}?page=2", OLD_LISTING]
+
+
+def test_fragments_scripts_and_mail_links_are_skipped():
+    hrefs = ["#", "#top", "javascript:void(0)", "mailto:dhtn@tnu.edu.vn", "tel:+842083852650", "", "   "]
+    assert classify_hrefs(LISTING, hrefs) == PageLinks()
+
+
+def test_excluded_paths_are_never_returned():
+    hrefs = [
+        "/news/search.html?q=tuyen+sinh",  # shaped like a listing, but search results
+        "/news/search/tin-tuc.html",
+        "/home/gioi-thieu-dn12.html",
+        "/Uploads/ke-hoach-dn5.pdf",
+        "/tin-tuc-su-kien/lich.PDF",
+        "/sitemap.xml",
+        "/account/login",
+    ]
+    assert classify_hrefs(LISTING, hrefs) == PageLinks()
+
+
+def test_cleaning_drops_page_one_and_fragments():
+    hrefs = ["/news/dao-tao.html?page=1", "/news/su-kien.html?page=1#top", "/c-dn3.html#binh-luan",
+             "/tin-tuc-su-kien.html?categoryId=2&page=1"]
+    links = classify_hrefs(LISTING, hrefs)
+    assert links.articles == [f"{ORIGIN}/c-dn3.html"]
+    assert links.listings == [f"{ORIGIN}/news/dao-tao.html", f"{ORIGIN}/news/su-kien.html",
+                              f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=2"]
+
+
+def test_links_to_other_hosts_are_classified_by_path_alone():
+    # The offsite middleware decides which hosts are followed, not this module.
+    hrefs = ["https://en.tnu.edu.vn/en/research-week-dt77.html", "http://example.org/tin-tuc-su-kien.html",
+             "//dhsp.tnu.edu.vn/khai-giang-dn9.html", "https://example.org/about.html"]
+    links = classify_hrefs(LISTING, hrefs)
+    assert links.articles == ["https://en.tnu.edu.vn/en/research-week-dt77.html", "https://dhsp.tnu.edu.vn/khai-giang-dn9.html"]
+    assert links.listings == ["http://example.org/tin-tuc-su-kien.html"]
+
+
+def test_classify_links_reads_anchors_and_the_next_page_link_of_a_response():
+    html = """<!DOCTYPE html><html><head>
+      <link rel="next" href="?categoryId=3&amp;page=2">
+      <link rel="stylesheet" href="/news/style-dn1.html">
+    </head><body>
+      <nav><a href="/news/tin-tuc-su-kien.html">Tin tức</a> <a href="#">Menu</a></nav>
+      <a href="/hoi-nghi-tong-ket-dn5001.html">Hội nghị tổng kết</a>
+      <a href="/tai-lieu/ke-hoach.pdf">Kế hoạch</a>
+      <a href="lich-cong-tac-dn5002.html#top">Lịch công tác</a>
+      <a href="/hoi-nghi-tong-ket-dn5001.html">Xem tiếp</a>
+      <a>không có href</a>
+    </body></html>"""
+    response = HtmlResponse(url=LISTING, body=html.encode(), encoding="utf-8")
+    links = classify_links(response)
+    assert links.articles == [ARTICLE, f"{ORIGIN}/lich-cong-tac-dn5002.html"]
+    # the next page first (document order), the stylesheet <link> not at all
+    assert links.listings == [f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=3&page=2", OLD_LISTING]
+    assert all(type(url) is str for url in links.articles + links.listings)  # not lxml strings holding the tree
