@@ -99,3 +99,9 @@ def test_classify_links_reads_anchors_and_the_next_page_link_of_a_response():
     # the next page first (document order), the stylesheet <link> not at all
     assert links.listings == [f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=3&page=2", OLD_LISTING]
     assert all(type(url) is str for url in links.articles + links.listings)  # not lxml strings holding the tree
+
+
+def test_dot_segments_of_a_root_relative_link_are_resolved_before_it_is_judged():
+    hrefs = ["/news/../hoi-nghi-tong-ket-dn5001.html", "/./news/./dao-tao.html", "/hoi-nghi-tong-ket-dn5001.html/.."]
+    links = classify_hrefs(OLD_LISTING, hrefs)
+    assert links == PageLinks(articles=[ARTICLE], listings=[f"{ORIGIN}/news/dao-tao.html"])
