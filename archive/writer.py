@@ -103,6 +103,10 @@ class ArchiveWriter:
             return future
         number = next(self._numbers)
         self._pending[number] = future
+        if self.died and self._pending.pop(number, None) is future:
+            # the process ended between the first look and now, its answers given up already
+            future.set_exception(WriterDied(self.died))
+            return future
         self._outbox.append((number, name, args))
         self.flush()  # the caller may wait for the answer right away: nothing may stay behind
         return future
@@ -133,6 +137,9 @@ class ArchiveWriter:
                 if self._process.is_alive():
                     self._process.kill()
             self._commands.close()
+            if self._process.exitcode != 0:
+                # Nobody reads the pipe any more: the feeder thread would wait on it forever.
+                self._commands.cancel_join_thread()
             self._commands.join_thread()
         return result
 

@@ -83,6 +83,12 @@ def _classify(base_url: str, href: str) -> tuple[str, str]:
     """("article" | "listing" | "", clean URL) of one stripped href on a page at base_url."""
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return "", ""
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        # A root-relative link's path is the href's own (no dot segments to resolve): most of a
+        # page's links are ruled out here without being resolved.
+        path = href.split("#", 1)[0].split("?", 1)[0]
+        if not _kind(path):
+            return "", ""
     url = urljoin(base_url, href)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from archive import __version__
-from archive.runs import finished_runs, list_runs, mark_stale_runs_killed, utc_iso
+from archive.runs import finished_runs, list_runs, mark_stale_runs_killed, process_alive, utc_iso
 
 
 def _dead_pid() -> int:
@@ -109,3 +109,15 @@ def test_list_and_finished_runs_newest_first(archive):
 )
 def test_every_iso_time_becomes_utc_z(given, stored):
     assert utc_iso(given) == stored
+
+
+def test_a_zombie_is_not_alive():
+    # A killed crawl's helper can stay a zombie (exited, not yet reaped): its temporary files and
+    # its run are abandoned all the same.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, still unreaped
+    try:
+        assert not process_alive(child.pid)
+    finally:
+        child.wait()
+    assert process_alive(os.getpid())

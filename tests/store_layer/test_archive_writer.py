@@ -301,10 +301,6 @@ def test_a_killed_writer_fails_its_futures_and_close(start):
     assert isinstance(outcome[0], WriterDied)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "archive/writer.py ArchiveWriter.close(): self._commands.join_thread() waits forever for the "
-    "queue's feeder thread, blocked writing into a pipe the dead writer will never read; "
-    "close(timeout) does not bound it"))
 def test_a_writer_killed_with_a_page_in_the_pipe_does_not_hang_close(start):
     writer = start()
     # A page's body is more than a pipe holds (64 KiB): the queue's feeder is left mid-write.
