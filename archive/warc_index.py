@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +52,11 @@ class Capture:
     id: int | None = None
 
 
+_FIELDS = tuple(f.name for f in fields(Capture))  # in declaration order, `id` last
+_COLUMNS = ", ".join(_FIELDS)
+_INSERT = f"INSERT INTO captures ({', '.join(_FIELDS[:-1])}) VALUES ({', '.join('?' * (len(_FIELDS) - 1))})"
+
+
 class CaptureLedger:
     """The `captures` table: where each record is, and which bytes the archive already holds.
 
@@ -64,26 +69,20 @@ class CaptureLedger:
 
     def earlier(self, url: str, digest: str) -> Capture | None:
         """The first full capture of these bytes at this URL, or None."""
-        rows = self.db.query(
-            "SELECT * FROM captures WHERE url = ? AND payload_digest = ? AND record_type = 'response' "
+        # Plain SQL on the connection (no per-call schema reads, no dicts): this and add() run
+        # for every response of a crawl.
+        row = self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM captures WHERE url = ? AND payload_digest = ? AND record_type = 'response' "
             "ORDER BY id LIMIT 1",
             [url, digest],
-        )
-        for row in rows:
-            return Capture(**row)
-        return None
+        ).fetchone()
+        return None if row is None else Capture(*row)
 
     def add(self, capture: Capture) -> Capture:
         """Record a capture just written; returns it with its row id."""
-        row = asdict(capture)
-        row.pop("id")
-        # A plain INSERT: sqlite-utils' Table.insert re-reads the schema on every call, and this
-        # runs for every response of a crawl, on the thread that drives the downloads.
-        cursor = self.db.execute(
-            f"INSERT INTO captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        return Capture(**{**row, "id": cursor.lastrowid})
+        values = [getattr(capture, name) for name in _FIELDS[:-1]]  # all but the id
+        cursor = self.db.conn.execute(_INSERT, values)
+        return replace(capture, id=cursor.lastrowid)
 
     def link_fetch(self, capture_id: int, fetch_id: int) -> None:
         """Tie a capture to the `fetch_log` row of the same HTTP exchange."""
