@@ -1,9 +1,10 @@
 """Running extraction beside the reactor: one worker process the pipeline hands article pages to.
 
-The crawl's main thread runs the reactor, the WARC capture and the SQLite writes, and was the
-bottleneck at one full core while the second sat idle; extraction (~5 ms a page, a pure
-function of the page's bytes) is the piece that moves to another process without sharing any
-state. The worker starts on the first page, not at import, and stops with the spider.
+The crawl's main thread runs the reactor and is the crawl's pace; everything it writes goes to
+the writer process (archive/writer.py). Extraction (~4 ms a page, a pure function of the page's
+bytes) moves to this worker without sharing any state; the pipeline awaits its answer (the
+article's images are downloaded next), so unlike the writer it keeps its normal priority. The
+worker starts on the first page, not at import, and stops with the spider.
 """
 
 from __future__ import annotations

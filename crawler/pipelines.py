@@ -4,7 +4,9 @@ store both.
 Images are fetched through the engine (so robots.txt, retries, throttling and the fetch log apply
 to them too), hashed and written by archive/images.py with their original bytes; Scrapy's
 ImagesPipeline would re-encode them, and FilesPipeline neither writes atomically nor keeps
-failures. An image that fails is recorded and never costs its article.
+failures. An image that fails is recorded and never costs its article. Every write goes to the
+run's writer process (archive/writer.py) without waiting for it; an article's images are sent
+before the article, which the writer keeps as the order it applies them in.
 """
 
 from __future__ import annotations
