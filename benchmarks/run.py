@@ -125,6 +125,8 @@ class Child:
     server_cpu_s: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
     listen_overflows: int | None = None  # connections the kernel dropped meanwhile (machine-wide)
+    helpers_cpu_s: float = 0.0  # of the child's own helper processes (writer, extraction worker)
+    writer_cpu_s: float | None = None  # the archive writer's own report, for an archive crawl
 
     @property
     def elapsed_s(self) -> float:
@@ -161,6 +163,30 @@ def _high_water_mb(pid: int) -> float | None:
     return None
 
 
+def _note_helpers_cpu(pid: int, seen: dict[int, float]) -> None:
+    """CPU seconds of the child's descendants (the crawl's writer and extraction worker, their
+    forkserver), as last seen: they are gone by the time the child is reaped."""
+    try:
+        descendants = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for helper in descendants:
+        try:
+            times = helper.cpu_times()
+        except psutil.Error:
+            continue
+        seen[helper.pid] = times.user + times.system
+
+
+_WRITER_CPU = re.compile(r"archive writer: \d+ writes, ([0-9.]+) s of CPU")
+
+
+def _writer_cpu(log: str) -> float | None:
+    """What the crawl's writer process reports it used (its last log line)."""
+    found = _WRITER_CPU.findall(log)
+    return float(found[-1]) if found else None
+
+
 def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     """Run `python args...`; its peak RSS is its own VmHWM, read until it exits.
 
@@ -175,6 +201,7 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     overflows = listen_overflows()
     started = time.perf_counter()
     peak: float | None = None
+    helpers: dict[int, float] = {}  # pid -> CPU seconds last seen, of every descendant process
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         while True:
@@ -184,6 +211,7 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
             mark = _high_water_mb(proc.pid)
             if mark is not None:
                 peak = max(peak or 0.0, mark)
+            _note_helpers_cpu(proc.pid, helpers)
             time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     wall = time.perf_counter() - started
@@ -192,7 +220,8 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
                   peak_rss_mb=peak if peak is not None else usage.ru_maxrss / 1024,
                   cpu_s=usage.ru_utime + usage.ru_stime, log=text,
                   server_cpu_s=(server.cpu_seconds() - cpu_before) if server else 0.0,
-                  stats=scrapy_stats(text))
+                  stats=scrapy_stats(text), helpers_cpu_s=sum(helpers.values()),
+                  writer_cpu_s=_writer_cpu(text))
     after = listen_overflows()
     child.listen_overflows = after - overflows if after is not None and overflows is not None else None
     if child.returncode != 0:
@@ -313,6 +342,12 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
         "cpu_ratio": round(bare_cpu / archive_cpu, 3),
         "cpu_ratio_per_pair": [round(b.cpu_s / a.cpu_s, 3) for a, b in zip(fulls, bares)],
         "archive_cpu_s_samples": [round(c.cpu_s, 2) for c in fulls],
+        # where the archive crawl's CPU goes, by process (medians): the crawler (cpu_s above),
+        # its writer (archive/writer.py, as it reports itself) and all its helpers together
+        # (writer, extraction worker, their forkserver); the writer's includes the CDXJ index
+        # written after the crawl.
+        "archive_helpers_cpu_s": round(statistics.median([c.helpers_cpu_s for c in fulls]), 2),
+        "archive_writer_cpu_s": _median_or_none([c.writer_cpu_s for c in fulls]),
         "bare_cpu_s_samples": [round(c.cpu_s, 2) for c in bares],
         "settings": CRAWL_SETTINGS,
         "server": {
@@ -339,6 +374,11 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
     incremental["ratio"] = round(incremental["requests_incremental"] / incremental["requests_full"], 4)
     incremental["elapsed_s"] = round(again.elapsed_s, 2)
     return crawl, incremental, full
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if known else None
 
 
 def memory_scale(n: int, requested: str) -> int:
@@ -629,7 +669,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"from an empty folder; pages/s and ratio from the median elapsed times "
         f"(archive {c['archive_elapsed_s']} s, bare {c['bare_elapsed_s']} s). Ratio per pair: "
         f"{', '.join(str(x) for x in c['ratio_per_pair'])}; CPU-time ratio {c['cpu_ratio']} "
-        f"(per pair {', '.join(str(x) for x in c['cpu_ratio_per_pair'])}).",
+        f"(per pair {', '.join(str(x) for x in c['cpu_ratio_per_pair'])}). CPU of an archive crawl by process: "
+        f"crawler {c['archive_cpu_s']} s (start-up included), its helpers {c['archive_helpers_cpu_s']} s "
+        f"(of which the writer {c['archive_writer_cpu_s']} s); the bare spider {c['bare_cpu_s']} s.",
         f"Our extractor: parsing the page with lxml alone takes {e['parse_ms_median']} ms "
         f"({e['parse_share']:.0%} of ours); profiled, its time goes to {dom}. It read "
         f"{e['ours_correct_share']:.0%} of the sampled pages exactly as the ground truth has them.",

@@ -21,7 +21,8 @@ from benchmarks.run import scrapy_stats  # noqa: E402
 
 KEYS = {
     "crawl": {"archive_pages_per_s", "bare_pages_per_s", "ratio", "cpu_ratio", "ratio_per_pair", "cpu_ratio_per_pair",
-              "archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples"},
+              "archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples",
+              "archive_helpers_cpu_s", "archive_writer_cpu_s"},
     "extract": {"ours_ms_median", "trafilatura_ms_median", "ratio", "dominated_by"},
     "reparse": {"articles_per_s"},
     "incremental": {"requests_full", "requests_incremental", "ratio"},
@@ -106,6 +107,8 @@ def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
     assert crawl["ratio_per_pair"] == pytest.approx(pair, rel=0.02)
     assert (out / "work" / f"full-{PAIRS}.log").is_file() and (out / "work" / f"bare-{PAIRS}.log").is_file()
     assert not (out / "work" / "crawl-again").exists()
+    # the crawl's helper processes were seen working, the writer among them
+    assert 0 < crawl["archive_writer_cpu_s"] < crawl["archive_helpers_cpu_s"]
 
 
 def test_extractors_read_the_same_pages(bench):
