@@ -2,8 +2,9 @@
 
 The crawler hands over each HTTP exchange as plain data (`HttpExchange`); this module decides
 between a full response record and a revisit, writes WARC 1.1 records, flushes after every
-request/response pair (a killed run loses at most the pair in flight) and lists each response in
-the `captures` table. Never imports Scrapy.
+request/response pair (a killed run loses at most the pair in flight), lists each response in
+the `captures` table and, on close, writes the run's CDXJ index from what it wrote (no second
+reading of the file). Never imports Scrapy.
 
 The records are the bytes warcio's RecordBuilder/WARCWriter would write (same fields in the same
 order, same HTTP header blocks, one gzip member a record), formatted here directly: warcio's
@@ -19,6 +20,7 @@ import logging
 import os
 import platform
 import random
+import re
 import socket
 import struct
 import uuid
@@ -35,7 +37,17 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import __version__
-from archive.warc_index import WARC_SUFFIX, Capture, CaptureLedger, cdxj_path, payload_digest, write_cdxj
+from archive.warc_index import (
+    WARC_SUFFIX,
+    Capture,
+    CaptureLedger,
+    CdxjEntry,
+    cdxj_path,
+    http_index_fields,
+    payload_digest,
+    write_cdxj,
+    write_cdxj_entries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +126,9 @@ class WarcRecorder:
         self.warc_dir.mkdir(parents=True, exist_ok=True)
         self.path = unused_path(self.warc_dir, self.name)
         self._file = open(self.path, "xb")
+        # The CDXJ line of every response and revisit record written, for close(); None once a
+        # record's line cannot be known without reading it back (then close() re-reads the file).
+        self._index: list[CdxjEntry] | None = []
         self._write_warcinfo()
 
     def _write_warcinfo(self) -> None:
@@ -182,6 +197,7 @@ class WarcRecorder:
             block_length = len(http_head)
         fields += [f"Content-Type: {HTTP_RESPONSE_TYPE}", f"Content-Length: {block_length}"]
         response = _gzip_member(_record_bytes(fields, parts), _gzip_level(exchange))
+        index_fields = None if self._index is None else self._index_fields(url, fields, http_head, response_headers)
 
         request_head = _request_head(exchange)
         request_body = exchange.request_body
@@ -208,8 +224,20 @@ class WarcRecorder:
         offset = self._file.tell()
         # One write for the pair, then to the OS: a killed run leaves at most one cut member,
         # which salvage() removes.
-        self._file.write(response + request)
-        self._file.flush()
+        try:
+            self._file.write(response + request)
+            self._file.flush()
+        except BaseException:
+            self._index = None  # the file holds what it holds: close() reads it back, as before
+            raise
+        if self._index is not None:
+            if index_fields is None:
+                self._index = None
+            else:
+                mime, status = index_fields
+                self._index.append(CdxjEntry(
+                    url, date, mime if earlier is None else "warc/revisit", status, digest, len(response), offset,
+                ))
 
         return self.ledger.add(
             Capture(
@@ -227,11 +255,30 @@ class WarcRecorder:
             )
         )
 
+    @staticmethod
+    def _index_fields(
+        url: str, fields: list[str], http_head: bytes, headers: list[tuple[str, str]]
+    ) -> tuple[str | None, str | None] | None:
+        """(mime, status) of the record's CDXJ line; None when only reading it back would tell."""
+        # Readers take a WARC field up to its line's end, strip it, unwrap a URI in <>, replace
+        # spaces in it; a line break inside a field (from a header value in the notes, say)
+        # makes other fields of it. Such records are left to the indexer that reads the file.
+        if _BLANK.search(url) or url.startswith("<") or "\n" in "".join(fields):
+            return None
+        if not url.startswith(("http:", "https:")):  # warcio reads no HTTP block for other schemes
+            return None, None
+        return http_index_fields(http_head, headers)
+
     def close(self) -> Path:
         """Close the WARC file and write its CDXJ index beside it; returns the index path."""
         if not self._file.closed:
             self._file.close()
-        return write_cdxj(self.path)
+        if self._index is None:
+            return write_cdxj(self.path)
+        return write_cdxj_entries(self.path, self._index)
+
+
+_BLANK = re.compile(r"\s")
 
 
 def new_record_id() -> str:
