@@ -98,13 +98,14 @@ def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
     bare = sum(crawl["bare_elapsed_s_samples"]) / PAIRS
     assert crawl["archive_elapsed_s"] == pytest.approx(archive, abs=0.01)
     assert crawl["bare_elapsed_s"] == pytest.approx(bare, abs=0.01)
-    # (from the samples as rounded to 0.01 s: hence the tolerance)
-    assert crawl["ratio"] == pytest.approx(bare / archive, rel=0.02)
+    # (from the samples as rounded to 0.01 s, of crawls this small a tenth of a second or so:
+    # hence the tolerance)
+    assert crawl["ratio"] == pytest.approx(bare / archive, rel=0.02, abs=0.02)
     assert crawl["archive_pages_per_s"] == pytest.approx(crawl["pages"] / archive, rel=0.02)
     cpu = sum(crawl["bare_cpu_s_samples"]) / sum(crawl["archive_cpu_s_samples"])
     assert crawl["cpu_ratio"] == pytest.approx(cpu, rel=0.02)
     pair = [b / a for a, b in zip(crawl["archive_elapsed_s_samples"], crawl["bare_elapsed_s_samples"])]
-    assert crawl["ratio_per_pair"] == pytest.approx(pair, rel=0.02)
+    assert crawl["ratio_per_pair"] == pytest.approx(pair, rel=0.02, abs=0.02)
     assert (out / "work" / f"full-{PAIRS}.log").is_file() and (out / "work" / f"bare-{PAIRS}.log").is_file()
     assert not (out / "work" / "crawl-again").exists()
     # the crawl's helper processes were seen working, the writer among them
