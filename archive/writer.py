@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 BATCH_WRITES = 500
 BATCH_SECONDS = 0.5
 
+# Pages and images handed to the writer and not yet written, at most (then the crawl waits).
+MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024
+
 # Nothing in the crawl waits for a write until the run ends, while the crawler's process (and
 # the extraction worker, whose answers it awaits) are the crawl's pace: below them when they
 # compete for a core, the writer took half as many preemptions from the crawler on 2 cores,
@@ -86,6 +89,8 @@ class ArchiveWriter:
         )
         self._pending: dict[int, Future] = {}
         self._numbers = itertools.count(1)
+        self._in_flight = 0  # bytes of pages and images handed over, not yet applied
+        self._room = threading.Condition()
         self.counts: dict[str, int] = {name: 0 for name in runs.COUNT_FIELDS}
         self.died: str | None = None
         # Started by the thread that reads its answers: starting waits for the forkserver's
@@ -125,10 +130,21 @@ class ArchiveWriter:
             self._schedule(self.flush)
 
     def flush(self) -> None:
-        """Hand over what was sent and not yet handed over (in the order sent)."""
-        if self._outbox:
-            batch, self._outbox = self._outbox, []
-            self._commands.put(batch)
+        """Hand over what was sent and not yet handed over (in the order sent). Waits while more
+        than MAX_BYTES_IN_FLIGHT of pages and images are handed over and not yet applied."""
+        if not self._outbox:
+            return
+        batch, self._outbox = self._outbox, []
+        size = sum(_payload_size(args) for _, _, args in batch)
+        with self._room:
+            self._in_flight += size
+        self._commands.put((size, batch))
+        with self._room:
+            # Until the writer has caught up, the pages wait here, in the crawler's memory: a
+            # longer crawl would hold more of them. Holding the reactor slows the crawl to the
+            # writer's pace instead.
+            while self._in_flight > MAX_BYTES_IN_FLIGHT and not self.died:
+                self._room.wait(timeout=1.0)
 
     def close(self, timeout: float | None = None) -> tuple[dict[str, int], list[str], dict[str, int]]:
         """Apply everything sent so far, commit, close the WARC file and the archive; return the
@@ -161,6 +177,8 @@ class ArchiveWriter:
 
     def _give_up(self, why: str) -> None:
         self.died = why
+        with self._room:
+            self._room.notify_all()
         if self._pending:
             logger.error("%s with %d answers outstanding", why, len(self._pending))
         for number in list(self._pending):
@@ -173,7 +191,11 @@ class ArchiveWriter:
             except (EOFError, OSError):
                 break
             kind = message[0]
-            if kind == "log":
+            if kind == "applied":
+                with self._room:
+                    self._in_flight -= message[1]
+                    self._room.notify_all()
+            elif kind == "log":
                 _, name, level, text = message
                 logging.getLogger(name).log(level, "%s", text)
             else:
@@ -191,6 +213,17 @@ class ArchiveWriter:
             self._give_up(f"the archive writer ended (exit code {self._process.exitcode})")
         else:
             self._give_up("the archive writer is closed")
+
+
+def _payload_size(args: tuple) -> int:
+    """The bytes a write carries (page and image bodies), which is what a backlog is made of."""
+    size = 0
+    for arg in args:
+        if isinstance(arg, (bytes, bytearray)):
+            size += len(arg)
+        elif isinstance(arg, HttpExchange):
+            size += len(arg.body)
+    return size
 
 
 class Writes:
@@ -337,7 +370,7 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
     applied, batch_started, total, waited = 0, 0.0, 0, 0.0
     while True:
         started = time.monotonic()
-        batch = commands.get()
+        size, batch = commands.get()
         waited += time.monotonic() - started
         if not conn.in_transaction:
             conn.execute("BEGIN")
@@ -366,6 +399,7 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
             if name == "close":
                 answers.close()
                 return
+        answers.send(("applied", size))
         if applied >= BATCH_WRITES or time.monotonic() - batch_started > BATCH_SECONDS or commands.empty():
             # Image rows join the transaction once their files are on disk: no row ever names
             # a file a crash could lose.

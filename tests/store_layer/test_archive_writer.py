@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from archive import frontier
+from archive import writer as writer_module
 from archive.store import Archive, compress_raw
 from archive.warc_writer import HttpExchange, new_record_id
 from archive.writer import ArchiveWriter, WriterDied
@@ -337,3 +338,18 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_the_crawl_waits_while_too_many_bytes_are_not_yet_written(run, start, monkeypatch):
+    # A writer slower than the crawl must not make the crawler hold every page in memory:
+    # flush() returns only once what is handed over and not yet applied is under the cap.
+    monkeypatch.setattr(writer_module, "MAX_BYTES_IN_FLIGHT", 1_000_000)
+    writer = start()
+    bodies = [os.urandom(300_000) for _ in range(12)]
+    for n, body in enumerate(bodies):
+        writer.send("fetch", _fetch_row(f"{LINK}?n={n}"), body, None)
+        writer.flush()
+        assert writer._in_flight <= 1_000_000
+    writer.close()
+    rows = sqlite3.connect(run[0]).execute("SELECT bytes, sha256 FROM fetch_log ORDER BY id").fetchall()
+    assert rows == [(len(b), hashlib.sha256(b).hexdigest()) for b in bodies]
