@@ -117,6 +117,9 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
            overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from crawler.helpers import warm_up_helpers  # noqa: PLC0415
+
+    warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
     from crawler.process import CrawlError, build_settings, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
     settings = build_settings(db_path, images_dir, full=full, overrides=overrides)

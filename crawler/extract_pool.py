@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from multiprocessing import forkserver
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from archive.lifeline import leave_with
 from archive.store import compress_raw
+from crawler.helpers import helpers_context
 from crawler.extract import extract_article
 from crawler.extract.record import Article
 
@@ -28,26 +27,6 @@ logger = logging.getLogger(__name__)
 def default_workers() -> int:
     """One worker per core the main thread leaves free (at least one, at most two)."""
     return max(1, min(2, (os.cpu_count() or 1) - 1))
-
-
-def helpers_context() -> multiprocessing.context.BaseContext:
-    """How the crawl starts its helper processes (this pool's workers, the archive writer).
-
-    forkserver, not fork: the crawler has threads (image writes, Twisted's pool, queue feeders),
-    and forking while one of them holds a lock can leave the child waiting on it forever. The
-    server is started once per crawl, with both helpers' modules imported, by whichever starts
-    first.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.extract_pool", "archive.writer"])
-    return context
-
-
-def warm_up_helpers() -> None:
-    """Start the helpers' server now, so its imports (~0.5 s) overlap Scrapy's start-up instead of
-    holding up the run's opening; it does not wait for the server to be ready."""
-    helpers_context()
-    forkserver.ensure_running()
 
 
 def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:

@@ -20,7 +20,7 @@ from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
-from crawler.extract_pool import helpers_context, warm_up_helpers
+from crawler.helpers import helpers_context, warm_up_helpers
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -100,7 +100,7 @@ class RunExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunExtension:
-        warm_up_helpers()
+        warm_up_helpers()  # already running when started by `tnu-archive crawl`
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
