@@ -1,23 +1,27 @@
 """The crawl's writer: one process that applies every write of a run, in the order asked.
 
-Scrapy's reactor thread drives every download. When it also wrote the SQLite rows and the WARC
-records, it spent more time archiving than fetching: a 300-article crawl ran at 0.44× the
-speed of a bare Scrapy spider fetching the same URLs. So the crawler hands each write over as
-plain data (`ArchiveWriter.send` / `.call`), and this process, the run's only writer of the
-archive and of its WARC file, applies them one after another in the order they were sent: a
-response's capture before its fetch-log row, an article's images before the article.
+Scrapy's reactor thread drives every download. When it also wrote the SQLite rows, the WARC
+records and the image files, that was nearly half of its time. So the crawler hands each write
+over as plain data (`ArchiveWriter.send` / `.call`), and this process, the run's only writer of
+the archive, its WARC file and its image files, applies them one after another in the order
+they were sent: a response's capture before its fetch-log row, an article's images before the
+article. What is sent during one turn of the crawler's event loop goes over as one message
+(`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and image bytes wait for the writer:
+then the crawl waits, and its memory stays flat however long the run.
 
-`call` returns a `concurrent.futures.Future` for the writes whose answer the crawler needs (an
-article's outcome, whether an image is stored already); `send` expects none, and a failure of
-one is logged (the crawl goes on; what was not written is fetched again by the next run). Log
-records of the writer reach the crawler's own logging. Every answer carries the run's counts
-so far (`ArchiveWriter.counts`).
+`call` returns a `concurrent.futures.Future` for the few writes whose answer the crawler needs
+(whether a page's URL is archived already, the counts, the close); `send` expects none, and a
+failure of one is logged (the crawl goes on; what was not written is fetched again by the next
+run). Log records of the writer reach the crawler's own logging. Every answer carries the
+run's counts so far (`ArchiveWriter.counts`); `close()` returns the final counts, with the
+problems and the errors met while writing.
 
 Transactions: the writes waiting in the queue are applied in one transaction (at most
-`BATCH_WRITES` of them, or `BATCH_SECONDS`), an article's own writes in a savepoint inside it.
-A crawl killed outright loses at most that group; the next run fetches those pages again, as
-it does everything a killed run did not archive. WARC records of that group stay in the WARC
-file without a `captures` row.
+`BATCH_WRITES` of them, or `BATCH_SECONDS`), an article's own writes in a savepoint inside it;
+image files are written in threads and their rows join the transaction once the files are on
+disk. A crawl killed outright loses at most that group; the next run fetches those pages
+again, as it does everything a killed run did not archive. WARC records of that group stay in
+the WARC file without a `captures` row.
 
 Never imports Scrapy.
 """
