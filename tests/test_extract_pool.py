@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.runs import process_alive
 from crawler.extract import extract_article
 from crawler.extract_pool import ExtractPool
 from crawler.replica import file_for
@@ -82,14 +83,6 @@ def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
     workers = [int(pid) for pid in done.stdout.split()]
     assert workers
     deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_running(pid) for pid in workers)
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not any(process_alive(pid) for pid in workers)

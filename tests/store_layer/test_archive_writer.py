@@ -20,6 +20,7 @@ import pytest
 
 from archive import frontier
 from archive import writer as writer_module
+from archive.runs import process_alive
 from archive.store import Archive, compress_raw
 from archive.warc_writer import HttpExchange, new_record_id
 from archive.writer import ArchiveWriter, WriterDied
@@ -329,15 +330,7 @@ def test_the_writer_leaves_when_the_crawler_is_killed(run):
                           check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == -signal.SIGKILL, done.stderr
     pid = int(done.stdout.split()[0])
-    assert wait_for(lambda: not _running(pid), timeout=10), f"writer {pid} outlived its crawler"
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert wait_for(lambda: not process_alive(pid), timeout=10), f"writer {pid} outlived its crawler"
 
 
 def test_the_crawl_waits_while_too_many_bytes_are_not_yet_written(run, start, monkeypatch):
