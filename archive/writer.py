@@ -73,13 +73,16 @@ class ArchiveWriter:
 
     def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
                  mp_context: multiprocessing.context.BaseContext | None = None,
-                 schedule: Callable[[Callable[[], None]], Any] | None = None):
+                 schedule: Callable[[Callable[[], None]], Any] | None = None,
+                 on_death: Callable[[str], Any] | None = None):
         """`schedule(callback)`: run the callback soon, on the caller's thread (an event loop's
         `call_soon`). Given, what is sent meanwhile goes over in one message: a crawl sends
         thousands of writes, and waking the queue's feeder thread for each cost more than the
-        writes. Without it, each write goes at once."""
+        writes. Without it, each write goes at once. `on_death(why)` is called (from another
+        thread) if the process ends before close()."""
         context = mp_context or multiprocessing.get_context("forkserver")
         self._schedule = schedule
+        self._on_death = on_death
         self._outbox: list[tuple[int, str, tuple]] = []
         # A queue, not a pipe: its feeder thread does the pickling and the writing, so the
         # reactor never waits for the writer to read a 100 KB page off a 64 KB pipe.
@@ -173,11 +176,16 @@ class ArchiveWriter:
         try:
             self._process.start()
         except Exception as exc:
-            self._give_up(f"the archive writer could not start ({exc})")
+            self._died(f"the archive writer could not start ({exc})")
             return
         finally:
             answers_end.close()  # the child has its own copy; EOF here once it is gone
         self._read_answers()
+
+    def _died(self, why: str) -> None:
+        self._give_up(why)
+        if self._on_death is not None:
+            self._on_death(why)
 
     def _give_up(self, why: str) -> None:
         self.died = why
@@ -214,7 +222,7 @@ class ArchiveWriter:
                     future.set_exception(value)
         self._process.join(timeout=10)
         if self._pending or self._process.exitcode not in (0, None):
-            self._give_up(f"the archive writer ended (exit code {self._process.exitcode})")
+            self._died(f"the archive writer ended (exit code {self._process.exitcode})")
         else:
             self._give_up("the archive writer is closed")
 
@@ -370,6 +378,7 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
     root.setLevel(logging.INFO)
     archive = Archive(db_path, images_dir)
     writes = Writes(archive, run_id)
+    logger.info("archive writer (pid %d) writing %s", os.getpid(), db_path)
     conn = archive.db.conn
     applied, batch_started, total, waited = 0, 0.0, 0, 0.0
     while True:

@@ -51,9 +51,9 @@ class FetchLogMiddleware:
         # same bytes to the writer: the row takes their size and digest from it.
         capture = request.meta.get(WARC_META_KEY)
         if capture:
-            run.writer.send("fetch", row, None, capture["token"])
+            run.send("fetch", row, None, capture["token"])
         else:
-            run.writer.send("fetch", row, response.body, None)
+            run.send("fetch", row, response.body, None)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
@@ -88,5 +88,5 @@ class FetchLogMiddleware:
             "error": error_kind(exception),
             "fetched_at": utc_now(),
         }
-        get_run(self.crawler).writer.send("fetch", row, None, None)
+        get_run(self.crawler).send("fetch", row, None, None)
         return None

@@ -69,13 +69,11 @@ class ArchivePipeline:
             run.errors["extract_error"] += 1
             run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": "extract_error"}
-        if not article.is_article and not await asyncio.wrap_future(
-            run.writer.call("is_archived", item["url"], article.url)
-        ):
+        if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL. An archived
             # article that lost its date and counter is not one: it is counted and saved below,
             # so the fill rates show the loss and the stored values are kept.
-            run.writer.send("not_an_article", item["url"], fetched_at)
+            run.send("not_an_article", item["url"], fetched_at)
             run.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
@@ -83,8 +81,15 @@ class ArchivePipeline:
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
-        run.writer.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed)
+        run.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed)
         return {"url": article.url, "outcome": "sent"}
+
+    @staticmethod
+    async def _archived(run: CrawlRun, *urls: str) -> bool:
+        try:
+            return await asyncio.wrap_future(run.writer.call("is_archived", *urls))
+        except WriterDied:
+            return True  # the run is being stopped; nothing is marked
 
     def _image(self, run: CrawlRun, src_url: str) -> asyncio.Future[None]:
         # One download per URL per run, however many articles (or positions) show it.
@@ -113,8 +118,8 @@ class ArchivePipeline:
             return
         # Hashed, checked (an HTML error page under an image's URL is recorded as not_an_image)
         # and written by the writer process, off the thread that drives the downloads.
-        run.writer.send("store_image", src_url, response.body, response.status, utc_now())
+        run.send("store_image", src_url, response.body, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
         run.errors[error] += 1
-        run.writer.send("image_failed", src_url, status, error, utc_now())
+        run.send("image_failed", src_url, status, error, utc_now())

@@ -58,6 +58,16 @@ class CrawlRun:
     status: str = "running"
     exit_code: int | None = None
     final_counts: dict[str, int] | None = None  # frozen when the run is closed
+    writes_lost: int = 0  # sent after the writer died
+
+    def send(self, write: str, *args) -> None:
+        """Hand a write to the run's writer (archive/writer.py). Once the writer has died the run
+        is being stopped (RunExtension): what comes meanwhile is dropped, and fetched again by
+        the next run."""
+        try:
+            self.writer.send(write, *args)
+        except WriterDied:
+            self.writes_lost += 1
 
     def count_fields(self, article) -> None:
         self.articles_fetched += 1
@@ -114,9 +124,19 @@ class RunExtension:
         run_id = archive.start_run(start_urls, recorded)
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
-        writer = ArchiveWriter(archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(),
-                               schedule=asyncio.get_running_loop().call_soon)
+        loop = asyncio.get_running_loop()
+        writer = ArchiveWriter(
+            archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(), schedule=loop.call_soon,
+            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why),
+        )
         self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
+
+    def _writer_died(self, why: str) -> None:
+        # Nothing fetched from now on could be archived: stop instead of asking the site for it.
+        logger.error("%s: stopping the crawl; the next run fetches again what was not written", why)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            asyncio.ensure_future(engine.close_spider_async(reason="writer_died"))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = get_run(self.crawler)

@@ -72,7 +72,7 @@ class WarcCaptureMiddleware:
         # before the writer opens it (runs take a lock), so the crawl need not wait for that.
         run = get_run(self.crawler)
         path = unused_path(self.warc_dir, run_file_name(run.run_id))
-        run.writer.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider))
+        run.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider))
         self.warc_file = path.name
         logger.info("recording responses in %s", path)
 
@@ -85,7 +85,7 @@ class WarcCaptureMiddleware:
             # Served from Scrapy's HTTP cache: it was captured when it was really fetched.
             return response
         token, record_id = next(self._tokens), new_record_id()
-        get_run(self.crawler).writer.send("capture", token, _exchange(request, response), record_id)
+        get_run(self.crawler).send("capture", token, _exchange(request, response), record_id)
         # The record is written by the writer process a moment later; what is known now is
         # which record it will be (captures.record_id) and the token the fetch log ties it by.
         request.meta[META_KEY] = {"token": token, "record_id": record_id, "warc_file": self.warc_file}

@@ -93,7 +93,7 @@ class NewsSpider(scrapy.Spider):
         on_site = [url for url in found.articles if self.on_site(url)]
         run.article_links_seen += len(on_site)
         wanted = [url for url in on_site if self.wanted(url)]
-        run.writer.send("note_links", [url for url in wanted if url not in self.known], utc_now())
+        run.send("note_links", [url for url in wanted if url not in self.known], utc_now())
         for url in wanted:
             yield self.article_request(url)
 
@@ -110,9 +110,9 @@ class NewsSpider(scrapy.Spider):
         if not links.is_listing(response.url):
             return
         if page == 1:
-            run.writer.send("listing_crawled", here, utc_now())
+            run.send("listing_crawled", here, utc_now())
         if next_page is None:
-            run.writer.send("listing_reached_end", here, page, utc_now())
+            run.send("listing_reached_end", here, page, utc_now())
         elif self.full or wanted or not frontier.listing_completed(run.archive.db, here):
             # Pages are walked one after another (never by their numbered links), so the walk
             # can stop exactly where the archived articles begin. (Completion is read on the
