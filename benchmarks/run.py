@@ -530,7 +530,8 @@ def bench_reparse(db_path: Path, images: Path) -> dict[str, Any]:
 
 
 def bench_store(articles: list, work: Path) -> dict[str, Any]:
-    """Articles already extracted, saved with their raw page, as the pipeline saves them."""
+    """Articles already extracted, saved with their raw page through Archive.save_article, one
+    transaction each (the lower bound of what the crawl's writer does: it groups them)."""
     from archive.store import Archive
 
     with Archive(work / "store.sqlite", work / "store-images") as archive:
