@@ -12,9 +12,10 @@ then the crawl waits, and its memory stays flat however long the run.
 `call` returns a `concurrent.futures.Future` for the few writes whose answer the crawler needs
 (whether a page's URL is archived already, the counts, the close); `send` expects none, and a
 failure of one is logged (the crawl goes on; what was not written is fetched again by the next
-run). Log records of the writer reach the crawler's own logging. Every answer carries the
-run's counts so far (`ArchiveWriter.counts`); `close()` returns the final counts, with the
-problems and the errors met while writing.
+run). Log records of the writer reach the crawler's own logging. Every answer, and the note
+the writer sends after each batch it applied, carries the run's counts so far
+(`ArchiveWriter.counts`, what progress displays show); `close()` returns the final counts,
+with the problems and the errors met while writing.
 
 Transactions: the writes waiting in the queue are applied in one transaction (at most
 `BATCH_WRITES` of them, or `BATCH_SECONDS`), an article's own writes in a savepoint inside it;
@@ -204,8 +205,9 @@ class ArchiveWriter:
                 break
             kind = message[0]
             if kind == "applied":
+                _, size, self.counts = message
                 with self._room:
-                    self._in_flight -= message[1]
+                    self._in_flight -= size
                     self._room.notify_all()
             elif kind == "log":
                 _, name, level, text = message
@@ -412,7 +414,7 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
             if name == "close":
                 answers.close()
                 return
-        answers.send(("applied", size))
+        answers.send(("applied", size, writes.counts()))  # the counts also feed progress displays
         if applied >= BATCH_WRITES or time.monotonic() - batch_started > BATCH_SECONDS or commands.empty():
             # Image rows join the transaction once their files are on disk: no row ever names
             # a file a crash could lose.

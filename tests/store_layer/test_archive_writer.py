@@ -346,3 +346,13 @@ def test_the_crawl_waits_while_too_many_bytes_are_not_yet_written(run, start, mo
     writer.close()
     rows = sqlite3.connect(run[0]).execute("SELECT bytes, sha256 FROM fetch_log ORDER BY id").fetchall()
     assert rows == [(len(b), hashlib.sha256(b).hexdigest()) for b in bodies]
+
+
+def test_the_counts_follow_the_writes_without_being_asked(start, make_article):
+    # Progress displays read writer.counts during a crawl that only sends: the writer reports
+    # them after each group it applied, not only with answers.
+    writer = start()
+    writer.send("save_article", LINK, make_article(), AT, RAW, "utf-8", None)
+    writer.flush()
+    assert wait_for(lambda: writer.counts["articles_new"] == 1, timeout=WAIT)
+    writer.close()
