@@ -51,8 +51,13 @@ class NewsSpider(scrapy.Spider):
         self.refresh_days = settings.getint("REFRESH_DAYS", 30)
         db = get_run(self.crawler).archive.db
         self.known = frontier.known_articles(db)
+        # What this run has asked for. Listings repeat the same links (the latest articles on
+        # every page, every category on every listing): Scrapy's duplicate filter would drop the
+        # repeats, but only after building a request for each and passing it through every
+        # middleware, three times the requests actually made.
+        self.requested: set[str] = set()
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+            yield self.listing_request(url)
         for url in frontier.pending_links(db):
             yield self.article_request(url)
         # Failed images are retried even when their article is not fetched again; downloading
@@ -61,7 +66,12 @@ class NewsSpider(scrapy.Spider):
             yield {"retry_image": url}
 
     def article_request(self, url: str) -> scrapy.Request:
+        self.requested.add(url)
         return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=ARTICLE_PRIORITY)
+
+    def listing_request(self, url: str) -> scrapy.Request:
+        self.requested.add(url)
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
 
     def on_site(self, url: str) -> bool:
         """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
@@ -93,8 +103,10 @@ class NewsSpider(scrapy.Spider):
         on_site = [url for url in found.articles if self.on_site(url)]
         run.article_links_seen += len(on_site)
         wanted = [url for url in on_site if self.wanted(url)]
-        run.send("note_links", [url for url in wanted if url not in self.known], utc_now())
-        for url in wanted:
+        fresh = [url for url in wanted if url not in self.requested]
+        if fresh:
+            run.send("note_links", [url for url in fresh if url not in self.known], utc_now())
+        for url in fresh:
             yield self.article_request(url)
 
         here, page = links.listing_key(response.url), links.page_number(response.url)
@@ -102,8 +114,8 @@ class NewsSpider(scrapy.Spider):
         for url in found.listings:
             if links.listing_key(url) != here:
                 # Another listing: entered at its first page; its own pages lead further.
-                if links.page_number(url) == 1:
-                    yield scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+                if links.page_number(url) == 1 and url not in self.requested:
+                    yield self.listing_request(url)
             elif links.page_number(url) == page + 1:
                 next_page = url
 
@@ -117,7 +129,7 @@ class NewsSpider(scrapy.Spider):
             # Pages are walked one after another (never by their numbered links), so the walk
             # can stop exactly where the archived articles begin. (Completion is read on the
             # crawler's own connection: earlier runs' walks; this run's comes at the end.)
-            yield scrapy.Request(next_page, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+            yield self.listing_request(next_page)
 
     def failed(self, failure) -> None:
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
