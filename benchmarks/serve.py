@@ -14,10 +14,9 @@ byte served is still decided by crawler.replica.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from crawler.replica import ReplicaServer
+from crawler.replica import ReplicaServer, serve_until_interrupted
 
 BACKLOG = 1024
 
@@ -46,12 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     with ReplicaServer(args.site_dir) as server:
         widen_backlog(server)
-        print(f"Replica of tnu.edu.vn: {server.url}  (other host: {server.other_origin}/)", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted(server)
 
 
 if __name__ == "__main__":

@@ -364,12 +364,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--site-dir", type=Path, default=DEFAULT_SITE_DIR, help="replica to serve (default: %(default)s)")
     args = parser.parse_args(argv)
     with ReplicaServer(args.site_dir, port=args.port) as server:
-        print(f"Replica of tnu.edu.vn: {server.url}  (other host: {server.other_origin}/)  Ctrl-C to stop", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted(server, "  Ctrl-C to stop")
+
+
+def serve_until_interrupted(server: ReplicaServer, note: str = "") -> None:
+    """Announce the server's addresses on stdout (one line, which scripts read), then serve until
+    interrupted (Ctrl-C; a SIGTERM simply ends the process)."""
+    print(f"Replica of tnu.edu.vn: {server.url}  (other host: {server.other_origin}/){note}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":
