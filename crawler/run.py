@@ -148,7 +148,10 @@ class RunExtension:
         except WriterDied as exc:
             run.final_counts = run.writer.counts
             run.errors["writer_died"] += 1
-            run.problems.append(f"{exc}: the writes in flight were lost; the next run fetches those pages again")
+            run.problems.append(
+                f"{exc}: the writes in flight were lost, and {run.writes_lost} sent after it; "
+                "the next run fetches those pages again"
+            )
             reason = "the archive writer died"  # archiving stopped before the crawl did
         # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
         previous = baseline_history(run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id))
