@@ -336,13 +336,14 @@ def test_the_writer_leaves_when_the_crawler_is_killed(run):
 def test_the_crawl_waits_while_too_many_bytes_are_not_yet_written(run, start, monkeypatch):
     # A writer slower than the crawl must not make the crawler hold every page in memory:
     # flush() returns only once what is handed over and not yet applied is under the cap.
-    monkeypatch.setattr(writer_module, "MAX_BYTES_IN_FLIGHT", 1_000_000)
+    # A cap below one body: flush() must wait for every batch to be applied before it returns.
+    monkeypatch.setattr(writer_module, "MAX_BYTES_IN_FLIGHT", 100_000)
     writer = start()
     bodies = [os.urandom(300_000) for _ in range(12)]
     for n, body in enumerate(bodies):
         writer.send("fetch", _fetch_row(f"{LINK}?n={n}"), body, None)
         writer.flush()
-        assert writer._in_flight <= 1_000_000
+        assert writer._in_flight <= 100_000
     writer.close()
     rows = sqlite3.connect(run[0]).execute("SELECT bytes, sha256 FROM fetch_log ORDER BY id").fetchall()
     assert rows == [(len(b), hashlib.sha256(b).hexdigest()) for b in bodies]
