@@ -259,12 +259,11 @@ class Writes:
 
     # -- responses ---------------------------------------------------------------------------
 
-    def open_warc(self, warc_dir: str, name: str, info: dict[str, str]) -> str:
+    def open_warc(self, warc_dir: str, name: str, info: dict[str, str]) -> None:
         # A run killed earlier left its WARC without an index (and maybe a half record).
         for index in finish_interrupted(warc_dir):
             logger.warning("indexed the WARC of an interrupted run: %s", index)
         self.recorder = WarcRecorder(Path(warc_dir), self.ledger, name, info=info, run_id=self.run_id)
-        return str(self.recorder.path)
 
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
         if self.recorder is None:

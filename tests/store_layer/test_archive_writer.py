@@ -142,7 +142,8 @@ def test_a_captured_fetch_takes_the_capture_digest_and_is_linked(tmp_path, run, 
     body = b"<html><body>" + "Đại học Thái Nguyên ".encode() * 50 + b"</body></html>"
     record_id = new_record_id()
     writer = start()
-    warc_path = writer.call("open_warc", str(tmp_path / "warc"), "run-test", {"spider": "news"}).result(WAIT)
+    writer.send("open_warc", str(tmp_path / "warc"), "run-test", {"spider": "news"})
+    warc_path = tmp_path / "warc" / "run-test.warc.gz"  # the name the crawler chose
     writer.send("capture", 7, _exchange(LINK, body), record_id)
     writer.send("fetch", _fetch_row(LINK), None, 7)  # the body is not sent twice
     counts, _, _ = writer.close(timeout=WAIT)
