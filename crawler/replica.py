@@ -367,10 +367,15 @@ def main(argv: list[str] | None = None) -> None:
         serve_until_interrupted(server, "  Ctrl-C to stop")
 
 
+def banner(url: str, other_origin: str) -> str:
+    """The line a replica server announces itself with on stdout; scripts (benchmarks/run.py) read it."""
+    return f"Replica of tnu.edu.vn: {url}  (other host: {other_origin}/)"
+
+
 def serve_until_interrupted(server: ReplicaServer, note: str = "") -> None:
-    """Announce the server's addresses on stdout (one line, which scripts read), then serve until
-    interrupted (Ctrl-C; a SIGTERM simply ends the process)."""
-    print(f"Replica of tnu.edu.vn: {server.url}  (other host: {server.other_origin}/){note}", flush=True)
+    """Announce the server's addresses on stdout (the banner), then serve until interrupted
+    (Ctrl-C; a SIGTERM simply ends the process)."""
+    print(banner(server.url, server.other_origin) + note, flush=True)
     try:
         while True:
             time.sleep(3600)
