@@ -112,3 +112,13 @@ def test_keep_alive_and_pipelined_requests(fast):
                 statuses.append(int(head.split(" ", 2)[1]))
                 data = data[end + 4 + length:]
     assert statuses == [200, 200, 404]
+
+
+def test_every_file_of_the_replica_has_the_target_that_serves_it():
+    from benchmarks.serve import target_of
+    from crawler.replica import file_for
+
+    files = [p.relative_to(DEFAULT_SITE_DIR / "www").as_posix() for p in (DEFAULT_SITE_DIR / "www").rglob("*") if p.is_file()]
+    assert len(files) > 20 and any("__" in f for f in files) and any(f.endswith("index.html") for f in files)
+    for name in files:
+        assert file_for(target_of(name)) == name
