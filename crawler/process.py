@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.gctune import crawl_pace
 from crawler.run import CrawlRun
 from crawler.spiders.news import NewsSpider
 
@@ -52,5 +53,6 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> CrawlRun | None:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, start_url=list(start_urls))
-    process.start()
+    with crawl_pace():
+        process.start()
     return getattr(crawler, "tnu_run", None)
