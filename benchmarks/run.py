@@ -1,11 +1,11 @@
 """The benchmark suite behind `make bench`: our crawler against the ceiling and the best extractor.
 
-    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 3] [--results benchmarks/results]
+    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] [--results benchmarks/results]
 
 One run measures, side by side and as ratios so that results compare across machines:
 - crawl: a full archive crawl of a generated replica (benchmarks/sitegen.py) against a bare
   Scrapy spider fetching the same URLs with the same settings (benchmarks/bare_spider.py), run
-  as --crawl-repeats pairs (default 3), interleaved archive, bare, archive, bare, …, each archive
+  as --crawl-repeats pairs (default 5), interleaved archive, bare, archive, bare, …, each archive
   crawl from an empty folder. The crawl keys that predate the repeats keep their meaning but are
   now computed from the MEDIAN elapsed (and CPU) time of each side: `ratio` is median bare
   elapsed / median archive elapsed, `cpu_ratio` likewise, `archive_pages_per_s` is pages / median
@@ -280,7 +280,7 @@ def server_capacity(server: Replica, urls: list[str], work: Path, seconds: float
 
 
 def bench_crawl(site: Path, work: Path, load_seconds: float,
-                repeats: int = 3) -> tuple[dict[str, Any], dict[str, Any], Child]:
+                repeats: int = 5) -> tuple[dict[str, Any], dict[str, Any], Child]:
     """`repeats` pairs of crawls, interleaved (archive, bare, archive, bare, …), then the server
     check and the incremental crawl, on one site.
 
@@ -694,7 +694,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def run(articles: int, memory_scale: int, search_articles: int, extract_sample: int, results_dir: Path,
-        work: Path | None = None, load_seconds: float = 3.0, search_repeats: int = 5, crawl_repeats: int = 3,
+        work: Path | None = None, load_seconds: float = 3.0, search_repeats: int = 5, crawl_repeats: int = 5,
         log=print) -> dict[str, Any]:
     own_work = work is None
     work = Path(work or tempfile.mkdtemp(prefix="tnu-bench-"))
@@ -754,7 +754,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder kept after the run (default: a temporary one)")
     ap.add_argument("--load-seconds", type=float, default=3.0, help="length of the server capacity test")
     ap.add_argument("--search-repeats", type=int, default=5, help="times each search query is timed")
-    ap.add_argument("--crawl-repeats", type=int, default=3,
+    ap.add_argument("--crawl-repeats", type=int, default=5,
                     help="pairs of crawls (archive, bare), interleaved; the crawl figures are their medians")
     args = ap.parse_args(argv)
     if args.crawl_repeats < 1:
