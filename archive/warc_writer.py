@@ -84,9 +84,9 @@ HTTP_REQUEST_TYPE = RecordBuilder.WARC_RECORDS["request"]
 # ISA-L (Intel's deflate, through `isal`): its output is plain gzip that every WARC reader
 # inflates. On 158 pages of the benchmark site (14.6 MB, 60-120 KB each), on one core: zlib
 # level 3 -> 16.9 % of the input in 123 ms, zlib level 1 -> 18.3 % in 117 ms, ISA-L level 2
-# (its default) -> 17.8 % in 26 ms, ISA-L level 3 -> 18.0 % in 101 ms. Compressing every page
-# twice (here and raw_pages) was a sixth of the crawl's CPU beside the reactor; 5x less CPU for
-# ~6 % more bytes, about 1 % of a WARC whose bytes are mostly stored images.
+# (its default) -> 17.8 % in 26 ms, ISA-L level 3 -> 18.0 % in 101 ms. Every page is compressed
+# twice (here and raw_pages): ISA-L took 0.5 CPU-s off a 300-article crawl, for ~6 % more bytes
+# of HTML, about 1 % of a WARC whose bytes are mostly stored images.
 TEXT_GZIP_LEVEL = 2
 # Payloads already compressed by their format (SVG, being text, is not one of them).
 _COMPRESSED_TYPES = (
