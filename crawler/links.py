@@ -19,11 +19,6 @@ def _path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def is_excluded(url: str) -> bool:
-    path = _path(url)
-    return any(p.search(path) for p in sites.EXCLUDED_PATHS)
-
-
 def is_article(url: str) -> bool:
     return _kind(_path(url)) == "article"
 
