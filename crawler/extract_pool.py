@@ -17,9 +17,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 from archive.lifeline import leave_with
 from archive.store import compress_raw
-from crawler.helpers import helpers_context
 from crawler.extract import extract_article
 from crawler.extract.record import Article
+from crawler.helpers import helpers_context
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def default_workers() -> int:
 
 def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
     # The raw page is compressed for the archive here too: the worker has the bytes already,
-    # and zlib at level 6 costs the main thread as much as extraction did.
+    # and the writer process has the rest of the run's writes to do.
     return extract_article(body, url, encoding=encoding), compress_raw(body)
 
 
