@@ -84,16 +84,13 @@ class Answers:
                 self._cache[key] = found
         return found
 
-    def warm_up(self) -> int:
+    def warm_up(self) -> None:
         """Answer every file of the host's document root once, before any crawl: the first crawl
-        of a benchmark must not pay for reading the site from disk. Returns the files answered."""
-        answered = 0
+        of a benchmark must not pay for reading the site from disk."""
         for path in sorted(self.host.root.rglob("*")):
             target = target_of(path.relative_to(self.host.root).as_posix()) if path.is_file() else None
             if target is not None and route_key(target) not in self.host.fail_once:  # (its failure is the crawl's)
                 self.get("GET", target)
-                answered += 1
-        return answered
 
     def _render(self, method: str, target: str) -> tuple[bytes, bytes, bytes]:
         response = self.host.respond(method, target, self.origin)
