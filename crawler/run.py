@@ -16,6 +16,7 @@ from scrapy import signals
 
 from archive import frontier
 from archive.images import remove_abandoned_temp_files
+from archive.lock import RunLock
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
@@ -107,11 +108,16 @@ class RunExtension:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.lock = RunLock(crawler.settings.get("ARCHIVE_DB"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunExtension:
-        warm_up_helpers()  # already running when started by `tnu-archive crawl`
         ext = cls(crawler)
+        # One run at a time per archive, however the crawl was started: `tnu-archive crawl` holds
+        # the lock already (and reports a refusal in one line); `scrapy crawl news` is refused
+        # here, before anything is opened or fetched.
+        ext.lock.acquire()
+        warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -179,3 +185,4 @@ class RunExtension:
         )
         logger.info(run.summary())
         run.archive.close()
+        self.lock.release()

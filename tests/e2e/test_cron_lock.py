@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -116,3 +117,18 @@ def test_sigterm_ends_the_run_as_interrupted_with_exit_6(slow_site, tmp_path):
     assert "run 1 interrupted:" in stderr.strip().splitlines()[-1]
     assert query(db_path, "SELECT status, exit_code FROM crawl_runs") == [("interrupted", EXIT_INTERRUPTED)]
     assert db_path.with_name(db_path.name + ".lock").read_text() == ""
+
+
+def test_scrapy_crawl_news_is_refused_too_while_the_lock_is_held(replica, tmp_path):
+    db_path = tmp_path / "data" / "tnu.sqlite"
+    replica.reset_log()
+    with RunLock(db_path):
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "scrapy"), "crawl", "news", "-a", f"start_url={replica.url}",
+             "-s", f"ARCHIVE_DB={db_path}", "-s", f"IMAGES_STORE={tmp_path / 'data' / 'images'}"],
+            capture_output=True, text=True, timeout=120, check=False, cwd=Path(__file__).resolve().parents[2],
+        )
+    assert proc.returncode != 0
+    assert f"another run is in progress (pid {os.getpid()} since " in proc.stderr
+    assert replica.requests == []
+    assert not db_path.exists()
