@@ -150,7 +150,7 @@ COLUMNS["article_links"] = {
     "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
-    "not_article_at": "When it turned out to be a static page, not an article (UTC); such links are not fetched again",
+    "not_article_at": "When it last turned out to be a static page, not an article (UTC); fetched again only after NOT_ARTICLE_RECHECK_DAYS (30)",
 }
 
 TABLE_DESCRIPTIONS: dict[str, str] = {

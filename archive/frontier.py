@@ -12,29 +12,42 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 
-def known_articles(db: sqlite_utils.Database) -> dict[str, str | None]:
-    """Every URL that leads to an archived article (as linked and as stored) -> its published_at."""
+def known_articles(db: sqlite_utils.Database, recheck_before: str | None = None) -> dict[str, str | None]:
+    """Every URL that leads to an archived article (as linked and as stored) -> its published_at,
+    and the static pages (-> None) found at article URLs since `recheck_before` (all of them
+    when it is None)."""
     rows = db.execute(
         """
         SELECT url, published_at FROM articles
         UNION
         SELECT l.url, a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id
         UNION
-        SELECT url, NULL FROM article_links WHERE not_article_at IS NOT NULL
-        """
+        SELECT url, NULL FROM article_links
+        WHERE not_article_at IS NOT NULL AND article_id IS NULL AND not_article_at >= coalesce(?, '')
+        """,
+        [recheck_before],
     ).fetchall()
     return dict(rows)
 
 
-def pending_links(db: sqlite_utils.Database) -> list[str]:
-    """Article links found by earlier runs that have not been archived (failed or interrupted)."""
+def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None) -> list[str]:
+    """Article links found by earlier runs that have not been archived (failed or interrupted),
+    and those taken for static pages before `recheck_before` (none when it is None).
+
+    "Not an article" is the extractor's judgment of one fetch. A redesign can make new articles
+    look like static pages to it, and a daily run sees too few of them for the drift alarm
+    (archive/outcome.py): without a second look they would never be archived, even after the
+    extractor is fixed. Static pages are few, so looking again now and then costs little.
+    """
     rows = db.execute(
         """
         SELECT l.url FROM article_links l
-        WHERE l.article_id IS NULL AND l.not_article_at IS NULL
+        WHERE l.article_id IS NULL
+          AND (l.not_article_at IS NULL OR l.not_article_at < coalesce(?, ''))
           AND l.url NOT IN (SELECT url FROM articles)
         ORDER BY l.first_seen_at, l.url
-        """
+        """,
+        [recheck_before],
     ).fetchall()
     return [url for (url,) in rows]
 
@@ -83,7 +96,7 @@ def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str)
     db.execute(
         """
         INSERT INTO article_links(url, article_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT(url) DO UPDATE SET article_id = excluded.article_id
+        ON CONFLICT(url) DO UPDATE SET article_id = excluded.article_id, not_article_at = NULL
         """,
         [url, article_id, at, at],
     )

@@ -10,7 +10,7 @@ import json
 import os
 import socket
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
@@ -32,6 +32,11 @@ _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 def utc_now() -> str:
     """The current time in the archive's format."""
     return datetime.now(timezone.utc).strftime(_FORMAT)
+
+
+def utc_days_ago(days: float) -> str:
+    """The time `days` ago in the archive's format (which sorts as text in time order)."""
+    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime(_FORMAT)
 
 
 def utc_iso(value: str | datetime) -> str:

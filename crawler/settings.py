@@ -121,3 +121,7 @@ FULL_CRAWL = False
 # Articles published within this many days are fetched again by each run to record their
 # view counts (`--refresh-days`); older ones keep their last observation.
 REFRESH_DAYS = 30
+# A page at an article URL that showed neither a date nor a view counter is taken for a static
+# page (history, contacts) and skipped, but only for this many days: then it is fetched again,
+# in case it was an article the extractor misread (a redesign). 0: never again.
+NOT_ARTICLE_RECHECK_DAYS = 30

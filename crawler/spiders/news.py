@@ -7,7 +7,8 @@ knowledge and lives in crawler/sites.py.
 Incremental by default: an archived article is not fetched again unless it was published
 within REFRESH_DAYS (to observe its view counter), and a listing that has been walked to its
 end once is descended only while its pages still show new (or due) articles. Article links
-found earlier but never archived are retried first. FULL_CRAWL walks everything.
+found earlier but never archived are retried first, and so are those taken for static pages
+more than NOT_ARTICLE_RECHECK_DAYS ago. FULL_CRAWL walks everything.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from archive import frontier
+from archive.runs import utc_days_ago
 from crawler import links
 from crawler.errors import error_kind
 from crawler.run import get_run, utc_now
@@ -50,7 +52,9 @@ class NewsSpider(scrapy.Spider):
         self.full = settings.getbool("FULL_CRAWL")
         self.refresh_days = settings.getint("REFRESH_DAYS", 30)
         db = get_run(self.crawler).archive.db
-        self.known = frontier.known_articles(db)
+        recheck_days = settings.getint("NOT_ARTICLE_RECHECK_DAYS", 30)
+        recheck_before = utc_days_ago(recheck_days) if recheck_days > 0 else None
+        self.known = frontier.known_articles(db, recheck_before)
         # What this run has asked for. Listings repeat the same links (the latest articles on
         # every page, every category on every listing): Scrapy's duplicate filter would drop the
         # repeats, but only after building a request for each and passing it through every
@@ -58,7 +62,7 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()
         for url in self.start_urls:
             yield self.listing_request(url)
-        for url in frontier.pending_links(db):
+        for url in frontier.pending_links(db, recheck_before):
             yield self.article_request(url)
         # Failed images are retried even when their article is not fetched again; downloading
         # them is the pipeline's job, so they are handed over as items.

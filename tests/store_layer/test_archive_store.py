@@ -288,6 +288,32 @@ def test_known_articles_maps_every_url_that_leads_to_an_article_to_its_date(arch
     }
 
 
+def test_static_pages_are_known_until_their_recheck_is_due_then_pending(archive, make_article):
+    from archive import frontier
+
+    frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", "2026-10-01T00:00:00Z")
+    frontier.note_links(archive.db, ["http://tnu.edu.vn/failed-dn9.html"], "2026-10-01T00:00:00Z")
+    for cutoff in (None, "2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z"):  # marked since the cutoff
+        assert "http://tnu.edu.vn/lich-su-dn45.html" in frontier.known_articles(archive.db, cutoff)
+        assert frontier.pending_links(archive.db, cutoff) == ["http://tnu.edu.vn/failed-dn9.html"]
+    due = "2026-10-01T00:00:01Z"
+    assert "http://tnu.edu.vn/lich-su-dn45.html" not in frontier.known_articles(archive.db, due)
+    assert frontier.pending_links(archive.db, due) == [
+        "http://tnu.edu.vn/failed-dn9.html", "http://tnu.edu.vn/lich-su-dn45.html"]
+
+
+def test_a_static_page_that_turns_out_an_article_loses_its_mark(archive, make_article):
+    from archive import frontier
+
+    url = "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html"
+    frontier.link_not_article(archive.db, url, "2026-10-01T00:00:00Z")
+    saved = save(archive, make_article(url=url))
+    frontier.link_archived(archive.db, url, saved.article_id, T1)
+    row = archive.db.execute("SELECT article_id, not_article_at FROM article_links WHERE url = ?", [url]).fetchone()
+    assert row == (saved.article_id, None)
+    assert frontier.known_articles(archive.db, "2026-12-01T00:00:00Z")[url] == "2020-07-15"
+
+
 def test_log_fetch_records_size_and_digest(archive):
     run_id = archive.start_run(["http://tnu.edu.vn/"], {})
     archive.log_fetch(run_id, url="http://tnu.edu.vn/a", final_url="https://tnu.edu.vn/a", kind="page",
