@@ -8,7 +8,15 @@ import shutil
 import sqlite3
 
 import pytest
-from cron_support import ARTICLES, EXPECTED, copy_site, page_file, query, requested_articles, sub_page
+from cron_support import (
+    ARTICLES,
+    EXPECTED,
+    copy_site,
+    page_file,
+    query,
+    requested_articles,
+    sub_page,
+)
 from e2e_support import crawl
 
 from archive.runs import utc_days_ago
@@ -16,7 +24,7 @@ from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
 from crawler.settings import NOT_ARTICLE_RECHECK_DAYS
 
 DATE_AND_COUNTER = r'<span class="date-view">.*?</span>|<span class="post-(?:date|views)">.*?</span>'
-MISREAD = sorted(ARTICLES)[0]
+MISREAD = min(ARTICLES)
 STATIC = EXPECTED["not_articles"][0]
 
 
