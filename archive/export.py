@@ -138,6 +138,7 @@ def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path,
         progress(0, tally.total, tally.counts)
         tick = tally
     (root / "data").mkdir()
+    digests = _Digests(root)
     table_resources: list[dict] = []
     rows: dict[str, int] = {}
     for table, order in TABLES.items():
@@ -147,17 +148,17 @@ def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path,
         count = _write_table(conn, table, order, columns, fields, root / "data", parquet, tick)
         rows[table] = count
         for fmt in ("csv", "jsonl") + (("parquet",) if parquet else ()):
-            table_resources.append(_table_resource(table, fmt, root, schema))
-    image_resources = _copy_images(conn, images_dir, root, tick)
+            table_resources.append(_table_resource(table, fmt, digests, schema))
+    image_resources = _copy_images(conn, images_dir, digests, tick)
     info = _archive_facts(conn)
     data_files = [r["path"] for r in table_resources + image_resources]
-    version = _version(info, root, data_files, tick)
+    version = _version(info, digests, data_files, tick)
     package = _package(info, version, table_resources + image_resources)
     (root / "datapackage.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (root / "README.md").write_text(_dataset_card(package, info, rows, parquet), encoding="utf-8")
-    files = _write_manifest(root, tick)
+    files = _write_manifest(digests, tick)
     return {
         "version": version,
         "rows": rows,
@@ -283,7 +284,7 @@ _FORMATS = {
 }
 
 
-def _table_resource(table: str, fmt: str, root: Path, schema: dict) -> dict:
+def _table_resource(table: str, fmt: str, digests: _Digests, schema: dict) -> dict:
     path = f"data/{table}.{fmt}"
     mediatype, label = _FORMATS[fmt]
     name = table if fmt == "csv" else f"{table}-{fmt}"
@@ -305,15 +306,17 @@ def _table_resource(table: str, fmt: str, root: Path, schema: dict) -> dict:
         # Declared a plain file: the validator reads Parquet only with pandas installed, and the
         # same rows are validated as CSV and JSON Lines; the schema still documents the columns.
         resource.update(type="file", profile="data-resource")
-    resource.update(_digest(root / path))
+    resource.update(hash=f"sha256:{digests.of(path)}", bytes=(digests.root / path).stat().st_size)
     resource["schema"] = schema
     return resource
 
 
 # -- images ------------------------------------------------------------------------------------
 
-def _copy_images(conn: sqlite3.Connection, images_dir: Path, root: Path, tick: Tick = _no_tick) -> list[dict]:
-    """Copy every image file, checking on the way that its bytes are the ones recorded."""
+def _copy_images(conn: sqlite3.Connection, images_dir: Path, digests: _Digests, tick: Tick = _no_tick) -> list[dict]:
+    """Copy every image file, checking on the way that its bytes are the ones recorded (and
+    noting its digest for the version and the manifest: an image file is read once)."""
+    root = digests.root
     resources = []
     problems = []
     for sha256, rel, mime, size in conn.execute(
@@ -339,6 +342,7 @@ def _copy_images(conn: sqlite3.Connection, images_dir: Path, root: Path, tick: T
         if digest.hexdigest() != sha256:
             problems.append(f"image file corrupt: {source} (sha256 {digest.hexdigest()}, recorded {sha256})")
             continue
+        digests.note(f"images/{PurePosixPath(*parts)}", sha256)
         resources.append({
             "name": f"image-{sha256}",
             "path": f"images/{PurePosixPath(*parts)}",
@@ -382,12 +386,12 @@ def _archive_facts(conn: sqlite3.Connection) -> dict:
     }
 
 
-def _version(info: dict, root: Path, data_files: list[str], tick: Tick = _no_tick) -> str:
+def _version(info: dict, digests: _Digests, data_files: list[str], tick: Tick = _no_tick) -> str:
     """<day of the latest crawl>+<first 12 hex of a digest of the data>: the same archive gives
     the same version, any change in its data a new one."""
     digest = hashlib.sha256()
     for path in sorted(data_files):
-        digest.update(f"{file_sha256(root / path)}  {path}\n".encode())
+        digest.update(f"{digests.of(path)}  {path}\n".encode())
         tick("checksums")
     day = info["crawled"]["to"][:10]
     year, month, date = (int(part) for part in day.split("-"))
@@ -507,17 +511,32 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _digest(path: Path) -> dict:
-    return {"hash": f"sha256:{file_sha256(path)}", "bytes": path.stat().st_size}
+class _Digests:
+    """sha256 of the package's files by relative path, each file read once: the resources, the
+    version and the manifest all need them, and an archive's images can weigh gigabytes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._known: dict[str, str] = {}
+
+    def note(self, rel: str, sha256: str) -> None:
+        """The digest of a file just written, computed on the way (image files)."""
+        self._known[rel] = sha256
+
+    def of(self, rel: str) -> str:
+        if rel not in self._known:
+            self._known[rel] = file_sha256(self.root / rel)
+        return self._known[rel]
 
 
-def _write_manifest(root: Path, tick: Tick = _no_tick) -> int:
+def _write_manifest(digests: _Digests, tick: Tick = _no_tick) -> int:
     """`<sha256>  <path>` for every file but the manifest itself, in path order."""
+    root = digests.root
     files = sorted(
         rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) != MANIFEST
     )
     with open(root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
         for rel in files:
-            manifest.write(f"{file_sha256(root / rel)}  {rel}\n")
+            manifest.write(f"{digests.of(rel)}  {rel}\n")
             tick("checksums")
     return len(files) + 1

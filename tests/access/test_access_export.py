@@ -212,3 +212,25 @@ def test_an_archive_without_articles_is_not_exported(tmp_path):
     assert result.stderr == ("tnu-archive: export failed: the archive holds no article yet: "
                              "nothing to export (run a crawl first)\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_each_file_is_read_once_for_its_digest(built, tmp_path, monkeypatch):
+    """The resources, the version and the manifest all carry digests: image files are hashed
+    while they are copied, every other file once (an archive's images can weigh gigabytes)."""
+    import archive.export as export_module
+
+    hashed: list[str] = []
+    real = export_module.file_sha256
+
+    def counting(path: Path) -> str:
+        # (relative to the folder being built, which is renamed to `again` when complete)
+        hashed.append("/".join(Path(path).relative_to(tmp_path).parts[1:]))
+        return real(path)
+
+    monkeypatch.setattr(export_module, "file_sha256", counting)
+    db_path, images_dir, _, _ = built
+    export(db_path, images_dir, tmp_path / "again")
+    assert not [rel for rel in hashed if rel.startswith("images/")]
+    assert len(hashed) == len(set(hashed))
+    assert set(hashed) == set(files_of(tmp_path / "again")) - {"manifest-sha256.txt"} - {
+        rel for rel in files_of(tmp_path / "again") if rel.startswith("images/")}
