@@ -71,15 +71,6 @@ def failed_images(db: sqlite_utils.Database) -> list[str]:
     return [url for (url,) in rows]
 
 
-def stored_images(db: sqlite_utils.Database) -> dict[str, str]:
-    """Image URLs whose bytes the archive holds -> their file (relative to the images folder).
-    A URL whose file is there is never downloaded again."""
-    rows = db.execute(
-        "SELECT s.src_url, i.path FROM image_sources s JOIN images i ON i.sha256 = s.image_sha256"
-    ).fetchall()
-    return dict(rows)
-
-
 def note_links(db: sqlite_utils.Database, urls: list[str], at: str) -> None:
     with db.atomic():
         for url in urls:
