@@ -12,22 +12,25 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 
-def known_articles(db: sqlite_utils.Database, recheck_before: str | None = None) -> dict[str, str | None]:
-    """Every URL that leads to an archived article (as linked and as stored) -> its published_at,
-    and the static pages (-> None) found at article URLs since `recheck_before` (all of them
-    when it is None)."""
-    rows = db.execute(
+def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | None = None) -> tuple[bool, str | None]:
+    """Whether the URL (as linked or as stored) leads to an archived article, and its published_at;
+    a static page found at an article URL since `recheck_before` (ever, when it is None) is
+    known too, with no date.
+
+    Asked link by link, not loaded for the run: a run's memory must not grow with the archive."""
+    row = db.execute(
         """
-        SELECT url, published_at FROM articles
-        UNION
-        SELECT l.url, a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id
-        UNION
-        SELECT url, NULL FROM article_links
-        WHERE not_article_at IS NOT NULL AND article_id IS NULL AND not_article_at >= coalesce(?, '')
+        SELECT published_at FROM articles WHERE url = :url
+        UNION ALL
+        SELECT a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id WHERE l.url = :url
+        UNION ALL
+        SELECT NULL FROM article_links
+        WHERE url = :url AND article_id IS NULL AND not_article_at >= coalesce(:recheck_before, '')
+        LIMIT 1
         """,
-        [recheck_before],
-    ).fetchall()
-    return dict(rows)
+        {"url": url, "recheck_before": recheck_before},
+    ).fetchone()
+    return (True, row[0]) if row else (False, None)
 
 
 def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None) -> list[str]:

@@ -53,8 +53,7 @@ class NewsSpider(scrapy.Spider):
         self.refresh_days = settings.getint("REFRESH_DAYS", 30)
         db = get_run(self.crawler).archive.db
         recheck_days = settings.getint("NOT_ARTICLE_RECHECK_DAYS", 30)
-        recheck_before = utc_days_ago(recheck_days) if recheck_days > 0 else None
-        self.known = frontier.known_articles(db, recheck_before)
+        self.recheck_before = utc_days_ago(recheck_days) if recheck_days > 0 else None
         # What this run has asked for. Listings repeat the same links (the latest articles on
         # every page, every category on every listing): Scrapy's duplicate filter would drop the
         # repeats, but only after building a request for each and passing it through every
@@ -62,7 +61,7 @@ class NewsSpider(scrapy.Spider):
         self.requested: set[str] = set()
         for url in self.start_urls:
             yield self.listing_request(url)
-        for url in frontier.pending_links(db, recheck_before):
+        for url in frontier.pending_links(db, self.recheck_before):
             yield self.article_request(url)
         # Failed images are retried even when their article is not fetched again; downloading
         # them is the pipeline's job, so they are handed over as items.
@@ -82,11 +81,11 @@ class NewsSpider(scrapy.Spider):
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
-    def wanted(self, url: str) -> bool:
-        """Not archived yet, or recent enough that its view counter is observed again."""
-        if self.full or url not in self.known:
-            return True
-        return frontier.is_due_for_refresh(self.known[url], self.refresh_days)
+    def wanted(self, url: str) -> tuple[bool, bool]:
+        """(wanted, known): not archived yet, or recent enough that its view counter is observed
+        again; and whether the archive knows it (an archived article, or a static page)."""
+        known, published_at = frontier.known_article(get_run(self.crawler).archive.db, url, self.recheck_before)
+        return self.full or not known or frontier.is_due_for_refresh(published_at, self.refresh_days), known
 
     def parse(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, TextResponse):
@@ -106,10 +105,22 @@ class NewsSpider(scrapy.Spider):
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
         run.article_links_seen += len(on_site)
-        wanted = [url for url in on_site if self.wanted(url)]
-        fresh = [url for url in wanted if url not in self.requested]
-        if fresh:
-            run.send("note_links", [url for url in fresh if url not in self.known], utc_now())
+        # A link asked for earlier in this run was wanted then; listings repeat their links, and
+        # only the others are looked up in the archive.
+        wanted = False
+        fresh, unknown = [], []
+        for url in on_site:
+            if url in self.requested:
+                wanted = True
+                continue
+            want, known = self.wanted(url)
+            if want:
+                wanted = True
+                fresh.append(url)
+                if not known:
+                    unknown.append(url)
+        if unknown:
+            run.send("note_links", unknown, utc_now())
         for url in fresh:
             yield self.article_request(url)
 

@@ -272,7 +272,7 @@ def test_times_are_stored_as_utc_z(archive, make_article):
     assert archive.db.execute("SELECT observed_at FROM view_counts").fetchone()[0] == "2026-11-26T05:40:00Z"
 
 
-def test_known_articles_maps_every_url_that_leads_to_an_article_to_its_date(archive, make_article):
+def test_known_article_answers_for_every_url_that_leads_to_an_article_with_its_date(archive, make_article):
     from archive import frontier
 
     saved = save(archive, make_article())
@@ -280,11 +280,18 @@ def test_known_articles_maps_every_url_that_leads_to_an_article_to_its_date(arch
     # The old URL a listing linked, before its redirect, leads to the same article.
     frontier.link_archived(archive.db, "http://tnu.edu.vn/old-dn1.html", saved.article_id, T1)
     frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", T1)
-    assert frontier.known_articles(archive.db) == {
-        "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html": "2020-07-15",
-        "http://tnu.edu.vn/old-dn1.html": "2020-07-15",
-        "http://tnu.edu.vn/khac-dn7.html": None,
-        "http://tnu.edu.vn/lich-su-dn45.html": None,
+    frontier.note_links(archive.db, ["http://tnu.edu.vn/failed-dn9.html"], T1)
+    assert {url: frontier.known_article(archive.db, url) for url in (
+        "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html", "http://tnu.edu.vn/old-dn1.html",
+        "http://tnu.edu.vn/khac-dn7.html", "http://tnu.edu.vn/lich-su-dn45.html",
+        "http://tnu.edu.vn/failed-dn9.html", "http://tnu.edu.vn/never-seen-dn3.html",
+    )} == {
+        "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html": (True, "2020-07-15"),
+        "http://tnu.edu.vn/old-dn1.html": (True, "2020-07-15"),
+        "http://tnu.edu.vn/khac-dn7.html": (True, None),
+        "http://tnu.edu.vn/lich-su-dn45.html": (True, None),
+        "http://tnu.edu.vn/failed-dn9.html": (False, None),  # found, never archived: pending
+        "http://tnu.edu.vn/never-seen-dn3.html": (False, None),
     }
 
 
@@ -294,10 +301,10 @@ def test_static_pages_are_known_until_their_recheck_is_due_then_pending(archive,
     frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", "2026-10-01T00:00:00Z")
     frontier.note_links(archive.db, ["http://tnu.edu.vn/failed-dn9.html"], "2026-10-01T00:00:00Z")
     for cutoff in (None, "2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z"):  # marked since the cutoff
-        assert "http://tnu.edu.vn/lich-su-dn45.html" in frontier.known_articles(archive.db, cutoff)
+        assert frontier.known_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", cutoff) == (True, None)
         assert frontier.pending_links(archive.db, cutoff) == ["http://tnu.edu.vn/failed-dn9.html"]
     due = "2026-10-01T00:00:01Z"
-    assert "http://tnu.edu.vn/lich-su-dn45.html" not in frontier.known_articles(archive.db, due)
+    assert frontier.known_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", due) == (False, None)
     assert frontier.pending_links(archive.db, due) == [
         "http://tnu.edu.vn/failed-dn9.html", "http://tnu.edu.vn/lich-su-dn45.html"]
 
@@ -311,7 +318,7 @@ def test_a_static_page_that_turns_out_an_article_loses_its_mark(archive, make_ar
     frontier.link_archived(archive.db, url, saved.article_id, T1)
     row = archive.db.execute("SELECT article_id, not_article_at FROM article_links WHERE url = ?", [url]).fetchone()
     assert row == (saved.article_id, None)
-    assert frontier.known_articles(archive.db, "2026-12-01T00:00:00Z")[url] == "2020-07-15"
+    assert frontier.known_article(archive.db, url, "2026-12-01T00:00:00Z") == (True, "2020-07-15")
 
 
 def test_log_fetch_records_size_and_digest(archive):
