@@ -115,23 +115,44 @@ class HttpExchange:
 
 @dataclass
 class WarcRecorder:
-    """Appends a run's exchanges to `<warc_dir>/<name>.warc.gz` and lists them in the ledger."""
+    """Appends a run's exchanges to `<warc_dir>/<name>.warc.gz` and lists them in the ledger.
+
+    With `max_bytes`, a record that would take the file past that size starts a new file
+    (`<time>-run<N>.warc.gz`, its own warcinfo record first, the previous file closed and
+    indexed), as web archives keep WARC files to about 1 GB; a single larger record still gets
+    a file of its own.
+    """
 
     warc_dir: Path
     ledger: CaptureLedger
     name: str
     info: dict[str, str] = field(default_factory=dict)
     run_id: int | None = None
+    max_bytes: int | None = None
 
     def __post_init__(self) -> None:
         self.warc_dir = Path(self.warc_dir)
         self.warc_dir.mkdir(parents=True, exist_ok=True)
-        self.path = unused_path(self.warc_dir, self.name)
+        self.closed_files: list[Path] = []  # earlier files of this recorder, closed and indexed
+        self._open(unused_path(self.warc_dir, self.name))
+
+    def _open(self, path: Path) -> None:
+        self.path = path
         self._file = open(self.path, "xb")
         # The CDXJ line of every response and revisit record written, for close(); None once a
         # record's line cannot be known without reading it back (then close() re-reads the file).
         self._index: list[CdxjEntry] | None = []
         self._write_warcinfo()
+        self._records_start = self._file.tell()
+
+    def _roll_over_for(self, size: int) -> None:
+        """Start the next file if `size` more bytes would take this one past max_bytes."""
+        position = self._file.tell()
+        if self.max_bytes is None or position == self._records_start or position + size <= self.max_bytes:
+            return
+        self._close_file()
+        self.closed_files.append(self.path)
+        self._open(unused_path(self.warc_dir, run_file_name(self.run_id)))
 
     def _write_warcinfo(self) -> None:
         info = {
@@ -223,6 +244,7 @@ class WarcRecorder:
             TEXT_GZIP_LEVEL,
         )
 
+        self._roll_over_for(len(response) + len(request))
         offset = self._file.tell()
         # One write for the pair, then to the OS: a killed run leaves at most one cut member,
         # which salvage() removes.
@@ -273,6 +295,9 @@ class WarcRecorder:
 
     def close(self) -> Path:
         """Close the WARC file and write its CDXJ index beside it; returns the index path."""
+        return self._close_file()
+
+    def _close_file(self) -> Path:
         if not self._file.closed:
             self._file.close()
         if self._index is None:

@@ -47,7 +47,7 @@ from archive import frontier, runs
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
 from archive.store import Archive
-from archive.warc_index import CaptureLedger
+from archive.warc_index import CaptureLedger, cdxj_path
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
 
 logger = logging.getLogger(__name__)
@@ -259,11 +259,12 @@ class Writes:
 
     # -- responses ---------------------------------------------------------------------------
 
-    def open_warc(self, warc_dir: str, name: str, info: dict[str, str]) -> None:
+    def open_warc(self, warc_dir: str, name: str, info: dict[str, str], max_bytes: int | None = None) -> None:
         # A run killed earlier left its WARC without an index (and maybe a half record).
         for index in finish_interrupted(warc_dir):
             logger.warning("indexed the WARC of an interrupted run: %s", index)
-        self.recorder = WarcRecorder(Path(warc_dir), self.ledger, name, info=info, run_id=self.run_id)
+        self.recorder = WarcRecorder(Path(warc_dir), self.ledger, name, info=info, run_id=self.run_id,
+                                     max_bytes=max_bytes)
 
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
         if self.recorder is None:
@@ -353,6 +354,8 @@ class Writes:
         self._files.shutdown()
         if self.recorder is not None:
             index = self.recorder.close()
+            for path in self.recorder.closed_files:
+                logger.info("WARC %s indexed in %s", path, cdxj_path(path))
             logger.info("WARC %s indexed in %s", self.recorder.path, index)
             self.recorder = None
         return self.counts(), self.problems, dict(self.errors)

@@ -87,6 +87,9 @@ DOWNLOADER_MIDDLEWARES = {
 # (`--warc-dir`); None follows `--db`, so a test archive keeps its captures beside it.
 WARC_ENABLED = True
 WARC_DIR = None
+# A run's captures go on in a new WARC file (named by the time it starts) once a file would pass
+# this size: web archives keep WARC files to about 1 GB, for transfer and storage. 0: no limit.
+WARC_MAX_SIZE = 1_000_000_000
 
 # Ask for gzip/deflate only: every web-archive tool can replay them, while br/zstd captures
 # are not reliably readable by WARC tools. (This replaces Scrapy's defaults, hence the rest.)

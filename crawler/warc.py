@@ -12,6 +12,7 @@ which writes the records, decides on revisits and lists them in the `captures` t
 Settings:
 - `WARC_ENABLED` (default True): False switches capture off.
 - `WARC_DIR` (default: `warc/` beside `ARCHIVE_DB`, i.e. `data/warc/`).
+- `WARC_MAX_SIZE` (default 1 GB): a run's records go on in a new file past this size.
 - `ARCHIVE_DB`: the SQLite file whose `captures` table lists the records.
 """
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Where the capture of an exchange is announced to later middlewares, the spider and pipelines:
-# its WARC-Record-ID and file, and the token the fetch log ties its row to the capture by.
+# its WARC-Record-ID, and the token the fetch log ties its row to the capture by. (Which file
+# holds it is the writer's to decide, when it writes the record: `captures.warc_file`.)
 META_KEY = "warc_capture"
 
 
@@ -52,7 +54,7 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler, warc_dir: Path):
         self.crawler = crawler
         self.warc_dir = warc_dir
-        self.warc_file: str | None = None
+        self.recording = False
         self._tokens = itertools.count(1)
 
     @classmethod
@@ -72,14 +74,15 @@ class WarcCaptureMiddleware:
         # before the writer opens it (runs take a lock), so the crawl need not wait for that.
         run = get_run(self.crawler)
         path = unused_path(self.warc_dir, run_file_name(run.run_id))
-        run.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider))
-        self.warc_file = path.name
+        max_bytes = self.crawler.settings.getint("WARC_MAX_SIZE", 0) or None
+        run.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider), max_bytes)
+        self.recording = True
         logger.info("recording responses in %s", path)
 
     def process_response(self, request: Request, response: Response) -> Response:
         # A retry or redirect copies meta: never let a later reader see an earlier attempt's capture.
         request.meta.pop(META_KEY, None)
-        if self.warc_file is None or not response.url.startswith(("http://", "https://")):
+        if not self.recording or not response.url.startswith(("http://", "https://")):
             return response
         if "cached" in response.flags:
             # Served from Scrapy's HTTP cache: it was captured when it was really fetched.
@@ -88,7 +91,7 @@ class WarcCaptureMiddleware:
         get_run(self.crawler).send("capture", token, _exchange(request, response), record_id)
         # The record is written by the writer process a moment later; what is known now is
         # which record it will be (captures.record_id) and the token the fetch log ties it by.
-        request.meta[META_KEY] = {"token": token, "record_id": record_id, "warc_file": self.warc_file}
+        request.meta[META_KEY] = {"token": token, "record_id": record_id}
         return response
 
     def _warcinfo(self, spider: Spider) -> dict[str, str]:

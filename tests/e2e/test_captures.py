@@ -53,3 +53,36 @@ def test_reparse_reads_article_pages_from_the_warc_files(replica, tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 without a stored page" in result.stderr
     assert f"({articles} read from WARC captures)" in result.stderr
+
+
+def test_a_run_past_warc_max_size_goes_on_in_new_files_and_nothing_is_lost(replica, tmp_path):
+    import sqlite3
+
+    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
+    result = crawl(replica, db_path, images, "--set", "WARC_MAX_SIZE=150000")
+    assert result.returncode == 0, result.stderr[-3000:]
+    warcs = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    print(len(warcs), "WARC files:", [(w.name, w.stat().st_size) for w in warcs])
+    assert len(warcs) >= 3
+    for warc in warcs:
+        assert (warc.parent / (warc.name.removesuffix(".warc.gz") + ".cdxj")).exists()
+        check = subprocess.run([BIN / "warcio", "check", str(warc)], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+    db = sqlite_utils.Database(db_path)
+    assert {row[0] for row in db.execute("SELECT DISTINCT warc_file FROM captures")} == {w.name for w in warcs}
+    responses = db.execute("SELECT count(*) FROM fetch_log WHERE status IS NOT NULL").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM captures WHERE fetch_id IS NOT NULL").fetchone()[0] == responses
+    articles = db["articles"].count
+    db.close()
+
+    wacz = tmp_path / "tnu.wacz"
+    packed = run_cli("export", "--wacz", str(wacz), "--db", str(db_path), "--images-dir", str(images))
+    assert packed.returncode == 0 and f"Packaged {len(warcs)} WARC files" in packed.stderr, packed.stderr
+    # every article page is read back from whichever file holds it
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM raw_pages")
+    conn.commit()
+    conn.close()
+    reparsed = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images))
+    assert reparsed.returncode == 0, reparsed.stderr
+    assert f"({articles} read from WARC captures)" in reparsed.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 import re
 import subprocess
 import zlib
@@ -283,3 +284,33 @@ def test_a_stored_member_is_a_gzip_member_of_the_bytes(size):
     assert gzip.decompress(member) == data
     assert zlib.decompress(member, zlib.MAX_WBITS | 16) == data
     assert len(member) == len(data) + 18 + 5 * max(1, -(-size // 65535))  # header, trailer, blocks
+
+
+def test_past_max_bytes_the_records_go_on_in_a_new_file(tmp_path, ledger):
+    recorder = WarcRecorder(tmp_path / "warc", ledger, "run", max_bytes=20_000)
+    # incompressible bodies (stored at level 0 as images are), 6-7 KB a record pair
+    bodies = [bytes(random.Random(n).getrandbits(8) for _ in range(6_000)) for n in range(8)]
+    exchanges = [exchange(body, url=f"{URL}?n={n}", headers=[("Content-Type", "image/jpeg")])
+                 for n, body in enumerate(bodies)]
+    captures = [recorder.record(ex) for ex in exchanges]
+    big = recorder.record(exchange(bytes(30_000), url=URL + "?big", headers=[("Content-Type", "image/jpeg")]))
+    last = recorder.record(exchanges[0])  # the same bytes again: a revisit of a record in an earlier file
+    recorder.close()
+
+    files = [*recorder.closed_files, recorder.path]
+    assert sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz")) == sorted(p.name for p in files)
+    assert len(files) >= 4 and files[0].name == "run.warc.gz"
+    assert all(re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?\.warc\.gz", p.name) for p in files[1:])  # by start time
+    for path in files:
+        records = read_records(path)
+        assert records[0].type == "warcinfo" and len(records) > 1  # each file opens with its own
+        assert cdxj_path(path).exists()
+        assert path.stat().st_size <= 20_000 or [r.type for r in records[1:]] == ["response", "request"]
+        proc = subprocess.run([str(BIN / "warcio"), "check", str(path)], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    # every capture is where the ledger says, whichever file that is
+    for capture, ex in zip([*captures, big], [*exchanges, None], strict=True):
+        url, _, body = read_capture(tmp_path / "warc" / capture.warc_file, capture.offset)
+        assert url == capture.url and (ex is None or body == ex.body)
+    assert last.record_type == "revisit" and last.refers_to == captures[0].id
+    assert last.warc_file != captures[0].warc_file
