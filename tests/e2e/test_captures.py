@@ -4,6 +4,7 @@ unchanged site writes only revisits, and `export --wacz` packages them validly."
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,25 +40,26 @@ def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
 
 
 def test_reparse_reads_article_pages_from_the_warc_files(replica, tmp_path):
-    import sqlite3
-
     db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
     assert crawl(replica, db_path, images).returncode == 0
     articles = sqlite_utils.Database(db_path)["articles"].count
-    # Without the raw_pages copies, only the WARC captures can provide the pages.
+    result = reparse_from_warc_only(db_path, images)
+    assert f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 without a stored page" in result.stderr
+    assert f"({articles} read from WARC captures)" in result.stderr
+
+
+def reparse_from_warc_only(db_path: Path, images: Path):
+    """`reparse` without the raw_pages copies: only the WARC captures can provide the pages."""
     conn = sqlite3.connect(db_path)
     conn.execute("DELETE FROM raw_pages")
     conn.commit()
     conn.close()
     result = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images))
     assert result.returncode == 0, result.stderr
-    assert f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 without a stored page" in result.stderr
-    assert f"({articles} read from WARC captures)" in result.stderr
+    return result
 
 
 def test_a_run_past_warc_max_size_goes_on_in_new_files_and_nothing_is_lost(replica, tmp_path):
-    import sqlite3
-
     db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
     result = crawl(replica, db_path, images, "--set", "WARC_MAX_SIZE=150000")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -79,10 +81,4 @@ def test_a_run_past_warc_max_size_goes_on_in_new_files_and_nothing_is_lost(repli
     packed = run_cli("export", "--wacz", str(wacz), "--db", str(db_path), "--images-dir", str(images))
     assert packed.returncode == 0 and f"Packaged {len(warcs)} WARC files" in packed.stderr, packed.stderr
     # every article page is read back from whichever file holds it
-    conn = sqlite3.connect(db_path)
-    conn.execute("DELETE FROM raw_pages")
-    conn.commit()
-    conn.close()
-    reparsed = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images))
-    assert reparsed.returncode == 0, reparsed.stderr
-    assert f"({articles} read from WARC captures)" in reparsed.stderr
+    assert f"({articles} read from WARC captures)" in reparse_from_warc_only(db_path, images).stderr
