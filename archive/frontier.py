@@ -65,13 +65,43 @@ def is_archived(db: sqlite_utils.Database, url: str) -> bool:
     return row is not None
 
 
-def failed_images(db: sqlite_utils.Database) -> list[str]:
+# A failed image is tried again 1, 2, 4, … days after its last attempt, at most this many: an old
+# article's photograph deleted from the site must not cost a request every night for ever, and
+# one that failed during an outage is back within days.
+RETRY_MAX_DAYS = 32
+# A nightly run starts a little earlier or later each night: a day's wait is 23 hours.
+_RETRY_SLACK = timedelta(hours=1)
+
+
+def retry_due(attempts: int, last_attempt_at: str | None, now: datetime | None = None) -> bool:
+    """Whether a download that failed `attempts` times, the last at `last_attempt_at`, is due again."""
+    if attempts <= 0 or not last_attempt_at:
+        return True
+    wait = timedelta(days=min(2 ** (attempts - 1), RETRY_MAX_DAYS)) - _RETRY_SLACK
+    last = datetime.fromisoformat(last_attempt_at.replace("Z", "+00:00"))
+    return (now or datetime.now(timezone.utc)) >= last + wait
+
+
+def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
     """Images of archived articles whose download has not succeeded yet (it failed, or the run was
-    killed between the article and its image): every run tries them again, fetched or not."""
+    killed between the article and its image) and is due again (retry_due): tried whether or
+    not their article is fetched again."""
     rows = db.execute(
-        "SELECT DISTINCT src_url FROM article_images WHERE image_sha256 IS NULL ORDER BY src_url"
+        """
+        SELECT DISTINCT ai.src_url, s.attempts, s.last_attempt_at
+        FROM article_images ai LEFT JOIN image_sources s ON s.src_url = ai.src_url
+        WHERE ai.image_sha256 IS NULL ORDER BY ai.src_url
+        """
     ).fetchall()
-    return [url for (url,) in rows]
+    return [url for url, attempts, last in rows if retry_due(attempts or 0, last, now)]
+
+
+def image_failing(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
+    """Whether this image URL has never answered with an image and is not due again yet."""
+    row = db.execute(
+        "SELECT attempts, last_attempt_at FROM image_sources WHERE src_url = ? AND image_sha256 IS NULL", [url]
+    ).fetchone()
+    return row is not None and not retry_due(row[0], row[1], now)
 
 
 def note_links(db: sqlite_utils.Database, urls: list[str], at: str) -> None:

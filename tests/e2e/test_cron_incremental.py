@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -35,7 +36,8 @@ from cron_support import (
 from e2e_support import Result, crawl, run_cli
 
 from archive import __version__
-from archive.runs import list_runs
+from archive.frontier import RETRY_MAX_DAYS
+from archive.runs import list_runs, utc_days_ago
 from crawler.replica import ReplicaServer
 
 CUTOFF = date(2026, 2, 1)
@@ -76,11 +78,23 @@ def history(tmp_path_factory) -> History:
             steps.append(Step(result, server.requests))
 
         edit_page(site, COUNTED, "Lượt xem: 12.873", "Lượt xem: 13.105")
+        # Cron runs a day or more apart: the failed image's last attempt is made that long ago.
+        age_failed_images(db_path)
         run("--refresh-days", str(refresh_days))
         # The 404 image now exists on the site (any JPEG will do).
         shutil.copy(page_file(site, "/uploads/2026/03/ngay-hoi-tu-van-tuyen-sinh.jpg"), page_file(site, MISSING_IMAGE))
+        age_failed_images(db_path)
         run("--refresh-days", "0")
         yield History(server, db_path, images_dir, steps, refresh_days)
+
+
+def age_failed_images(db_path: Path) -> None:
+    """As if the failed images had last been tried RETRY_MAX_DAYS ago (a month of nights)."""
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL",
+                     [utc_days_ago(RETRY_MAX_DAYS)])
+    conn.close()
 
 
 def article_id(history: History, path: str) -> int:

@@ -18,6 +18,7 @@ from fault_site import (BIG_LISTING, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, RETRY_T
                         build_site)
 from faults_support import Run, Sandbox
 
+from archive.runs import utc_days_ago
 from crawler.replica import RequestRecord
 from crawler.replica_faults import FaultServer
 
@@ -81,6 +82,9 @@ def scenario(fault_site, tmp_path_factory) -> Scenario:
             src.backup(dst)
         server.reset_log()
         server.faulty = False
+        # The next night: the images that failed have waited their day (archive.frontier.retry_due).
+        with closing(sqlite3.connect(sandbox.db)) as conn, conn:
+            conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL", [utc_days_ago(1)])
         second = sandbox.crawl(server, *CRAWL_SETTINGS, start_urls=starts)
         second_requests = server.requests
         origins = (server.origin, server.other_origin)
