@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.gctune import crawl_pace
 from crawler.run import CrawlRun
 from crawler.spiders.news import NewsSpider
 
@@ -53,6 +52,5 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> CrawlRun | None:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, start_url=list(start_urls))
-    with crawl_pace():
-        process.start()
+    process.start()
     return getattr(crawler, "tnu_run", None)

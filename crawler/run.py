@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
+from crawler.gctune import crawl_pace
 from crawler.helpers import helpers_context, warm_up_helpers
 
 if TYPE_CHECKING:
@@ -109,6 +111,7 @@ class RunExtension:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.lock = RunLock(crawler.settings.get("ARCHIVE_DB"))
+        self._pace = ExitStack()  # the garbage collector's crawl pace, from open to close
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunExtension:
@@ -123,6 +126,8 @@ class RunExtension:
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
+        # Here rather than around the reactor, so that `scrapy crawl news` runs at it too.
+        self._pace.enter_context(crawl_pace())
         settings = self.crawler.settings
         archive = Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
         start_urls = list(getattr(spider, "start_urls", []))
@@ -186,3 +191,4 @@ class RunExtension:
         logger.info(run.summary())
         run.archive.close()
         self.lock.release()
+        self._pace.close()
