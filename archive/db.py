@@ -151,6 +151,8 @@ COLUMNS["article_links"] = {
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
     "not_article_at": "When it last turned out to be a static page, not an article (UTC); fetched again only after NOT_ARTICLE_RECHECK_DAYS (30)",
+    "failed_attempts": "How many runs asked for it and got no page (an error, or HTTP 4xx/5xx after retries)",
+    "last_failed_at": "When the last of those failed (UTC); the next run asks again 1, 2, 4, … days later, at most 32",
 }
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -399,6 +401,17 @@ def _v6_not_articles(db: sqlite_utils.Database) -> None:
     _run_script(db, "ALTER TABLE article_links ADD COLUMN not_article_at TEXT;")
 
 
+def _v7_link_failures(db: sqlite_utils.Database) -> None:
+    # A link that keeps failing (a deleted article, a page over the size limit, a redirect loop)
+    # waits longer and longer between attempts instead of costing a request every run.
+    _run_script(db,
+        """
+        ALTER TABLE article_links ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE article_links ADD COLUMN last_failed_at TEXT;
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -412,6 +425,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
+    _v7_link_failures,
 ]
 
 

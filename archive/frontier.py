@@ -33,9 +33,11 @@ def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | Non
     return (True, row[0]) if row else (False, None)
 
 
-def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None) -> list[str]:
-    """Article links found by earlier runs that have not been archived (failed or interrupted),
-    and those taken for static pages before `recheck_before` (none when it is None).
+def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None,
+                  now: datetime | None = None) -> list[str]:
+    """Article links found by earlier runs that have not been archived (failed, when their wait
+    is over, or interrupted), and those taken for static pages before `recheck_before` (none
+    when it is None).
 
     "Not an article" is the extractor's judgment of one fetch. A redesign can make new articles
     look like static pages to it, and a daily run sees too few of them for the drift alarm
@@ -44,7 +46,7 @@ def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None) 
     """
     rows = db.execute(
         """
-        SELECT l.url FROM article_links l
+        SELECT l.url, l.failed_attempts, l.last_failed_at FROM article_links l
         WHERE l.article_id IS NULL
           AND (l.not_article_at IS NULL OR l.not_article_at < coalesce(?, ''))
           AND l.url NOT IN (SELECT url FROM articles)
@@ -52,7 +54,8 @@ def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None) 
         """,
         [recheck_before],
     ).fetchall()
-    return [url for (url,) in rows]
+    # one that failed waits its turn (retry_due), as a failed image does
+    return [url for url, failures, last in rows if retry_due(failures, last, now)]
 
 
 def is_archived(db: sqlite_utils.Database, url: str) -> bool:
@@ -65,9 +68,9 @@ def is_archived(db: sqlite_utils.Database, url: str) -> bool:
     return row is not None
 
 
-# A failed image is tried again 1, 2, 4, … days after its last attempt, at most this many: an old
-# article's photograph deleted from the site must not cost a request every night for ever, and
-# one that failed during an outage is back within days.
+# A failed image or article link is tried again 1, 2, 4, … days after its last attempt, at most
+# this many: an old article's photograph deleted from the site (or the article itself) must not
+# cost a request every night for ever, and one that failed during an outage is back within days.
 RETRY_MAX_DAYS = 32
 # A nightly run starts a little earlier or later each night: a day's wait is 23 hours.
 _RETRY_SLACK = timedelta(hours=1)
@@ -78,7 +81,7 @@ def retry_due(attempts: int, last_attempt_at: str | None, now: datetime | None =
     if attempts <= 0 or not last_attempt_at:
         return True
     wait = timedelta(days=min(2 ** (attempts - 1), RETRY_MAX_DAYS)) - _RETRY_SLACK
-    last = datetime.fromisoformat(last_attempt_at.replace("Z", "+00:00"))
+    last = datetime.fromisoformat(last_attempt_at)  # "…Z" is UTC (Python ≥ 3.11)
     return (now or datetime.now(timezone.utc)) >= last + wait
 
 
@@ -123,6 +126,27 @@ def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str)
         ON CONFLICT(url) DO UPDATE SET article_id = excluded.article_id, not_article_at = NULL
         """,
         [url, article_id, at, at],
+    )
+
+
+def link_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
+    """Whether this article link failed lately and is not due again yet (retry_due)."""
+    row = db.execute(
+        "SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ? AND article_id IS NULL", [url]
+    ).fetchone()
+    return row is not None and not retry_due(row[0], row[1], now)
+
+
+def link_failed(db: sqlite_utils.Database, url: str, at: str) -> None:
+    """A run asked for this article link and got no page (after its retries)."""
+    db.execute(
+        """
+        INSERT INTO article_links(url, first_seen_at, last_seen_at, failed_attempts, last_failed_at)
+        VALUES (?, ?, ?, 1, ?)
+        ON CONFLICT(url) DO UPDATE SET
+            failed_attempts = article_links.failed_attempts + 1, last_failed_at = excluded.last_failed_at
+        """,
+        [url, at, at, at],
     )
 
 

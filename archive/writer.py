@@ -337,6 +337,9 @@ class Writes:
     def note_links(self, urls: list[str], at: str) -> None:
         frontier.note_links(self.db, urls, at)
 
+    def link_failed(self, url: str, at: str) -> None:
+        frontier.link_failed(self.db, url, at)
+
     def listing_crawled(self, listing_url: str, at: str) -> None:
         frontier.listing_crawled(self.db, listing_url, at)
 

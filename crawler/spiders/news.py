@@ -82,10 +82,14 @@ class NewsSpider(scrapy.Spider):
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def wanted(self, url: str) -> tuple[bool, bool]:
-        """(wanted, known): not archived yet, or recent enough that its view counter is observed
-        again; and whether the archive knows it (an archived article, or a static page)."""
-        known, published_at = frontier.known_article(get_run(self.crawler).archive.db, url, self.recheck_before)
-        return self.full or not known or frontier.is_due_for_refresh(published_at, self.refresh_days), known
+        """(wanted, known): not archived yet (and not waiting after a failure), or recent enough
+        that its view counter is observed again; and whether the archive knows it (an archived
+        article, or a static page)."""
+        db = get_run(self.crawler).archive.db
+        known, published_at = frontier.known_article(db, url, self.recheck_before)
+        if not known:
+            return self.full or not frontier.link_waiting(db, url), False
+        return self.full or frontier.is_due_for_refresh(published_at, self.refresh_days), True
 
     def parse(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, TextResponse):
@@ -152,3 +156,8 @@ class NewsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
         run.errors[kind] += 1
+        request = getattr(failure, "request", None)
+        if request is not None:
+            linked = request.meta.get("redirect_urls", [request.url])[0]
+            if links.is_article(linked):  # it waits longer before each next attempt (frontier.retry_due)
+                run.send("link_failed", linked, utc_now())

@@ -82,9 +82,11 @@ def scenario(fault_site, tmp_path_factory) -> Scenario:
             src.backup(dst)
         server.reset_log()
         server.faulty = False
-        # The next night: the images that failed have waited their day (archive.frontier.retry_due).
+        # The next night: what failed has waited its day (archive.frontier.retry_due).
         with closing(sqlite3.connect(sandbox.db)) as conn, conn:
             conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL", [utc_days_ago(1)])
+            conn.execute("UPDATE article_links SET last_failed_at = ? WHERE last_failed_at IS NOT NULL",
+                         [utc_days_ago(1)])
         second = sandbox.crawl(server, *CRAWL_SETTINGS, start_urls=starts)
         second_requests = server.requests
         origins = (server.origin, server.other_origin)

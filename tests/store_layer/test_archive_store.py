@@ -357,3 +357,20 @@ def test_search_follows_a_caption_edit_and_a_lost_row_is_rebuilt(archive, make_a
     assert _search(archive, "dai hoc") == []
     save(archive, replace(a, images=recaptioned), T3)
     assert _search(archive, "dai hoc") == [1]
+
+
+def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
+    from datetime import datetime, timezone
+
+    from archive import frontier
+
+    url = "http://tnu.edu.vn/deleted-dn8.html"
+    frontier.note_links(archive.db, [url], "2026-10-01T00:00:00Z")
+    assert frontier.pending_links(archive.db) == [url] and not frontier.link_waiting(archive.db, url)
+    frontier.link_failed(archive.db, url, "2026-11-01T02:00:00Z")
+    frontier.link_failed(archive.db, url, "2026-11-02T02:00:00Z")  # 2 failures: 2 days' wait
+    row = archive.db.execute("SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ?", [url]).fetchone()
+    assert row == (2, "2026-11-02T02:00:00Z")
+    before, after = (datetime(2026, 11, 4, hour, tzinfo=timezone.utc) for hour in (0, 1))
+    assert frontier.pending_links(archive.db, now=before) == [] and frontier.link_waiting(archive.db, url, before)
+    assert frontier.pending_links(archive.db, now=after) == [url] and not frontier.link_waiting(archive.db, url, after)

@@ -1,0 +1,70 @@
+"""What failed waits before it is asked for again: 1, 2, 4, … days after its last attempt, at most
+RETRY_MAX_DAYS (archive/frontier.py), so a photograph or an article deleted from the site does
+not cost a request every night for ever. (The incremental runs of test_cron_incremental.py are
+made a month apart for it, and retry the failed image each time.)"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+from cron_support import (
+    ARTICLES,
+    MISSING_IMAGE,
+    copy_site,
+    first_crawl,
+    page_file,
+    query,
+    requested_articles,
+    requested_images,
+)
+from e2e_support import crawl
+
+from archive.frontier import RETRY_MAX_DAYS, retry_due
+from archive.runs import utc_days_ago
+from crawler.replica import ReplicaServer
+
+DELETED = "/hoi-thao-khoa-hoc-quoc-gia-ve-hoa-hoc-xanh-dn5687.html"
+
+
+def test_a_crawl_right_after_a_failure_does_not_ask_for_the_image(tmp_path_factory, tmp_path):
+    first = first_crawl(tmp_path_factory)
+    db_path, images_dir = first.copy_archive(tmp_path / "data")
+    with first.serve() as server:
+        server.reset_log()
+        result = crawl(server, db_path, images_dir, "--refresh-days", "0")
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert MISSING_IMAGE in requested_images(first.requests)
+    assert requested_images(requests) == []
+    assert query(db_path, "SELECT attempts FROM image_sources WHERE src_url LIKE ?", ["%" + MISSING_IMAGE]) == [(1,)]
+
+
+def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
+    last = "2026-11-01T02:00:00Z"
+    at = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    for attempts, days in [(1, 1), (2, 2), (3, 4), (6, 32), (20, RETRY_MAX_DAYS)]:
+        wait = timedelta(days=days) - timedelta(hours=1)
+        assert not retry_due(attempts, last, at + wait - timedelta(minutes=1)), attempts
+        assert retry_due(attempts, last, at + wait), attempts
+    assert retry_due(0, None, at) and retry_due(3, None, at)  # never tried (a killed run): due
+
+
+def test_a_deleted_article_waits_too_and_is_asked_for_once_its_wait_is_over(tmp_path):
+    site = copy_site(tmp_path / "site")
+    page_file(site, DELETED).unlink()  # the article is linked, its page answers 404
+    db_path, images_dir = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
+    asked = []
+    with ReplicaServer(site) as server:
+        for age in (None, None, 1):
+            if age:  # the next night
+                with sqlite3.connect(db_path) as conn:
+                    conn.execute("UPDATE article_links SET last_failed_at = ?", [utc_days_ago(age)])
+                conn.close()
+            server.reset_log()
+            result = crawl(server, db_path, images_dir, "--refresh-days", "0")
+            assert result.returncode == 0, result.stderr[-3000:]
+            asked.append(requested_articles(server.requests).count(DELETED))
+    assert DELETED in ARTICLES
+    assert asked == [1, 0, 1]  # the first run, not right after it, the next night
+    assert query(db_path, "SELECT failed_attempts FROM article_links WHERE url LIKE ?", ["%" + DELETED]) == [(2,)]
