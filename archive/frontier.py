@@ -77,7 +77,7 @@ _RETRY_SLACK = timedelta(hours=1)
 
 
 def retry_due(attempts: int, last_attempt_at: str | None, now: datetime | None = None) -> bool:
-    """Whether a download that failed `attempts` times, the last at `last_attempt_at`, is due again."""
+    """Whether an image or link that failed `attempts` times, the last at `last_attempt_at`, is due again."""
     if attempts <= 0 or not last_attempt_at:
         return True
     wait = timedelta(days=min(2 ** (attempts - 1), RETRY_MAX_DAYS)) - _RETRY_SLACK
@@ -99,11 +99,15 @@ def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> lis
     return [url for url, attempts, last in rows if retry_due(attempts or 0, last, now)]
 
 
-def image_failing(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
+def image_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
     """Whether this image URL has never answered with an image and is not due again yet."""
-    row = db.execute(
-        "SELECT attempts, last_attempt_at FROM image_sources WHERE src_url = ? AND image_sha256 IS NULL", [url]
-    ).fetchone()
+    return _waiting(db, "SELECT attempts, last_attempt_at FROM image_sources"
+                        " WHERE src_url = ? AND image_sha256 IS NULL", url, now)
+
+
+def _waiting(db: sqlite_utils.Database, sql: str, url: str, now: datetime | None) -> bool:
+    # `sql` reads (failures, last failure) of the URL's row, if it has failed and is not stored
+    row = db.execute(sql, [url]).fetchone()
     return row is not None and not retry_due(row[0], row[1], now)
 
 
@@ -131,10 +135,8 @@ def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str)
 
 def link_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
     """Whether this article link failed lately and is not due again yet (retry_due)."""
-    row = db.execute(
-        "SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ? AND article_id IS NULL", [url]
-    ).fetchone()
-    return row is not None and not retry_due(row[0], row[1], now)
+    return _waiting(db, "SELECT failed_attempts, last_failed_at FROM article_links"
+                        " WHERE url = ? AND article_id IS NULL", url, now)
 
 
 def link_failed(db: sqlite_utils.Database, url: str, at: str) -> None:

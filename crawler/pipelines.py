@@ -120,7 +120,7 @@ class ArchivePipeline:
     async def _download_image(self, run: CrawlRun, src_url: str) -> None:
         if run.archive.image_for_url(src_url) is not None:
             return  # stored by an earlier run (or earlier in this one), file on disk: never downloaded again
-        if frontier.image_failing(run.archive.db, src_url):
+        if frontier.image_waiting(run.archive.db, src_url):
             return  # failed lately: tried again when its wait is over (frontier.retry_due)
         request = Request(
             src_url,

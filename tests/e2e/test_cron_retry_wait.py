@@ -6,7 +6,6 @@ made a month apart for it, and retry the failed image each time.)"""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
 
 from cron_support import (
     ARTICLES,
@@ -20,7 +19,6 @@ from cron_support import (
 )
 from e2e_support import crawl
 
-from archive.frontier import RETRY_MAX_DAYS, retry_due
 from archive.runs import utc_days_ago
 from crawler.replica import ReplicaServer
 
@@ -38,16 +36,6 @@ def test_a_crawl_right_after_a_failure_does_not_ask_for_the_image(tmp_path_facto
     assert MISSING_IMAGE in requested_images(first.requests)
     assert requested_images(requests) == []
     assert query(db_path, "SELECT attempts FROM image_sources WHERE src_url LIKE ?", ["%" + MISSING_IMAGE]) == [(1,)]
-
-
-def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
-    last = "2026-11-01T02:00:00Z"
-    at = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
-    for attempts, days in [(1, 1), (2, 2), (3, 4), (6, 32), (20, RETRY_MAX_DAYS)]:
-        wait = timedelta(days=days) - timedelta(hours=1)
-        assert not retry_due(attempts, last, at + wait - timedelta(minutes=1)), attempts
-        assert retry_due(attempts, last, at + wait), attempts
-    assert retry_due(0, None, at) and retry_due(3, None, at)  # never tried (a killed run): due
 
 
 def test_a_deleted_article_waits_too_and_is_asked_for_once_its_wait_is_over(tmp_path):

@@ -374,3 +374,17 @@ def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     before, after = (datetime(2026, 11, 4, hour, tzinfo=timezone.utc) for hour in (0, 1))
     assert frontier.pending_links(archive.db, now=before) == [] and frontier.link_waiting(archive.db, url, before)
     assert frontier.pending_links(archive.db, now=after) == [url] and not frontier.link_waiting(archive.db, url, after)
+
+
+def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
+    from datetime import datetime, timedelta, timezone
+
+    from archive.frontier import RETRY_MAX_DAYS, retry_due
+
+    last = "2026-11-01T02:00:00Z"
+    at = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    for attempts, days in [(1, 1), (2, 2), (3, 4), (6, 32), (20, RETRY_MAX_DAYS)]:
+        wait = timedelta(days=days) - timedelta(hours=1)
+        assert not retry_due(attempts, last, at + wait - timedelta(minutes=1)), attempts
+        assert retry_due(attempts, last, at + wait), attempts
+    assert retry_due(0, None, at) and retry_due(3, None, at)  # never tried (a killed run): due
