@@ -8,8 +8,13 @@ BENCH_ARTICLES ?= 2000
 # The memory crawl has BENCH_ARTICLES x this many articles (peak RSS must not grow with the archive);
 # auto: 10, about 1,000 articles when BENCH_ARTICLES < 1,000 (a quick run).
 BENCH_MEMORY_SCALE ?= auto
+# `make replay`: pywb in an environment of its own (it pulls in brotlipy, which breaks Scrapy's br
+# decoding in .venv), serving REPLAY_WARC on 127.0.0.1:REPLAY_PORT.
+REPLAY_VENV ?= .venv-replay
+REPLAY_WARC ?= data/demo/warc
+REPLAY_PORT ?= 8080
 
-.PHONY: demo crawl test bench clean
+.PHONY: demo crawl test bench replay clean
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +42,18 @@ bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES arti
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE)
 
+$(REPLAY_VENV)/.installed:
+	$(PYTHON) -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/pip install --quiet --upgrade pip
+	$(REPLAY_VENV)/bin/pip install --quiet 'pywb>=2.10'
+	touch $@
+
+replay: $(REPLAY_VENV)/.installed  ## replay the WARC captures of REPLAY_WARC (the demo's by default) in pywb on 127.0.0.1:REPLAY_PORT
+	@test -d '$(REPLAY_WARC)' || { echo "make replay: no WARC folder at $(REPLAY_WARC): run make demo first, or pass REPLAY_WARC=data/warc" >&2; exit 1; }
+	mkdir -p '$(REPLAY_VENV)/collection'
+	printf 'collections:\n  tnu:\n    index_paths: %s/\n    archive_paths: %s/\n' '$(abspath $(REPLAY_WARC))' '$(abspath $(REPLAY_WARC))' > '$(REPLAY_VENV)/collection/config.yaml'
+	@echo "replaying $(REPLAY_WARC) at http://127.0.0.1:$(REPLAY_PORT)/tnu/ (Ctrl-C stops)"
+	cd '$(REPLAY_VENV)/collection' && exec '$(abspath $(REPLAY_VENV))/bin/wayback' -p $(REPLAY_PORT) -b 127.0.0.1
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) $(REPLAY_VENV) data

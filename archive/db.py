@@ -1,7 +1,7 @@
 """The archive's schema: one place for every table, column description and migration.
 
 The schema is a public interface (archivists query it with sqlite3, Datasette, Python), so the
-names below are fixed by the contract in the README. Migrations are append-only: a database is
+names below are fixed by the contract in docs/schema.md. Migrations are append-only: a database is
 at `PRAGMA user_version` = the number of migrations applied to it.
 """
 

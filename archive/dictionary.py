@@ -1,6 +1,6 @@
 """The data dictionary as Markdown, from archive/db.py's column descriptions.
 
-The README's schema section is this text (a test keeps the two identical); regenerate it with
+The data dictionary of docs/schema.md is this text (a test keeps the two identical); regenerate it with
 `python -m archive.dictionary`.
 """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-# Exit codes of `tnu-archive` (documented in the README).
+# Exit codes of `tnu-archive` (the README's table; tests/test_exit_codes_doc.py keeps the two in step).
 EXIT_OK = 0  # the run finished; failures of single pages/images are recorded, not fatal
 EXIT_FAILED = 1  # could not run: bad argument, unreachable site, unreadable database, nothing fetched
 EXIT_USAGE = 2  # a bad command line (click's own code)

@@ -21,7 +21,7 @@ replica server runs in a process of its own (benchmarks/serve.py) and is checked
 bottleneck: its capacity is measured alone (benchmarks/load.py), its CPU is watched during every
 crawl, and download timeouts and dropped connections are counted.
 
-Writes <results>/latest.json and <results>/latest.md (the README's table).
+Writes <results>/latest.json and <results>/latest.md (the table of docs/performance.md, "Latest results").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every SQL example the README gives archivists runs, and returns rows, on a real archive."""
+"""Every SQL example docs/access.md gives archivists runs, and returns rows, on a real archive."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from access_archive import build_archive
 from archive.search import open_readonly
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ACCESS_DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 
 
 def archivist_sql_blocks() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+    text = ACCESS_DOC.read_text(encoding="utf-8")
     section = text.split("<!-- archivists:start -->", 1)[1].split("<!-- archivists:end -->", 1)[0]
     return re.findall(r"^```sql\n(.*?)^```", section, flags=re.S | re.M)
 
@@ -23,7 +23,7 @@ def archivist_sql_blocks() -> list[str]:
 BLOCKS = archivist_sql_blocks()
 
 
-def test_the_readme_has_the_examples_archivists_need():
+def test_the_access_doc_has_the_examples_archivists_need():
     joined = "\n".join(BLOCKS)
     assert len(BLOCKS) >= 5
     for needle in ("GROUP BY month", "ORDER BY views DESC", "view_counts", "credit", "article_search_fts MATCH"):
