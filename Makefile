@@ -31,8 +31,8 @@ $(TEST_STAMP): $(RUN_STAMP)
 demo: $(RUN_STAMP)  ## serve the bundled replica on loopback and archive it into data/demo/
 	$(BIN)/tnu-archive demo
 
-crawl: $(RUN_STAMP)  ## archive the live site into data/
-	$(BIN)/tnu-archive crawl
+crawl: $(RUN_STAMP)  ## archive the live site into data/ (CONTACT=mailto:you@example.org: the User-Agent's contact)
+	$(BIN)/tnu-archive crawl $(if $(CONTACT),--set 'CONTACT=$(CONTACT)')
 
 test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 	$(BIN)/python -m pytest -q
