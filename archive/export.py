@@ -470,6 +470,8 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
         "",
         "```sh",
         f"sha256sum -c {MANIFEST}",
+        # Plain `frictionless` lacks the JSON Lines reader and reports the .jsonl files invalid.
+        "pip install 'frictionless[json]'",
         "frictionless validate datapackage.json",
         "```",
         "",

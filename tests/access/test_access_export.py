@@ -141,6 +141,7 @@ def test_dataset_card(built):
     assert "## How to cite" in card and summary["version"] in card
     assert "| `credit` | string | Photographer" in card
     assert "sha256sum -c manifest-sha256.txt" in card
+    assert "pip install 'frictionless[json]'" in card  # plain frictionless rejects JSON Lines
 
 
 def test_parquet_only_when_pyarrow_is_importable(built, tmp_path):
