@@ -19,7 +19,7 @@ from archive import runs
 from archive.progress import ProgressCallback
 from archive.store import Archive
 from archive.warc_index import CaptureLedger, read_capture
-from crawler.extract.record import Article
+from archive.record import Article
 
 Extract = Callable[[bytes, str, "str | None"], Article]
 

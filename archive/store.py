@@ -21,7 +21,7 @@ from archive import runs
 from archive.db import connect
 from archive.fold import fold, nfc
 from archive.images import ImageInfo, NotAnImage, write_image
-from crawler.extract.record import Article, ImageRef
+from archive.record import Article, ImageRef
 
 # Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")

@@ -555,7 +555,7 @@ def bench_store(articles: list, work: Path) -> dict[str, Any]:
 
 def synthetic_articles(n: int) -> list:
     """`n` articles straight from the generator's data (no HTML to render or parse)."""
-    from crawler.extract.record import Article, ImageRef
+    from archive.record import Article, ImageRef
 
     out = []
     for a in sitegen.make_articles(n, seed=7):

@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from archive.lifeline import leave_with
 from archive.store import compress_raw
 from crawler.extract import extract_article
-from crawler.extract.record import Article
+from archive.record import Article
 from crawler.helpers import helpers_context
 
 logger = logging.getLogger(__name__)
