@@ -246,7 +246,7 @@ def sets(settings: dict[str, str]) -> list[str]:
 def archive_crawl(server: Replica, folder: Path, name: str) -> Child:
     folder.mkdir(parents=True, exist_ok=True)
     return run_child(
-        ["-m", "archive", "crawl", "--start-url", server.url, "--db", str(folder / "tnu.sqlite"),
+        ["-m", "crawler", "crawl", "--start-url", server.url, "--db", str(folder / "tnu.sqlite"),
          "--images-dir", str(folder / "images"), *sets(CRAWL_SETTINGS)],
         server, folder / f"{name}.log",
     )
@@ -529,10 +529,11 @@ def bench_extract(pages: list[tuple[str, bytes, dict[str, Any]]]) -> tuple[dict[
 def bench_reparse(db_path: Path, images: Path) -> dict[str, Any]:
     from archive.reparse import reparse
     from archive.store import Archive
+    from crawler.extract import extract_article
 
     with Archive(db_path, images) as archive:
         started = time.perf_counter()
-        counts = reparse(archive)
+        counts = reparse(archive, extract_article)
         elapsed = time.perf_counter() - started
     return {"articles_per_s": round(counts["articles"] / elapsed, 1), "articles": counts["articles"],
             "changed": counts["changed"], "failed": counts["failed"]}

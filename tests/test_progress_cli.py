@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from crawler.cli import cli
 from crawler.replica import ReplicaServer
 
 FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False")
@@ -42,7 +42,7 @@ class Crawl:
 
 
 def _command(server: ReplicaServer, folder: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "archive", "crawl", "--start-url", server.url,
+    return [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url,
             "--db", str(folder / "tnu.sqlite"), "--images-dir", str(folder / "images"), *FAST, *extra]
 
 

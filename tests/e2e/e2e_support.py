@@ -1,6 +1,6 @@
 """Running the real command against the replica: shared by the end-to-end tests.
 
-A crawl runs in a subprocess (`python -m archive crawl`): Twisted's reactor cannot be
+A crawl runs in a subprocess (`python -m crawler crawl`): Twisted's reactor cannot be
 restarted within one process, and the subprocess is exactly what cron runs.
 """
 
@@ -29,7 +29,7 @@ class Result:
 
 
 def run_cli(*args: str, timeout: float = 180) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -28,13 +28,13 @@ ALLOWED_IN_DATA = re.compile(
 
 
 _RSS_MARK = "\ntnu-test-max-rss-kb="
-# `python -m archive ARGS`, reporting the process's peak resident memory as its last stderr line
+# `python -m crawler ARGS`, reporting the process's peak resident memory as its last stderr line
 # (at exit, so sys.exit with any code still reports it).
 _MEASURED = (
     "import atexit, resource, runpy, sys\n"
     f"atexit.register(lambda: sys.stderr.write({_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) + '\\n'))\n"
-    "sys.argv[0] = 'archive'\n"
-    "runpy.run_module('archive', run_name='__main__', alter_sys=True)\n"
+    "sys.argv[0] = 'crawler'\n"
+    "runpy.run_module('crawler', run_name='__main__', alter_sys=True)\n"
 )
 
 

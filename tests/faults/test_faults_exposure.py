@@ -61,7 +61,7 @@ def listening(pid: int) -> set[str]:
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "archive", *args]
+    return [sys.executable, "-m", "crawler", *args]
 
 
 def watch(proc: subprocess.Popen, until: float) -> set[str]:
