@@ -36,6 +36,21 @@ def compress_raw(body: bytes) -> bytes:
     return isal_zlib.compress(body, RAW_ZLIB_LEVEL)
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """A fetched page as `raw_pages` keeps it: the digest of its bytes, the encoding its response
+    declared and the compressed bytes. Made where the bytes are (the crawler's extraction
+    worker), so the page itself never travels on to the writer only to be hashed there."""
+
+    sha256: str
+    encoding: str | None
+    compressed: bytes
+
+    @classmethod
+    def of(cls, body: bytes, encoding: str | None) -> RawPage:
+        return cls(hashlib.sha256(body).hexdigest(), encoding, compress_raw(body))
+
+
 @dataclass
 class SaveResult:
     article_id: int
@@ -247,20 +262,21 @@ class Archive:
         *,
         run_id: int | None,
         fetched_at: str,
-        raw_html: bytes | None,
-        encoding: str | None,
-        raw_compressed: bytes | None = None,
+        raw_html: bytes | None = None,
+        encoding: str | None = None,
+        raw: RawPage | None = None,
     ) -> SaveResult:
         """Archive one fetched article in one transaction: the row, its images, its search row, a
         view-count observation, the raw page, and the previous content as a version if it changed.
 
-        `raw_compressed`: compress_raw(raw_html), when the caller made it already (the crawler
-        does, in its extraction worker, off the thread that drives the downloads)."""
+        The raw page comes as its bytes (`raw_html`, `encoding`) or, made already where the
+        bytes were, as a `RawPage` (the crawler's way)."""
         at = runs.utc_iso(fetched_at)
+        if raw is None and raw_html is not None:
+            raw = RawPage.of(raw_html, encoding)
         with self.db.atomic():
             result = self._apply(
-                normalize_article(article), at=at, run_id=run_id, observed=True,
-                raw=(raw_html, encoding, raw_compressed) if raw_html is not None else None, cause="fetch",
+                normalize_article(article), at=at, run_id=run_id, observed=True, raw=raw, cause="fetch",
             )
         self._count(run_id, f"articles_{result.outcome}")
         return result
@@ -290,7 +306,7 @@ class Archive:
         at: str,
         run_id: int | None,
         observed: bool,
-        raw: tuple[bytes, str | None, bytes | None] | None,
+        raw: RawPage | None,
         cause: str,
     ) -> SaveResult:
         row = self._article_row(article.url)
@@ -409,17 +425,13 @@ class Archive:
             ],
         )
 
-    def _store_raw(
-        self, article_id: int, url: str, raw: tuple[bytes, str | None, bytes | None], at: str
-    ) -> None:
-        body, encoding, compressed = raw
-        digest = hashlib.sha256(body).hexdigest()
+    def _store_raw(self, article_id: int, url: str, raw: RawPage, at: str) -> None:
         self.db.execute(
             "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(sha256) DO NOTHING",
-            [digest, url, at, encoding, compressed if compressed is not None else compress_raw(body)],
+            [raw.sha256, url, at, raw.encoding, raw.compressed],
         )
-        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
+        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [raw.sha256, article_id])
 
     def _observe_views(self, article_id: int, views: int, at: str, run_id: int | None, row: dict | None) -> None:
         self.db.execute(

@@ -2,16 +2,16 @@
 
 Scrapy's reactor thread drives every download. When it also wrote the SQLite rows, the WARC
 records and the image files, that was nearly half of its time. So the crawler hands each write
-over as plain data (`ArchiveWriter.send` / `.call`), and this process, the run's only writer of
+over as plain data (one typed method of `ArchiveWriter` per write), and this process, the run's only writer of
 the archive, its WARC file and its image files, applies them one after another in the order
 they were sent: a response's capture before its fetch-log row, an article's images before the
 article. What is sent during one turn of the crawler's event loop goes over as one message
 (`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and image bytes wait for the writer:
 then the crawl waits, and its memory stays flat however long the run.
 
-`call` returns a `concurrent.futures.Future` for the few writes whose answer the crawler needs
-(whether a page's URL is archived already, the counts, the close); `send` expects none, and a
-failure of one is logged (the crawl goes on; what was not written is fetched again by the next
+`is_archived`, `caught_up` and `close` return a `concurrent.futures.Future` (or wait for it):
+the few writes whose answer the crawler needs. The others expect none, and a failure of one is
+logged (the crawl goes on; what was not written is fetched again by the next
 run). Log records of the writer reach the crawler's own logging. Every answer, and the note
 the writer sends after each batch it applied, carries the run's counts so far
 (`ArchiveWriter.counts`, what progress displays show); `close()` returns the final counts,
@@ -46,7 +46,8 @@ from typing import Any
 from archive import frontier, runs
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
-from archive.store import Archive
+from archive.record import Article
+from archive.store import Archive, RawPage
 from archive.warc_index import CaptureLedger, cdxj_path
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
 
@@ -70,7 +71,8 @@ class WriterDied(RuntimeError):
 
 
 class ArchiveWriter:
-    """The crawler's side: starts the writer process for one run and talks to it."""
+    """The crawler's side: starts the writer process for one run and talks to it, one typed
+    method per write (each hands its arguments to the `Writes` method of the same name)."""
 
     def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
                  mp_context: multiprocessing.context.BaseContext | None = None,
@@ -101,6 +103,7 @@ class ArchiveWriter:
         self._room = threading.Condition()
         self.counts: dict[str, int] = {name: 0 for name in runs.COUNT_FIELDS}
         self.died: str | None = None
+        self.lost = 0  # writes sent after the writer died, dropped
         # Started by the thread that reads its answers: starting waits for the forkserver's
         # imports, and writes sent meanwhile wait in the queue, not the crawl.
         self._reader = threading.Thread(
@@ -108,14 +111,64 @@ class ArchiveWriter:
         )
         self._reader.start()
 
-    def send(self, name: str, *args: Any) -> None:
-        """Apply the write `name` (a method of `Writes`) with these arguments; no answer."""
-        if self.died:
-            raise WriterDied(self.died)
-        self._post((0, name, args))
+    # -- the writes, one typed method each (applied in the order sent; see `Writes`) ---------
 
-    def call(self, name: str, *args: Any) -> Future:
-        """Apply `name`; its result (or exception) arrives in the returned future."""
+    def open_warc(self, warc_dir: str | Path, name: str, info: dict[str, str], max_bytes: int | None = None) -> None:
+        self._send(Writes.open_warc, str(warc_dir), name, info, max_bytes)
+
+    def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
+        self._send(Writes.capture, token, exchange, record_id)
+
+    def fetch(self, row: dict[str, Any], body: bytes | None = None, capture_token: int | None = None) -> None:
+        self._send(Writes.fetch, row, body, capture_token)
+
+    def not_an_article(self, link: str, at: str) -> None:
+        self._send(Writes.not_an_article, link, at)
+
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> None:
+        self._send(Writes.save_article, link, article, fetched_at, raw)
+
+    def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
+        self._send(Writes.store_image, src_url, body, status, fetched_at)
+
+    def image_failed(self, src_url: str, status: int | None, error: str, at: str) -> None:
+        self._send(Writes.image_failed, src_url, status, error, at)
+
+    def note_links(self, urls: list[str], at: str) -> None:
+        self._send(Writes.note_links, urls, at)
+
+    def link_failed(self, url: str, at: str) -> None:
+        self._send(Writes.link_failed, url, at)
+
+    def listing_crawled(self, listing_url: str, at: str) -> None:
+        self._send(Writes.listing_crawled, listing_url, at)
+
+    def listing_reached_end(self, listing_url: str, last_page: int, at: str) -> None:
+        self._send(Writes.listing_reached_end, listing_url, last_page, at)
+
+    # -- the few writes whose answer the crawler waits for --------------------------------------
+
+    def is_archived(self, *urls: str) -> Future[bool]:
+        """Whether any of these URLs is archived, once everything sent before is applied."""
+        return self._call(Writes.is_archived, *urls)
+
+    def caught_up(self) -> Future[dict[str, int]]:
+        """The run's counts, once everything sent before is applied."""
+        return self._call(Writes.counts)
+
+    # -- the transport -------------------------------------------------------------------------
+
+    def _send(self, write: Callable[..., Any], *args: Any) -> None:
+        """Apply `write` (a method of `Writes`) with these arguments; no answer. Once the writer
+        has died the run is being stopped: what comes meanwhile is dropped (counted in `lost`),
+        and fetched again by the next run."""
+        if self.died:
+            self.lost += 1
+            return
+        self._post((0, write.__name__, args))
+
+    def _call(self, write: Callable[..., Any], *args: Any) -> Future:
+        """Apply `write`; its result (or exception) arrives in the returned future."""
         future: Future = Future()
         if self.died:
             future.set_exception(WriterDied(self.died))
@@ -126,7 +179,7 @@ class ArchiveWriter:
             # the process ended between the first look and now, its answers given up already
             future.set_exception(WriterDied(self.died))
             return future
-        self._outbox.append((number, name, args))
+        self._outbox.append((number, write.__name__, args))
         self.flush()  # the caller may wait for the answer right away: nothing may stay behind
         return future
 
@@ -159,7 +212,7 @@ class ArchiveWriter:
         run's final counts, the problems noticed while saving articles and the errors met while
         writing (e.g. `not_an_image`). Raises WriterDied if the process died before."""
         try:
-            result = self.call("close").result(timeout)
+            result = self._call(Writes.close).result(timeout)
         finally:
             self._reader.join(timeout=10)
             if self._process.pid is not None:  # started
@@ -237,6 +290,8 @@ def _payload_size(args: tuple) -> int:
             size += len(arg)
         elif isinstance(arg, HttpExchange):
             size += len(arg.body)
+        elif isinstance(arg, RawPage):
+            size += len(arg.compressed)
     return size
 
 
@@ -291,14 +346,10 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
-    def save_article(self, link: str, article, fetched_at: str, raw_html: bytes, encoding: str | None,
-                     raw_compressed: bytes | None) -> str:
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> str:
         """Archive.save_article, and the link it was found under tied to it; its outcome (also
         counted) is returned, its problems are kept for the end of the run."""
-        result = self.archive.save_article(
-            article, run_id=self.run_id, fetched_at=fetched_at,
-            raw_html=raw_html, encoding=encoding, raw_compressed=raw_compressed,
-        )
+        result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
         self.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome

@@ -51,9 +51,9 @@ class FetchLogMiddleware:
         # same bytes to the writer: the row takes their size and digest from it.
         capture = request.meta.get(WARC_META_KEY)
         if capture:
-            run.send("fetch", row, None, capture["token"])
+            run.writer.fetch(row, capture_token=capture["token"])
         else:
-            run.send("fetch", row, response.body, None)
+            run.writer.fetch(row, response.body)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
@@ -88,5 +88,5 @@ class FetchLogMiddleware:
             "error": error_kind(exception),
             "fetched_at": utc_now(),
         }
-        get_run(self.crawler).send("fetch", row, None, None)
+        get_run(self.crawler).writer.fetch(row)
         return None

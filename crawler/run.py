@@ -61,16 +61,6 @@ class CrawlRun:
     status: str = "running"
     exit_code: int | None = None
     final_counts: dict[str, int] | None = None  # frozen when the run is closed
-    writes_lost: int = 0  # sent after the writer died
-
-    def send(self, write: str, *args) -> None:
-        """Hand a write to the run's writer (archive/writer.py). Once the writer has died the run
-        is being stopped (RunExtension): what comes meanwhile is dropped, and fetched again by
-        the next run."""
-        try:
-            self.writer.send(write, *args)
-        except WriterDied:
-            self.writes_lost += 1
 
     def count_fields(self, article) -> None:
         self.articles_fetched += 1
@@ -160,7 +150,7 @@ class RunExtension:
             run.final_counts = run.writer.counts
             run.errors["writer_died"] += 1
             run.problems.append(
-                f"{exc}: the writes in flight were lost, and {run.writes_lost} sent after it; "
+                f"{exc}: the writes in flight were lost, and {run.writer.lost} sent after it; "
                 "the next run fetches those pages again"
             )
             reason = "the archive writer died"  # archiving stopped before the crawl did

@@ -75,7 +75,7 @@ class WarcCaptureMiddleware:
         run = get_run(self.crawler)
         path = unused_path(self.warc_dir, run_file_name(run.run_id))
         max_bytes = self.crawler.settings.getint("WARC_MAX_SIZE", 0) or None
-        run.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider), max_bytes)
+        run.writer.open_warc(self.warc_dir, path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider), max_bytes)
         self.recording = True
         logger.info("recording responses in %s", path)
 
@@ -88,7 +88,7 @@ class WarcCaptureMiddleware:
             # Served from Scrapy's HTTP cache: it was captured when it was really fetched.
             return response
         token, record_id = next(self._tokens), new_record_id()
-        get_run(self.crawler).send("capture", token, _exchange(request, response), record_id)
+        get_run(self.crawler).writer.capture(token, _exchange(request, response), record_id)
         # The record is written by the writer process a moment later; what is known now is
         # which record it will be (captures.record_id) and the token the fetch log ties it by.
         request.meta[META_KEY] = {"token": token, "record_id": record_id}

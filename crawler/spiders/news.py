@@ -124,7 +124,7 @@ class NewsSpider(scrapy.Spider):
                 if not known:
                     unknown.append(url)
         if unknown:
-            run.send("note_links", unknown, utc_now())
+            run.writer.note_links(unknown, utc_now())
         for url in fresh:
             yield self.article_request(url)
 
@@ -141,9 +141,9 @@ class NewsSpider(scrapy.Spider):
         if not links.is_listing(response.url):
             return
         if page == 1:
-            run.send("listing_crawled", here, utc_now())
+            run.writer.listing_crawled(here, utc_now())
         if next_page is None:
-            run.send("listing_reached_end", here, page, utc_now())
+            run.writer.listing_reached_end(here, page, utc_now())
         elif self.full or wanted or not frontier.listing_completed(run.archive.db, here):
             # Pages are walked one after another (never by their numbered links), so the walk
             # can stop exactly where the archived articles begin. (Completion is read on the
@@ -160,4 +160,4 @@ class NewsSpider(scrapy.Spider):
         if request is not None:
             linked = request.meta.get("redirect_urls", [request.url])[0]
             if links.is_article(linked):  # it waits longer before each next attempt (frontier.retry_due)
-                run.send("link_failed", linked, utc_now())
+                run.writer.link_failed(linked, utc_now())
