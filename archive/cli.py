@@ -14,10 +14,6 @@ from pathlib import Path
 import click
 
 from archive import __version__
-
-DEFAULT_DB = Path("data/tnu.sqlite")
-DEFAULT_IMAGES = Path("data/images")
-
 from archive.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
     EXIT_DRIFT,
     EXIT_FAILED,
@@ -27,6 +23,7 @@ from archive.outcome import (  # noqa: F401 — the exit codes are part of this 
     EXIT_USAGE,
     EXIT_VERIFY,
 )
+from archive.paths import DEFAULT_DB, DEFAULT_IMAGES, default_warc_dir
 
 
 def db_option(func):
@@ -207,7 +204,7 @@ def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, 
         fail("export needs --out DIR and/or --wacz FILE", EXIT_USAGE)
     _open_for_reading(db_path).close()
     if wacz_path is not None:
-        _export_wacz(db_path, warc_dir or db_path.parent / "warc", wacz_path)
+        _export_wacz(db_path, warc_dir or default_warc_dir(db_path), wacz_path)
     if out_dir is None:
         return
     reporter = progress_reporter(quiet, "export", "steps")

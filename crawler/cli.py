@@ -25,6 +25,7 @@ from archive.cli import (
     quiet_option,
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 
 
 @click.group()
@@ -148,9 +149,9 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCUR
 
 @cli.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("data/demo/tnu.sqlite"), show_default=True, help="SQLite archive file.")
+              default=DEMO_DB, show_default=True, help="SQLite archive file.")
 @click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("data/demo/images"), show_default=True, help="Folder of the downloaded images.")
+              default=DEMO_IMAGES, show_default=True, help="Folder of the downloaded images.")
 @click.option("--port", type=click.IntRange(0, 65534), default=DEMO_PORT, show_default=True,
               help="Loopback port of the replica (its image host uses the next one); 0 picks free ports.")
 @crawl_options
@@ -201,7 +202,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     ))
     try:
         with RunLock(db_path), reporter:
-            counts = reparse_all(archive, extract_article, progress=progress, warc_dir=warc_dir or db_path.parent / "warc")
+            counts = reparse_all(archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path))
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     finally:
