@@ -26,6 +26,7 @@ from archive.cli import (
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler.loopback import LOOPBACK_SETTINGS
 
 
 @click.group()
@@ -144,7 +145,7 @@ def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bo
 
 DEMO_PORT = 8471
 # Loopback is not a server to be polite to: the demo crawls it at full speed.
-DEMO_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+DEMO_SETTINGS = {**LOOPBACK_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
 
 
 @cli.command()

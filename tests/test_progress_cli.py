@@ -19,9 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import ReplicaServer
 
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False")
+FAST = set_options(LOOPBACK_SETTINGS)
 SUMMARY = re.compile(
     r"^run 1 ok: \d+ pages, articles (\d+) new / 0 changed / 0 unchanged, images \d+ new / \d+ failed, \d+ errors$"
 )

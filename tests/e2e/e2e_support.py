@@ -13,12 +13,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 
 # Loopback needs no politeness; everything else stays at the defaults under test.
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING")
+FAST = set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"})
 
 
 @dataclass

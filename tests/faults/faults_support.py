@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import ReplicaServer
 
 # Loopback needs no politeness (the same as tests/e2e).
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING")
+FAST = set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"})
 
 # What a crawl may leave in its data folder: the database (and SQLite's side files), the run
 # lock, WARC captures, and content-addressed images.
