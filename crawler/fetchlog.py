@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.errors import error_kind, status_kind
+from crawler.offsite import on_hosts
 from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
 
@@ -69,9 +70,7 @@ class FetchLogMiddleware:
             kind = "redirect_loop"
         elif request_kind(request) == "page" and not request.meta.get("allow_offsite"):
             domains = getattr(self.crawler.spider, "allowed_domains", None)
-            host = (urlsplit(target).hostname or "").lower()
-            # the offsite filter's rule: a start host or a subdomain of one, whatever the port
-            if domains and not any(host == d or host.endswith("." + d) for d in domains):
+            if domains and not on_hosts(urlsplit(target).hostname, domains):
                 kind = "redirect_offsite"
         if kind:
             get_run(self.crawler).errors[kind] += 1

@@ -29,6 +29,7 @@ from archive.progress import (
 )
 from crawler import links
 from crawler.fetchlog import request_kind
+from crawler.offsite import on_hosts
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -63,10 +64,7 @@ class ArticleQueue:
         if request_kind(request) != "page" or not links.is_article(request.url):
             return False
         # Scrapy's offsite filter drops other hosts' pages inside this same signal; same rule here.
-        host = (urlparse_cached(request).hostname or "").lower()
-        return not self.allowed_domains or any(
-            host == domain or host.endswith(f".{domain}") for domain in self.allowed_domains
-        )
+        return not self.allowed_domains or on_hosts(urlparse_cached(request).hostname, self.allowed_domains)
 
     def scheduled(self, request: Request) -> None:
         chain = request.meta.get(CHAIN)

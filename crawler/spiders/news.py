@@ -24,6 +24,7 @@ from archive import frontier
 from archive.runs import utc_days_ago
 from crawler import links
 from crawler.errors import error_kind
+from crawler.offsite import on_hosts
 from crawler.run import get_run, utc_now
 from crawler.sites import LIVE_START_URLS
 
@@ -78,8 +79,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_site(self, url: str) -> bool:
         """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return on_hosts(urlsplit(url).hostname, self.allowed_domains)
 
     def wanted(self, url: str) -> tuple[bool, bool]:
         """(wanted, known): not archived yet (and not waiting after a failure), or recent enough
