@@ -15,9 +15,7 @@ from datetime import datetime, timedelta, timezone
 import sqlite_utils
 
 from archive import __version__
-
-# Statuses in use; finish_run accepts others too, so a new status never loses a run's figures.
-RUN_STATUSES = ("running", "ok", "drift", "empty", "failed", "interrupted", "killed")
+from archive.outcome import RUN_STATUSES
 COUNT_FIELDS = (
     "pages",
     "articles_new",
@@ -86,8 +84,9 @@ def finish_run(
     ended_at: str | None = None,
 ) -> None:
     """Close a run with its outcome; counts keys are COUNT_FIELDS (missing ones stay as they are)."""
+    # Statuses outside RUN_STATUSES are accepted too: a new status never loses a run's figures.
     if not status or status == "running":
-        raise ValueError(f"a finished run needs a final status, not {status!r}; e.g. {RUN_STATUSES[1:]}")
+        raise ValueError(f"a finished run needs a final status, not {status!r}; e.g. {tuple(RUN_STATUSES)[1:]}")
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ValueError(f"unknown run counts {sorted(unknown)}; expected {COUNT_FIELDS}")

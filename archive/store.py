@@ -19,6 +19,7 @@ from isal import isal_zlib
 
 from archive import runs
 from archive.db import connect
+from archive.error_kinds import NOT_AN_IMAGE
 from archive.fold import fold, nfc
 from archive.images import ImageInfo, NotAnImage, write_image
 from archive.record import Article, ImageRef
@@ -209,7 +210,7 @@ class Archive:
         try:
             info = write_image(self.images_dir, body)
         except NotAnImage:
-            self.record_image_failure(src_url, status=status, error="not_an_image", at=fetched_at, run_id=run_id)
+            self.record_image_failure(src_url, status=status, error=NOT_AN_IMAGE, at=fetched_at, run_id=run_id)
             raise
         return info, self.record_image(run_id, src_url, info, status=status, fetched_at=fetched_at)
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import frontier, runs
+from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
 from archive.record import Article
@@ -367,11 +368,11 @@ class Writes:
             try:
                 info = written.result()
             except NotAnImage:  # e.g. an HTML error page answered under the image's URL
-                self._image_not_written(src_url, status, "not_an_image", fetched_at)
+                self._image_not_written(src_url, status, NOT_AN_IMAGE, fetched_at)
                 continue
             except OSError as exc:
                 logger.error("could not write the image of %s: %s", src_url, exc)
-                self._image_not_written(src_url, status, "write_error", fetched_at)
+                self._image_not_written(src_url, status, WRITE_ERROR, fetched_at)
                 continue
             self.archive.record_image(self.run_id, src_url, info, status=status, fetched_at=fetched_at)
 

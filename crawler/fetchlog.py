@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from archive.error_kinds import REDIRECT_LOOP, REDIRECT_OFFSITE
 from crawler.errors import error_kind, status_kind
 from crawler.offsite import on_hosts
 from crawler.warc import META_KEY as WARC_META_KEY
@@ -67,11 +68,11 @@ class FetchLogMiddleware:
         target = urljoin(request.url, location.decode("latin-1"))
         kind = None
         if target in (*request.meta.get("redirect_urls", ()), request.url):
-            kind = "redirect_loop"
+            kind = REDIRECT_LOOP
         elif request_kind(request) == "page" and not request.meta.get("allow_offsite"):
             domains = getattr(self.crawler.spider, "allowed_domains", None)
             if domains and not on_hosts(urlsplit(target).hostname, domains):
-                kind = "redirect_offsite"
+                kind = REDIRECT_OFFSITE
         if kind:
             get_run(self.crawler).errors[kind] += 1
         return kind

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from archive import frontier
+from archive.error_kinds import EXTRACT_ERROR, http_kind
 from archive.writer import WriterDied
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
@@ -73,9 +74,9 @@ class ArchivePipeline:
             article, raw = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
-            run.errors["extract_error"] += 1
+            run.errors[EXTRACT_ERROR] += 1
             run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
-            return {"url": item["final_url"], "outcome": "extract_error"}
+            return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL. An archived
             # article that lost its date and counter is not one: it is counted and saved below,
@@ -133,7 +134,7 @@ class ArchivePipeline:
             self._image_failed(run, src_url, status=None, error=error_kind(exc))
             return
         if response.status != 200:
-            self._image_failed(run, src_url, status=response.status, error=f"http_{response.status}")
+            self._image_failed(run, src_url, status=response.status, error=http_kind(response.status))
             return
         # Hashed, checked (an HTML error page under an image's URL is recorded as not_an_image)
         # and written by the writer process, off the thread that drives the downloads.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive import frontier
+from archive.error_kinds import WRITER_DIED
 from archive.images import remove_abandoned_temp_files
 from archive.lock import RunLock
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
@@ -148,7 +149,7 @@ class RunExtension:
             run.errors.update(errors)
         except WriterDied as exc:
             run.final_counts = run.writer.counts
-            run.errors["writer_died"] += 1
+            run.errors[WRITER_DIED] += 1
             run.problems.append(
                 f"{exc}: the writes in flight were lost, and {run.writer.lost} sent after it; "
                 "the next run fetches those pages again"

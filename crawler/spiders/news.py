@@ -21,6 +21,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from archive import frontier
+from archive.error_kinds import http_kind
 from archive.runs import utc_days_ago
 from crawler import links
 from crawler.errors import error_kind
@@ -154,7 +155,7 @@ class NewsSpider(scrapy.Spider):
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
         run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
+        kind = http_kind(response.status) if response is not None else error_kind(failure.value)
         run.errors[kind] += 1
         request = getattr(failure, "request", None)
         if request is not None:
