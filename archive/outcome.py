@@ -31,6 +31,9 @@ RUN_STATUSES: dict[str, str] = {
     KILLED: "its process died without closing the run, as a later run found",
 }
 
+# Fields whose fill rate is watched from run to run (a drop means the layout changed).
+WATCHED_FIELDS = ("title", "published_at", "views", "body_text", "images")
+
 # A field is drifting when its fill rate falls below this share of its trailing baseline...
 DRIFT_RATIO = 0.5
 # ...and the baseline is the median of up to this many earlier finished runs.

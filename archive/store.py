@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -104,7 +103,7 @@ class Archive:
         self.db: sqlite_utils.Database = connect(db_path)
         self.images_dir = Path(images_dir)
         # What this process saw per run, to fill the counts a caller leaves out of finish_run.
-        self._tallies: dict[int, Counter] = {}
+        self._tallies: dict[int, runs.RunTally] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -121,13 +120,17 @@ class Archive:
 
     def start_run(self, start_urls: list[str], settings: dict) -> int:
         run_id = runs.start_run(self.db, start_urls, settings)
-        self._tallies[run_id] = Counter()
+        self._tallies[run_id] = runs.RunTally()
         return run_id
+
+    def tally(self, run_id: int) -> runs.RunTally:
+        """The tally of the run in this process: what this Archive object recorded for it."""
+        return self._tallies.setdefault(run_id, runs.RunTally())
 
     def run_counts(self, run_id: int) -> dict[str, int]:
         """Counts of what this Archive object recorded for the run (pages, articles_*, images_*)."""
-        tally = self._tallies.get(run_id, Counter())
-        return {name: tally[name] for name in runs.COUNT_FIELDS}
+        counts = self._tallies[run_id].counts if run_id in self._tallies else {}
+        return {name: counts.get(name, 0) for name in runs.COUNT_FIELDS}
 
     def finish_run(
         self,
@@ -157,7 +160,7 @@ class Archive:
 
     def _count(self, run_id: int | None, name: str) -> None:
         if run_id is not None:
-            self._tallies.setdefault(run_id, Counter())[name] += 1
+            self.tally(run_id).count(name)
 
     def log_fetch(
         self,

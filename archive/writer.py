@@ -37,7 +37,6 @@ import os
 import resource
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -78,12 +77,13 @@ class ArchiveWriter:
     def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
                  mp_context: multiprocessing.context.BaseContext | None = None,
                  schedule: Callable[[Callable[[], None]], Any] | None = None,
-                 on_death: Callable[[str], Any] | None = None):
+                 on_death: Callable[[str], Any] | None = None, tally: runs.RunTally | None = None):
         """`schedule(callback)`: run the callback soon, on the caller's thread (an event loop's
         `call_soon`). Given, what is sent meanwhile goes over in one message: a crawl sends
         thousands of writes, and waking the queue's feeder thread for each cost more than the
         writes. Without it, each write goes at once. `on_death(why)` is called (from another
-        thread) if the process ends before close()."""
+        thread) if the process ends before close(). `tally`: the run's counters, which the
+        writer's counts keep up to date as it writes (and its errors and problems join at close)."""
         context = mp_context or multiprocessing.get_context("forkserver")
         self._schedule = schedule
         self._on_death = on_death
@@ -102,7 +102,7 @@ class ArchiveWriter:
         self._numbers = itertools.count(1)
         self._in_flight = 0  # bytes of pages and images handed over, not yet applied
         self._room = threading.Condition()
-        self.counts: dict[str, int] = {name: 0 for name in runs.COUNT_FIELDS}
+        self.tally = tally if tally is not None else runs.RunTally()
         self.died: str | None = None
         self.lost = 0  # writes sent after the writer died, dropped
         # Started by the thread that reads its answers: starting waits for the forkserver's
@@ -208,12 +208,18 @@ class ArchiveWriter:
             while self._in_flight > MAX_BYTES_IN_FLIGHT and not self.died:
                 self._room.wait(timeout=1.0)
 
-    def close(self, timeout: float | None = None) -> tuple[dict[str, int], list[str], dict[str, int]]:
-        """Apply everything sent so far, commit, close the WARC file and the archive; return the
-        run's final counts, the problems noticed while saving articles and the errors met while
-        writing (e.g. `not_an_image`). Raises WriterDied if the process died before."""
+    @property
+    def counts(self) -> dict[str, int]:
+        """The run's counts so far, as the writer last reported them (what progress displays show)."""
+        return self.tally.counts
+
+    def close(self, timeout: float | None = None) -> runs.RunTally:
+        """Apply everything sent so far, commit, close the WARC file and the archive; the
+        writer's final counts, the problems it noticed while saving articles and the errors it
+        met (e.g. `not_an_image`) join the run's tally, which is returned. Raises WriterDied if
+        the process died before."""
         try:
-            result = self._call(Writes.close).result(timeout)
+            self.tally.absorb(self._call(Writes.close).result(timeout))
         finally:
             self._reader.join(timeout=10)
             if self._process.pid is not None:  # started
@@ -225,7 +231,7 @@ class ArchiveWriter:
                 # Nobody reads the pipe any more: the feeder thread would wait on it forever.
                 self._commands.cancel_join_thread()
             self._commands.join_thread()
-        return result
+        return self.tally
 
     def _start_and_read(self, answers_end) -> None:
         try:
@@ -259,7 +265,7 @@ class ArchiveWriter:
                 break
             kind = message[0]
             if kind == "applied":
-                _, size, self.counts = message
+                _, size, self.tally.counts = message
                 with self._room:
                     self._in_flight -= size
                     self._room.notify_all()
@@ -267,8 +273,7 @@ class ArchiveWriter:
                 _, name, level, text = message
                 logging.getLogger(name).log(level, "%s", text)
             else:
-                _, number, ok, value, counts = message
-                self.counts = counts
+                _, number, ok, value, self.tally.counts = message
                 future = self._pending.pop(number, None)
                 if future is None:
                     continue
@@ -308,8 +313,9 @@ class Writes:
         # capture token -> (captures.id, bytes, sha256) until the fetch-log row of the same
         # exchange arrives (the crawler's fetch-log middleware sends it right after)
         self._captured: dict[int, tuple[int, int, str]] = {}
-        self.problems: list[str] = []  # what the archive noticed while saving articles
-        self.errors: Counter = Counter()  # failures met here (the crawler counts its own)
+        # What the archive counts, notices while saving articles and meets while writing (the
+        # crawler counts its own failures in its tally; they meet at the end of the run).
+        self.tally = archive.tally(run_id) if run_id is not None else runs.RunTally()
         self._files = ThreadPoolExecutor(4, thread_name_prefix="image-file")
         self._images_in_flight: list[tuple[Future, str, int, str]] = []
 
@@ -352,7 +358,7 @@ class Writes:
         counted) is returned, its problems are kept for the end of the run."""
         result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
-        self.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
+        self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome
 
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
@@ -382,7 +388,7 @@ class Writes:
 
     def _image_not_written(self, src_url: str, status: int, error: str, at: str) -> None:
         self.image_failed(src_url, status, error, at)
-        self.errors[error] += 1
+        self.tally.errors[error] += 1
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -401,10 +407,10 @@ class Writes:
     # -- the run -------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        return self.archive.run_counts(self.run_id) if self.run_id is not None else {}
+        return dict(self.tally.counts)
 
-    def close(self) -> tuple[dict[str, int], list[str], dict[str, int]]:
-        """The run's counts, the problems noticed while saving its articles, the errors met."""
+    def close(self) -> runs.RunTally:
+        """The run's tally here: its counts, the problems noticed while saving its articles, the errors met."""
         self.settle_images()
         self._files.shutdown()
         if self.recorder is not None:
@@ -413,7 +419,7 @@ class Writes:
                 logger.info("WARC %s indexed in %s", path, cdxj_path(path))
             logger.info("WARC %s indexed in %s", self.recorder.path, index)
             self.recorder = None
-        return self.counts(), self.problems, dict(self.errors)
+        return self.tally
 
 
 class _ForwardLogs(logging.Handler):

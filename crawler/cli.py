@@ -101,7 +101,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
         fail("the crawl could not start (see the log above)", EXIT_FAILED)
     click.echo(run.summary(), err=True)
     if run.exit_code == EXIT_FAILED:
-        click.echo(f"tnu-archive: {'; '.join(run.problems) or 'the run failed'}", err=True)
+        click.echo(f"tnu-archive: {'; '.join(run.tally.problems) or 'the run failed'}", err=True)
     return run.exit_code
 
 

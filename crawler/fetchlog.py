@@ -40,7 +40,7 @@ class FetchLogMiddleware:
         run = get_run(self.crawler)
         kind = request_kind(request)
         if kind == "page":
-            run.pages_ok += response.status < 400
+            run.tally.pages_ok += response.status < 400
         row = {
             "url": request.url,
             "final_url": response.url,
@@ -74,7 +74,7 @@ class FetchLogMiddleware:
             if domains and not on_hosts(urlsplit(target).hostname, domains):
                 kind = REDIRECT_OFFSITE
         if kind:
-            get_run(self.crawler).errors[kind] += 1
+            get_run(self.crawler).tally.errors[kind] += 1
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:

@@ -74,17 +74,17 @@ class ArchivePipeline:
             article, raw = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
-            run.errors[EXTRACT_ERROR] += 1
-            run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
+            run.tally.errors[EXTRACT_ERROR] += 1
+            run.tally.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL. An archived
             # article that lost its date and counter is not one: it is counted and saved below,
             # so the fill rates show the loss and the stored values are kept.
             run.writer.not_an_article(item["url"], fetched_at)
-            run.not_article_links.append(item["url"])
+            run.tally.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
-        run.count_fields(article)
+        run.tally.count_fields(article)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
@@ -141,5 +141,5 @@ class ArchivePipeline:
         run.writer.store_image(src_url, response.body, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
-        run.errors[error] += 1
+        run.tally.errors[error] += 1
         run.writer.image_failed(src_url, status, error, utc_now())

@@ -106,12 +106,12 @@ class ArticleQueue:
 def crawl_snapshot(run: CrawlRun | None, queue: ArticleQueue, listing_pages: int) -> Snapshot:
     fields: list[tuple[str, str]] = [("listing pages", str(listing_pages))]
     if run is not None:
-        c = run.counts()
+        c = run.tally.counts
         fields.append(("articles", f"{c['articles_new']} new / {c['articles_changed']} changed / "
                                    f"{c['articles_unchanged']} unchanged"))
         fields.append(("images", f"{c['images_new']} new / {c['images_failed']} failed"))
-        errors = sum(run.errors.values())
-        detail = ", ".join(f"{kind} {n}" for kind, n in run.errors.most_common(3))
+        errors = sum(run.tally.errors.values())
+        detail = ", ".join(f"{kind} {n}" for kind, n in run.tally.errors.most_common(3))
         fields.append(("errors", f"{errors} ({detail})" if errors else "0"))
     return Snapshot(done=queue.done, total=queue.queued, fields=tuple(fields), final_total=False)
 

@@ -109,7 +109,7 @@ class NewsSpider(scrapy.Spider):
         # An article-shaped link on another host would be dropped by the offsite filter, and
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
-        run.article_links_seen += len(on_site)
+        run.tally.article_links_seen += len(on_site)
         # A link asked for earlier in this run was wanted then; listings repeat their links, and
         # only the others are looked up in the archive.
         wanted = False
@@ -156,7 +156,7 @@ class NewsSpider(scrapy.Spider):
         run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
         kind = http_kind(response.status) if response is not None else error_kind(failure.value)
-        run.errors[kind] += 1
+        run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
         if request is not None:
             linked = request.meta.get("redirect_urls", [request.url])[0]

@@ -20,7 +20,7 @@ import pytest
 
 from archive import frontier
 from archive import writer as writer_module
-from archive.runs import process_alive
+from archive.runs import RunTally, process_alive
 from archive.store import Archive, RawPage
 from archive.warc_writer import HttpExchange, new_record_id
 from archive.writer import ArchiveWriter, Writes, WriterDied
@@ -91,7 +91,8 @@ def test_writes_give_the_rows_and_counts_archive_gives(tmp_path, run, start, mak
     writer.store_image(first_image, png, 200, AT)
     writer.note_links([LINK, "http://tnu.edu.vn/con-cho-luu-tru-dn5002.html"], AT)
     writer.save_article(LINK, article, AT, RawPage.of(RAW, "utf-8"))
-    counts, problems, errors = writer.close(timeout=WAIT)
+    tally = writer.close(timeout=WAIT)
+    counts, problems, errors = tally.counts, tally.problems, tally.errors
 
     # The same writes, made directly in this process on an archive of its own.
     direct_db = tmp_path / "direct" / "tnu.sqlite"
@@ -118,7 +119,7 @@ def test_writes_apply_in_the_order_sent(run, start, make_article):
     writer = start()
     writer.save_article(LINK, make_article(title="Bản đầu"), AT, RawPage.of(RAW, "utf-8"))
     writer.save_article(LINK, make_article(title="Bản sửa"), "2026-03-02T08:00:00Z", RawPage.of(RAW, "utf-8"))
-    counts, _, _ = writer.close(timeout=WAIT)
+    counts = writer.close(timeout=WAIT).counts
     with Archive(run[0], run[1]) as archive:
         assert archive.db.execute("SELECT title FROM articles").fetchall() == [("Bản sửa",)]
         assert archive.db.execute("SELECT title FROM article_versions").fetchall() == [("Bản đầu",)]
@@ -146,7 +147,7 @@ def test_a_captured_fetch_takes_the_capture_digest_and_is_linked(tmp_path, run, 
     warc_path = tmp_path / "warc" / "run-test.warc.gz"  # the name the crawler chose
     writer.capture(7, _exchange(LINK, body), record_id)
     writer.fetch(_fetch_row(LINK), capture_token=7)  # the body is not sent twice
-    counts, _, _ = writer.close(timeout=WAIT)
+    counts = writer.close(timeout=WAIT).counts
 
     with Archive(run[0], run[1]) as archive:
         fetch = archive.db.execute("SELECT id, run_id, bytes, sha256 FROM fetch_log").fetchall()
@@ -177,7 +178,8 @@ def test_an_image_file_lands_under_its_digest_with_its_rows(run, start, image_by
     sha = hashlib.sha256(jpeg).hexdigest()
     writer = start()
     writer.store_image("http://tnu.edu.vn/Uploads/a.jpg", jpeg, 200, AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert (run[1] / sha[:2] / f"{sha}.jpg").read_bytes() == jpeg
     assert [r[:6] for r in rows(run[0], "images")] == [(sha, f"{sha[:2]}/{sha}.jpg", "image/jpeg", 40, 30, len(jpeg))]
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/a.jpg", sha, 200, None)]
@@ -187,7 +189,8 @@ def test_an_image_file_lands_under_its_digest_with_its_rows(run, start, image_by
 def test_bytes_that_are_no_image_are_an_error_of_the_writer(run, start):
     writer = start()
     writer.store_image("http://tnu.edu.vn/Uploads/b.jpg", b"<!DOCTYPE html><html>404</html>", 200, AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/b.jpg", None, 200, "not_an_image")]
     assert rows(run[0], "images") == [] and not any(p.is_file() for p in run[1].rglob("*"))
     assert errors == {"not_an_image": 1}
@@ -197,7 +200,8 @@ def test_bytes_that_are_no_image_are_an_error_of_the_writer(run, start):
 def test_a_crawler_side_image_failure_is_recorded_not_counted_as_a_writer_error(run, start):
     writer = start()
     writer.image_failed("http://tnu.edu.vn/Uploads/c.jpg", 404, "http_404", AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/c.jpg", None, 404, "http_404")]
     assert errors == {}  # the crawler counts its own failures
     assert counts["images_failed"] == 1
@@ -229,7 +233,7 @@ def test_a_call_takes_the_buffered_sends_along(run, start, make_article):
     assert answer["articles_new"] == 1 and writer.counts == answer
     for callback in callbacks:  # runs late, with nothing left to hand over
         callback()
-    counts, _, _ = writer.close(timeout=WAIT)
+    counts = writer.close(timeout=WAIT).counts
     assert counts["articles_new"] == 1 and len(rows(run[0], "articles")) == 1
 
 
@@ -362,3 +366,20 @@ def test_the_counts_follow_the_writes_without_being_asked(start, make_article):
     writer.flush()
     assert wait_for(lambda: writer.counts["articles_new"] == 1, timeout=WAIT)
     writer.close()
+
+
+def test_the_writer_keeps_the_runs_tally(run, make_article):
+    # The crawler's one tally: the writer's counts land in it as it writes, its errors and
+    # problems join the crawler's own at close.
+    tally = RunTally()
+    tally.errors["timeout"] = 2
+    tally.problems.append("crawler: a page failed")
+    writer = ArchiveWriter(run[0], run[1], run[2], tally=tally)
+    writer.save_article(LINK, make_article(), AT, RawPage.of(RAW, "utf-8"))
+    writer.store_image("http://tnu.edu.vn/Uploads/b.jpg", b"<html>404</html>", 200, AT)
+    writer.flush()
+    assert wait_for(lambda: tally.counts["articles_new"] == 1, timeout=WAIT)
+    assert writer.close(timeout=WAIT) is tally
+    assert (tally.counts["articles_new"], tally.counts["images_failed"]) == (1, 1)
+    assert tally.errors == {"timeout": 2, "not_an_image": 1}
+    assert tally.problems[0] == "crawler: a page failed"
