@@ -2,20 +2,21 @@
 
 Scrapy's reactor thread drives every download. When it also wrote the SQLite rows, the WARC
 records and the image files, that was nearly half of its time. So the crawler hands each write
-over as plain data (one typed method of `ArchiveWriter` per write), and this process, the run's only writer of
-the archive, its WARC file and its image files, applies them one after another in the order
-they were sent: a response's capture before its fetch-log row, an article's images before the
-article. What is sent during one turn of the crawler's event loop goes over as one message
-(`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and image bytes wait for the writer:
-then the crawl waits, and its memory stays flat however long the run.
+over as plain data, through one typed method of `ArchiveWriter` per write (`note_links`,
+`save_article`, ...: each hands its arguments to the `Writes` method of the same name), and
+this process, the run's only writer of the archive, its WARC file and its image files, applies
+them one after another in the order they were sent: a response's capture before its fetch-log
+row, an article's images before the article. What is sent during one turn of the crawler's
+event loop goes over as one message (`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and
+image bytes wait for the writer: then the crawl waits, and its memory stays flat however long
+the run.
 
-`is_archived`, `caught_up` and `close` return a `concurrent.futures.Future` (or wait for it):
-the few writes whose answer the crawler needs. The others expect none, and a failure of one is
-logged (the crawl goes on; what was not written is fetched again by the next
-run). Log records of the writer reach the crawler's own logging. Every answer, and the note
-the writer sends after each batch it applied, carries the run's counts so far
-(`ArchiveWriter.counts`, what progress displays show); `close()` returns the final counts,
-with the problems and the errors met while writing.
+`is_archived` and `caught_up` return a `concurrent.futures.Future`, and `close` waits: the few
+writes whose answer the crawler needs. The others expect none, and a failure of one is logged
+(the crawl goes on; what was not written is fetched again by the next run). Log records of the
+writer reach the crawler's own logging. Every answer, and the note the writer sends after each
+batch it applied, carries the run's counts so far into the run's tally (`ArchiveWriter.tally`,
+what progress displays show); `close()` adds the problems and the errors met while writing.
 
 Transactions: the writes waiting in the queue are applied in one transaction (at most
 `BATCH_WRITES` of them, or `BATCH_SECONDS`), an article's own writes in a savepoint inside it;
