@@ -13,6 +13,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
+from archive.outcome import RUN_STATUSES
+
 # Column descriptions: the data dictionary shown by `serve` and written into exports.
 COLUMNS: dict[str, dict[str, str]] = {
     "articles": {
@@ -54,8 +57,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "src_url": "Absolute URL an image was requested from",
         "image_sha256": "The bytes it answered with (images.sha256); NULL while it has failed",
         "status": "HTTP status of the last attempt, NULL when no response came",
-        "error": "Why the last attempt failed (http_<status>, timeout, truncated, connection_lost, too_large, "
-        "not_an_image, …); NULL on success",
+        "error": f"Why the last attempt failed: {listed(IMAGE_ERRORS)}; NULL on success",
         "attempts": "How many times it has been requested",
         "last_attempt_at": "When it was last requested (UTC)",
     },
@@ -63,8 +65,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "id": "Run number",
         "started_at": "Start of the run (UTC)",
         "ended_at": "End of the run (UTC); NULL while running or when the run was killed",
-        "status": "running, ok, drift (a field's fill rate fell far below earlier runs), "
-        "empty (the listings yielded no article), failed, or killed",
+        "status": "How the run ended: " + "; ".join(f"{name} ({text})" for name, text in RUN_STATUSES.items()),
         "exit_code": "The exit code the crawl command returned",
         "crawler_version": "Version of tnu-archive that ran",
         "start_urls": "JSON list of the start URLs",
@@ -75,7 +76,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "articles_unchanged": "Articles fetched again with no change",
         "images_new": "Image files downloaded and stored for the first time",
         "images_failed": "Image downloads that failed",
-        "errors": "JSON object: error kind -> count",
+        "errors": f"JSON object: error kind -> count. The kinds: {explained(ERROR_KINDS)}; {UNNAMED}",
         "fill_rates": "JSON object: field -> share of fetched articles where it was found",
         "problems": "JSON list of problems noticed (drift, fields that came back empty, …)",
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
@@ -109,8 +110,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "final_url": "URL of the final response, after redirects",
         "kind": "page or image",
         "status": "HTTP status; NULL when no response came",
-        "error": "Error kind: http_<status>, timeout, truncated, connection_lost, connection_refused, dns, "
-        "too_large, redirect_loop, redirect_offsite; NULL on success",
+        "error": f"Error kind (crawl_runs.errors explains each): {listed(FETCH_ERRORS)}; NULL on success",
         "bytes": "Size of the response body",
         "sha256": "sha256 of the response body (raw_pages.sha256 for pages kept)",
         "fetched_at": "When the response came (UTC)",

@@ -17,6 +17,23 @@ EXIT_LOCKED = 4  # another run holds the data folder's lock
 EXIT_VERIFY = 5  # verify found missing or corrupt files
 EXIT_INTERRUPTED = 6  # the run was stopped (SIGINT/SIGTERM) before it finished; the next run resumes
 
+# The statuses of a run (crawl_runs.status), with what each means; the data dictionary lists them
+# from here. `decide` gives the ones a run ends with; archive/runs.py the other two.
+RUNNING, OK, DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED = "running", "ok", "drift", "empty", "failed", "interrupted", "killed"
+RUN_STATUSES: dict[str, str] = {
+    RUNNING: "the run is going on",
+    OK: "finished",
+    DRIFT: "finished, but a field's fill rate fell far below earlier runs, or most article pages "
+    "showed neither a date nor a counter",
+    EMPTY: "finished, but the listings yielded no article",
+    FAILED: "no page could be fetched",
+    INTERRUPTED: "stopped before the end by SIGINT or SIGTERM, the next run resumes",
+    KILLED: "its process died without closing the run, as a later run found",
+}
+
+# Fields whose fill rate is watched from run to run (a drop means the layout changed).
+WATCHED_FIELDS = ("title", "published_at", "views", "body_text", "images")
+
 # A field is drifting when its fill rate falls below this share of its trailing baseline...
 DRIFT_RATIO = 0.5
 # ...and the baseline is the median of up to this many earlier finished runs.
@@ -26,7 +43,7 @@ BASELINE_RUNS = 5
 MIN_ARTICLES_FOR_DRIFT = 10
 # Runs that raised the alarm themselves stay out of the baseline: otherwise two runs after a
 # layout change the baseline has sunk to the broken rates and the alarm falls silent.
-ALARM_STATUSES = ("drift", "empty")
+ALARM_STATUSES = (DRIFT, EMPTY)
 
 
 def baseline_history(runs: Sequence[Mapping]) -> list[Mapping[str, float]]:
@@ -75,13 +92,13 @@ def decide(
     static pages; most of what the listings lead to means the article layout changed.
     """
     if close_reason not in ("finished",):
-        return "interrupted", EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
+        return INTERRUPTED, EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
     if pages_ok == 0:
-        return "failed", EXIT_FAILED, ["no page could be fetched"]
+        return FAILED, EXIT_FAILED, ["no page could be fetched"]
     if article_links_seen == 0:
-        return "empty", EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
+        return EMPTY, EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
     if not_articles >= MIN_ARTICLES_FOR_DRIFT and not_articles > articles_fetched:
-        return "drift", EXIT_DRIFT, [
+        return DRIFT, EXIT_DRIFT, [
             f"{not_articles} pages at article URLs showed neither a date nor a view counter "
             f"({articles_fetched} articles did): has the layout changed?"
         ]
@@ -92,5 +109,5 @@ def decide(
             f"fill rate of {name} fell to {fill_rates[name]:.0%} (baseline {base[name]:.0%}): has the layout changed?"
             for name in drifting
         ]
-        return "drift", EXIT_DRIFT, problems
-    return "ok", EXIT_OK, []
+        return DRIFT, EXIT_DRIFT, problems
+    return OK, EXIT_OK, []

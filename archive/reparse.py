@@ -10,28 +10,27 @@ content comes out different, the previous content is kept as a version marked `r
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from email.message import Message
 from pathlib import Path
+from typing import Protocol
 
 from archive import runs
 from archive.progress import ProgressCallback
 from archive.store import Archive
 from archive.warc_index import CaptureLedger, read_capture
-from crawler.extract.record import Article
-
-Extract = Callable[[bytes, str, "str | None"], Article]
+from archive.record import Article
 
 
-def default_extract() -> Extract:
-    """crawler.extract.extract_article, imported late: the archive works without the crawler's extractors."""
-    from crawler.extract import extract_article
 
-    return lambda body, url, encoding: extract_article(body, url, encoding=encoding)
+class Extract(Protocol):
+    """What turns a stored page into an Article: the crawler's `extract_article` is one. The caller
+    passes it in, so this layer never imports the crawler's extractors."""
+
+    def __call__(self, body: bytes, url: str, *, encoding: str | None) -> Article: ...
 
 
-def reparse(archive: Archive, extract: Extract | None = None,
+def reparse(archive: Archive, extract: Extract,
             progress: ProgressCallback | None = None, warc_dir: str | Path | None = None) -> dict[str, int]:
     """Counts: articles, changed, unchanged, missing_raw, failed (the extractor raised), and
     from_warc (pages read from WARC captures; the rest came from raw_pages).
@@ -39,7 +38,6 @@ def reparse(archive: Archive, extract: Extract | None = None,
     `progress(done, total, counts)` is called before the first article and after each one.
     `warc_dir` holds the crawl's WARC files (None: no WARC reading).
     """
-    extract = extract or default_extract()
     counts = {"articles": 0, "changed": 0, "unchanged": 0, "missing_raw": 0, "failed": 0, "from_warc": 0}
     ledger = CaptureLedger(archive.db) if warc_dir is not None else None
     at = runs.utc_now()  # one time for the whole pass: its versions end together
@@ -85,7 +83,7 @@ def _reparse_one(archive: Archive, extract: Extract, url: str, raw_sha: str | No
         return
     body, encoding = page
     try:
-        article = extract(body, url, encoding)
+        article = extract(body, url, encoding=encoding)
     except Exception:  # one page the extractor cannot handle must not stop the others
         counts["failed"] += 1
         return

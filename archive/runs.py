@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
 from archive import __version__
+from archive.outcome import RUN_STATUSES, WATCHED_FIELDS
 
-# Statuses in use; finish_run accepts others too, so a new status never loses a run's figures.
-RUN_STATUSES = ("running", "ok", "drift", "empty", "failed", "interrupted", "killed")
+# What the archive counts as it writes a run (the columns of crawl_runs of the same names).
 COUNT_FIELDS = (
     "pages",
     "articles_new",
@@ -26,6 +28,45 @@ COUNT_FIELDS = (
     "images_new",
     "images_failed",
 )
+
+
+@dataclass
+class RunTally:
+    """Everything one run counts, in one object: what the archive counts as it writes
+    (`counts`), the failures by kind and the problems noticed (the crawler and the archive
+    writer both add to these), and the figures only the crawler sees, from which the run's
+    status is decided (archive/outcome.py)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    errors: Counter = field(default_factory=Counter)  # error kind (archive/error_kinds.py) -> count
+    problems: list[str] = field(default_factory=list)
+    pages_ok: int = 0  # page responses below 400
+    article_links_seen: int = 0
+    articles_fetched: int = 0
+    filled: Counter = field(default_factory=Counter)  # watched field -> articles where it was found
+    not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
+
+    def count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def count_fields(self, article) -> None:
+        """One article fetched: which of the watched fields it has."""
+        self.articles_fetched += 1
+        for name in WATCHED_FIELDS:
+            if getattr(article, name) not in (None, "", ()):
+                self.filled[name] += 1
+
+    def fill_rates(self) -> dict[str, float]:
+        if not self.articles_fetched:
+            return {}
+        return {name: round(self.filled[name] / self.articles_fetched, 4) for name in WATCHED_FIELDS}
+
+    def absorb(self, writer: RunTally) -> None:
+        """The archive writer's tally at the end of the run: its counts are the run's (it made
+        them), its errors and problems join the crawler's."""
+        self.counts = dict(writer.counts)
+        self.errors.update(writer.errors)
+        self.problems.extend(writer.problems)
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -86,8 +127,9 @@ def finish_run(
     ended_at: str | None = None,
 ) -> None:
     """Close a run with its outcome; counts keys are COUNT_FIELDS (missing ones stay as they are)."""
+    # Statuses outside RUN_STATUSES are accepted too: a new status never loses a run's figures.
     if not status or status == "running":
-        raise ValueError(f"a finished run needs a final status, not {status!r}; e.g. {RUN_STATUSES[1:]}")
+        raise ValueError(f"a finished run needs a final status, not {status!r}; e.g. {tuple(RUN_STATUSES)[1:]}")
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ValueError(f"unknown run counts {sorted(unknown)}; expected {COUNT_FIELDS}")

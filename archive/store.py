@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,9 +18,10 @@ from isal import isal_zlib
 
 from archive import runs
 from archive.db import connect
+from archive.error_kinds import NOT_AN_IMAGE
 from archive.fold import fold, nfc
 from archive.images import ImageInfo, NotAnImage, write_image
-from crawler.extract.record import Article, ImageRef
+from archive.record import Article, ImageRef
 
 # Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
@@ -34,6 +34,21 @@ RAW_ZLIB_LEVEL = 2
 def compress_raw(body: bytes) -> bytes:
     """A raw page as `raw_pages.content` holds it (zlib format; `zlib.decompress` reads it)."""
     return isal_zlib.compress(body, RAW_ZLIB_LEVEL)
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A fetched page as `raw_pages` keeps it: the digest of its bytes, the encoding its response
+    declared and the compressed bytes. Made where the bytes are (the crawler's extraction
+    worker), so the page itself never travels on to the writer only to be hashed there."""
+
+    sha256: str
+    encoding: str | None
+    compressed: bytes
+
+    @classmethod
+    def of(cls, body: bytes, encoding: str | None) -> RawPage:
+        return cls(hashlib.sha256(body).hexdigest(), encoding, compress_raw(body))
 
 
 @dataclass
@@ -88,7 +103,7 @@ class Archive:
         self.db: sqlite_utils.Database = connect(db_path)
         self.images_dir = Path(images_dir)
         # What this process saw per run, to fill the counts a caller leaves out of finish_run.
-        self._tallies: dict[int, Counter] = {}
+        self._tallies: dict[int, runs.RunTally] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -105,13 +120,17 @@ class Archive:
 
     def start_run(self, start_urls: list[str], settings: dict) -> int:
         run_id = runs.start_run(self.db, start_urls, settings)
-        self._tallies[run_id] = Counter()
+        self._tallies[run_id] = runs.RunTally()
         return run_id
+
+    def tally(self, run_id: int) -> runs.RunTally:
+        """The tally of the run in this process: what this Archive object recorded for it."""
+        return self._tallies.setdefault(run_id, runs.RunTally())
 
     def run_counts(self, run_id: int) -> dict[str, int]:
         """Counts of what this Archive object recorded for the run (pages, articles_*, images_*)."""
-        tally = self._tallies.get(run_id, Counter())
-        return {name: tally[name] for name in runs.COUNT_FIELDS}
+        counts = self._tallies[run_id].counts if run_id in self._tallies else {}
+        return {name: counts.get(name, 0) for name in runs.COUNT_FIELDS}
 
     def finish_run(
         self,
@@ -141,7 +160,7 @@ class Archive:
 
     def _count(self, run_id: int | None, name: str) -> None:
         if run_id is not None:
-            self._tallies.setdefault(run_id, Counter())[name] += 1
+            self.tally(run_id).count(name)
 
     def log_fetch(
         self,
@@ -194,7 +213,7 @@ class Archive:
         try:
             info = write_image(self.images_dir, body)
         except NotAnImage:
-            self.record_image_failure(src_url, status=status, error="not_an_image", at=fetched_at, run_id=run_id)
+            self.record_image_failure(src_url, status=status, error=NOT_AN_IMAGE, at=fetched_at, run_id=run_id)
             raise
         return info, self.record_image(run_id, src_url, info, status=status, fetched_at=fetched_at)
 
@@ -247,20 +266,21 @@ class Archive:
         *,
         run_id: int | None,
         fetched_at: str,
-        raw_html: bytes | None,
-        encoding: str | None,
-        raw_compressed: bytes | None = None,
+        raw_html: bytes | None = None,
+        encoding: str | None = None,
+        raw: RawPage | None = None,
     ) -> SaveResult:
         """Archive one fetched article in one transaction: the row, its images, its search row, a
         view-count observation, the raw page, and the previous content as a version if it changed.
 
-        `raw_compressed`: compress_raw(raw_html), when the caller made it already (the crawler
-        does, in its extraction worker, off the thread that drives the downloads)."""
+        The raw page comes as its bytes (`raw_html`, `encoding`) or, made already where the
+        bytes were, as a `RawPage` (the crawler's way)."""
         at = runs.utc_iso(fetched_at)
+        if raw is None and raw_html is not None:
+            raw = RawPage.of(raw_html, encoding)
         with self.db.atomic():
             result = self._apply(
-                normalize_article(article), at=at, run_id=run_id, observed=True,
-                raw=(raw_html, encoding, raw_compressed) if raw_html is not None else None, cause="fetch",
+                normalize_article(article), at=at, run_id=run_id, observed=True, raw=raw, cause="fetch",
             )
         self._count(run_id, f"articles_{result.outcome}")
         return result
@@ -290,7 +310,7 @@ class Archive:
         at: str,
         run_id: int | None,
         observed: bool,
-        raw: tuple[bytes, str | None, bytes | None] | None,
+        raw: RawPage | None,
         cause: str,
     ) -> SaveResult:
         row = self._article_row(article.url)
@@ -409,17 +429,13 @@ class Archive:
             ],
         )
 
-    def _store_raw(
-        self, article_id: int, url: str, raw: tuple[bytes, str | None, bytes | None], at: str
-    ) -> None:
-        body, encoding, compressed = raw
-        digest = hashlib.sha256(body).hexdigest()
+    def _store_raw(self, article_id: int, url: str, raw: RawPage, at: str) -> None:
         self.db.execute(
             "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(sha256) DO NOTHING",
-            [digest, url, at, encoding, compressed if compressed is not None else compress_raw(body)],
+            [raw.sha256, url, at, raw.encoding, raw.compressed],
         )
-        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
+        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [raw.sha256, article_id])
 
     def _observe_views(self, article_id: int, views: int, at: str, run_id: int | None, row: dict | None) -> None:
         self.db.execute(

@@ -2,20 +2,21 @@
 
 Scrapy's reactor thread drives every download. When it also wrote the SQLite rows, the WARC
 records and the image files, that was nearly half of its time. So the crawler hands each write
-over as plain data (`ArchiveWriter.send` / `.call`), and this process, the run's only writer of
-the archive, its WARC file and its image files, applies them one after another in the order
-they were sent: a response's capture before its fetch-log row, an article's images before the
-article. What is sent during one turn of the crawler's event loop goes over as one message
-(`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and image bytes wait for the writer:
-then the crawl waits, and its memory stays flat however long the run.
+over as plain data, through one typed method of `ArchiveWriter` per write (`note_links`,
+`save_article`, ...: each hands its arguments to the `Writes` method of the same name), and
+this process, the run's only writer of the archive, its WARC file and its image files, applies
+them one after another in the order they were sent: a response's capture before its fetch-log
+row, an article's images before the article. What is sent during one turn of the crawler's
+event loop goes over as one message (`schedule`), and at most MAX_BYTES_IN_FLIGHT of page and
+image bytes wait for the writer: then the crawl waits, and its memory stays flat however long
+the run.
 
-`call` returns a `concurrent.futures.Future` for the few writes whose answer the crawler needs
-(whether a page's URL is archived already, the counts, the close); `send` expects none, and a
-failure of one is logged (the crawl goes on; what was not written is fetched again by the next
-run). Log records of the writer reach the crawler's own logging. Every answer, and the note
-the writer sends after each batch it applied, carries the run's counts so far
-(`ArchiveWriter.counts`, what progress displays show); `close()` returns the final counts,
-with the problems and the errors met while writing.
+`is_archived` and `caught_up` return a `concurrent.futures.Future`, and `close` waits: the few
+writes whose answer the crawler needs. The others expect none, and a failure of one is logged
+(the crawl goes on; what was not written is fetched again by the next run). Log records of the
+writer reach the crawler's own logging. Every answer, and the note the writer sends after each
+batch it applied, carries the run's counts so far into the run's tally (`ArchiveWriter.tally`,
+what progress displays show); `close()` adds the problems and the errors met while writing.
 
 Transactions: the writes waiting in the queue are applied in one transaction (at most
 `BATCH_WRITES` of them, or `BATCH_SECONDS`), an article's own writes in a savepoint inside it;
@@ -37,16 +38,17 @@ import os
 import resource
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from archive import frontier, runs
+from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
-from archive.store import Archive
+from archive.record import Article
+from archive.store import Archive, RawPage
 from archive.warc_index import CaptureLedger, cdxj_path
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
 
@@ -70,17 +72,19 @@ class WriterDied(RuntimeError):
 
 
 class ArchiveWriter:
-    """The crawler's side: starts the writer process for one run and talks to it."""
+    """The crawler's side: starts the writer process for one run and talks to it, one typed
+    method per write (each hands its arguments to the `Writes` method of the same name)."""
 
     def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
                  mp_context: multiprocessing.context.BaseContext | None = None,
                  schedule: Callable[[Callable[[], None]], Any] | None = None,
-                 on_death: Callable[[str], Any] | None = None):
+                 on_death: Callable[[str], Any] | None = None, tally: runs.RunTally | None = None):
         """`schedule(callback)`: run the callback soon, on the caller's thread (an event loop's
         `call_soon`). Given, what is sent meanwhile goes over in one message: a crawl sends
         thousands of writes, and waking the queue's feeder thread for each cost more than the
         writes. Without it, each write goes at once. `on_death(why)` is called (from another
-        thread) if the process ends before close()."""
+        thread) if the process ends before close(). `tally`: the run's counters, which the
+        writer's counts keep up to date as it writes (and its errors and problems join at close)."""
         context = mp_context or multiprocessing.get_context("forkserver")
         self._schedule = schedule
         self._on_death = on_death
@@ -99,8 +103,9 @@ class ArchiveWriter:
         self._numbers = itertools.count(1)
         self._in_flight = 0  # bytes of pages and images handed over, not yet applied
         self._room = threading.Condition()
-        self.counts: dict[str, int] = {name: 0 for name in runs.COUNT_FIELDS}
+        self.tally = tally if tally is not None else runs.RunTally()
         self.died: str | None = None
+        self.lost = 0  # writes sent after the writer died, dropped
         # Started by the thread that reads its answers: starting waits for the forkserver's
         # imports, and writes sent meanwhile wait in the queue, not the crawl.
         self._reader = threading.Thread(
@@ -108,14 +113,64 @@ class ArchiveWriter:
         )
         self._reader.start()
 
-    def send(self, name: str, *args: Any) -> None:
-        """Apply the write `name` (a method of `Writes`) with these arguments; no answer."""
-        if self.died:
-            raise WriterDied(self.died)
-        self._post((0, name, args))
+    # -- the writes, one typed method each (applied in the order sent; see `Writes`) ---------
 
-    def call(self, name: str, *args: Any) -> Future:
-        """Apply `name`; its result (or exception) arrives in the returned future."""
+    def open_warc(self, warc_dir: str | Path, name: str, info: dict[str, str], max_bytes: int | None = None) -> None:
+        self._send(Writes.open_warc, str(warc_dir), name, info, max_bytes)
+
+    def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
+        self._send(Writes.capture, token, exchange, record_id)
+
+    def fetch(self, row: dict[str, Any], body: bytes | None = None, capture_token: int | None = None) -> None:
+        self._send(Writes.fetch, row, body, capture_token)
+
+    def not_an_article(self, link: str, at: str) -> None:
+        self._send(Writes.not_an_article, link, at)
+
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> None:
+        self._send(Writes.save_article, link, article, fetched_at, raw)
+
+    def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
+        self._send(Writes.store_image, src_url, body, status, fetched_at)
+
+    def image_failed(self, src_url: str, status: int | None, error: str, at: str) -> None:
+        self._send(Writes.image_failed, src_url, status, error, at)
+
+    def note_links(self, urls: list[str], at: str) -> None:
+        self._send(Writes.note_links, urls, at)
+
+    def link_failed(self, url: str, at: str) -> None:
+        self._send(Writes.link_failed, url, at)
+
+    def listing_crawled(self, listing_url: str, at: str) -> None:
+        self._send(Writes.listing_crawled, listing_url, at)
+
+    def listing_reached_end(self, listing_url: str, last_page: int, at: str) -> None:
+        self._send(Writes.listing_reached_end, listing_url, last_page, at)
+
+    # -- the few writes whose answer the crawler waits for --------------------------------------
+
+    def is_archived(self, *urls: str) -> Future[bool]:
+        """Whether any of these URLs is archived, once everything sent before is applied."""
+        return self._call(Writes.is_archived, *urls)
+
+    def caught_up(self) -> Future[dict[str, int]]:
+        """The run's counts, once everything sent before is applied."""
+        return self._call(Writes.counts)
+
+    # -- the transport -------------------------------------------------------------------------
+
+    def _send(self, write: Callable[..., Any], *args: Any) -> None:
+        """Apply `write` (a method of `Writes`) with these arguments; no answer. Once the writer
+        has died the run is being stopped: what comes meanwhile is dropped (counted in `lost`),
+        and fetched again by the next run."""
+        if self.died:
+            self.lost += 1
+            return
+        self._post((0, write.__name__, args))
+
+    def _call(self, write: Callable[..., Any], *args: Any) -> Future:
+        """Apply `write`; its result (or exception) arrives in the returned future."""
         future: Future = Future()
         if self.died:
             future.set_exception(WriterDied(self.died))
@@ -126,7 +181,7 @@ class ArchiveWriter:
             # the process ended between the first look and now, its answers given up already
             future.set_exception(WriterDied(self.died))
             return future
-        self._outbox.append((number, name, args))
+        self._outbox.append((number, write.__name__, args))
         self.flush()  # the caller may wait for the answer right away: nothing may stay behind
         return future
 
@@ -154,12 +209,18 @@ class ArchiveWriter:
             while self._in_flight > MAX_BYTES_IN_FLIGHT and not self.died:
                 self._room.wait(timeout=1.0)
 
-    def close(self, timeout: float | None = None) -> tuple[dict[str, int], list[str], dict[str, int]]:
-        """Apply everything sent so far, commit, close the WARC file and the archive; return the
-        run's final counts, the problems noticed while saving articles and the errors met while
-        writing (e.g. `not_an_image`). Raises WriterDied if the process died before."""
+    @property
+    def counts(self) -> dict[str, int]:
+        """The run's counts so far, as the writer last reported them (what progress displays show)."""
+        return self.tally.counts
+
+    def close(self, timeout: float | None = None) -> runs.RunTally:
+        """Apply everything sent so far, commit, close the WARC file and the archive; the
+        writer's final counts, the problems it noticed while saving articles and the errors it
+        met (e.g. `not_an_image`) join the run's tally, which is returned. Raises WriterDied if
+        the process died before."""
         try:
-            result = self.call("close").result(timeout)
+            self.tally.absorb(self._call(Writes.close).result(timeout))
         finally:
             self._reader.join(timeout=10)
             if self._process.pid is not None:  # started
@@ -171,7 +232,7 @@ class ArchiveWriter:
                 # Nobody reads the pipe any more: the feeder thread would wait on it forever.
                 self._commands.cancel_join_thread()
             self._commands.join_thread()
-        return result
+        return self.tally
 
     def _start_and_read(self, answers_end) -> None:
         try:
@@ -205,7 +266,7 @@ class ArchiveWriter:
                 break
             kind = message[0]
             if kind == "applied":
-                _, size, self.counts = message
+                _, size, self.tally.counts = message
                 with self._room:
                     self._in_flight -= size
                     self._room.notify_all()
@@ -213,8 +274,7 @@ class ArchiveWriter:
                 _, name, level, text = message
                 logging.getLogger(name).log(level, "%s", text)
             else:
-                _, number, ok, value, counts = message
-                self.counts = counts
+                _, number, ok, value, self.tally.counts = message
                 future = self._pending.pop(number, None)
                 if future is None:
                     continue
@@ -237,6 +297,8 @@ def _payload_size(args: tuple) -> int:
             size += len(arg)
         elif isinstance(arg, HttpExchange):
             size += len(arg.body)
+        elif isinstance(arg, RawPage):
+            size += len(arg.compressed)
     return size
 
 
@@ -252,8 +314,9 @@ class Writes:
         # capture token -> (captures.id, bytes, sha256) until the fetch-log row of the same
         # exchange arrives (the crawler's fetch-log middleware sends it right after)
         self._captured: dict[int, tuple[int, int, str]] = {}
-        self.problems: list[str] = []  # what the archive noticed while saving articles
-        self.errors: Counter = Counter()  # failures met here (the crawler counts its own)
+        # What the archive counts, notices while saving articles and meets while writing (the
+        # crawler counts its own failures in its tally; they meet at the end of the run).
+        self.tally = archive.tally(run_id) if run_id is not None else runs.RunTally()
         self._files = ThreadPoolExecutor(4, thread_name_prefix="image-file")
         self._images_in_flight: list[tuple[Future, str, int, str]] = []
 
@@ -291,16 +354,12 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
-    def save_article(self, link: str, article, fetched_at: str, raw_html: bytes, encoding: str | None,
-                     raw_compressed: bytes | None) -> str:
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> str:
         """Archive.save_article, and the link it was found under tied to it; its outcome (also
         counted) is returned, its problems are kept for the end of the run."""
-        result = self.archive.save_article(
-            article, run_id=self.run_id, fetched_at=fetched_at,
-            raw_html=raw_html, encoding=encoding, raw_compressed=raw_compressed,
-        )
+        result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
-        self.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
+        self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome
 
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
@@ -316,11 +375,11 @@ class Writes:
             try:
                 info = written.result()
             except NotAnImage:  # e.g. an HTML error page answered under the image's URL
-                self._image_not_written(src_url, status, "not_an_image", fetched_at)
+                self._image_not_written(src_url, status, NOT_AN_IMAGE, fetched_at)
                 continue
             except OSError as exc:
                 logger.error("could not write the image of %s: %s", src_url, exc)
-                self._image_not_written(src_url, status, "write_error", fetched_at)
+                self._image_not_written(src_url, status, WRITE_ERROR, fetched_at)
                 continue
             self.archive.record_image(self.run_id, src_url, info, status=status, fetched_at=fetched_at)
 
@@ -330,7 +389,7 @@ class Writes:
 
     def _image_not_written(self, src_url: str, status: int, error: str, at: str) -> None:
         self.image_failed(src_url, status, error, at)
-        self.errors[error] += 1
+        self.tally.errors[error] += 1
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -349,10 +408,10 @@ class Writes:
     # -- the run -------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        return self.archive.run_counts(self.run_id) if self.run_id is not None else {}
+        return dict(self.tally.counts)
 
-    def close(self) -> tuple[dict[str, int], list[str], dict[str, int]]:
-        """The run's counts, the problems noticed while saving its articles, the errors met."""
+    def close(self) -> runs.RunTally:
+        """The run's tally here: its counts, the problems noticed while saving its articles, the errors met."""
         self.settle_images()
         self._files.shutdown()
         if self.recorder is not None:
@@ -361,7 +420,7 @@ class Writes:
                 logger.info("WARC %s indexed in %s", path, cdxj_path(path))
             logger.info("WARC %s indexed in %s", self.recorder.path, index)
             self.recorder = None
-        return self.counts(), self.problems, dict(self.errors)
+        return self.tally
 
 
 class _ForwardLogs(logging.Handler):

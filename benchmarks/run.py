@@ -50,14 +50,14 @@ import psutil
 
 from benchmarks import sitegen
 from benchmarks.serve import listen_overflows
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"
 
 # Loopback needs no politeness: delays off, concurrency up (the bare spider gets the same).
 CRAWL_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
+    **LOOPBACK_SETTINGS,
     "CONCURRENT_REQUESTS": "32",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
     "LOG_LEVEL": "INFO",  # Scrapy's stats dump (elapsed time, request count) is read from the log
@@ -239,15 +239,11 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     return child
 
 
-def sets(settings: dict[str, str]) -> list[str]:
-    return [arg for name, value in settings.items() for arg in ("--set", f"{name}={value}")]
-
-
 def archive_crawl(server: Replica, folder: Path, name: str) -> Child:
     folder.mkdir(parents=True, exist_ok=True)
     return run_child(
-        ["-m", "archive", "crawl", "--start-url", server.url, "--db", str(folder / "tnu.sqlite"),
-         "--images-dir", str(folder / "images"), *sets(CRAWL_SETTINGS)],
+        ["-m", "crawler", "crawl", "--start-url", server.url, "--db", str(folder / "tnu.sqlite"),
+         "--images-dir", str(folder / "images"), *set_options(CRAWL_SETTINGS)],
         server, folder / f"{name}.log",
     )
 
@@ -307,7 +303,7 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
                 shutil.rmtree(again_folder, ignore_errors=True)
                 fulls.append(archive_crawl(server, again_folder, "full"))
                 shutil.copy(again_folder / "full.log", work / f"full-{k + 1}.log")
-            bares.append(run_child(["-m", "benchmarks.bare_spider", str(urls_file), *sets(CRAWL_SETTINGS)],
+            bares.append(run_child(["-m", "benchmarks.bare_spider", str(urls_file), *set_options(CRAWL_SETTINGS)],
                                    server, work / ("bare.log" if k == 0 else f"bare-{k + 1}.log")))
         shutil.rmtree(again_folder, ignore_errors=True)
         capacity = server_capacity(server, first["urls"], work, load_seconds)
@@ -529,10 +525,11 @@ def bench_extract(pages: list[tuple[str, bytes, dict[str, Any]]]) -> tuple[dict[
 def bench_reparse(db_path: Path, images: Path) -> dict[str, Any]:
     from archive.reparse import reparse
     from archive.store import Archive
+    from crawler.extract import extract_article
 
     with Archive(db_path, images) as archive:
         started = time.perf_counter()
-        counts = reparse(archive)
+        counts = reparse(archive, extract_article)
         elapsed = time.perf_counter() - started
     return {"articles_per_s": round(counts["articles"] / elapsed, 1), "articles": counts["articles"],
             "changed": counts["changed"], "failed": counts["failed"]}
@@ -555,7 +552,7 @@ def bench_store(articles: list, work: Path) -> dict[str, Any]:
 
 def synthetic_articles(n: int) -> list:
     """`n` articles straight from the generator's data (no HTML to render or parse)."""
-    from crawler.extract.record import Article, ImageRef
+    from archive.record import Article, ImageRef
 
     out = []
     for a in sitegen.make_articles(n, seed=7):

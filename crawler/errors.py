@@ -1,4 +1,5 @@
-"""Names for what went wrong with a request: one short kind per failure, recorded in fetch_log."""
+"""Names for what went wrong with a request: one short kind per failure, recorded in fetch_log.
+The kinds themselves, and what each means, are the archive's (archive/error_kinds.py)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,31 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 
+from archive.error_kinds import (
+    CONNECT_ERROR,
+    CONNECTION_LOST,
+    CONNECTION_REFUSED,
+    DNS,
+    IGNORED,
+    OFFSITE,
+    ROBOTS_FORBIDDEN,
+    TIMEOUT,
+    TOO_LARGE,
+    TRUNCATED,
+    http_kind,
+)
+
 # Scrapy 2.19's HTTP handler wraps Twisted's errors in its own (scrapy.exceptions.Download*);
 # both families are listed, so a kind does not change with the download handler in use.
 _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
-    ((tx_error.DNSLookupError, CannotResolveHostError), "dns"),
-    ((tx_error.TimeoutError, tx_error.TCPTimedOutError, DownloadTimeoutError), "timeout"),
-    ((tx_error.ConnectionRefusedError, DownloadConnectionRefusedError), "connection_refused"),
+    ((tx_error.DNSLookupError, CannotResolveHostError), DNS),
+    ((tx_error.TimeoutError, tx_error.TCPTimedOutError, DownloadTimeoutError), TIMEOUT),
+    ((tx_error.ConnectionRefusedError, DownloadConnectionRefusedError), CONNECTION_REFUSED),
     # the body stopped short of its Content-Length (the connection closed mid-response)
-    (ResponseDataLossError, "truncated"),
+    (ResponseDataLossError, TRUNCATED),
     ((tx_error.ConnectionLost, tx_error.ConnectionDone, ResponseFailed, ResponseNeverReceived,
-      DownloadFailedError), "connection_lost"),
-    (tx_error.ConnectError, "connect_error"),
+      DownloadFailedError), CONNECTION_LOST),
+    (tx_error.ConnectError, CONNECT_ERROR),
 )
 
 
@@ -34,10 +49,10 @@ def error_kind(exc: BaseException) -> str:
     if isinstance(exc, IgnoreRequest):
         text = str(exc).lower()
         if "robots" in text:
-            return "robots_forbidden"
+            return ROBOTS_FORBIDDEN
         if "offsite" in text:
-            return "offsite"
-        return "ignored"
+            return OFFSITE
+        return IGNORED
     for types, kind in _KINDS:
         if isinstance(exc, types):
             return kind
@@ -46,10 +61,10 @@ def error_kind(exc: BaseException) -> str:
     # download_maxsize): when Content-Length announces too much, or while a body of unknown
     # length streams past it (then the message says nothing about size).
     if isinstance(exc, DownloadCancelledError) or "maxsize" in text or "max size" in text:
-        return "too_large"
+        return TOO_LARGE
     return type(exc).__name__.lower()
 
 
 def status_kind(status: int) -> str | None:
     """None for a success or a redirect, `http_<code>` otherwise."""
-    return None if status < 400 else f"http_{status}"
+    return None if status < 400 else http_kind(status)

@@ -16,9 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from archive.lifeline import leave_with
-from archive.store import compress_raw
+from archive.record import Article
+from archive.store import RawPage
 from crawler.extract import extract_article
-from crawler.extract.record import Article
 from crawler.helpers import helpers_context
 
 logger = logging.getLogger(__name__)
@@ -29,14 +29,14 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
-    # The raw page is compressed for the archive here too: the worker has the bytes already,
-    # and the writer process has the rest of the run's writes to do.
-    return extract_article(body, url, encoding=encoding), compress_raw(body)
+def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage]:
+    # The raw page is hashed and compressed for the archive here too: the worker has the bytes
+    # already, and the writer gets the page once, compressed, with its digest.
+    return extract_article(body, url, encoding=encoding), RawPage.of(body, encoding)
 
 
 class ExtractPool:
-    """`await pool.extract(body, url, encoding)`: (extract_article's Article, compress_raw(body)),
+    """`await pool.extract(body, url, encoding)`: (extract_article's Article, the RawPage of body),
     computed in a worker process.
 
     Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
@@ -54,7 +54,7 @@ class ExtractPool:
             )
         return self._executor
 
-    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
+    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage]:
         loop = asyncio.get_running_loop()
         executor = self._get()
         try:

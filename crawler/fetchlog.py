@@ -12,7 +12,9 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from archive.error_kinds import REDIRECT_LOOP, REDIRECT_OFFSITE
 from crawler.errors import error_kind, status_kind
+from crawler.offsite import on_hosts
 from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
 
@@ -38,7 +40,7 @@ class FetchLogMiddleware:
         run = get_run(self.crawler)
         kind = request_kind(request)
         if kind == "page":
-            run.pages_ok += response.status < 400
+            run.tally.pages_ok += response.status < 400
         row = {
             "url": request.url,
             "final_url": response.url,
@@ -51,9 +53,9 @@ class FetchLogMiddleware:
         # same bytes to the writer: the row takes their size and digest from it.
         capture = request.meta.get(WARC_META_KEY)
         if capture:
-            run.send("fetch", row, None, capture["token"])
+            run.writer.fetch(row, capture_token=capture["token"])
         else:
-            run.send("fetch", row, response.body, None)
+            run.writer.fetch(row, response.body)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
@@ -66,15 +68,13 @@ class FetchLogMiddleware:
         target = urljoin(request.url, location.decode("latin-1"))
         kind = None
         if target in (*request.meta.get("redirect_urls", ()), request.url):
-            kind = "redirect_loop"
+            kind = REDIRECT_LOOP
         elif request_kind(request) == "page" and not request.meta.get("allow_offsite"):
             domains = getattr(self.crawler.spider, "allowed_domains", None)
-            host = (urlsplit(target).hostname or "").lower()
-            # the offsite filter's rule: a start host or a subdomain of one, whatever the port
-            if domains and not any(host == d or host.endswith("." + d) for d in domains):
-                kind = "redirect_offsite"
+            if domains and not on_hosts(urlsplit(target).hostname, domains):
+                kind = REDIRECT_OFFSITE
         if kind:
-            get_run(self.crawler).errors[kind] += 1
+            get_run(self.crawler).tally.errors[kind] += 1
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -88,5 +88,5 @@ class FetchLogMiddleware:
             "error": error_kind(exception),
             "fetched_at": utc_now(),
         }
-        get_run(self.crawler).send("fetch", row, None, None)
+        get_run(self.crawler).writer.fetch(row)
         return None

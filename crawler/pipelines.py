@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from archive import frontier
+from archive.error_kinds import EXTRACT_ERROR, http_kind
 from archive.writer import WriterDied
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
@@ -59,7 +60,7 @@ class ArchivePipeline:
         # The crawl is not over until what it sent is written: wait for the writer to apply
         # all of it (here, before the spider_closed signal, so Scrapy's elapsed time counts it).
         try:
-            await asyncio.wrap_future(get_run(self.crawler).writer.call("counts"))
+            await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
         except WriterDied:
             pass  # the run reports it (crawler.run.RunExtension.spider_closed)
 
@@ -70,31 +71,31 @@ class ArchivePipeline:
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
         try:
-            article, raw_compressed = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
+            article, raw = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
-            run.errors["extract_error"] += 1
-            run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
-            return {"url": item["final_url"], "outcome": "extract_error"}
+            run.tally.errors[EXTRACT_ERROR] += 1
+            run.tally.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
+            return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL. An archived
             # article that lost its date and counter is not one: it is counted and saved below,
             # so the fill rates show the loss and the stored values are kept.
-            run.send("not_an_article", item["url"], fetched_at)
-            run.not_article_links.append(item["url"])
+            run.writer.not_an_article(item["url"], fetched_at)
+            run.tally.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
-        run.count_fields(article)
+        run.tally.count_fields(article)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
-        run.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed)
+        run.writer.save_article(item["url"], article, fetched_at, raw)
         return {"url": article.url, "outcome": "sent"}
 
     @staticmethod
     async def _archived(run: CrawlRun, *urls: str) -> bool:
         try:
-            return await asyncio.wrap_future(run.writer.call("is_archived", *urls))
+            return await asyncio.wrap_future(run.writer.is_archived(*urls))
         except WriterDied:
             return True  # the run is being stopped; nothing is marked
 
@@ -133,12 +134,12 @@ class ArchivePipeline:
             self._image_failed(run, src_url, status=None, error=error_kind(exc))
             return
         if response.status != 200:
-            self._image_failed(run, src_url, status=response.status, error=f"http_{response.status}")
+            self._image_failed(run, src_url, status=response.status, error=http_kind(response.status))
             return
         # Hashed, checked (an HTML error page under an image's URL is recorded as not_an_image)
         # and written by the writer process, off the thread that drives the downloads.
-        run.send("store_image", src_url, response.body, response.status, utc_now())
+        run.writer.store_image(src_url, response.body, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
-        run.errors[error] += 1
-        run.send("image_failed", src_url, status, error, utc_now())
+        run.tally.errors[error] += 1
+        run.writer.image_failed(src_url, status, error, utc_now())

@@ -29,6 +29,7 @@ from archive.progress import (
 )
 from crawler import links
 from crawler.fetchlog import request_kind
+from crawler.offsite import on_hosts
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -63,10 +64,7 @@ class ArticleQueue:
         if request_kind(request) != "page" or not links.is_article(request.url):
             return False
         # Scrapy's offsite filter drops other hosts' pages inside this same signal; same rule here.
-        host = (urlparse_cached(request).hostname or "").lower()
-        return not self.allowed_domains or any(
-            host == domain or host.endswith(f".{domain}") for domain in self.allowed_domains
-        )
+        return not self.allowed_domains or on_hosts(urlparse_cached(request).hostname, self.allowed_domains)
 
     def scheduled(self, request: Request) -> None:
         chain = request.meta.get(CHAIN)
@@ -108,12 +106,12 @@ class ArticleQueue:
 def crawl_snapshot(run: CrawlRun | None, queue: ArticleQueue, listing_pages: int) -> Snapshot:
     fields: list[tuple[str, str]] = [("listing pages", str(listing_pages))]
     if run is not None:
-        c = run.counts()
+        c = run.tally.counts
         fields.append(("articles", f"{c['articles_new']} new / {c['articles_changed']} changed / "
                                    f"{c['articles_unchanged']} unchanged"))
         fields.append(("images", f"{c['images_new']} new / {c['images_failed']} failed"))
-        errors = sum(run.errors.values())
-        detail = ", ".join(f"{kind} {n}" for kind, n in run.errors.most_common(3))
+        errors = sum(run.tally.errors.values())
+        detail = ", ".join(f"{kind} {n}" for kind, n in run.tally.errors.most_common(3))
         fields.append(("errors", f"{errors} ({detail})" if errors else "0"))
     return Snapshot(done=queue.done, total=queue.queued, fields=tuple(fields), final_total=False)
 

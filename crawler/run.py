@@ -1,4 +1,5 @@
-"""One crawl run: the open archive, its run row, and the counters that end up in `crawl_runs`.
+"""One crawl run: the open archive, its run row, its writer, and its tally (archive/runs.py
+RunTally: every counter that ends up in `crawl_runs`).
 
 The run is shared by the spider (navigation counters), the fetch-log middleware and the
 pipeline; `RunExtension` opens it when the spider opens and closes it with a status.
@@ -8,18 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 
 from archive import frontier
+from archive.error_kinds import WRITER_DIED
 from archive.images import remove_abandoned_temp_files
 from archive.lock import RunLock
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
-from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
+from archive.runs import RunTally, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
 from crawler.gctune import crawl_pace
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
     from scrapy.spiders import Spider
 
 logger = logging.getLogger(__name__)
-
-# Fields whose fill rate is watched from run to run (a drop means the layout changed).
-WATCHED_FIELDS = ("title", "published_at", "views", "body_text", "images")
 
 # Settings recorded with each run, so a later reader knows how it was crawled.
 RECORDED_SETTINGS = (
@@ -49,48 +47,15 @@ class CrawlRun:
     writer: ArchiveWriter
     run_id: int
     start_urls: list[str]
-    # Pages, articles new/changed/unchanged and images are counted by the archive as it writes
-    # them (in the writer process, ArchiveWriter.counts); here only what the archive cannot see.
-    pages_ok: int = 0  # page responses below 400
-    errors: Counter = field(default_factory=Counter)
-    filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
-    articles_fetched: int = 0
-    article_links_seen: int = 0
-    not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
-    problems: list[str] = field(default_factory=list)
+    # The run's counters: the writer keeps its counts up to date as it writes the archive (the
+    # same object as `writer.tally`); the spider, the fetch log and the pipeline add the rest.
+    tally: RunTally
     status: str = "running"
     exit_code: int | None = None
-    final_counts: dict[str, int] | None = None  # frozen when the run is closed
-    writes_lost: int = 0  # sent after the writer died
-
-    def send(self, write: str, *args) -> None:
-        """Hand a write to the run's writer (archive/writer.py). Once the writer has died the run
-        is being stopped (RunExtension): what comes meanwhile is dropped, and fetched again by
-        the next run."""
-        try:
-            self.writer.send(write, *args)
-        except WriterDied:
-            self.writes_lost += 1
-
-    def count_fields(self, article) -> None:
-        self.articles_fetched += 1
-        for name in WATCHED_FIELDS:
-            value = getattr(article, name)
-            if value not in (None, "", ()):
-                self.filled[name] += 1
-
-    def fill_rates(self) -> dict[str, float]:
-        if not self.articles_fetched:
-            return {}
-        return {name: round(self.filled[name] / self.articles_fetched, 4) for name in WATCHED_FIELDS}
-
-    def counts(self) -> dict[str, int]:
-        """pages, articles_new/changed/unchanged, images_new/failed of this run so far."""
-        return self.final_counts or self.writer.counts
 
     def summary(self) -> str:
-        c = self.counts()
-        errors = sum(self.errors.values())
+        c = self.tally.counts
+        errors = sum(self.tally.errors.values())
         return (
             f"run {self.run_id} {self.status}: {c['pages']} pages, articles {c['articles_new']} new / "
             f"{c['articles_changed']} changed / {c['articles_unchanged']} unchanged, images "
@@ -136,11 +101,13 @@ class RunExtension:
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
         loop = asyncio.get_running_loop()
+        tally = RunTally()
         writer = ArchiveWriter(
             archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(), schedule=loop.call_soon,
-            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why),
+            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why), tally=tally,
         )
-        self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
+        self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls,
+                                        tally=tally)
 
     def _writer_died(self, why: str) -> None:
         # Nothing fetched from now on could be archived: stop instead of asking the site for it.
@@ -151,16 +118,14 @@ class RunExtension:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = get_run(self.crawler)
+        tally = run.tally
         try:
             # Everything the crawl sent is written (and counted) before the run is judged.
-            run.final_counts, problems, errors = run.writer.close()
-            run.problems.extend(problems)
-            run.errors.update(errors)
+            run.writer.close()  # the writer's counts, errors and problems join the tally
         except WriterDied as exc:
-            run.final_counts = run.writer.counts
-            run.errors["writer_died"] += 1
-            run.problems.append(
-                f"{exc}: the writes in flight were lost, and {run.writes_lost} sent after it; "
+            tally.errors[WRITER_DIED] += 1
+            tally.problems.append(
+                f"{exc}: the writes in flight were lost, and {run.writer.lost} sent after it; "
                 "the next run fetches those pages again"
             )
             reason = "the archive writer died"  # archiving stopped before the crawl did
@@ -168,25 +133,25 @@ class RunExtension:
         previous = baseline_history(run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id))
         run.status, run.exit_code, problems = decide(
             close_reason=reason,
-            pages_ok=run.pages_ok,
-            article_links_seen=run.article_links_seen,
-            articles_fetched=run.articles_fetched,
-            not_articles=len(run.not_article_links),
-            fill_rates=run.fill_rates(),
+            pages_ok=tally.pages_ok,
+            article_links_seen=tally.article_links_seen,
+            articles_fetched=tally.articles_fetched,
+            not_articles=len(tally.not_article_links),
+            fill_rates=tally.fill_rates(),
             previous_fill_rates=previous,
         )
-        run.problems.extend(problems)
+        tally.problems.extend(problems)
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
-            frontier.forget_not_articles(run.archive.db, run.not_article_links)
+            frontier.forget_not_articles(run.archive.db, tally.not_article_links)
         run.archive.finish_run(
             run.run_id,
             status=run.status,
             exit_code=run.exit_code,
-            counts=run.final_counts,
-            errors=dict(run.errors),
-            fill_rates=run.fill_rates(),
-            problems=run.problems,
+            counts=dict(tally.counts),
+            errors=dict(tally.errors),
+            fill_rates=tally.fill_rates(),
+            problems=tally.problems,
         )
         logger.info(run.summary())
         run.archive.close()

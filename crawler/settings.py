@@ -5,6 +5,7 @@ Every value can be overridden per run with `tnu-archive crawl --set NAME=VALUE` 
 """
 
 from archive import __version__
+from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
 from crawler.sites import CONTACT_URL
 
 BOT_NAME = "tnu-archive"
@@ -12,8 +13,8 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Where the archive lives (read by the pipeline; `--db` / `--images-dir` set them).
-ARCHIVE_DB = "data/tnu.sqlite"
-IMAGES_STORE = "data/images"
+ARCHIVE_DB = str(DEFAULT_DB)
+IMAGES_STORE = str(DEFAULT_IMAGES)
 
 # Identify ourselves, with a way to reach the operators, so the site's admins can ask us to slow down.
 USER_AGENT = f"tnu-archive/{__version__} (+{CONTACT_URL})"

@@ -28,6 +28,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archive.paths import DEFAULT_DB, default_warc_dir
 from archive.warc_index import WARC_SUFFIX
 from archive.warc_writer import HttpExchange, new_record_id, run_file_name, unused_path
 from crawler.run import RECORDED_SETTINGS, get_run  # warcinfo names the settings the run row records
@@ -45,11 +46,6 @@ logger = logging.getLogger(__name__)
 META_KEY = "warc_capture"
 
 
-def default_warc_dir(archive_db: str | Path) -> Path:
-    """`warc/` beside the database: `data/tnu.sqlite` -> `data/warc/`."""
-    return Path(archive_db).parent / "warc"
-
-
 class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler, warc_dir: Path):
         self.crawler = crawler
@@ -62,8 +58,7 @@ class WarcCaptureMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED", True):
             raise NotConfigured("WARC_ENABLED is off")
-        archive_db = Path(settings.get("ARCHIVE_DB") or "data/tnu.sqlite")
-        warc_dir = Path(settings.get("WARC_DIR") or default_warc_dir(archive_db))
+        warc_dir = Path(settings.get("WARC_DIR") or default_warc_dir(settings.get("ARCHIVE_DB") or DEFAULT_DB))
         middleware = cls(crawler, warc_dir)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
@@ -75,7 +70,7 @@ class WarcCaptureMiddleware:
         run = get_run(self.crawler)
         path = unused_path(self.warc_dir, run_file_name(run.run_id))
         max_bytes = self.crawler.settings.getint("WARC_MAX_SIZE", 0) or None
-        run.send("open_warc", str(self.warc_dir), path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider), max_bytes)
+        run.writer.open_warc(self.warc_dir, path.name.removesuffix(WARC_SUFFIX), self._warcinfo(spider), max_bytes)
         self.recording = True
         logger.info("recording responses in %s", path)
 
@@ -88,7 +83,7 @@ class WarcCaptureMiddleware:
             # Served from Scrapy's HTTP cache: it was captured when it was really fetched.
             return response
         token, record_id = next(self._tokens), new_record_id()
-        get_run(self.crawler).send("capture", token, _exchange(request, response), record_id)
+        get_run(self.crawler).writer.capture(token, _exchange(request, response), record_id)
         # The record is written by the writer process a moment later; what is known now is
         # which record it will be (captures.record_id) and the token the fetch log ties it by.
         request.meta[META_KEY] = {"token": token, "record_id": record_id}

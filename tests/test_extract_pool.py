@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import signal
@@ -43,10 +44,12 @@ def pool():
 
 def test_the_worker_extracts_what_the_function_does(pool):
     path = ARTICLE_PATHS[0]
-    article, compressed = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
-    assert article == extract_article(page_bytes(path), page_url(path))
+    article, raw = asyncio.run(pool.extract(page_bytes(path), page_url(path), "utf-8"))
+    assert article == extract_article(page_bytes(path), page_url(path), encoding="utf-8")
     assert article.is_article
-    assert zlib.decompress(compressed) == page_bytes(path)
+    # the page as raw_pages keeps it: its bytes compressed, their digest, the declared encoding
+    assert zlib.decompress(raw.compressed) == page_bytes(path)
+    assert (raw.sha256, raw.encoding) == (hashlib.sha256(page_bytes(path)).hexdigest(), "utf-8")
 
 
 def test_an_extraction_error_reaches_the_caller(pool):

@@ -160,3 +160,9 @@ def test_baseline_history_skips_empty_runs_and_keeps_the_newest():
     kept = baseline_history(history)
     assert len(kept) == BASELINE_RUNS
     assert kept[0] == {"title": 0.9} and kept[1] == {"title": 1.0}
+
+
+def test_every_run_status_has_its_colour_on_the_dashboard():
+    from archive.browse.metadata import STATUS_COLOURS
+
+    assert set(STATUS_COLOURS) == set(outcome.RUN_STATUSES)

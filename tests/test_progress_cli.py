@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from crawler.cli import cli
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import ReplicaServer
 
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False")
+FAST = set_options(LOOPBACK_SETTINGS)
 SUMMARY = re.compile(
     r"^run 1 ok: \d+ pages, articles (\d+) new / 0 changed / 0 unchanged, images \d+ new / \d+ failed, \d+ errors$"
 )
@@ -42,7 +43,7 @@ class Crawl:
 
 
 def _command(server: ReplicaServer, folder: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "archive", "crawl", "--start-url", server.url,
+    return [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url,
             "--db", str(folder / "tnu.sqlite"), "--images-dir", str(folder / "images"), *FAST, *extra]
 
 

@@ -26,3 +26,17 @@ def test_schema_doc_carries_the_generated_data_dictionary():
     start, end = "<!-- schema:start -->\n", "<!-- schema:end -->"
     section = text[text.index(start) + len(start):text.index(end)]
     assert section.strip() == dictionary.markdown().strip(), "run: python -m archive.dictionary"
+
+
+def test_the_dictionary_names_every_run_status_and_error_kind():
+    # Generated from archive/outcome.py and archive/error_kinds.py: a status or kind added there
+    # is documented without anyone restating it.
+    from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS
+    from archive.outcome import RUN_STATUSES
+
+    runs = schema.COLUMNS["crawl_runs"]
+    assert all(f"{status} ({meaning})" in runs["status"] for status, meaning in RUN_STATUSES.items())
+    assert all(f"{kind} ({meaning})" in runs["errors"] for kind, meaning in ERROR_KINDS.items())
+    assert all(kind in schema.COLUMNS["fetch_log"]["error"] for kind in FETCH_ERRORS)
+    assert all(kind in schema.COLUMNS["image_sources"]["error"] for kind in IMAGE_ERRORS)
+    assert set(FETCH_ERRORS) | set(IMAGE_ERRORS) <= set(ERROR_KINDS)

@@ -10,6 +10,7 @@ from typing import Any
 
 from archive.browse import DB_NAME
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
+from archive.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
 
 TITLE = "Thai Nguyen University news archive"
 DESCRIPTION = (
@@ -77,6 +78,13 @@ LIMIT 100"""
 
 # Each chart: (title, SQL, Vega-Lite encoding). The SQL is what the page shows beside the chart.
 _MONTH = "substr(published_at, 1, 7) || '-01'"
+
+# One colour per run status (archive/outcome.py RUN_STATUSES; a test checks none is missing),
+# in the legend's order.
+STATUS_COLOURS: dict[str, str] = {
+    OK: "#54a24b", RUNNING: "#4c78a8", DRIFT: "#f58518", EMPTY: "#bab0ac", FAILED: "#e45756",
+    INTERRUPTED: "#b279a2", KILLED: "#333333",
+}
 
 CHARTS: dict[str, dict[str, Any]] = {
     "articles_per_month": {
@@ -190,9 +198,7 @@ LIMIT 20""",
                       "sort": {"field": "id", "order": "descending"}},
                 "x": {"field": "pages", "type": "quantitative", "title": "Pages fetched"},
                 "color": {"field": "status", "type": "nominal", "title": "Status",
-                          "scale": {"domain": ["ok", "running", "drift", "empty", "failed", "killed"],
-                                    "range": ["#54a24b", "#4c78a8", "#f58518", "#bab0ac",
-                                              "#e45756", "#333333"]},
+                          "scale": {"domain": list(STATUS_COLOURS), "range": list(STATUS_COLOURS.values())},
                           "legend": {"orient": "bottom"}},
             },
         },

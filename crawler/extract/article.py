@@ -19,7 +19,7 @@ from crawler import sites
 
 from . import dates
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
-from .record import Article, ImageRef
+from archive.record import Article, ImageRef
 from .text import (
     BLOCK_TAGS,
     SILENT_TAGS,

@@ -21,9 +21,11 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from archive import frontier
+from archive.error_kinds import http_kind
 from archive.runs import utc_days_ago
 from crawler import links
 from crawler.errors import error_kind
+from crawler.offsite import on_hosts
 from crawler.run import get_run, utc_now
 from crawler.sites import LIVE_START_URLS
 
@@ -78,8 +80,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_site(self, url: str) -> bool:
         """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return on_hosts(urlsplit(url).hostname, self.allowed_domains)
 
     def wanted(self, url: str) -> tuple[bool, bool]:
         """(wanted, known): not archived yet (and not waiting after a failure), or recent enough
@@ -108,7 +109,7 @@ class NewsSpider(scrapy.Spider):
         # An article-shaped link on another host would be dropped by the offsite filter, and
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
-        run.article_links_seen += len(on_site)
+        run.tally.article_links_seen += len(on_site)
         # A link asked for earlier in this run was wanted then; listings repeat their links, and
         # only the others are looked up in the archive.
         wanted = False
@@ -124,7 +125,7 @@ class NewsSpider(scrapy.Spider):
                 if not known:
                     unknown.append(url)
         if unknown:
-            run.send("note_links", unknown, utc_now())
+            run.writer.note_links(unknown, utc_now())
         for url in fresh:
             yield self.article_request(url)
 
@@ -141,9 +142,9 @@ class NewsSpider(scrapy.Spider):
         if not links.is_listing(response.url):
             return
         if page == 1:
-            run.send("listing_crawled", here, utc_now())
+            run.writer.listing_crawled(here, utc_now())
         if next_page is None:
-            run.send("listing_reached_end", here, page, utc_now())
+            run.writer.listing_reached_end(here, page, utc_now())
         elif self.full or wanted or not frontier.listing_completed(run.archive.db, here):
             # Pages are walked one after another (never by their numbered links), so the walk
             # can stop exactly where the archived articles begin. (Completion is read on the
@@ -154,10 +155,10 @@ class NewsSpider(scrapy.Spider):
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
         run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
-        run.errors[kind] += 1
+        kind = http_kind(response.status) if response is not None else error_kind(failure.value)
+        run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
         if request is not None:
             linked = request.meta.get("redirect_urls", [request.url])[0]
             if links.is_article(linked):  # it waits longer before each next attempt (frontier.retry_due)
-                run.send("link_failed", linked, utc_now())
+                run.writer.link_failed(linked, utc_now())

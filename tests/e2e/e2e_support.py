@@ -1,6 +1,6 @@
 """Running the real command against the replica: shared by the end-to-end tests.
 
-A crawl runs in a subprocess (`python -m archive crawl`): Twisted's reactor cannot be
+A crawl runs in a subprocess (`python -m crawler crawl`): Twisted's reactor cannot be
 restarted within one process, and the subprocess is exactly what cron runs.
 """
 
@@ -13,12 +13,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 
 # Loopback needs no politeness; everything else stays at the defaults under test.
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING")
+FAST = set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"})
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Result:
 
 
 def run_cli(*args: str, timeout: float = 180) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -9,6 +9,8 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, run_cli
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
+
 
 def test_demo_archives_the_replica_offline_and_says_where(tmp_path):
     db, images = tmp_path / "demo.sqlite", tmp_path / "images"
@@ -66,8 +68,8 @@ def test_scrapy_crawl_news_does_the_same_job(replica, tmp_path):
     db = tmp_path / "tnu.sqlite"
     proc = subprocess.run(
         [str(scrapy), "crawl", "news", "-a", f"start_url={replica.url}", "-s", f"ARCHIVE_DB={db}",
-         "-s", f"IMAGES_STORE={tmp_path / 'images'}", "-s", "DOWNLOAD_DELAY=0",
-         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+         "-s", f"IMAGES_STORE={tmp_path / 'images'}",
+         *set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}, flag="-s")],
         capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -181,7 +181,7 @@ def kill_and_resume(site: Site, name: str) -> Killed:
     db_path, images = data / "tnu.sqlite", data / "images"
     with site.serve(site.slow_sites[name]) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "archive", "crawl", "--start-url", server.url, "--db", str(db_path),
+            [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url, "--db", str(db_path),
              "--images-dir", str(images), *FAST],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

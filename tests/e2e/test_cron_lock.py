@@ -58,7 +58,7 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
     first_run = first_crawl(tmp_path_factory)
     db_path, images = first_run.copy_archive(tmp_path / "data")
     first = subprocess.Popen(
-        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
          "--images-dir", str(images), *FAST],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -102,7 +102,7 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
 def test_sigterm_ends_the_run_as_interrupted_with_exit_6(slow_site, tmp_path):
     db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
          "--images-dir", str(images), *FAST, "--set", "DOWNLOAD_TIMEOUT=3"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )

@@ -36,7 +36,7 @@ def test_a_dead_writer_stops_the_crawl_and_the_next_run_archives_everything(tmp_
     with ReplicaServer(site) as server:
         with open(log, "w", encoding="utf-8") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "archive", "crawl", "--start-url", server.url, "--db", str(data / "tnu.sqlite"),
+                [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url, "--db", str(data / "tnu.sqlite"),
                  "--images-dir", str(data / "images"), *FAST, "--set", "LOG_LEVEL=INFO"],
                 stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )

@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica import ReplicaServer
 
 # Loopback needs no politeness (the same as tests/e2e).
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING")
+FAST = set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"})
 
 # What a crawl may leave in its data folder: the database (and SQLite's side files), the run
 # lock, WARC captures, and content-addressed images.
@@ -28,13 +29,13 @@ ALLOWED_IN_DATA = re.compile(
 
 
 _RSS_MARK = "\ntnu-test-max-rss-kb="
-# `python -m archive ARGS`, reporting the process's peak resident memory as its last stderr line
+# `python -m crawler ARGS`, reporting the process's peak resident memory as its last stderr line
 # (at exit, so sys.exit with any code still reports it).
 _MEASURED = (
     "import atexit, resource, runpy, sys\n"
     f"atexit.register(lambda: sys.stderr.write({_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) + '\\n'))\n"
-    "sys.argv[0] = 'archive'\n"
-    "runpy.run_module('archive', run_name='__main__', alter_sys=True)\n"
+    "sys.argv[0] = 'crawler'\n"
+    "runpy.run_module('crawler', run_name='__main__', alter_sys=True)\n"
 )
 
 

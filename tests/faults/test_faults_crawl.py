@@ -31,7 +31,7 @@ from fault_site import (
 )
 from lxml import html as lxml_html
 
-from archive.cli import cli
+from crawler.cli import cli
 from crawler.replica import file_for
 from archive.outcome import EXIT_OK
 

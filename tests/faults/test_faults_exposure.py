@@ -20,6 +20,7 @@ import pytest
 from archive.db import connect
 from archive.outcome import EXIT_DRIFT
 from crawler.replica import ReplicaServer
+from faults_support import FAST
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc")
 
@@ -61,7 +62,7 @@ def listening(pid: int) -> set[str]:
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "archive", *args]
+    return [sys.executable, "-m", "crawler", *args]
 
 
 def watch(proc: subprocess.Popen, until: float) -> set[str]:
@@ -124,8 +125,7 @@ def test_a_crawl_listens_on_nothing(tmp_path):
     with ReplicaServer(tmp_path / "site") as site:
         proc = subprocess.Popen(
             command("crawl", "--start-url", site.url, "--db", str(tmp_path / "tnu.sqlite"),
-                    "--images-dir", str(tmp_path / "images"), "--set", "DOWNLOAD_DELAY=0",
-                    "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING"),
+                    "--images-dir", str(tmp_path / "images"), *FAST),
             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             env={**os.environ, "HOME": str(tmp_path / "home")})
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from archive.store import Archive
-from crawler.extract.record import Article, ImageRef
+from archive.record import Article, ImageRef
 
 BASE = "https://tnu.edu.vn"
 

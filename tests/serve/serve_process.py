@@ -44,7 +44,7 @@ class Server:
 
 def serve_command(*args: str) -> list[str]:
     """The `tnu-archive` command of this checkout, run by this interpreter."""
-    return [sys.executable, "-m", "archive", *args]
+    return [sys.executable, "-m", "crawler", *args]
 
 
 def start_server(archive: TestArchive, log: Path) -> Server:

@@ -11,7 +11,7 @@ import urllib.parse
 
 from archive.store import Archive
 from serve_process import serve_command, start_server, stop_server
-from crawler.extract.record import Article
+from archive.record import Article
 from serve_archive import build_archive
 
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from archive.store import Archive
-from crawler.extract.record import Article, ImageRef
+from archive.record import Article, ImageRef
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from archive.reparse import reparse
-from crawler.extract.record import Article, ImageRef
+from archive.record import Article, ImageRef
 
 URL = "http://tnu.edu.vn/so-ket-dn5001.html"
 PAGE = """<html><body><h1>Sơ kết công tác tuyên giáo</h1>
@@ -83,11 +83,11 @@ def test_articles_without_raw_page_and_extractor_crashes_are_counted(archive, ma
     assert reparse(archive, crashing) == {"articles": 2, "changed": 0, "unchanged": 0, "missing_raw": 1, "failed": 1, "from_warc": 0}
 
 
-def test_default_extractor_is_the_crawlers(archive):
+def test_the_crawlers_extractor_reparses(archive):
     from crawler.extract import extract_article
 
     body = PAGE.encode()
     article = extract_article(body, URL, encoding="utf-8")
     assert article.title == "Sơ kết công tác tuyên giáo"
     archive.save_article(article, run_id=None, fetched_at="2026-11-20T00:00:00Z", raw_html=body, encoding="utf-8")
-    assert reparse(archive) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}
+    assert reparse(archive, extract_article) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}

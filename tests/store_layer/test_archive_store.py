@@ -11,7 +11,7 @@ import pytest
 
 from archive.images import NotAnImage
 from archive.store import Archive, content_hash
-from crawler.extract.record import ImageRef
+from archive.record import ImageRef
 
 T1 = "2026-11-20T05:00:00Z"
 T2 = "2026-11-21T05:00:00Z"

@@ -20,10 +20,10 @@ import pytest
 
 from archive import frontier
 from archive import writer as writer_module
-from archive.runs import process_alive
-from archive.store import Archive, compress_raw
+from archive.runs import RunTally, process_alive
+from archive.store import Archive, RawPage
 from archive.warc_writer import HttpExchange, new_record_id
-from archive.writer import ArchiveWriter, WriterDied
+from archive.writer import ArchiveWriter, Writes, WriterDied
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = "2026-03-01T08:00:00Z"
@@ -88,10 +88,11 @@ def test_writes_give_the_rows_and_counts_archive_gives(tmp_path, run, start, mak
     first_image = article.images[0].src_url
 
     writer = start()
-    writer.send("store_image", first_image, png, 200, AT)
-    writer.send("note_links", [LINK, "http://tnu.edu.vn/con-cho-luu-tru-dn5002.html"], AT)
-    writer.send("save_article", LINK, article, AT, RAW, "utf-8", compress_raw(RAW))
-    counts, problems, errors = writer.close(timeout=WAIT)
+    writer.store_image(first_image, png, 200, AT)
+    writer.note_links([LINK, "http://tnu.edu.vn/con-cho-luu-tru-dn5002.html"], AT)
+    writer.save_article(LINK, article, AT, RawPage.of(RAW, "utf-8"))
+    tally = writer.close(timeout=WAIT)
+    counts, problems, errors = tally.counts, tally.problems, tally.errors
 
     # The same writes, made directly in this process on an archive of its own.
     direct_db = tmp_path / "direct" / "tnu.sqlite"
@@ -116,9 +117,9 @@ def test_writes_give_the_rows_and_counts_archive_gives(tmp_path, run, start, mak
 def test_writes_apply_in_the_order_sent(run, start, make_article):
     # Saved twice with different titles: the row keeps the one sent last, and the first became a version.
     writer = start()
-    writer.send("save_article", LINK, make_article(title="Bản đầu"), AT, RAW, "utf-8", None)
-    writer.send("save_article", LINK, make_article(title="Bản sửa"), "2026-03-02T08:00:00Z", RAW, "utf-8", None)
-    counts, _, _ = writer.close(timeout=WAIT)
+    writer.save_article(LINK, make_article(title="Bản đầu"), AT, RawPage.of(RAW, "utf-8"))
+    writer.save_article(LINK, make_article(title="Bản sửa"), "2026-03-02T08:00:00Z", RawPage.of(RAW, "utf-8"))
+    counts = writer.close(timeout=WAIT).counts
     with Archive(run[0], run[1]) as archive:
         assert archive.db.execute("SELECT title FROM articles").fetchall() == [("Bản sửa",)]
         assert archive.db.execute("SELECT title FROM article_versions").fetchall() == [("Bản đầu",)]
@@ -142,11 +143,11 @@ def test_a_captured_fetch_takes_the_capture_digest_and_is_linked(tmp_path, run, 
     body = b"<html><body>" + "Đại học Thái Nguyên ".encode() * 50 + b"</body></html>"
     record_id = new_record_id()
     writer = start()
-    writer.send("open_warc", str(tmp_path / "warc"), "run-test", {"spider": "news"})
+    writer.open_warc(tmp_path / "warc", "run-test", {"spider": "news"})
     warc_path = tmp_path / "warc" / "run-test.warc.gz"  # the name the crawler chose
-    writer.send("capture", 7, _exchange(LINK, body), record_id)
-    writer.send("fetch", _fetch_row(LINK), None, 7)  # the body is not sent twice
-    counts, _, _ = writer.close(timeout=WAIT)
+    writer.capture(7, _exchange(LINK, body), record_id)
+    writer.fetch(_fetch_row(LINK), capture_token=7)  # the body is not sent twice
+    counts = writer.close(timeout=WAIT).counts
 
     with Archive(run[0], run[1]) as archive:
         fetch = archive.db.execute("SELECT id, run_id, bytes, sha256 FROM fetch_log").fetchall()
@@ -161,8 +162,8 @@ def test_a_captured_fetch_takes_the_capture_digest_and_is_linked(tmp_path, run, 
 def test_a_fetch_without_capture_hashes_the_body_given(run, start):
     body = b"<html>plain</html>"
     writer = start()
-    writer.send("fetch", _fetch_row(LINK), body, None)
-    writer.send("fetch", {**_fetch_row(LINK + "?x"), "status": None, "error": "timeout"}, None, None)
+    writer.fetch(_fetch_row(LINK), body)
+    writer.fetch({**_fetch_row(LINK + "?x"), "status": None, "error": "timeout"})
     writer.close(timeout=WAIT)
     assert [(r[7], r[8]) for r in rows(run[0], "fetch_log")] == [
         (len(body), hashlib.sha256(body).hexdigest()), (None, None)
@@ -176,8 +177,9 @@ def test_an_image_file_lands_under_its_digest_with_its_rows(run, start, image_by
     jpeg = image_bytes("JPEG", (40, 30), "green")
     sha = hashlib.sha256(jpeg).hexdigest()
     writer = start()
-    writer.send("store_image", "http://tnu.edu.vn/Uploads/a.jpg", jpeg, 200, AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    writer.store_image("http://tnu.edu.vn/Uploads/a.jpg", jpeg, 200, AT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert (run[1] / sha[:2] / f"{sha}.jpg").read_bytes() == jpeg
     assert [r[:6] for r in rows(run[0], "images")] == [(sha, f"{sha[:2]}/{sha}.jpg", "image/jpeg", 40, 30, len(jpeg))]
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/a.jpg", sha, 200, None)]
@@ -186,8 +188,9 @@ def test_an_image_file_lands_under_its_digest_with_its_rows(run, start, image_by
 
 def test_bytes_that_are_no_image_are_an_error_of_the_writer(run, start):
     writer = start()
-    writer.send("store_image", "http://tnu.edu.vn/Uploads/b.jpg", b"<!DOCTYPE html><html>404</html>", 200, AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    writer.store_image("http://tnu.edu.vn/Uploads/b.jpg", b"<!DOCTYPE html><html>404</html>", 200, AT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/b.jpg", None, 200, "not_an_image")]
     assert rows(run[0], "images") == [] and not any(p.is_file() for p in run[1].rglob("*"))
     assert errors == {"not_an_image": 1}
@@ -196,8 +199,9 @@ def test_bytes_that_are_no_image_are_an_error_of_the_writer(run, start):
 
 def test_a_crawler_side_image_failure_is_recorded_not_counted_as_a_writer_error(run, start):
     writer = start()
-    writer.send("image_failed", "http://tnu.edu.vn/Uploads/c.jpg", 404, "http_404", AT)
-    counts, _, errors = writer.close(timeout=WAIT)
+    writer.image_failed("http://tnu.edu.vn/Uploads/c.jpg", 404, "http_404", AT)
+    tally = writer.close(timeout=WAIT)
+    counts, errors = tally.counts, tally.errors
     assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/c.jpg", None, 404, "http_404")]
     assert errors == {}  # the crawler counts its own failures
     assert counts["images_failed"] == 1
@@ -208,28 +212,28 @@ def test_a_crawler_side_image_failure_is_recorded_not_counted_as_a_writer_error(
 def test_scheduled_sends_wait_for_the_scheduled_flush(run, start):
     callbacks: list = []
     writer = start(schedule=callbacks.append)
-    writer.call("counts").result(WAIT)  # the process is up and idle: anything handed over applies at once
-    writer.send("note_links", ["http://tnu.edu.vn/a-dn1.html"], AT)
-    writer.send("note_links", ["http://tnu.edu.vn/b-dn2.html"], AT)
+    writer.caught_up().result(WAIT)  # the process is up and idle: anything handed over applies at once
+    writer.note_links(["http://tnu.edu.vn/a-dn1.html"], AT)
+    writer.note_links(["http://tnu.edu.vn/b-dn2.html"], AT)
     assert len(callbacks) == 1  # one flush scheduled for the whole group
     time.sleep(0.5)
     assert rows(run[0], "article_links") == []  # nothing went over
     callbacks.pop()()
     assert wait_for(lambda: len(rows(run[0], "article_links")) == 2)
     assert [r[0] for r in rows(run[0], "article_links")] == ["http://tnu.edu.vn/a-dn1.html", "http://tnu.edu.vn/b-dn2.html"]
-    writer.send("note_links", ["http://tnu.edu.vn/c-dn3.html"], AT)
+    writer.note_links(["http://tnu.edu.vn/c-dn3.html"], AT)
     assert len(callbacks) == 1  # the next group has a flush of its own
 
 
 def test_a_call_takes_the_buffered_sends_along(run, start, make_article):
     callbacks: list = []
     writer = start(schedule=callbacks.append)
-    writer.send("save_article", LINK, make_article(), AT, RAW, "utf-8", None)
-    answer = writer.call("counts").result(WAIT)  # the scheduled flush has not run
+    writer.save_article(LINK, make_article(), AT, RawPage.of(RAW, "utf-8"))
+    answer = writer.caught_up().result(WAIT)  # the scheduled flush has not run
     assert answer["articles_new"] == 1 and writer.counts == answer
     for callback in callbacks:  # runs late, with nothing left to hand over
         callback()
-    counts, _, _ = writer.close(timeout=WAIT)
+    counts = writer.close(timeout=WAIT).counts
     assert counts["articles_new"] == 1 and len(rows(run[0], "articles")) == 1
 
 
@@ -238,9 +242,9 @@ def test_a_call_takes_the_buffered_sends_along(run, start, make_article):
 def test_a_failed_send_is_logged_and_later_writes_apply(run, start, caplog):
     caplog.set_level(logging.INFO)
     writer = start()
-    writer.send("no_such_write", 1)
-    writer.send("note_links")  # missing arguments
-    writer.send("note_links", ["http://tnu.edu.vn/d-dn4.html"], AT)
+    writer._send(no_such_write, 1)
+    writer.note_links(None, AT)  # not a list: fails in the writer
+    writer.note_links(["http://tnu.edu.vn/d-dn4.html"], AT)
     writer.close(timeout=WAIT)
     failures = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "archive.writer"]
     assert len(failures) == 2, caplog.text
@@ -251,12 +255,16 @@ def test_a_failed_send_is_logged_and_later_writes_apply(run, start, caplog):
     assert [r[0] for r in rows(run[0], "article_links")] == ["http://tnu.edu.vn/d-dn4.html"]
 
 
+def no_such_write(*args) -> None:
+    """A write the writer process does not know: what a caller of an older or newer writer sends."""
+
+
 def test_a_failed_call_returns_its_exception_unlogged(run, start, caplog):
     writer = start()
-    future = writer.call("save_article", LINK)  # missing arguments
+    future = writer._call(Writes.save_article, LINK)  # missing arguments
     assert isinstance(future.exception(WAIT), TypeError)
-    assert isinstance(writer.call("no_such_write").exception(WAIT), AttributeError)
-    assert writer.call("is_archived", LINK).result(WAIT) is False  # the writer goes on
+    assert isinstance(writer._call(no_such_write).exception(WAIT), AttributeError)
+    assert writer.is_archived(LINK).result(WAIT) is False  # the writer goes on
     writer.close(timeout=WAIT)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # the caller has it
 
@@ -280,25 +288,25 @@ def _close_in_thread(writer: ArchiveWriter, wait: float) -> tuple[bool, list]:
 
 
 def _stopped_with_an_answer_outstanding(writer: ArchiveWriter, *sends: tuple):
-    writer.call("counts").result(WAIT)
+    writer.caught_up().result(WAIT)
     os.kill(writer._process.pid, signal.SIGSTOP)  # stopped: the next answer is certain to be outstanding
-    for send in sends:
-        writer.send(*send)
-    pending = writer.call("counts")
+    for write, *args in sends:
+        write(*args)
+    pending = writer.caught_up()
     assert not pending.done()
     return pending
 
 
 def test_a_killed_writer_fails_its_futures_and_close(start):
     writer = start()
-    pending = _stopped_with_an_answer_outstanding(writer, ("note_links", [LINK], AT))
+    pending = _stopped_with_an_answer_outstanding(writer, (writer.note_links, [LINK], AT))
     os.kill(writer._process.pid, signal.SIGKILL)
     with pytest.raises(WriterDied):
         pending.result(WAIT)
     assert "exit code -9" in writer.died
-    with pytest.raises(WriterDied):
-        writer.send("note_links", [LINK], AT)
-    assert isinstance(writer.call("counts").exception(0), WriterDied)
+    writer.note_links([LINK], AT)  # dropped: the run is being stopped
+    assert writer.lost == 1
+    assert isinstance(writer.caught_up().exception(0), WriterDied)
     returned, outcome = _close_in_thread(writer, WAIT)
     assert returned, "close() hung after the writer was killed"
     assert isinstance(outcome[0], WriterDied)
@@ -307,7 +315,7 @@ def test_a_killed_writer_fails_its_futures_and_close(start):
 def test_a_writer_killed_with_a_page_in_the_pipe_does_not_hang_close(start):
     writer = start()
     # A page's body is more than a pipe holds (64 KiB): the queue's feeder is left mid-write.
-    big = [("fetch", _fetch_row(f"{LINK}?n={n}"), os.urandom(100_000), None) for n in range(2)]
+    big = [(writer.fetch, _fetch_row(f"{LINK}?n={n}"), os.urandom(100_000)) for n in range(2)]
     pending = _stopped_with_an_answer_outstanding(writer, *big)
     os.kill(writer._process.pid, signal.SIGKILL)
     with pytest.raises(WriterDied):
@@ -323,7 +331,7 @@ def test_the_writer_leaves_when_the_crawler_is_killed(run):
         "import os, sys\n"
         "from archive.writer import ArchiveWriter\n"
         "writer = ArchiveWriter(sys.argv[1], sys.argv[2], int(sys.argv[3]))\n"
-        "writer.call('counts').result(30)\n"
+        "writer.caught_up().result(30)\n"
         "print(writer._process.pid, flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
@@ -342,7 +350,7 @@ def test_the_crawl_waits_while_too_many_bytes_are_not_yet_written(run, start, mo
     writer = start()
     bodies = [os.urandom(300_000) for _ in range(12)]
     for n, body in enumerate(bodies):
-        writer.send("fetch", _fetch_row(f"{LINK}?n={n}"), body, None)
+        writer.fetch(_fetch_row(f"{LINK}?n={n}"), body)
         writer.flush()
         assert writer._in_flight <= 100_000
     writer.close()
@@ -354,7 +362,24 @@ def test_the_counts_follow_the_writes_without_being_asked(start, make_article):
     # Progress displays read writer.counts during a crawl that only sends: the writer reports
     # them after each group it applied, not only with answers.
     writer = start()
-    writer.send("save_article", LINK, make_article(), AT, RAW, "utf-8", None)
+    writer.save_article(LINK, make_article(), AT, RawPage.of(RAW, "utf-8"))
     writer.flush()
     assert wait_for(lambda: writer.counts["articles_new"] == 1, timeout=WAIT)
     writer.close()
+
+
+def test_the_writer_keeps_the_runs_tally(run, make_article):
+    # The crawler's one tally: the writer's counts land in it as it writes, its errors and
+    # problems join the crawler's own at close.
+    tally = RunTally()
+    tally.errors["timeout"] = 2
+    tally.problems.append("crawler: a page failed")
+    writer = ArchiveWriter(run[0], run[1], run[2], tally=tally)
+    writer.save_article(LINK, make_article(), AT, RawPage.of(RAW, "utf-8"))
+    writer.store_image("http://tnu.edu.vn/Uploads/b.jpg", b"<html>404</html>", 200, AT)
+    writer.flush()
+    assert wait_for(lambda: tally.counts["articles_new"] == 1, timeout=WAIT)
+    assert writer.close(timeout=WAIT) is tally
+    assert (tally.counts["articles_new"], tally.counts["images_failed"]) == (1, 1)
+    assert tally.errors == {"timeout": 2, "not_an_image": 1}
+    assert tally.problems[0] == "crawler: a page failed"

@@ -14,6 +14,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import TextResponse
 
+from crawler.loopback import LOOPBACK_SETTINGS
+
 
 class LinkSpider(Spider):
     name = "warc-test"
@@ -43,7 +45,7 @@ def main(start_url: str, db: str, warc_dir: str, feed: str) -> None:
         "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
         "ROBOTSTXT_OBEY": True,
         "RETRY_TIMES": 1,
-        "DOWNLOAD_DELAY": 0,
+        **LOOPBACK_SETTINGS,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "FEEDS": {feed: {"format": "jsonlines"}},

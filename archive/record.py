@@ -1,4 +1,4 @@
-"""The record one article page becomes. Plain data: built by the extractors, stored by archive/."""
+"""The record one article page becomes: what the archive stores. Plain data, built by the crawler's extractors."""
 
 from __future__ import annotations
 

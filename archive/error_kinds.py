@@ -1,0 +1,80 @@
+"""What went wrong, in one short name each: the kinds `fetch_log.error`, `image_sources.error`
+and `crawl_runs.errors` record. The crawler names its failures with these constants
+(crawler/errors.py, the fetch log, the pipeline); the data dictionary lists them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# An HTTP answer of 400 or more: `http_404`, `http_503`, ...
+HTTP_PREFIX = "http_"
+HTTP = HTTP_PREFIX + "<status>"
+
+# No complete response came.
+DNS = "dns"
+TIMEOUT = "timeout"
+CONNECTION_REFUSED = "connection_refused"
+CONNECT_ERROR = "connect_error"
+TRUNCATED = "truncated"
+CONNECTION_LOST = "connection_lost"
+TOO_LARGE = "too_large"
+
+# A redirect that cannot lead to the page.
+REDIRECT_LOOP = "redirect_loop"
+REDIRECT_OFFSITE = "redirect_offsite"
+
+# Dropped by Scrapy before a request was sent: counted in the run, no fetch_log row.
+ROBOTS_FORBIDDEN = "robots_forbidden"
+OFFSITE = "offsite"
+IGNORED = "ignored"
+
+# After the download.
+NOT_AN_IMAGE = "not_an_image"
+WRITE_ERROR = "write_error"
+EXTRACT_ERROR = "extract_error"
+WRITER_DIED = "writer_died"
+
+ERROR_KINDS: dict[str, str] = {
+    HTTP: "the server answered with this status, 400 or more",
+    DNS: "the host name could not be resolved",
+    TIMEOUT: "no answer within DOWNLOAD_TIMEOUT",
+    CONNECTION_REFUSED: "the server refused the connection",
+    CONNECT_ERROR: "the connection could not be made for another reason",
+    TRUNCATED: "the body stopped short of its Content-Length",
+    CONNECTION_LOST: "the connection closed before the response was complete",
+    TOO_LARGE: "the body passed DOWNLOAD_MAXSIZE",
+    REDIRECT_LOOP: "a redirect back into its own chain",
+    REDIRECT_OFFSITE: "a page redirected off the crawled hosts",
+    ROBOTS_FORBIDDEN: "robots.txt forbids the URL",
+    OFFSITE: "a page on another host, not followed",
+    IGNORED: "dropped before it was sent, for another reason",
+    NOT_AN_IMAGE: "the bytes under an image's URL are no image, e.g. an HTML error page",
+    WRITE_ERROR: "the image file could not be written",
+    EXTRACT_ERROR: "the article page could not be read",
+    WRITER_DIED: "the archive writer process died, the writes in flight were lost",
+}
+
+# Which kinds each column can hold.
+FETCH_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
+                REDIRECT_LOOP, REDIRECT_OFFSITE)
+IMAGE_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
+                ROBOTS_FORBIDDEN, IGNORED, NOT_AN_IMAGE, WRITE_ERROR)
+
+# What a failure no kind above names is recorded as.
+UNNAMED = "any other failure: the exception's class name in lower case"
+
+
+def http_kind(status: int) -> str:
+    return f"{HTTP_PREFIX}{status}"
+
+
+def listed(kinds: Iterable[str]) -> str:
+    """The kinds as the data dictionary lists them: `a, b or c`."""
+    names = list(kinds)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def explained(kinds: Iterable[str]) -> str:
+    """Each kind with what it means: `a (its meaning); b (…)`."""
+    return "; ".join(f"{kind} ({ERROR_KINDS[kind]})" for kind in kinds)

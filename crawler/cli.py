@@ -1,0 +1,231 @@
+"""The `tnu-archive` command: the commands that crawl (crawl, demo, probe, reparse), with the
+archivists' own commands (runs, search, export, verify, serve) mounted from `archive/cli.py`.
+
+It stands above both layers: it drives the crawler and hands what it extracts to the archive,
+which never imports back. Errors a user can fix end in one clear line on stderr and a
+documented exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from archive import __version__
+from archive import cli as archive_cli
+from archive.cli import (
+    QUIET_HELP,
+    db_option,
+    fail,
+    images_option,
+    open_archive,
+    progress_reporter,
+    quiet_option,
+)
+from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler.loopback import LOOPBACK_SETTINGS
+
+
+@click.group()
+@click.version_option(__version__, prog_name="tnu-archive")
+def cli() -> None:
+    """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
+
+
+for _command in archive_cli.cli.commands.values():
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli()
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    settings = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip():
+            fail(f"--set expects NAME=VALUE, got {value!r}", EXIT_USAGE)
+        settings[name.strip()] = setting
+    return settings
+
+
+def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
+    """Scrapy settings for how a crawl reports on stderr (crawler/progress.py): a live display on
+    a terminal, with Scrapy's INFO lines held back so they do not bury it; a plain line a minute
+    elsewhere; with --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the
+    user --set wins."""
+    from archive.progress import LIVE, MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
+
+    try:
+        interval_from_env()
+        if sets.get("TNU_PROGRESS_INTERVAL"):
+            parse_interval(sets["TNU_PROGRESS_INTERVAL"])
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    mode = OFF if quiet else (sets.get("TNU_PROGRESS") or "auto").lower()
+    if mode == "auto":
+        mode = choose_mode()
+    if mode not in MODES:
+        fail(f"TNU_PROGRESS must be auto, {', '.join(MODES)}; got {sets['TNU_PROGRESS']!r}", EXIT_USAGE)
+    overrides = {"TNU_PROGRESS": mode}
+    if "LOG_LEVEL" not in sets:
+        if quiet:
+            overrides["LOG_LEVEL"] = "ERROR"
+        elif mode == LIVE:
+            overrides["LOG_LEVEL"] = "WARNING"
+    return overrides
+
+
+def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
+           overrides: dict[str, str]) -> int:
+    """Run one crawl under the data folder's lock; return its exit code."""
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from crawler.helpers import warm_up_helpers  # noqa: PLC0415
+
+    warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
+    from crawler.process import CrawlError, build_settings, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+
+    settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
+    try:
+        with RunLock(db_path):
+            run = run_crawl(start_urls, settings)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except CrawlError as exc:
+        fail(str(exc), EXIT_FAILED)
+    if run is None or run.exit_code is None:
+        fail("the crawl could not start (see the log above)", EXIT_FAILED)
+    click.echo(run.summary(), err=True)
+    if run.exit_code == EXIT_FAILED:
+        click.echo(f"tnu-archive: {'; '.join(run.tally.problems) or 'the run failed'}", err=True)
+    return run.exit_code
+
+
+_crawl_options = [
+    click.option("--full", is_flag=True, help="Walk every listing page, not only what is new."),
+    click.option("--refresh-days", type=click.IntRange(min=0), default=None,
+                 help="Fetch again articles published within N days to record their views [30]."),
+    click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Folder of the WARC captures [warc/ beside the database]."),
+    click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                 help="A Scrapy setting for this run (as `scrapy crawl -s`)."),
+    click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP),
+]
+
+
+def crawl_options(func):
+    for option in reversed(_crawl_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="Where to start (repeatable). Default: the live site's news.")
+@db_option
+@images_option
+@crawl_options
+def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bool,
+          refresh_days: int | None, warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
+    """Archive the site: new articles, their images, and fresh view counts."""
+    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+
+    user_sets = _parse_sets(sets)
+    overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
+    if refresh_days is not None:
+        overrides["REFRESH_DAYS"] = str(refresh_days)
+    if warc_dir is not None:
+        overrides["WARC_DIR"] = str(warc_dir)
+    sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
+
+
+DEMO_PORT = 8471
+# Loopback is not a server to be polite to: the demo crawls it at full speed.
+DEMO_SETTINGS = {**LOOPBACK_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEMO_DB, show_default=True, help="SQLite archive file.")
+@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEMO_IMAGES, show_default=True, help="Folder of the downloaded images.")
+@click.option("--port", type=click.IntRange(0, 65534), default=DEMO_PORT, show_default=True,
+              help="Loopback port of the replica (its image host uses the next one); 0 picks free ports.")
+@crawl_options
+def demo(db_path: Path, images_dir: Path, port: int, full: bool, refresh_days: int | None,
+         warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
+    """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
+    from crawler.replica import ReplicaServer  # noqa: PLC0415
+
+    user_sets = _parse_sets(sets)
+    overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_progress_overrides(quiet, user_sets), **user_sets}
+    if refresh_days is not None:
+        overrides["REFRESH_DAYS"] = str(refresh_days)
+    if warc_dir is not None:
+        overrides["WARC_DIR"] = str(warc_dir)
+    # Fixed ports: the archived URLs include them, so a second demo run updates the same articles.
+    server = ReplicaServer(port=port, other_port=port + 1 if port else 0)
+    try:
+        server.start()
+    except OSError as exc:
+        fail(f"cannot serve the replica on 127.0.0.1:{port} ({exc.strerror or exc}); try --port 0")
+    with server:
+        if not quiet:
+            click.echo(f"Serving the replica site at {server.url}", err=True)
+        code = _crawl([server.url], db_path, images_dir, full, overrides)
+    if not quiet:
+        click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
+    sys.exit(code)
+
+
+@cli.command()
+@db_option
+@images_option
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures [warc/ beside the database].")
+@quiet_option
+def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
+    """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
+    keep versions where the result changed."""
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.reparse import reparse as reparse_all  # noqa: PLC0415
+    from crawler.extract import extract_article  # noqa: PLC0415
+
+    archive = open_archive(db_path, images_dir)
+    reporter = progress_reporter(quiet, "reparse", "articles")
+    progress = reporter.callback(lambda c: (
+        ("changed", str(c["changed"])), ("unchanged", str(c["unchanged"])),
+        ("without a stored page", str(c["missing_raw"])), ("failed", str(c["failed"])),
+    ))
+    try:
+        with RunLock(db_path), reporter:
+            counts = reparse_all(archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path))
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    finally:
+        archive.close()
+    click.echo(
+        f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
+        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
+        f"({counts['from_warc']} read from WARC captures)",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("url")
+def probe(url: str) -> None:
+    """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
+    import json  # noqa: PLC0415
+
+    from crawler.probe import ProbeError, probe as probe_page  # noqa: PLC0415
+
+    try:
+        record = probe_page(url)
+    except ProbeError as exc:
+        fail(str(exc))
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
