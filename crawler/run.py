@@ -19,7 +19,7 @@ from archive import frontier
 from archive.images import remove_abandoned_temp_files
 from archive.lock import RunLock
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
-from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
+from archive.runs import summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
 from crawler.gctune import crawl_pace
@@ -89,13 +89,7 @@ class CrawlRun:
         return self.final_counts or self.writer.counts
 
     def summary(self) -> str:
-        c = self.counts()
-        errors = sum(self.errors.values())
-        return (
-            f"run {self.run_id} {self.status}: {c['pages']} pages, articles {c['articles_new']} new / "
-            f"{c['articles_changed']} changed / {c['articles_unchanged']} unchanged, images "
-            f"{c['images_new']} new / {c['images_failed']} failed, {errors} errors"
-        )
+        return summary_line(self.run_id, self.status, self.counts(), sum(self.errors.values()))
 
 
 def get_run(crawler: Crawler) -> CrawlRun:
@@ -123,7 +117,16 @@ class RunExtension:
         warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
+
+    def spider_error(self, failure, response, spider: Spider) -> None:
+        # Without a response: the spider's start raised, and the run ends "failed" (outcome.decide);
+        # the row says why.
+        run = getattr(self.crawler, "tnu_run", None)
+        if response is None and run is not None:
+            text = " ".join(str(failure.value).split())
+            run.problems.append(f"the spider's start failed: {type(failure.value).__name__}: {text}")
 
     def spider_opened(self, spider: Spider) -> None:
         # Here rather than around the reactor, so that `scrapy crawl news` runs at it too.
@@ -174,6 +177,7 @@ class RunExtension:
             not_articles=len(run.not_article_links),
             fill_rates=run.fill_rates(),
             previous_fill_rates=previous,
+            errors=run.errors,
         )
         run.problems.extend(problems)
         if run.status == "drift":
