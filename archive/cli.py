@@ -127,6 +127,11 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
         settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
     except CrawlError as exc:
         fail(str(exc), EXIT_FAILED)
+    from crawler.contact import missing_contact_warning  # noqa: PLC0415
+
+    warning = missing_contact_warning(start_urls, settings.get("CONTACT"))
+    if warning:
+        click.echo(f"tnu-archive: warning: {warning}", err=True)
     try:
         with RunLock(db_path):
             ended = run_crawl(start_urls, settings)  # from here on, whatever happens leaves a crawl_runs row

@@ -19,6 +19,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from archive.outcome import EXIT_FAILED
 from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
+from crawler.contact import ContactError, resolve_contact
 from crawler.run import RECORDED_SETTINGS, CrawlRun
 from crawler.spiders.news import NewsSpider
 
@@ -50,6 +51,10 @@ def build_settings(
     check_setting_values(settings, overrides)
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
+    try:  # a contact that cannot be used is a bad argument, refused before the run
+        settings.set("CONTACT", resolve_contact(settings.get("CONTACT"), db_path), priority="cmdline")
+    except ContactError as exc:
+        raise CrawlError(str(exc)) from None
     return settings
 
 
@@ -164,6 +169,6 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
 
 def _user_sets(settings: Settings) -> bool:
     """Whether settings other than the command's own were given on the command line."""
-    own = {"ARCHIVE_DB", "IMAGES_STORE", "FULL_CRAWL", "TNU_PROGRESS", "LOG_LEVEL"}
+    own = {"ARCHIVE_DB", "IMAGES_STORE", "FULL_CRAWL", "TNU_PROGRESS", "LOG_LEVEL", "CONTACT"}
     return any(settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in own
                for name in settings.attributes)
