@@ -367,6 +367,7 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     for hit in hits:
         click.echo(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}")
         click.echo(f"  {hit['url']}")
+        click.echo(f"  article {hit['id']} · {hit['page']} in tnu-archive serve")
         if hit["snippet"]:
             click.echo(f"  {hit['snippet']}")
         click.echo("")
