@@ -31,7 +31,8 @@ def closed_port() -> Iterator[int]:
 
 def crawl(tmp_path, *args: str):
     db = tmp_path / "tnu.sqlite"
-    result = run_cli("crawl", "--db", str(db), "--images-dir", str(tmp_path / "images"), *FAST, *args)
+    result = run_cli("crawl", "--db", str(db), "--images-dir", str(tmp_path / "images"), *FAST,
+                     "--set", "CONTACT=mailto:ops@example.org", *args)  # an operator who set theirs
     return result, db
 
 
