@@ -134,6 +134,12 @@ def _one_line(exc: BaseException) -> str:
 def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
     """Crawl until done; the run's row is written whatever ends it (the caller holds the lock)."""
     check_start_urls(start_urls)
+    db_path = settings.get("ARCHIVE_DB")
+    try:  # the one failure that cannot leave a row: there is nowhere to write it
+        Archive(db_path, settings.get("IMAGES_STORE")).close()
+    except Exception as exc:
+        return RunEnd(None, "failed", EXIT_FAILED, summary_line(None, "failed", {}, 0),
+                      f"cannot open the archive {db_path}: {exc}")
     unresolved = unresolved_hosts(start_urls)
     if unresolved:
         return _record_failure(settings, start_urls, unresolved[0][1], errors={"dns": len(unresolved)},

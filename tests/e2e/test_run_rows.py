@@ -109,3 +109,14 @@ def test_the_failed_night_is_the_latest_run_after_a_good_one(tmp_path, replica):
     bad, _ = crawl(tmp_path, "--start-url", "http://nonexistent.invalid/")
     assert bad.returncode == 1
     assert [(r["id"], r["status"]) for r in runs(db)] == [(1, "ok"), (2, "failed")]
+
+
+def test_an_unreadable_archive_is_said_in_one_line_and_left_as_it_is(tmp_path):
+    db = tmp_path / "tnu.sqlite"
+    db.write_bytes(b"not a database, " * 64)
+    result, _ = crawl(tmp_path, "--start-url", "http://nonexistent.invalid/")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith(f"tnu-archive: cannot open the archive {db}: file is not a database"), result.stderr
+    assert lines[-1].startswith("run - failed: 0 pages") and len(lines) == 2
+    assert db.read_bytes() == b"not a database, " * 64
