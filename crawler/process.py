@@ -19,7 +19,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from archive.outcome import EXIT_FAILED
 from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
-from crawler.contact import ContactError, resolve_contact
+from crawler.contact import ContactError, resolve_contact, user_agent
 from crawler.run import RECORDED_SETTINGS, CrawlRun
 from crawler.spiders.news import NewsSpider
 
@@ -94,20 +94,14 @@ def unresolved_hosts(start_urls: Sequence[str]) -> list[tuple[str, str]]:
     return failed
 
 
-def check_hosts_resolve(start_urls: Sequence[str]) -> None:
-    """Fail fast, with one line, when a start URL is unusable or its name cannot be resolved."""
-    check_start_urls(start_urls)
-    failed = unresolved_hosts(start_urls)
-    if failed:
-        raise CrawlError(failed[0][1])
-
-
 def _record_failure(
     settings: Settings, start_urls: Sequence[str], problem: str, *, errors: Mapping[str, int],
     failed_fetches: Sequence[tuple[str, str]] = (), run: CrawlRun | None = None,
 ) -> RunEnd:
     """Write the failed run's row (and fetch_log rows for what failed before any request)."""
     recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+        recorded["USER_AGENT"] = user_agent(settings.get("CONTACT"))  # what the add-on would have sent
     try:
         archive = run.archive if run is not None else Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
         try:

@@ -59,6 +59,7 @@ def test_a_name_that_does_not_resolve_leaves_a_failed_run(tmp_path):
     assert (run["status"], run["exit_code"], run["pages"], run["errors"]) == ("failed", 1, 0, {"dns": 1})
     assert "cannot resolve nonexistent.invalid" in run["problems"][0]
     assert run["ended_at"] is not None
+    assert json.loads(run["settings"])["USER_AGENT"].endswith(" (+mailto:ops@example.org)")
     fetches = list(sqlite_utils.Database(db).query("SELECT url, status, error, run_id FROM fetch_log"))
     assert fetches == [{"url": "http://nonexistent.invalid/", "status": None, "error": "dns", "run_id": 1}]
 
