@@ -127,9 +127,9 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
         settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
     except CrawlError as exc:
         fail(str(exc), EXIT_FAILED)
-    from crawler.contact import missing_contact_warning  # noqa: PLC0415
+    from crawler.contact import warning_once  # noqa: PLC0415
 
-    warning = missing_contact_warning(start_urls, settings.get("CONTACT"))
+    warning = warning_once(settings, start_urls)
     if warning:
         click.echo(f"tnu-archive: warning: {warning}", err=True)
     try:

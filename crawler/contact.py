@@ -97,6 +97,22 @@ def missing_contact_warning(start_urls: Sequence[str], contact: str | None) -> s
     )
 
 
+# Set once the warning was printed (by `tnu-archive crawl`, before the run), so that the run's
+# extension, which warns `scrapy crawl news` users, does not say it twice.
+WARNED_SETTING = "TNU_CONTACT_WARNED"
+
+
+def warning_once(settings, start_urls: Sequence[str]) -> str | None:
+    """missing_contact_warning for these settings, None when it was given already; marks it
+    given when the settings can still change (before the crawl's own copy is frozen)."""
+    if settings.getbool(WARNED_SETTING):
+        return None
+    warning = missing_contact_warning(start_urls, settings.get("CONTACT"))
+    if warning and not getattr(settings, "frozen", False):
+        settings.set(WARNED_SETTING, True, priority="cmdline")
+    return warning
+
+
 class ContactAddon:
     """Resolves CONTACT and builds USER_AGENT from it, unless USER_AGENT was set explicitly."""
 

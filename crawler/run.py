@@ -22,6 +22,7 @@ from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
+from crawler.contact import warning_once
 from crawler.gctune import crawl_pace
 from crawler.helpers import helpers_context, warm_up_helpers
 
@@ -134,6 +135,9 @@ class RunExtension:
         settings = self.crawler.settings
         archive = Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
         start_urls = list(getattr(spider, "start_urls", []))
+        warning = warning_once(settings, start_urls)  # `scrapy crawl news`: not told before the run
+        if warning:
+            logger.warning(warning)
         recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
         run_id = archive.start_run(start_urls, recorded)
         for path in remove_abandoned_temp_files(archive.images_dir):

@@ -91,3 +91,22 @@ def test_user_agent_and_loopback_rules():
     assert missing_contact_warning(["http://127.0.0.1/"], None) is None
     assert missing_contact_warning(["https://tnu.edu.vn/"], "mailto:a@b.org") is None
     assert missing_contact_warning(["https://tnu.edu.vn/"], None) is not None
+
+
+def test_scrapy_crawl_news_is_warned_too_and_a_name_failing_in_the_crawl_is_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scrapy = Path(sys.executable).parent / "scrapy"
+    db = tmp_path / "tnu.sqlite"
+    proc = subprocess.run(
+        [str(scrapy), "crawl", "news", "-a", "start_url=http://nonexistent.invalid/", "-s", f"ARCHIVE_DB={db}",
+         "-s", f"IMAGES_STORE={tmp_path / 'images'}", "-s", "LOG_LEVEL=WARNING", "-s", "RETRY_TIMES=1"],
+        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.stderr.count("no contact in the User-Agent") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Gave up retrying" not in proc.stderr
+    assert proc.stderr.count("WARNING: dns: http://nonexistent.invalid/") == 1, proc.stderr
+    row = sqlite_utils.Database(db).execute("SELECT status, pages, errors FROM crawl_runs").fetchone()
+    assert row == ("failed", 0, '{"dns": 1}')
