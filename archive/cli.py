@@ -87,25 +87,38 @@ def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 @images_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
-def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
-    """List the latest crawl runs: when, how they ended, what they archived."""
+@click.option("--check", is_flag=True,
+              help="Print one line on the latest run; exit non-zero unless it ended ok within --max-age.")
+@click.option("--max-age", "max_age", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="HOURS", help="With --check: the latest run must have started within this many hours [26].")
+def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None) -> None:
+    """List the latest crawl runs: when, how they ended, what they archived, the fill rates that
+    fell and the problems. --check: the morning check, for cron's MAILTO or a monitor."""
     import json  # noqa: PLC0415
+    from datetime import datetime, timezone  # noqa: PLC0415
 
+    from archive import runs_report  # noqa: PLC0415
+    from archive.outcome import BASELINE_RUNS  # noqa: PLC0415
+
+    if max_age is not None and not check:
+        fail("--max-age goes with --check", EXIT_USAGE)
     archive = open_archive(db_path, images_dir)
-    rows = archive.list_runs(limit=limit)
-    archive.close()
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
-               f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
-    for r in rows:
-        errors = ", ".join(f"{k} {v}" for k, v in sorted((r.get("errors") or {}).items())) or "-"
-        click.echo(
-            f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
-            f"{r['pages'] or 0:>5}  {r['articles_new'] or 0:>4}  {r['articles_changed'] or 0:>4}  "
-            f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  {errors}"
-        )
+    try:
+        rows = archive.list_runs(limit=1 if check else limit)
+        if check:
+            code, line = runs_report.morning_check(
+                rows[0] if rows else None, now=datetime.now(timezone.utc),
+                max_age_hours=max_age or runs_report.DEFAULT_MAX_AGE_HOURS,
+            )
+            click.echo(line)
+            sys.exit(code)
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        lines = runs_report.table(rows, lambda run_id: archive.finished_runs(limit=BASELINE_RUNS * 10, before=run_id))
+    finally:
+        archive.close()
+    click.echo("\n".join(lines))
 
 
 def _open_for_reading(db_path: Path):
@@ -155,6 +168,7 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     for hit in hits:
         click.echo(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}")
         click.echo(f"  {hit['url']}")
+        click.echo(f"  article {hit['id']} · {hit['page']} in tnu-archive serve")
         if hit["snippet"]:
             click.echo(f"  {hit['snippet']}")
         click.echo("")

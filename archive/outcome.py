@@ -85,16 +85,21 @@ def decide(
     fill_rates: Mapping[str, float],
     previous_fill_rates: Sequence[Mapping[str, float]],
     not_articles: int = 0,
+    errors: Mapping[str, int] | None = None,
 ) -> tuple[str, int, list[str]]:
     """(status, exit code, problems) of a run that has ended.
 
     `not_articles`: pages at article URLs that showed neither a date nor a counter. A few are
     static pages; most of what the listings lead to means the article layout changed.
+    `errors`: error kind -> count of the run, named in the problem when nothing was fetched.
     """
+    if close_reason == "start_error":  # the spider's start raised (e.g. a setting it cannot read)
+        return "failed", EXIT_FAILED, ["the crawl could not start its requests"]
     if close_reason not in ("finished",):
         return INTERRUPTED, EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
     if pages_ok == 0:
-        return FAILED, EXIT_FAILED, ["no page could be fetched"]
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted((errors or {}).items(), key=lambda kv: (-kv[1], kv[0])))
+        return FAILED, EXIT_FAILED, [f"no page could be fetched ({kinds or 'no response'}): is the site up, is the network up?"]
     if article_links_seen == 0:
         return EMPTY, EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
     if not_articles >= MIN_ARTICLES_FOR_DRIFT and not_articles > articles_fetched:

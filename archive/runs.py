@@ -152,6 +152,39 @@ def finish_run(
         raise KeyError(f"no crawl run {run_id}")
 
 
+def summary_line(run_id: int | None, status: str, counts: Mapping[str, int], errors: int) -> str:
+    """The one line a crawl ends with on stderr (the last line of its log)."""
+    c = {name: int(counts.get(name) or 0) for name in COUNT_FIELDS}
+    return (
+        f"run {run_id if run_id is not None else '-'} {status}: {c['pages']} pages, articles "
+        f"{c['articles_new']} new / {c['articles_changed']} changed / {c['articles_unchanged']} unchanged, "
+        f"images {c['images_new']} new / {c['images_failed']} failed, {errors} errors"
+    )
+
+
+def record_failed_run(
+    db: sqlite_utils.Database,
+    start_urls: list[str],
+    settings: Mapping,
+    *,
+    problem: str,
+    errors: Mapping[str, int],
+    exit_code: int,
+    run_id: int | None = None,
+) -> int:
+    """Close a run that ended before it crawled anything (no DNS, a bad setting, a crash while
+    starting) as "failed" with zero counts and `problem`; opens its row first when `run_id` is
+    None. Every run that took the lock leaves a row: the morning's `runs` must not show the
+    night before as the latest."""
+    if run_id is None:
+        run_id = start_run(db, start_urls, settings)
+    finish_run(
+        db, run_id, status="failed", exit_code=exit_code, counts={name: 0 for name in COUNT_FIELDS},
+        errors=errors, fill_rates={}, problems=[problem],
+    )
+    return run_id
+
+
 def process_alive(pid: int) -> bool:
     """Whether a process with this pid runs on this host (a zombie, exited but not yet reaped by
     its parent, does not: a killed crawl's helpers can stay zombies for a while)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.browse import article_page_path
 from archive.fold import fold
 
 # A word as unicode61 sees one: letters and digits; everything else separates words.
@@ -82,7 +83,8 @@ def search(
 ) -> list[dict]:
     """Articles matching `query`, best first (bm25, the title weighing most).
 
-    Each hit: url, title, published_at, snippet (original accented text around the match when it
+    Each hit: id (articles.id), page (its page in `tnu-archive serve`, e.g. "/article/12"), url,
+    title, published_at, snippet (original accented text around the match when it
     can be located, else the folded text) and rank (bm25 score: lower is better).
     """
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
@@ -139,6 +141,8 @@ def search(
             snippet = original_snippet([body_text or captions], [])
         hits.append(
             {
+                "id": article_id,
+                "page": article_page_path(article_id),
                 "url": url,
                 "title": title,
                 "published_at": published_at,

@@ -187,7 +187,7 @@ class Archive:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, url, final_url, kind, status, error, size, sha256, runs.utc_iso(fetched_at)],
         )
-        if kind == "page":
+        if kind == "page" and status is not None:  # pages that came back, not attempts that failed
             self._count(run_id, "pages")
         return cursor.lastrowid
 

@@ -87,22 +87,26 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
     from crawler.helpers import warm_up_helpers  # noqa: PLC0415
 
     warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
-    from crawler.process import CrawlError, build_settings, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+    from crawler.contact import warning_once  # noqa: PLC0415
+    from crawler.process import CrawlError, build_settings, check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
-    settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
-    try:
-        with RunLock(db_path):
-            run = run_crawl(start_urls, settings)
-    except Locked as exc:
-        fail(str(exc), EXIT_LOCKED)
+    try:  # bad arguments: refused before a run starts
+        check_start_urls(start_urls)
+        settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
     except CrawlError as exc:
         fail(str(exc), EXIT_FAILED)
-    if run is None or run.exit_code is None:
-        fail("the crawl could not start (see the log above)", EXIT_FAILED)
-    click.echo(run.summary(), err=True)
-    if run.exit_code == EXIT_FAILED:
-        click.echo(f"tnu-archive: {'; '.join(run.tally.problems) or 'the run failed'}", err=True)
-    return run.exit_code
+    warning = warning_once(settings, start_urls)
+    if warning:
+        click.echo(f"tnu-archive: warning: {warning}", err=True)
+    try:
+        with RunLock(db_path):
+            ended = run_crawl(start_urls, settings)  # from here on, whatever happens leaves a crawl_runs row
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    if ended.error:
+        click.echo(f"tnu-archive: {ended.error}", err=True)
+    click.echo(ended.summary, err=True)  # the last line on stderr, as documented
+    return ended.exit_code
 
 
 _crawl_options = [

@@ -44,6 +44,13 @@ _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str],
 )
 
 
+# Failures of the network or the server's connection, expected on some nights: each attempt is a
+# fetch_log row; the log gets one line per kind and run (crawler/fetchlog.py), no traceback.
+NETWORK_KINDS = frozenset(
+    {DNS, TIMEOUT, CONNECTION_REFUSED, TRUNCATED, CONNECTION_LOST, CONNECT_ERROR, TOO_LARGE}
+)
+
+
 def error_kind(exc: BaseException) -> str:
     """A stable, short name for an exception raised while fetching."""
     if isinstance(exc, IgnoreRequest):

@@ -7,13 +7,15 @@ every exception of every attempt.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
 from archive.error_kinds import REDIRECT_LOOP, REDIRECT_OFFSITE
-from crawler.errors import error_kind, status_kind
+from crawler.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.offsite import on_hosts
 from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
@@ -24,6 +26,35 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 
+logger = logging.getLogger(__name__)
+
+# Scrapy's loggers that report each failed request (with a traceback, or a "Gave up retrying"
+# line): for a network failure that is a page of log per URL on a night without network.
+NOISY_LOGGERS = (
+    "scrapy.downloadermiddlewares.retry",
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.core.scraper",
+)
+
+
+class NetworkFailureFilter(logging.Filter):
+    """Drops Scrapy's per-request reports of network failures (NETWORK_KINDS): fetch_log has
+    every attempt, and FetchLogMiddleware logs one line per kind. Anything else passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None and isinstance(record.args, Mapping):
+            exc = record.args.get("reason")  # the retry middleware's give-up line
+        return not (isinstance(exc, BaseException) and error_kind(exc) in NETWORK_KINDS)
+
+
+def quiet_network_failures() -> None:
+    for name in NOISY_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, NetworkFailureFilter) for f in target.filters):
+            target.addFilter(NetworkFailureFilter())
+
+
 def request_kind(request: Request) -> str:
     return request.meta.get("tnu_kind", "page")
 
@@ -31,15 +62,17 @@ def request_kind(request: Request) -> str:
 class FetchLogMiddleware:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self._reported: set[str] = set()  # network failure kinds already in the log
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FetchLogMiddleware:
+        quiet_network_failures()
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         run = get_run(self.crawler)
         kind = request_kind(request)
-        if kind == "page":
+        if kind == "page" and not request.meta.get("dont_obey_robotstxt"):  # robots.txt is no page of the site
             run.tally.pages_ok += response.status < 400
         row = {
             "url": request.url,
@@ -88,5 +121,11 @@ class FetchLogMiddleware:
             "error": error_kind(exception),
             "fetched_at": utc_now(),
         }
+        if row["error"] in NETWORK_KINDS and row["error"] not in self._reported:
+            self._reported.add(row["error"])
+            logger.warning(
+                "%s: %s (%s); this run's other %s failures are recorded in fetch_log only",
+                row["error"], request.url, " ".join(str(exception).split()) or type(exception).__name__, row["error"],
+            )
         get_run(self.crawler).writer.fetch(row)
         return None

@@ -20,9 +20,10 @@ from archive.error_kinds import WRITER_DIED
 from archive.images import remove_abandoned_temp_files
 from archive.lock import RunLock
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
-from archive.runs import RunTally, utc_now  # noqa: F401 — one time format for the whole archive
+from archive.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
+from crawler.contact import warning_once
 from crawler.gctune import crawl_pace
 from crawler.helpers import helpers_context, warm_up_helpers
 
@@ -54,13 +55,7 @@ class CrawlRun:
     exit_code: int | None = None
 
     def summary(self) -> str:
-        c = self.tally.counts
-        errors = sum(self.tally.errors.values())
-        return (
-            f"run {self.run_id} {self.status}: {c['pages']} pages, articles {c['articles_new']} new / "
-            f"{c['articles_changed']} changed / {c['articles_unchanged']} unchanged, images "
-            f"{c['images_new']} new / {c['images_failed']} failed, {errors} errors"
-        )
+        return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values()))
 
 
 def get_run(crawler: Crawler) -> CrawlRun:
@@ -88,7 +83,16 @@ class RunExtension:
         warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
+
+    def spider_error(self, failure, response, spider: Spider) -> None:
+        # Without a response: the spider's start raised, and the run ends "failed" (outcome.decide);
+        # the row says why.
+        run = getattr(self.crawler, "tnu_run", None)
+        if response is None and run is not None:
+            text = " ".join(str(failure.value).split())
+            run.tally.problems.append(f"the spider's start failed: {type(failure.value).__name__}: {text}")
 
     def spider_opened(self, spider: Spider) -> None:
         # Here rather than around the reactor, so that `scrapy crawl news` runs at it too.
@@ -96,6 +100,9 @@ class RunExtension:
         settings = self.crawler.settings
         archive = Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
         start_urls = list(getattr(spider, "start_urls", []))
+        warning = warning_once(settings, start_urls)  # `scrapy crawl news`: not told before the run
+        if warning:
+            logger.warning(warning)
         recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
         run_id = archive.start_run(start_urls, recorded)
         for path in remove_abandoned_temp_files(archive.images_dir):
@@ -139,6 +146,7 @@ class RunExtension:
             not_articles=len(tally.not_article_links),
             fill_rates=tally.fill_rates(),
             previous_fill_rates=previous,
+            errors=tally.errors,
         )
         tally.problems.extend(problems)
         if run.status == "drift":

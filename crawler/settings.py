@@ -6,7 +6,6 @@ Every value can be overridden per run with `tnu-archive crawl --set NAME=VALUE` 
 
 from archive import __version__
 from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
-from crawler.sites import CONTACT_URL
 
 BOT_NAME = "tnu-archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -16,8 +15,16 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_DB = str(DEFAULT_DB)
 IMAGES_STORE = str(DEFAULT_IMAGES)
 
-# Identify ourselves, with a way to reach the operators, so the site's admins can ask us to slow down.
-USER_AGENT = f"tnu-archive/{__version__} (+{CONTACT_URL})"
+# Who runs this crawl: a mailto: or http(s) URL of the operator (`--set CONTACT=mailto:you@example.org`,
+# or `contact = "mailto:you@example.org"` in tnu-archive.toml beside the database), so the site's
+# admins can ask for a slower pace instead of blocking. There is no default: it must be yours. A
+# crawl of a site off this machine without one is warned about (crawler/contact.py).
+CONTACT = None
+# Identify ourselves on every request (robots.txt and images too): built from CONTACT when the crawl
+# starts by the add-on below, `tnu-archive/<version> (+<CONTACT>)`, or this without a contact.
+# `--set USER_AGENT=…` replaces it whole.
+USER_AGENT = f"tnu-archive/{__version__}"
+ADDONS = {"crawler.contact.ContactAddon": 0}
 
 # The site's robots.txt keeps crawlers out of its internal area (/account/); we obey it.
 ROBOTSTXT_OBEY = True

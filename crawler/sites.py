@@ -13,8 +13,6 @@ import re
 # The live site's home page links every category listing of both the Vietnamese and English news.
 LIVE_START_URLS: tuple[str, ...] = ("https://tnu.edu.vn/",)
 
-CONTACT_URL = "https://github.com/tnu-archive/tnu-archive"
-
 # Article pages, oldest layout first.
 ARTICLE_PATHS: tuple[re.Pattern[str], ...] = (
     # 2015–2021: /<slug>-dn<ID>.html (Vietnamese), en.tnu.edu.vn/<slug>-dt<ID>.html (English).

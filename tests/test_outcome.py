@@ -51,6 +51,16 @@ def test_nothing_fetched_is_a_failure():
     assert run(pages_ok=0, article_links_seen=0, articles_fetched=0, fill_rates={})[:2] == ("failed", EXIT_FAILED)
 
 
+def test_nothing_fetched_names_the_kinds_of_errors_most_frequent_first():
+    _, _, problems = run(pages_ok=0, article_links_seen=0, articles_fetched=0, fill_rates={},
+                         errors={"timeout": 1, "dns": 2})
+    assert problems == ["no page could be fetched (dns 2, timeout 1): is the site up, is the network up?"]
+
+
+def test_a_start_that_raised_is_a_failure_not_an_interruption():
+    assert run(close_reason="start_error", pages_ok=0)[:2] == ("failed", EXIT_FAILED)
+
+
 def test_listings_without_article_links_are_empty():
     status, code, problems = run(article_links_seen=0, articles_fetched=0, fill_rates={})
     assert (status, code) == ("empty", EXIT_DRIFT)

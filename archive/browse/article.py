@@ -7,8 +7,10 @@ site (the archive must read the same when the site is gone).
 
 from __future__ import annotations
 
+import codecs
 import sqlite3
-from typing import Any
+import zlib
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urljoin
 
 import lxml.html
@@ -63,8 +65,12 @@ def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) 
         versions = conn.execute(
             "SELECT count(*) FROM article_versions WHERE article_id = ?", (article_id,)
         ).fetchone()[0]
+        stored = _stored_page_row(conn, article["url"], article.get("raw_sha256"), with_content=False)
+        captures = conn.execute("SELECT count(*) FROM captures WHERE url = ?", (article["url"],)).fetchone()[0]
     finally:
         conn.row_factory = previous
+    article["stored_page"] = {"sha256": stored[0], "fetched_at": stored[1]} if stored else None
+    article["captures"] = captures
     for image in images:
         image["local_url"] = images_prefix + image["path"] if image["path"] else None
     local = {_key(i["src_url"]): i["local_url"] for i in images if i["local_url"]}
@@ -74,6 +80,44 @@ def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) 
     article["observations"] = observations
     article["versions"] = versions
     return article
+
+
+class StoredPage(NamedTuple):
+    body: bytes  # as the server sent it (after its Content-Encoding was undone)
+    charset: str  # what it was decoded with when archived; utf-8 when unknown
+    url: str
+    fetched_at: str
+    sha256: str
+
+
+def _stored_page_row(conn: sqlite3.Connection, url: str, raw_sha256: str | None, *, with_content: bool):
+    # The page the current content was extracted from; for archives older than raw_sha256,
+    # the latest page stored for the article's URL.
+    columns = "sha256, fetched_at, url, encoding" + (", content" if with_content else "")
+    if raw_sha256:
+        row = conn.execute(f"SELECT {columns} FROM raw_pages WHERE sha256 = ?", (raw_sha256,)).fetchone()
+        if row is not None:
+            return tuple(row)
+    row = conn.execute(
+        f"SELECT {columns} FROM raw_pages WHERE url = ? ORDER BY fetched_at DESC LIMIT 1", (url,)
+    ).fetchone()
+    return tuple(row) if row is not None else None
+
+
+def load_stored_page(conn: sqlite3.Connection, article_id: int) -> StoredPage | None:
+    """The stored page an article was extracted from, decompressed; None without article or page."""
+    article = conn.execute("SELECT url, raw_sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if article is None:
+        return None
+    row = _stored_page_row(conn, article[0], article[1], with_content=True)
+    if row is None:
+        return None
+    sha256, fetched_at, url, encoding, content = row
+    try:  # a name Python knows, in its canonical spelling: it goes into a Content-Type header
+        charset = codecs.lookup(encoding).name if encoding else "utf-8"
+    except LookupError:
+        charset = "utf-8"
+    return StoredPage(zlib.decompress(content), charset, url, fetched_at, sha256)
 
 
 def localize_images(body_html: str, base_url: str, local: dict[str, str]) -> str:

@@ -14,8 +14,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from archive.browse import DB_NAME, IMAGES_MOUNT
-from archive.browse.article import load_article
+from archive.browse import DB_NAME, IMAGES_MOUNT, archived_page_path
+from archive.browse.article import load_article, load_stored_page
 from archive.browse.metadata import DASHBOARD_SLUG
 from archive.fold import fold
 from archive.search import SearchError, build_match, original_snippet
@@ -24,6 +24,15 @@ from archive.search import SearchError, build_match, original_snippet
 # so the search page shows no rows instead of an FTS5 syntax error.
 _MATCH_NOTHING = '""'
 _THUMB_HEIGHT = 64
+# An archived page is the site's HTML, scripts and all: served as an inert document. The sandbox
+# gives it a unique origin without scripts, forms or top navigation; default-src 'none' keeps the
+# browser from fetching anything it references (the live site, trackers); nosniff keeps it HTML
+# of the declared charset and nothing else.
+ARCHIVED_CONTENT_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def search_match(query: str | None) -> str:
@@ -128,15 +137,27 @@ async def article_page(request: Any, datasette: Any) -> Response:
                 "article": article,
                 "db_name": DB_NAME,
                 "dashboard_url": datasette.urls.path(f"/-/dashboards/{DASHBOARD_SLUG}"),
+                "stored_page_url": datasette.urls.path(archived_page_path(article_id)),
             },
             request=request,
         )
     )
 
 
+async def stored_page(request: Any, datasette: Any) -> Response:
+    """The page an article was extracted from, byte for byte as it was fetched (raw_pages)."""
+    article_id = int(request.url_vars["id"])
+    db = datasette.get_database(DB_NAME)
+    page = await db.execute_fn(lambda conn: load_stored_page(conn, article_id))
+    if page is None:
+        raise NotFound(f"No stored page for article {article_id} in this archive")
+    return Response(page.body, status=200, headers=dict(ARCHIVED_CONTENT_HEADERS),
+                    content_type=f"text/html; charset={page.charset}")
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/article/(?P<id>\d+)$", article_page)]
+    return [(r"^/article/(?P<id>\d+)$", article_page), (r"^/article/(?P<id>\d+)/page$", stored_page)]
 
 
 @hookimpl

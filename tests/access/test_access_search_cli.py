@@ -65,3 +65,14 @@ def test_not_a_database_is_one_line(tmp_path):
     result = run_cli("search", "dai hoc", "--db", junk)
     assert result.returncode == 1
     assert result.stderr.startswith("tnu-archive: cannot read") and result.stderr.count("\n") == 1
+
+
+def test_hits_carry_the_article_id_and_its_local_page(archive):
+    import sqlite3
+
+    db_path, _ = archive
+    (want,) = sqlite3.connect(db_path).execute("SELECT id FROM articles WHERE url = ?", [ARTICLES[0].url]).fetchone()
+    hits = json.loads(run_cli("search", "Nguyễn Thanh Hà", "--db", db_path, "--json").stdout)
+    assert [(h["id"], h["page"]) for h in hits] == [(want, f"/article/{want}")]
+    out = run_cli("search", "Nguyễn Thanh Hà", "--db", db_path).stdout
+    assert f"  article {want} · /article/{want} in tnu-archive serve\n" in out

@@ -117,3 +117,21 @@ def test_typing_without_diacritics_in_the_search_form_finds_the_same_articles(pa
     assert found["dai hoc"] == found["Đại học"] and len(found["dai hoc"]) == 2
     screenshot(page, tmp_path / "search.png")
     assert page.errors == [] and page.outside_requests == []
+
+
+def test_from_the_article_page_to_its_growth_chart_and_its_stored_page(page, served, tmp_path):
+    article_id = sqlite3.connect(served.archive.db_path).execute(
+        "SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url]).fetchone()[0]
+    page.goto(f"{served.url}/article/{article_id}", wait_until="load")
+    page.click("text=growth chart")
+    page.wait_for_selector("#chart-view_growth svg g.mark-symbol.role-mark > *", timeout=20_000)
+    # The filter shows the article the link chose (it used to come up blank), and the chart is its own.
+    assert page.eval_on_selector("select#article", "s => s.value") == f"{article_id} · {ARTICLE_A.title}"
+    assert ARTICLE_A.title in page.inner_text("#chart-view_growth")
+    screenshot(page, tmp_path / "dashboard-from-article.png")
+    page.goto(f"{served.url}/article/{article_id}", wait_until="load")
+    page.click("a.stored-page")
+    page.wait_for_load_state("load")
+    assert page.url == f"{served.url}/article/{article_id}/page"
+    assert page.inner_text("h1") == ARTICLE_A.title  # the page as fetched, rendered inert
+    assert page.errors == [] and page.outside_requests == []

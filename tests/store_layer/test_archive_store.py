@@ -332,7 +332,8 @@ def test_log_fetch_records_size_and_digest(archive):
 
     assert (rows[0]["bytes"], rows[0]["sha256"], rows[0]["fetched_at"]) == (len(HTML), hashlib.sha256(HTML).hexdigest(), "2026-11-26T05:40:00Z")
     assert (rows[1]["bytes"], rows[1]["sha256"], rows[1]["error"]) == (None, None, "timeout")
-    assert archive.run_counts(run_id)["pages"] == 2
+    # pages that came back: the timeout is a fetch_log row, not a page fetched
+    assert archive.run_counts(run_id)["pages"] == 1
 
 
 def test_integrity_after_a_busy_session(archive, make_article, image_bytes):
