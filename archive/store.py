@@ -103,8 +103,8 @@ class Archive:
 
     # -- runs and fetches ------------------------------------------------------------------
 
-    def start_run(self, start_urls: list[str], settings: dict) -> int:
-        run_id = runs.start_run(self.db, start_urls, settings)
+    def start_run(self, start_urls: list[str], settings: dict, *, kind: str = "crawl") -> int:
+        run_id = runs.start_run(self.db, start_urls, settings, kind=kind)
         self._tallies[run_id] = Counter()
         return run_id
 
@@ -132,9 +132,9 @@ class Archive:
         )
         self._tallies.pop(run_id, None)
 
-    def finished_runs(self, *, limit: int = 5, before: int | None = None) -> list[dict]:
+    def finished_runs(self, *, limit: int = 5, before: int | None = None, kind: str | None = None) -> list[dict]:
         """Earlier finished runs, newest first, JSON decoded (see runs.finished_runs)."""
-        return runs.finished_runs(self.db, limit=limit, before=before)
+        return runs.finished_runs(self.db, limit=limit, before=before, kind=kind)
 
     def list_runs(self, limit: int = 20) -> list[dict]:
         return runs.list_runs(self.db, limit=limit)
@@ -292,7 +292,11 @@ class Archive:
         observed: bool,
         raw: tuple[bytes, str | None, bytes | None] | None,
         cause: str,
+        recovered: tuple[str, str] | None = None,
     ) -> SaveResult:
+        """`recovered`: (captured_at, raw-capture URL) when the page came from a web archive
+        (archive/recovery.py), None when it came from the live site, whose reading always
+        replaces a recovered one's provenance."""
         row = self._article_row(article.url)
         stored_images = self._stored_images(row["id"]) if row else []
         fields, images, problems = self._merge(article, row, stored_images)
@@ -315,7 +319,22 @@ class Archive:
         self._write_images(article_id, images, stored_images)
         if row is None or self._search_text_differs(row, fields, stored_images, images):
             self._write_search(article_id, fields, images)
+        if cause == "fetch":
+            self._note_provenance(article_id, row, outcome, recovered)
         return SaveResult(article_id=article_id, outcome=outcome, problems=problems)
+
+    def _note_provenance(self, article_id: int, row: dict | None, outcome: str,
+                         recovered: tuple[str, str] | None) -> None:
+        if recovered is None:
+            if row is not None and row["recovered_from"] is not None:
+                self.db.execute(
+                    "UPDATE articles SET captured_at = NULL, recovered_from = NULL WHERE id = ?", [article_id]
+                )
+        elif row is None or outcome == "changed":
+            # Unchanged content keeps the capture it was first read from.
+            self.db.execute(
+                "UPDATE articles SET captured_at = ?, recovered_from = ? WHERE id = ?", [*recovered, article_id]
+            )
 
     def _article_row(self, url: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
@@ -400,12 +419,12 @@ class Archive:
         ]
         self.db.execute(
             "INSERT INTO article_versions (article_id, content_hash, seen_from, seen_until, title,"
-            " published_text, body_text, body_html, author, images, replaced_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " published_text, body_text, body_html, author, images, replaced_by, recovered_from)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 row["id"], row["content_hash"], self._content_since(row), at, row["title"],
                 row["published_text"], row["body_text"], row["body_html"], row["author"],
-                json.dumps(images, ensure_ascii=False), cause,
+                json.dumps(images, ensure_ascii=False), cause, row["recovered_from"],
             ],
         )
 
@@ -413,13 +432,18 @@ class Archive:
         self, article_id: int, url: str, raw: tuple[bytes, str | None, bytes | None], at: str
     ) -> None:
         body, encoding, compressed = raw
+        digest = self._store_raw_only(body, url, encoding, compressed, at)
+        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
+
+    def _store_raw_only(self, body: bytes, url: str, encoding: str | None, compressed: bytes | None, at: str) -> str:
+        """A raw_pages row (once per content); its sha256."""
         digest = hashlib.sha256(body).hexdigest()
         self.db.execute(
             "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(sha256) DO NOTHING",
             [digest, url, at, encoding, compressed if compressed is not None else compress_raw(body)],
         )
-        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [digest, article_id])
+        return digest
 
     def _observe_views(self, article_id: int, views: int, at: str, run_id: int | None, row: dict | None) -> None:
         self.db.execute(
