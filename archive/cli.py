@@ -454,3 +454,14 @@ def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
         click.echo(str(problem))
     click.echo(f"verify: {report.summary()}", err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)
+
+
+def _mount_recover() -> None:
+    # `recover` belongs to the crawler (crawler/recover_command.py); mounted here until the
+    # crawler's commands get their own CLI module. Its module imports nothing heavy.
+    from crawler.recover_command import recover  # noqa: PLC0415
+
+    cli.add_command(recover)
+
+
+_mount_recover()

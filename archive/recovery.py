@@ -99,17 +99,26 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
             [article_id, at, int(article.views), run_id],
         )
     digest = content_hash(article.title, article.body_text, article.images)
+    added = False
     if digest == row["content_hash"]:
-        if row["recovered_from"] is not None and not _has_versions(archive, article_id):
-            # The same content, seen earlier than thought: it began at this capture.
-            db.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) WHERE id = ?", [at, article_id])
-        return False
-    known = db.execute(
+        pass  # the current content, seen earlier than thought (first_seen_at below)
+    elif (known := db.execute(
         "SELECT id FROM article_versions WHERE article_id = ? AND content_hash = ?", [article_id, digest]
-    ).fetchone()
-    if known is not None:
+    ).fetchone()) is not None:
         db.execute("UPDATE article_versions SET seen_from = min(seen_from, ?) WHERE id = ?", [at, known[0]])
-        return False
+    else:
+        _add_version(archive, row, article, digest, at=at, raw_url=raw_url, raw=raw)
+        added = True
+    if row["recovered_from"] is not None:
+        # A recovered article was first seen in its earliest capture, whatever order they came in.
+        db.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) WHERE id = ?", [at, article_id])
+    return added
+
+
+def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, at: str, raw_url: str,
+                 raw: tuple[bytes, str | None, bytes | None]) -> None:
+    db = archive.db
+    article_id = row["id"]
     body, encoding, compressed = raw
     archive._store_raw_only(body, article.url, encoding, compressed, at)
     db.execute(
@@ -121,11 +130,6 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
             article.body_text, article.body_html, article.author, _images_json(archive, article), raw_url,
         ],
     )
-    return True
-
-
-def _has_versions(archive: Archive, article_id: int) -> bool:
-    return archive.db.execute("SELECT 1 FROM article_versions WHERE article_id = ?", [article_id]).fetchone() is not None
 
 
 def _next_change(archive: Archive, row: dict, at: str) -> str:
@@ -145,3 +149,22 @@ def _images_json(archive: Archive, article: Article) -> str:
         images.append({"src_url": ref.src_url, "caption": ref.caption, "credit": ref.credit,
                        "image_sha256": found[0] if found else None})
     return json.dumps(images, ensure_ascii=False)
+
+
+def capture_recovered(db, capture: dict, outcome: str, article_id: int | None, run_id: int | None) -> None:
+    """Note a capture done with (recovered_captures); `capture` has url, timestamp, digest, raw_url."""
+    db.execute(
+        "INSERT INTO recovered_captures (url, timestamp, digest, raw_url, outcome, article_id, run_id, recovered_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url, timestamp) DO NOTHING",
+        [capture["url"], capture["timestamp"], capture.get("digest"), capture["raw_url"], outcome,
+         article_id, run_id, runs.utc_now()],
+    )
+
+
+def is_recovered(db, url: str, timestamp: str, digest: str | None) -> bool:
+    """Whether this capture (or an identical one: same URL, same digest) was recovered before."""
+    if db.execute("SELECT 1 FROM recovered_captures WHERE url = ? AND timestamp = ?", [url, timestamp]).fetchone():
+        return True
+    return digest is not None and db.execute(
+        "SELECT 1 FROM recovered_captures WHERE url = ? AND digest = ?", [url, digest]
+    ).fetchone() is not None

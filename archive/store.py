@@ -310,7 +310,10 @@ class Archive:
             if outcome == "changed":
                 self._keep_version(row, stored_images, at, cause)
             self._update_article(row, fields, new_hash, at, touch=observed)
-        if raw is not None and (row is None or row["raw_sha256"] is None or self._differs(row, fields, stored_images, images)):
+        # A recovered capture is the newest reading of its article: the page it came from (the
+        # one recovered_from names) is the one kept, even when only the counter changed.
+        if raw is not None and (row is None or row["raw_sha256"] is None or recovered is not None
+                                or self._differs(row, fields, stored_images, images)):
             self._store_raw(article_id, article.url, raw, at)
         if observed and article.views is not None:
             self._observe_views(article_id, article.views, at, run_id, row)
@@ -320,18 +323,18 @@ class Archive:
         if row is None or self._search_text_differs(row, fields, stored_images, images):
             self._write_search(article_id, fields, images)
         if cause == "fetch":
-            self._note_provenance(article_id, row, outcome, recovered)
+            self._note_provenance(article_id, row, recovered)
         return SaveResult(article_id=article_id, outcome=outcome, problems=problems)
 
-    def _note_provenance(self, article_id: int, row: dict | None, outcome: str,
-                         recovered: tuple[str, str] | None) -> None:
+    def _note_provenance(self, article_id: int, row: dict | None, recovered: tuple[str, str] | None) -> None:
         if recovered is None:
             if row is not None and row["recovered_from"] is not None:
                 self.db.execute(
                     "UPDATE articles SET captured_at = NULL, recovered_from = NULL WHERE id = ?", [article_id]
                 )
-        elif row is None or outcome == "changed":
-            # Unchanged content keeps the capture it was first read from.
+        else:
+            # The latest capture read is the current content's source (recovery.save_capture
+            # comes here only with a capture no older than the one recorded).
             self.db.execute(
                 "UPDATE articles SET captured_at = ?, recovered_from = ? WHERE id = ?", [*recovered, article_id]
             )

@@ -54,3 +54,18 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> CrawlRun | None:
     process.crawl(crawler, start_url=list(start_urls))
     process.start()
     return getattr(crawler, "tnu_run", None)
+
+
+def run_recover(settings: Settings, *, cdx_api: str, replay: str, matches: Sequence[str],
+                since: str | None, until: str | None, limit: int | None) -> CrawlRun | None:
+    """Recover articles from a web archive's captures until done (crawler/spiders/recover.py);
+    return the run (None when the spider could not even open)."""
+    from crawler.spiders.recover import RecoverSpider  # noqa: PLC0415
+
+    check_hosts_resolve([cdx_api, replay])
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(RecoverSpider)
+    process.crawl(crawler, cdx_api=cdx_api, replay=replay, match=list(matches), since=since, until=until,
+                  limit=limit)
+    process.start()
+    return getattr(crawler, "tnu_run", None)

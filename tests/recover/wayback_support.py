@@ -112,3 +112,52 @@ class Pywb:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+
+
+# --- the captures the tests recover --------------------------------------------------------------
+
+SEED = "so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"
+SEED_URL = f"{SITE}/{SEED}"
+SECOND = "tuoi-tre-dai-hoc-thai-nguyen-ra-quan-chien-dich-thanh-nien-tinh-nguyen-he-2020-dn5488.html"
+SECOND_URL = f"{SITE}/{SECOND}"
+STATIC_URL = f"{SITE}/lich-su-dn45.html"
+LISTING_URL = f"{SITE}/news/tin-tuc-su-kien.html"
+GONE_URL = f"{SITE}/bai-da-xoa-dn5000.html"
+MOVED_URL = f"{SITE}/bai-cu-dn5520.html"
+IMG = f"{SITE}/Uploads/images/2020/07/15-7-2020-TG-%d.jpg"
+TNTN = f"{SITE}/Uploads/images/2020/06/tntn-he-2020-%d.jpg"
+
+# The seed article as first published: another headline, 120 views.
+OLD_TITLE = "Sơ kết tuyên giáo 6 tháng đầu năm 2020"
+TITLE = "Sơ kết công tác tuyên giáo 6 tháng đầu năm 2020"
+
+
+def seed_page(views: str, *, title: str = TITLE) -> bytes:
+    text = page(SEED).decode("utf-8")
+    assert "550 lần đọc" in text and f">{TITLE}</h1>" in text
+    return text.replace("550 lần đọc", f"{views} lần đọc").replace(f">{TITLE}</h1>", f">{title}</h1>").encode()
+
+
+def image(path: str) -> bytes:
+    return page(f"Uploads/images/{path}")
+
+
+def tnu_records() -> list[Record]:
+    """Several captures of the seed article (views 120 with the first headline, then 300, 550,
+    and 550 again byte for byte), two of its images (the third never captured), a second
+    article, a 404, a redirect, a listing and a static page."""
+    jpeg = "image/jpeg"
+    return [
+        Record(SEED_URL, "20200801030000", seed_page("120", title=OLD_TITLE)),
+        Record(IMG % 1, "20200801030500", image("2020/07/15-7-2020-TG-1.jpg"), mime=jpeg),
+        Record(SEED_URL, "20200901030000", seed_page("300")),
+        Record(SEED_URL, "20201001030000", seed_page("550")),
+        Record(IMG % 2, "20201001031000", image("2020/07/15-7-2020-TG-2.jpg"), mime=jpeg),
+        Record(SEED_URL, "20201015030000", seed_page("550")),  # identical: one fetch for both
+        Record(SECOND_URL, "20210301000000", page(SECOND)),
+        Record(TNTN % 1, "20210301000100", image("2020/06/tntn-he-2020-1.jpg"), mime=jpeg),
+        Record(STATIC_URL, "20200901040000", page("lich-su-dn45.html")),
+        Record(LISTING_URL, "20200901050000", page("news/tin-tuc-su-kien.html")),
+        Record(GONE_URL, "20200901060000", b"<html><body>Not found</body></html>", status=404),
+        Record(MOVED_URL, "20200901070000", b"", status=301, location=SEED_URL),
+    ]
