@@ -99,6 +99,12 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
             [article_id, at, int(article.views), run_id],
         )
     digest = content_hash(article.title, article.body_text, article.images)
+    # Other content believed current at this capture's time had in fact ended before it.
+    db.execute(
+        "UPDATE article_versions SET seen_until = ? WHERE article_id = ? AND content_hash != ?"
+        " AND seen_from < ? AND seen_until > ?",
+        [at, article_id, digest, at, at],
+    )
     added = False
     if digest == row["content_hash"]:
         pass  # the current content, seen earlier than thought (first_seen_at below)

@@ -100,7 +100,8 @@ def _timestamp(value: object) -> str:
     digits = re.sub(r"\D", "", str(value or ""))
     if len(digits) < 4:
         raise CdxError(f"capture without a usable timestamp: {value!r}")
-    return (digits + "00000000000000")[:14]  # YYYY[MM[DD[hh[mm[ss]]]]] at the start of its span
+    # YYYY[MM[DD[hh[mm[ss]]]]]: the start of the span a shorter timestamp names.
+    return (digits + "00000101000000"[len(digits):])[:14]
 
 
 def _status(value: object) -> int | None:
