@@ -46,7 +46,8 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("pywb")
     warc = write_warc(root / "tnu-2020.warc.gz", tnu_records())
     db_path, images = root / "data" / "tnu.sqlite", root / "data" / "images"
-    with Pywb(root / "wayback", [warc]) if (root / "wayback").mkdir() is None else None as server:
+    (root / "wayback").mkdir()
+    with Pywb(root / "wayback", [warc]) as server:
         first = recover(server, db_path, images, "--limit", "2")
         second = recover(server, db_path, images)
         before = snapshot(sqlite_utils.Database(db_path))
@@ -110,7 +111,8 @@ def test_every_field_of_the_seed_from_its_latest_capture(runs):
     assert (row["first_seen_at"], row["last_seen_at"]) == ("2020-08-01T03:00:00Z", "2020-10-01T03:00:00Z")
     raw = db.execute("SELECT url, content FROM raw_pages WHERE sha256 = ?", [row["raw_sha256"]]).fetchone()
     assert raw[0] == SEED_URL
-    hits = list(db.query("SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH '"so ket cong tac tuyen giao"'"))
+    hits = list(db.query("SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ?",
+                         ['"so ket cong tac tuyen giao"']))
     assert {h["rowid"] for h in hits} == {row["id"]}
 
 
