@@ -99,6 +99,7 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
             [article_id, at, int(article.views), run_id],
         )
     digest = content_hash(article.title, article.body_text, article.images)
+    until = _next_change(archive, row, at)  # before the clipping below moves it
     # Other content believed current at this capture's time had in fact ended before it.
     db.execute(
         "UPDATE article_versions SET seen_until = ? WHERE article_id = ? AND content_hash != ?"
@@ -113,7 +114,7 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
     ).fetchone()) is not None:
         db.execute("UPDATE article_versions SET seen_from = min(seen_from, ?) WHERE id = ?", [at, known[0]])
     else:
-        _add_version(archive, row, article, digest, at=at, raw_url=raw_url, raw=raw)
+        _add_version(archive, row, article, digest, at=at, until=until, raw_url=raw_url, raw=raw)
         added = True
     if row["recovered_from"] is not None:
         # A recovered article was first seen in its earliest capture, whatever order they came in.
@@ -121,8 +122,8 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
     return added
 
 
-def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, at: str, raw_url: str,
-                 raw: tuple[bytes, str | None, bytes | None]) -> None:
+def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, at: str, until: str,
+                 raw_url: str, raw: tuple[bytes, str | None, bytes | None]) -> None:
     db = archive.db
     article_id = row["id"]
     body, encoding, compressed = raw
@@ -132,7 +133,7 @@ def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, 
         " published_text, body_text, body_html, author, images, replaced_by, recovered_from)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetch', ?)",
         [
-            article_id, digest, at, _next_change(archive, row, at), article.title, article.published_text,
+            article_id, digest, at, until, article.title, article.published_text,
             article.body_text, article.body_html, article.author, _images_json(archive, article), raw_url,
         ],
     )
