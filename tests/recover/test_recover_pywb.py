@@ -166,3 +166,64 @@ def test_every_request_is_logged_and_captured_as_received(runs):
     logged = [r[0] for r in db.execute("SELECT url FROM fetch_log WHERE status IS NOT NULL")]
     assert sorted(targets) == sorted(logged)
     assert any(t.startswith(runs["server"].cdx_api) for t in targets)
+
+
+def history(db) -> dict[str, list]:
+    """What recovery built, without run numbers and clock times of the runs."""
+    return {
+        "articles": db.execute("SELECT url, title, views, captured_at, first_seen_at, last_seen_at FROM articles"
+                               " ORDER BY url").fetchall(),
+        "views": db.execute("SELECT a.url, v.observed_at, v.views FROM view_counts v JOIN articles a"
+                            " ON a.id = v.article_id ORDER BY 1, 2").fetchall(),
+        "versions": db.execute("SELECT title, seen_from, seen_until FROM article_versions ORDER BY 2").fetchall(),
+        "images": db.execute("SELECT src_url, image_sha256, caption, credit FROM article_images ORDER BY 1").fetchall(),
+    }
+
+
+def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
+    import signal
+    import time
+
+    server, db_path, images = runs["server"], tmp_path / "tnu.sqlite", tmp_path / "images"
+    # Slow enough to be killed halfway: one request every 2 s.
+    slow = subprocess.Popen(
+        [sys.executable, "-m", "archive", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
+         "--db", str(db_path), "--images-dir", str(images), "--set", "DOWNLOAD_DELAY=2", "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    done: list = []
+    deadline = time.monotonic() + 120
+    while not done and slow.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if db_path.exists():
+            try:
+                done = sqlite_utils.Database(db_path).execute("SELECT url, timestamp FROM recovered_captures").fetchall()
+            except Exception:  # the schema is being created
+                pass
+    if slow.poll() is not None:
+        pytest.skip("the recovery ended before it could be killed (a very slow machine?)")
+    os.killpg(slow.pid, signal.SIGKILL)
+    slow.wait()
+    assert done
+
+    result = recover(server, db_path, images)
+    assert result.returncode == 0, result.stderr
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("SELECT status FROM crawl_runs WHERE id = 1").fetchone()[0] == "killed"
+    asked_again = replay_fetches(db, 2)
+    for url, timestamp in done:
+        assert not any(f"/{timestamp}id_/{url}" in fetched for fetched in asked_again)
+    assert history(db) == history(runs["db"])
+
+
+def test_one_run_at_a_time_and_bad_arguments_in_one_line(runs, tmp_path):
+    from archive.lock import RunLock
+
+    server, db_path = runs["server"], tmp_path / "tnu.sqlite"
+    with RunLock(db_path):
+        locked = recover(server, db_path, tmp_path / "images")
+    assert locked.returncode == 4 and len(locked.stderr.strip().splitlines()) == 1
+    for bad in (("--from", "2021", "--to", "2015"), ("--from", "last-year"), ("--cdx-api", "ftp://archive")):
+        result = subprocess.run([sys.executable, "-m", "archive", "recover", "--db", str(db_path), *bad],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, bad
