@@ -27,8 +27,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "body_html": "The article's HTML, sanitized with an allow-list (no scripts, styles, frames, event attributes)",
         "author": "Byline as printed; NULL when the page has none",
         "category": "Category of the site the article is filed under",
-        "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601)",
-        "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601)",
+        "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601); for an article recovered "
+        "from a web archive, the time of its earliest capture read",
+        "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601); for an article recovered "
+        "from a web archive, the time of its latest capture read",
         "content_hash": "sha256 of the current title, body and images; changes when the article is edited",
         "raw_sha256": "The raw page (raw_pages.sha256) the current content was extracted from",
         "captured_at": "For an article recovered from a web archive: when the capture its current content "
@@ -114,7 +116,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "run_id": "The run (crawl_runs.id)",
         "url": "URL requested",
         "final_url": "URL of the final response, after redirects",
-        "kind": "page or image",
+        "kind": "page or image (a recovery's CDX queries and raw captures are pages)",
         "status": "HTTP status; NULL when no response came",
         "error": "Error kind: http_<status>, timeout, truncated, connection_lost, connection_refused, dns, "
         "too_large, redirect_loop, redirect_offsite; NULL on success",
