@@ -33,6 +33,8 @@ from crawler.sites import ARCHIVE_MATCHES
 CDX_PRIORITY = 0
 CAPTURE_PRIORITY = 10
 
+MAX_PROBLEMS_NAMED = 50
+
 # A replay URL after the archive's redirect to the nearest capture: `.../<timestamp>id_/<url>`.
 _RAW_TIMESTAMP = re.compile(r"/(\d{14})id_/")
 
@@ -164,5 +166,6 @@ class RecoverSpider(scrapy.Spider):
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
         run.errors[kind] += 1
         request = getattr(failure, "request", None)
-        if request is not None:
+        # The first ones by name (an archive can fail thousands of captures; the counts say the rest).
+        if request is not None and len(run.problems) < MAX_PROBLEMS_NAMED:
             run.problems.append(f"{request.url}: {kind}")
