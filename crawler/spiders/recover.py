@@ -50,7 +50,6 @@ class RecoverSpider(scrapy.Spider):
         # wait for their Retry-After (crawler/retry_after.py). --set overrides any of these.
         "DOWNLOAD_DELAY": 1.0,
         "DOWNLOAD_DELAY_JITTER": 0.0,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "CONCURRENT_REQUESTS": 1,
         # A CDX answer for a whole host can be large; raw captures are pages like the site's.
