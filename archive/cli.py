@@ -241,12 +241,12 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
+    click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'kind':7}  {'exit':>4}  {'pages':>5}  "
                f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
     for r in rows:
         errors = ", ".join(f"{k} {v}" for k, v in sorted((r.get("errors") or {}).items())) or "-"
         click.echo(
-            f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
+            f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r.get('kind') or 'crawl':7}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
             f"{r['pages'] or 0:>5}  {r['articles_new'] or 0:>4}  {r['articles_changed'] or 0:>4}  "
             f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  {errors}"
         )
