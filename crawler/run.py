@@ -182,6 +182,8 @@ class RunExtension:
             fill_rates=run.fill_rates(),
             previous_fill_rates=previous,
         )
+        if run.status == "empty" and getattr(spider, "nothing_found", None):
+            problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         run.problems.extend(problems)
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.

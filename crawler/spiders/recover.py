@@ -42,6 +42,9 @@ _RAW_TIMESTAMP = re.compile(r"/(\d{14})id_/")
 class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
+    # Why a run that found no article capture is "empty" (exit 3), in its terms.
+    nothing_found = ("the CDX index listed no successful HTML capture of an article URL "
+                     "(check --match, --from/--to, and that --cdx-api answers CDX queries)")
 
     custom_settings = {
         "ITEM_PIPELINES": {"crawler.recover_pipeline.RecoverPipeline": 300},

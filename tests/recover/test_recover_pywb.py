@@ -227,3 +227,13 @@ def test_one_run_at_a_time_and_bad_arguments_in_one_line(runs, tmp_path):
         result = subprocess.run([sys.executable, "-m", "archive", "recover", "--db", str(db_path), *bad],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr, bad
+
+
+def test_nothing_to_recover_says_so(runs, tmp_path):
+    result = recover(runs["server"], tmp_path / "tnu.sqlite", tmp_path / "images", "--from", "2030")
+    assert result.returncode == 3, result.stderr
+    assert "run 1 empty:" in result.stderr
+    db = sqlite_utils.Database(tmp_path / "tnu.sqlite")
+    status, kind, problems = db.execute("SELECT status, kind, problems FROM crawl_runs").fetchone()
+    assert (status, kind) == ("empty", "recover")
+    assert "no successful HTML capture of an article URL" in json.loads(problems)[0]
