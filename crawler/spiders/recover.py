@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -151,13 +151,17 @@ class RecoverSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             run.errors["capture_not_html"] += 1
             return
-        # The Wayback Machine redirects to the nearest capture when the asked one is not exact:
-        # the content is that capture's, and so are its time and address.
-        moved = _RAW_TIMESTAMP.search(response.url)
-        if response.url != capture["raw_url"] and moved:
-            capture["timestamp"] = moved.group(1)
-            capture["captured_at"] = cdx.Capture(capture["url"], moved.group(1), 200, None, None).captured_at
-            capture["raw_url"] = response.url
+        # When the asked capture is not exact, the Wayback Machine redirects to the nearest one
+        # and pywb serves it directly, naming it in Content-Location: the content is that
+        # capture's, and so are its time and address.
+        served = urljoin(response.url, (response.headers.get(b"Content-Location") or b"").decode("latin-1"))
+        for address in (served, response.url):
+            moved = _RAW_TIMESTAMP.search(address)
+            if moved and address.endswith("id_/" + capture["url"]) and moved.group(1) != capture["timestamp"]:
+                capture["timestamp"] = moved.group(1)
+                capture["captured_at"] = cdx.Capture(capture["url"], moved.group(1), 200, None, None).captured_at
+                capture["raw_url"] = address
+                break
         yield {"capture": capture, "body": response.body, "encoding": response.encoding}
 
     def failed(self, failure) -> None:

@@ -35,7 +35,8 @@ PAGES = {
     None: [HEADER, row("20200901030000", SEED_URL, digest="AAA"),
            row("20200901070000", "http://tnu.edu.vn/bai-cu-dn5520.html", status="301", digest="RRR"),
            [], [f"{KEY} 20200901030000"]],
-    f"{KEY} 20200901030000": [HEADER, row("20201001030000", SEED_URL, digest="BBB"), [], [f"{KEY} 20201001030000"]],
+    f"{KEY} 20200901030000": [HEADER, row("20201001030000", SEED_URL, digest="BBB"),
+                              row("20201101000000", SEED_URL, digest="CCC"), [], [f"{KEY} 20201001030000"]],
 }
 LAST = PAGES[f"{KEY} 20200901030000"]
 
@@ -78,6 +79,8 @@ class Wayback(BaseHTTPRequestHandler):
             return self.answer(302, Location=f"/web/20201001030512id_/{SEED_URL}")
         if original == SEED_URL and timestamp == "20201001030512":
             return self.answer(200, seed_page("550"))
+        if original == SEED_URL and timestamp == "20201101000000":  # served from the nearest, named
+            return self.answer(200, seed_page("610"), Content_Location=f"/web/20201101004500id_/{SEED_URL}")
         for number in (1, 2):
             if original == IMG % number:
                 return self.answer(200, image(f"2020/07/15-7-2020-TG-{number}.jpg"), "image/jpeg")
@@ -113,12 +116,13 @@ def test_the_json_array_dialect_is_read_and_paged_until_a_page_repeats(wayback):
 def test_captures_through_429_and_the_redirect_to_the_nearest(wayback):
     db, base = wayback["db"], wayback["base"]
     article = next(db.query("SELECT * FROM articles WHERE url = ?", [SEED_URL]))
-    assert article["views"] == 550
-    # the content came from the capture the archive redirected to: its time, its address
-    assert article["captured_at"] == "2020-10-01T03:05:12Z"
-    assert article["recovered_from"] == f"{base}/web/20201001030512id_/{SEED_URL}"
+    assert article["views"] == 610
+    # the content came from the capture the archive named in Content-Location
+    assert article["captured_at"] == "2020-11-01T00:45:00Z"
+    assert article["recovered_from"] == f"{base}/web/20201101004500id_/{SEED_URL}"
+    # and the one before from the capture it redirected to: its time
     views = db.execute("SELECT observed_at, views FROM view_counts ORDER BY observed_at").fetchall()
-    assert views == [("2020-09-01T03:00:00Z", 300), ("2020-10-01T03:05:12Z", 550)]
+    assert views == [("2020-09-01T03:00:00Z", 300), ("2020-10-01T03:05:12Z", 550), ("2020-11-01T00:45:00Z", 610)]
     statuses = [r[0] for r in db.execute(
         "SELECT status FROM fetch_log WHERE url = ? ORDER BY id", [f"{base}/web/20200901030000id_/{SEED_URL}"])]
     assert statuses == [429, 200]
