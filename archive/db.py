@@ -30,10 +30,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "body_html": "The article's HTML, sanitized with an allow-list (no scripts, styles, frames, event attributes)",
         "author": "Byline as printed; NULL when the page has none",
         "category": "Category of the site the article is filed under",
-        "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601)",
-        "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601)",
+        "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601); for an article recovered "
+        "from a web archive, the time of its earliest capture read",
+        "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601); for an article recovered "
+        "from a web archive, the time of its latest capture read",
         "content_hash": "sha256 of the current title, body and images; changes when the article is edited",
         "raw_sha256": "The raw page (raw_pages.sha256) the current content was extracted from",
+        "captured_at": "For an article recovered from a web archive: when the capture its current content "
+        "was read from was made (UTC); NULL for articles read from the live site",
+        "recovered_from": "For an article recovered from a web archive: the raw-capture URL its current content "
+        "was fetched from (<replay><timestamp>id_/<url>); NULL for articles read from the live site",
     },
     "images": {
         "sha256": "sha256 of the original image bytes, as downloaded (never re-encoded)",
@@ -81,6 +87,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "problems": "JSON list of problems noticed (drift, fields that came back empty, …)",
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
         "host": "Host name the crawl ran on",
+        "kind": "crawl (the live site) or recover (captures of a web archive, tnu-archive recover)",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",
@@ -102,13 +109,15 @@ COLUMNS: dict[str, dict[str, str]] = {
         "images": "JSON list of this version's images (src_url, caption, credit, image_sha256)",
         "replaced_by": "What replaced this content: fetch (the page changed on the site) or "
         "reparse (the stored page was re-extracted offline by a newer extractor)",
+        "recovered_from": "The raw web-archive capture this version was read from (tnu-archive recover); "
+        "NULL when it was read from the live site",
     },
     "fetch_log": {
         "id": "Row number",
         "run_id": "The run (crawl_runs.id)",
         "url": "URL requested",
         "final_url": "URL of the final response, after redirects",
-        "kind": "page or image",
+        "kind": "page or image (a recovery's CDX queries and raw captures are pages)",
         "status": "HTTP status; NULL when no response came",
         "error": f"Error kind (crawl_runs.errors explains each): {listed(FETCH_ERRORS)}; NULL on success",
         "bytes": "Size of the response body",
@@ -170,6 +179,21 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "article_links": "Crawl frontier: every article link found, and what it was archived as",
     "article_search": "Folded copy (no accents, đ→d, lower case) of each article's text, indexed by article_search_fts",
 }
+
+COLUMNS["recovered_captures"] = {
+    "url": "Original URL of a web-archive capture (as the CDX index lists it)",
+    "timestamp": "The capture's 14-digit timestamp (YYYYMMDDhhmmss, UTC)",
+    "digest": "The CDX index's digest of the captured body; NULL when the index gives none",
+    "raw_url": "The raw-capture URL it was fetched from (<replay><timestamp>id_/<url>)",
+    "outcome": "What it became: new, changed, unchanged or older (an article's content; older: earlier "
+    "than the content kept, so a version or an observation only), not_article (a static page)",
+    "article_id": "The article it was stored as (articles.id); NULL for a static page",
+    "run_id": "The recovery run that fetched it (crawl_runs.id)",
+    "recovered_at": "When it was recovered (UTC)",
+}
+TABLE_DESCRIPTIONS["recovered_captures"] = (
+    "Web-archive captures already recovered (tnu-archive recover): never fetched again"
+)
 
 COLUMNS["article_search"] = {
     "article_id": "The article (articles.id); also the rowid in article_search_fts",
@@ -412,6 +436,33 @@ def _v7_link_failures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_recovery(db: sqlite_utils.Database) -> None:
+    # Recovery from web archives (crawler/spiders/recover.py): which capture an article's
+    # current content (and each older version) was read from, which runs were recoveries, and
+    # a ledger of the captures already recovered, so a killed recovery resumes and a second run
+    # over the same captures fetches nothing again.
+    _run_script(db,
+        """
+        ALTER TABLE articles ADD COLUMN captured_at TEXT;
+        ALTER TABLE articles ADD COLUMN recovered_from TEXT;
+        ALTER TABLE article_versions ADD COLUMN recovered_from TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'crawl';
+        CREATE TABLE recovered_captures (
+            url TEXT NOT NULL,
+            timestamp TEXT NOT NULL,
+            digest TEXT,
+            raw_url TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles(id),
+            run_id INTEGER REFERENCES crawl_runs(id),
+            recovered_at TEXT NOT NULL,
+            PRIMARY KEY (url, timestamp)
+        );
+        CREATE INDEX recovered_captures_digest ON recovered_captures(url, digest);
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -425,7 +476,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures,
+    _v7_link_failures, _v8_recovery,
 ]
 
 

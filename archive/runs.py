@@ -94,14 +94,16 @@ def _json(value: object) -> str:
 
 
 def start_run(
-    db: sqlite_utils.Database, start_urls: list[str], settings: Mapping, *, started_at: str | None = None
+    db: sqlite_utils.Database, start_urls: list[str], settings: Mapping, *, started_at: str | None = None,
+    kind: str = "crawl",
 ) -> int:
-    """Insert a "running" row; stale runs of dead processes on this host are marked killed first."""
+    """Insert a "running" row; stale runs of dead processes on this host are marked killed first.
+    `kind`: crawl (the live site) or recover (a web archive's captures)."""
     mark_stale_runs_killed(db)
     cursor = db.execute(
         "INSERT INTO crawl_runs (started_at, status, crawler_version, start_urls, settings, pid, host,"
-        " pages, articles_new, articles_changed, articles_unchanged, images_new, images_failed)"
-        " VALUES (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0)",
+        " pages, articles_new, articles_changed, articles_unchanged, images_new, images_failed, kind)"
+        " VALUES (?, 'running', ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, ?)",
         [
             utc_iso(started_at) if started_at else utc_now(),
             __version__,
@@ -109,6 +111,7 @@ def start_run(
             _json(dict(settings)),
             os.getpid(),
             socket.gethostname(),
+            kind,
         ],
     )
     return int(cursor.lastrowid)
@@ -171,13 +174,14 @@ def record_failed_run(
     errors: Mapping[str, int],
     exit_code: int,
     run_id: int | None = None,
+    kind: str = "crawl",
 ) -> int:
     """Close a run that ended before it crawled anything (no DNS, a bad setting, a crash while
     starting) as "failed" with zero counts and `problem`; opens its row first when `run_id` is
     None. Every run that took the lock leaves a row: the morning's `runs` must not show the
     night before as the latest."""
     if run_id is None:
-        run_id = start_run(db, start_urls, settings)
+        run_id = start_run(db, start_urls, settings, kind=kind)
     finish_run(
         db, run_id, status="failed", exit_code=exit_code, counts={name: 0 for name in COUNT_FIELDS},
         errors=errors, fill_rates={}, problems=[problem],
@@ -228,14 +232,16 @@ def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:
     return _decoded(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
 
 
-def finished_runs(db: sqlite_utils.Database, *, limit: int = 5, before: int | None = None) -> list[dict]:
-    """Runs that reached finish_run (not running, not killed), newest first, ids below `before`:
-    the history a new run's fill rates are compared with."""
+def finished_runs(
+    db: sqlite_utils.Database, *, limit: int = 5, before: int | None = None, kind: str | None = None
+) -> list[dict]:
+    """Runs that reached finish_run (not running, not killed), newest first, ids below `before`
+    (and of this `kind` when given): the history a new run's fill rates are compared with."""
     return _decoded(
         db.query(
             "SELECT * FROM crawl_runs WHERE status NOT IN ('running', 'killed') AND id < ?"
-            " ORDER BY id DESC LIMIT ?",
-            [before if before is not None else 2**62, limit],
+            " AND (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?",
+            [before if before is not None else 2**62, kind, kind, limit],
         )
     )
 

@@ -59,6 +59,8 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
         f"{row.get('pages') or 0:>5}  {row.get('articles_new') or 0:>4}  {row.get('articles_changed') or 0:>4}  "
         f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  {row.get('images_failed') or 0:>4}  {errors}"
     ]
+    if row.get("kind") not in (None, "crawl"):
+        lines.append(f"      kind: {row['kind']}")  # a recovery from a web archive, not a crawl
     fallen = fallen_fields(row, earlier)
     if fallen:
         lines.append("      fill rates fell: " + ", ".join(

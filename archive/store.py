@@ -118,8 +118,8 @@ class Archive:
 
     # -- runs and fetches ------------------------------------------------------------------
 
-    def start_run(self, start_urls: list[str], settings: dict) -> int:
-        run_id = runs.start_run(self.db, start_urls, settings)
+    def start_run(self, start_urls: list[str], settings: dict, *, kind: str = "crawl") -> int:
+        run_id = runs.start_run(self.db, start_urls, settings, kind=kind)
         self._tallies[run_id] = runs.RunTally()
         return run_id
 
@@ -151,9 +151,9 @@ class Archive:
         )
         self._tallies.pop(run_id, None)
 
-    def finished_runs(self, *, limit: int = 5, before: int | None = None) -> list[dict]:
+    def finished_runs(self, *, limit: int = 5, before: int | None = None, kind: str | None = None) -> list[dict]:
         """Earlier finished runs, newest first, JSON decoded (see runs.finished_runs)."""
-        return runs.finished_runs(self.db, limit=limit, before=before)
+        return runs.finished_runs(self.db, limit=limit, before=before, kind=kind)
 
     def list_runs(self, limit: int = 20) -> list[dict]:
         return runs.list_runs(self.db, limit=limit)
@@ -312,7 +312,11 @@ class Archive:
         observed: bool,
         raw: RawPage | None,
         cause: str,
+        recovered: tuple[str, str] | None = None,
     ) -> SaveResult:
+        """`recovered`: (captured_at, raw-capture URL) when the page came from a web archive
+        (archive/recovery.py), None when it came from the live site, whose reading always
+        replaces a recovered one's provenance."""
         row = self._article_row(article.url)
         stored_images = self._stored_images(row["id"]) if row else []
         fields, images, problems = self._merge(article, row, stored_images)
@@ -326,7 +330,10 @@ class Archive:
             if outcome == "changed":
                 self._keep_version(row, stored_images, at, cause)
             self._update_article(row, fields, new_hash, at, touch=observed)
-        if raw is not None and (row is None or row["raw_sha256"] is None or self._differs(row, fields, stored_images, images)):
+        # A recovered capture is the newest reading of its article: the page it came from (the
+        # one recovered_from names) is the one kept, even when only the counter changed.
+        if raw is not None and (row is None or row["raw_sha256"] is None or recovered is not None
+                                or self._differs(row, fields, stored_images, images)):
             self._store_raw(article_id, article.url, raw, at)
         if observed and article.views is not None:
             self._observe_views(article_id, article.views, at, run_id, row)
@@ -335,7 +342,22 @@ class Archive:
         self._write_images(article_id, images, stored_images)
         if row is None or self._search_text_differs(row, fields, stored_images, images):
             self._write_search(article_id, fields, images)
+        if cause == "fetch":
+            self._note_provenance(article_id, row, recovered)
         return SaveResult(article_id=article_id, outcome=outcome, problems=problems)
+
+    def _note_provenance(self, article_id: int, row: dict | None, recovered: tuple[str, str] | None) -> None:
+        if recovered is None:
+            if row is not None and row["recovered_from"] is not None:
+                self.db.execute(
+                    "UPDATE articles SET captured_at = NULL, recovered_from = NULL WHERE id = ?", [article_id]
+                )
+        else:
+            # The latest capture read is the current content's source (recovery.save_capture
+            # comes here only with a capture no older than the one recorded).
+            self.db.execute(
+                "UPDATE articles SET captured_at = ?, recovered_from = ? WHERE id = ?", [*recovered, article_id]
+            )
 
     def _article_row(self, url: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
@@ -420,22 +442,26 @@ class Archive:
         ]
         self.db.execute(
             "INSERT INTO article_versions (article_id, content_hash, seen_from, seen_until, title,"
-            " published_text, body_text, body_html, author, images, replaced_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " published_text, body_text, body_html, author, images, replaced_by, recovered_from)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 row["id"], row["content_hash"], self._content_since(row), at, row["title"],
                 row["published_text"], row["body_text"], row["body_html"], row["author"],
-                json.dumps(images, ensure_ascii=False), cause,
+                json.dumps(images, ensure_ascii=False), cause, row["recovered_from"],
             ],
         )
 
     def _store_raw(self, article_id: int, url: str, raw: RawPage, at: str) -> None:
+        self.store_raw_page(url, raw, at)
+        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [raw.sha256, article_id])
+
+    def store_raw_page(self, url: str, raw: RawPage, at: str) -> None:
+        """A raw_pages row (once per content)."""
         self.db.execute(
             "INSERT INTO raw_pages (sha256, url, fetched_at, encoding, content) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(sha256) DO NOTHING",
             [raw.sha256, url, at, raw.encoding, raw.compressed],
         )
-        self.db.execute("UPDATE articles SET raw_sha256 = ? WHERE id = ?", [raw.sha256, article_id])
 
     def _observe_views(self, article_id: int, views: int, at: str, run_id: int | None, row: dict | None) -> None:
         self.db.execute(

@@ -43,7 +43,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archive import frontier, runs
+from archive import frontier, recovery, runs
 from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
@@ -129,6 +129,12 @@ class ArchiveWriter:
 
     def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> None:
         self._send(Writes.save_article, link, article, fetched_at, raw)
+
+    def save_capture(self, capture: dict, article: Article, raw: RawPage) -> None:
+        self._send(Writes.save_capture, capture, article, raw)
+
+    def capture_not_article(self, capture: dict) -> None:
+        self._send(Writes.capture_not_article, capture)
 
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
         self._send(Writes.store_image, src_url, body, status, fetched_at)
@@ -361,6 +367,21 @@ class Writes:
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
         self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome
+
+    def save_capture(self, capture: dict, article: Article, raw: RawPage) -> str:
+        """An article read from a web archive's capture (archive/recovery.py), and the capture
+        marked recovered in the same transaction: a killed recovery resumes after it."""
+        result = recovery.save_capture(
+            self.archive, article, captured_at=capture["captured_at"], raw_url=capture["raw_url"],
+            run_id=self.run_id, raw=raw,
+        )
+        recovery.capture_recovered(self.db, capture, result.outcome, result.article_id, self.run_id)
+        self.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
+        return result.outcome
+
+    def capture_not_article(self, capture: dict) -> None:
+        """A capture at an article URL that turned out to be a static page: not fetched again."""
+        recovery.capture_recovered(self.db, capture, "not_article", None, self.run_id)
 
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
         """Write the file (in a thread: its fsyncs wait on the disk), its rows with the group of

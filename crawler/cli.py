@@ -9,7 +9,9 @@ documented exit code, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,7 +28,9 @@ from archive.cli import (
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
+from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
 
 
 @click.group()
@@ -83,24 +87,35 @@ def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
 def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
            overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
+    from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+
+    return _locked_run(start_urls, db_path, images_dir, overrides, lambda settings: run_crawl(start_urls, settings),
+                       full=full, check=check_start_urls)
+
+
+def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: dict[str, str],
+                run: Callable[[Any], Any], *, full: bool = False, check: Callable[[list[str]], None] | None = None) -> int:
+    """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
+    code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from crawler.helpers import warm_up_helpers  # noqa: PLC0415
 
     warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
     from crawler.contact import warning_once  # noqa: PLC0415
-    from crawler.process import CrawlError, build_settings, check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+    from crawler.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy
 
-    try:  # bad arguments: refused before a run starts
-        check_start_urls(start_urls)
+    try:
+        if check is not None:
+            check(hosts)
         settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
     except CrawlError as exc:
         fail(str(exc), EXIT_FAILED)
-    warning = warning_once(settings, start_urls)
+    warning = warning_once(settings, hosts)
     if warning:
         click.echo(f"tnu-archive: warning: {warning}", err=True)
     try:
         with RunLock(db_path):
-            ended = run_crawl(start_urls, settings)  # from here on, whatever happens leaves a crawl_runs row
+            ended = run(settings)  # from here on, whatever happens leaves a crawl_runs row
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     if ended.error:
@@ -233,3 +248,63 @@ def probe(url: str) -> None:
     except ProbeError as exc:
         fail(str(exc))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+# --- recovery from web archives ----------------------------------------------------------------
+
+def _date(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from crawler.cdx import check_date  # noqa: PLC0415
+
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _http_url(ctx, param, value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"not an http(s) URL: {value!r}")
+    return value
+
+
+@cli.command()
+@click.option("--cdx-api", default=WAYBACK_CDX, show_default=True, callback=_http_url,
+              help="CDX endpoint of the web archive (Wayback Machine, pywb's /<collection>/cdx, OutbackCDX).")
+@click.option("--replay", default=WAYBACK_REPLAY, show_default=True, callback=_http_url,
+              help="Replay prefix: captures are fetched raw from <replay><timestamp>id_/<url>.")
+@click.option("--match", "matches", multiple=True, metavar="PATTERN",
+              help="URL pattern to look up (repeatable); a trailing * matches every URL under it. "
+              f"Default: {', '.join(DEFAULT_MATCHES)}.")
+@click.option("--from", "since", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures from this date on.")
+@click.option("--to", "until", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures up to this date.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Fetch at most N captures this run (the next run goes on with the rest).")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures [warc/ beside the database].")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting for this run (as `scrapy crawl -s`).")
+@click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
+@db_option
+@images_option
+def recover(cdx_api: str, replay: str, matches: tuple[str, ...], since: str | None, until: str | None,
+            limit: int | None, warc_dir: Path | None, sets: tuple[str, ...], quiet: bool, db_path: Path,
+            images_dir: Path) -> None:
+    """Recover articles the site no longer serves from a web archive's captures."""
+    if since and until and since > until[: len(since)]:
+        fail(f"--from {since} is after --to {until}", EXIT_USAGE)
+    user_sets = _parse_sets(sets)
+    overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
+    if warc_dir is not None:
+        overrides["WARC_DIR"] = str(warc_dir)
+    sys.exit(_recover(db_path, images_dir, overrides, cdx_api=cdx_api, replay=replay,
+                      matches=list(matches or DEFAULT_MATCHES), since=since, until=until, limit=limit))
+
+
+def _recover(db_path: Path, images_dir: Path, overrides: dict[str, str], **arguments) -> int:
+    """One recovery under the data folder's lock (the crawl's); its exit code."""
+    from crawler.process import run_recover  # noqa: PLC0415 — Scrapy is heavy
+
+    hosts = [arguments["cdx_api"], arguments["replay"]]
+    return _locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))

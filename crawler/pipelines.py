@@ -123,11 +123,7 @@ class ArchivePipeline:
             return  # stored by an earlier run (or earlier in this one), file on disk: never downloaded again
         if frontier.image_waiting(run.archive.db, src_url):
             return  # failed lately: tried again when its wait is over (frontier.retry_due)
-        request = Request(
-            src_url,
-            priority=IMAGE_PRIORITY,
-            meta={"allow_offsite": True, "download_maxsize": IMAGE_MAXSIZE, "tnu_kind": "image"},
-        )
+        request = self.image_request(src_url)
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as exc:
@@ -139,6 +135,14 @@ class ArchivePipeline:
         # Hashed, checked (an HTML error page under an image's URL is recorded as not_an_image)
         # and written by the writer process, off the thread that drives the downloads.
         run.writer.store_image(src_url, response.body, response.status, utc_now())
+
+    def image_request(self, src_url: str) -> Request:
+        """The download of an image (from any host: images are not pages to follow)."""
+        return Request(
+            src_url,
+            priority=IMAGE_PRIORITY,
+            meta={"allow_offsite": True, "download_maxsize": IMAGE_MAXSIZE, "tnu_kind": "image"},
+        )
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
         run.tally.errors[error] += 1

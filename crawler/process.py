@@ -96,7 +96,7 @@ def unresolved_hosts(start_urls: Sequence[str]) -> list[tuple[str, str]]:
 
 def _record_failure(
     settings: Settings, start_urls: Sequence[str], problem: str, *, errors: Mapping[str, int],
-    failed_fetches: Sequence[tuple[str, str]] = (), run: CrawlRun | None = None,
+    failed_fetches: Sequence[tuple[str, str]] = (), run: CrawlRun | None = None, kind: str = "crawl",
 ) -> RunEnd:
     """Write the failed run's row (and fetch_log rows for what failed before any request)."""
     recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
@@ -107,7 +107,7 @@ def _record_failure(
         try:
             run_id = record_failed_run(
                 archive.db, list(start_urls), recorded, problem=problem, errors=errors,
-                exit_code=EXIT_FAILED, run_id=run.run_id if run is not None else None,
+                exit_code=EXIT_FAILED, run_id=run.run_id if run is not None else None, kind=kind,
             )
             for url, kind in failed_fetches:
                 archive.log_fetch(run_id, url=url, final_url=None, kind="page", status=None, error=kind,
@@ -128,6 +128,22 @@ def _one_line(exc: BaseException) -> str:
 def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
     """Crawl until done; the run's row is written whatever ends it (the caller holds the lock)."""
     check_start_urls(start_urls)
+    return _run_spider(NewsSpider, start_urls, settings, start_url=list(start_urls))
+
+
+def run_recover(settings: Settings, *, cdx_api: str, replay: str, matches: Sequence[str],
+                since: str | None, until: str | None, limit: int | None) -> RunEnd:
+    """Recover articles from a web archive's captures until done (crawler/spiders/recover.py);
+    the run's row is written whatever ends it (the caller holds the lock)."""
+    from crawler.spiders.recover import RecoverSpider  # noqa: PLC0415
+
+    return _run_spider(RecoverSpider, [cdx_api, replay], settings, cdx_api=cdx_api, replay=replay,
+                       match=list(matches), since=since, until=until, limit=limit)
+
+
+def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **spider_args) -> RunEnd:
+    """Run one spider to its end under a run row; `start_urls` are the hosts it starts from."""
+    kind = getattr(spider, "run_kind", "crawl")
     db_path = settings.get("ARCHIVE_DB")
     try:  # the one failure that cannot leave a row: there is nowhere to write it
         Archive(db_path, settings.get("IMAGES_STORE")).close()
@@ -137,13 +153,13 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
     unresolved = unresolved_hosts(start_urls)
     if unresolved:
         return _record_failure(settings, start_urls, unresolved[0][1], errors={"dns": len(unresolved)},
-                               failed_fetches=[(url, "dns") for url, _ in unresolved])
+                               failed_fetches=[(url, "dns") for url, _ in unresolved], kind=kind)
     failures: list[BaseException] = []
     crawler = None
     try:
         process = CrawlerProcess(settings)
-        crawler = process.create_crawler(NewsSpider)
-        started = process.crawl(crawler, start_url=list(start_urls))
+        crawler = process.create_crawler(spider)
+        started = process.crawl(crawler, **spider_args)
         # Taken here, the failure is reported once, as the run's problem, not as Twisted's
         # "Unhandled error in Deferred" traceback printed after the summary.
         started.addErrback(lambda failure: failures.append(failure.value))
@@ -164,7 +180,7 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
         except Exception:
             pass
     return _record_failure(settings, start_urls, f"the crawl could not run: {cause}{hint}",
-                           errors={"start_failed": 1}, run=run)
+                           errors={"start_failed": 1}, run=run, kind=kind)
 
 
 def _user_sets(settings: Settings) -> bool:

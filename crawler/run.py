@@ -58,6 +58,11 @@ class CrawlRun:
         return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values()))
 
 
+def run_kind(spider: Spider) -> str:
+    """crawl_runs.kind: "crawl", or what the spider says it does (the recover spider: "recover")."""
+    return getattr(spider, "run_kind", "crawl")
+
+
 def get_run(crawler: Crawler) -> CrawlRun:
     run = getattr(crawler, "tnu_run", None)
     if run is None:
@@ -104,7 +109,7 @@ class RunExtension:
         if warning:
             logger.warning(warning)
         recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
-        run_id = archive.start_run(start_urls, recorded)
+        run_id = archive.start_run(start_urls, recorded, kind=run_kind(spider))
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
         loop = asyncio.get_running_loop()
@@ -137,7 +142,9 @@ class RunExtension:
             )
             reason = "the archive writer died"  # archiving stopped before the crawl did
         # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
-        previous = baseline_history(run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id))
+        # Only runs of the same kind: a recovery's captures are not the live site's pages.
+        previous = baseline_history(run.archive.finished_runs(
+            limit=BASELINE_RUNS * 10, before=run.run_id, kind=run_kind(spider)))
         run.status, run.exit_code, problems = decide(
             close_reason=reason,
             pages_ok=tally.pages_ok,
@@ -148,6 +155,8 @@ class RunExtension:
             previous_fill_rates=previous,
             errors=tally.errors,
         )
+        if run.status == "empty" and getattr(spider, "nothing_found", None):
+            problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         tally.problems.extend(problems)
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.

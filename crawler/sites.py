@@ -13,6 +13,10 @@ import re
 # The live site's home page links every category listing of both the Vietnamese and English news.
 LIVE_START_URLS: tuple[str, ...] = ("https://tnu.edu.vn/",)
 
+# The site's hosts as web archives' CDX APIs take them (`tnu recover --match`): a trailing `*`
+# matches every URL under the host; the English edition lived on its own host.
+ARCHIVE_MATCHES: tuple[str, ...] = ("tnu.edu.vn/*", "en.tnu.edu.vn/*")
+
 # Article pages, oldest layout first.
 ARTICLE_PATHS: tuple[re.Pattern[str], ...] = (
     # 2015–2021: /<slug>-dn<ID>.html (Vietnamese), en.tnu.edu.vn/<slug>-dt<ID>.html (English).

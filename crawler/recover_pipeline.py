@@ -1,0 +1,66 @@
+"""The hand-off of a web archive's capture to the archive (the `recover` spider's pipeline).
+
+As the crawl's pipeline (crawler/pipelines.py), whose machinery it reuses: extraction in the
+worker process, images through the engine (fetch log, WARC capture, politeness), every write
+through the run's writer. What differs: the page is extracted and stored under its original
+URL (so relative image links resolve on the original site), each image is fetched from the
+archive's capture nearest the article's (`<replay><timestamp>id_/<src>`) and stored under its
+original URL, and the article goes to `save_capture` (archive/recovery.py), which places the
+capture in the article's history by its time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from scrapy import Request
+
+from archive.error_kinds import EXTRACT_ERROR
+from crawler.cdx import raw_capture_url
+from crawler.pipelines import IMAGE_MAXSIZE, IMAGE_PRIORITY, ArchivePipeline
+from crawler.run import get_run
+
+logger = logging.getLogger(__name__)
+
+
+class RecoverPipeline(ArchivePipeline):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._image_timestamp: dict[str, str] = {}  # src_url -> the capture time to ask the archive for
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        run = get_run(self.crawler)
+        capture = item["capture"]
+        try:
+            article, raw = await self._extract.extract(item["body"], capture["url"], item["encoding"])
+        except Exception as exc:  # a capture no rule foresaw must not stop the run
+            logger.exception("extraction failed for %s", capture["raw_url"])
+            run.tally.errors[EXTRACT_ERROR] += 1
+            run.tally.problems.append(f"{capture['raw_url']}: extraction failed ({type(exc).__name__}: {exc})")
+            return {"url": capture["raw_url"], "outcome": EXTRACT_ERROR}
+        if not article.is_article:
+            # A static page (history, contacts) at an article-shaped URL: noted, not stored.
+            run.writer.capture_not_article(capture)
+            run.tally.not_article_links.append(capture["url"])
+            return {"url": capture["raw_url"], "outcome": "not_an_article"}
+        run.tally.count_fields(article)
+        for ref in article.images:
+            self._image_timestamp.setdefault(ref.src_url, capture["timestamp"])
+        await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
+        for ref in article.images:
+            self._image_timestamp.pop(ref.src_url, None)
+        run.writer.save_capture(capture, article, raw)
+        return {"url": capture["raw_url"], "outcome": "sent"}
+
+    def image_request(self, src_url: str) -> Request:
+        """The archive's capture of the image nearest the article's: pywb serves it directly,
+        the Wayback Machine redirects to it. Never the original host: recovery reads archives."""
+        timestamp = self._image_timestamp[src_url]
+        replay = self.crawler.spider.replay
+        return Request(
+            raw_capture_url(replay, timestamp, src_url),
+            priority=IMAGE_PRIORITY,
+            meta={"download_maxsize": IMAGE_MAXSIZE, "tnu_kind": "image"},
+        )
