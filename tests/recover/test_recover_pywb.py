@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
 from wayback_support import (
     GONE_URL, IMG, LISTING_URL, MOVED_URL, OLD_TITLE, SECOND_URL, SEED, SEED_URL, SITE, STATIC_URL, TNTN, WWW,
     Pywb, tnu_records, write_warc,
 )
 
 EXPECTED = json.loads((WWW.parent / "expected.json").read_text(encoding="utf-8"))["articles"]
-FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "LOG_LEVEL=WARNING", "-q")
+FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}), "-q")
 # Tables whose content a run over already recovered captures must leave as it was.
 CONTENT_TABLES = ("articles", "article_versions", "view_counts", "article_images", "images", "image_sources",
                   "raw_pages", "recovered_captures", "article_search")
@@ -30,7 +32,7 @@ CONTENT_TABLES = ("articles", "article_versions", "view_counts", "article_images
 
 def recover(server: Pywb, db: Path, images: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "archive", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
+        [sys.executable, "-m", "crawler", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
          "--db", str(db), "--images-dir", str(images), *FAST, *extra],
         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -187,7 +189,7 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
     server, db_path, images = runs["server"], tmp_path / "tnu.sqlite", tmp_path / "images"
     # Slow enough to be killed halfway: one request every 2 s.
     slow = subprocess.Popen(
-        [sys.executable, "-m", "archive", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
+        [sys.executable, "-m", "crawler", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
          "--db", str(db_path), "--images-dir", str(images), "--set", "DOWNLOAD_DELAY=2", "-q"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
@@ -224,7 +226,7 @@ def test_one_run_at_a_time_and_bad_arguments_in_one_line(runs, tmp_path):
         locked = recover(server, db_path, tmp_path / "images")
     assert locked.returncode == 4 and len(locked.stderr.strip().splitlines()) == 1
     for bad in (("--from", "2021", "--to", "2015"), ("--from", "last-year"), ("--cdx-api", "ftp://archive")):
-        result = subprocess.run([sys.executable, "-m", "archive", "recover", "--db", str(db_path), *bad],
+        result = subprocess.run([sys.executable, "-m", "crawler", "recover", "--db", str(db_path), *bad],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr, bad
 

@@ -96,7 +96,7 @@ def wayback(tmp_path_factory):
     base = f"http://127.0.0.1:{server.server_address[1]}"
     # The defaults of the command, but for its logging: the pace under test is its own.
     result = subprocess.run(
-        [sys.executable, "-m", "archive", "recover", "--cdx-api", f"{base}/cdx/search/cdx", "--replay", f"{base}/web/",
+        [sys.executable, "-m", "crawler", "recover", "--cdx-api", f"{base}/cdx/search/cdx", "--replay", f"{base}/web/",
          "--db", str(folder / "tnu.sqlite"), "--images-dir", str(folder / "images"), "-q"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from archive.recovery import capture_recovered, is_recovered, save_capture, url_variants
+from archive.store import RawPage
 
 CAPTURED = {
     "20200801030000": ("2020-08-01T03:00:00Z", 120, "Sơ kết tuyên giáo 2020"),
@@ -24,7 +25,7 @@ def capture(archive, make_article, timestamp: str, run_id=None):
     at, views, title = CAPTURED[timestamp]
     article = make_article(views=views, **({"title": title} if title else {}))
     return save_capture(archive, article, captured_at=at, raw_url=f"{REPLAY}{timestamp}id_/{article.url}",
-                        run_id=run_id, raw_html=f"<html>{timestamp}</html>".encode(), encoding="utf-8")
+                        run_id=run_id, raw=RawPage.of(f"<html>{timestamp}</html>".encode(), "utf-8"))
 
 
 def history(archive) -> dict:
