@@ -312,7 +312,7 @@ def test_a_writer_killed_with_a_page_in_the_pipe_does_not_hang_close(start):
     os.kill(writer._process.pid, signal.SIGKILL)
     with pytest.raises(WriterDied):
         pending.result(WAIT)
-    returned, outcome = _close_in_thread(writer, 3)
+    returned, outcome = _close_in_thread(writer, WAIT)
     assert returned, "close() hung after the writer was killed"
     assert isinstance(outcome[0], WriterDied)
 
