@@ -15,6 +15,8 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 
+from crawler.addresses import BlockedAddress
+
 # Scrapy 2.19's HTTP handler wraps Twisted's errors in its own (scrapy.exceptions.Download*);
 # both families are listed, so a kind does not change with the download handler in use.
 _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
@@ -31,6 +33,8 @@ _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str],
 
 def error_kind(exc: BaseException) -> str:
     """A stable, short name for an exception raised while fetching."""
+    if isinstance(exc, BlockedAddress):
+        return "blocked_address"
     if isinstance(exc, IgnoreRequest):
         text = str(exc).lower()
         if "robots" in text:

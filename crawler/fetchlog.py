@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.addresses import BlockedAddress
 from crawler.errors import error_kind, status_kind
 from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
@@ -78,8 +79,9 @@ class FetchLogMiddleware:
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest) and not isinstance(exception, BlockedAddress):
             return None  # filtered (robots.txt, offsite) before anything was sent: no request made
+        # (a private address, refused before connecting, is logged: someone pointed us there)
         row = {
             "url": request.url,
             "final_url": None,

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.addresses import parse_networks
 from crawler.run import CrawlRun
 from crawler.spiders.news import NewsSpider
 
@@ -46,9 +47,18 @@ def check_hosts_resolve(start_urls: Sequence[str]) -> None:
             ) from None
 
 
+def check_allowed_networks(settings: Settings) -> None:
+    """ALLOWED_PRIVATE_NETWORKS must name networks: one line, before anything starts."""
+    try:
+        parse_networks(settings.getlist("ALLOWED_PRIVATE_NETWORKS"))
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from None
+
+
 def run_crawl(start_urls: Sequence[str], settings: Settings) -> CrawlRun | None:
     """Crawl until done; return the run (None when the spider could not even open)."""
     check_hosts_resolve(start_urls)
+    check_allowed_networks(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, start_url=list(start_urls))
