@@ -54,7 +54,10 @@ class FetchLogMiddleware:
         if capture:
             run.send("fetch", row, None, capture["token"])
         else:
-            run.send("fetch", row, response.body, None)
+            # still compressed here (HttpCompressionMiddleware, 590, comes after us): the writer
+            # decodes it by these headers, so the row means what a captured one means
+            codings = [("Content-Encoding", v.decode("latin-1")) for v in response.headers.getlist("Content-Encoding")]
+            run.send("fetch", row, response.body, None, codings)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
