@@ -70,7 +70,8 @@ class _AllowedOnly:
         self.receiver.resolutionBegan(resolution)
 
     def addressResolved(self, address: IAddress) -> None:  # noqa: N802
-        why = self.resolver.policy.refusal(getattr(address, "host", ""))
+        host = getattr(address, "host", "")
+        why = None if self.name.lower() in self.resolver.trusted else self.resolver.policy.refusal(host)
         if why is None:
             self.passed += 1
             self.receiver.addressResolved(address)
@@ -92,6 +93,9 @@ class GuardedResolver(CachingHostnameResolver):
     def __init__(self, reactor, cache_size: int):
         super().__init__(reactor, cache_size)
         self._refused: OrderedDict[str, str] = OrderedDict()
+        # The operator's own proxies (request.meta["proxy"], from http_proxy): connected to
+        # wherever they live, a proxy on 127.0.0.1 or in 10/8 included.
+        self.trusted: set[str] = set()
 
     def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str,  # noqa: N802
                         portNumber: int = 0, addressTypes=None, transportSemantics: str = "TCP"):  # noqa: N803
@@ -168,7 +172,12 @@ class GuardedDownloadHandler(HTTP11DownloadHandler):
             if why is not None:
                 raise refused(why)
         elif request.meta.get("proxy") or self._resolver is None:
-            await self._check_name(host, policy)
+            await self._check_name(host, policy)  # the proxy resolves it: checked here, unpinned
+        proxy = request.meta.get("proxy")
+        if proxy and self._resolver is not None:
+            proxy_host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
+            if proxy_host:
+                self._resolver.trusted.add(proxy_host.lower())
         try:
             return await super().download_request(request)
         except CannotResolveHostError:

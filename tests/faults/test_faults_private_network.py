@@ -13,12 +13,14 @@ address (the resolver's check). Only loopback is ever contacted.
 from __future__ import annotations
 
 import gzip
+import http.client
 import http.server
 import ipaddress
 import socket
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -175,6 +177,69 @@ def test_a_network_the_operator_opens_is_crawled(tmp_path, target):
     sources = {r["src_url"]: r for r in db.query("SELECT * FROM image_sources")}
     assert sources[urls["v6_loopback"]]["image_sha256"] and sources[urls["hop"]]["image_sha256"]
     assert sources[urls["doc_literal"]]["error"] == "blocked_address"
+
+
+
+class Proxy(Target):
+    """A forward HTTP proxy on [::1] (the operator's, so trusted wherever it lives) that only
+    ever forwards to loopback: it lists every URL it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.asked.append(self.path)
+                parts = urlsplit(self.path)
+                if parts.hostname not in ("127.0.0.1", "localhost"):
+                    self.send_error(502)  # a test never leaves loopback, whatever the crawler asks
+                    return
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                target = parts.path + (f"?{parts.query}" if parts.query else "")
+                conn.request("GET", target, headers={k: v for k, v in self.headers.items()
+                                                     if k.lower() not in ("proxy-connection", "connection")})
+                answer = conn.getresponse()
+                body = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("connection", "transfer-encoding", "content-length", "keep-alive"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                conn.close()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+            daemon_threads = True
+
+        self.connections = 0
+        self.server = Server(("::1", 0), Handler)
+        self.origin = f"http://[::1]:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+def test_through_a_proxy_the_targets_are_checked_before_the_proxy_is_asked(tmp_path, target, monkeypatch):
+    with Proxy() as proxy:
+        monkeypatch.setenv("http_proxy", proxy.origin)
+        monkeypatch.setenv("no_proxy", "")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        run, sandbox, urls = crawl(tmp_path, target)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert target.connections == 0
+    assert any(u.startswith(urls["good"].split("/Uploads")[0]) for u in proxy.asked)  # it went through the proxy
+    asked = set(proxy.asked)
+    for role in ("v6_loopback", "doc_literal", "doc_mapped", "doc_name"):
+        assert urls[role] not in asked, role
+    assert not [u for u in asked if "192.0.2." in u or "[::1]" in u or DOC_NAME.split("/")[2] in u]
+    sources = {r["src_url"]: r for r in sqlite_utils.Database(sandbox.db).query("SELECT * FROM image_sources")}
+    for role in ("v6_loopback", "doc_literal", "doc_mapped", "doc_name", "hop"):
+        assert sources[urls[role]]["error"] == "blocked_address", role
+    assert sources[urls["good"]]["image_sha256"]
 
 
 def test_a_malformed_allowed_network_is_one_line(tmp_path):
