@@ -28,6 +28,9 @@ REDIRECT_OFFSITE = "redirect_offsite"
 ROBOTS_FORBIDDEN = "robots_forbidden"
 OFFSITE = "offsite"
 IGNORED = "ignored"
+# Refused before any connection: the host resolves into a private, loopback, link-local or other
+# special-purpose range the crawl may not reach (crawler/addresses.py).
+BLOCKED_ADDRESS = "blocked_address"
 
 # After the download.
 NOT_AN_IMAGE = "not_an_image"
@@ -49,6 +52,7 @@ ERROR_KINDS: dict[str, str] = {
     ROBOTS_FORBIDDEN: "robots.txt forbids the URL",
     OFFSITE: "a page on another host, not followed",
     IGNORED: "dropped before it was sent, for another reason",
+    BLOCKED_ADDRESS: "the host resolves into a private or special-purpose network: never connected to",
     NOT_AN_IMAGE: "the bytes under an image's URL are no image, e.g. an HTML error page",
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
@@ -57,9 +61,9 @@ ERROR_KINDS: dict[str, str] = {
 
 # Which kinds each column can hold.
 FETCH_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
-                REDIRECT_LOOP, REDIRECT_OFFSITE)
+                REDIRECT_LOOP, REDIRECT_OFFSITE, BLOCKED_ADDRESS)
 IMAGE_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
-                ROBOTS_FORBIDDEN, IGNORED, NOT_AN_IMAGE, WRITE_ERROR)
+                ROBOTS_FORBIDDEN, IGNORED, BLOCKED_ADDRESS, NOT_AN_IMAGE, WRITE_ERROR)
 
 # What a failure no kind above names is recorded as.
 UNNAMED = "any other failure: the exception's class name in lower case"

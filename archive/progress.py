@@ -124,18 +124,19 @@ class Reporter:
 
     mode = OFF
 
-    def __init__(self, title: str, unit: str):
+    def __init__(self, title: str, unit: str, *, clock: Callable[[], float] = time.monotonic):
         self.title = title
         self.unit = unit
+        self._clock = clock  # seconds, monotonic; tests pass a clock of their own
         self._started: float | None = None
 
     @property
     def elapsed(self) -> float:
-        return 0.0 if self._started is None else time.monotonic() - self._started
+        return 0.0 if self._started is None else self._clock() - self._started
 
     def start(self) -> None:
         if self._started is None:
-            self._started = time.monotonic()
+            self._started = self._clock()
 
     def due(self, done: int, total: int | None) -> bool:
         """Whether an update now would be shown (callers skip building a snapshot otherwise)."""
@@ -171,23 +172,23 @@ class PlainReporter(Reporter):
     mode = PLAIN
 
     def __init__(self, title: str, unit: str, *, interval: float = DEFAULT_INTERVAL,
-                 stream: IO[str] | None = None):
-        super().__init__(title, unit)
+                 stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic):
+        super().__init__(title, unit, clock=clock)
         self.interval = interval
         self.stream = stream
         self._last = 0.0
 
     def start(self) -> None:
         super().start()
-        self._last = time.monotonic()
+        self._last = self._clock()
 
     def due(self, done: int, total: int | None) -> bool:
-        return self._started is not None and time.monotonic() - self._last >= self.interval
+        return self._started is not None and self._clock() - self._last >= self.interval
 
     def update(self, snapshot: Snapshot) -> None:
         if not self.due(snapshot.done, snapshot.total):
             return
-        self._last = time.monotonic()
+        self._last = self._clock()
         stream = self.stream if self.stream is not None else sys.stderr
         stream.write(plain_line(self.title, self.unit, snapshot, self.elapsed) + "\n")
         stream.flush()

@@ -30,7 +30,6 @@ Never imports Scrapy.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import multiprocessing
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import frontier, recovery, runs
+from archive.content_coding import body_digest
 from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
@@ -121,8 +121,11 @@ class ArchiveWriter:
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
         self._send(Writes.capture, token, exchange, record_id)
 
-    def fetch(self, row: dict[str, Any], body: bytes | None = None, capture_token: int | None = None) -> None:
-        self._send(Writes.fetch, row, body, capture_token)
+    def fetch(self, row: dict[str, Any], body: bytes | None = None, capture_token: int | None = None,
+              codings: list[tuple[str, str]] | None = None) -> None:
+        """`codings`: the response's Content-Encoding headers, by which the body is decoded before
+        it is measured and hashed (fetch_log describes the body as read, like raw_pages)."""
+        self._send(Writes.fetch, row, body, capture_token, codings)
 
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
@@ -339,16 +342,21 @@ class Writes:
         if self.recorder is None:
             return  # the WARC file could not be opened (logged once, by open_warc)
         capture = self.recorder.record(exchange, run_id=self.run_id, record_id=record_id)
-        self._captured[token] = (capture.id, len(exchange.body), hashlib.sha256(exchange.body).hexdigest())
+        # The WARC keeps the bytes as sent; fetch_log describes the body as the crawler read it
+        # (Content-Encoding undone): raw_pages.sha256 of the same page, images.sha256 of an image.
+        self._captured[token] = (capture.id, *body_digest(exchange.response_headers, exchange.body))
 
-    def fetch(self, row: dict[str, Any], body: bytes | None, capture_token: int | None) -> None:
+    def fetch(self, row: dict[str, Any], body: bytes | None, capture_token: int | None,
+              headers: list[tuple[str, str]] | None = None) -> None:
         """One fetch_log row; the body's size and digest come from the capture of the same
-        exchange when there is one (the same bytes: it was not sent twice)."""
+        exchange when there is one (the same bytes: it was not sent twice), else from `body`
+        as sent with its Content-Encoding `headers` (decoded here, as for a capture)."""
         captured = self._captured.pop(capture_token, None) if capture_token is not None else None
-        fetch_id = self.archive.log_fetch(
-            self.run_id, **row, body=body,
-            body_digest=None if captured is None else captured[1:],
-        )
+        if captured is not None:
+            digest = captured[1:]
+        else:
+            digest = body_digest(headers or [], body) if body is not None else None
+        fetch_id = self.archive.log_fetch(self.run_id, **row, body=None, body_digest=digest)
         if captured is not None:
             self.ledger.link_fetch(captured[0], fetch_id)
 

@@ -48,6 +48,10 @@ def bare_settings(overrides: dict[str, str]) -> Settings:
     for name in ("ITEM_PIPELINES", "EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES"):
         settings.set(name, {}, priority="cmdline")
     settings.set("SPIDER_MODULES", [], priority="cmdline")
+    # Scrapy's own resolver and HTTP handler, not our private-network guard (crawler/netguard.py),
+    # which would refuse this spider's loopback URLs anyway: it knows no start URL to open them.
+    settings.set("DOWNLOAD_HANDLERS", {}, priority="cmdline")
+    settings.set("TWISTED_DNS_RESOLVER", "scrapy.resolver.CachingThreadedResolver", priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     return settings

@@ -312,48 +312,36 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
 
     full = fulls[0]
     pages = first["kinds"].get("page", 0)
-    archive_elapsed = statistics.median([c.elapsed_s for c in fulls])
-    bare_elapsed = statistics.median([c.elapsed_s for c in bares])
-    archive_cpu = statistics.median([c.cpu_s for c in fulls])
-    bare_cpu = statistics.median([c.cpu_s for c in bares])
+    # The samples as stored are the very numbers every figure below is computed from, so that
+    # anyone (the tests included) recomputes the figures exactly from latest.json.
+    figures = crawl_figures(pages,
+                            archive_elapsed=[sample_s(c.elapsed_s) for c in fulls],
+                            bare_elapsed=[sample_s(c.elapsed_s) for c in bares],
+                            archive_cpu=[sample_s(c.cpu_s) for c in fulls],
+                            bare_cpu=[sample_s(c.cpu_s) for c in bares])
+    archive_elapsed, bare_elapsed = figures["archive_elapsed_s"], figures["bare_elapsed_s"]
     archive_requests = [int(c.stats.get("downloader/request_count", 0)) for c in fulls]
     bare_requests = [int(c.stats.get("downloader/request_count", 0)) for c in bares]
     full_rps = (archive_requests[0] or first["requests"]) / archive_elapsed
     bare_rps = bare_requests[0] / bare_elapsed
     children = [*fulls, *bares]
     crawl = {
-        # Rates, elapsed times and ratios are of the MEDIAN elapsed (CPU) time over the pairs.
-        "archive_pages_per_s": round(pages / archive_elapsed, 1),
-        "bare_pages_per_s": round(pages / bare_elapsed, 1),
-        "ratio": round(bare_elapsed / archive_elapsed, 3),
+        **figures,
         "pairs": repeats,
-        "ratio_per_pair": [round(b.elapsed_s / a.elapsed_s, 3) for a, b in zip(fulls, bares)],
         "pages": pages,
         "images": first["kinds"].get("image", 0),
         "articles": first["articles"],
         "archive_requests_per_s": round(full_rps, 1),
         "bare_requests_per_s": round(bare_rps, 1),
-        "archive_elapsed_s": round(archive_elapsed, 2),
-        "bare_elapsed_s": round(bare_elapsed, 2),
-        "archive_elapsed_s_samples": [round(c.elapsed_s, 2) for c in fulls],
-        "bare_elapsed_s_samples": [round(c.elapsed_s, 2) for c in bares],
         # every crawl of a pair did the same work: the same requests, each time
         "archive_requests_samples": archive_requests,
         "bare_requests_samples": bare_requests,
-        # CPU seconds of each process, start-up included: the same ratio seen through what each
-        # one computed rather than how long it waited (for the disk, for a core on a busy machine)
-        "archive_cpu_s": round(archive_cpu, 2),
-        "bare_cpu_s": round(bare_cpu, 2),
-        "cpu_ratio": round(bare_cpu / archive_cpu, 3),
-        "cpu_ratio_per_pair": [round(b.cpu_s / a.cpu_s, 3) for a, b in zip(fulls, bares)],
-        "archive_cpu_s_samples": [round(c.cpu_s, 2) for c in fulls],
         # where the archive crawl's CPU goes, by process (medians): the crawler (cpu_s above),
         # its writer (archive/writer.py, as it reports itself) and all its helpers together
         # (writer, extraction worker, their forkserver); the writer's includes the CDXJ index
         # written after the crawl.
         "archive_helpers_cpu_s": round(statistics.median([c.helpers_cpu_s for c in fulls]), 2),
         "archive_writer_cpu_s": _median_or_none([c.writer_cpu_s for c in fulls]),
-        "bare_cpu_s_samples": [round(c.cpu_s, 2) for c in bares],
         "settings": CRAWL_SETTINGS,
         "server": {
             "capacity_requests_per_s": capacity["requests_per_s"],
@@ -379,6 +367,44 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
     incremental["ratio"] = round(incremental["requests_incremental"] / incremental["requests_full"], 4)
     incremental["elapsed_s"] = round(again.elapsed_s, 2)
     return crawl, incremental, full
+
+
+# Samples are kept to the millisecond: the crawls of a quick run last a few tenths of a second,
+# where a sample rounded to 0.01 s moved a ratio by 0.02.
+SAMPLE_DIGITS = 3
+
+
+def sample_s(seconds: float) -> float:
+    """One timing sample as stored in the results (and used by every figure computed from it)."""
+    return round(seconds, SAMPLE_DIGITS)
+
+
+def crawl_figures(pages: int, archive_elapsed: list[float], bare_elapsed: list[float],
+                  archive_cpu: list[float], bare_cpu: list[float]) -> dict[str, Any]:
+    """The crawl's headline figures from its samples (one per crawl, pairs in order): rates,
+    elapsed times and ratios are of the MEDIAN elapsed (CPU) time over the pairs.
+
+    CPU seconds are of each process, start-up included: the same ratio seen through what each
+    side computed rather than how long it waited (for the disk, for a core on a busy machine).
+    """
+    archive_median, bare_median = statistics.median(archive_elapsed), statistics.median(bare_elapsed)
+    archive_cpu_median, bare_cpu_median = statistics.median(archive_cpu), statistics.median(bare_cpu)
+    return {
+        "archive_pages_per_s": round(pages / archive_median, 1),
+        "bare_pages_per_s": round(pages / bare_median, 1),
+        "ratio": round(bare_median / archive_median, 3),
+        "ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_elapsed, bare_elapsed)],
+        "archive_elapsed_s": round(archive_median, SAMPLE_DIGITS),
+        "bare_elapsed_s": round(bare_median, SAMPLE_DIGITS),
+        "archive_elapsed_s_samples": list(archive_elapsed),
+        "bare_elapsed_s_samples": list(bare_elapsed),
+        "archive_cpu_s": round(archive_cpu_median, SAMPLE_DIGITS),
+        "bare_cpu_s": round(bare_cpu_median, SAMPLE_DIGITS),
+        "cpu_ratio": round(bare_cpu_median / archive_cpu_median, 3),
+        "cpu_ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_cpu, bare_cpu)],
+        "archive_cpu_s_samples": list(archive_cpu),
+        "bare_cpu_s_samples": list(bare_cpu),
+    }
 
 
 def _median_or_none(values: list[float | None]) -> float | None:

@@ -17,6 +17,7 @@ from scrapy.exceptions import (
 )
 
 from archive.error_kinds import (
+    BLOCKED_ADDRESS,
     CONNECT_ERROR,
     CONNECTION_LOST,
     CONNECTION_REFUSED,
@@ -29,6 +30,7 @@ from archive.error_kinds import (
     TRUNCATED,
     http_kind,
 )
+from crawler.addresses import BlockedAddress
 
 # Scrapy 2.19's HTTP handler wraps Twisted's errors in its own (scrapy.exceptions.Download*);
 # both families are listed, so a kind does not change with the download handler in use.
@@ -53,6 +55,8 @@ NETWORK_KINDS = frozenset(
 
 def error_kind(exc: BaseException) -> str:
     """A stable, short name for an exception raised while fetching."""
+    if isinstance(exc, BlockedAddress):
+        return BLOCKED_ADDRESS
     if isinstance(exc, IgnoreRequest):
         text = str(exc).lower()
         if "robots" in text:

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from archive.error_kinds import REDIRECT_LOOP, REDIRECT_OFFSITE
+from crawler.addresses import BlockedAddress
 from crawler.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.offsite import on_hosts
 from crawler.warc import META_KEY as WARC_META_KEY
@@ -88,7 +89,10 @@ class FetchLogMiddleware:
         if capture:
             run.writer.fetch(row, capture_token=capture["token"])
         else:
-            run.writer.fetch(row, response.body)
+            # still compressed here (HttpCompressionMiddleware, 590, comes after us): the writer
+            # decodes it by these headers, so the row means what a captured one means
+            codings = [("Content-Encoding", v.decode("latin-1")) for v in response.headers.getlist("Content-Encoding")]
+            run.writer.fetch(row, response.body, codings=codings)
         return response
 
     def _redirect_fault(self, request: Request, response: Response) -> str | None:
@@ -111,8 +115,9 @@ class FetchLogMiddleware:
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest) and not isinstance(exception, BlockedAddress):
             return None  # filtered (robots.txt, offsite) before anything was sent: no request made
+        # (a private address, refused before connecting, is logged: someone pointed us there)
         row = {
             "url": request.url,
             "final_url": None,

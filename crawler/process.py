@@ -21,6 +21,7 @@ from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.contact import ContactError, resolve_contact, user_agent
 from crawler.run import RECORDED_SETTINGS, CrawlRun
+from crawler.addresses import parse_networks
 from crawler.spiders.news import NewsSpider
 
 
@@ -55,6 +56,7 @@ def build_settings(
         settings.set("CONTACT", resolve_contact(settings.get("CONTACT"), db_path), priority="cmdline")
     except ContactError as exc:
         raise CrawlError(str(exc)) from None
+    check_allowed_networks(settings)
     return settings
 
 
@@ -92,6 +94,14 @@ def unresolved_hosts(start_urls: Sequence[str]) -> list[tuple[str, str]]:
         except OSError as exc:
             failed.append((url, f"cannot resolve {parts.hostname} ({exc.strerror or exc}); is the network up?"))
     return failed
+
+
+def check_allowed_networks(settings: Settings) -> None:
+    """ALLOWED_PRIVATE_NETWORKS must name networks: one line, before anything starts."""
+    try:
+        parse_networks(settings.getlist("ALLOWED_PRIVATE_NETWORKS"))
+    except ValueError as exc:
+        raise CrawlError(str(exc)) from None
 
 
 def _record_failure(

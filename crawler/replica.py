@@ -24,6 +24,10 @@ Files edited while the server runs are served as edited (the cache follows mtime
 Text responses (HTML, robots.txt) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
 servers' origins, as the old CMS wrote absolute `http://tnu.edu.vn/...` links.
 
+Like a real web server (nginx's `gzip on`), text responses go out gzip-compressed to a client
+that accepts gzip (`Content-Encoding: gzip`, `Vary: Accept-Encoding`); images, already
+compressed, go out as they are. A client that does not ask for gzip gets the plain bytes.
+
 Every request to either server is recorded (`ReplicaServer.requests`) for tests to assert on.
 
     with ReplicaServer() as site:
@@ -36,10 +40,12 @@ Every request to either server is recorded (`ReplicaServer.requests`) for tests 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -125,6 +131,40 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    compressible: bool = True  # False: sent as it is even to a client that accepts gzip
+
+
+# What a real server compresses (nginx's gzip_types): text; images and PDFs are compressed already.
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml")
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header value admits gzip (`gzip;q=0` refuses it; `*` admits it)."""
+    admitted: dict[str, bool] = {}
+    for item in accept_encoding.split(","):
+        coding, _, params = item.strip().lower().partition(";")
+        quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+        try:
+            admitted[coding.strip()] = float(quality) > 0
+        except ValueError:
+            admitted[coding.strip()] = False
+    return admitted.get("gzip", admitted.get("x-gzip", admitted.get("*", False)))
+
+
+@lru_cache(maxsize=512)
+def _gzipped(body: bytes) -> bytes:
+    # mtime 0: the same page compresses to the same bytes every time (as a caching server's would)
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def content_coded(response: Response, accept_encoding: str) -> Response:
+    """`response` as a server that compresses would send it to a client with this Accept-Encoding."""
+    ctype = response.headers.get("Content-Type", "")
+    if (not response.compressible or not response.body or "Content-Encoding" in response.headers
+            or not ctype.startswith(COMPRESSIBLE) or not accepts_gzip(accept_encoding)):
+        return response
+    headers = {**response.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(response.status, headers, _gzipped(response.body))
 
 
 def _page(status: int, text: str) -> Response:
@@ -348,7 +388,9 @@ class ReplicaServer:
         The one place where bytes leave the replica: a fault mode (slow responses, connection
         resets, truncated bodies, wrong Content-Length) belongs here, as a policy that sees the
         request (`handler.path`) and the response about to go out and may delay, cut or replace it.
+        Compression is applied here, last, as a web server's output filter is.
         """
+        response = content_coded(response, handler.headers.get("Accept-Encoding", ""))
         handler.send_response(response.status)
         for name, value in response.headers.items():
             handler.send_header(name, value)

@@ -137,7 +137,8 @@ class Oversize(Fault):
     """The page itself, padded with an HTML comment to `size` bytes (past DOWNLOAD_MAXSIZE).
 
     `announce=False` sends no Content-Length (the body ends when the connection closes), so a
-    client learns the size only while reading, as with a streamed or generated page.
+    client learns the size only while reading, as with a streamed or generated page. Sent
+    uncompressed: the fault is the size on the wire (the padding would gzip to almost nothing).
     """
 
     size: int = 10 * 1024 * 1024
@@ -146,7 +147,7 @@ class Oversize(Fault):
     def replace(self, response: Response, server: FaultServer) -> Response:
         missing = max(self.size - len(response.body), 0)
         padding = b"<!--" + b"x" * max(missing - 7, 0) + b"-->"
-        return Response(response.status, dict(response.headers), response.body + padding)
+        return Response(response.status, dict(response.headers), response.body + padding, compressible=False)
 
     def send(self, server: FaultServer, handler: _Handler, response: Response) -> None:
         if self.announce:

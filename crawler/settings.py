@@ -65,6 +65,22 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
+# No connection into private networks: hosts that are (or resolve to) loopback, private, link-local,
+# shared (100.64/10), multicast, reserved, unspecified or documentation addresses, IPv4 or IPv6,
+# are refused before anything is sent (error kind `blocked_address`), for pages, images, every
+# redirect hop and robots.txt alike. The block the start URL's own host lives in is open (a
+# replica on 127.0.0.1 opens 127.0.0.0/8, nothing else); ALLOWED_PRIVATE_NETWORKS opens more,
+# e.g. ["10.0.0.0/8"] (or `--set ALLOWED_PRIVATE_NETWORKS=10.0.0.0/8,192.168.1.0/24`) for a site
+# mirrored inside a private network. The check is made where the connection is made: by the
+# resolver below (the address checked is the address connected to) and the download handler
+# (addresses written in the URL). See crawler/netguard.py and docs/security-network.md.
+ALLOWED_PRIVATE_NETWORKS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.netguard.GuardedDownloadHandler",
+    "https": "crawler.netguard.GuardedDownloadHandler",
+}
+
 # No cookies or sessions are needed to read public news.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -15,19 +16,24 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from PIL import Image
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, content_type, file_for, read_page, route_key
+from crawler.replica import (DEFAULT_SITE_DIR, ReplicaServer, accepts_gzip, content_type, file_for, read_page,
+                             route_key)
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 ARTICLES: dict[str, dict] = EXPECTED["articles"]
 SLOGAN = "Đoàn kết – trung thực – sáng tạo – hiệu quả - chất lượng"
 
 
-def fetch(origin: str, target: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    """One request, redirects not followed."""
+def fetch(origin: str, target: str, method: str = "GET", accept_encoding: str | None = None
+          ) -> tuple[int, dict[str, str], bytes]:
+    """One request, redirects not followed (http.client asks for no compression unless told)."""
     parts = urlsplit(origin)
     conn = HTTPConnection(parts.hostname, parts.port, timeout=10)
+    headers = {"User-Agent": "replica-test/1"}
+    if accept_encoding is not None:
+        headers["Accept-Encoding"] = accept_encoding
     try:
-        conn.request(method, target, headers={"User-Agent": "replica-test/1"})
+        conn.request(method, target, headers=headers)
         resp = conn.getresponse()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     finally:
@@ -282,3 +288,35 @@ def test_server_must_be_started_and_stops_cleanly():
         assert server.url == origin + "/"
     with pytest.raises(OSError):
         fetch(origin, "/")
+
+
+# -- compression, as a real server does it ---------------------------------------------------------
+
+def test_pages_go_out_gzipped_to_a_client_that_asks(site):
+    path = next(iter(ARTICLES))
+    status, plain_headers, plain = fetch(site.origin, path)
+    assert status == 200 and "content-encoding" not in plain_headers  # not asked: not compressed
+    status, headers, body = fetch(site.origin, path, accept_encoding="gzip, deflate")
+    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding")
+    assert int(headers["content-length"]) == len(body) < len(plain)
+    assert gzip.decompress(body) == plain
+    assert fetch(site.origin, path, accept_encoding="gzip;q=0, deflate")[1].get("content-encoding") is None
+    _, head_headers, head_body = fetch(site.origin, path, "HEAD", accept_encoding="gzip")
+    assert head_body == b"" and head_headers["content-length"] == headers["content-length"]
+    _, robots_headers, robots = fetch(site.origin, "/robots.txt", accept_encoding="gzip")
+    assert robots_headers["content-encoding"] == "gzip" and b"User-agent" in gzip.decompress(robots)
+
+
+def test_images_go_out_as_they_are(site):
+    src = next(im["src"] for a in ARTICLES.values() for im in a["images"]
+               if im["status"] == 200 and im["src"].startswith("/"))
+    _, headers, body = fetch(site.origin, src, accept_encoding="gzip")
+    assert "content-encoding" not in headers and Image.open(BytesIO(body)).size
+
+
+@pytest.mark.parametrize(("header", "accepted"), [
+    ("gzip, deflate", True), ("deflate, gzip;q=0.5", True), ("*", True), ("x-gzip", True),
+    ("gzip;q=0", False), ("deflate", False), ("", False), ("identity", False), ("*, gzip;q=0", False),
+])
+def test_accept_encoding_is_read_as_a_server_reads_it(header, accepted):
+    assert accepts_gzip(header) is accepted

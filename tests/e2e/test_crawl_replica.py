@@ -3,12 +3,15 @@ ground truth (tests/site/expected.json): every article, every field, every image
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import zlib
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 from e2e_support import EXPECTED
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.replica import DEFAULT_SITE_DIR
 
@@ -152,3 +155,35 @@ def test_fetch_log_has_a_row_per_request(archived):
                      for (url,) in archived.db.execute("SELECT url FROM fetch_log"))
     served = Counter(r.path for r in archived.requests)  # robots.txt of both hosts included
     assert logged == served
+
+
+
+def test_fetch_log_digest_is_the_raw_page_digest_though_the_page_came_gzipped(archived):
+    """fetch_log.sha256 means one thing: the body the crawler read, which is raw_pages.sha256 for
+    a page kept (and images.sha256 for an image stored), though the replica, like the live site,
+    sent the page gzip-compressed (the WARC keeps the bytes as sent)."""
+    rows = list(archived.db.query(
+        "SELECT a.url, r.sha256 AS raw, r.content, f.sha256 AS fetched, f.bytes, c.record_id, c.warc_file"
+        " FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256"
+        " JOIN fetch_log f ON f.final_url = a.url AND f.status = 200 AND f.kind = 'page'"
+        " JOIN captures c ON c.fetch_id = f.id"))
+    assert {r["url"] for r in rows} == {archived.server.origin + path for path in ARTICLES}
+    assert [r["url"] for r in rows if r["fetched"] != r["raw"]] == []
+    assert all(r["bytes"] == len(zlib.decompress(r["content"])) for r in rows)
+
+    wire = {}  # record id -> (Content-Encoding, payload as sent)
+    for warc in {r["warc_file"] for r in rows}:
+        with open(archived.db_path.parent / "warc" / warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "response":
+                    wire[record.rec_headers.get_header("WARC-Record-ID")] = (
+                        record.http_headers.get_header("Content-Encoding"), record.raw_stream.read())
+    for row in rows:
+        coding, sent = wire[row["record_id"]]
+        assert coding == "gzip", row["url"]
+        assert hashlib.sha256(gzip.decompress(sent)).hexdigest() == row["raw"] != hashlib.sha256(sent).hexdigest()
+
+    images = list(archived.db.query(
+        "SELECT f.sha256 AS fetched, s.image_sha256 AS stored FROM fetch_log f"
+        " JOIN image_sources s ON s.src_url = f.url WHERE f.kind = 'image' AND s.image_sha256 IS NOT NULL"))
+    assert images and all(r["fetched"] == r["stored"] for r in images)

@@ -71,8 +71,9 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
         second = crawl(slow_site, db_path, images)
         elapsed = time.monotonic() - started
         print(f"second crawl refused in {elapsed:.1f}s: {second.stderr.strip()}")
+        # Refused, not queued behind the lock: it came back while the first crawl still runs
+        # (no bound on its own time, which a busy machine stretches)
         assert second.returncode == EXIT_LOCKED
-        assert elapsed < SLOW_START / 2
         (line,) = second.stderr.strip().splitlines()
         assert f"another run is in progress (pid {first.pid} since " in line
         assert first.poll() is None, "the first crawl goes on"

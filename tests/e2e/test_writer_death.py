@@ -25,7 +25,7 @@ from crawler.replica import ReplicaServer
 
 LISTING = "/news/tin-tuc-su-kien.html"
 PAGE_2, PAGE_3 = LISTING + "?page=2", LISTING + "?page=3"
-HOLD = 5.0  # seconds page 2 takes: the crawl is still going when the writer is killed
+HOLD = 10.0  # seconds page 2 takes: the crawl is still going when the writer is killed (on a busy machine too)
 WRITER = re.compile(r"archive writer \(pid (\d+)\)")
 
 
@@ -60,7 +60,7 @@ def test_a_dead_writer_stops_the_crawl_and_the_next_run_archives_everything(tmp_
     assert "Closing spider (writer_died)" in stderr
     # It stopped instead of walking on: page 2 was still on its way, page 3 never asked for.
     assert PAGE_3 not in paths
-    assert stopped_in < HOLD + 10, f"the crawl went on for {stopped_in:.1f} s after its writer died"
+    assert stopped_in < HOLD + 30, f"the crawl went on for {stopped_in:.1f} s after its writer died"
     (status, problems), = query(data / "tnu.sqlite", "SELECT status, problems FROM crawl_runs")
     assert status == "interrupted" and "archive writer ended" in problems
     assert query(data / "tnu.sqlite", "SELECT count(*) FROM articles")[0][0] < len(ARTICLES)

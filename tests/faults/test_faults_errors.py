@@ -21,6 +21,7 @@ from scrapy.exceptions import (
 from scrapy.utils._download_handlers import get_maxsize_msg
 from twisted.internet import error as tx_error
 
+from crawler.addresses import BlockedAddress
 from crawler.errors import error_kind, status_kind
 
 REQUEST = Request("http://127.0.0.1:9/x.html")
@@ -38,6 +39,8 @@ REQUEST = Request("http://127.0.0.1:9/x.html")
     (CannotResolveHostError("no such host"), "dns"),
     (IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
     (IgnoreRequest("Filtered offsite request to 'localhost'"), "offsite"),
+    # an IgnoreRequest too (not retried), with a kind of its own, whatever its message says
+    (BlockedAddress("robots.example: 10.0.0.1 is a private address (10.0.0.0/8), not allowed"), "blocked_address"),
     (ValueError("odd"), "valueerror"),
 ])
 def test_error_kind(exc, kind):

@@ -19,6 +19,10 @@ VIEWPORT = {"width": 1280, "height": 900}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Per chart: how many data marks (bars, points) Vega drew, read from its SVG.
+# A bound, not a measure: generous, so that a browser on a 2-core machine kept busy by other jobs
+# cannot fail the wait (the charts draw long before it on an idle one).
+BROWSER_WAIT_MS = 90_000
+
 _DRAWN_MARKS = """() => Object.fromEntries(
   [...document.querySelectorAll('.dashboard-card-chart')].map(el => [
     el.id.replace(/^chart-/, ''),
@@ -64,7 +68,7 @@ def test_dashboard_draws_every_chart(page, served, tmp_path):
     page.wait_for_function(
         f"() => {{ const m = ({_DRAWN_MARKS})(); "
         f"return Object.keys(m).length === {len(CHARTS)} && Object.values(m).every(n => n > 0); }}",
-        timeout=20_000,
+        timeout=BROWSER_WAIT_MS,
     )
     drawn = page.evaluate(_DRAWN_MARKS)
     # One mark per row of the chart's own SQL: the charts show the archive, all of it.
@@ -80,7 +84,7 @@ def test_dashboard_filter_chooses_the_article_whose_growth_is_drawn(page, served
     page.goto(served.url + "/-/dashboards/collection")
     page.select_option("select#article", value=f"{article_id} · {ARTICLE_A.title}")
     page.click("input[type=submit]")
-    page.wait_for_selector("#chart-view_growth svg g.mark-symbol.role-mark > *", timeout=20_000)
+    page.wait_for_selector("#chart-view_growth svg g.mark-symbol.role-mark > *", timeout=BROWSER_WAIT_MS)
     legend = page.inner_text("#chart-view_growth")
     assert ARTICLE_A.title in legend
     screenshot(page, tmp_path / "dashboard-article.png")

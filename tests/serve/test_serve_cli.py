@@ -6,7 +6,6 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import time
 import urllib.parse
 
 from archive.store import Archive
@@ -57,10 +56,10 @@ def test_serves_while_a_crawl_holds_the_write_lock_and_shows_what_it_commits(tmp
         writer = sqlite3.connect(archive.db_path, isolation_level=None, timeout=1)
         writer.execute("BEGIN IMMEDIATE")  # what a crawl's transaction looks like to readers
         writer.execute("INSERT INTO crawl_runs (started_at, status) VALUES ('2026-03-06T02:00:00Z', 'running')")
-        started = time.monotonic()
+        # Readers are not made to wait for the writer: it holds its lock until after these
+        # answers, so a reader that waited could only have failed (no bound on time needed)
         assert len(server.json("/tnu/articles.json?_shape=array")) == 4
         assert server.get("/-/dashboards/collection")[0] == 200
-        assert time.monotonic() - started < 5  # readers are not made to wait for the writer
         # Uncommitted work is not visible.
         assert [r["status"] for r in server.json("/tnu/crawl_runs.json?_shape=array")] == ["ok", "drift", "ok"]
         writer.execute("ROLLBACK")

@@ -5,6 +5,7 @@ Each test starts a real writer process (forkserver) on a real temporary archive.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import os
@@ -128,10 +129,10 @@ def test_writes_apply_in_the_order_sent(run, start, make_article):
 
 # -- fetch rows ------------------------------------------------------------------------------------
 
-def _exchange(url: str, body: bytes) -> HttpExchange:
+def _exchange(url: str, body: bytes, headers: list[tuple[str, str]] = []) -> HttpExchange:  # noqa: B006 - read only
     return HttpExchange(
         url=url, method="GET", request_headers=[("Host", "tnu.edu.vn")], request_body=b"",
-        status=200, response_headers=[("Content-Type", "text/html; charset=utf-8")], body=body,
+        status=200, response_headers=[("Content-Type", "text/html; charset=utf-8"), *headers], body=body,
     )
 
 
@@ -169,6 +170,21 @@ def test_a_fetch_without_capture_hashes_the_body_given(run, start):
         (len(body), hashlib.sha256(body).hexdigest()), (None, None)
     ]
     assert rows(run[0], "captures") == []
+
+
+
+def test_a_compressed_body_is_measured_as_read_whether_captured_or_not(tmp_path, run, start):
+    # fetch_log describes the body the crawler read (raw_pages' bytes), not the gzip the server sent
+    page = "<html><body>Tin tức Đại học Thái Nguyên</body></html>".encode() * 40
+    sent = gzip.compress(page)
+    writer = start()
+    writer.send("open_warc", str(tmp_path / "warc"), "run-test", {"spider": "news"})
+    writer.send("capture", 3, _exchange(LINK, sent, [("Content-Encoding", "gzip")]), new_record_id())
+    writer.send("fetch", _fetch_row(LINK), None, 3)
+    writer.send("fetch", _fetch_row(LINK + "?n=2"), sent, None, [("Content-Encoding", "gzip")])
+    writer.close(timeout=WAIT)
+    expected = (len(page), hashlib.sha256(page).hexdigest())
+    assert [(r[7], r[8]) for r in rows(run[0], "fetch_log")] == [expected, expected]
 
 
 # -- images ----------------------------------------------------------------------------------------
@@ -320,7 +336,7 @@ def test_a_writer_killed_with_a_page_in_the_pipe_does_not_hang_close(start):
     os.kill(writer._process.pid, signal.SIGKILL)
     with pytest.raises(WriterDied):
         pending.result(WAIT)
-    returned, outcome = _close_in_thread(writer, 3)
+    returned, outcome = _close_in_thread(writer, WAIT)
     assert returned, "close() hung after the writer was killed"
     assert isinstance(outcome[0], WriterDied)
 
