@@ -73,7 +73,7 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # e.g. ["10.0.0.0/8"] (or `--set ALLOWED_PRIVATE_NETWORKS=10.0.0.0/8,192.168.1.0/24`) for a site
 # mirrored inside a private network. The check is made where the connection is made: by the
 # resolver below (the address checked is the address connected to) and the download handler
-# (addresses written in the URL). See crawler/netguard.py and docs/security-network.md.
+# (addresses written in the URL). See crawler/netguard.py and docs/security.md.
 ALLOWED_PRIVATE_NETWORKS: list[str] = []
 TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
 DOWNLOAD_HANDLERS = {
