@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.db import check_version
 from archive.fold import fold
 
 # A word as unicode61 sees one: letters and digits; everything else separates words.
@@ -42,6 +43,13 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
         raise FileNotFoundError(f"no archive at {path}")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA query_only = ON")
+    try:
+        check_version(conn, path)
+    except sqlite3.DatabaseError:
+        pass  # not a database at all: the caller's first query says so in its own words
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
