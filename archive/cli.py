@@ -47,7 +47,18 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
     sys.exit(code)
 
 
-@click.group()
+class _ArchiveGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        from archive.db import SchemaTooNew  # noqa: PLC0415
+
+        # An archive written by a newer tnu-archive: whichever command met it, one line, exit 1.
+        try:
+            return super().invoke(ctx)
+        except SchemaTooNew as exc:
+            fail(str(exc))
+
+
+@click.group(cls=_ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
 def cli() -> None:
     """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
@@ -116,6 +127,7 @@ def _reporter(quiet: bool, title: str, unit: str):
 def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
            overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
+    from archive.db import check_file  # noqa: PLC0415
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from crawler.helpers import warm_up_helpers  # noqa: PLC0415
 
@@ -123,6 +135,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
     from crawler.process import CrawlError, build_settings, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
     settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
+    check_file(db_path)  # a newer archive is refused before Scrapy or the writer opens it
     try:
         with RunLock(db_path):
             run = run_crawl(start_urls, settings)
@@ -361,7 +374,10 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
               help="Address to listen on; the default keeps the archive on this machine.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True,
               help="Port to listen on (0: any free port, printed on stderr).")
-def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable); this machine's names "
+                   "and IP addresses are always answered, other names are refused (DNS rebinding).")
+def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Browse the archive in Datasette: tables with their data dictionary, search, dashboard,
     article pages with their pictures.
 
@@ -370,7 +386,7 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
     from archive.serve import ServeError, serve as run_serve  # noqa: PLC0415
 
     try:
-        run_serve(db_path, images_dir, host=host, port=port)
+        run_serve(db_path, images_dir, host=host, port=port, allow_hosts=allow_hosts)
     except ServeError as exc:
         fail(str(exc))
 
