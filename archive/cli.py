@@ -6,6 +6,8 @@ one clear line on stderr and a documented exit code, never a traceback.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -43,8 +45,26 @@ def images_option(func):
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
     """End the command with one clear line on stderr."""
-    click.echo(f"tnu-archive: {message}", err=True)
+    click.echo(shown(f"tnu-archive: {message}"), err=True)
     sys.exit(code)
+
+
+def shown(text: object) -> str:
+    """Text for the terminal: stored data is the site's, and its control characters (ESC...)
+    would drive the terminal of whoever prints it."""
+    from archive.fold import strip_controls  # noqa: PLC0415
+
+    return strip_controls(str(text)) or ""
+
+
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def json_shown(value: object) -> str:
+    """JSON for the terminal: json escapes C0 controls itself, DEL and C1 are escaped here (still
+    the same JSON value)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class _ArchiveGroup(click.Group):
@@ -145,9 +165,9 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
         fail(str(exc), EXIT_FAILED)
     if run is None or run.exit_code is None:
         fail("the crawl could not start (see the log above)", EXIT_FAILED)
-    click.echo(run.summary(), err=True)
+    click.echo(shown(run.summary()), err=True)
     if run.exit_code == EXIT_FAILED:
-        click.echo(f"tnu-archive: {'; '.join(run.problems) or 'the run failed'}", err=True)
+        click.echo(shown(f"tnu-archive: {'; '.join(run.problems) or 'the run failed'}"), err=True)
     return run.exit_code
 
 
@@ -246,23 +266,22 @@ def _open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
 def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
     """List the latest crawl runs: when, how they ended, what they archived."""
-    import json  # noqa: PLC0415
 
     archive = _open_archive(db_path, images_dir)
     rows = archive.list_runs(limit=limit)
     archive.close()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_shown(rows))
         return
     click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
                f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
     for r in rows:
         errors = ", ".join(f"{k} {v}" for k, v in sorted((r.get("errors") or {}).items())) or "-"
-        click.echo(
+        click.echo(shown(
             f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
             f"{r['pages'] or 0:>5}  {r['articles_new'] or 0:>4}  {r['articles_changed'] or 0:>4}  "
             f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  {errors}"
-        )
+        ))
 
 
 @cli.command()
@@ -302,7 +321,6 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
 @click.argument("url")
 def probe(url: str) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
-    import json  # noqa: PLC0415
 
     from crawler.probe import ProbeError, probe as probe_page  # noqa: PLC0415
 
@@ -310,7 +328,7 @@ def probe(url: str) -> None:
         record = probe_page(url)
     except ProbeError as exc:
         fail(str(exc))
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    click.echo(json_shown(record))
 
 
 # --- archivists' access: search, export, verify -----------------------------------------------
@@ -342,7 +360,6 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 
     Every word must appear; "quoted words" must appear together; a word ending in * is a prefix.
     """
-    import json  # noqa: PLC0415
 
     from archive.search import SearchError, search as run_search  # noqa: PLC0415
 
@@ -354,16 +371,16 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     finally:
         conn.close()
     if as_json:
-        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        click.echo(json_shown(hits))
         return
     if not hits:
-        click.echo(f"No article matches {query!r}.", err=True)
+        click.echo(shown(f"No article matches {query!r}."), err=True)
         return
     for hit in hits:
-        click.echo(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}")
-        click.echo(f"  {hit['url']}")
+        click.echo(shown(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}"))
+        click.echo(shown(f"  {hit['url']}"))
         if hit["snippet"]:
-            click.echo(f"  {hit['snippet']}")
+            click.echo(shown(f"  {hit['snippet']}"))
         click.echo("")
 
 
@@ -467,6 +484,6 @@ def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
         fail(f"no export at {export_dir}")
     report = run_verify(db_path, images_dir, export_dir)
     for problem in report.problems:
-        click.echo(str(problem))
+        click.echo(shown(problem))
     click.echo(f"verify: {report.summary()}", err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)

@@ -4,7 +4,9 @@ export targets, file modes (issue 15)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -109,3 +111,48 @@ def test_image_files_are_created_as_the_umask_says(tmp_path, umask):
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / info.path).stat().st_mode)
     assert mode == 0o666 & ~umask
+
+
+# --- terminal control characters in stored data -------------------------------------------------
+
+# What an older archive (stored before controls were dropped) or a hand-edited one can hold.
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x7f\x00"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.fixture
+def tainted(archive) -> tuple[Path, Path]:
+    db_path, images_dir = archive
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE articles SET title = title || ?, url = url || ?, published_at = ?",
+                 [ESCAPES, ESCAPES, "2020" + ESCAPES])
+    conn.execute(
+        "INSERT INTO crawl_runs (started_at, status, errors, problems, start_urls) VALUES (?, ?, ?, ?, ?)",
+        ["2026-01-01T00:00:00Z" + ESCAPES, "ok" + ESCAPES, json.dumps({"http_404" + ESCAPES: 1}),
+         json.dumps(["x" + ESCAPES]), json.dumps(["http://tnu.edu.vn/" + ESCAPES])],
+    )
+    conn.commit()
+    conn.close()
+    return db_path, images_dir
+
+
+@pytest.mark.parametrize("command", [
+    ["search", "dai hoc"], ["search", "dai hoc", "--json"], ["runs"], ["runs", "--json"],
+])
+def test_the_cli_prints_no_control_character_from_stored_data(tainted, command):
+    db_path, images_dir = tainted
+    extra = ["--images-dir", images_dir] if command[0] == "runs" else []
+    result = run_cli(*command, "--db", db_path, *extra)
+    assert result.returncode == 0, result.stderr
+    assert "pwned" in result.stdout  # the rest of the text is shown
+    assert not _CONTROL.findall(result.stdout + result.stderr)
+    if "--json" in command:  # still the stored values, escaped
+        assert any(ESCAPES in text for text in strings(json.loads(result.stdout)))
+
+
+def strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    return [s for item in value for s in strings(item)] if isinstance(value, list) else []
