@@ -267,9 +267,16 @@ def _open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
     """List the latest crawl runs: when, how they ended, what they archived."""
 
-    archive = _open_archive(db_path, images_dir)
-    rows = archive.list_runs(limit=limit)
-    archive.close()
+    import sqlite_utils  # noqa: PLC0415
+
+    from archive.runs import list_runs  # noqa: PLC0415
+
+    # Read-only: listing runs must work on an archive nobody may write to (read-only media).
+    conn = _open_for_reading(db_path)
+    try:
+        rows = list_runs(sqlite_utils.Database(conn), limit=limit)
+    finally:
+        conn.close()
     if as_json:
         click.echo(json_shown(rows))
         return
@@ -482,7 +489,12 @@ def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
         fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
     if export_dir is not None and not export_dir.is_dir():
         fail(f"no export at {export_dir}")
-    report = run_verify(db_path, images_dir, export_dir)
+    import sqlite3  # noqa: PLC0415
+
+    try:
+        report = run_verify(db_path, images_dir, export_dir)
+    except sqlite3.OperationalError as exc:  # cannot be opened at all: not a sign of damage
+        fail(f"cannot open {db_path}: {exc}")
     for problem in report.problems:
         click.echo(shown(problem))
     click.echo(f"verify: {report.summary()}", err=True)

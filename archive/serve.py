@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from archive import __version__
 from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.browse.guard import guard
+from archive.search import immutable_needed, readonly_uri
 from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def prepare_archive(db_path: Path) -> None:
     if not db_path.is_file():
         raise ServeError(f"no archive at {db_path} (run `tnu-archive crawl` first, or pass --db)")
     try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(readonly_uri(db_path, immutable_needed(db_path)), uri=True, timeout=30)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             version = check_version(conn, db_path)
@@ -89,7 +90,10 @@ def make_app(db_path: Path, images_dir: Path) -> Datasette:
     )
     # Datasette adds an in-memory database when given no file; the archive is the only one.
     ds.remove_database("_memory")
-    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=True), name=DB_NAME)
+    # Mutable (read through mode=ro connections) sees a crawl's commits as they land; on
+    # read-only media that cannot open a WAL archive, and immutable is the way to read it.
+    mutable = not immutable_needed(db_path)
+    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=mutable), name=DB_NAME)
     return ds
 
 

@@ -9,6 +9,8 @@ import os
 import re
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,85 @@ def strings(value: object) -> list[str]:
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]
     return [s for item in value for s in strings(item)] if isinstance(value, list) else []
+
+
+# --- read-only media ------------------------------------------------------------------------------
+
+READONLY_MOUNT = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+
+
+def readonly_command(folder: Path, *args: object) -> list[str]:
+    """`tnu-archive args...` seeing `folder` as a read-only filesystem.
+
+    A read-only bind mount in a mount namespace of its own (`unshare`), so nothing outlives the
+    command: chmod would not stop root, which CI runs as, and SQLite's real failure is a WAL
+    archive whose `-shm` file cannot be created, which only a read-only filesystem gives.
+    """
+    return ["unshare", "--map-root-user", "--mount", "sh", "-c", READONLY_MOUNT, "sh", str(folder),
+            sys.executable, "-m", "archive", *map(str, args)]
+
+
+@pytest.fixture
+def readonly(archive) -> tuple[Path, Path]:
+    db_path, images_dir = archive
+    probe = subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c",
+                            READONLY_MOUNT + ' ; touch "$0/x" 2>/dev/null && exit 9 || exit 0', "sh",
+                            str(db_path.parent), "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no read-only mount possible here (unshare/mount: {probe.stderr.strip()})")
+    # The archive as a crawl leaves it: WAL mode, and no -shm beside it.
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert not Path(f"{db_path}-shm").exists()
+    return db_path, images_dir
+
+
+@pytest.mark.parametrize("command", [
+    ["search", "dai hoc"], ["runs"], ["verify", "--images-dir", "{images}"],
+    ["export", "--out", "{tmp}/out", "--images-dir", "{images}"],
+])
+def test_readers_work_on_read_only_media(readonly, tmp_path, command):
+    db_path, images_dir = readonly
+    before = fingerprint(db_path.parent)
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{images}", str(images_dir)) for a in command]
+    result = subprocess.run(readonly_command(db_path.parent, *args, "--db", db_path),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "unable to open" not in result.stdout + result.stderr
+    if command[0] == "search":
+        assert "Đại học Thái Nguyên" in result.stdout
+    if command[0] == "runs":
+        assert len(result.stdout.splitlines()) >= 1
+    if command[0] == "verify":
+        assert result.stderr == "verify: 4 image files checked, no problem\n"
+    if command[0] == "export":
+        assert (tmp_path / "out" / "datapackage.json").is_file()
+    assert fingerprint(db_path.parent) == before
+
+
+def test_serve_works_on_read_only_media(readonly, tmp_path):
+    import time
+    import urllib.request
+
+    db_path, images_dir = readonly
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            readonly_command(db_path.parent, "serve", "--db", db_path, "--images-dir", images_dir, "--port", "0"),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    try:
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            url = next((line.rsplit(" on ", 1)[1].strip() for line in log.read_text().splitlines()
+                        if " on http://" in line), None)
+            time.sleep(0.05)
+        assert url, log.read_text()
+        with urllib.request.urlopen(url + "tnu/articles.json?_shape=array", timeout=10) as response:
+            assert len(json.loads(response.read())) == 4
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
