@@ -480,17 +480,23 @@ def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
 @images_option
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Also check an export's files against its manifest.")
-def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
+@click.option("--repair", is_flag=True,
+              help="Restore missing or damaged image files from the WARC captures; queue the rest "
+                   "for the next crawl. Exit 0 when everything was restored.")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures, for --repair [warc/ beside the database].")
+def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool,
+           warc_dir: Path | None) -> None:
     """Re-hash every image file, check the database's integrity and links (and an export):
     one line per problem, exit 5 when anything is missing or corrupt."""
+    import sqlite3  # noqa: PLC0415
+
     from archive.verify import verify as run_verify  # noqa: PLC0415
 
     if not db_path.is_file():
         fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
     if export_dir is not None and not export_dir.is_dir():
         fail(f"no export at {export_dir}")
-    import sqlite3  # noqa: PLC0415
-
     try:
         report = run_verify(db_path, images_dir, export_dir)
     except sqlite3.OperationalError as exc:  # cannot be opened at all: not a sign of damage
@@ -498,4 +504,33 @@ def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
     for problem in report.problems:
         click.echo(shown(problem))
     click.echo(f"verify: {report.summary()}", err=True)
+    if repair and not report.ok:
+        report = _repair(db_path, images_dir, export_dir, warc_dir or db_path.parent / "warc", report)
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)
+
+
+def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: Path, report):
+    """Restore what can be restored, say what could not, and verify again."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.repair import repair_images  # noqa: PLC0415
+    from archive.verify import verify as run_verify  # noqa: PLC0415
+
+    try:
+        with RunLock(db_path):  # it writes image files and image_sources rows, as a crawl does
+            repaired = repair_images(db_path, images_dir, warc_dir, report.problems)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"repair failed: {exc}")
+    for path in repaired.restored:
+        click.echo(shown(f"restored: {path}"))
+    for path, why in repaired.unrestored:
+        click.echo(shown(f"not restored: {path}: {why}"))
+    for url in repaired.queued:
+        click.echo(shown(f"queued for the next crawl: {url}"))
+    after = run_verify(db_path, images_dir, export_dir)
+    click.echo(f"repair: {len(repaired.restored)} restored, {len(repaired.unrestored)} not restored, "
+               f"{len(repaired.queued)} URLs queued; verify again: {after.summary()}", err=True)
+    return after

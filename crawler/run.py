@@ -18,6 +18,7 @@ from scrapy import signals
 from archive import frontier
 from archive.images import remove_abandoned_temp_files
 from archive.lock import RunLock
+from archive.repair import images_folder_problem
 from archive.outcome import BASELINE_RUNS, baseline_history, decide
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
@@ -62,6 +63,7 @@ class CrawlRun:
     exit_code: int | None = None
     final_counts: dict[str, int] | None = None  # frozen when the run is closed
     writes_lost: int = 0  # sent after the writer died
+    notices: list[str] = field(default_factory=list)  # problems the summary line repeats
 
     def send(self, write: str, *args) -> None:
         """Hand a write to the run's writer (archive/writer.py). Once the writer has died the run
@@ -95,6 +97,7 @@ class CrawlRun:
             f"run {self.run_id} {self.status}: {c['pages']} pages, articles {c['articles_new']} new / "
             f"{c['articles_changed']} changed / {c['articles_unchanged']} unchanged, images "
             f"{c['images_new']} new / {c['images_failed']} failed, {errors} errors"
+            + "".join(f"; {notice}" for notice in self.notices)
         )
 
 
@@ -140,7 +143,12 @@ class RunExtension:
             archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(), schedule=loop.call_soon,
             on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why),
         )
-        self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
+        self.crawler.tnu_run = run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls)
+        lost = images_folder_problem(archive.db.conn, archive.images_dir)
+        if lost:  # said before the crawl fills the folder again, and in the run's summary
+            logger.warning(lost)
+            run.problems.append(lost)
+            run.notices.append(lost)
 
     def _writer_died(self, why: str) -> None:
         # Nothing fetched from now on could be archived: stop instead of asking the site for it.
