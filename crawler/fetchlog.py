@@ -85,7 +85,8 @@ class FetchLogMiddleware:
             "final_url": None,
             "kind": request_kind(request),
             "status": None,
-            "error": error_kind(exception),
+            # a download the run's stop cut (RunExtension) is no failure of the site
+            "error": "interrupted" if get_run(self.crawler).stopping else error_kind(exception),
             "fetched_at": utc_now(),
         }
         get_run(self.crawler).send("fetch", row, None, None)

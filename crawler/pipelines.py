@@ -140,5 +140,7 @@ class ArchivePipeline:
         run.send("store_image", src_url, response.body, response.status, utc_now())
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
+        if run.stopping:  # cut by the run's own stop, not failed: asked for again next run, no wait
+            return
         run.errors[error] += 1
         run.send("image_failed", src_url, status, error, utc_now())
