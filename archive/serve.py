@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from archive import __version__
 from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.browse.guard import guard
-from archive.search import immutable_needed, readonly_uri
 from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
+from archive.search import immutable_needed, readonly_uri
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

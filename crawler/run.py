@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from archive import frontier
-from archive.images import remove_abandoned_temp_files
 from archive.db import SchemaTooNew, check_file
+from archive.images import remove_abandoned_temp_files
 from archive.lock import Locked, RunLock
-from archive.repair import images_folder_problem
 from archive.outcome import BASELINE_RUNS, EXIT_FAILED, EXIT_LOCKED, baseline_history, decide
+from archive.repair import images_folder_problem
 from archive.runs import utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
