@@ -8,6 +8,8 @@ one clear line on stderr and a documented exit code, never a traceback.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -42,11 +44,42 @@ def images_option(func):
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
     """End the command with one clear line on stderr."""
-    click.echo(f"tnu-archive: {message}", err=True)
+    click.echo(shown(f"tnu-archive: {message}"), err=True)
     sys.exit(code)
 
 
-@click.group()
+def shown(text: object) -> str:
+    """Text for the terminal: stored data is the site's, and its control characters (ESC...)
+    would drive the terminal of whoever prints it."""
+    from archive.fold import strip_controls  # noqa: PLC0415
+
+    return strip_controls(str(text)) or ""
+
+
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def json_shown(value: object) -> str:
+    """JSON for the terminal: json escapes C0 controls itself, DEL and C1 are escaped here (still
+    the same JSON value)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class ArchiveGroup(click.Group):
+    """A command group where an archive from a newer tnu-archive ends any command in one line."""
+
+    def invoke(self, ctx: click.Context):
+        from archive.db import SchemaTooNew  # noqa: PLC0415
+
+        # An archive written by a newer tnu-archive: whichever command met it, one line, exit 1.
+        try:
+            return super().invoke(ctx)
+        except SchemaTooNew as exc:
+            fail(str(exc))
+
+
+@click.group(cls=ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
 def cli() -> None:
     """Read, check and publish a tnu-archive SQLite file (no crawling here)."""
@@ -94,31 +127,35 @@ def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None) -> None:
     """List the latest crawl runs: when, how they ended, what they archived, the fill rates that
     fell and the problems. --check: the morning check, for cron's MAILTO or a monitor."""
-    import json  # noqa: PLC0415
     from datetime import datetime, timezone  # noqa: PLC0415
+
+    import sqlite_utils  # noqa: PLC0415
 
     from archive import runs_report  # noqa: PLC0415
     from archive.outcome import BASELINE_RUNS  # noqa: PLC0415
+    from archive.runs import finished_runs, list_runs  # noqa: PLC0415
 
     if max_age is not None and not check:
         fail("--max-age goes with --check", EXIT_USAGE)
-    archive = open_archive(db_path, images_dir)
+    # Read-only: listing runs must work on an archive nobody may write to (read-only media).
+    conn = _open_for_reading(db_path)
     try:
-        rows = archive.list_runs(limit=1 if check else limit)
+        db = sqlite_utils.Database(conn)
+        rows = list_runs(db, limit=1 if check else limit)
         if check:
             code, line = runs_report.morning_check(
                 rows[0] if rows else None, now=datetime.now(timezone.utc),
                 max_age_hours=max_age or runs_report.DEFAULT_MAX_AGE_HOURS,
             )
-            click.echo(line)
+            click.echo(shown(line))
             sys.exit(code)
         if as_json:
-            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            click.echo(json_shown(rows))
             return
-        lines = runs_report.table(rows, lambda run_id: archive.finished_runs(limit=BASELINE_RUNS * 10, before=run_id))
+        lines = runs_report.table(rows, lambda run_id: finished_runs(db, limit=BASELINE_RUNS * 10, before=run_id))
     finally:
-        archive.close()
-    click.echo("\n".join(lines))
+        conn.close()
+    click.echo("\n".join(shown(line) for line in lines))
 
 
 def _open_for_reading(db_path: Path):
@@ -148,7 +185,6 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 
     Every word must appear; "quoted words" must appear together; a word ending in * is a prefix.
     """
-    import json  # noqa: PLC0415
 
     from archive.search import SearchError, search as run_search  # noqa: PLC0415
 
@@ -160,17 +196,17 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     finally:
         conn.close()
     if as_json:
-        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        click.echo(json_shown(hits))
         return
     if not hits:
-        click.echo(f"No article matches {query!r}.", err=True)
+        click.echo(shown(f"No article matches {query!r}."), err=True)
         return
     for hit in hits:
-        click.echo(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}")
-        click.echo(f"  {hit['url']}")
-        click.echo(f"  article {hit['id']} · {hit['page']} in tnu-archive serve")
+        click.echo(shown(f"{hit['published_at'] or '(no date)'}  {hit['title'] or '(no title)'}"))
+        click.echo(shown(f"  {hit['url']}"))
+        click.echo(shown(f"  article {hit['id']} · {hit['page']} in tnu-archive serve"))
         if hit["snippet"]:
-            click.echo(f"  {hit['snippet']}")
+            click.echo(shown(f"  {hit['snippet']}"))
         click.echo("")
 
 
@@ -181,7 +217,10 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
               help="Address to listen on; the default keeps the archive on this machine.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True,
               help="Port to listen on (0: any free port, printed on stderr).")
-def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable); this machine's names "
+                   "and IP addresses are always answered, other names are refused (DNS rebinding).")
+def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Browse the archive in Datasette: tables with their data dictionary, search, dashboard,
     article pages with their pictures.
 
@@ -190,7 +229,7 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int) -> None:
     from archive.serve import ServeError, serve as run_serve  # noqa: PLC0415
 
     try:
-        run_serve(db_path, images_dir, host=host, port=port)
+        run_serve(db_path, images_dir, host=host, port=port, allow_hosts=allow_hosts)
     except ServeError as exc:
         fail(str(exc))
 
@@ -260,17 +299,57 @@ def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
 @images_option
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Also check an export's files against its manifest.")
-def verify(db_path: Path, images_dir: Path, export_dir: Path | None) -> None:
+@click.option("--repair", is_flag=True,
+              help="Restore missing or damaged image files from the WARC captures; queue the rest "
+                   "for the next crawl. Exit 0 when everything was restored.")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the WARC captures, for --repair [warc/ beside the database].")
+def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool,
+           warc_dir: Path | None) -> None:
     """Re-hash every image file, check the database's integrity and links (and an export):
     one line per problem, exit 5 when anything is missing or corrupt."""
+    import sqlite3  # noqa: PLC0415
+
     from archive.verify import verify as run_verify  # noqa: PLC0415
 
     if not db_path.is_file():
         fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
     if export_dir is not None and not export_dir.is_dir():
         fail(f"no export at {export_dir}")
-    report = run_verify(db_path, images_dir, export_dir)
+    try:
+        report = run_verify(db_path, images_dir, export_dir)
+    except sqlite3.OperationalError as exc:  # cannot be opened at all: not a sign of damage
+        fail(f"cannot open {db_path}: {exc}")
     for problem in report.problems:
-        click.echo(str(problem))
+        click.echo(shown(problem))
     click.echo(f"verify: {report.summary()}", err=True)
+    if repair and not report.ok:
+        report = _repair(db_path, images_dir, export_dir, warc_dir or db_path.parent / "warc", report)
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)
+
+
+def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: Path, report):
+    """Restore what can be restored, say what could not, and verify again."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.repair import repair_images  # noqa: PLC0415
+    from archive.verify import verify as run_verify  # noqa: PLC0415
+
+    try:
+        with RunLock(db_path):  # it writes image files and image_sources rows, as a crawl does
+            repaired = repair_images(db_path, images_dir, warc_dir, report.problems)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"repair failed: {exc}")
+    for path in repaired.restored:
+        click.echo(shown(f"restored: {path}"))
+    for path, why in repaired.unrestored:
+        click.echo(shown(f"not restored: {path}: {why}"))
+    for url in repaired.queued:
+        click.echo(shown(f"queued for the next crawl: {url}"))
+    after = run_verify(db_path, images_dir, export_dir)
+    click.echo(f"repair: {len(repaired.restored)} restored, {len(repaired.unrestored)} not restored, "
+               f"{len(repaired.queued)} URLs queued; verify again: {after.summary()}", err=True)
+    return after

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import __version__
 from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
 from archive.outcome import RUN_STATUSES
 
@@ -480,11 +481,53 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 ]
 
 
+class SchemaTooNew(Exception):
+    """The archive was written by a newer tnu-archive; the message is one line for the user."""
+
+
+def check_version(conn: sqlite3.Connection, path: str | Path) -> int:
+    """The archive's schema version; SchemaTooNew when this code does not know it.
+
+    Reading `user_version` writes nothing: every command calls this before its first write,
+    so an older tnu-archive leaves a newer archive exactly as it found it.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise SchemaTooNew(
+            f"{path} has schema version {version}, newer than this tnu-archive {__version__} "
+            f"knows ({len(MIGRATIONS)}); upgrade tnu-archive to use it"
+        )
+    return version
+
+
+def check_file(path: str | Path) -> None:
+    """SchemaTooNew when the archive at `path` is too new; nothing when it is absent or unreadable
+    (the command that opens it reports that in its own words)."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return
+    try:
+        check_version(conn, path)
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) an archive and bring its schema up to date."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        check_version(conn, path)  # before the journal mode below, which writes the header
+    except BaseException:
+        conn.close()
+        raise
     db = sqlite_utils.Database(conn)
     # WAL: readers (Datasette, sqlite3) never block the crawler, and a killed run loses at most
     # the transaction it was in.

@@ -37,6 +37,9 @@ NOT_AN_IMAGE = "not_an_image"
 WRITE_ERROR = "write_error"
 EXTRACT_ERROR = "extract_error"
 WRITER_DIED = "writer_died"
+# Not failures of the site.
+INTERRUPTED = "interrupted"
+MISSING_FILE = "missing_file"
 
 ERROR_KINDS: dict[str, str] = {
     HTTP: "the server answered with this status, 400 or more",
@@ -57,13 +60,15 @@ ERROR_KINDS: dict[str, str] = {
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
     WRITER_DIED: "the archive writer process died, the writes in flight were lost",
+    INTERRUPTED: "the download was cut by the run's own stop (SIGTERM/SIGINT); asked for again next run, without waiting",
+    MISSING_FILE: "`verify --repair` found the image file gone and no WARC capture holding its bytes; the next crawl downloads it again",
 }
 
 # Which kinds each column can hold.
 FETCH_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
-                REDIRECT_LOOP, REDIRECT_OFFSITE, BLOCKED_ADDRESS)
+                REDIRECT_LOOP, REDIRECT_OFFSITE, BLOCKED_ADDRESS, INTERRUPTED)
 IMAGE_ERRORS = (HTTP, TIMEOUT, TRUNCATED, CONNECTION_LOST, CONNECTION_REFUSED, CONNECT_ERROR, DNS, TOO_LARGE,
-                ROBOTS_FORBIDDEN, IGNORED, BLOCKED_ADDRESS, NOT_AN_IMAGE, WRITE_ERROR)
+                ROBOTS_FORBIDDEN, IGNORED, BLOCKED_ADDRESS, NOT_AN_IMAGE, WRITE_ERROR, MISSING_FILE)
 
 # What a failure no kind above names is recorded as.
 UNNAMED = "any other failure: the exception's class name in lower case"

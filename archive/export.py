@@ -86,9 +86,14 @@ def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path,
     export would not be what it claims), or when `out_dir` holds something that is not an export.
     `progress(done, total, counts)` is called after each row, image file and checksum.
     """
-    db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(out_dir)
+    # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
+    db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
     _check_target(out_dir)
-    staging = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
+    # An existing folder is kept (it can be the shell's working folder, or a mount point) and
+    # its contents are swapped; a new one is staged beside its final place and renamed.
+    in_place = out_dir.is_dir()
+    partial = f".partial-{os.getpid()}"
+    staging = out_dir / partial if in_place else out_dir.with_name(f".{out_dir.name}{partial}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -100,14 +105,29 @@ def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path,
             conn.execute("COMMIT")
         finally:
             conn.close()
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
+        if in_place:
+            _replace_contents(out_dir, staging)
+        else:
+            staging.rename(out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary["out_dir"] = str(out_dir)
     return summary
+
+
+def _replace_contents(out_dir: Path, staging: Path) -> None:
+    """The earlier export's files out of `out_dir`, the staged ones (inside it) in."""
+    for entry in out_dir.iterdir():
+        if entry == staging:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in staging.iterdir():
+        entry.rename(out_dir / entry.name)
+    staging.rmdir()
 
 
 def _check_target(out_dir: Path) -> None:
@@ -461,7 +481,11 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
         f"({formats}), UTF-8, Unicode NFC, ordered by key. In CSV an empty cell is NULL; JSON "
         "Lines keeps `null` apart from the empty string.",
         "- `images/<first two hex>/<sha256>.<ext>`: the image files, byte for byte as downloaded; "
-        "`images.path` and `article_images.image_sha256` point at them.",
+        "`images.path` and `article_images.image_sha256` point at them. They are untrusted: "
+        "they are whatever the site (or anyone it linked to) served, and an SVG file (`.svg`) is "
+        "a document that can carry script. Do not publish them on, or open them from, a web "
+        "origin you care about; serve them with `Content-Security-Policy: sandbox` as "
+        "`tnu-archive serve` does.",
         "- `datapackage.json`: Frictionless Data Package metadata: schemas, sha256 and size of "
         "every file.",
         f"- `{MANIFEST}`: checksums of every file.",

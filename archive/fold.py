@@ -6,6 +6,7 @@ in Python, and the FTS index is built over the folded copy (see archive/db.py).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # đ/Đ are letters of their own, not d plus a mark: NFD leaves them alone.
@@ -14,6 +15,18 @@ _EXTRA_PAIRS = (("đ", "d"), ("Đ", "d"), ("ð", "d"))
 
 def nfc(text: str | None) -> str | None:
     return None if text is None else unicodedata.normalize("NFC", text)
+
+
+# C0 controls but tab and newline (which text has), DEL, and C1 controls: no page text needs
+# them, and ESC, CSI (U+009B), BEL... drive the terminal of whoever prints the archive.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str | None) -> str | None:
+    """`text` without control characters (tab and newline kept)."""
+    if text is None or not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub("", text)
 
 
 def fold(text: str | None) -> str:

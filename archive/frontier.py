@@ -91,12 +91,13 @@ def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> lis
     not their article is fetched again."""
     rows = db.execute(
         """
-        SELECT DISTINCT ai.src_url, s.attempts, s.last_attempt_at
+        SELECT DISTINCT ai.src_url, s.attempts, s.last_attempt_at, s.error = 'missing_file'
         FROM article_images ai LEFT JOIN image_sources s ON s.src_url = ai.src_url
-        WHERE ai.image_sha256 IS NULL ORDER BY ai.src_url
+        WHERE ai.image_sha256 IS NULL OR s.error = 'missing_file' ORDER BY ai.src_url
         """
     ).fetchall()
-    return [url for url, attempts, last in rows if retry_due(attempts or 0, last, now)]
+    # A file lost from disk that no WARC held (`verify --repair` queued it) is due at once.
+    return [url for url, attempts, last, lost in rows if lost or retry_due(attempts or 0, last, now)]
 
 
 def image_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:

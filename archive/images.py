@@ -160,6 +160,9 @@ def write_image(images_dir: Path, body: bytes) -> ImageInfo:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
+            # mkstemp creates the file 0600; an image is as public as the page that showed it,
+            # so it gets what any new file gets (0666 less the umask), like the database.
+            os.fchmod(handle.fileno(), _new_file_mode())
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
@@ -172,6 +175,21 @@ def write_image(images_dir: Path, body: bytes) -> ImageInfo:
         raise
     _fsync_dir(target.parent)
     return info
+
+
+def _new_file_mode() -> int:
+    """0666 less the process's umask, read without changing it (the writer's threads share it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    # Elsewhere: set and restore, the only portable way to read it.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def remove_abandoned_temp_files(images_dir: str | Path) -> list[Path]:

@@ -28,7 +28,9 @@ _held: dict[Path, list[int]] = {}
 
 class RunLock:
     def __init__(self, db_path: str | Path):
-        db_path = Path(db_path)
+        # From the database's real path: a symlink to the database (or to its folder) must lead
+        # to the same lock, or two runs write one archive.
+        db_path = Path(db_path).resolve()
         self.path = db_path.with_name(db_path.name + ".lock")
         self._key: Path | None = None
 

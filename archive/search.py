@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.browse import article_page_path
+from archive.db import check_version
 from archive.fold import fold
 
 # A word as unicode61 sees one: letters and digits; everything else separates words.
@@ -36,14 +37,60 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     """Open an existing archive for reading only: a missing file is an error, never created.
 
     Readers of the access layer (search, export, verify) must not change the archive, whatever
-    they are given; `mode=ro` plus `query_only` make that a property of the connection.
+    they are given; `mode=ro` plus `query_only` make that a property of the connection. On
+    read-only media (a DVD, a read-only mount, a folder without write permission) SQLite cannot
+    create the `-shm` file a WAL archive's readers share, and `mode=ro` answers "unable to open
+    database file": the archive is then opened `immutable=1` (see `immutable_needed`).
+    Raises sqlite3.OperationalError when even that cannot open it (no read permission).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no archive at {path}")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    immutable = immutable_needed(path)
+    conn = sqlite3.connect(readonly_uri(path, immutable), uri=True, timeout=30)
     conn.execute("PRAGMA query_only = ON")
+    try:
+        check_version(conn, path)
+    except sqlite3.DatabaseError as exc:
+        if _cannot_open(exc):
+            conn.close()
+            raise
+        # not a database at all: the caller's first query says so in its own words
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def readonly_uri(path: Path, immutable: bool = False) -> str:
+    return f"{path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
+
+
+def immutable_needed(path: str | Path) -> bool:
+    """Whether the archive can only be read as an immutable file (read-only media).
+
+    Immutable means SQLite takes no locks and reads no `-wal` file: right for media nothing
+    can write to, and the only way to read a WAL archive there.
+    """
+    path = Path(path)
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
+    except sqlite3.Error:
+        return True
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return False
+    except sqlite3.DatabaseError as exc:
+        return _cannot_open(exc)
+    finally:
+        conn.close()
+
+
+def _cannot_open(exc: sqlite3.Error) -> bool:
+    # Python 3.11+ names SQLite's result code; "unable to open database file" is SQLITE_CANTOPEN,
+    # "attempt to write a readonly database" (a -shm it may not create) SQLITE_READONLY.
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")) or "unable to open" in str(exc)
 
 
 def build_match(query: str) -> str:

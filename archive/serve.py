@@ -9,15 +9,19 @@ and never writes to the archive.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import sqlite3
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive import __version__
 from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
-from archive.db import MIGRATIONS, connect
+from archive.browse.guard import guard
+from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
+from archive.search import immutable_needed, readonly_uri
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -46,12 +50,14 @@ def prepare_archive(db_path: Path) -> None:
     if not db_path.is_file():
         raise ServeError(f"no archive at {db_path} (run `tnu-archive crawl` first, or pass --db)")
     try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(readonly_uri(db_path, immutable_needed(db_path)), uri=True, timeout=30)
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            version = check_version(conn, db_path)
         finally:
             conn.close()
+    except SchemaTooNew as exc:
+        raise ServeError(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise ServeError(f"{db_path} is not a readable SQLite archive: {exc}") from exc
     if version < len(MIGRATIONS):
@@ -84,7 +90,10 @@ def make_app(db_path: Path, images_dir: Path) -> Datasette:
     )
     # Datasette adds an in-memory database when given no file; the archive is the only one.
     ds.remove_database("_memory")
-    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=True), name=DB_NAME)
+    # Mutable (read through mode=ro connections) sees a crawl's commits as they land; on
+    # read-only media that cannot open a WAL archive, and immutable is the way to read it.
+    mutable = not immutable_needed(db_path)
+    ds.add_database(Database(ds, path=str(Path(db_path).resolve()), is_mutable=mutable), name=DB_NAME)
     return ds
 
 
@@ -113,9 +122,40 @@ def _quiet_client_errors() -> None:
         handler.rich = None
 
 
-def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the archive until interrupted. Prints the URL it listens on to stderr."""
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` keeps the archive on this machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_names(host: str, extra: Sequence[str] = ()) -> list[str]:
+    """The names a request may use in its Host header (addresses are always accepted)."""
+    names = ["localhost", socket.gethostname(), socket.getfqdn(), *extra]
+    if not is_loopback(host):
+        names.append(host)
+    return [name for name in names if name]
+
+
+NETWORK_WARNING = (
+    "tnu-archive: warning: listening on {host}, not on loopback: anyone who can reach this "
+    "machine can read the whole database, raw pages included, and run SQL on it"
+)
+
+
+def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001,
+          allow_hosts: Sequence[str] = ()) -> None:
+    """Serve the archive until interrupted. Prints the URL it listens on to stderr.
+
+    Requests are answered only for this machine's names, IP addresses and `allow_hosts`
+    (archive.browse.guard); anything served from the images folder is sandboxed.
+    """
     prepare_archive(db_path)
+    if not is_loopback(host):
+        print(NETWORK_WARNING.format(host=host), file=sys.stderr, flush=True)
     if not Path(images_dir).is_dir():
         # Not fatal: the text, metadata and charts are still worth browsing.
         print(f"tnu-archive: warning: no images folder at {images_dir}; pictures will not display",
@@ -132,5 +172,6 @@ def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 
     # The socket already listens: a client that reads this line can connect at once.
     print(f"tnu-archive: serving {db_path} on http://{shown}:{bound_port}/", file=sys.stderr, flush=True)
 
-    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    app = guard(ds.app(), host_names(host, allow_hosts), f"/{IMAGES_MOUNT}")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

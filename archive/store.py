@@ -19,7 +19,7 @@ from isal import isal_zlib
 from archive import runs
 from archive.db import connect
 from archive.error_kinds import NOT_AN_IMAGE
-from archive.fold import fold, nfc
+from archive.fold import fold, nfc, strip_controls
 from archive.images import ImageInfo, NotAnImage, write_image
 from archive.record import Article, ImageRef
 
@@ -62,21 +62,27 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _text(value: str | None) -> str | None:
+    # The one boundary every stored text crosses: NFC, and no terminal control characters.
+    return nfc(strip_controls(value))
+
+
 def normalize_article(article: Article) -> Article:
-    """NFC every text, blank strings to None, image positions 0..n-1 in page order."""
-    texts = {name: nfc(getattr(article, name)) for name in TEXT_FIELDS}
+    """NFC every text, control characters dropped, blank strings to None, image positions
+    0..n-1 in page order."""
+    texts = {name: _text(getattr(article, name)) for name in TEXT_FIELDS}
     texts = {name: None if _blank(value) else value for name, value in texts.items()}
     images = tuple(
         ImageRef(
             position=index,
-            src_url=nfc(ref.src_url.strip()),
-            caption=None if _blank(ref.caption) else nfc(ref.caption),
-            alt=None if _blank(ref.alt) else nfc(ref.alt),
-            credit=None if _blank(ref.credit) else nfc(ref.credit),
+            src_url=_text(ref.src_url.strip()),
+            caption=None if _blank(ref.caption) else _text(ref.caption),
+            alt=None if _blank(ref.alt) else _text(ref.alt),
+            credit=None if _blank(ref.credit) else _text(ref.credit),
         )
         for index, ref in enumerate(sorted(article.images, key=lambda ref: ref.position))
     )
-    return replace(article, url=nfc(article.url.strip()), images=images, **texts)
+    return replace(article, url=_text(article.url.strip()), images=images, **texts)
 
 
 def content_hash(title: str | None, body_text: str | None, images: tuple[ImageRef, ...] | list[ImageRef]) -> str:

@@ -138,7 +138,9 @@ class WarcRecorder:
 
     def _open(self, path: Path) -> None:
         self.path = path
-        self._file = open(self.path, "xb")
+        # Unbuffered: each record goes to the OS in one call, and a failed write leaves nothing
+        # in a buffer that a later flush would append after the cut (see _append).
+        self._file = open(self.path, "xb", buffering=0)
         # The CDXJ line of every response and revisit record written, for close(); None once a
         # record's line cannot be known without reading it back (then close() re-reads the file).
         self._index: list[CdxjEntry] | None = []
@@ -169,8 +171,36 @@ class WarcRecorder:
         # Once a file: warcio builds it, uncompressed, and it is deflated like the other records.
         writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
         writer.write_record(writer.create_warcinfo_record(self.path.name, info))
-        self._file.write(_gzip_member(writer.out.getvalue(), TEXT_GZIP_LEVEL))
-        self._file.flush()
+        self._append(_gzip_member(writer.out.getvalue(), TEXT_GZIP_LEVEL))
+
+    def _append(self, data: bytes) -> int:
+        """Write `data` at the end of the file, whole; return where it starts.
+
+        On any error (disk full, file too large, I/O error) the file is cut back to where the
+        record started before the error goes on: no half record stays behind it.
+        """
+        start = self._file.tell()
+        view = memoryview(data)
+        try:
+            while view:
+                written = self._file.write(view)
+                if written is None:  # cannot happen on a regular file; never loop on it
+                    raise BlockingIOError(f"{self.path}: write would block")
+                view = view[written:]
+        except BaseException:
+            try:
+                os.ftruncate(self._file.fileno(), start)
+                self._file.seek(start)
+            except OSError as exc:  # the cut failed too: salvage() cuts it at the next open
+                logger.error("%s: could not cut a failed record at byte %d: %s", self.path, start, exc)
+            raise
+        return start
+
+    def sync(self) -> None:
+        """Make what was written durable: the archive commits the rows pointing into this file
+        only after this (archive/writer.py)."""
+        if not self._file.closed:
+            os.fsync(self._file.fileno())
 
     def record(self, exchange: HttpExchange, run_id: int | None = None, *, record_id: str | None = None) -> Capture:
         """Write the exchange (response or revisit record + request record); return its capture.
@@ -245,15 +275,9 @@ class WarcRecorder:
         )
 
         self._roll_over_for(len(response) + len(request))
-        offset = self._file.tell()
-        # One write for the pair, then to the OS: a killed run leaves at most one cut member,
-        # which salvage() removes.
-        try:
-            self._file.write(response + request)
-            self._file.flush()
-        except BaseException:
-            self._index = None  # the file holds what it holds: close() reads it back, as before
-            raise
+        # One write for the pair, straight to the OS: a killed run leaves at most one cut
+        # member, which salvage() removes; a failed write leaves none (_append cuts it).
+        offset = self._append(response + request)
         if self._index is not None:
             if index_fields is None:
                 self._index = None
@@ -299,6 +323,7 @@ class WarcRecorder:
 
     def _close_file(self) -> Path:
         if not self._file.closed:
+            self.sync()
             self._file.close()
         if self._index is None:
             return write_cdxj(self.path)

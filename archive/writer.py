@@ -439,6 +439,10 @@ class Writes:
     def counts(self) -> dict[str, int]:
         return dict(self.tally.counts)
 
+    def sync_warc(self) -> None:
+        if self.recorder is not None:
+            self.recorder.sync()
+
     def close(self) -> runs.RunTally:
         """The run's tally here: its counts, the problems noticed while saving its articles, the errors met."""
         self.settle_images()
@@ -493,7 +497,7 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
                     logger.exception("archive writer: %s failed", name)
             applied += 1
             if name == "close":
-                _commit(conn)
+                _commit(conn)  # close() synced and closed the WARC file
                 archive.close()
                 usage = resource.getrusage(resource.RUSAGE_SELF)
                 logger.info("archive writer: %d writes, %.1f s of CPU, %.1f s waiting for work",
@@ -512,9 +516,14 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
             # Image rows join the transaction once their files are on disk: no row ever names
             # a file a crash could lose.
             writes.settle_images()
-            _commit(conn)
+            _commit(conn, writes)
 
 
-def _commit(conn) -> None:
+def _commit(conn, writes: Writes | None = None) -> None:
+    if writes is not None:
+        # The WARC records the transaction's `captures` rows point to reach the disk first: a
+        # crash can lose records without rows (the next run fetches again), never rows whose
+        # record is gone.
+        writes.sync_warc()
     if conn.in_transaction:  # an error can have rolled the whole transaction back already
         conn.execute("COMMIT")

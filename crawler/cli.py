@@ -22,9 +22,11 @@ from archive.cli import (
     db_option,
     fail,
     images_option,
+    json_shown,
     open_archive,
     progress_reporter,
     quiet_option,
+    shown,
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
@@ -33,7 +35,7 @@ from crawler.loopback import LOOPBACK_SETTINGS
 from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
 
 
-@click.group()
+@click.group(cls=archive_cli.ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
 def cli() -> None:
     """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
@@ -102,6 +104,7 @@ def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: di
 
     warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
     from crawler.contact import warning_once  # noqa: PLC0415
+    from archive.db import check_file  # noqa: PLC0415
     from crawler.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy
 
     try:
@@ -110,6 +113,7 @@ def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: di
         settings = build_settings(db_path, images_dir, full=full, overrides=overrides)
     except CrawlError as exc:
         fail(str(exc), EXIT_FAILED)
+    check_file(db_path)  # a newer archive is refused before Scrapy or the writer opens it
     warning = warning_once(settings, hosts)
     if warning:
         click.echo(f"tnu-archive: warning: {warning}", err=True)
@@ -119,8 +123,8 @@ def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: di
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     if ended.error:
-        click.echo(f"tnu-archive: {ended.error}", err=True)
-    click.echo(ended.summary, err=True)  # the last line on stderr, as documented
+        click.echo(shown(f"tnu-archive: {ended.error}"), err=True)
+    click.echo(shown(ended.summary), err=True)  # the last line on stderr, as documented
     return ended.exit_code
 
 
@@ -239,15 +243,13 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
 @click.argument("url")
 def probe(url: str) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
-    import json  # noqa: PLC0415
-
     from crawler.probe import ProbeError, probe as probe_page  # noqa: PLC0415
 
     try:
         record = probe_page(url)
     except ProbeError as exc:
         fail(str(exc))
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    click.echo(json_shown(record))
 
 
 # --- recovery from web archives ----------------------------------------------------------------

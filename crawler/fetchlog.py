@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive.error_kinds import REDIRECT_LOOP, REDIRECT_OFFSITE
+from archive.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
 from crawler.addresses import BlockedAddress
 from crawler.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.offsite import on_hosts
@@ -123,7 +123,8 @@ class FetchLogMiddleware:
             "final_url": None,
             "kind": request_kind(request),
             "status": None,
-            "error": error_kind(exception),
+            # a download the run's stop cut (RunExtension) is no failure of the site
+            "error": INTERRUPTED if get_run(self.crawler).stopping else error_kind(exception),
             "fetched_at": utc_now(),
         }
         if row["error"] in NETWORK_KINDS and row["error"] not in self._reported:

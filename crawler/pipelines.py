@@ -145,5 +145,7 @@ class ArchivePipeline:
         )
 
     def _image_failed(self, run: CrawlRun, src_url: str, *, status: int | None, error: str) -> None:
+        if run.stopping:  # cut by the run's own stop, not failed: asked for again next run, no wait
+            return
         run.tally.errors[error] += 1
         run.writer.image_failed(src_url, status, error, utc_now())

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 
 from archive import frontier
+from archive.db import SchemaTooNew, check_file
 from archive.error_kinds import WRITER_DIED
 from archive.images import remove_abandoned_temp_files
-from archive.lock import RunLock
-from archive.outcome import BASELINE_RUNS, baseline_history, decide
+from archive.lock import Locked, RunLock
+from archive.outcome import BASELINE_RUNS, EXIT_FAILED, EXIT_LOCKED, baseline_history, decide
+from archive.repair import images_folder_problem
 from archive.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
@@ -53,14 +57,32 @@ class CrawlRun:
     tally: RunTally
     status: str = "running"
     exit_code: int | None = None
+    notices: list[str] = field(default_factory=list)  # problems the summary line repeats
+    # Set on SIGTERM/SIGINT: downloads failing from then on were cut by the stop, not by the site,
+    # and are not held against their URLs (no retry wait).
+    stopping: bool = False
 
     def summary(self) -> str:
-        return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values()))
+        return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(
+            f"; {notice}" for notice in self.notices)
 
 
 def run_kind(spider: Spider) -> str:
     """crawl_runs.kind: "crawl", or what the spider says it does (the recover spider: "recover")."""
     return getattr(spider, "run_kind", "crawl")
+
+
+# After a stop, downloads still in flight are cut every _CUT_INTERVAL seconds, at most
+# _CUT_SWEEPS times: the run ends in about a second rather than at the download timeout.
+_CUT_INTERVAL, _CUT_SWEEPS = 0.2, 20
+
+
+def _refuse(message: str, code: int) -> None:
+    """End a `scrapy crawl` that must not run: one line on stderr, the documented exit code."""
+    print(f"tnu-archive: {message}", file=sys.stderr, flush=True)
+    logging.shutdown()
+    # SystemExit would be caught and logged by Scrapy's crawl task; nothing is open yet.
+    os._exit(code)
 
 
 def get_run(crawler: Crawler) -> CrawlRun:
@@ -83,8 +105,16 @@ class RunExtension:
         ext = cls(crawler)
         # One run at a time per archive, however the crawl was started: `tnu-archive crawl` holds
         # the lock already (and reports a refusal in one line); `scrapy crawl news` is refused
-        # here, before anything is opened or fetched.
-        ext.lock.acquire()
+        # here, before anything is opened or fetched, in one line too: an exception here would
+        # reach the operator as an asyncio traceback ("Task exception was never retrieved") and
+        # exit 1.
+        try:
+            check_file(crawler.settings.get("ARCHIVE_DB"))
+            ext.lock.acquire()
+        except Locked as exc:
+            _refuse(str(exc), EXIT_LOCKED)
+        except SchemaTooNew as exc:
+            _refuse(str(exc), EXIT_FAILED)
         warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -118,8 +148,54 @@ class RunExtension:
             archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(), schedule=loop.call_soon,
             on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why), tally=tally,
         )
-        self.crawler.tnu_run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls,
-                                        tally=tally)
+        self._cancel_downloads_on_stop()
+        self.crawler.tnu_run = run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls,
+                                              tally=tally)
+        lost = images_folder_problem(archive.db.conn, archive.images_dir)
+        if lost:  # said before the crawl fills the folder again, and in the run's summary
+            logger.warning(lost)
+            run.tally.problems.append(lost)
+            run.notices.append(lost)
+
+    def _cancel_downloads_on_stop(self) -> None:
+        """When the crawl is stopped (SIGTERM, SIGINT: Scrapy's graceful stop calls
+        `Crawler.stop_async`), cut the downloads in flight once the engine has begun closing:
+        Scrapy would wait for each to finish or time out (30 s, a minute for a slow page), and
+        cron or systemd kill what does not stop within seconds."""
+        crawler = self.crawler
+        original = crawler.stop_async
+
+        async def stop_async(*args, **kwargs):
+            from twisted.internet import reactor  # noqa: PLC0415 — the running reactor
+
+            reactor.callLater(0, self._cut_downloads)  # runs once close_spider has begun below
+            return await original(*args, **kwargs)
+
+        crawler.stop_async = stop_async
+
+    def _cut_downloads(self, sweeps: int = 0) -> None:
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is not None:
+            run.stopping = True
+        from twisted.internet import reactor, tcp  # noqa: PLC0415 — the running reactor
+
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        for request in list(getattr(downloader, "active", ())):
+            # Or the retry middleware would send a cut download again, and wait for it.
+            request.meta["dont_retry"] = True
+        # The crawl's only TCP clients are its downloads (the writer talks over a pipe).
+        cut = 0
+        for selectable in {*reactor.getReaders(), *reactor.getWriters()}:
+            if isinstance(selectable, tcp.Client):
+                selectable.abortConnection()
+                cut += 1
+        if cut:
+            logger.info("stopping: %d downloads in flight cut", cut)
+        # Twisted's connection pool sends a GET cut on a reused connection once more, on a new
+        # one: sweep again while downloads remain.
+        if getattr(downloader, "active", None) and sweeps < _CUT_SWEEPS:
+            reactor.callLater(_CUT_INTERVAL, self._cut_downloads, sweeps + 1)
 
     def _writer_died(self, why: str) -> None:
         # Nothing fetched from now on could be archived: stop instead of asking the site for it.
@@ -174,3 +250,4 @@ class RunExtension:
         run.archive.close()
         self.lock.release()
         self._pace.close()
+

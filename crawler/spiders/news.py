@@ -154,6 +154,8 @@ class NewsSpider(scrapy.Spider):
     def failed(self, failure) -> None:
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
         run = get_run(self.crawler)
+        if run.stopping:  # cut by the run's own stop (RunExtension): not the site's failure
+            return
         response = getattr(failure.value, "response", None)
         kind = http_kind(response.status) if response is not None else error_kind(failure.value)
         run.tally.errors[kind] += 1

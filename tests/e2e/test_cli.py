@@ -76,3 +76,36 @@ def test_scrapy_crawl_news_does_the_same_job(replica, tmp_path):
     archive = sqlite_utils.Database(db)
     assert archive["articles"].count == len(EXPECTED["articles"])
     assert [r["status"] for r in archive.query("SELECT status FROM crawl_runs")] == ["ok"]
+
+
+def test_probe_prints_no_terminal_control_character(tmp_path):
+    """A hostile page's ESC and C1 controls reach stdout escaped as JSON, never raw."""
+    import http.server
+    import re
+    import threading
+
+    page = ("<html><head><title>x</title></head><body><article><h1>Tiêu đề \x1b]0;pwned\x07\u009b2J</h1>"
+            "<p>Đăng ngày: 15-07-2020 | 550 lần đọc</p><p>Nội dung \x1b[31m đỏ \x85.</p></article></body></html>")
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_cli("probe", f"http://127.0.0.1:{server.server_port}/tin-dn1.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert not re.findall("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.stdout + result.stderr)
+    assert "pwned" in json.loads(result.stdout)["title"]

@@ -133,3 +133,57 @@ def test_scrapy_crawl_news_is_refused_too_while_the_lock_is_held(replica, tmp_pa
     assert f"another run is in progress (pid {os.getpid()} since " in proc.stderr
     assert replica.requests == []
     assert not db_path.exists()
+
+
+def test_a_crawl_through_a_symlink_to_a_locked_database_exits_4(replica, tmp_path):
+    db_path = tmp_path / "data" / "tnu.sqlite"
+    db_path.parent.mkdir()
+    db_path.write_bytes(b"")
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(db_path)
+    replica.reset_log()
+    with RunLock(db_path):
+        result = crawl(replica, link, tmp_path / "data" / "images")
+    assert result.returncode == EXIT_LOCKED, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.endswith(f"lock: {db_path}.lock")
+    assert replica.requests == []
+
+
+def test_scrapy_crawl_news_refused_prints_one_line_and_exits_4(replica, tmp_path):
+    db_path = tmp_path / "data" / "tnu.sqlite"
+    with RunLock(db_path):
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "scrapy"), "crawl", "news", "-a", f"start_url={replica.url}",
+             "-s", f"ARCHIVE_DB={db_path}", "-s", f"IMAGES_STORE={tmp_path / 'data' / 'images'}",
+             "-s", "LOG_LEVEL=WARNING"],
+            capture_output=True, text=True, timeout=120, check=False, cwd=Path(__file__).resolve().parents[2],
+        )
+    assert proc.returncode == EXIT_LOCKED, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"tnu-archive: another run is in progress (pid {os.getpid()} since ")
+
+
+def test_sigterm_cancels_the_downloads_in_flight_and_ends_within_5_seconds(slow_site, tmp_path):
+    """The start page answers after a minute and the download timeout is the default: the run
+    must not wait for either."""
+    db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+         "--images-dir", str(images), *FAST],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the start page request")
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    print(f"SIGTERM to exit: {took:.1f}s")
+    assert proc.returncode == EXIT_INTERRUPTED, stderr[-2000:]
+    assert took < 5, f"took {took:.1f}s"
+    assert query(db_path, "SELECT status, exit_code FROM crawl_runs") == [("interrupted", EXIT_INTERRUPTED)]

@@ -389,3 +389,33 @@ def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
         assert not retry_due(attempts, last, at + wait - timedelta(minutes=1)), attempts
         assert retry_due(attempts, last, at + wait), attempts
     assert retry_due(0, None, at) and retry_due(3, None, at)  # never tried (a killed run): due
+
+
+CONTROLS = "\x1b[2J\x1b]0;pwned\x07\x00\x08\r\x0b\x0c\x7f\x9b31m\x85"
+
+
+def test_control_characters_never_reach_the_archive(archive, make_article):
+    """A hostile page's ESC sequences, BEL, NUL and C1 controls are dropped at the one boundary
+    every record crosses; tab and newline, which text has, stay."""
+    article = make_article(
+        url="http://tnu.edu.vn/a\x1b[0m-dn9.html",
+        title=f"Tiêu đề{CONTROLS} độc",
+        body_text=f"Đoạn một{CONTROLS}.\n\nĐoạn\thai.",
+        body_html=f"<p>Đoạn{CONTROLS}</p>",
+        author=f"Tác{CONTROLS}giả",
+        category=f"Tin{CONTROLS}",
+        published_text=f"15-07-2020{CONTROLS}",
+        images=(ImageRef(0, f"http://tnu.edu.vn/x{CONTROLS}.jpg", caption=f"Ảnh{CONTROLS}",
+                         alt=f"alt{CONTROLS}", credit=f"Hà{CONTROLS}"),),
+    )
+    result = archive.save_article(article, run_id=None, fetched_at="2026-01-01T00:00:00Z", raw_html=b"<html>",
+                                  encoding="utf-8")
+    row = archive.db["articles"].get(result.article_id)
+    assert row["title"] == "Tiêu đề[2J]0;pwned31m độc"
+    assert row["body_text"] == "Đoạn một[2J]0;pwned31m.\n\nĐoạn\thai."
+    assert row["url"] == "http://tnu.edu.vn/a[0m-dn9.html"
+    image = next(archive.db["article_images"].rows)
+    stored = [row[k] for k in ("title", "body_text", "body_html", "author", "category", "published_text", "url")]
+    stored += [image[k] for k in ("src_url", "caption", "alt", "credit")]
+    for value in stored:
+        assert not any(ch in value for ch in CONTROLS if ch not in "[2J]0;pwned31m"), repr(value)

@@ -399,3 +399,33 @@ def test_the_writer_keeps_the_runs_tally(run, make_article):
     assert (tally.counts["articles_new"], tally.counts["images_failed"]) == (1, 1)
     assert tally.errors == {"timeout": 2, "not_an_image": 1}
     assert tally.problems[0] == "crawler: a page failed"
+
+
+def test_the_warc_is_on_disk_before_the_rows_pointing_into_it_are_committed(tmp_path, run, monkeypatch):
+    """A power cut after the commit must not leave `captures` rows whose record was still in
+    the page cache: the writer's commit fsyncs the WARC file first."""
+    db_path, images, run_id = run
+    archive = Archive(db_path, images)
+    writes = writer_module.Writes(archive, run_id)
+    writes.open_warc(str(tmp_path / "warc"), "run-test", {})
+    conn = archive.db.conn
+    conn.execute("BEGIN")
+    writes.capture(1, _exchange(LINK, b"<html>one</html>"), new_record_id())
+    warc_fd = writes.recorder._file.fileno()
+    seen: list[int] = []  # captures rows another reader saw committed when the WARC was synced
+    real_fsync = os.fsync
+
+    def watching_fsync(fd: int) -> None:
+        if fd == warc_fd:
+            with sqlite3.connect(db_path) as other:
+                seen.append(other.execute("SELECT count(*) FROM captures").fetchone()[0])
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", watching_fsync)
+    writer_module._commit(conn, writes)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    with sqlite3.connect(db_path) as other:
+        committed = other.execute("SELECT count(*) FROM captures").fetchone()[0]
+    writes.close()
+    archive.close()
+    assert seen == [0] and committed == 1

@@ -58,3 +58,15 @@ def test_a_lock_object_is_not_taken_twice(tmp_path):
     lock = RunLock(tmp_path / "tnu.sqlite")
     with lock, pytest.raises(RuntimeError):
         lock.acquire()
+
+
+def test_a_symlink_to_the_database_or_its_folder_leads_to_the_same_lock(other_process, tmp_path):
+    (tmp_path / "tnu.sqlite").write_bytes(b"")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "link.sqlite").symlink_to(tmp_path / "tnu.sqlite")
+    (tmp_path / "folder-link").symlink_to(tmp_path, target_is_directory=True)
+    for spelled in (elsewhere / "link.sqlite", tmp_path / "folder-link" / "tnu.sqlite",
+                    elsewhere / ".." / "tnu.sqlite"):
+        with pytest.raises(Locked, match=rf"\(pid {other_process.pid} since .*\); lock: {tmp_path}/tnu.sqlite.lock"):
+            RunLock(spelled).acquire()

@@ -314,3 +314,62 @@ def test_past_max_bytes_the_records_go_on_in_a_new_file(tmp_path, ledger):
         assert url == capture.url and (ex is None or body == ex.body)
     assert last.record_type == "revisit" and last.refers_to == captures[0].id
     assert last.warc_file != captures[0].warc_file
+
+
+FULL_DISK = r"""
+import json, os, resource, signal, sys
+from pathlib import Path
+from archive.db import connect
+from archive.warc_index import CaptureLedger
+from archive.warc_writer import HttpExchange, WarcRecorder
+
+tmp = Path(sys.argv[1])
+db = connect(tmp / "tnu.sqlite")
+ledger = CaptureLedger(db)
+recorder = WarcRecorder(tmp / "warc", ledger, "run")
+
+def exchange(body, url):
+    return HttpExchange(url, "GET", [], b"", 200, [("Content-Type", "image/jpeg")], body)
+
+first = recorder.record(exchange(os.urandom(2000), "http://127.0.0.1:8/a.jpg"))
+size_before = recorder.path.stat().st_size
+# A file size limit is a real write error from the kernel (EFBIG), as a full disk gives ENOSPC.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+# (The limit holds for every file of the process: the database stays far below it.)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4_000_000, resource.RLIM_INFINITY))
+try:
+    recorder.record(exchange(os.urandom(4_500_000), "http://127.0.0.1:8/big.jpg"))
+except OSError as exc:
+    error = exc.strerror
+else:
+    error = None
+size_after_error = recorder.path.stat().st_size
+second = recorder.record(exchange(os.urandom(1000), "http://127.0.0.1:8/c.jpg"))
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+recorder.close()
+rows = db.execute("SELECT url, warc_file, offset, length FROM captures ORDER BY id").fetchall()
+print(json.dumps({"error": error, "before": size_before, "after_error": size_after_error,
+                  "second_offset": second.offset, "rows": rows, "warc": str(recorder.path)}))
+"""
+
+
+def test_a_failed_write_leaves_no_half_record(tmp_path):
+    import json
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["error"] == "File too large"
+    assert out["after_error"] == out["before"]  # cut back to where the failed record began
+    assert out["second_offset"] == out["before"]  # the next record follows the last whole one
+    warc = out["warc"]
+    records = read_records(tmp_path / "warc" / warc.rsplit("/", 1)[1])
+    urls = [r.url for r in records if r.type == "response"]
+    assert urls == ["http://127.0.0.1:8/a.jpg", "http://127.0.0.1:8/c.jpg"]
+    assert [row[0] for row in out["rows"]] == urls  # no row for the record that failed
+    size = (tmp_path / "warc" / warc.rsplit("/", 1)[1]).stat().st_size
+    for _, _, offset, length in out["rows"]:
+        assert offset + length <= size
+        assert read_capture(warc, offset).url in urls
