@@ -179,7 +179,7 @@ def run_cli(*args: object) -> CliResult:
     separate stdout and stderr), without paying an interpreter start per call."""
     from click.testing import CliRunner
 
-    from archive.cli import cli
+    from crawler.cli import cli
 
     result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="tnu-archive")
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -173,7 +173,7 @@ def readonly_command(folder: Path, *args: object) -> list[str]:
     archive whose `-shm` file cannot be created, which only a read-only filesystem gives.
     """
     return ["unshare", "--map-root-user", "--mount", "sh", "-c", READONLY_MOUNT, "sh", str(folder),
-            sys.executable, "-m", "archive", *map(str, args)]
+            sys.executable, "-m", "crawler", *map(str, args)]
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_sigterm_cancels_the_downloads_in_flight_and_ends_within_5_seconds(slow_
     must not wait for either."""
     db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
+        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
          "--images-dir", str(images), *FAST],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )

@@ -178,10 +178,10 @@ def test_a_compressed_body_is_measured_as_read_whether_captured_or_not(tmp_path,
     page = "<html><body>Tin tức Đại học Thái Nguyên</body></html>".encode() * 40
     sent = gzip.compress(page)
     writer = start()
-    writer.send("open_warc", str(tmp_path / "warc"), "run-test", {"spider": "news"})
-    writer.send("capture", 3, _exchange(LINK, sent, [("Content-Encoding", "gzip")]), new_record_id())
-    writer.send("fetch", _fetch_row(LINK), None, 3)
-    writer.send("fetch", _fetch_row(LINK + "?n=2"), sent, None, [("Content-Encoding", "gzip")])
+    writer.open_warc(str(tmp_path / "warc"), "run-test", {"spider": "news"})
+    writer.capture(3, _exchange(LINK, sent, [("Content-Encoding", "gzip")]), new_record_id())
+    writer.fetch(_fetch_row(LINK), capture_token=3)
+    writer.fetch(_fetch_row(LINK + "?n=2"), sent, codings=[("Content-Encoding", "gzip")])
     writer.close(timeout=WAIT)
     expected = (len(page), hashlib.sha256(page).hexdigest())
     assert [(r[7], r[8]) for r in rows(run[0], "fetch_log")] == [expected, expected]
