@@ -1,7 +1,6 @@
 """One article page -> one `Article`: site selectors first, generic rules as the fallback.
 
-The page is parsed once (lxml, the fastest parser at hand); every field is read from that one
-tree. Nothing here fetches, stores or logs.
+The page is parsed once, as a browser would (parse.py); every field is read from that one tree. Nothing here fetches, stores or logs.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-import threading
 from functools import lru_cache
 
 from lxml import etree
@@ -18,6 +16,7 @@ from lxml.cssselect import CSSSelector
 from crawler import sites
 
 from . import dates
+from .parse import parse_html
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from .record import Article, ImageRef
 from .text import (
@@ -63,17 +62,6 @@ _HOME_CRUMBS = frozenset({"trang chủ", "home", "trang chu", "homepage"})
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "scholarlyarticle", "webpage"}
 )
-
-_local = threading.local()
-
-
-def _parser() -> etree.HTMLParser:
-    # lxml parsers must not be shared between threads.
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
-    return parser
-
 
 @lru_cache(maxsize=None)
 def _css(selector: str) -> CSSSelector:
@@ -556,10 +544,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     page = decode(html, encoding)
     if not page.strip():
         return Article(url=url)
-    try:
-        root = etree.fromstring(page.encode("utf-8", "replace"), parser=_parser())
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return Article(url=url)
+    root = parse_html(page)
     if root is None:
         return Article(url=url)
     ld = _JsonLd(root)
