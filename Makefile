@@ -8,6 +8,9 @@ BENCH_ARTICLES ?= 2000
 # The memory crawl has BENCH_ARTICLES x this many articles (peak RSS must not grow with the archive);
 # auto: 10, about 1,000 articles when BENCH_ARTICLES < 1,000 (a quick run).
 BENCH_MEMORY_SCALE ?= auto
+# trafilatura's tests/ folder (git clone --depth 1 https://github.com/adbar/trafilatura): the
+# extraction-quality part of `make bench`; empty: that part is skipped, saying how to get it.
+QUALITY_DATA ?=
 
 .PHONY: demo crawl test bench clean
 
@@ -35,7 +38,7 @@ test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
 	# bench-only tools: trafilatura (the extractor we are compared with), psutil (the replica server's CPU)
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE)
+	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE) $(if $(QUALITY_DATA),--quality-data $(QUALITY_DATA))
 
 clean:
 	rm -rf $(VENV) data
