@@ -36,7 +36,7 @@ test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
-	# bench-only tools: trafilatura (the extractor we are compared with), psutil (the replica server's CPU)
+	# bench-only tool: psutil (the replica server's CPU)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE) $(if $(QUALITY_DATA),--quality-data $(QUALITY_DATA))
 

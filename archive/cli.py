@@ -235,6 +235,8 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
     """List the latest crawl runs: when, how they ended, what they archived."""
     import json  # noqa: PLC0415
 
+    from archive.runs import generic_share  # noqa: PLC0415
+
     archive = _open_archive(db_path, images_dir)
     rows = archive.list_runs(limit=limit)
     archive.close()
@@ -242,13 +244,14 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
-               f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
+               f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  {'generic':>7}  errors")
     for r in rows:
         errors = ", ".join(f"{k} {v}" for k, v in sorted((r.get("errors") or {}).items())) or "-"
         click.echo(
             f"{r['id']:>4}  {r['started_at']:20}  {r['status']:11}  {r['exit_code'] if r['exit_code'] is not None else '-':>4}  "
             f"{r['pages'] or 0:>5}  {r['articles_new'] or 0:>4}  {r['articles_changed'] or 0:>4}  "
-            f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  {errors}"
+            f"{r['articles_unchanged'] or 0:>4}  {r['images_new'] or 0:>4}  {r['images_failed'] or 0:>4}  "
+            f"{generic_share(r):>7}  {errors}"
         )
 
 

@@ -80,6 +80,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "problems": "JSON list of problems noticed (drift, fields that came back empty, …)",
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
         "host": "Host name the crawl ran on",
+        "articles_generic": "Articles of the run read by generic rules alone (no selector of crawler/sites.py "
+        "matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",
@@ -412,6 +414,12 @@ def _v7_link_failures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_generic_reads(db: sqlite_utils.Database) -> None:
+    # How many of a run's articles no site selector read: an operator sees a redesign arrive
+    # (the share climbs) before any field's fill rate falls.
+    _run_script(db, "ALTER TABLE crawl_runs ADD COLUMN articles_generic INTEGER;")
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -425,7 +433,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures,
+    _v7_link_failures, _v8_generic_reads,
 ]
 
 

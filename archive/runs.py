@@ -25,6 +25,7 @@ COUNT_FIELDS = (
     "articles_unchanged",
     "images_new",
     "images_failed",
+    "articles_generic",
 )
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -146,6 +147,16 @@ def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False
         marks = ",".join("?" * len(stale))
         db.execute(f"UPDATE crawl_runs SET status = 'killed' WHERE id IN ({marks})", stale)
     return stale
+
+
+def generic_share(run: Mapping) -> str:
+    """The share of a run's articles read by generic rules alone, as `runs` prints it ("-" when
+    the run predates the count or archived no article)."""
+    articles = sum(run.get(name) or 0 for name in ("articles_new", "articles_changed", "articles_unchanged"))
+    generic = run.get("articles_generic")
+    if generic is None or not articles:
+        return "-"
+    return f"{min(generic, articles) / articles:.0%}"
 
 
 def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:

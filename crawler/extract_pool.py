@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from archive.lifeline import leave_with
 from archive.store import compress_raw
-from crawler.extract import extract_article
+from crawler.extract.article import read_article
 from crawler.extract.record import Article
 from crawler.helpers import helpers_context
 
@@ -29,15 +29,21 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
+def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes, bool]:
     # The raw page is compressed for the archive here too: the worker has the bytes already,
     # and the writer process has the rest of the run's writes to do.
-    return extract_article(body, url, encoding=encoding), compress_raw(body)
+    article, sources = read_article(body, url, encoding=encoding)
+    return article, compress_raw(body), read_by_generic_rules(sources)
+
+
+def read_by_generic_rules(sources: dict[str, str]) -> bool:
+    """No site selector read any field: the page's layout is not one crawler/sites.py knows."""
+    return not any(rule.startswith("site:") for rule in sources.values())
 
 
 class ExtractPool:
-    """`await pool.extract(body, url, encoding)`: (extract_article's Article, compress_raw(body)),
-    computed in a worker process.
+    """`await pool.extract(body, url, encoding)`: (extract_article's Article, compress_raw(body),
+    whether generic rules alone read it), computed in a worker process.
 
     Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
     died (a crash in C code), after which the next page gets a fresh worker.
@@ -54,7 +60,7 @@ class ExtractPool:
             )
         return self._executor
 
-    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes]:
+    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, bytes, bool]:
         loop = asyncio.get_running_loop()
         executor = self._get()
         try:

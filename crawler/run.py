@@ -55,6 +55,7 @@ class CrawlRun:
     errors: Counter = field(default_factory=Counter)
     filled: Counter = field(default_factory=Counter)  # field -> articles where it was found
     articles_fetched: int = 0
+    articles_generic: int = 0  # read by generic rules alone: a layout sites.py does not know
     article_links_seen: int = 0
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
     problems: list[str] = field(default_factory=list)
@@ -72,8 +73,9 @@ class CrawlRun:
         except WriterDied:
             self.writes_lost += 1
 
-    def count_fields(self, article) -> None:
+    def count_fields(self, article, *, generic: bool = False) -> None:
         self.articles_fetched += 1
+        self.articles_generic += generic
         for name in WATCHED_FIELDS:
             value = getattr(article, name)
             if value not in (None, "", ()):
@@ -183,7 +185,7 @@ class RunExtension:
             run.run_id,
             status=run.status,
             exit_code=run.exit_code,
-            counts=run.final_counts,
+            counts={**run.final_counts, "articles_generic": run.articles_generic},
             errors=dict(run.errors),
             fill_rates=run.fill_rates(),
             problems=run.problems,

@@ -43,8 +43,9 @@ def pool():
 
 def test_the_worker_extracts_what_the_function_does(pool):
     path = ARTICLE_PATHS[0]
-    article, compressed = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
+    article, compressed, generic = asyncio.run(pool.extract(page_bytes(path), page_url(path), None))
     assert article == extract_article(page_bytes(path), page_url(path))
+    assert not generic  # a known layout
     assert article.is_article
     assert zlib.decompress(compressed) == page_bytes(path)
 

@@ -28,6 +28,10 @@ def test_probe_prints_what_would_be_archived(replica, tmp_path):
     assert record["is_article"] is True
     assert (record["title"], record["views"], record["author"]) == (want["title"], want["views"], want["author"])
     assert len(record["images"]) == len(want["images"])
+    # which rules read it: the 2019 layout's selectors, generic rules for what they leave out
+    assert record["sources"]["body_text"] == "site:2019"
+    assert record["sources"]["title"] == "site:2019"
+    assert record["sources"]["author"].startswith("generic:")
 
 
 @pytest.mark.parametrize(
