@@ -385,7 +385,30 @@ def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> t
             views = dates.find_views(text)
             if views is not None:
                 return views, element, "site" if element is selector_node else "generic:counter line"
+    for text, element in lines:
+        # a bare number marked as the counter by a class, id or title, or drawn beside an eye icon
+        if _BARE_NUMBER.fullmatch(text) and _names_views(element):
+            return int(re.sub(r"[.,\s]", "", text)), element, "generic:counter marked by class or icon"
     return None, None, ""
+
+
+_BARE_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+|\d+")
+_VIEWS_MARK = re.compile(
+    r"(?:^|[\s_-])(?:views?|view-?count|post-?views|luot-?xem|luotxem|lan-?doc|hits?|reads?|eye|fa-eye|bi-eye)"
+    r"(?:$|[\s_-])|lượt\s*xem|lần\s*đọc|lượt\s*đọc",
+    re.IGNORECASE,
+)
+
+
+def _names_views(element: Element) -> bool:
+    """The element, or an icon inside it, says it holds the view counter."""
+    for node in (element, *element.iterchildren()):
+        if not isinstance(node.tag, str):
+            continue
+        marks = " ".join(node.get(a) or "" for a in ("class", "id", "title", "aria-label", "alt", "src"))
+        if marks.strip() and _VIEWS_MARK.search(marks):
+            return True
+    return False
 
 
 def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> tuple[str | None, str]:
@@ -451,6 +474,29 @@ def _byline(body: Element, skip: set, last_line: str) -> Element | None:
         if element_text(element) != text or element.find(".//img") is not None:
             return None
         return element if _is_right_or_bold(element, text) else None
+    return None
+
+
+_BYLINE_MARK = re.compile(r"(?:^|[\s_-])(?:author|byline|tac-?gia|nguoi-?viet|writer)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _marked_byline(area: Element, furniture: list[Element]) -> Element | None:
+    """A byline in a block of its own, marked as such (class/id `author`, `byline`, `tac-gia`,
+    itemprop or rel `author`), printed in the article's part of the page."""
+    for element in area.iter():
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if not (
+            element.get("itemprop") == "author" or element.get("rel") == "author"
+            or (marks.strip() and _BYLINE_MARK.search(marks))
+        ):
+            continue
+        if any(f is element or f in element.iterancestors() for f in furniture):
+            continue
+        text = element_text(element)
+        if text and len(text) <= 80 and not dates.find_date(text):
+            return element
     return None
 
 
@@ -597,11 +643,13 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     }
 
     if body is None:
+        # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
+        lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
         article = Article(
             url=url, title=title, published_at=published_at, published_text=published_text,
-            views=views, category=category,
+            views=views, category=category, body_text="\n\n".join(lines) or None,
         )
-        return Reading(article, _sources(article, rules, site))
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
     furniture = _furniture_in(body, selectors.get("furniture"))
     found = find_images(body, url, skip=set(furniture))
@@ -617,6 +665,15 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
+    if author is None:
+        marked = _marked_byline(area, furniture)
+        if marked is not None:
+            text = element_text(marked)
+            labelled = _AUTHOR_LABEL.match(text)
+            author, author_rule = (clean(labelled.group(1)) if labelled else text), "generic:byline block"
+            if any(a is body for a in marked.iterancestors()):
+                skip.add(marked)
+                lines_of_body = paragraphs(body, skip)
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
         not_body = {title, author, *(f.caption for f in found)} - {None}

@@ -62,6 +62,15 @@ def image_source(img: etree._Element, base_url: str) -> str | None:
         if url:
             return url
     srcset = widest_srcset(img.get("srcset"))
+    picture = next(img.iterancestors("picture"), None)
+    if picture is not None:
+        # <picture>: its <source> elements offer the same photograph in other sizes and formats;
+        # the widest of all (the <img>'s own srcset included) is the best copy. (libxml2 nests
+        # the <source> elements, which are void in HTML5, around the <img>: hence ancestors.)
+        offers = [img.get("srcset") or ""] + [
+            source.get(attr) or "" for source in picture.iter("source") for attr in ("srcset", *LAZY_SRCSET_ATTRS)
+        ]
+        srcset = widest_srcset(", ".join(o for o in offers if o.strip())) or srcset
     candidates = [img.get(attr) for attr in LAZY_SRC_ATTRS] + [srcset, img.get("src")]
     for candidate in candidates:
         url = _absolute(candidate, base_url)

@@ -65,11 +65,36 @@ def checked_body(
         if _WORD.search(line) and line not in not_body and not _RELATED_LINE.match(line)
         and not (date_text and date_text in line and len(line) <= 120)
     ]
-    found = _norm(" ".join(theirs))
-    kept = [p for p in ours if _norm(p) in found]
+    found = " ".join(theirs)
+    kept = [p for p in ours if p in found]
     # what ours must cover: trafilatura's paragraphs, not its short lines (counters, labels)
     wanted = set(_WORD.findall(" ".join(line for line in theirs if len(line) >= PARAGRAPH).lower()))
     covered = set(_WORD.findall(" ".join(kept).lower()))
     if kept and len(wanted & covered) >= COVER * len(wanted):
-        return kept, f"{rule}+checked by trafilatura"
+        return _merged(kept, theirs, found), f"{rule}+checked by trafilatura"
     return theirs, "generic:trafilatura"
+
+
+def _merged(kept: list[str], theirs: list[str], found: str) -> list[str]:
+    """Our paragraphs, with trafilatura's lines that fall between them (subheadings in another
+    block) and its long lines before the first (a lead/sapo printed outside the content block).
+    Its lines after our last paragraph are left out: there it reaches into boilerplate."""
+    placed: list[tuple[int, int, str]] = []
+    at = 0
+    for paragraph in kept:
+        start = found.find(paragraph, at)
+        if start < 0:
+            start = found.find(paragraph)
+        else:
+            at = start + len(paragraph)
+        placed.append((start, start + len(paragraph), paragraph))
+    first, last = min(p[0] for p in placed), max(p[1] for p in placed)
+    offset = 0
+    for line in theirs:
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if any(s < end and start < e for s, e, _ in placed):
+            continue  # ours has it
+        if (first <= start and end <= last) or (end <= first and len(line) >= PARAGRAPH):
+            placed.append((start, end, line))
+    return [text for _, _, text in sorted(placed, key=lambda p: p[0])]
