@@ -666,7 +666,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
-    if author is None:
+    if author is None and not selectors:  # a known layout's byline is its selector's or none
         marked = _marked_byline(area, furniture)
         if marked is not None:
             text = element_text(marked)

@@ -62,11 +62,13 @@ def image_source(img: etree._Element, base_url: str) -> str | None:
         if url:
             return url
     srcset = widest_srcset(img.get("srcset"))
-    picture = next(img.iterancestors("picture"), None)
-    if picture is not None:
+    picture = img.getparent()
+    while picture is not None and picture.tag == "source":
+        picture = picture.getparent()
+    if picture is not None and picture.tag == "picture":
         # <picture>: its <source> elements offer the same photograph in other sizes and formats;
         # the widest of all (the <img>'s own srcset included) is the best copy. (libxml2 nests
-        # the <source> elements, which are void in HTML5, around the <img>: hence ancestors.)
+        # the <source> elements, which are void in HTML5, around the <img>: hence the climb.)
         # A <source> with `media` is a copy for another screen (often smaller): it competes only
         # with a default copy whose width is known.
         width = _dimension(img.get("width"))
