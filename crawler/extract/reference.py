@@ -72,6 +72,8 @@ def checked_body(
     covered = set(_WORD.findall(" ".join(kept).lower()))
     if kept and len(wanted & covered) >= COVER * len(wanted):
         return _merged(kept, theirs, found), f"{rule}+checked by trafilatura"
+    if not any(len(line) >= PARAGRAPH for line in theirs):
+        return ours, rule  # a few short lines ("Loading…", a caption) are no article's body
     return theirs, "generic:trafilatura"
 
 
