@@ -1,6 +1,7 @@
 """One article page -> one `Article`: site selectors first, generic rules as the fallback.
 
-The page is parsed once, as a browser would (parse.py); every field is read from that one tree. Nothing here fetches, stores or logs.
+The page is parsed once, as a browser would (parse.py); every field is read from that one tree.
+Nothing here fetches, stores or logs. `read_article` also says which rule read each field.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from lxml.cssselect import CSSSelector
 from crawler import sites
 
 from . import dates, reference
-from .parse import parse_html
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
+from .parse import parse_html
 from .record import Article, ImageRef
 from .text import (
     BLOCK_TAGS,
@@ -346,6 +347,7 @@ def _date(
     comments); machine-readable dates (<time>, meta, JSON-LD) only when nothing is printed."""
     printed = [(element_text(selector_node), selector_node)] if selector_node is not None else []
     labelled = [(text, el) for text, el in lines if _DATE_LABEL.search(text) and len(text) <= 200]
+
     def rule(element: Element | None) -> str:
         return "site" if element is selector_node and element is not None else "generic:labelled date line"
 
