@@ -13,6 +13,9 @@ BENCH_MEMORY_SCALE ?= auto
 REPLAY_VENV ?= .venv-replay
 REPLAY_WARC ?= data/demo/warc
 REPLAY_PORT ?= 8080
+# trafilatura's tests/ folder (git clone --depth 1 https://github.com/adbar/trafilatura): the
+# extraction-quality part of `make bench`; empty: that part is skipped, saying how to get it.
+QUALITY_DATA ?=
 
 .PHONY: demo crawl test bench replay clean
 
@@ -38,9 +41,9 @@ test: $(TEST_STAMP)  ## the whole suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
-	# bench-only tools: trafilatura (the extractor we are compared with), psutil (the replica server's CPU)
+	# bench-only tool: psutil (the replica server's CPU)
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE)
+	$(BIN)/python -m benchmarks.run --articles $(BENCH_ARTICLES) --memory-scale $(BENCH_MEMORY_SCALE) $(if $(QUALITY_DATA),--quality-data $(QUALITY_DATA))
 
 $(REPLAY_VENV)/.installed:
 	$(PYTHON) -m venv $(REPLAY_VENV)

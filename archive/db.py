@@ -89,6 +89,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
         "host": "Host name the crawl ran on",
         "kind": "crawl (the live site) or recover (captures of a web archive, tnu-archive recover)",
+        "articles_generic": "Articles of the run read by generic rules alone (no selector of crawler/sites.py "
+        "matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",
@@ -464,6 +466,12 @@ def _v8_recovery(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9_generic_reads(db: sqlite_utils.Database) -> None:
+    # How many of a run's articles no site selector read: an operator sees a redesign arrive
+    # (the share climbs) before any field's fill rate falls.
+    _run_script(db, "ALTER TABLE crawl_runs ADD COLUMN articles_generic INTEGER;")
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -477,7 +485,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures, _v8_recovery,
+    _v7_link_failures, _v8_recovery, _v9_generic_reads,
 ]
 
 

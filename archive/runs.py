@@ -27,6 +27,7 @@ COUNT_FIELDS = (
     "articles_unchanged",
     "images_new",
     "images_failed",
+    "articles_generic",
 )
 
 
@@ -43,15 +44,17 @@ class RunTally:
     pages_ok: int = 0  # page responses below 400
     article_links_seen: int = 0
     articles_fetched: int = 0
+    articles_generic: int = 0  # read by generic rules alone: a layout crawler/sites.py does not know
     filled: Counter = field(default_factory=Counter)  # watched field -> articles where it was found
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
 
     def count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
 
-    def count_fields(self, article) -> None:
-        """One article fetched: which of the watched fields it has."""
+    def count_fields(self, article, *, generic: bool = False) -> None:
+        """One article fetched: which of the watched fields it has; `generic`: no site selector read it."""
         self.articles_fetched += 1
+        self.articles_generic += generic
         for name in WATCHED_FIELDS:
             if getattr(article, name) not in (None, "", ()):
                 self.filled[name] += 1
@@ -225,6 +228,16 @@ def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False
         marks = ",".join("?" * len(stale))
         db.execute(f"UPDATE crawl_runs SET status = 'killed' WHERE id IN ({marks})", stale)
     return stale
+
+
+def generic_share(run: Mapping) -> str:
+    """The share of a run's articles read by generic rules alone, as `runs` prints it ("-" when
+    the run predates the count or archived no article)."""
+    articles = sum(run.get(name) or 0 for name in ("articles_new", "articles_changed", "articles_unchanged"))
+    generic = run.get("articles_generic")
+    if generic is None or not articles:
+        return "-"
+    return f"{min(generic, articles) / articles:.0%}"
 
 
 def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:

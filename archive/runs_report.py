@@ -20,7 +20,7 @@ from archive.outcome import (
     baseline,
     baseline_history,
 )
-from archive.runs import process_alive, summary_line
+from archive.runs import generic_share, process_alive, summary_line
 
 # A field's fill rate is shown as fallen when it is this much (in share of articles, 0.10 = ten
 # points) below its baseline, the median of earlier runs; the drift alarm itself needs a fall
@@ -30,7 +30,7 @@ FELL_BY = 0.10
 DEFAULT_MAX_AGE_HOURS = 26.0
 
 HEADER = (f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
-          f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  errors")
+          f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  {'generic':>7}  errors")
 
 
 def articles_saved(row: Mapping) -> int:
@@ -57,7 +57,8 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
     lines = [
         f"{row['id']:>4}  {row['started_at']:20}  {row['status']:11}  {exit_code:>4}  "
         f"{row.get('pages') or 0:>5}  {row.get('articles_new') or 0:>4}  {row.get('articles_changed') or 0:>4}  "
-        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  {row.get('images_failed') or 0:>4}  {errors}"
+        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  {row.get('images_failed') or 0:>4}  "
+        f"{generic_share(row):>7}  {errors}"
     ]
     if row.get("kind") not in (None, "crawl"):
         lines.append(f"      kind: {row['kind']}")  # a recovery from a web archive, not a crawl

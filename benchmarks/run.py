@@ -13,6 +13,8 @@ One run measures, side by side and as ratios so that results compare across mach
   (`*_samples`, `ratio_per_pair`, `cpu_ratio_per_pair`): on a 2-core machine one pair's ratio
   swings ±20%;
 - extract: our extractor against trafilatura's bare_extraction (metadata on) on the same pages;
+- quality (with --quality-data DIR): extraction quality on trafilatura's evaluation set, ours beside
+  trafilatura's (benchmarks/quality.py; skipped, saying how to get the data, without it);
 - reparse, incremental (a second crawl of the unchanged site), memory (peak RSS of a crawl of N
   and of scale×N articles), store, search (folded FTS over 20,000 articles), machine.
 Crawls run as subprocesses of the installed command, exactly as cron runs them, with the
@@ -48,7 +50,7 @@ from typing import Any
 
 import psutil
 
-from benchmarks import sitegen
+from benchmarks import quality, sitegen
 from benchmarks.serve import listen_overflows
 from crawler.loopback import LOOPBACK_SETTINGS, set_options
 
@@ -779,6 +781,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--search-repeats", type=int, default=5, help="times each search query is timed")
     ap.add_argument("--crawl-repeats", type=int, default=5,
                     help="pairs of crawls (archive, bare), interleaved; the crawl figures are their medians")
+    ap.add_argument("--quality-data", type=Path, default=None,
+                    help="trafilatura's tests/ folder: adds the extraction-quality part (benchmarks/quality.py)")
     args = ap.parse_args(argv)
     if args.crawl_repeats < 1:
         ap.error("--crawl-repeats must be at least 1")
@@ -787,6 +791,7 @@ def main(argv: list[str] | None = None) -> None:
                   args.work, args.load_seconds, args.search_repeats, args.crawl_repeats,
                   log=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(results))
+    quality.bench_section(args.quality_data, args.results, log=lambda m: print(m, file=sys.stderr, flush=True))
     print(f"bench: finished in {time.perf_counter() - started:.0f} s; results in {args.results}", file=sys.stderr)
 
 

@@ -71,7 +71,7 @@ class ArchivePipeline:
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
         try:
-            article, raw = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
+            article, raw, generic = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
         except Exception as exc:  # a page no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", item["final_url"])
             run.tally.errors[EXTRACT_ERROR] += 1
@@ -84,7 +84,7 @@ class ArchivePipeline:
             run.writer.not_an_article(item["url"], fetched_at)
             run.tally.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
-        run.tally.count_fields(article)
+        run.tally.count_fields(article, generic=generic)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,

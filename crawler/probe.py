@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from crawler.extract import extract_article
+from crawler.extract.article import read_article
 from crawler.settings import DOWNLOAD_TIMEOUT, USER_AGENT
 
 
@@ -26,5 +26,6 @@ def probe(url: str, timeout: float = DOWNLOAD_TIMEOUT) -> dict[str, Any]:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ProbeError(f"{url}: {reason}") from None
-    article = extract_article(body, final_url, encoding=charset)
-    return {"is_article": article.is_article, **article.to_dict()}
+    article, sources = read_article(body, final_url, encoding=charset)
+    # `sources`: which rule read each field, "site:<layout>" (crawler/sites.py) or "generic:<rule>"
+    return {"is_article": article.is_article, **article.to_dict(), "sources": sources}

@@ -34,7 +34,7 @@ class RecoverPipeline(ArchivePipeline):
         run = get_run(self.crawler)
         capture = item["capture"]
         try:
-            article, raw = await self._extract.extract(item["body"], capture["url"], item["encoding"])
+            article, raw, generic = await self._extract.extract(item["body"], capture["url"], item["encoding"])
         except Exception as exc:  # a capture no rule foresaw must not stop the run
             logger.exception("extraction failed for %s", capture["raw_url"])
             run.tally.errors[EXTRACT_ERROR] += 1
@@ -45,7 +45,7 @@ class RecoverPipeline(ArchivePipeline):
             run.writer.capture_not_article(capture)
             run.tally.not_article_links.append(capture["url"])
             return {"url": capture["raw_url"], "outcome": "not_an_article"}
-        run.tally.count_fields(article)
+        run.tally.count_fields(article, generic=generic)
         for ref in article.images:
             self._image_timestamp.setdefault(ref.src_url, capture["timestamp"])
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))

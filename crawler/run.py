@@ -241,7 +241,7 @@ class RunExtension:
             run.run_id,
             status=run.status,
             exit_code=run.exit_code,
-            counts=dict(tally.counts),
+            counts={**tally.counts, "articles_generic": tally.articles_generic},
             errors=dict(tally.errors),
             fill_rates=tally.fill_rates(),
             problems=tally.problems,

@@ -44,8 +44,9 @@ def pool():
 
 def test_the_worker_extracts_what_the_function_does(pool):
     path = ARTICLE_PATHS[0]
-    article, raw = asyncio.run(pool.extract(page_bytes(path), page_url(path), "utf-8"))
+    article, raw, generic = asyncio.run(pool.extract(page_bytes(path), page_url(path), "utf-8"))
     assert article == extract_article(page_bytes(path), page_url(path), encoding="utf-8")
+    assert not generic  # a known layout
     assert article.is_article
     # the page as raw_pages keeps it: its bytes compressed, their digest, the declared encoding
     assert zlib.decompress(raw.compressed) == page_bytes(path)
@@ -89,3 +90,11 @@ def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
     while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(process_alive(pid) for pid in workers)
+
+
+def test_the_worker_says_when_generic_rules_alone_read_the_page(pool):
+    from pathlib import Path
+
+    page = (Path(__file__).parent / "extract" / "pages" / "new-layout.html").read_bytes()
+    article, _, generic = asyncio.run(pool.extract(page, "http://127.0.0.1:8000/bai/ktx", None))
+    assert article.is_article and generic

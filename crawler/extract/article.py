@@ -1,7 +1,7 @@
 """One article page -> one `Article`: site selectors first, generic rules as the fallback.
 
-The page is parsed once (lxml, the fastest parser at hand); every field is read from that one
-tree. Nothing here fetches, stores or logs.
+The page is parsed once, as a browser would (parse.py); every field is read from that one tree.
+Nothing here fetches, stores or logs. `read_article` also says which rule read each field.
 """
 
 from __future__ import annotations
@@ -9,17 +9,19 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-import threading
 from functools import lru_cache
+from typing import NamedTuple
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler import sites
 
-from . import dates
+from . import dates, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from archive.record import Article, ImageRef
+
+from .parse import parse_html
 from .text import (
     BLOCK_TAGS,
     SILENT_TAGS,
@@ -63,17 +65,6 @@ _HOME_CRUMBS = frozenset({"trang chủ", "home", "trang chu", "homepage"})
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "scholarlyarticle", "webpage"}
 )
-
-_local = threading.local()
-
-
-def _parser() -> etree.HTMLParser:
-    # lxml parsers must not be shared between threads.
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
-    return parser
-
 
 @lru_cache(maxsize=None)
 def _css(selector: str) -> CSSSelector:
@@ -195,11 +186,12 @@ def _layout(root: Element) -> tuple[dict[str, str], Element | None]:
     return {}, None
 
 
-def _generic_body(root: Element) -> Element | None:
-    """Microdata or <article> first; else the block holding the most paragraph text."""
+def _generic_body(root: Element) -> tuple[Element | None, str]:
+    """Microdata or <article> first; else the block holding the most paragraph text.
+    With the rule that found it (for the record's provenance)."""
     marked = root.find(".//*[@itemprop='articleBody']")
     if marked is not None:
-        return marked
+        return marked, "generic:itemprop=articleBody"
     scores: dict[Element, float] = {}
     for p in root.iter("p"):
         parent = p.getparent()
@@ -215,13 +207,13 @@ def _generic_body(root: Element) -> Element | None:
         # one <article>: the body is in it, whatever the sidebar holds
         inner = {el: v for el, v in scores.items() if el is articles[0] or articles[0] in el.iterancestors()}
         if not inner:
-            return articles[0]
+            return articles[0], "generic:<article>"
         scores = inner
     if scores:
         best = max(scores, key=scores.__getitem__)
         if scores[best] > 0:
-            return best
-    return articles[0] if articles else None
+            return best, "generic:densest text block" + (" in <article>" if len(articles) == 1 else "")
+    return (articles[0], "generic:<article>") if articles else (None, "")
 
 
 def _is_furniture(element: Element) -> bool:
@@ -284,23 +276,23 @@ def _strip_site_name(title: str) -> str:
     return re.sub(rf"\s+[-|–—:]\s+(?:{names})(?:\s+[-|–—]\s+.*)?$", "", title).strip()
 
 
-def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None]:
+def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None, str]:
     for node in _near(scope, root, selectors.get("title"))[:1]:
         if element_text(node):
-            return element_text(node), node
+            return element_text(node), node, "site"
     og = _meta(root, "og:title")
     if og:
-        return _strip_site_name(og), None
+        return _strip_site_name(og), None, "generic:og:title"
     headline = ld.article_value("headline")
     if headline:
-        return headline, None
+        return headline, None, "generic:json-ld headline"
     for h1 in root.iter("h1"):
         if element_text(h1):
-            return element_text(h1), h1
+            return element_text(h1), h1, "generic:<h1>"
     title = root.find(".//title")
     if title is not None and clean(title.text):
-        return _strip_site_name(clean(title.text)) or None, None
-    return None, None
+        return _strip_site_name(clean(title.text)) or None, None, "generic:<title>"
+    return None, None, ""
 
 
 Line = tuple[str, Element]
@@ -339,7 +331,7 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     return out
 
 
-Found = tuple[str | None, str | None, Element | None]
+Found = tuple[str | None, str | None, Element | None, str]
 
 
 def _date(
@@ -356,47 +348,75 @@ def _date(
     comments); machine-readable dates (<time>, meta, JSON-LD) only when nothing is printed."""
     printed = [(element_text(selector_node), selector_node)] if selector_node is not None else []
     labelled = [(text, el) for text, el in lines if _DATE_LABEL.search(text) and len(text) <= 200]
+
+    def rule(element: Element | None) -> str:
+        return "site" if element is selector_node and element is not None else "generic:labelled date line"
+
     for text, element in printed + labelled:
         found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
         if found:
-            return found[0], found[1], element
+            return found[0], found[1], element, rule(element)
     for text, element in header:
         if len(text) <= 120:
             found = dates.find_date(text)
             if found:
-                return found[0], found[1], element
+                return found[0], found[1], element, "generic:dated header line"
     for text, element in printed + labelled:
         found = dates.parse_date_fallback(text)
         if found:
-            return found[0], found[1], element
+            return found[0], found[1], element, rule(element)
     for node in area.iter("time"):
         iso = dates.parse_iso(node.get("datetime") or "")
         if iso:
-            return iso, clean_or_none("".join(node.itertext())), node
-    machine = (
-        _meta(root, "article:published_time", "datePublished", "pubdate", "date")
-        or ld.article_value("datePublished")
-        or next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None)
-    )
-    if machine:
-        iso = dates.parse_iso(machine)
+            return iso, clean_or_none("".join(node.itertext())), node, "generic:<time datetime>"
+    for source, machine in (
+        ("generic:meta published_time", _meta(root, "article:published_time", "datePublished", "pubdate", "date")),
+        ("generic:json-ld datePublished", ld.article_value("datePublished")),
+        ("generic:itemprop=datePublished",
+         next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None)),
+    ):
+        iso = dates.parse_iso(machine) if machine else None
         if iso:
-            return iso, None, None
-    return None, None, None
+            return iso, None, None, source
+    return None, None, None, ""
 
 
-def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> tuple[int | None, Element | None]:
+def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> tuple[int | None, Element | None, str]:
     candidates = [(element_text(selector_node), selector_node)] if selector_node is not None else []
     for text, element in candidates + lines:
         if len(text) <= 200:
             views = dates.find_views(text)
             if views is not None:
-                return views, element
-    return None, None
+                return views, element, "site" if element is selector_node else "generic:counter line"
+    for text, element in lines:
+        # a bare number marked as the counter by a class, id or title, or drawn beside an eye icon
+        if _BARE_NUMBER.fullmatch(text) and _names_views(element):
+            return int(re.sub(r"[.,\s]", "", text)), element, "generic:counter marked by class or icon"
+    return None, None, ""
 
 
-def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> str | None:
+_BARE_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+|\d+")
+_VIEWS_MARK = re.compile(
+    r"(?:^|[\s_-])(?:views?|view-?count|post-?views|luot-?xem|luotxem|lan-?doc|hits?|reads?|eye|fa-eye|bi-eye)"
+    r"(?:$|[\s_-])|lượt\s*xem|lần\s*đọc|lượt\s*đọc",
+    re.IGNORECASE,
+)
+
+
+def _names_views(element: Element) -> bool:
+    """The element, or an icon inside it, says it holds the view counter."""
+    for node in (element, *element.iterchildren()):
+        if not isinstance(node.tag, str):
+            continue
+        marks = " ".join(node.get(a) or "" for a in ("class", "id", "title", "aria-label", "alt", "src"))
+        if marks.strip() and _VIEWS_MARK.search(marks):
+            return True
+    return False
+
+
+def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> tuple[str | None, str]:
     crumbs = [element_text(a) for a in _near(scope, root, selectors.get("breadcrumb"))]
+    rule = "site" if crumbs else "generic:breadcrumb"
     if not crumbs:
         trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
         if trail is None:
@@ -404,7 +424,8 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
                 (
                     el
                     for el in root.iter("nav", "div", "ol", "ul", "p")
-                    if re.search(r"breadcrumb", f"{el.get('class') or ''} {el.get('id') or ''}", re.I)
+                    if re.search(r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)",
+                                 f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}", re.I)
                 ),
                 None,
             )
@@ -412,13 +433,14 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
             items = list(trail.iter("a")) or list(trail.iter("li", "span"))
             crumbs = [element_text(i) for i in items]
     if not crumbs:
-        crumbs = ld.crumbs()
+        crumbs, rule = ld.crumbs(), "generic:json-ld breadcrumb"
     crumbs = [c for c in crumbs if c and c.lower() not in _HOME_CRUMBS]
     if crumbs and title and crumbs[-1] == title:
         crumbs.pop()
     if crumbs:
-        return crumbs[-1]
-    return _meta(root, "article:section") or ld.article_value("articleSection")
+        return crumbs[-1], rule
+    section = _meta(root, "article:section") or ld.article_value("articleSection")
+    return section, "generic:article section" if section else ""
 
 
 def _is_right_or_bold(element: Element, text: str) -> bool:
@@ -456,6 +478,29 @@ def _byline(body: Element, skip: set, last_line: str) -> Element | None:
         if element_text(element) != text or element.find(".//img") is not None:
             return None
         return element if _is_right_or_bold(element, text) else None
+    return None
+
+
+_BYLINE_MARK = re.compile(r"(?:^|[\s_-])(?:author|byline|tac-?gia|nguoi-?viet|writer)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _marked_byline(area: Element, furniture: list[Element]) -> Element | None:
+    """A byline in a block of its own, marked as such (class/id `author`, `byline`, `tac-gia`,
+    itemprop or rel `author`), printed in the article's part of the page."""
+    for element in area.iter():
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if not (
+            element.get("itemprop") == "author" or element.get("rel") == "author"
+            or (marks.strip() and _BYLINE_MARK.search(marks))
+        ):
+            continue
+        if any(f is element or f in element.iterancestors() for f in furniture):
+            continue
+        text = element_text(element)
+        if text and len(text) <= 80 and not dates.find_date(text):
+            return element
     return None
 
 
@@ -521,19 +566,19 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
     return area
 
 
-def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str]]:
+def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str], str]:
     """The byline (the site's element, a `Tác giả:` line, or a last line that clearly is one)
     and the body's paragraphs without it. Adds the byline's element to `skip`."""
     lines = paragraphs(body, skip)
-    node = _first(body, selectors.get("author"))
+    node, rule = _first(body, selectors.get("author")), "site"
     if node is None or not element_text(node):
-        node = None
+        node, rule = None, "generic:labelled byline"
         if any(_AUTHOR_LABEL.match(line) for line in lines if len(line) <= 100):
             node = _labelled_author(body, skip)
         if node is None and lines:
-            node = _byline(body, skip, lines[-1])
+            node, rule = _byline(body, skip, lines[-1]), "generic:last line set apart"
     if node is None:
-        return None, lines
+        return None, lines, ""
     text = element_text(node)
     labelled = _AUTHOR_LABEL.match(text)
     skip.add(node)
@@ -541,10 +586,18 @@ def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | N
         lines.pop()  # the usual case, the byline is the last line: no second pass
     else:
         lines = paragraphs(body, skip)
-    return (clean(labelled.group(1)) if labelled else text), lines
+    return (clean(labelled.group(1)) if labelled else text), lines, rule
 
 
 # --- the whole page -------------------------------------------------------------------------
+
+
+class Reading(NamedTuple):
+    """An article and where each of its fields came from: "site:<layout>" (a selector of
+    crawler/sites.py) or "generic:<rule>"; fields the page does not show are left out."""
+
+    article: Article
+    sources: dict[str, str]
 
 
 def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Article:
@@ -553,22 +606,26 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     Bytes are decoded with `encoding`, else the page's declared charset, else UTF-8; all text
     comes out NFC. Fields the page does not show are None (never guessed).
     """
+    return read_article(html, url, encoding=encoding).article
+
+
+def read_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Reading:
+    """extract_article with the provenance of each field (`probe` shows it; runs count it)."""
     page = decode(html, encoding)
     if not page.strip():
-        return Article(url=url)
-    try:
-        root = etree.fromstring(page.encode("utf-8", "replace"), parser=_parser())
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return Article(url=url)
+        return Reading(Article(url=url), {})
+    root = parse_html(page)
     if root is None:
-        return Article(url=url)
+        return Reading(Article(url=url), {})
     ld = _JsonLd(root)
     selectors, body = _layout(root)
+    site = f"site:{selectors.get('layout', '?')}"
+    body_rule = site
     if body is None:
-        body = _generic_body(root)
+        body, body_rule = _generic_body(root)
 
     scope = _scope(body, root)
-    title, title_node = _title(root, scope, selectors, ld)
+    title, title_node, title_rule = _title(root, scope, selectors, ld)
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
@@ -580,15 +637,23 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     lead = _lead_lines(body) if body is not None and not selectors else []
     header = before + lead
 
-    published_at, published_text, date_node = _date(date_node, before + lead + after, header, root, area, ld)
-    views, views_node = _views(views_node, before + lead + after)
-    category = _category(root, scope, selectors, title, ld)
+    published_at, published_text, date_node, date_rule = _date(
+        date_node, before + lead + after, header, root, area, ld
+    )
+    views, views_node, views_rule = _views(views_node, before + lead + after)
+    category, category_rule = _category(root, scope, selectors, title, ld)
+    rules = {
+        "title": title_rule, "published_at": date_rule, "views": views_rule, "category": category_rule,
+    }
 
     if body is None:
-        return Article(
+        # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
+        lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
+        article = Article(
             url=url, title=title, published_at=published_at, published_text=published_text,
-            views=views, category=category,
+            views=views, category=category, body_text="\n\n".join(lines) or None,
         )
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
     furniture = _furniture_in(body, selectors.get("furniture"))
     found = find_images(body, url, skip=set(furniture))
@@ -603,10 +668,25 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     if title_node is None:
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
-    author, lines_of_body = _author_and_text(body, skip, selectors)
+    author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
+    if author is None and not selectors:  # a known layout's byline is its selector's or none
+        marked = _marked_byline(area, furniture)
+        if marked is not None:
+            text = element_text(marked)
+            labelled = _AUTHOR_LABEL.match(text)
+            author, author_rule = (clean(labelled.group(1)) if labelled else text), "generic:byline block"
+            if any(a is body for a in marked.iterancestors()):
+                skip.add(marked)
+                lines_of_body = paragraphs(body, skip)
+    if not selectors:
+        # no site selector: the body found by our generic rules is checked against trafilatura's
+        not_body = {title, author, *(f.caption for f in found)} - {None}
+        lines_of_body, body_rule = reference.checked_body(
+            page, url, lines_of_body, body_rule, not_body, published_text
+        )
     body_text = "\n\n".join(lines_of_body) or None
     body_html = _body_html(body, furniture, found, url) or None
-    return Article(
+    article = Article(
         url=url,
         title=title,
         published_at=published_at,
@@ -621,3 +701,19 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
             for i, f in enumerate(found)
         ),
     )
+    rules |= {"author": author_rule, "body_text": body_rule, "body_html": body_rule.split("+")[0],
+              "images": body_rule.split("+")[0]}
+    return Reading(article, _sources(article, rules, site))
+
+
+def _sources(article: Article, rules: dict[str, str], site: str) -> dict[str, str]:
+    """Each field the article has, with the rule that read it ("site" names the layout)."""
+    out = {}
+    for name, rule in rules.items():
+        value = getattr(article, name)
+        if value in (None, "", ()) or not rule:
+            continue
+        out[name] = site if rule == "site" else rule
+        if name == "published_at" and article.published_text:
+            out["published_text"] = out[name]
+    return out

@@ -62,6 +62,25 @@ def image_source(img: etree._Element, base_url: str) -> str | None:
         if url:
             return url
     srcset = widest_srcset(img.get("srcset"))
+    picture = img.getparent()
+    while picture is not None and picture.tag == "source":
+        picture = picture.getparent()
+    if picture is not None and picture.tag == "picture":
+        # <picture>: its <source> elements offer the same photograph in other sizes and formats;
+        # the widest of all (the <img>'s own srcset included) is the best copy. (libxml2 nests
+        # the <source> elements, which are void in HTML5, around the <img>: hence the climb.)
+        # A <source> with `media` is a copy for another screen (often smaller): it competes only
+        # with a default copy whose width is known.
+        width = _dimension(img.get("width"))
+        own = _absolute(img.get("src"), base_url)
+        offers = [img.get("srcset") or ""] + [
+            source.get(attr) or ""
+            for source in picture.iter("source") if width or own is None or not source.get("media")
+            for attr in ("srcset", *LAZY_SRCSET_ATTRS)
+        ]
+        if own and width:
+            offers.append(f"{img.get('src').strip()} {width}w")
+        srcset = widest_srcset(", ".join(o for o in offers if o.strip())) or srcset
     candidates = [img.get(attr) for attr in LAZY_SRC_ATTRS] + [srcset, img.get("src")]
     for candidate in candidates:
         url = _absolute(candidate, base_url)

@@ -9,34 +9,13 @@ from collections.abc import Collection
 from urllib.parse import urljoin
 
 import nh3
+from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
 # --- decoding -------------------------------------------------------------------------------
-
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def sniff_encoding(data: bytes, limit: int = 4096) -> str | None:
-    """The encoding the page declares (byte-order mark, then `<meta charset>` in its first
-    `limit` bytes), if Python knows it."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    head = data[:limit]
-    lowered = head.lower()
-    start = lowered.find(b"charset")
-    while start != -1:
-        tag = lowered.rfind(b"<", 0, start)
-        if tag != -1 and lowered.startswith(b"<meta", tag) and b">" not in lowered[tag:start]:
-            match = _CHARSET.match(head, start)
-            if match:
-                try:
-                    return codecs.lookup(match.group(1).decode("ascii")).name
-                except LookupError:
-                    return None
-        start = lowered.find(b"charset", start + 7)
-    return None
+# Charset detection is Beautiful Soup's (UnicodeDammit/EncodingDetector): byte-order marks,
+# `<meta charset>` and http-equiv declarations, statistical detection, and UTF-8 pages with
+# stray windows-1252 bytes (detwingle). Only the order of trust is ours.
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -46,23 +25,47 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _is_utf8(encoding: str | None) -> bool:
+    return encoding is None or _canonical(encoding) == "utf-8"
+
+
+def _mixed_utf8(data: bytes) -> str | None:
+    """A UTF-8 page with some windows-1252 bytes pasted in (a mixed page): its smart quotes and
+    dashes repaired (detwingle), any other stray byte replaced, the UTF-8 text kept. None when
+    much of its non-ASCII is not UTF-8 (then the page is in another encoding)."""
+    loose = data.decode("utf-8", errors="replace")
+    broken = loose.count("\ufffd")
+    foreign = sum(1 for ch in loose if ord(ch) > 127)
+    if broken * 4 > foreign:
+        return None
+    return UnicodeDammit.detwingle(data).decode("utf-8", errors="replace")
+
+
 def decode(data: str | bytes, encoding: str | None = None) -> str:
     """The page as NFC text: the given encoding, else the declared one, else UTF-8.
 
     When the bytes are not valid in the encoding tried (a server that says UTF-8 for a
-    windows-1258 page), the page's own `<meta charset>`, wherever it sits, gets its turn before
-    undecodable bytes are replaced. windows-1258 spells Vietnamese with combining tone marks, so
-    decoding alone is not enough: the result is composed to NFC here, once, for the whole page.
+    windows-1258 page), the page's own declaration, wherever it sits, gets its turn, then a
+    mixed UTF-8/windows-1252 repair, then detection; undecodable bytes are replaced last.
+    windows-1258 spells Vietnamese with combining tone marks, so decoding alone is not enough:
+    the result is composed to NFC here, once, for the whole page.
     """
     if isinstance(data, bytes):
-        first = encoding or sniff_encoding(data) or "utf-8"
+        # the common case costs one strict decode and a look at the page's head
+        first = encoding or EncodingDetector.find_declared_encoding(data, is_html=True) or "utf-8"
         text = _strict(data, first)
         if text is None:
-            declared = sniff_encoding(data, limit=len(data))
-            fallback = declared if declared and declared != _canonical(first) else None
-            text = (_strict(data, fallback) if fallback else None) or data.decode(
-                fallback or (first if _known(first) else "utf-8"), errors="replace"
-            )
+            declared = EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=True)
+            if declared is not None and not _known(declared):
+                declared = None
+            if declared is not None and _canonical(declared) != _canonical(first):
+                text = _strict(data, declared)
+            if text is None and _is_utf8(declared) and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                text = _mixed_utf8(data)
+            if text is None:
+                text = UnicodeDammit(data, user_encodings=[declared] if declared else [], is_html=True).unicode_markup
+            if text is None:
+                text = data.decode("utf-8", errors="replace")
         if text.startswith("\ufeff"):
             text = text[1:]
     else:

@@ -19,6 +19,10 @@ def test_demo_archives_the_replica_offline_and_says_where(tmp_path):
     assert str(db.resolve()) in result.stderr and str(images.resolve()) in result.stderr
     assert "run 1 ok:" in result.stderr
     assert sqlite_utils.Database(db)["articles"].count == len(EXPECTED["articles"])
+    # every replica page is of a known layout: no article was read by generic rules alone
+    assert sqlite_utils.Database(db).execute("SELECT articles_generic FROM crawl_runs").fetchone() == (0,)
+    listed = run_cli("runs", "--db", str(db))
+    assert "generic" in listed.stdout.splitlines()[0] and " 0% " in listed.stdout.splitlines()[1]
 
 
 def test_probe_prints_what_would_be_archived(replica, tmp_path):
@@ -30,6 +34,10 @@ def test_probe_prints_what_would_be_archived(replica, tmp_path):
     assert record["is_article"] is True
     assert (record["title"], record["views"], record["author"]) == (want["title"], want["views"], want["author"])
     assert len(record["images"]) == len(want["images"])
+    # which rules read it: the 2019 layout's selectors, generic rules for what they leave out
+    assert record["sources"]["body_text"] == "site:2019"
+    assert record["sources"]["title"] == "site:2019"
+    assert record["sources"]["author"].startswith("generic:")
 
 
 @pytest.mark.parametrize(

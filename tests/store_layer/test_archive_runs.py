@@ -121,3 +121,21 @@ def test_a_zombie_is_not_alive():
     finally:
         child.wait()
     assert process_alive(os.getpid())
+
+
+def test_a_run_records_how_many_articles_generic_rules_read(archive):
+    from archive.runs import generic_share
+
+    run_id = archive.start_run(["https://tnu.edu.vn/"], {})
+    counts = {"pages": 12, "articles_new": 6, "articles_changed": 1, "articles_unchanged": 1, "articles_generic": 6}
+    archive.finish_run(run_id, status="ok", exit_code=0, counts=counts, errors={}, fill_rates={}, problems=[])
+    row = list_runs(archive.db)[0]
+    assert row["articles_generic"] == 6
+    assert generic_share(row) == "75%"  # a new layout arriving: most articles read by generic rules
+
+
+def test_the_generic_share_of_runs_that_predate_it_or_archived_nothing_is_unknown():
+    from archive.runs import generic_share
+
+    assert generic_share({"articles_new": 3, "articles_generic": None}) == "-"
+    assert generic_share({"articles_new": 0, "articles_changed": 0, "articles_unchanged": 0, "articles_generic": 0}) == "-"

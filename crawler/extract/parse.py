@@ -1,0 +1,49 @@
+"""One page -> one lxml tree shaped as a browser would build it.
+
+libxml2's HTML parser (lxml) is fast but is not the WHATWG algorithm: `<h1>Tiêu đề</h2>` leaves
+the h1 open over the rest of the page, so the title would swallow the date line and the body.
+lexbor (selectolax) follows the WHATWG algorithm and parses faster than libxml2, but the whole
+extractor (CSS selectors of sites.py, the generic rules) works on lxml trees. So libxml2 parses
+first, and reports where it had to guess; only a page with mis-nested tags (a third of real news
+pages, none of the known layouts) is parsed by lexbor and its well-formed serialization read by
+libxml2. The page keeps one tree either way, and the known layouts pay nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from lxml import etree
+from selectolax.lexbor import LexborHTMLParser
+
+Element = etree._Element
+
+# libxml2's errors that mean its tree differs from a browser's (an end tag closing the wrong
+# element, content where the structure forbids it); DTD and encoding notices do not.
+_TREE_ERRORS = frozenset({"ERR_TAG_NAME_MISMATCH", "HTML_STRUCURE_ERROR"})
+
+_local = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    # lxml parsers must not be shared between threads.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
+    return parser
+
+
+def _misread(parser: etree.HTMLParser) -> bool:
+    return any(error.type_name in _TREE_ERRORS for error in parser.error_log)
+
+
+def parse_html(page: str) -> Element | None:
+    """The page's tree as a browser builds it, or None when nothing could be parsed."""
+    parser = _parser()
+    try:
+        root = etree.fromstring(page.encode("utf-8", "replace"), parser=parser)
+        if root is not None and _misread(parser):
+            root = etree.fromstring(LexborHTMLParser(page).html.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    return root
