@@ -412,6 +412,22 @@ def _v7_link_failures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_article_aliases(db: sqlite_utils.Database) -> None:
+    # One article, one row: a page reached under a short link, a second category's URL or a URL
+    # its <link rel=canonical> corrects is stored once, under one URL; the others are kept here,
+    # so a later run knows them without fetching them (archive/aliases.py).
+    _run_script(db,
+        """
+        CREATE TABLE article_aliases (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            first_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX article_aliases_article ON article_aliases(article_id);
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -425,7 +441,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures,
+    _v7_link_failures, _v8_article_aliases,
 ]
 
 

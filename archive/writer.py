@@ -39,11 +39,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archive import frontier, runs
+from archive import aliases, frontier, runs
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
 from archive.store import Archive
@@ -292,13 +293,20 @@ class Writes:
         frontier.link_not_article(self.db, link, at)
 
     def save_article(self, link: str, article, fetched_at: str, raw_html: bytes, encoding: str | None,
-                     raw_compressed: bytes | None) -> str:
-        """Archive.save_article, and the link it was found under tied to it; its outcome (also
-        counted) is returned, its problems are kept for the end of the run."""
+                     raw_compressed: bytes | None, canonical: str | None = None,
+                     others: tuple[str, ...] | list[str] = ()) -> str:
+        """Archive.save_article under the article's one URL (archive/aliases.py: an archived
+        article keeps its URL; else the page's canonical URL), its other names kept as aliases,
+        and the link it was found under tied to it; its outcome (also counted) is returned, its
+        problems are kept for the end of the run."""
+        key, names = aliases.key_for(self.db, article.url, link, canonical, list(others), article.title)
+        if key != article.url:
+            article = replace(article, url=key)
         result = self.archive.save_article(
             article, run_id=self.run_id, fetched_at=fetched_at,
             raw_html=raw_html, encoding=encoding, raw_compressed=raw_compressed,
         )
+        aliases.record(self.db, names, result.article_id, fetched_at)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
         self.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome

@@ -77,18 +77,25 @@ class ArchivePipeline:
             run.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": "extract_error"}
         if not article.is_article and not await self._archived(run, item["url"], article.url):
-            # A static page (history, contacts) reached through an article-shaped URL. An archived
-            # article that lost its date and counter is not one: it is counted and saved below,
-            # so the fill rates show the loss and the stored values are kept.
+            # A static page (history, contacts) reached through an article-shaped URL, or a page
+            # discovery looked at (a listing, a tag page). An archived article that lost its date
+            # and counter is not one: it is counted and saved below, so the fill rates show the
+            # loss and the stored values are kept.
             run.send("not_an_article", item["url"], fetched_at)
-            run.not_article_links.append(item["url"])
+            if item.get("candidate"):
+                run.discovery_not_articles += 1  # against MAX_DISCOVERY_PAGES
+            if not item.get("candidate") or item.get("likely"):
+                # the drift alarm counts pages that were expected to be articles, not every
+                # menu and tag page discovery looked at
+                run.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
         run.count_fields(article)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
-        run.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed)
+        run.send("save_article", item["url"], article, fetched_at, item["body"], item["encoding"], raw_compressed,
+                 item.get("canonical"), tuple(item.get("aliases", ())))
         return {"url": article.url, "outcome": "sent"}
 
     @staticmethod

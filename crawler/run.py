@@ -39,7 +39,7 @@ RECORDED_SETTINGS = (
     "BOT_NAME", "USER_AGENT", "ROBOTSTXT_OBEY", "COOKIES_ENABLED", "DEPTH_LIMIT",
     "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
     "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
-    "FULL_CRAWL", "REFRESH_DAYS", "NOT_ARTICLE_RECHECK_DAYS",
+    "FULL_CRAWL", "REFRESH_DAYS", "NOT_ARTICLE_RECHECK_DAYS", "MAX_DISCOVERY_PAGES", "DISCOVERY_SITEMAPS",
 )
 
 
@@ -57,6 +57,8 @@ class CrawlRun:
     articles_fetched: int = 0
     article_links_seen: int = 0
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
+    discovery_not_articles: int = 0  # pages no URL rule knew, fetched, and not articles (MAX_DISCOVERY_PAGES)
+    discovery_capped: int = 0  # discovery requests dropped once MAX_DISCOVERY_PAGES was met
     problems: list[str] = field(default_factory=list)
     status: str = "running"
     exit_code: int | None = None
@@ -176,6 +178,11 @@ class RunExtension:
             previous_fill_rates=previous,
         )
         run.problems.extend(problems)
+        if run.discovery_capped:
+            run.problems.append(
+                f"discovery met MAX_DISCOVERY_PAGES ({self.crawler.settings.getint('MAX_DISCOVERY_PAGES')}) "
+                f"pages that were no articles; {run.discovery_capped} requests were left for the next run"
+            )
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, run.not_article_links)
