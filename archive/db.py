@@ -169,6 +169,13 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "listings": "Crawl frontier: the category listings and whether they have been walked to the end",
     "article_links": "Crawl frontier: every article link found, and what it was archived as",
     "article_search": "Folded copy (no accents, đ→d, lower case) of each article's text, indexed by article_search_fts",
+    "article_aliases": "Other URLs of an archived article: its short link, the URL it was reached under before its "
+    "canonical URL was known; never fetched again as another article",
+}
+COLUMNS["article_aliases"] = {
+    "url": "Another absolute URL of the article (tracking parameters such as utm_* are dropped from every URL first)",
+    "article_id": "The article it names (articles.id)",
+    "first_seen_at": "When a run first found it naming the article (UTC)",
 }
 
 COLUMNS["article_search"] = {
