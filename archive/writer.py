@@ -299,7 +299,8 @@ class Writes:
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
         and the link it was found under tied to it; its outcome (also counted) is returned, its
         problems are kept for the end of the run."""
-        key, names = aliases.key_for(self.db, article.url, link, canonical, list(others), article.title)
+        key, names = aliases.key_for(self.db, article.url, link, canonical, list(others), article.title,
+                                     article.published_at)
         if key != article.url:
             article = replace(article, url=key)
         result = self.archive.save_article(

@@ -50,3 +50,18 @@ def test_recorded_aliases_are_known_to_the_frontier(tmp_path):
     assert frontier.is_archived(db, f"{ORIGIN}/?p=1")
     db.execute("INSERT INTO article_links(url, first_seen_at, last_seen_at) VALUES (?, 'x', 'x')", [f"{ORIGIN}/?p=1"])
     assert f"{ORIGIN}/?p=1" not in frontier.pending_links(db)
+
+
+def test_the_same_article_under_a_second_category_is_one_row(tmp_path):
+    db = connect(tmp_path / "tnu.sqlite")
+    first = f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=1"
+    db["articles"].insert({"url": first, "title": "Tuyển sinh 2026", "published_at": "2026-02-23T09:15:00+07:00",
+                           "first_seen_at": "x", "last_seen_at": "x"})
+    second = f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
+    assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2026", "2026-02-23T09:15:00+07:00") == (first, [second])
+    # another title, or another date, at the same path: another article
+    assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2027", "2026-02-23T09:15:00+07:00") == (second, [])
+    assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2026", "2026-03-01") == (second, [])
+    # a path that merely begins like it is not the same path
+    longer = f"{ORIGIN}/tin-tuc-su-kien/a.html2?categoryId=3"
+    assert aliases.key_for(db, longer, longer, None, [], "Tuyển sinh 2026", "2026-02-23T09:15:00+07:00") == (longer, [])
