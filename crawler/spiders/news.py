@@ -152,7 +152,9 @@ class NewsSpider(scrapy.Spider):
             yield {"url": linked, "final_url": response.url, "status": response.status,
                    "body": response.body, "encoding": response.encoding,
                    "canonical": canonical, "aliases": others,
-                   "candidate": candidate, "likely": bool(response.meta.get("tnu_likely"))}
+                   # the drift alarm counts a candidate only if its URL looks like one item: a
+                   # sitemap may list hundreds of static pages, a menu as many sections
+                   "candidate": candidate, "likely": links.looks_like_item(linked)}
             if not candidate:
                 return
         if self.discover or nav == "listing" or links.is_listing(response.url):
