@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from archive import aliases as alias_store
 from archive import frontier
@@ -59,6 +60,12 @@ class NewsSpider(scrapy.Spider):
         # fetched from anywhere by the pipeline with `allow_offsite`.
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.release_deferred, signal=signals.spider_idle)
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         settings = self.crawler.settings
         self.full = settings.getbool("FULL_CRAWL")
@@ -76,6 +83,10 @@ class NewsSpider(scrapy.Spider):
         self.announced: set[str] = set()
         # Unknown links the archive already knows (archived, aliases, static pages): looked up once a run.
         self.skipped: set[str] = set()
+        # Candidates that do not look like one item (sections, tag pages, short links such as
+        # /?p=123), held until the crawl is otherwise idle: by then the articles fetched have
+        # named their short links and canonical URLs, and those are not fetched again.
+        self.deferred: list[str] = []
         self.discover = settings.getint("MAX_DISCOVERY_PAGES", 500) > 0
         self.starts = {links.clean_url(u) for u in self.start_urls}
         for url in self.start_urls:
@@ -110,13 +121,20 @@ class NewsSpider(scrapy.Spider):
     def nav_request(self, url: str, callback) -> scrapy.Request:
         """robots.txt, a sitemap or a feed: read for its links, never archived as a page."""
         self.requested.add(url)
+        meta: dict[str, Any] = {"tnu_nav": "discovery"}
+        if callback == self.parse_robots:
+            meta["handle_httpstatus_all"] = True  # no robots.txt: /sitemap.xml is still asked
         return scrapy.Request(url, callback=callback, errback=self.quiet_failure, priority=LISTING_PRIORITY,
-                              meta={"tnu_nav": "discovery"})
+                              meta=meta)
 
     @staticmethod
     def origin(url: str) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    def on_start_host(self, url: str) -> bool:
+        """On a start URL's host itself (where discovery looks at links no rule knows)."""
+        return (urlsplit(url).hostname or "").lower() in self.allowed_domains
 
     def on_site(self, url: str) -> bool:
         """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
@@ -163,8 +181,9 @@ class NewsSpider(scrapy.Spider):
     def acceptable_alias(self, url: str) -> bool:
         """A same-site URL that may name an article: not the home page, a start page or a listing
         (a CMS that names its home page canonical for every page must not merge them all)."""
-        return (self.on_site(url) and urlsplit(url).path not in ("", "/") and url not in self.starts
-                and not links.is_listing(url))
+        parts = urlsplit(url)
+        home = parts.path in ("", "/") and not parts.query  # (a short link /?p=123 is no home page)
+        return self.on_site(url) and not home and url not in self.starts and not links.is_listing(url)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         sitemaps = discovery.sitemaps_in_robots(response.body, response.url) if response.status == 200 else []
@@ -201,6 +220,10 @@ class NewsSpider(scrapy.Spider):
             if url in self.skipped or not self.on_site(url):
                 continue
             article = links.is_article(url)
+            if not article and not self.on_start_host(url):
+                # discovery stays on the start hosts: a member university's site on a
+                # subdomain is followed only where the URL rules know its pages
+                continue
             likely = article or sitemap or links.looks_like_item(url)
             if likely:
                 run.article_links_seen += 1
@@ -224,7 +247,11 @@ class NewsSpider(scrapy.Spider):
             wanted = wanted or likely
             if not known:
                 unknown.append(url)
-            out.append(self.article_request(url) if article else self.candidate_request(url, likely))
+            if article or likely:
+                out.append(self.article_request(url) if article else self.candidate_request(url, likely))
+            else:
+                self.requested.add(url)
+                self.deferred.append(url)
         if unknown:
             run.send("note_links", unknown, utc_now())
         return out, wanted
@@ -300,6 +327,17 @@ class NewsSpider(scrapy.Spider):
             # crawler's own connection: earlier runs' walks; this run's comes at the end.)
             yield self.listing_request(next_page)
 
+    def release_deferred(self) -> None:
+        """spider_idle: the held candidates go now, but those an article fetched meanwhile named
+        as its own; the crawl goes on while there are any."""
+        batch = [url for url in self.deferred if url not in self.announced]
+        self.deferred.clear()
+        if not batch:
+            return
+        for url in batch:
+            self.crawler.engine.crawl(self.candidate_request(url, False))
+        raise DontCloseSpider
+
     def quiet_failure(self, failure) -> None:
         """robots.txt, a sitemap or a feed that is not there (most sites have no /sitemap.xml):
         in fetch_log like every attempt, not an error of the run."""
@@ -325,3 +363,5 @@ class NewsSpider(scrapy.Spider):
             # it waits longer before each next attempt (frontier.retry_due)
             if links.is_article(linked) or request.meta.get("tnu_nav") == "candidate":
                 run.send("link_failed", linked, utc_now())
+            if request.meta.get("tnu_nav") == "candidate":
+                run.discovery_not_articles += 1  # a page visited that is no article (MAX_DISCOVERY_PAGES)
