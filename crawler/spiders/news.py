@@ -87,7 +87,8 @@ class NewsSpider(scrapy.Spider):
         # /?p=123), held until the crawl is otherwise idle: by then the articles fetched have
         # named their short links and canonical URLs, and those are not fetched again.
         self.deferred: list[str] = []
-        self.discover = settings.getint("MAX_DISCOVERY_PAGES", 500) > 0
+        self.cap = settings.getint("MAX_DISCOVERY_PAGES", 500)
+        self.discover = self.cap > 0
         self.starts = {links.clean_url(u) for u in self.start_urls}
         for url in self.start_urls:
             yield self.listing_request(url)
@@ -96,7 +97,13 @@ class NewsSpider(scrapy.Spider):
                 yield self.nav_request(origin + "/robots.txt", self.parse_robots)
         for url in frontier.pending_links(db, self.recheck_before):
             # a link no rule knows stays a candidate: judged by its content, under the cap
-            yield self.article_request(url) if links.is_article(url) else self.candidate_request(url, links.looks_like_item(url))
+            if links.is_article(url):
+                yield self.article_request(url)
+            elif links.looks_like_item(url):
+                yield self.candidate_request(url, True)
+            elif self.discover:
+                self.requested.add(url)
+                self.deferred.append(url)
         # Failed images are retried even when their article is not fetched again; downloading
         # them is the pipeline's job, so they are handed over as items.
         for url in frontier.failed_images(db):
@@ -329,12 +336,17 @@ class NewsSpider(scrapy.Spider):
 
     def release_deferred(self) -> None:
         """spider_idle: the held candidates go now, but those an article fetched meanwhile named
-        as its own; the crawl goes on while there are any."""
+        as its own, and no more than MAX_DISCOVERY_PAGES leaves room for (every answer is judged
+        by now, so the count is exact); the crawl goes on while there are any."""
         batch = [url for url in self.deferred if url not in self.announced]
-        self.deferred.clear()
-        if not batch:
+        run = get_run(self.crawler)
+        room = self.cap - run.discovery_not_articles
+        go, self.deferred = batch[:max(room, 0)], batch[max(room, 0):]
+        if not go:
+            run.discovery_capped += len(self.deferred)
+            self.deferred.clear()
             return
-        for url in batch:
+        for url in go:
             self.crawler.engine.crawl(self.candidate_request(url, False))
         raise DontCloseSpider
 

@@ -167,3 +167,20 @@ def test_without_discovery_the_redesign_is_not_found(tmp_path):
     assert result.returncode == 3, result.stderr[-2000:]
     assert sqlite_utils.Database(tmp_path / "tnu.sqlite")["articles"].count == 0
     assert not [p for p in paths if p in ARTICLES]
+
+
+def test_discovery_stops_at_max_discovery_pages(tmp_path):
+    """With room for two pages that are no articles, two sections are looked at (and the pages of
+    a listing among them walked); every article still comes through the sitemap; the run says
+    where discovery stopped."""
+    with ReplicaServer(SITE) as server:
+        result = crawl(server, tmp_path / "tnu.sqlite", tmp_path / "images", "--set", "MAX_DISCOVERY_PAGES=2")
+        paths = [r.path for r in server.requests]
+        origin = server.origin
+    assert result.returncode == 0, result.stderr[-2000:]
+    sections = set(EXPECTED["not_articles"]) | {p for p in EXPECTED["listings"] if "/trang-" not in p and "/page/" not in p}
+    assert len([p for p in paths if p in sections]) == 2
+    db = sqlite_utils.Database(tmp_path / "tnu.sqlite")
+    assert {r["url"] for r in db.query("SELECT url FROM articles")} >= {origin + p for p in ARTICLES}
+    problems = db.execute("SELECT problems FROM crawl_runs").fetchone()[0]
+    assert "MAX_DISCOVERY_PAGES (2)" in problems
