@@ -20,6 +20,7 @@ from scrapy import Request
 
 from archive import frontier
 from archive.writer import WriterDied
+from crawler import links
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
 from crawler.run import CrawlRun, get_run, utc_now
@@ -49,6 +50,7 @@ class ArchivePipeline:
         self._recent: OrderedDict[str, None] = OrderedDict()  # src_urls done with, oldest first
         # Extraction runs in a worker process: the reactor's thread was the crawl's bottleneck.
         self._extract = ExtractPool()
+        self.listing_min_items = crawler.settings.getint("LISTING_MIN_ITEMS", 5)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -84,6 +86,10 @@ class ArchivePipeline:
             run.send("not_an_article", item["url"], fetched_at)
             if item.get("candidate"):
                 run.discovery_not_articles += 1  # against MAX_DISCOVERY_PAGES
+                if item.get("item_links", 0) >= self.listing_min_items:
+                    # a listing recognised by what it holds (no pager needed): walked by the next
+                    # runs like the listings sites.py knows, not remembered as a static page
+                    run.send("listing_crawled", links.listing_key(item["final_url"]), fetched_at)
             if not item.get("candidate") or item.get("likely"):
                 # the drift alarm counts pages that were expected to be articles, not every
                 # menu and tag page discovery looked at

@@ -145,3 +145,7 @@ MAX_DISCOVERY_PAGES = 500
 # Read robots.txt's `Sitemap:` lines (else /sitemap.xml), sitemap indexes and gzipped sitemaps
 # every run: two or three requests that list every article of a site that has them.
 DISCOVERY_SITEMAPS = True
+# A page discovery looked at that is no article but links at least this many item-shaped pages
+# of the site (/2026/10/12/…, /tin/1150/…, …-1201) is a listing: walked again by every run, as
+# the listings sites.py knows are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
+LISTING_MIN_ITEMS = 5

@@ -162,6 +162,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         nav = response.meta.get("tnu_nav")
+        found = None
         if links.is_article(response.url) or (nav != "listing" and not links.is_listing(response.url)):
             # An article by its URL, or a candidate (or a pending link no rule knows): the
             # pipeline judges it by its content. `url` is the link as found (before redirects),
@@ -174,16 +175,25 @@ class NewsSpider(scrapy.Spider):
             self.announced.update(names)
             self.requested.update(names)
             candidate = not links.is_article(response.url)
+            found = links.classify_links(response) if candidate else None
             yield {"url": linked, "final_url": response.url, "status": response.status,
                    "body": response.body, "encoding": response.encoding,
                    "canonical": canonical, "aliases": others,
                    # the drift alarm counts a candidate only if its URL looks like one item: a
                    # sitemap may list hundreds of static pages, a menu as many sections
-                   "candidate": candidate, "likely": links.looks_like_item(linked)}
+                   "candidate": candidate, "likely": links.looks_like_item(linked),
+                   # what the page holds: many links to items make a page that is no article a
+                   # listing (the pipeline decides, once the extractor has judged the page)
+                   "item_links": self.item_links(found) if found is not None else 0}
             if not candidate:
                 return
         if self.discover or nav == "listing" or links.is_listing(response.url):
-            yield from self.follow_listing(response)
+            yield from self.follow_listing(response, found)
+
+    def item_links(self, found: links.PageLinks) -> int:
+        """How many distinct same-site links of a page look like one item each."""
+        return sum(1 for url in (*found.articles, *found.others)
+                   if self.on_site(url) and (links.is_article(url) or links.looks_like_item(url)))
 
     def acceptable_alias(self, url: str) -> bool:
         """A same-site URL that may name an article: not the home page, a start page or a listing
@@ -263,8 +273,8 @@ class NewsSpider(scrapy.Spider):
             run.send("note_links", unknown, utc_now())
         return out, wanted
 
-    def follow_listing(self, response: TextResponse) -> Iterable[scrapy.Request]:
-        found = links.classify_links(response)
+    def follow_listing(self, response: TextResponse, found: links.PageLinks | None = None) -> Iterable[scrapy.Request]:
+        found = found if found is not None else links.classify_links(response)
         run = get_run(self.crawler)
         # Feeds a page announces: read once a run.
         for feed in found.feeds:

@@ -184,3 +184,19 @@ def test_discovery_stops_at_max_discovery_pages(tmp_path):
     assert {r["url"] for r in db.query("SELECT url FROM articles")} >= {origin + p for p in ARTICLES}
     problems = db.execute("SELECT problems FROM crawl_runs").fetchone()[0]
     assert "MAX_DISCOVERY_PAGES (2)" in problems
+
+
+def test_a_page_holding_many_item_links_is_walked_as_a_listing(tmp_path):
+    """/tag/sinh-vien/ links three articles and has no pager: with LISTING_MIN_ITEMS=3 it is a
+    listing (walked again by the next run); /tag/tuyen-sinh/ links two and stays a static page."""
+    settings = ("--set", "LISTING_MIN_ITEMS=3")
+    with ReplicaServer(SITE) as server:
+        assert crawl(server, tmp_path / "tnu.sqlite", tmp_path / "images", *settings).returncode == 0
+        listings = {r["listing_url"] for r in sqlite_utils.Database(tmp_path / "tnu.sqlite").query(
+            "SELECT listing_url FROM listings")}
+        assert server.origin + "/tag/sinh-vien" in listings
+        assert server.origin + "/tag/tuyen-sinh" not in listings
+        server.reset_log()
+        assert crawl(server, tmp_path / "tnu.sqlite", tmp_path / "images", *settings).returncode == 0
+        paths = [r.path for r in server.requests]
+    assert "/tag/sinh-vien/" in paths and "/tag/tuyen-sinh/" not in paths
