@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -64,6 +64,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.release_deferred, signal=signals.spider_idle)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -92,7 +93,11 @@ class NewsSpider(scrapy.Spider):
         self.starts = {links.clean_url(u) for u in self.start_urls}
         for url in self.start_urls:
             yield self.listing_request(url)
-        if settings.getbool("DISCOVERY_SITEMAPS", True):
+        self.sitemaps = settings.getbool("DISCOVERY_SITEMAPS", True)
+        self.robots_read: set[str] = set()  # hosts whose Sitemap: lines were looked at
+        if self.sitemaps and not settings.getbool("ROBOTSTXT_OBEY"):
+            # Scrapy reads robots.txt only to obey it (robots_parsed, below); here it is read for
+            # its Sitemap: lines alone
             for origin in dict.fromkeys(self.origin(u) for u in self.start_urls):
                 yield self.nav_request(origin + "/robots.txt", self.parse_robots)
         for url in frontier.pending_links(db, self.recheck_before):
@@ -202,12 +207,31 @@ class NewsSpider(scrapy.Spider):
         home = parts.path in ("", "/") and not parts.query  # (a short link /?p=123 is no home page)
         return self.on_site(url) and not home and url not in self.starts and not links.is_listing(url)
 
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Scrapy has read a host's robots.txt (once a run, before any other request to it): its
+        Sitemap: lines (else /sitemap.xml) are asked for, on the start hosts — no second request
+        for robots.txt."""
+        origin = self.origin(request.url)
+        if not self.sitemaps or not self.on_start_host(request.url) or origin in self.robots_read:
+            return
+        self.robots_read.add(origin)
+        parsed = getattr(robotparser, "rp", None)  # Protego, Scrapy's default parser
+        found = [str(u) for u in getattr(parsed, "sitemaps", ())]
+        for request_ in self.sitemap_requests(origin, found):
+            self.crawler.engine.crawl(request_)
+
+    def sitemap_requests(self, origin: str, sitemaps: list[str]) -> list[scrapy.Request]:
+        out = []
+        for url in [urljoin(origin + "/", u.strip()) for u in sitemaps] or [origin + "/sitemap.xml"]:
+            if self.on_site(url) and url not in self.requested:
+                out.append(self.nav_request(url, self.parse_sitemap))
+        return out
+
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         sitemaps = discovery.sitemaps_in_robots(response.body, response.url) if response.status == 200 else []
+        self.robots_read.add(self.origin(response.url))
         # No Sitemap: line: the conventional place.
-        for url in sitemaps or [self.origin(response.url) + "/sitemap.xml"]:
-            if self.on_site(url) and url not in self.requested:
-                yield self.nav_request(url, self.parse_sitemap)
+        yield from self.sitemap_requests(self.origin(response.url), sitemaps)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         kind, urls = discovery.read_sitemap(response.body)

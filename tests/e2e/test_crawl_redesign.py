@@ -153,9 +153,9 @@ def test_incremental_run_fetches_only_what_it_must(redesign):
     assert not [p for p in paths if p in EXPECTED["not_articles"]]
     first_pages = {p for p in EXPECTED["listings"] if "/trang-" not in p and "/page/" not in p}
     assert first_pages <= set(paths)
-    # robots.txt twice (Scrapy's middleware, and the spider for its Sitemap: lines), /, the sitemap
+    # robots.txt (read once: Scrapy obeys it, the spider takes its Sitemap: lines), /, the sitemap
     # index and its two sitemaps, the feed
-    assert len(paths) == len(first_pages) + 7
+    assert len(paths) == len(first_pages) + 6
 
 
 def test_without_discovery_the_redesign_is_not_found(tmp_path):
