@@ -140,13 +140,15 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 COLUMNS["listings"] = {
-    "listing_url": "A listing's first page (category listing URL without the page number)",
+    "listing_url": "A listing's first page (URL without the page number): a category listing of the URL rules, or a page "
+    "discovery found to be one by its pager or the items it links (docs/discovery.md)",
     "completed_at": "When a run first walked this listing to its last page (UTC); until then runs walk it all",
     "last_page": "Number of the last page reached when it was completed",
     "last_crawled_at": "When a run last fetched its first page (UTC)",
 }
 COLUMNS["article_links"] = {
-    "url": "An article URL as a listing links it (before redirects)",
+    "url": "An article URL as a listing links it (before redirects), or a page no URL rule knows that discovery "
+    "asked for (docs/discovery.md)",
     "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
