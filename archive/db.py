@@ -152,13 +152,15 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 COLUMNS["listings"] = {
-    "listing_url": "A listing's first page (category listing URL without the page number)",
+    "listing_url": "A listing's first page (URL without the page number): a category listing of the URL rules, or a page "
+    "discovery found to be one by its pager or the items it links (docs/discovery.md)",
     "completed_at": "When a run first walked this listing to its last page (UTC); until then runs walk it all",
     "last_page": "Number of the last page reached when it was completed",
     "last_crawled_at": "When a run last fetched its first page (UTC)",
 }
 COLUMNS["article_links"] = {
-    "url": "An article URL as a listing links it (before redirects)",
+    "url": "An article URL as a listing links it (before redirects), or a page no URL rule knows that discovery "
+    "asked for (docs/discovery.md)",
     "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
@@ -181,6 +183,13 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "listings": "Crawl frontier: the category listings and whether they have been walked to the end",
     "article_links": "Crawl frontier: every article link found, and what it was archived as",
     "article_search": "Folded copy (no accents, đ→d, lower case) of each article's text, indexed by article_search_fts",
+    "article_aliases": "Other URLs of an archived article: its short link, the URL it was reached under before its "
+    "canonical URL was known; never fetched again as another article",
+}
+COLUMNS["article_aliases"] = {
+    "url": "Another absolute URL of the article (tracking parameters such as utm_* are dropped from every URL first)",
+    "article_id": "The article it names (articles.id)",
+    "first_seen_at": "When a run first found it naming the article (UTC)",
 }
 
 COLUMNS["recovered_captures"] = {
@@ -472,6 +481,22 @@ def _v9_generic_reads(db: sqlite_utils.Database) -> None:
     _run_script(db, "ALTER TABLE crawl_runs ADD COLUMN articles_generic INTEGER;")
 
 
+def _v10_article_aliases(db: sqlite_utils.Database) -> None:
+    # One article, one row: a page reached under a short link, a second category's URL or a URL
+    # its <link rel=canonical> corrects is stored once, under one URL; the others are kept here,
+    # so a later run knows them without fetching them (archive/aliases.py).
+    _run_script(db,
+        """
+        CREATE TABLE article_aliases (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            first_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX article_aliases_article ON article_aliases(article_id);
+        """
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -485,7 +510,7 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures, _v8_recovery, _v9_generic_reads,
+    _v7_link_failures, _v8_recovery, _v9_generic_reads, _v10_article_aliases,
 ]
 
 

@@ -13,7 +13,8 @@ import sqlite_utils
 
 
 def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | None = None) -> tuple[bool, str | None]:
-    """Whether the URL (as linked or as stored) leads to an archived article, and its published_at;
+    """Whether the URL (as linked, as stored, or as one of its aliases) leads to an archived article,
+    and its published_at;
     a static page found at an article URL since `recheck_before` (ever, when it is None) is
     known too, with no date.
 
@@ -23,6 +24,8 @@ def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | Non
         SELECT published_at FROM articles WHERE url = :url
         UNION ALL
         SELECT a.published_at FROM article_links l JOIN articles a ON a.id = l.article_id WHERE l.url = :url
+        UNION ALL
+        SELECT a.published_at FROM article_aliases x JOIN articles a ON a.id = x.article_id WHERE x.url = :url
         UNION ALL
         SELECT NULL FROM article_links
         WHERE url = :url AND article_id IS NULL AND not_article_at >= coalesce(:recheck_before, '')
@@ -50,6 +53,7 @@ def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None,
         WHERE l.article_id IS NULL
           AND (l.not_article_at IS NULL OR l.not_article_at < coalesce(?, ''))
           AND l.url NOT IN (SELECT url FROM articles)
+          AND l.url NOT IN (SELECT url FROM article_aliases)
         ORDER BY l.first_seen_at, l.url
         """,
         [recheck_before],
@@ -59,11 +63,12 @@ def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None,
 
 
 def is_archived(db: sqlite_utils.Database, url: str) -> bool:
-    """Whether the URL (as linked or as stored) leads to an archived article."""
+    """Whether the URL (as linked, as stored, or as an alias) leads to an archived article."""
     row = db.execute(
         "SELECT 1 FROM articles WHERE url = ?"
-        " UNION ALL SELECT 1 FROM article_links WHERE url = ? AND article_id IS NOT NULL LIMIT 1",
-        [url, url],
+        " UNION ALL SELECT 1 FROM article_links WHERE url = ? AND article_id IS NOT NULL"
+        " UNION ALL SELECT 1 FROM article_aliases WHERE url = ? LIMIT 1",
+        [url, url, url],
     ).fetchone()
     return row is not None
 
@@ -169,6 +174,12 @@ def forget_not_articles(db: sqlite_utils.Database, urls: list[str]) -> None:
     with db.atomic():
         for url in urls:
             db.execute("UPDATE article_links SET not_article_at = NULL WHERE url = ?", [url])
+
+
+def is_listing(db: sqlite_utils.Database, listing_url: str) -> bool:
+    """Whether a run has walked this listing (its URL without the page number): how a listing
+    that no URL rule knows (found by discovery, by its pager) is recognised before it is fetched."""
+    return db.execute("SELECT 1 FROM listings WHERE listing_url = ?", [listing_url]).fetchone() is not None
 
 
 def listing_completed(db: sqlite_utils.Database, listing_url: str) -> bool:

@@ -45,6 +45,8 @@ class RunTally:
     article_links_seen: int = 0
     articles_fetched: int = 0
     articles_generic: int = 0  # read by generic rules alone: a layout crawler/sites.py does not know
+    discovery_not_articles: int = 0  # pages no URL rule knew, fetched, and not articles (MAX_DISCOVERY_PAGES)
+    discovery_capped: int = 0  # discovery requests dropped once MAX_DISCOVERY_PAGES was met
     filled: Counter = field(default_factory=Counter)  # watched field -> articles where it was found
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
 

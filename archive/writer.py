@@ -38,11 +38,12 @@ import resource
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archive import frontier, recovery, runs
+from archive import aliases, frontier, recovery, runs
 from archive.content_coding import body_digest
 from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
 from archive.images import NotAnImage, write_image
@@ -130,8 +131,11 @@ class ArchiveWriter:
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
-    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> None:
-        self._send(Writes.save_article, link, article, fetched_at, raw)
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None,
+                     canonical: str | None = None, others: tuple[str, ...] | list[str] = ()) -> None:
+        """`canonical`, `others`: the URL the page names as its own and its other names (short
+        links), from which the archive picks the article's one URL (archive/aliases.py)."""
+        self._send(Writes.save_article, link, article, fetched_at, raw, canonical, others)
 
     def save_capture(self, capture: dict, article: Article, raw: RawPage) -> None:
         self._send(Writes.save_capture, capture, article, raw)
@@ -368,10 +372,18 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
-    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None) -> str:
-        """Archive.save_article, and the link it was found under tied to it; its outcome (also
-        counted) is returned, its problems are kept for the end of the run."""
+    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None,
+                     canonical: str | None = None, others: tuple[str, ...] | list[str] = ()) -> str:
+        """Archive.save_article under the article's one URL (archive/aliases.py: an archived
+        article keeps its URL; else the page's canonical URL), its other names kept as aliases,
+        and the link it was found under tied to it; its outcome (also counted) is returned, its
+        problems are kept for the end of the run."""
+        key, names = aliases.key_for(self.db, article.url, link, canonical, list(others), article.title,
+                                     article.published_at)
+        if key != article.url:
+            article = replace(article, url=key)
         result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
+        aliases.record(self.db, names, result.article_id, fetched_at)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
         self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome

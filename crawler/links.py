@@ -1,13 +1,18 @@
-"""Which links of a listing page lead to articles and which to more listings (pure functions).
+"""Which links of a page lead to articles, to more listings, or somewhere unknown (pure functions).
 
-The patterns come from crawler/sites.py; here is only the generic work: resolving, cleaning and
-de-duplicating URLs, and recognizing pagination.
+The patterns come from crawler/sites.py and are hints: a link they do not know is not dropped
+but returned among `others`, for the spider to look at (discovery, docs/discovery.md). Here is
+only the generic work: resolving, cleaning (fragments, tracking parameters, page 1) and
+de-duplicating URLs, recognizing pagination in its common forms (`?page=N`, `/page/N`,
+`/trang-N`, rel=next, "Trang sau", "Tiếp", "›", "»"), and reading what a page says about
+itself (canonical URL, short link, feeds).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -27,33 +32,95 @@ def is_listing(url: str) -> bool:
     return _kind(_path(url)) == "listing"
 
 
+# Query parameters that only say who sent the reader (campaigns, ad clicks): the same page
+# without them. Dropped from every link, so a page linked with them is fetched once, at its URL.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "mc_cid", "mc_eid", "_ga", "_gl", "zarsrc", "gidzl",
+})
+TRACKING_PREFIXES = ("utm_",)
+
+# Query parameters that number a listing's pages, besides the site's own (sites.PAGE_PARAM).
+PAGE_PARAMS = frozenset({sites.PAGE_PARAM, "page", "trang", "paged", "pg"})
+# ... and the same in the path: /page/2, /page/2/, /trang-2, /trang/2/
+_PAGE_IN_PATH = re.compile(r"^(?P<base>.*?)/(?:page/|trang[-/])(?P<n>\d{1,5})/?$", re.IGNORECASE)
+
+# Links that are files, not pages: never candidates for discovery.
+_ASSET = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|json|txt|xml|rss|atom|gz|pdf|docx?|xlsx?|pptx?|"
+    r"zip|rar|7z|mp[34]|m4a|avi|mov|wmv|flv|woff2?|ttf|eot|exe|apk)$", re.IGNORECASE)
+
+
+def _is_tracking(key: str) -> bool:
+    return key.lower() in TRACKING_PARAMS or key.lower().startswith(TRACKING_PREFIXES)
+
+
 def clean_url(url: str) -> str:
-    """Drop the fragment, and `page=1` (the listing itself), so each page has one URL."""
+    """Drop the fragment, tracking parameters (utm_*, fbclid, …) and page 1's number (the listing
+    itself), so each page has one URL."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not (k == sites.PAGE_PARAM and v in ("", "1"))]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+             if not (k in PAGE_PARAMS and v in ("", "1")) and not _is_tracking(k)]
+    path = parts.path or "/"
+    match = _PAGE_IN_PATH.match(path)
+    if match and match["n"] == "1":
+        path = match["base"] + "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
 
 
 def page_number(url: str) -> int:
-    """1 for a listing's first page, N for `?page=N`."""
-    for key, value in parse_qsl(urlsplit(url).query):
-        if key == sites.PAGE_PARAM and value.isdigit():
+    """1 for a listing's first page, N for `?page=N` (or `?trang=N`, `?paged=N`), `/page/N`, `/trang-N`."""
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if key in PAGE_PARAMS and value.isdigit():
             return int(value)
-    return 1
+    match = _PAGE_IN_PATH.match(parts.path)
+    return int(match["n"]) if match else 1
 
 
 def listing_key(url: str) -> str:
-    """The listing a page belongs to: its URL without the page number."""
+    """The listing a page belongs to: its URL without the page number (and without a trailing
+    slash, so `/chuyen-muc/x/` and `/chuyen-muc/x/page/2` belong to one listing)."""
     parts = urlsplit(clean_url(url))
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != sites.PAGE_PARAM]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in PAGE_PARAMS]
+    path = parts.path
+    match = _PAGE_IN_PATH.match(path)
+    if match:
+        path = match["base"]
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
+
+
+# How a pager names the next page, strongest first (compared lower-cased, spaces collapsed).
+# "»" alone comes last: some pagers use it for the last page.
+NEXT_TEXTS: tuple[frozenset[str], ...] = (
+    frozenset({"trang sau", "trang sau ›", "trang sau »", "trang sau >", "tiếp", "tiếp theo", "tiếp »",
+               "tiếp ›", "tiếp >", "sau", "sau ›", "sau »", "next", "next ›", "next »", "next page"}),
+    frozenset({"›", ">", "→"}),
+    frozenset({"»", ">>"}),
+)
+
+# A path that says "one dated or numbered item": /2026/10/12/…, /tin/1150/…, …-1201, …-dn5521.html.
+_ITEM_PATH = re.compile(r"/(?:19|20)\d\d/[01]?\d/|/\d{3,}(?:/|$)|[-_]\w*\d{3,}(?:\.\w+)?/?$|(?:[a-z0-9]+-){4,}[a-z0-9]+")
+
+
+def looks_like_item(url: str) -> bool:
+    """Whether a URL's path looks like one news item rather than a section: a hint that orders
+    discovery (such links are fetched first), never a gate."""
+    return bool(_ITEM_PATH.search(urlsplit(url).path))
 
 
 @dataclass
 class PageLinks:
     articles: list[str] = field(default_factory=list)
     listings: list[str] = field(default_factory=list)
+    # Links sites.py does not know (neither article nor listing, not excluded, not a file).
+    others: list[str] = field(default_factory=list)
+    # What the page says about itself and where its pager leads (see classify_links).
+    next_pages: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
 
 
 def classify_hrefs(base_url: str, hrefs: list[str]) -> PageLinks:
@@ -71,18 +138,18 @@ def classify_hrefs(base_url: str, hrefs: list[str]) -> PageLinks:
         if not kind or url in seen:
             continue
         seen.add(url)
-        (found.articles if kind == "article" else found.listings).append(url)
+        (found.articles if kind == "article" else found.listings if kind == "listing" else found.others).append(url)
     return found
 
 
 @lru_cache(maxsize=16384)
 def _classify(base_url: str, href: str) -> tuple[str, str]:
-    """("article" | "listing" | "", clean URL) of one stripped href on a page at base_url."""
+    """("article" | "listing" | "other" | "", clean URL) of one stripped href on a page at base_url."""
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return "", ""
     if href.startswith("/") and not href.startswith("//") and "/." not in href:
-        # A root-relative link's path is the href's own (no dot segments to resolve): most of a
-        # page's links are ruled out here without being resolved.
+        # A root-relative link's path is the href's own (no dot segments to resolve): files and
+        # excluded paths are ruled out here without being resolved.
         path = href.split("#", 1)[0].split("?", 1)[0]
         if not _kind(path):
             return "", ""
@@ -90,9 +157,8 @@ def _classify(base_url: str, href: str) -> tuple[str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return "", ""
-    # Hosts are not checked here: Scrapy's offsite middleware keeps pages on the start hosts.
+    # Hosts are not checked here: the spider keeps pages on the start hosts.
     kind = _kind(parts.path or "/")
-    # Only the links followed are cleaned: most of a page's links (documents, menus) are not.
     return (kind, clean_url(url)) if kind else ("", "")
 
 
@@ -103,15 +169,48 @@ def _kind(path: str) -> str:
         return "article"
     if any(p.match(path) for p in sites.LISTING_PATHS):
         return "listing"
-    return ""
+    if _ASSET.search(path):
+        return ""
+    return "other"
 
 
 def classify_links(response) -> PageLinks:
-    """The links of a Scrapy response (hrefs of <a> and <link rel=next>)."""
+    """The links of a Scrapy response (hrefs of <a> and <link rel=next>), its pager's next page
+    (rel=next, then "Trang sau"/"Tiếp"/"›"/"»" links, strongest first), the other URLs it
+    announces for itself (<link rel=canonical>, og:url, <link rel=shortlink>) and its feeds
+    (<link rel=alternate> RSS/Atom); all absolute and cleaned."""
     # lxml's own strings: a parsel Selector for each of a page's hundreds of links cost more
     # than classifying them.
-    hrefs = _tree(response).xpath("//a/@href | //link[@rel='next']/@href")
-    return classify_hrefs(response.url, [str(href) for href in hrefs])
+    tree = _tree(response)
+    hrefs = tree.xpath("//a/@href | //link[@rel='next']/@href")
+    found = classify_hrefs(response.url, [str(href) for href in hrefs])
+    base = response.url
+    nexts = [str(h) for h in tree.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href")]
+    ranked: list[list[str]] = [[] for _ in NEXT_TEXTS]
+    for anchor in tree.xpath("//a[@href][string-length(normalize-space(.)) < 20]"):
+        text = " ".join("".join(anchor.itertext()).split()).lower()
+        for rank, names in enumerate(NEXT_TEXTS):
+            if text in names:
+                ranked[rank].append(anchor.get("href"))
+                break
+    found.next_pages = _absolute(base, nexts + [h for group in ranked for h in group])
+    found.aliases = _absolute(base, [str(h) for h in tree.xpath(
+        "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //link[@rel='shortlink']/@href")])
+    found.feeds = _absolute(base, [str(h) for h in tree.xpath(
+        "//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@href")])
+    return found
+
+
+def _absolute(base: str, hrefs: list[str]) -> list[str]:
+    out: list[str] = []
+    for href in hrefs:
+        href = (href or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        url = clean_url(urljoin(base, href))
+        if urlsplit(url).scheme in ("http", "https") and url not in out:
+            out.append(url)
+    return out
 
 
 def _tree(response):

@@ -21,6 +21,7 @@ from scrapy import Request
 from archive import frontier
 from archive.error_kinds import EXTRACT_ERROR, http_kind
 from archive.writer import WriterDied
+from crawler import links
 from crawler.errors import error_kind
 from crawler.extract_pool import ExtractPool
 from crawler.run import CrawlRun, get_run, utc_now
@@ -50,6 +51,7 @@ class ArchivePipeline:
         self._recent: OrderedDict[str, None] = OrderedDict()  # src_urls done with, oldest first
         # Extraction runs in a worker process: the reactor's thread was the crawl's bottleneck.
         self._extract = ExtractPool()
+        self.listing_min_items = crawler.settings.getint("LISTING_MIN_ITEMS", 5)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -78,18 +80,28 @@ class ArchivePipeline:
             run.tally.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         if not article.is_article and not await self._archived(run, item["url"], article.url):
-            # A static page (history, contacts) reached through an article-shaped URL. An archived
-            # article that lost its date and counter is not one: it is counted and saved below,
-            # so the fill rates show the loss and the stored values are kept.
+            # A static page (history, contacts) reached through an article-shaped URL, or a page
+            # discovery looked at (a listing, a tag page). An archived article that lost its date
+            # and counter is not one: it is counted and saved below, so the fill rates show the
+            # loss and the stored values are kept.
             run.writer.not_an_article(item["url"], fetched_at)
-            run.tally.not_article_links.append(item["url"])
+            if item.get("candidate"):
+                run.tally.discovery_not_articles += 1  # against MAX_DISCOVERY_PAGES
+                if item.get("item_links", 0) >= self.listing_min_items:
+                    # a listing recognised by what it holds (no pager needed): walked by the next
+                    # runs like the listings sites.py knows, not remembered as a static page
+                    run.writer.listing_crawled(links.listing_key(item["final_url"]), fetched_at)
+            if not item.get("candidate") or item.get("likely"):
+                # the drift alarm counts pages that were expected to be articles, not every
+                # menu and tag page discovery looked at
+                run.tally.not_article_links.append(item["url"])
             return {"url": article.url, "outcome": "not_an_article"}
         run.tally.count_fields(article, generic=generic)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
-        run.writer.save_article(item["url"], article, fetched_at, raw)
+        run.writer.save_article(item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ())))
         return {"url": article.url, "outcome": "sent"}
 
     @staticmethod

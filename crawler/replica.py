@@ -21,7 +21,7 @@ A slow path is recorded in the request log at once and answered after that many 
 test can see the request arrive and act (e.g. kill the crawler) while its answer is pending.
 Files edited while the server runs are served as edited (the cache follows mtime and size).
 
-Text responses (HTML, robots.txt) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
+Text responses (HTML, robots.txt, XML; text inside a .gz file too) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
 servers' origins, as the old CMS wrote absolute `http://tnu.edu.vn/...` links.
 
 Like a real web server (nginx's `gzip on`), text responses go out gzip-compressed to a client
@@ -69,6 +69,7 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
     ".ico": "image/x-icon",
     ".pdf": "application/pdf",
+    ".gz": "application/gzip",
 }
 HTML = CONTENT_TYPES[".html"]
 QUERY_SEP = "__"  # between a path and its (sorted) query in a file name
@@ -96,6 +97,18 @@ def file_for(target: str) -> str:
 def substitute(body: bytes, origin: str, other_origin: str) -> bytes:
     """Fill a text file's placeholders with the origins it is served from."""
     return body.replace(b"{{ORIGIN}}", origin.encode()).replace(b"{{OTHER_ORIGIN}}", other_origin.encode())
+
+
+def fill(body: bytes, ctype: str, origins: tuple[str, str]) -> bytes:
+    """A file's bytes as served: placeholders filled in text and XML (sitemaps, feeds need
+    absolute URLs), and inside gzipped files (a gzipped sitemap), recompressed the same way."""
+    if ctype.startswith("text/") or "xml" in ctype:
+        return substitute(body, *origins)
+    if ctype == "application/gzip":
+        inner = gzip.decompress(body)
+        if b"{{" in inner:
+            return gzip.compress(substitute(inner, *origins), mtime=0)
+    return body
 
 
 def read_page(target: str, origin: str, other_origin: str, site_dir: Path = DEFAULT_SITE_DIR) -> str:
@@ -216,9 +229,7 @@ class _Host:
         if cached is not None and cached[0] == stamp:
             body = cached[1]
         else:
-            body = path.read_bytes()
-            if ctype.startswith("text/"):
-                body = substitute(body, *self.origins)
+            body = fill(path.read_bytes(), ctype, self.origins)
             self._cache[path] = (stamp, body)
         return Response(200, {"Content-Type": ctype}, body)
 

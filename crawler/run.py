@@ -42,7 +42,8 @@ RECORDED_SETTINGS = (
     "BOT_NAME", "USER_AGENT", "ROBOTSTXT_OBEY", "COOKIES_ENABLED", "DEPTH_LIMIT",
     "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
     "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
-    "FULL_CRAWL", "REFRESH_DAYS", "NOT_ARTICLE_RECHECK_DAYS",
+    "FULL_CRAWL", "REFRESH_DAYS", "NOT_ARTICLE_RECHECK_DAYS", "MAX_DISCOVERY_PAGES", "DISCOVERY_SITEMAPS",
+    "LISTING_MIN_ITEMS",
 )
 
 
@@ -234,6 +235,11 @@ class RunExtension:
         if run.status == "empty" and getattr(spider, "nothing_found", None):
             problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         tally.problems.extend(problems)
+        if tally.discovery_capped:
+            tally.problems.append(
+                f"discovery met MAX_DISCOVERY_PAGES ({self.crawler.settings.getint('MAX_DISCOVERY_PAGES')}) "
+                f"pages that were no articles; {tally.discovery_capped} requests were left for the next run"
+            )
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, tally.not_article_links)

@@ -97,6 +97,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Same filter as Scrapy's, but it lets image hosts' robots.txt through (see crawler/offsite.py).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.offsite.OffsiteMiddleware": 50,
+    # Right after it: drops queued discovery requests past MAX_DISCOVERY_PAGES, or for a URL an
+    # article fetched meanwhile named as its own (crawler/discovery.py), before they cost a request.
+    "crawler.discovery.DiscoveryMiddleware": 60,
+    # Scrapy's robots.txt middleware lets through requests that waited for robots.txt with others
+    # (crawler/robots.py); this one gives each the parsed file. Same place as Scrapy's (100).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
     # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
     # 3xx and 5xx included, before retries and redirects turn them into new requests.
     "crawler.fetchlog.FetchLogMiddleware": 650,
@@ -152,3 +159,17 @@ REFRESH_DAYS = 30
 # page (history, contacts) and skipped, but only for this many days: then it is fetched again,
 # in case it was an article the extractor misread (a redesign). 0: never again.
 NOT_ARTICLE_RECHECK_DAYS = 30
+
+# Discovery (docs/discovery.md): same-site links no rule in crawler/sites.py knows are fetched and
+# judged by their content (an article is archived, any other page's links are followed). This
+# caps, per run, the pages so fetched that turned out not to be articles (listings, tag pages,
+# static pages; each is remembered like a static page, so the next runs skip it). 0: only the
+# URL rules of sites.py are followed (the behaviour before discovery).
+MAX_DISCOVERY_PAGES = 500
+# Read robots.txt's `Sitemap:` lines (else /sitemap.xml), sitemap indexes and gzipped sitemaps
+# every run: two or three requests that list every article of a site that has them.
+DISCOVERY_SITEMAPS = True
+# A page discovery looked at that is no article but links at least this many item-shaped pages
+# of the site (/2026/10/12/…, /tin/1150/…, …-1201) is a listing: walked again by every run, as
+# the listings sites.py knows are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
+LISTING_MIN_ITEMS = 5

@@ -104,4 +104,71 @@ def test_classify_links_reads_anchors_and_the_next_page_link_of_a_response():
 def test_dot_segments_of_a_root_relative_link_are_resolved_before_it_is_judged():
     hrefs = ["/news/../hoi-nghi-tong-ket-dn5001.html", "/./news/./dao-tao.html", "/hoi-nghi-tong-ket-dn5001.html/.."]
     links = classify_hrefs(OLD_LISTING, hrefs)
-    assert links == PageLinks(articles=[ARTICLE], listings=[f"{ORIGIN}/news/dao-tao.html"])
+    # the last one is the home page: no rule knows it, so it is left to discovery
+    assert links == PageLinks(articles=[ARTICLE], listings=[f"{ORIGIN}/news/dao-tao.html"], others=[f"{ORIGIN}/"])
+
+
+# --- discovery: what no URL rule knows ----------------------------------------------------------
+
+
+def test_unknown_same_site_pages_are_returned_as_others_and_files_are_not():
+    hrefs = ["/bai-viet/2026/10/12/hoi-nghi-1201", "/tin/1150/thong-bao", "/chuyen-muc/tin-tuc/",
+             "/wp-content/uploads/a.jpg", "/static/app.js", "/feed.rss", "/robots.txt", "/tai-lieu.pdf"]
+    links = classify_hrefs(f"{ORIGIN}/", hrefs)
+    assert links.others == [f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201", f"{ORIGIN}/tin/1150/thong-bao",
+                            f"{ORIGIN}/chuyen-muc/tin-tuc/"]
+    assert links.articles == links.listings == []
+
+
+def test_tracking_parameters_are_dropped_and_other_queries_kept():
+    from crawler.links import clean_url
+
+    assert clean_url(f"{ARTICLE}?utm_source=rss&utm_medium=rss") == ARTICLE
+    assert clean_url(f"{ARTICLE}?fbclid=IwAR0x&gclid=abc") == ARTICLE
+    assert clean_url(f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3&utm_campaign=x") == f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
+    assert clean_url(f"{ORIGIN}/?p=1201") == f"{ORIGIN}/?p=1201"
+
+
+def test_pagination_in_the_path_or_the_query_is_read_in_its_common_forms():
+    from crawler.links import clean_url, listing_key, page_number
+
+    cases = {
+        f"{ORIGIN}/chuyen-muc/tin-tuc/": (1, f"{ORIGIN}/chuyen-muc/tin-tuc"),
+        f"{ORIGIN}/chuyen-muc/tin-tuc/trang-2/": (2, f"{ORIGIN}/chuyen-muc/tin-tuc"),
+        f"{ORIGIN}/chuyen-muc/dao-tao/page/3": (3, f"{ORIGIN}/chuyen-muc/dao-tao"),
+        f"{ORIGIN}/tin-tuc?trang=4": (4, f"{ORIGIN}/tin-tuc"),
+        f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=5&page=2": (2, f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=5"),
+        f"{ORIGIN}/news?paged=7": (7, f"{ORIGIN}/news"),
+    }
+    for url, (page, key) in cases.items():
+        assert (page_number(url), listing_key(url)) == (page, key), url
+    assert clean_url(f"{ORIGIN}/chuyen-muc/dao-tao/page/1") == f"{ORIGIN}/chuyen-muc/dao-tao/"
+    # an article whose slug ends in a number is not a page of anything
+    assert page_number(f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201") == 1
+
+
+def test_next_page_links_aliases_and_feeds_are_read_from_the_page():
+    html = """<html><head>
+    <link rel="canonical" href="/bai-viet/2026/10/12/hoi-nghi-1201">
+    <link rel="alternate" type="application/rss+xml" href="/rss.xml">
+    <link rel="alternate" type="application/atom+xml" href="/atom.xml?utm_source=x">
+    <link rel="alternate" hreflang="en" href="/en/">
+    </head><body>
+    <a href="?start=20">»</a> <a href="?start=40">Cuối »</a> <a href="?start=20x">Trang sau ›</a>
+    </body></html>"""
+    response = HtmlResponse(url=f"{ORIGIN}/tin-tuc?start=0", body=html.encode(), encoding="utf-8")
+    links = classify_links(response)
+    # the strongest name first: "Trang sau ›", then "»" (which some pagers use for the last page)
+    assert links.next_pages == [f"{ORIGIN}/tin-tuc?start=20x", f"{ORIGIN}/tin-tuc?start=20"]
+    assert links.aliases == [f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201"]
+    assert links.feeds == [f"{ORIGIN}/rss.xml", f"{ORIGIN}/atom.xml"]
+
+
+def test_item_shaped_urls_are_told_from_sections():
+    from crawler.links import looks_like_item
+
+    for url in ("/bai-viet/2026/10/12/hoi-nghi-tong-ket-1201", "/tin/1150/thong-bao-tuyen-sinh",
+                "/hoi-nghi-pho-bien-van-ban-dn5102.html", "/tin-tuc/le-khai-giang-nam-hoc-moi-2026"):
+        assert looks_like_item(ORIGIN + url), url
+    for url in ("/", "/chuyen-muc/tin-tuc/", "/lien-he", "/tag/tuyen-sinh/", "/gioi-thieu/lich-su"):
+        assert not looks_like_item(ORIGIN + url), url

@@ -1,8 +1,13 @@
-"""Spider `news`: navigation only — start pages -> category listings -> pagination -> articles.
+"""Spider `news`: navigation only — start pages, sitemaps and feeds -> listings -> pagination -> articles.
 
 It never parses an article's fields: an article page is handed to the pipeline as raw bytes
 (crawler/pipelines.py extracts and stores it). Which URLs are articles or listings is site
-knowledge and lives in crawler/sites.py.
+knowledge in crawler/sites.py, used as hints that save requests, not as gates: a same-site link
+no rule knows is a *candidate*, fetched (at most MAX_DISCOVERY_PAGES of them that are no
+article, per run) and handed to the pipeline, which judges it by its content; its links are
+followed, and its pager (`/page/2`, "Trang sau", rel=next, …) walked as a listing's. Sitemaps
+(robots.txt `Sitemap:` lines, else /sitemap.xml; indexes, gzipped) and RSS/Atom feeds linked
+from pages feed candidates too (docs/discovery.md).
 
 Incremental by default: an archived article is not fetched again unless it was published
 within REFRESH_DAYS (to observe its view counter), and a listing that has been walked to its
@@ -15,22 +20,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+
+from archive import aliases as alias_store
 from archive import frontier
 from archive.error_kinds import http_kind
 from archive.runs import utc_days_ago
-from crawler import links
+from crawler import discovery, links
 from crawler.errors import error_kind
 from crawler.offsite import on_hosts
 from crawler.run import get_run, utc_now
 from crawler.sites import LIVE_START_URLS
 
-# Articles before listings: finish what has been found before discovering more.
+# Articles before listings: finish what has been found before discovering more. Unknown links
+# that look like one dated or numbered item (links.looks_like_item) come before other unknown
+# pages, so an article's short links and aliases are known before they come up.
 ARTICLE_PRIORITY = 10
+LIKELY_PRIORITY = 5
+CANDIDATE_PRIORITY = 1
 LISTING_PRIORITY = 0
 
 
@@ -49,6 +62,13 @@ class NewsSpider(scrapy.Spider):
         # fetched from anywhere by the pipeline with `allow_offsite`.
         self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.release_deferred, signal=signals.spider_idle)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         settings = self.crawler.settings
         self.full = settings.getbool("FULL_CRAWL")
@@ -61,10 +81,36 @@ class NewsSpider(scrapy.Spider):
         # repeats, but only after building a request for each and passing it through every
         # middleware, three times the requests actually made.
         self.requested: set[str] = set()
+        # Other names (canonical URL, short link) announced by pages fetched this run: a queued
+        # candidate under one of them is dropped (crawler.discovery.DiscoveryMiddleware).
+        self.announced: set[str] = set()
+        # Unknown links the archive already knows (archived, aliases, static pages): looked up once a run.
+        self.skipped: set[str] = set()
+        # Candidates that do not look like one item (sections, tag pages, short links such as
+        # /?p=123), held until the crawl is otherwise idle: by then the articles fetched have
+        # named their short links and canonical URLs, and those are not fetched again.
+        self.deferred: list[str] = []
+        self.cap = settings.getint("MAX_DISCOVERY_PAGES", 500)
+        self.discover = self.cap > 0
+        self.starts = {links.clean_url(u) for u in self.start_urls}
         for url in self.start_urls:
             yield self.listing_request(url)
+        self.sitemaps = settings.getbool("DISCOVERY_SITEMAPS", True)
+        self.robots_read: set[str] = set()  # hosts whose Sitemap: lines were looked at
+        if self.sitemaps and not settings.getbool("ROBOTSTXT_OBEY"):
+            # Scrapy reads robots.txt only to obey it (robots_parsed, below); here it is read for
+            # its Sitemap: lines alone
+            for origin in dict.fromkeys(self.origin(u) for u in self.start_urls):
+                yield self.nav_request(origin + "/robots.txt", self.parse_robots)
         for url in frontier.pending_links(db, self.recheck_before):
-            yield self.article_request(url)
+            # a link no rule knows stays a candidate: judged by its content, under the cap
+            if links.is_article(url):
+                yield self.article_request(url)
+            elif links.looks_like_item(url):
+                yield self.candidate_request(url, True)
+            elif self.discover:
+                self.requested.add(url)
+                self.deferred.append(url)
         # Failed images are retried even when their article is not fetched again; downloading
         # them is the pipeline's job, so they are handed over as items.
         for url in frontier.failed_images(db):
@@ -76,7 +122,33 @@ class NewsSpider(scrapy.Spider):
 
     def listing_request(self, url: str) -> scrapy.Request:
         self.requested.add(url)
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY)
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY,
+                              meta={"tnu_nav": "listing"})
+
+    def candidate_request(self, url: str, likely: bool) -> scrapy.Request:
+        """A same-site page no rule in sites.py knows: maybe an article, maybe a listing."""
+        self.requested.add(url)
+        return scrapy.Request(url, callback=self.parse, errback=self.failed,
+                              priority=LIKELY_PRIORITY if likely else CANDIDATE_PRIORITY,
+                              meta={"tnu_nav": "candidate", "tnu_likely": likely})
+
+    def nav_request(self, url: str, callback) -> scrapy.Request:
+        """robots.txt, a sitemap or a feed: read for its links, never archived as a page."""
+        self.requested.add(url)
+        meta: dict[str, Any] = {"tnu_nav": "discovery"}
+        if callback == self.parse_robots:
+            meta["handle_httpstatus_all"] = True  # no robots.txt: /sitemap.xml is still asked
+        return scrapy.Request(url, callback=callback, errback=self.quiet_failure, priority=LISTING_PRIORITY,
+                              meta=meta)
+
+    @staticmethod
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def on_start_host(self, url: str) -> bool:
+        """On a start URL's host itself (where discovery looks at links no rule knows)."""
+        return (urlsplit(url).hostname or "").lower() in self.allowed_domains
 
     def on_site(self, url: str) -> bool:
         """On a start URL's host or a subdomain of one (the offsite filter's rule)."""
@@ -95,17 +167,144 @@ class NewsSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, TextResponse):
             return
-        if links.is_article(response.url):
-            # `url` is the link as found (before redirects), `final_url` where the page is.
+        nav = response.meta.get("tnu_nav")
+        found = None
+        if links.is_article(response.url) or (nav != "listing" and not links.is_listing(response.url)):
+            # An article by its URL, or a candidate (or a pending link no rule knows): the
+            # pipeline judges it by its content. `url` is the link as found (before redirects),
+            # `final_url` where the page is.
             linked = response.meta.get("redirect_urls", [response.url])[0]
+            canonical, others = discovery.self_references(response.body, response.url)
+            canonical = canonical if canonical and self.acceptable_alias(canonical) else None
+            others = [u for u in others if self.acceptable_alias(u)]
+            names = [u for u in (canonical, *others, response.url, linked) if u]
+            self.announced.update(names)
+            self.requested.update(names)
+            candidate = not links.is_article(response.url)
+            found = links.classify_links(response) if candidate else None
             yield {"url": linked, "final_url": response.url, "status": response.status,
-                   "body": response.body, "encoding": response.encoding}
-            return
-        yield from self.follow_listing(response)
+                   "body": response.body, "encoding": response.encoding,
+                   "canonical": canonical, "aliases": others,
+                   # the drift alarm counts a candidate only if its URL looks like one item: a
+                   # sitemap may list hundreds of static pages, a menu as many sections
+                   "candidate": candidate, "likely": links.looks_like_item(linked),
+                   # what the page holds: many links to items make a page that is no article a
+                   # listing (the pipeline decides, once the extractor has judged the page)
+                   "item_links": self.item_links(found) if found is not None else 0}
+            if not candidate:
+                return
+        if self.discover or nav == "listing" or links.is_listing(response.url):
+            yield from self.follow_listing(response, found)
 
-    def follow_listing(self, response: TextResponse) -> Iterable[scrapy.Request]:
-        found = links.classify_links(response)
+    def item_links(self, found: links.PageLinks) -> int:
+        """How many distinct same-site links of a page look like one item each."""
+        return sum(1 for url in (*found.articles, *found.others)
+                   if self.on_site(url) and (links.is_article(url) or links.looks_like_item(url)))
+
+    def acceptable_alias(self, url: str) -> bool:
+        """A same-site URL that may name an article: not the home page, a start page or a listing
+        (a CMS that names its home page canonical for every page must not merge them all)."""
+        parts = urlsplit(url)
+        home = parts.path in ("", "/") and not parts.query  # (a short link /?p=123 is no home page)
+        return self.on_site(url) and not home and url not in self.starts and not links.is_listing(url)
+
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Scrapy has read a host's robots.txt (once a run, before any other request to it): its
+        Sitemap: lines (else /sitemap.xml) are asked for, on the start hosts — no second request
+        for robots.txt."""
+        origin = self.origin(request.url)
+        if not self.sitemaps or not self.on_start_host(request.url) or origin in self.robots_read:
+            return
+        self.robots_read.add(origin)
+        parsed = getattr(robotparser, "rp", None)  # Protego, Scrapy's default parser
+        found = [str(u) for u in getattr(parsed, "sitemaps", ())]
+        for request_ in self.sitemap_requests(origin, found):
+            self.crawler.engine.crawl(request_)
+
+    def sitemap_requests(self, origin: str, sitemaps: list[str]) -> list[scrapy.Request]:
+        out = []
+        for url in [urljoin(origin + "/", u.strip()) for u in sitemaps] or [origin + "/sitemap.xml"]:
+            if self.on_site(url) and url not in self.requested:
+                out.append(self.nav_request(url, self.parse_sitemap))
+        return out
+
+    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        sitemaps = discovery.sitemaps_in_robots(response.body, response.url) if response.status == 200 else []
+        self.robots_read.add(self.origin(response.url))
+        # No Sitemap: line: the conventional place.
+        yield from self.sitemap_requests(self.origin(response.url), sitemaps)
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        kind, urls = discovery.read_sitemap(response.body)
+        if kind == "sitemapindex":
+            for url in urls:
+                if self.on_site(url) and url not in self.requested:
+                    yield self.nav_request(url, self.parse_sitemap)
+        elif kind == "urlset":
+            yield from self.consider([links.clean_url(u) for u in urls], sitemap=True)[0]
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        found = discovery.read_feed(response.body, response.url)
+        yield from self.consider([links.clean_url(u) for u in found], sitemap=True)[0]
+
+    def consider(self, urls: list[str], sitemap: bool = False) -> tuple[list[scrapy.Request], bool]:
+        """Requests for the wanted ones of these same-site links no listing rule leads to (found
+        on a page, or in a sitemap or feed: `sitemap`, then each counts as a likely item), and
+        whether any likely item among them is wanted (a listing page showing one is walked on)."""
+        if not self.discover:
+            return [], False
         run = get_run(self.crawler)
+        db = run.archive.db
+        out: list[scrapy.Request] = []
+        unknown: list[str] = []
+        wanted = False
+        for url in urls:
+            if url in self.skipped or not self.on_site(url):
+                continue
+            article = links.is_article(url)
+            if not article and not self.on_start_host(url):
+                # discovery stays on the start hosts: a member university's site on a
+                # subdomain is followed only where the URL rules know its pages
+                continue
+            likely = article or sitemap or links.looks_like_item(url)
+            if likely:
+                run.tally.article_links_seen += 1
+            if url in self.requested:
+                wanted = wanted or likely
+                continue
+            if links.is_listing(url):
+                if links.page_number(url) == 1:
+                    out.append(self.listing_request(url))
+                continue
+            if not article and frontier.is_listing(db, links.listing_key(url)):
+                # a listing found by an earlier run (its pager gave it away): walked, not judged
+                if links.page_number(url) == 1:
+                    out.append(self.listing_request(url))
+                continue
+            want, known = self.wanted(url)
+            if not want:
+                if known:
+                    self.skipped.add(url)
+                continue
+            wanted = wanted or likely
+            if not known:
+                unknown.append(url)
+            if article or likely:
+                out.append(self.article_request(url) if article else self.candidate_request(url, likely))
+            else:
+                self.requested.add(url)
+                self.deferred.append(url)
+        if unknown:
+            run.writer.note_links(unknown, utc_now())
+        return out, wanted
+
+    def follow_listing(self, response: TextResponse, found: links.PageLinks | None = None) -> Iterable[scrapy.Request]:
+        found = found if found is not None else links.classify_links(response)
+        run = get_run(self.crawler)
+        # Feeds a page announces: read once a run.
+        for feed in found.feeds:
+            if self.discover and self.on_site(feed) and feed not in self.requested:
+                yield self.nav_request(feed, self.parse_feed)
         # An article-shaped link on another host would be dropped by the offsite filter, and
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
@@ -138,8 +337,27 @@ class NewsSpider(scrapy.Spider):
                     yield self.listing_request(url)
             elif links.page_number(url) == page + 1:
                 next_page = url
+        others = []
+        for url in found.others:
+            if links.listing_key(url) == here and url != links.clean_url(response.url):
+                # this listing's own pager: followed one page after another, below
+                if next_page is None and links.page_number(url) == page + 1 and self.on_site(url):
+                    next_page = url
+            elif links.page_number(url) == 1:
+                others.append(url)
+        requests, wanted_here = self.consider(others)
+        wanted = wanted or wanted_here
+        yield from requests
 
-        if not links.is_listing(response.url):
+        if next_page is None and page == 1 and not links.is_listing(response.url):
+            # No numbered pager. A rel=next or "Trang sau"/"Tiếp"/"›" link may still lead on, but
+            # an article's "next article" link reads the same: followed as a candidate (judged by
+            # its content), and nothing is recorded as a listing.
+            own = links.clean_url(response.url)
+            following = next((u for u in found.next_pages if u != own and self.on_site(u)
+                              and u not in self.requested and not links.is_article(u)), None)
+            if following is not None and self.discover:
+                yield self.candidate_request(following, False)
             return
         if page == 1:
             run.writer.listing_crawled(here, utc_now())
@@ -151,16 +369,48 @@ class NewsSpider(scrapy.Spider):
             # crawler's own connection: earlier runs' walks; this run's comes at the end.)
             yield self.listing_request(next_page)
 
-    def failed(self, failure) -> None:
-        # Already in fetch_log (one row per attempt); here the final outcome is counted once.
+    def release_deferred(self) -> None:
+        """spider_idle: the held candidates go now, but those an article fetched meanwhile named
+        as its own, and no more than MAX_DISCOVERY_PAGES leaves room for (every answer is judged
+        by now, so the count is exact); the crawl goes on while there are any."""
+        batch = [url for url in self.deferred if url not in self.announced]
         run = get_run(self.crawler)
+        room = self.cap - run.tally.discovery_not_articles
+        go, self.deferred = batch[:max(room, 0)], batch[max(room, 0):]
+        if not go:
+            run.tally.discovery_capped += len(self.deferred)
+            self.deferred.clear()
+            return
+        for url in go:
+            self.crawler.engine.crawl(self.candidate_request(url, False))
+        raise DontCloseSpider
+
+    def quiet_failure(self, failure) -> None:
+        """robots.txt, a sitemap or a feed that is not there (most sites have no /sitemap.xml):
+        in fetch_log like every attempt, not an error of the run."""
+        self.logger.debug("discovery: %s", failure.value)
+
+    def failed(self, failure) -> None:
+        run = get_run(self.crawler)
+        request = getattr(failure, "request", None)
+        if failure.check(IgnoreRequest) and request is not None and request.meta.get("tnu_nav") == "candidate":
+            # Not fetched on purpose: the discovery cap or an alias (asked again by the next run,
+            # or known as an alias by then), or robots.txt forbids it (a menu's admin link): it
+            # waits, as a failed link does; none is an error of the run.
+            if "robots" in str(failure.value):
+                run.writer.link_failed(request.meta.get("redirect_urls", [request.url])[0], utc_now())
+            return
         if run.stopping:  # cut by the run's own stop (RunExtension): not the site's failure
             return
+        # Already in fetch_log (one row per attempt); here the final outcome is counted once.
         response = getattr(failure.value, "response", None)
         kind = http_kind(response.status) if response is not None else error_kind(failure.value)
         run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
         if request is not None:
             linked = request.meta.get("redirect_urls", [request.url])[0]
-            if links.is_article(linked):  # it waits longer before each next attempt (frontier.retry_due)
+            # it waits longer before each next attempt (frontier.retry_due)
+            if links.is_article(linked) or request.meta.get("tnu_nav") == "candidate":
                 run.writer.link_failed(linked, utc_now())
+            if request.meta.get("tnu_nav") == "candidate":
+                run.tally.discovery_not_articles += 1  # a page visited that is no article (MAX_DISCOVERY_PAGES)

@@ -370,9 +370,14 @@ def test_listing_with_thousands_of_links(scenario):
     for path in scenario.site.good + list(scenario.site.hostile):
         assert seen[unquote(path)] == 1, path
     assert seen[unquote(P["too_many"])] == 2 and seen[unquote(P["busy_short"])] == 3
-    assert not [p for p in seen if p.startswith(("/gioi-thieu/", "/account/"))]
+    # the private area never (robots.txt); the /gioi-thieu/ pages are links no URL rule knows:
+    # discovery looks at each at most once (docs/discovery.md), and they are no articles
+    assert not [p for p in seen if p.startswith("/account/")]
+    assert [p for p, n in seen.items() if p.startswith("/gioi-thieu/") and n > 1] == []
     # article-shaped links on another host are not the site's: never requested, never pending
     links = {r["url"] for r in scenario.db().query("SELECT url FROM article_links")}
-    assert links == {scenario.origin + p for p in scenario.site.expected["articles"]}
+    assert {u for u in links if "/gioi-thieu/" not in u} == {scenario.origin + p for p in scenario.site.expected["articles"]}
+    archived = {r["url"] for r in scenario.db().query("SELECT url FROM articles")}
+    assert not [u for u in archived if "/gioi-thieu/" in u]
     print(f"\nbig listing: {listing.count('<a ')} links; article requests in the faulty run: "
           f"{sum(v for p, v in seen.items() if p in map(unquote, scenario.site.expected['articles']))}")

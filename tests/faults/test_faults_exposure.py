@@ -134,7 +134,9 @@ def test_a_crawl_listens_on_nothing(tmp_path):
             if proc.poll() is None:
                 proc.kill()
             stderr = proc.communicate(timeout=30)[1].decode(errors="replace")
-        assert [r.path for r in site.requests] == ["/robots.txt", "/"]  # it did crawl
+        # it did crawl: robots.txt, the page, and the conventional /sitemap.xml (robots.txt
+        # names none; docs/discovery.md)
+        assert sorted(r.path for r in site.requests) == ["/", "/robots.txt", "/sitemap.xml"]
     assert proc.returncode == EXIT_DRIFT, stderr[-2000:]  # documented: no article link found
     assert seen == set()
     assert not (tmp_path / "home").exists()  # no job file, no state directory
