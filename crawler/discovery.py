@@ -144,7 +144,7 @@ class DiscoveryMiddleware:
         from crawler.run import get_run  # the run exists only while a crawl does
 
         run = get_run(self.crawler)
-        if run.discovery_not_articles >= self.cap:
-            run.discovery_capped += 1
+        if run.tally.discovery_not_articles >= self.cap:
+            run.tally.discovery_capped += 1
             raise IgnoreRequest(f"MAX_DISCOVERY_PAGES ({self.cap}) reached: {request.url}")
         return None
