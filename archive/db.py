@@ -216,7 +216,7 @@ COLUMNS["article_search"] = {
 
 
 def _v1_core(db: sqlite_utils.Database) -> None:
-    _run_script(db, 
+    _run_script(db,
         """
         CREATE TABLE articles (
             id INTEGER PRIMARY KEY,
@@ -330,7 +330,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
 def _v2_search(db: sqlite_utils.Database) -> None:
     # The index is over a folded copy (archive/fold.py), written by the store with each article;
     # triggers keep the FTS5 table in step with it, whoever writes.
-    _run_script(db, 
+    _run_script(db,
         """
         CREATE TABLE article_search (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from archive.outcome import (
     ALARM_STATUSES,
@@ -73,7 +73,7 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
 def _hours_since(moment: str, now: datetime) -> float:
     started = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if started.tzinfo is None:
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     return (now - started).total_seconds() / 3600
 
 

@@ -38,8 +38,8 @@ import resource
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

@@ -28,11 +28,12 @@ import struct
 import sys
 import unicodedata
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 SITE_SRC = Path(__file__).resolve().parent.parent / "tests" / "site"
 sys.path.insert(0, str(SITE_SRC))

@@ -19,9 +19,9 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from archive.outcome import EXIT_FAILED
 from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
+from crawler.addresses import parse_networks
 from crawler.contact import ContactError, resolve_contact, user_agent
 from crawler.run import RECORDED_SETTINGS, CrawlRun
-from crawler.addresses import parse_networks
 from crawler.spiders.news import NewsSpider
 
 

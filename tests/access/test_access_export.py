@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from access_archive import ARTICLES, build_archive, run_cli
+
 from archive.db import COLUMNS
 from archive.export import ExportError, export
 

@@ -16,12 +16,25 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from wayback_support import (
+    GONE_URL,
+    IMG,
+    LISTING_URL,
+    MOVED_URL,
+    OLD_TITLE,
+    SECOND_URL,
+    SEED,
+    SEED_URL,
+    SITE,
+    STATIC_URL,
+    TNTN,
+    WWW,
+    Pywb,
+    tnu_records,
+    write_warc,
+)
 
 from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from wayback_support import (
-    GONE_URL, IMG, LISTING_URL, MOVED_URL, OLD_TITLE, SECOND_URL, SEED, SEED_URL, SITE, STATIC_URL, TNTN, WWW,
-    Pywb, tnu_records, write_warc,
-)
 
 EXPECTED = json.loads((WWW.parent / "expected.json").read_text(encoding="utf-8"))["articles"]
 FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}), "-q")

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlite_utils
-from wayback_support import IMG, SEED_URL, seed_page, image
+from wayback_support import IMG, SEED_URL, image, seed_page
 
 HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 KEY = "vn,edu,tnu)/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"

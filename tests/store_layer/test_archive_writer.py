@@ -24,7 +24,7 @@ from archive import writer as writer_module
 from archive.runs import RunTally, process_alive
 from archive.store import Archive, RawPage
 from archive.warc_writer import HttpExchange, new_record_id
-from archive.writer import ArchiveWriter, Writes, WriterDied
+from archive.writer import ArchiveWriter, WriterDied, Writes
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = "2026-03-01T08:00:00Z"

@@ -15,8 +15,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from warc_support import BIN
 from warc_site import LOGO, PHOTO
+from warc_support import BIN
 
 pytest.importorskip("pywb", reason="pywb is not installed (pip install pywb)")
 

@@ -11,12 +11,12 @@ from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 from warc_support import BIN, read_records
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
 import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
 from archive.db import connect
@@ -106,7 +106,7 @@ def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
     import brotli
     from backports import zstd
 
-    html = "<p>Đại học Thái Nguyên</p>".encode("utf-8")
+    html = "<p>Đại học Thái Nguyên</p>".encode()
     encoded = {
         "gzip": gzip.compress(html),
         "deflate": zlib.compress(html),
