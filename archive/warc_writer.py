@@ -140,7 +140,8 @@ class WarcRecorder:
         self.path = path
         # Unbuffered: each record goes to the OS in one call, and a failed write leaves nothing
         # in a buffer that a later flush would append after the cut (see _append).
-        self._file = open(self.path, "xb", buffering=0)
+        # No `with`: a long-lived handle, written record by record until close() (hence the noqa).
+        self._file = open(self.path, "xb", buffering=0)  # noqa: SIM115
         # The CDXJ line of every response and revisit record written, for close(); None once a
         # record's line cannot be known without reading it back (then close() re-reads the file).
         self._index: list[CdxjEntry] | None = []

@@ -74,7 +74,7 @@ def assert_complete(scenario, which: str, path: str, *, body: bool = True) -> di
             assert row[name] == want[name], (path, name)
     images = image_rows(db, row["id"])
     assert [r["src_url"] for r in images] == [scenario.origin + im["src"] for im in want["images"]], path
-    for r, im in zip(images, want["images"]):
+    for r, im in zip(images, want["images"], strict=True):
         assert (r["caption"], r["alt"], r["credit"]) == (im["caption"], im["alt"], im["credit"]), path
         assert r["image_sha256"] is not None, f"{path}: {r['src_url']} not downloaded"
         stored = db.execute("SELECT path FROM images WHERE sha256 = ?", [r["image_sha256"]]).fetchone()

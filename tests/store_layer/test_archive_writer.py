@@ -5,6 +5,7 @@ Each test starts a real writer process (forkserver) on a real temporary archive.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -58,10 +59,8 @@ def start(run):
     yield make
     for writer in started:
         if writer.died is None:
-            try:
+            with contextlib.suppress(WriterDied):
                 writer.close(timeout=WAIT)
-            except WriterDied:
-                pass
         if writer._process.is_alive():
             writer._process.kill()
 

@@ -271,7 +271,7 @@ def test_a_caller_can_name_the_response_record(tmp_path, ledger):
     assert [r.warc_headers.get_header("WARC-Concurrent-To") for r in requests] == [first_id, again_id, unnamed.record_id]
     assert records[3].warc_headers.get_header("WARC-Refers-To") == first_id
     # One date for the pair, at the precision warcio gives WARC/1.1 (microseconds).
-    for response, request in zip(records[1::2], requests):
+    for response, request in zip(records[1::2], requests, strict=True):
         date = response.warc_headers.get_header("WARC-Date")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", date)
         assert request.warc_headers.get_header("WARC-Date") == date
