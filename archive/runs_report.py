@@ -57,7 +57,8 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
     lines = [
         f"{row['id']:>4}  {row['started_at']:20}  {row['status']:11}  {exit_code:>4}  "
         f"{row.get('pages') or 0:>5}  {row.get('articles_new') or 0:>4}  {row.get('articles_changed') or 0:>4}  "
-        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  {row.get('images_failed') or 0:>4}  "
+        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  "
+        f"{row.get('images_failed') or 0:>4}  "
         f"{generic_share(row):>7}  {errors}"
     ]
     if row.get("kind") not in (None, "crawl"):

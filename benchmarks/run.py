@@ -1,6 +1,7 @@
 """The benchmark suite behind `make bench`: our crawler against the ceiling and the best extractor.
 
-    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] [--results benchmarks/results]
+    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] \\
+        [--results benchmarks/results]
 
 One run measures, side by side and as ratios so that results compare across machines:
 - crawl: a full archive crawl of a generated replica (benchmarks/sitegen.py) against a bare
@@ -710,7 +711,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"({e['parse_share']:.0%} of ours); profiled, its time goes to {dom}. It read "
         f"{e['ours_correct_share']:.0%} of the sampled pages exactly as the ground truth has them.",
         f"Replica server: {c['server']['capacity_requests_per_s']} requests/s on its own "
-        f"({c['server']['headroom_over_bare']}× the bare spider's rate), busy {c['server']['busy_during_bare_crawl']:.0%} "
+        f"({c['server']['headroom_over_bare']}× the bare spider's rate), "
+        f"busy {c['server']['busy_during_bare_crawl']:.0%} "
         f"of a core during the bare crawl and {c['server']['busy_during_archive_crawl']:.0%} during ours.",
         "",
     ]
