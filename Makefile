@@ -37,7 +37,9 @@ demo: $(RUN_STAMP)  ## serve the bundled replica on loopback and archive it into
 crawl: $(RUN_STAMP)  ## archive the live site into data/ (CONTACT=mailto:you@example.org: the User-Agent's contact)
 	$(BIN)/tnu-archive crawl $(if $(CONTACT),--set 'CONTACT=$(CONTACT)')
 
-test: $(TEST_STAMP)  ## the whole suite (what CI runs)
+test: $(TEST_STAMP)  ## lint, then the whole suite (what CI runs)
+	$(BIN)/ruff check .
+	# enabled once the tree is formatted: $(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -127,7 +128,7 @@ def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None) -> None:
     """List the latest crawl runs: when, how they ended, what they archived, the fill rates that
     fell and the problems. --check: the morning check, for cron's MAILTO or a monitor."""
-    from datetime import datetime, timezone  # noqa: PLC0415
+    from datetime import datetime  # noqa: PLC0415
 
     import sqlite_utils  # noqa: PLC0415
 
@@ -144,7 +145,7 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool
         rows = list_runs(db, limit=1 if check else limit)
         if check:
             code, line = runs_report.morning_check(
-                rows[0] if rows else None, now=datetime.now(timezone.utc),
+                rows[0] if rows else None, now=datetime.now(UTC),
                 max_age_hours=max_age or runs_report.DEFAULT_MAX_AGE_HOURS,
             )
             click.echo(shown(line))
@@ -186,7 +187,8 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     Every word must appear; "quoted words" must appear together; a word ending in * is a prefix.
     """
 
-    from archive.search import SearchError, search as run_search  # noqa: PLC0415
+    from archive.search import SearchError  # noqa: PLC0415
+    from archive.search import search as run_search
 
     conn = _open_for_reading(db_path)
     try:
@@ -226,7 +228,8 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
 
     Safe to run while a crawl writes: the archive is read through read-only connections.
     """
-    from archive.serve import ServeError, serve as run_serve  # noqa: PLC0415
+    from archive.serve import ServeError  # noqa: PLC0415
+    from archive.serve import serve as run_serve
 
     try:
         run_serve(db_path, images_dir, host=host, port=port, allow_hosts=allow_hosts)
@@ -251,7 +254,8 @@ def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, 
     the web captures as a WACZ package."""
     import sqlite3  # noqa: PLC0415
 
-    from archive.export import ExportError, export as run_export  # noqa: PLC0415
+    from archive.export import ExportError  # noqa: PLC0415
+    from archive.export import export as run_export
 
     if out_dir is None and wacz_path is None:
         fail("export needs --out DIR and/or --wacz FILE", EXIT_USAGE)

@@ -152,8 +152,8 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 COLUMNS["listings"] = {
-    "listing_url": "A listing's first page (URL without the page number): a category listing of the URL rules, or a page "
-    "discovery found to be one by its pager or the items it links (docs/discovery.md)",
+    "listing_url": "A listing's first page (URL without the page number): a category listing of the URL rules, "
+    "or a page discovery found to be one by its pager or the items it links (docs/discovery.md)",
     "completed_at": "When a run first walked this listing to its last page (UTC); until then runs walk it all",
     "last_page": "Number of the last page reached when it was completed",
     "last_crawled_at": "When a run last fetched its first page (UTC)",
@@ -164,7 +164,8 @@ COLUMNS["article_links"] = {
     "article_id": "The article it was archived as (articles.id); NULL while not archived yet",
     "first_seen_at": "When a listing first linked it (UTC)",
     "last_seen_at": "When a listing last linked it (UTC)",
-    "not_article_at": "When it last turned out to be a static page, not an article (UTC); fetched again only after NOT_ARTICLE_RECHECK_DAYS (30)",
+    "not_article_at": "When it last turned out to be a static page, not an article (UTC); fetched again only after "
+    "NOT_ARTICLE_RECHECK_DAYS (30)",
     "failed_attempts": "How many runs asked for it and got no page (an error, or HTTP 4xx/5xx after retries)",
     "last_failed_at": "When the last of those failed (UTC); the next run asks again 1, 2, 4, … days later, at most 32",
 }
@@ -216,7 +217,7 @@ COLUMNS["article_search"] = {
 
 
 def _v1_core(db: sqlite_utils.Database) -> None:
-    _run_script(db, 
+    _run_script(db,
         """
         CREATE TABLE articles (
             id INTEGER PRIMARY KEY,
@@ -330,7 +331,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
 def _v2_search(db: sqlite_utils.Database) -> None:
     # The index is over a folded copy (archive/fold.py), written by the store with each article;
     # triggers keep the FTS5 table in step with it, whoever writes.
-    _run_script(db, 
+    _run_script(db,
         """
         CREATE TABLE article_search (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id),

@@ -60,8 +60,10 @@ ERROR_KINDS: dict[str, str] = {
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
     WRITER_DIED: "the archive writer process died, the writes in flight were lost",
-    INTERRUPTED: "the download was cut by the run's own stop (SIGTERM/SIGINT); asked for again next run, without waiting",
-    MISSING_FILE: "`verify --repair` found the image file gone and no WARC capture holding its bytes; the next crawl downloads it again",
+    INTERRUPTED: "the download was cut by the run's own stop (SIGTERM/SIGINT); asked for again next run, "
+    "without waiting",
+    MISSING_FILE: "`verify --repair` found the image file gone and no WARC capture holding its bytes; "
+    "the next crawl downloads it again",
 }
 
 # Which kinds each column can hold.

@@ -263,7 +263,7 @@ def _write_table(
         out.writerow(names)
         for row in _rows(conn, table, order, names):
             out.writerow(["" if value is None else value for value in row])
-            jsonl_file.write(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n")
+            jsonl_file.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
             count += 1
             tick("rows")
             if writer is not None:
@@ -281,7 +281,7 @@ def _write_table(
 def _write_batch(writer, arrow_schema, names: list[str], batch: list[tuple]) -> None:
     import pyarrow as pa  # noqa: PLC0415 — only reached when it is installed
 
-    columns = list(zip(*batch)) if batch else [[] for _ in names]
+    columns = list(zip(*batch, strict=True)) if batch else [[] for _ in names]
     writer.write_table(pa.table(
         [pa.array(list(col), type=arrow_schema.field(i).type) for i, col in enumerate(columns)],
         schema=arrow_schema,

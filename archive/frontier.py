@@ -7,7 +7,7 @@ pending here and is retried by the next run.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
@@ -87,7 +87,7 @@ def retry_due(attempts: int, last_attempt_at: str | None, now: datetime | None =
         return True
     wait = timedelta(days=min(2 ** (attempts - 1), RETRY_MAX_DAYS)) - _RETRY_SLACK
     last = datetime.fromisoformat(last_attempt_at)  # "…Z" is UTC (Python ≥ 3.11)
-    return (now or datetime.now(timezone.utc)) >= last + wait
+    return (now or datetime.now(UTC)) >= last + wait
 
 
 def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
@@ -217,5 +217,5 @@ def is_due_for_refresh(published_at: str | None, refresh_days: int, today: date 
         published = date.fromisoformat(published_at[:10])
     except ValueError:
         return False
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     return published >= today - timedelta(days=refresh_days)

@@ -7,6 +7,7 @@ so a hostile or broken file costs neither memory nor time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -168,10 +169,8 @@ def write_image(images_dir: Path, body: bytes) -> ImageInfo:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_dir(target.parent)
     return info

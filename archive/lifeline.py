@@ -8,6 +8,7 @@ it starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -24,10 +25,8 @@ def leave_with(crawler_pid: int, *, niceness: int = 0) -> None:
     # died of it would lose the work in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness:
-        try:
+        with contextlib.suppress(OSError):
             os.nice(niceness)
-        except OSError:
-            pass
     threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True, name="lifeline").start()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -51,7 +51,7 @@ class RunLock:
             os.close(fd)
             raise Locked(f"another run is in progress ({holder}); lock: {self.path}") from None
         os.ftruncate(fd, 0)
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         os.pwrite(fd, f"pid {os.getpid()} since {started}\n".encode(), 0)
         _held[key] = [fd, 1]
         self._key = key

@@ -47,7 +47,7 @@ def repair_images(db_path: str | Path, images_dir: str | Path, warc_dir: str | P
     db = connect(db_path)
     try:
         conn = db.conn
-        for path, problem in sorted(damaged.items()):
+        for path in sorted(damaged):
             sha256 = _sha_of(conn, images_dir, path)
             if sha256 is None:
                 report.unrestored.append((str(path), "no images row names this file"))

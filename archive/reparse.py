@@ -17,10 +17,9 @@ from typing import Protocol
 
 from archive import runs
 from archive.progress import ProgressCallback
+from archive.record import Article
 from archive.store import Archive
 from archive.warc_index import CaptureLedger, read_capture
-from archive.record import Article
-
 
 
 class Extract(Protocol):

@@ -12,7 +12,7 @@ import socket
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -77,20 +77,20 @@ _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 def utc_now() -> str:
     """The current time in the archive's format."""
-    return datetime.now(timezone.utc).strftime(_FORMAT)
+    return datetime.now(UTC).strftime(_FORMAT)
 
 
 def utc_days_ago(days: float) -> str:
     """The time `days` ago in the archive's format (which sorts as text in time order)."""
-    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime(_FORMAT)
+    return (datetime.now(UTC) - timedelta(days=days)).strftime(_FORMAT)
 
 
 def utc_iso(value: str | datetime) -> str:
     """Any ISO 8601 time (offset, `Z`, fractions, or naive = UTC) in the archive's format."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(_FORMAT)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(_FORMAT)
 
 
 def _json(value: object) -> str:

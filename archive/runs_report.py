@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from archive.outcome import (
     ALARM_STATUSES,
@@ -57,7 +57,8 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
     lines = [
         f"{row['id']:>4}  {row['started_at']:20}  {row['status']:11}  {exit_code:>4}  "
         f"{row.get('pages') or 0:>5}  {row.get('articles_new') or 0:>4}  {row.get('articles_changed') or 0:>4}  "
-        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  {row.get('images_failed') or 0:>4}  "
+        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  "
+        f"{row.get('images_failed') or 0:>4}  "
         f"{generic_share(row):>7}  {errors}"
     ]
     if row.get("kind") not in (None, "crawl"):
@@ -73,7 +74,7 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
 def _hours_since(moment: str, now: datetime) -> float:
     started = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if started.tzinfo is None:
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     return (now - started).total_seconds() / 3600
 
 

@@ -26,7 +26,7 @@ import struct
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -140,7 +140,8 @@ class WarcRecorder:
         self.path = path
         # Unbuffered: each record goes to the OS in one call, and a failed write leaves nothing
         # in a buffer that a later flush would append after the cut (see _append).
-        self._file = open(self.path, "xb", buffering=0)
+        # No `with`: a long-lived handle, written record by record until close() (hence the noqa).
+        self._file = open(self.path, "xb", buffering=0)  # noqa: SIM115
         # The CDXJ line of every response and revisit record written, for close(); None once a
         # record's line cannot be known without reading it back (then close() re-reads the file).
         self._index: list[CdxjEntry] | None = []
@@ -345,7 +346,7 @@ _ids = random.Random()  # its own generator: nobody's random.seed() makes ids re
 
 def _warc_date() -> str:
     # What warcio writes for WARC/1.1: UTC, microseconds (none shown when they are 0), "Z".
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+    return datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _sha1_label(hasher) -> str:
@@ -510,5 +511,5 @@ def finish_interrupted(warc_dir: str | Path) -> list[Path]:
 
 def run_file_name(run_id: int | None, now: datetime | None = None) -> str:
     """`20261126T054000Z-run7` (or without `-runN` outside a run): sorts by start time."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     return stamp if run_id is None else f"{stamp}-run{run_id}"

@@ -30,6 +30,7 @@ Never imports Scrapy.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -38,8 +39,8 @@ import resource
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -476,10 +477,8 @@ class _ForwardLogs(logging.Handler):
         self.answers = answers
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.answers.send(("log", record.name, record.levelno, self.format(record)))
-        except (OSError, ValueError):
-            pass
 
 
 def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None, crawler_pid: int) -> None:

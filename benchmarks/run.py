@@ -1,6 +1,7 @@
 """The benchmark suite behind `make bench`: our crawler against the ceiling and the best extractor.
 
-    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] [--results benchmarks/results]
+    .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] \\
+        [--results benchmarks/results]
 
 One run measures, side by side and as ratios so that results compare across machines:
 - crawl: a full archive crawl of a generated replica (benchmarks/sitegen.py) against a bare
@@ -29,7 +30,9 @@ Writes <results>/latest.json and <results>/latest.md (the table of docs/performa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import itertools
 import json
 import os
 import platform
@@ -43,7 +46,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -395,7 +398,7 @@ def crawl_figures(pages: int, archive_elapsed: list[float], bare_elapsed: list[f
         "archive_pages_per_s": round(pages / archive_median, 1),
         "bare_pages_per_s": round(pages / bare_median, 1),
         "ratio": round(bare_median / archive_median, 3),
-        "ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_elapsed, bare_elapsed)],
+        "ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_elapsed, bare_elapsed, strict=True)],
         "archive_elapsed_s": round(archive_median, SAMPLE_DIGITS),
         "bare_elapsed_s": round(bare_median, SAMPLE_DIGITS),
         "archive_elapsed_s_samples": list(archive_elapsed),
@@ -403,7 +406,7 @@ def crawl_figures(pages: int, archive_elapsed: list[float], bare_elapsed: list[f
         "archive_cpu_s": round(archive_cpu_median, SAMPLE_DIGITS),
         "bare_cpu_s": round(bare_cpu_median, SAMPLE_DIGITS),
         "cpu_ratio": round(bare_cpu_median / archive_cpu_median, 3),
-        "cpu_ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_cpu, bare_cpu)],
+        "cpu_ratio_per_pair": [round(b / a, 3) for a, b in zip(archive_cpu, bare_cpu, strict=True)],
         "archive_cpu_s_samples": list(archive_cpu),
         "bare_cpu_s_samples": list(bare_cpu),
     }
@@ -472,7 +475,7 @@ def _profile_shares(profile: cProfile.Profile, top: int = 6) -> list[dict[str, A
     total = sum(row[2] for row in stats.stats.values())
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
     out = []
-    for (filename, line, func), (_, _, tottime, _, _) in rows:
+    for (filename, _line, func), (_, _, tottime, _, _) in rows:
         where = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
         name = func if filename == "~" else f"{where}:{func}"
         if func == _extract_each.__name__:
@@ -648,11 +651,8 @@ def machine() -> dict[str, Any]:
             libs[name] = None
     libs["sqlite"] = sqlite3.sqlite_version
     cpu = ""
-    try:
-        cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
-                    if line.startswith("model name")), "")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
     return {
         "cores": os.cpu_count(),
         "cpu": cpu or platform.processor(),
@@ -662,7 +662,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "libraries": libs,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -711,7 +711,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"({e['parse_share']:.0%} of ours); profiled, its time goes to {dom}. It read "
         f"{e['ours_correct_share']:.0%} of the sampled pages exactly as the ground truth has them.",
         f"Replica server: {c['server']['capacity_requests_per_s']} requests/s on its own "
-        f"({c['server']['headroom_over_bare']}× the bare spider's rate), busy {c['server']['busy_during_bare_crawl']:.0%} "
+        f"({c['server']['headroom_over_bare']}× the bare spider's rate), "
+        f"busy {c['server']['busy_during_bare_crawl']:.0%} "
         f"of a core during the bare crawl and {c['server']['busy_during_archive_crawl']:.0%} during ours.",
         "",
     ]
@@ -760,7 +761,7 @@ def run(articles: int, memory_scale: int, search_articles: int, extract_sample: 
         "memory": memory, "store": store, "search": search, "machine": machine(),
         "bench": {"articles": articles, "memory_scale": memory_scale, "search_articles": search_articles,
                   "crawl_repeats": crawl_repeats,
-                  "seconds": {a: round(timings[b] - timings[a], 1) for a, b in zip(names, names[1:])}},
+                  "seconds": {a: round(timings[b] - timings[a], 1) for a, b in itertools.pairwise(names)}},
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

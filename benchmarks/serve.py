@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from email.utils import formatdate
@@ -43,9 +44,11 @@ def listen_overflows() -> int | None:
         lines = Path("/proc/net/netstat").read_text().splitlines()
     except OSError:
         return None
-    for names, values in zip(lines[::2], lines[1::2]):
+    # strict=False: a counter is a measure, not worth a crash; the kernel writes a header line then
+    # its values line, and an unpaired last line or uneven pair is left out rather than guessed at.
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
         if names.startswith("TcpExt:"):
-            table = dict(zip(names.split()[1:], values.split()[1:]))
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
             return int(table["ListenOverflows"]) if "ListenOverflows" in table else None
     return None
 
@@ -194,10 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.serve", description=__doc__.splitlines()[0])
     ap.add_argument("--site-dir", type=Path, required=True)
     args = ap.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.site_dir))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

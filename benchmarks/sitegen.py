@@ -28,11 +28,12 @@ import struct
 import sys
 import unicodedata
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 SITE_SRC = Path(__file__).resolve().parent.parent / "tests" / "site"
 sys.path.insert(0, str(SITE_SRC))
@@ -276,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     info = generate_site(args.out, args.articles, args.seed)
     print(f"{len(info.articles)} articles, {len(info.listings)} listing pages, {info.images} images, "
-          f"{info.html_pages} HTML pages averaging {info.html_bytes / max(info.html_pages, 1) / 1000:.0f} KB -> {info.out}")
+          f"{info.html_pages} HTML pages averaging {info.html_bytes / max(info.html_pages, 1) / 1000:.0f} KB "
+          f"-> {info.out}")
 
 
 if __name__ == "__main__":

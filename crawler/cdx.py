@@ -158,7 +158,7 @@ def _parse_array(body: str) -> CdxPage:
     for row in rows:
         if not isinstance(row, list) or len(row) != len(header):
             continue  # the empty separator row, or a damaged line: skipped, not guessed at
-        capture = _capture(dict(zip(header, row)))
+        capture = _capture(dict(zip(header, row, strict=True)))
         if capture is not None:
             captures.append(capture)
     return CdxPage(captures, resume_key)

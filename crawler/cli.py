@@ -103,8 +103,8 @@ def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: di
     from crawler.helpers import warm_up_helpers  # noqa: PLC0415
 
     warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
-    from crawler.contact import warning_once  # noqa: PLC0415
     from archive.db import check_file  # noqa: PLC0415
+    from crawler.contact import warning_once  # noqa: PLC0415
     from crawler.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy
 
     try:
@@ -243,7 +243,8 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
 @click.argument("url")
 def probe(url: str) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
-    from crawler.probe import ProbeError, probe as probe_page  # noqa: PLC0415
+    from crawler.probe import ProbeError  # noqa: PLC0415
+    from crawler.probe import probe as probe_page
 
     try:
         record = probe_page(url)

@@ -3,9 +3,6 @@ The kinds themselves, and what each means, are the archive's (archive/error_kind
 
 from __future__ import annotations
 
-from twisted.internet import error as tx_error
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
-
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -15,6 +12,8 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
+from twisted.internet import error as tx_error
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from archive.error_kinds import (
     BLOCKED_ADDRESS,

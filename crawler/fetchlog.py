@@ -18,8 +18,8 @@ from archive.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
 from crawler.addresses import BlockedAddress
 from crawler.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.offsite import on_hosts
-from crawler.warc import META_KEY as WARC_META_KEY
 from crawler.run import get_run, utc_now
+from crawler.warc import META_KEY as WARC_META_KEY
 
 if TYPE_CHECKING:
     from scrapy import Request

@@ -27,24 +27,22 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from twisted.internet import threads
-from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
-from zope.interface import implementer, provider
-
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import CannotResolveHostError
 from scrapy.resolver import CachingHostnameResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import threads
+from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
+from zope.interface import implementer, provider
 
 from crawler.addresses import AddressPolicy, BlockedAddress, parse_address, policy_for
 
 if TYPE_CHECKING:
-    from twisted.internet.interfaces import IAddress, IHostResolution
-
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.interfaces import IAddress, IHostResolution
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ before the article, which the writer keeps as the order it applies them in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -61,10 +62,8 @@ class ArchivePipeline:
         self._extract.close()
         # The crawl is not over until what it sent is written: wait for the writer to apply
         # all of it (here, before the spider_closed signal, so Scrapy's elapsed time counts it).
-        try:
+        with contextlib.suppress(WriterDied):  # the run reports it (crawler.run.RunExtension.spider_closed)
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
-        except WriterDied:
-            pass  # the run reports it (crawler.run.RunExtension.spider_closed)
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)

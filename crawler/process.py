@@ -7,6 +7,7 @@ the spider opened. `run_crawl` never raises for those; it returns how the run en
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from archive.outcome import EXIT_FAILED
 from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
+from crawler.addresses import parse_networks
 from crawler.contact import ContactError, resolve_contact, user_agent
 from crawler.run import RECORDED_SETTINGS, CrawlRun
-from crawler.addresses import parse_networks
 from crawler.spiders.news import NewsSpider
 
 
@@ -185,10 +186,8 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
     cause = _one_line(failures[0]) if failures else "the spider stopped before the run was opened"
     hint = " (check the --set values)" if _user_sets(settings) else ""
     if run is not None:
-        try:  # opened, never closed: let the writer finish what it was given
+        with contextlib.suppress(Exception):  # opened, never closed: let the writer finish what it was given
             run.writer.close()
-        except Exception:
-            pass
     return _record_failure(settings, start_urls, f"the crawl could not run: {cause}{hint}",
                            errors={"start_failed": 1}, run=run, kind=kind)
 

@@ -155,10 +155,7 @@ class ProgressExtension:
         self.reporter.start()
         # Plain lines are throttled by the reporter; polling more often than it prints keeps the
         # line's timing exact without measurable cost.
-        if self.reporter.mode == LIVE:
-            tick = LIVE_REFRESH
-        else:
-            tick = min(1.0, getattr(self.reporter, "interval", 1.0) / 4)
+        tick = LIVE_REFRESH if self.reporter.mode == LIVE else min(1.0, getattr(self.reporter, "interval", 1.0) / 4)
         self.task = create_looping_call(self.poll)
         self.task.start(tick, now=False)
 

@@ -21,8 +21,9 @@ A slow path is recorded in the request log at once and answered after that many 
 test can see the request arrive and act (e.g. kill the crawler) while its answer is pending.
 Files edited while the server runs are served as edited (the cache follows mtime and size).
 
-Text responses (HTML, robots.txt, XML; text inside a .gz file too) have `{{ORIGIN}}` and `{{OTHER_ORIGIN}}` replaced by the two
-servers' origins, as the old CMS wrote absolute `http://tnu.edu.vn/...` links.
+Text responses (HTML, robots.txt, XML; text inside a .gz file too) have `{{ORIGIN}}` and
+`{{OTHER_ORIGIN}}` replaced by the two servers' origins, as the old CMS wrote absolute
+`http://tnu.edu.vn/...` links.
 
 Like a real web server (nginx's `gzip on`), text responses go out gzip-compressed to a client
 that accepts gzip (`Content-Encoding: gzip`, `Vary: Accept-Encoding`); images, already

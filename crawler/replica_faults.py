@@ -31,6 +31,7 @@ spoil its delivery on the wire (Slow, Truncate, Reset; Oversize without Content-
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -178,10 +179,8 @@ class Slow(Fault):
     def send(self, server: FaultServer, handler: _Handler, response: Response) -> None:
         time.sleep(self.seconds)
         handler.close_connection = True
-        try:
+        with contextlib.suppress(OSError):  # the client gave up long ago
             ReplicaServer.deliver(server, handler, response)
-        except OSError:
-            pass  # the client gave up long ago
 
 
 @dataclass

@@ -107,9 +107,9 @@ def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
     assert crawl["bare_pages_per_s"] == round(crawl["pages"] / bare, 1)
     assert crawl["cpu_ratio"] == round(bare_cpu / archive_cpu, 3)
     assert crawl["ratio_per_pair"] == [round(b / a, 3) for a, b in zip(crawl["archive_elapsed_s_samples"],
-                                                                       crawl["bare_elapsed_s_samples"])]
+                                                                       crawl["bare_elapsed_s_samples"], strict=True)]
     assert crawl["cpu_ratio_per_pair"] == [round(b / a, 3) for a, b in zip(crawl["archive_cpu_s_samples"],
-                                                                           crawl["bare_cpu_s_samples"])]
+                                                                           crawl["bare_cpu_s_samples"], strict=True)]
     assert (out / "work" / f"full-{PAIRS}.log").is_file() and (out / "work" / f"bare-{PAIRS}.log").is_file()
     assert not (out / "work" / "crawl-again").exists()
     # the crawl's helper processes were seen working, the writer among them

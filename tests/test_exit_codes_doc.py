@@ -37,5 +37,8 @@ def test_the_table_lists_every_exit_code_of_outcome_and_no_other():
 
 
 def test_the_table_is_read_as_written():
-    sample = "x\n### Exit codes\n\n| code | meaning |\n| ---: | --- |\n| 0 | fine |\n| 7 | new |\n\n## Next\n| 9 | not it |\n"
+    sample = (
+        "x\n### Exit codes\n\n| code | meaning |\n| ---: | --- |\n| 0 | fine |\n| 7 | new |\n"
+        "\n## Next\n| 9 | not it |\n"
+    )
     assert exit_code_rows(sample) == [(0, "fine"), (7, "new")]

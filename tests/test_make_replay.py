@@ -109,10 +109,11 @@ def test_the_documented_demo_urls_replay(tmp_path, demo_warc):
     (venv / "bin" / "wayback").symlink_to(BIN / "wayback")
     (venv / ".installed").touch()  # make's stamp: nothing to install
     port = free_port()
-    log = open(tmp_path / "replay.log", "wb")
-    proc = subprocess.Popen(["make", "--no-print-directory", "replay", f"REPLAY_VENV={venv}",
-                             f"REPLAY_WARC={warc_dir}", f"REPLAY_PORT={port}"],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # make and the server write the log through their own copies of the descriptor: ours can close at once.
+    with open(tmp_path / "replay.log", "wb") as log:
+        proc = subprocess.Popen(["make", "--no-print-directory", "replay", f"REPLAY_VENV={venv}",
+                                 f"REPLAY_WARC={warc_dir}", f"REPLAY_PORT={port}"],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -138,4 +139,3 @@ def test_the_documented_demo_urls_replay(tmp_path, demo_warc):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-        log.close()

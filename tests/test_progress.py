@@ -148,7 +148,6 @@ class PtyReader:
 def test_live_display_draws_on_the_terminal_and_prints_log_records_above_it(monkeypatch):
     monkeypatch.setenv("TERM", "xterm")
     reader = PtyReader()
-    tty = open(reader.slave, "w", encoding="utf-8", closefd=False)
     root = logging.getLogger()
     # Made before the display, like Scrapy's root handler: it holds the stderr of its time.
     handler = logging.StreamHandler(sys.stderr)
@@ -156,18 +155,19 @@ def test_live_display_draws_on_the_terminal_and_prints_log_records_above_it(monk
     root.addHandler(handler)
     original_stream = handler.stream
     try:
-        reporter = LiveReporter("reparse", "articles", stream=tty)
-        progress = reporter.callback(lambda counts: (("changed", str(counts["changed"])),))
-        with reporter:
-            progress(0, 4, {"changed": 0})
-            logging.getLogger("tnu.test").warning("layout drift on page 2")
-            for done in range(1, 5):
-                time.sleep(0.3)
-                progress(done, 4, {"changed": done})
-        assert handler.stream is original_stream  # given back when the display ends
+        # closefd=False: the descriptor is the reader's (reader.text() closes it); leaving the block flushes.
+        with open(reader.slave, "w", encoding="utf-8", closefd=False) as tty:
+            reporter = LiveReporter("reparse", "articles", stream=tty)
+            progress = reporter.callback(lambda counts: (("changed", str(counts["changed"])),))
+            with reporter:
+                progress(0, 4, {"changed": 0})
+                logging.getLogger("tnu.test").warning("layout drift on page 2")
+                for done in range(1, 5):
+                    time.sleep(0.3)
+                    progress(done, 4, {"changed": done})
+            assert handler.stream is original_stream  # given back when the display ends
     finally:
         root.removeHandler(handler)
-        tty.flush()
     text = reader.text()
     assert "\x1b[" in text
     assert "4/4 articles (100%)" in text

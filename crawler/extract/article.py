@@ -9,18 +9,17 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from archive.record import Article, ImageRef
 from crawler import sites
 
 from . import dates, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
-from archive.record import Article, ImageRef
-
 from .parse import parse_html
 from .text import (
     BLOCK_TAGS,
@@ -66,7 +65,7 @@ _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "scholarlyarticle", "webpage"}
 )
 
-@lru_cache(maxsize=None)
+@cache
 def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 

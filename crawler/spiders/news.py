@@ -23,12 +23,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
-
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
 
-from archive import aliases as alias_store
 from archive import frontier
 from archive.error_kinds import http_kind
 from archive.runs import utc_days_ago

@@ -27,7 +27,6 @@ from crawler.errors import error_kind
 from crawler.run import get_run
 from crawler.sites import ARCHIVE_MATCHES
 
-
 # Older index pages first would not matter (each page is read whole); captures before the next
 # index page, so a long walk keeps few requests waiting.
 CDX_PRIORITY = 0

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from archive.store import Archive
 from archive.record import Article, ImageRef
+from archive.store import Archive
 
 BASE = "https://tnu.edu.vn"
 

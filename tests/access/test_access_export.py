@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from access_archive import ARTICLES, build_archive, run_cli
+
 from archive.db import COLUMNS
 from archive.export import ExportError, export
 
@@ -82,7 +82,7 @@ def test_tables_as_csv_and_jsonl_hold_the_database_rows_in_key_order(built):
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
         jsonl = [json.loads(line) for line in (out / f"data/{table}.jsonl").read_text().splitlines()]
-        assert sorted(jsonl, key=repr) == sorted((dict(zip(names, r)) for r in rows), key=repr)
+        assert sorted(jsonl, key=repr) == sorted((dict(zip(names, r, strict=True)) for r in rows), key=repr)
         with open(out / f"data/{table}.csv", newline="", encoding="utf-8") as handle:
             table_csv = list(csv.reader(handle))
         assert table_csv[0] == names

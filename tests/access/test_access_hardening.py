@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from access_archive import run_cli
+
 from archive.db import MIGRATIONS
 
 
@@ -100,9 +100,11 @@ def test_export_refuses_a_working_folder_that_holds_other_things(archive, tmp_pa
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_image_files_are_created_as_the_umask_says(tmp_path, umask):
-    from archive.images import write_image
-    from PIL import Image
     import io
+
+    from PIL import Image
+
+    from archive.images import write_image
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "blue").save(buffer, "PNG")

@@ -6,10 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from access_archive import ARTICLES
 
 from archive.search import SearchError, build_match, open_readonly, search
-
-from access_archive import ARTICLES
 
 URLS = [a.url for a in ARTICLES]
 

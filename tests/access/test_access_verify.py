@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from access_archive import run_cli, run_installed
+
 from archive.export import export
 from archive.verify import verify
 

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from access_archive import build_archive
+
 from archive.search import open_readonly
 
 ACCESS_DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"

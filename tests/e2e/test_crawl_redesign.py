@@ -89,7 +89,7 @@ def test_article_images_in_page_order_with_their_bytes(redesign, path):
         " WHERE article_id = ? ORDER BY position", [article["id"]]))
     want = ARTICLES[path]["images"]
     assert [r["src_url"] for r in rows] == [redesign["server"].origin + w["src"] for w in want]
-    for got, w in zip(rows, want):
+    for got, w in zip(rows, want, strict=True):
         assert (got["caption"], got["alt"], got["credit"]) == (w["caption"], w["alt"], w["credit"])
         sent = (SITE / "www" / w["src"].lstrip("/")).read_bytes()
         assert got["image_sha256"] == hashlib.sha256(sent).hexdigest()

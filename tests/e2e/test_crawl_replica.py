@@ -56,7 +56,7 @@ def test_article_images_in_page_order(archived, path):
         "SELECT * FROM article_images WHERE article_id = ? ORDER BY position", [article["id"]]))
     expected = ARTICLES[path]["images"]
     assert [r["position"] for r in rows] == list(range(len(expected)))
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert row["src_url"] == absolute(archived, want["src"])
         assert (row["caption"], row["alt"], row["credit"]) == (want["caption"], want["alt"], want["credit"])
         assert (row["image_sha256"] is None) == (want["status"] != 200)

@@ -16,7 +16,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -68,7 +68,7 @@ def history(tmp_path_factory) -> History:
     folder = tmp_path_factory.mktemp("cron-incremental")
     site = copy_site(folder / "site")
     db_path, images_dir = first.copy_archive(folder / "data")
-    refresh_days = (datetime.now(timezone.utc).date() - CUTOFF).days
+    refresh_days = (datetime.now(UTC).date() - CUTOFF).days
     steps = [Step(first.result, first.requests)]
     with first.serve(site) as server:
 

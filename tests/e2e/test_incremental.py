@@ -7,6 +7,7 @@ import sqlite_utils
 from e2e_support import EXPECTED, crawl
 
 from crawler import links
+
 CONTENT_TABLES = ("articles", "images", "article_images", "article_versions", "view_counts", "image_sources")
 
 

@@ -14,13 +14,17 @@ from .test_text import XSS, assert_inert, cp1258
 URL = "http://127.0.0.1:8000/tin-tuc/bai-viet-moi.html"
 PARAS = [
     "Sáng ngày 5/9, Đại học Thái Nguyên tổ chức Lễ khai giảng năm học mới với sự tham dự của hàng nghìn tân sinh viên.",
-    "Phát biểu tại buổi lễ, Giám đốc Đại học Thái Nguyên chúc mừng các tân sinh viên và đề nghị các trường tập trung đổi mới.",
+    (
+        "Phát biểu tại buổi lễ, Giám đốc Đại học Thái Nguyên chúc mừng các tân sinh viên "
+        "và đề nghị các trường tập trung đổi mới."
+    ),
 ]
 
 
 def page(article: str, head: str = "", charset: str = "utf-8") -> str:
     return (
-        f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>Lễ khai giảng - Đại học Thái Nguyên</title>{head}</head>'
+        f'<!DOCTYPE html><html><head><meta charset="{charset}">'
+        f"<title>Lễ khai giảng - Đại học Thái Nguyên</title>{head}</head>"
         '<body><div id="menu"><ul><li><a href="/">Trang chủ</a></li><li><a href="/x">Tin tức</a></li></ul></div>'
         f'<div class="wrap"><div class="main">{article}</div>'
         '<div class="right"><h3>Tin mới</h3><ul><li><a href="/a">Bài cũ</a> (01/01/2019)</li></ul>'
@@ -34,7 +38,8 @@ GENERIC = page(
     "<article><h1>Lễ khai giảng năm học 2026 – 2027</h1>"
     '<div class="info">Đăng ngày: 05-09-2026 | 1.234 lần đọc</div>'
     f"<p>{PARAS[0]}</p>"
-    '<figure><img src="/anh/khai-giang.jpg" alt="Khai giảng"><figcaption>Tân sinh viên dự lễ. Ảnh: Minh Đức</figcaption></figure>'
+    '<figure><img src="/anh/khai-giang.jpg" alt="Khai giảng">'
+    "<figcaption>Tân sinh viên dự lễ. Ảnh: Minh Đức</figcaption></figure>"
     f"<p>{PARAS[1]}</p>"
     '<div class="social-share"><a href="https://facebook.com/share">Chia sẻ</a></div>'
     "<h3>Tin khác</h3><ul><li><a href='/b'>Một bài khác</a></li></ul>"
@@ -101,7 +106,8 @@ def test_a_malformed_date_gives_none_not_an_exception(printed):
 # --- old CMS habits ---------------------------------------------------------------------------
 
 OLD = (
-    '<div class="breadcrumb"><a href="/">Trang chủ</a> &raquo; <a href="/news/tin-tuc-su-kien.html">Tin tức - Sự kiện</a>'
+    '<div class="breadcrumb"><a href="/">Trang chủ</a> &raquo; '
+    '<a href="/news/tin-tuc-su-kien.html">Tin tức - Sự kiện</a>'
     ' &raquo; <a href="/news/tin-tuc-su-kien/khoa-hoc-va-cong-nghe.html">Khoa học và Công nghệ</a></div>'
     '<div class="content-detail"><h1 class="title-detail">{title}</h1>'
     '<div class="tool-detail"><span class="date-view">Đăng ngày: 15-07-2020 | 1.234.567 lần đọc</span></div>'
@@ -177,7 +183,8 @@ def test_captions_in_every_style_leave_the_body_text():
         '<p style="text-align: center;"><em>Chú thích một (ảnh: Nguyễn Thanh Hà)</em></p>'
         '<table class="image"><tbody><tr><td><img src="/Uploads/2.jpg" /></td></tr>'
         '<tr><td class="image-caption"><em>Chú thích hai</em></td></tr></tbody></table>'
-        '<figure><img class="lazyload" src="/Content/images/blank.gif" data-src="/Uploads/3.jpg"><figcaption>Chú thích ba</figcaption></figure>'
+        '<figure><img class="lazyload" src="/Content/images/blank.gif" data-src="/Uploads/3.jpg">'
+        "<figcaption>Chú thích ba</figcaption></figure>"
         '<p><img src="/Uploads/4.jpg" srcset="/Uploads/4-s.jpg 300w, /Uploads/4-l.jpg 1600w"></p><p>Ảnh: Minh Đức</p>'
         f"<p>{PARAS[1]}</p>"
     )

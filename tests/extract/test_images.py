@@ -66,7 +66,8 @@ def test_tracking_pixels_and_icons_are_not_content():
 
 def test_figure_and_figcaption():
     assert images(
-        '<figure class="image"><img src="/u/a.jpg" alt="A"><figcaption>Toàn cảnh Hội nghị. Ảnh: Minh Đức</figcaption></figure>'
+        '<figure class="image"><img src="/u/a.jpg" alt="A">'
+        "<figcaption>Toàn cảnh Hội nghị. Ảnh: Minh Đức</figcaption></figure>"
     ) == [("http://127.0.0.1:8000/u/a.jpg", "Toàn cảnh Hội nghị. Ảnh: Minh Đức", "A", "Minh Đức")]
 
 

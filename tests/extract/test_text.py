@@ -126,7 +126,10 @@ XSS = [
     '<img src="https://ok/a.jpg" width="1" height="1" onmouseover="alert(1)">',
     # entity-encoded schemes: hex, zero-padded decimal without semicolons, the named &colon;
     '<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)">x</a>',
-    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>',
+    (
+        '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116'
+        '&#0000058alert(1)">x</a>'
+    ),
     '<a href="javascript&colon;alert(1)">x</a>',
     '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
     '<object data="javascript:alert(1)"></object><embed src="javascript:alert(1)">',

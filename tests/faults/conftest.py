@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from fault_site import (BIG_LISTING, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, RETRY_TIMES, FaultSite,
-                        build_site)
+from fault_site import BIG_LISTING, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, RETRY_TIMES, FaultSite, build_site
 from faults_support import Run, Sandbox
 
 from archive.runs import utc_days_ago

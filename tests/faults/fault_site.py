@@ -43,11 +43,22 @@ RETRY_AFTER = 4  # seconds the 429 asks for: longer than any wait the queue alon
 
 SQL_TITLE = "'); DROP TABLE articles; --"
 BIG_LISTING = "/news/nhieu-lien-ket.html"
+# A 1x1 PNG, the bytes of a data: URI image.
+_DOT_PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 PARAS = (
-    "Sáng ngày 12/5, Đại học Thái Nguyên tổ chức Hội nghị với sự tham dự của lãnh đạo các trường đại học thành viên, các đơn vị trực thuộc và đông đảo cán bộ, giảng viên, người học.",
-    "Phát biểu tại Hội nghị, lãnh đạo Đại học Thái Nguyên đề nghị các đơn vị tiếp tục đổi mới phương pháp giảng dạy, đẩy mạnh nghiên cứu khoa học và chuyển đổi số trong quản trị đại học.",
-    "Dịp này, nhiều tập thể và cá nhân có thành tích xuất sắc đã được khen thưởng; Hội nghị cũng thống nhất kế hoạch triển khai nhiệm vụ trọng tâm trong thời gian tới.",
+    (
+        "Sáng ngày 12/5, Đại học Thái Nguyên tổ chức Hội nghị với sự tham dự của lãnh đạo các trường đại học "
+        "thành viên, các đơn vị trực thuộc và đông đảo cán bộ, giảng viên, người học."
+    ),
+    (
+        "Phát biểu tại Hội nghị, lãnh đạo Đại học Thái Nguyên đề nghị các đơn vị tiếp tục đổi mới phương pháp "
+        "giảng dạy, đẩy mạnh nghiên cứu khoa học và chuyển đổi số trong quản trị đại học."
+    ),
+    (
+        "Dịp này, nhiều tập thể và cá nhân có thành tích xuất sắc đã được khen thưởng; Hội nghị cũng thống nhất "
+        "kế hoạch triển khai nhiệm vụ trọng tâm trong thời gian tới."
+    ),
 )
 
 XSS = (
@@ -250,7 +261,7 @@ def articles() -> list[dict[str, Any]]:
         _article(P["data_js"], "Liên kết lạ trong bài viết", blocks=[
             _p(PARAS[0]),
             _p("Xem chi tiết", '<a href="javascript:void(0)">Xem</a> <a href="data:text/html,%3Ch1%3Ehi">chi tiết</a>'),
-            {"p": "", "html": '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" alt="ảnh nhúng">'
+            {"p": "", "html": f'<img src="data:image/png;base64,{_DOT_PNG_BASE64}" alt="ảnh nhúng">'
                         '<img src="javascript:alert(1)" alt="ảnh js">'},
             _img("/Uploads/images/2021/05/lien-ket-la.jpg", 705),
             _p(PARAS[1]),

@@ -33,7 +33,8 @@ _RSS_MARK = "\ntnu-test-max-rss-kb="
 # (at exit, so sys.exit with any code still reports it).
 _MEASURED = (
     "import atexit, resource, runpy, sys\n"
-    f"atexit.register(lambda: sys.stderr.write({_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) + '\\n'))\n"
+    "atexit.register(lambda: sys.stderr.write("
+    f"{_RSS_MARK!r} + str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) + '\\n'))\n"
     "sys.argv[0] = 'crawler'\n"
     "runpy.run_module('crawler', run_name='__main__', alter_sys=True)\n"
 )

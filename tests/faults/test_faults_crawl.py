@@ -31,9 +31,9 @@ from fault_site import (
 )
 from lxml import html as lxml_html
 
+from archive.outcome import EXIT_OK
 from crawler.cli import cli
 from crawler.replica import file_for
-from archive.outcome import EXIT_OK
 
 FIELDS = ("title", "published_at", "published_text", "views", "author", "category", "body_text")
 ATTEMPTS = RETRY_TIMES + 1
@@ -74,7 +74,7 @@ def assert_complete(scenario, which: str, path: str, *, body: bool = True) -> di
             assert row[name] == want[name], (path, name)
     images = image_rows(db, row["id"])
     assert [r["src_url"] for r in images] == [scenario.origin + im["src"] for im in want["images"]], path
-    for r, im in zip(images, want["images"]):
+    for r, im in zip(images, want["images"], strict=True):
         assert (r["caption"], r["alt"], r["credit"]) == (im["caption"], im["alt"], im["credit"]), path
         assert r["image_sha256"] is not None, f"{path}: {r['src_url']} not downloaded"
         stored = db.execute("SELECT path FROM images WHERE sha256 = ?", [r["image_sha256"]]).fetchone()
@@ -306,7 +306,7 @@ def test_windows_1258_page_comes_out_as_nfc_vietnamese(scenario):
         assert unicodedata.is_normalized("NFC", text)
     assert "“khuỷu”, “nghiêng”, “giường”, “người”, “thuở”, “Nguyễn”" in row["body_text"]
     raw = (scenario.site.root / "www" / file_for(P["cp1258"])).read_bytes()
-    assert "Nguyễn".encode("utf-8") not in raw and b"Nguy\xea\xde" in raw  # really cp1258, tone mark apart
+    assert "Nguyễn".encode() not in raw and b"Nguy\xea\xde" in raw  # really cp1258, tone mark apart
 
 
 def test_broken_html_page_archived_complete(scenario):

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from faults_support import FAST
 
 from archive.db import connect
 from archive.outcome import EXIT_DRIFT
 from crawler.replica import ReplicaServer
-from faults_support import FAST
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc")
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlite_utils

@@ -3,13 +3,13 @@ in test_faults_crawl.py::test_wait_after_429_with_retry_after."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from crawler.retry_after import retry_after_seconds
 
-NOW = datetime(2026, 11, 26, 6, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 6, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("value", "seconds"), [

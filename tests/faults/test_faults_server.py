@@ -40,9 +40,11 @@ def test_truncate_announces_the_whole_body_and_sends_half(site):
 
 
 def test_reset_aborts_the_connection(site):
-    with FaultServer(site, {"/rst.html": Reset()}) as server:
-        with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
-            get(server, "/rst.html")
+    with (
+        FaultServer(site, {"/rst.html": Reset()}) as server,
+        pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)),
+    ):
+        get(server, "/rst.html")
 
 
 def test_slow_answers_after_the_client_gave_up(site):

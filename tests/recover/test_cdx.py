@@ -59,7 +59,7 @@ def test_pywb_json_lines():
 
 
 def test_cdxj_lines_take_the_timestamp_from_the_key():
-    line = 'vn,edu,tnu)/so-ket-dn5521.html 20200801030000 {"url": "%s", "status": "200", "mime": "text/html"}' % SEED
+    line = 'vn,edu,tnu)/so-ket-dn5521.html 20200801030000 {"url": "' + SEED + '", "status": "200", "mime": "text/html"}'
     (capture,) = cdx.parse(line).captures
     assert (capture.timestamp, capture.status, capture.digest) == ("20200801030000", 200, None)
 

@@ -7,6 +7,7 @@ that goes on with the rest, and one over the same captures that must change noth
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,12 +17,25 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from wayback_support import (
+    GONE_URL,
+    IMG,
+    LISTING_URL,
+    MOVED_URL,
+    OLD_TITLE,
+    SECOND_URL,
+    SEED,
+    SEED_URL,
+    SITE,
+    STATIC_URL,
+    TNTN,
+    WWW,
+    Pywb,
+    tnu_records,
+    write_warc,
+)
 
 from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from wayback_support import (
-    GONE_URL, IMG, LISTING_URL, MOVED_URL, OLD_TITLE, SECOND_URL, SEED, SEED_URL, SITE, STATIC_URL, TNTN, WWW,
-    Pywb, tnu_records, write_warc,
-)
 
 EXPECTED = json.loads((WWW.parent / "expected.json").read_text(encoding="utf-8"))["articles"]
 FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}), "-q")
@@ -141,7 +155,7 @@ def test_images_from_the_nearest_captures_and_the_uncaptured_one_failed(runs):
     expected = EXPECTED[f"/{SEED}"]["images"]
     assert [(i["src_url"], i["caption"], i["alt"], i["credit"]) for i in stored] == [
         (SITE + e["src"], e["caption"], e["alt"], e["credit"]) for e in expected]
-    for image, number in zip(stored[:2], (1, 2)):
+    for image, number in zip(stored[:2], (1, 2), strict=True):
         original = (WWW / f"Uploads/images/2020/07/15-7-2020-TG-{number}.jpg").read_bytes()
         assert image["image_sha256"] == hashlib.sha256(original).hexdigest()
         (path,) = db.execute("SELECT path FROM images WHERE sha256 = ?", [image["image_sha256"]]).fetchone()
@@ -198,10 +212,8 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
     while not done and slow.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
         if db_path.exists():
-            try:
+            with contextlib.suppress(Exception):  # the schema is being created
                 done = sqlite_utils.Database(db_path).execute("SELECT url, timestamp FROM recovered_captures").fetchall()
-            except Exception:  # the schema is being created
-                pass
     if slow.poll() is not None:
         pytest.skip("the recovery ended before it could be killed (a very slow machine?)")
     os.killpg(slow.pid, signal.SIGKILL)

@@ -10,6 +10,7 @@ client must stop there by itself.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -21,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlite_utils
-from wayback_support import IMG, SEED_URL, seed_page, image
+from wayback_support import IMG, SEED_URL, image, seed_page
 
 HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 KEY = "vn,edu,tnu)/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"
@@ -136,7 +137,7 @@ def test_captures_through_429_and_the_redirect_to_the_nearest(wayback):
 def test_one_request_a_second_and_retry_after_honoured_by_default(wayback):
     log = wayback["log"]
     assert len(log) >= 8
-    gaps = [later[0] - earlier[0] for earlier, later in zip(log, log[1:])]
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(log)]
     assert min(gaps) >= 0.9, gaps  # DOWNLOAD_DELAY 1 s, no jitter below it (load only adds)
     throttled = next(i for i, (_, _, status) in enumerate(log) if status == 429)
     retry = next(i for i, (_, path, _) in enumerate(log) if i > throttled and path == log[throttled][1])

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def write_warc(path: Path, records: list[Record]) -> Path:
                 headers.append(("Location", record.location))
             reason = {200: "OK", 301: "Moved Permanently", 404: "Not Found"}.get(record.status, "X")
             http = StatusAndHeaders(f"{record.status} {reason}", headers, protocol="HTTP/1.1")
-            date = datetime.strptime(record.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+            date = datetime.strptime(record.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
             warc = writer.create_warc_record(
                 record.url, "response", payload=BytesIO(record.body), http_headers=http,
                 warc_headers_dict={"WARC-Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")},

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from serve_archive import build_archive
 from serve_process import Server, start_server, stop_server
 

@@ -11,9 +11,9 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from serve_archive import ARTICLE_A
 
 from archive.browse.metadata import CHARTS
-from serve_archive import ARTICLE_A
 
 VIEWPORT = {"width": 1280, "height": 900}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -8,10 +8,11 @@ import sqlite3
 import subprocess
 import urllib.parse
 
-from archive.store import Archive
-from serve_process import serve_command, start_server, stop_server
-from archive.record import Article
 from serve_archive import build_archive
+from serve_process import serve_command, start_server, stop_server
+
+from archive.record import Article
+from archive.store import Archive
 
 
 def run_serve(*args: str) -> subprocess.CompletedProcess[str]:

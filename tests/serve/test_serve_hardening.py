@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from archive.store import Archive
 from serve_archive import build_archive
 from serve_process import Server, serve_command, start_server, stop_server
+
+from archive.store import Archive
 
 SVG_URL = "https://tnu.edu.vn/Uploads/news/logo.svg"
 # What a hostile site can serve under an image URL: the script would mark the page if it ran.

@@ -8,10 +8,10 @@ import sqlite3
 import urllib.parse
 
 import pytest
+from serve_archive import ARTICLE_A, ARTICLE_B, ARTICLE_C, ARTICLE_D, ARTICLES
 
 from archive.browse.metadata import CHARTS
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
-from serve_archive import ARTICLE_A, ARTICLE_B, ARTICLE_C, ARTICLE_D, ARTICLES
 
 q = urllib.parse.quote
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from PIL import Image
 
-from archive.store import Archive
 from archive.record import Article, ImageRef
+from archive.store import Archive
 
 
 @pytest.fixture

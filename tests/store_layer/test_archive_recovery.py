@@ -4,8 +4,6 @@ SQLite file. The live site always wins; captures come in any order and give the 
 from __future__ import annotations
 
 import itertools
-import json
-from dataclasses import replace
 
 import pytest
 

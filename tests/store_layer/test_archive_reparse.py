@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from archive.reparse import reparse
 from archive.record import Article, ImageRef
+from archive.reparse import reparse
 
 URL = "http://tnu.edu.vn/so-ket-dn5001.html"
 PAGE = """<html><body><h1>Sơ kết công tác tuyên giáo</h1>

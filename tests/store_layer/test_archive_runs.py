@@ -90,7 +90,7 @@ def test_a_new_run_marks_the_dead_one_killed(archive):
 
 def test_list_and_finished_runs_newest_first(archive):
     ids = [archive.start_run([], {}) for _ in range(4)]
-    for run_id, status in zip(ids[:3], ("ok", "drift", "failed")):
+    for run_id, status in zip(ids[:3], ("ok", "drift", "failed"), strict=True):
         archive.finish_run(run_id, status=status, exit_code=0, counts={}, errors={}, fill_rates={"title": 1.0}, problems=[])
     assert [r["id"] for r in list_runs(archive.db, limit=3)] == ids[::-1][:3]
     assert [r["id"] for r in finished_runs(archive.db, limit=5, before=ids[3])] == ids[2::-1]

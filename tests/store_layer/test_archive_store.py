@@ -6,12 +6,13 @@ import json
 import unicodedata
 import zlib
 from dataclasses import replace
+from datetime import UTC
 
 import pytest
 
 from archive.images import NotAnImage
-from archive.store import Archive, content_hash
 from archive.record import ImageRef
+from archive.store import Archive, content_hash
 
 T1 = "2026-11-20T05:00:00Z"
 T2 = "2026-11-21T05:00:00Z"
@@ -361,7 +362,7 @@ def test_search_follows_a_caption_edit_and_a_lost_row_is_rebuilt(archive, make_a
 
 
 def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from archive import frontier
 
@@ -372,18 +373,18 @@ def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     frontier.link_failed(archive.db, url, "2026-11-02T02:00:00Z")  # 2 failures: 2 days' wait
     row = archive.db.execute("SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ?", [url]).fetchone()
     assert row == (2, "2026-11-02T02:00:00Z")
-    before, after = (datetime(2026, 11, 4, hour, tzinfo=timezone.utc) for hour in (0, 1))
+    before, after = (datetime(2026, 11, 4, hour, tzinfo=UTC) for hour in (0, 1))
     assert frontier.pending_links(archive.db, now=before) == [] and frontier.link_waiting(archive.db, url, before)
     assert frontier.pending_links(archive.db, now=after) == [url] and not frontier.link_waiting(archive.db, url, after)
 
 
 def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from archive.frontier import RETRY_MAX_DAYS, retry_due
 
     last = "2026-11-01T02:00:00Z"
-    at = datetime(2026, 11, 1, 2, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 1, 2, tzinfo=UTC)
     for attempts, days in [(1, 1), (2, 2), (3, 4), (6, 32), (20, RETRY_MAX_DAYS)]:
         wait = timedelta(days=days) - timedelta(hours=1)
         assert not retry_due(attempts, last, at + wait - timedelta(minutes=1)), attempts

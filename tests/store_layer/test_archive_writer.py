@@ -5,6 +5,7 @@ Each test starts a real writer process (forkserver) on a real temporary archive.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -24,7 +25,7 @@ from archive import writer as writer_module
 from archive.runs import RunTally, process_alive
 from archive.store import Archive, RawPage
 from archive.warc_writer import HttpExchange, new_record_id
-from archive.writer import ArchiveWriter, Writes, WriterDied
+from archive.writer import ArchiveWriter, WriterDied, Writes
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = "2026-03-01T08:00:00Z"
@@ -58,10 +59,8 @@ def start(run):
     yield make
     for writer in started:
         if writer.died is None:
-            try:
+            with contextlib.suppress(WriterDied):
                 writer.close(timeout=WAIT)
-            except WriterDied:
-                pass
         if writer._process.is_alive():
             writer._process.kill()
 

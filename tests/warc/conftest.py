@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-
 from warc_site import SiteServer
-
 from warc_support import BIN, crawl, read_records  # noqa: F401 — re-exported for fixtures
 
 

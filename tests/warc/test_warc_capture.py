@@ -6,8 +6,8 @@ import gzip
 import json
 import subprocess
 
-from warc_support import BIN, read_records
 from warc_site import ARTICLE_A, CHUNKED_HTML, GZIP_HTML, PHOTO, ROUTES
+from warc_support import BIN, read_records
 
 from archive import __version__
 from archive.warc_index import CaptureLedger, cdxj_path, read_capture

@@ -15,8 +15,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from warc_support import BIN
 from warc_site import LOGO, PHOTO
+from warc_support import BIN
 
 pytest.importorskip("pywb", reason="pywb is not installed (pip install pywb)")
 
@@ -39,9 +39,10 @@ def wayback(crawls, tmp_path_factory):
         encoding="utf-8",
     )
     port = free_port()
-    log = open(root / "wayback.log", "wb")
-    proc = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-                            cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    # The server writes its log through its own copy of the descriptor: ours can close at once.
+    with open(root / "wayback.log", "wb") as log:
+        proc = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+                                cwd=root, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/tnu"
     try:
         deadline = time.monotonic() + 60
@@ -51,13 +52,12 @@ def wayback(crawls, tmp_path_factory):
                 break
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((root / "wayback.log").read_text(errors="replace"))
+                    raise RuntimeError((root / "wayback.log").read_text(errors="replace")) from None
                 time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        log.close()
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:

@@ -11,12 +11,12 @@ from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 from warc_support import BIN, read_records
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
 import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
 from archive.db import connect
@@ -106,7 +106,7 @@ def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
     import brotli
     from backports import zstd
 
-    html = "<p>Đại học Thái Nguyên</p>".encode("utf-8")
+    html = "<p>Đại học Thái Nguyên</p>".encode()
     encoded = {
         "gzip": gzip.compress(html),
         "deflate": zlib.compress(html),
@@ -271,7 +271,7 @@ def test_a_caller_can_name_the_response_record(tmp_path, ledger):
     assert [r.warc_headers.get_header("WARC-Concurrent-To") for r in requests] == [first_id, again_id, unnamed.record_id]
     assert records[3].warc_headers.get_header("WARC-Refers-To") == first_id
     # One date for the pair, at the precision warcio gives WARC/1.1 (microseconds).
-    for response, request in zip(records[1::2], requests):
+    for response, request in zip(records[1::2], requests, strict=True):
         date = response.warc_headers.get_header("WARC-Date")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", date)
         assert request.warc_headers.get_header("WARC-Date") == date

@@ -26,7 +26,7 @@ def _page(title: str, body: str) -> bytes:
     return (
         f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head>'
         f"<body><h1>{title}</h1>{body}</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 HOME = _page(
