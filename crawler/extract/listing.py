@@ -199,9 +199,17 @@ def _is_item_card(card: Element, title_link: Element) -> bool:
         # which opens with its title (at most a date or a label before it)
         return False
     links = {clean("".join(a.itertext())) for a in card.iter("a")}
-    rest = [line for line in lines[at + 1:] if line not in links]  # what the card says besides its links
+    # what the card says besides its links: the lines after its title, the rest of the title's
+    # own line (`Tiêu đề (12/10/2026)`), and a date printed above the title
+    rest = [line for line in lines[at + 1:] if line not in links]
+    if at < len(lines):
+        rest.append(lines[at].replace(title, " "))
     return any(len(line) >= EXCERPT_MIN_CHARS or dates.find_date(line) for line in rest) or any(
         dates.find_date(line) for line in lines[:at])
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _inside(node: Element, cards: set[Element]) -> bool:
@@ -226,8 +234,9 @@ def content_verdict(
     cardset = set(cards)
     if any(node is not None and not _inside(node, cardset) for node in evidence):
         return Verdict(False, "")
-    card_texts = [clean("".join(card.itertext())) for card in cards]
-    own = sum(len(line) for line in body_lines if not any(line in text for text in card_texts))
+    # compared on letters and digits alone: a body reader may join a card's cells with " | "
+    card_texts = [_letters("".join(card.itertext())) for card in cards]
+    own = sum(len(line) for line in body_lines if not any(_letters(line) in text for text in card_texts))
     # one card alone (a tag that names one article) is a listing only with no text of its own
     if own > (0 if og_article or len(cards) < MIN_CARDS else OWN_TEXT_MAX):
         return Verdict(False, "")
