@@ -12,6 +12,7 @@ its own date outside those cards and a body of its own, and stays an article.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
@@ -125,8 +126,12 @@ def _title_links(root: Element, url: str, title_node: Element | None) -> list[tu
     return out
 
 
+_WORD = re.compile(r"[^\W_]+")
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
 def _words(text: str) -> int:
-    return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
+    return len(_WORD.findall(text))
 
 
 def _in_heading(anchor: Element) -> bool:
@@ -209,7 +214,7 @@ def _is_item_card(card: Element, title_link: Element) -> bool:
 
 
 def _letters(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_LETTERS.sub("", text)
 
 
 def _inside(node: Element, cards: set[Element]) -> bool:
