@@ -729,9 +729,9 @@ def _listing(
         return False, ""
     kinds = [k for obj in ld.objects for k in (obj.get("@type") if isinstance(obj.get("@type"), list)
                                                else [obj.get("@type")]) if isinstance(k, str)]
-    verdict = listing.structured_verdict(kinds, root)
+    heading = title_node if title_node is not None else root.find(".//h1")
+    verdict = listing.structured_verdict(kinds, root, heading)
     if verdict is None:
-        heading = title_node if title_node is not None else root.find(".//h1")
         cards = listing.item_cards(root, url, heading, _is_furniture)
         og_article = (_meta(root, "og:type") or "").lower() == "article"
         machine_date = published_at is not None and date_node is None

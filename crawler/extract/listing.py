@@ -58,7 +58,7 @@ class Verdict(NamedTuple):
     rule: str  # why, for the record's provenance ("" when nothing was looked at)
 
 
-def structured_verdict(ld_types: Iterable[str], root: Element) -> Verdict | None:
+def structured_verdict(ld_types: Iterable[str], root: Element, heading: Element | None = None) -> Verdict | None:
     """What the page says of itself, when it says anything: JSON-LD `@type` (an Article kind
     wins over CollectionPage/ItemList: an article page may carry a list of related items),
     then microdata (several Article items side by side are a list of articles). None when it
@@ -73,9 +73,16 @@ def structured_verdict(ld_types: Iterable[str], root: Element) -> Verdict | None
     items = [el for el in root.iterfind(".//*[@itemtype]") if _schema_type(el.get("itemtype")) in ARTICLE_TYPES]
     # only the outermost: an article may nest the items of its own "related" block
     outer = [el for el in items if not any(a in items for a in el.iterancestors())]
-    if len(outer) >= MIN_CARDS:
-        return Verdict(True, f"generic:{len(outer)} microdata article items")
-    return None
+    if len(outer) < MIN_CARDS:
+        return None
+    for item in outer:
+        # one of them is the page's article (its heading, its whole text), the others teasers
+        # a theme marked up in the sidebar: the content decides
+        if (heading is not None and (item is heading or item in heading.iterancestors())) or item.find(
+            ".//*[@itemprop='articleBody']"
+        ) is not None:
+            return None
+    return Verdict(True, f"generic:{len(outer)} microdata article items")
 
 
 def _schema_type(itemtype: str | None) -> str:
@@ -94,11 +101,25 @@ def _normalized(url: str) -> str:
     return f"{_host(parts.hostname)}{parts.path.rstrip('/') or '/'}?{parts.query}"
 
 
+def _own_names(root: Element, url: str) -> set[str]:
+    """The page's URL and the names it gives itself (canonical link, og:url): a title linked to
+    any of them is the page's own, not an item's."""
+    names = {_normalized(url)}
+    for node in (*root.iterfind(".//link[@rel='canonical']"), *root.iterfind(".//meta[@property='og:url']")):
+        href = (node.get("href") or node.get("content") or "").strip()
+        if href:
+            try:
+                names.add(_normalized(urljoin(url, href)))
+            except ValueError:
+                pass
+    return names
+
+
 def _title_links(root: Element, url: str, title_node: Element | None) -> list[tuple[Element, str]]:
     """(link, target) of each link whose text reads as a title and that leads to another page of
     the same site (not this page, not an anchor on it)."""
     host = _host(urlsplit(url).hostname)
-    own = _normalized(url)
+    own = _own_names(root, url)
     out = []
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -118,7 +139,7 @@ def _title_links(root: Element, url: str, title_node: Element | None) -> list[tu
         if parts.scheme not in ("http", "https") or _host(hostname) != host:
             continue
         target = _normalized(target)
-        if target == own:
+        if target in own:
             continue  # a theme that links the article's own title to itself
         if title_node is not None and (anchor is title_node or title_node in anchor.iterancestors()):
             continue

@@ -247,3 +247,30 @@ def test_pages_read_by_a_site_selector_are_not_examined():
     path = ARTICLE_PATHS[0]
     _, sources = read_article(page_bytes(path), page_url(path))
     assert "listing" not in sources and all(rule.startswith("site:") for rule in sources.values() if "generic" not in rule)
+
+
+def test_a_title_linked_to_the_canonical_url_is_the_page_s_own():
+    """Fetched under another name (a short link): the title links the canonical URL, which is the
+    page itself, so the block of title, date and a short body is no item card."""
+    canonical = "http://127.0.0.1:8000/bai-viet/2026/10/12/hoi-nghi-1201"
+    html = page(
+        f"<div class='detail'><h2 class='title'><a href='{canonical}'>Hội nghị tổng kết năm học 2025 - 2026 của nhà "
+        f"trường</a></h2><div class='date'>12/10/2026</div><p>{PROSE}</p><p>{PROSE}</p></div>"
+        + "".join(teaser(n, "div") for n in range(1, 3)),
+        head=f"<link rel='canonical' href='{canonical}'><meta property='og:title' content='Hội nghị tổng kết'>",
+    )
+    assert extract_article(html, "http://127.0.0.1:8000/?p=1201").is_article
+
+
+def test_microdata_teasers_beside_the_article_s_own_item_leave_it_an_article():
+    html = page(
+        "<div itemscope itemtype='https://schema.org/NewsArticle'><h1 itemprop='headline'>Hội nghị tổng kết năm học"
+        f"</h1><div class='date'>12/10/2026</div><div itemprop='articleBody'><p>{PROSE}</p><p>{PROSE}</p></div></div>",
+        aside="".join(
+            f"<div itemscope itemtype='https://schema.org/NewsArticle'><h3 itemprop='headline'><a href='/bai/{n}'>"
+            f"Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h3><span>1{n}/10/2026</span></div>"
+            for n in range(1, 4)
+        ),
+    )
+    article = extract_article(html, URL)
+    assert article.is_article and not article.listing
