@@ -730,7 +730,7 @@ def _listing(
     kinds = [k for obj in ld.objects for k in (obj.get("@type") if isinstance(obj.get("@type"), list)
                                                else [obj.get("@type")]) if isinstance(k, str)]
     heading = title_node if title_node is not None else root.find(".//h1")
-    verdict = listing.structured_verdict(kinds, root, heading)
+    verdict = listing.structured_verdict(kinds)
     if verdict is None:
         cards = listing.item_cards(root, url, heading, _is_furniture)
         og_article = (_meta(root, "og:type") or "").lower() == "article"
