@@ -30,11 +30,15 @@ class Article:
     author: str | None = None  # the byline as printed; None when there is none, never a guess
     category: str | None = None
     images: tuple[ImageRef, ...] = field(default_factory=tuple)
+    # The page is a list of other pages (a category, tag or search page): the dates it prints
+    # are its items'. Set by the extractor from what the page holds or says of itself.
+    listing: bool = False
 
     @property
     def is_article(self) -> bool:
-        """A news article has a title and a date or a counter; static pages (history, contacts) have neither."""
-        return bool(self.title) and (self.published_at is not None or self.views is not None)
+        """A news article has a title and a date or a counter; static pages (history, contacts)
+        have neither, and a listing's dates belong to its items."""
+        return bool(self.title) and (self.published_at is not None or self.views is not None) and not self.listing
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 from archive.record import Article, ImageRef
 from crawler import sites
 
-from . import dates, reference
+from . import dates, listing, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from .parse import parse_html
 from .text import (
@@ -648,9 +648,11 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
         lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
+        is_listing, rules["listing"] = _listing(root, url, ld, selectors, title_node, date_node, views_node,
+                                                published_at, lines)
         article = Article(
             url=url, title=title, published_at=published_at, published_text=published_text,
-            views=views, category=category, body_text="\n\n".join(lines) or None,
+            views=views, category=category, body_text="\n\n".join(lines) or None, listing=is_listing,
         )
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
@@ -684,6 +686,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
             page, url, lines_of_body, body_rule, not_body, published_text
         )
     body_text = "\n\n".join(lines_of_body) or None
+    # before _body_html, which takes the furniture out of the tree
+    is_listing, rules["listing"] = _listing(root, url, ld, selectors, title_node, date_node, views_node,
+                                            published_at, lines_of_body)
     body_html = _body_html(body, furniture, found, url) or None
     article = Article(
         url=url,
@@ -699,10 +704,39 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
             ImageRef(position=i, src_url=f.src_url, caption=f.caption, alt=f.alt, credit=f.credit)
             for i, f in enumerate(found)
         ),
+        listing=is_listing,
     )
     rules |= {"author": author_rule, "body_text": body_rule, "body_html": body_rule.split("+")[0],
               "images": body_rule.split("+")[0]}
     return Reading(article, _sources(article, rules, site))
+
+
+def _listing(
+    root: Element,
+    url: str,
+    ld: _JsonLd,
+    selectors: dict,
+    title_node: Element | None,
+    date_node: Element | None,
+    views_node: Element | None,
+    published_at: str | None,
+    body_lines: list[str],
+) -> tuple[bool, str]:
+    """(whether the page is a listing, the rule that says so): see listing.py. A page read by a
+    site selector is that site's article layout, and pays nothing for the question."""
+    if selectors:
+        return False, ""
+    kinds = [k for obj in ld.objects for k in (obj.get("@type") if isinstance(obj.get("@type"), list)
+                                               else [obj.get("@type")]) if isinstance(k, str)]
+    heading = title_node if title_node is not None else root.find(".//h1")
+    verdict = listing.structured_verdict(kinds)
+    if verdict is None:
+        cards = listing.item_cards(root, url, heading, _is_furniture)
+        og_article = (_meta(root, "og:type") or "").lower() == "article"
+        machine_date = published_at is not None and date_node is None
+        verdict = listing.content_verdict(cards, (date_node, views_node), machine_date, body_lines, og_article)
+    # recorded only when it refuses the page: the provenance lists what the record holds
+    return verdict.listing, verdict.rule if verdict.listing else ""
 
 
 def _sources(article: Article, rules: dict[str, str], site: str) -> dict[str, str]:
