@@ -58,8 +58,15 @@ def same_path_twin(db: sqlite_utils.Database, url: str, title: str | None, publi
     return None
 
 
-def key_for(db: sqlite_utils.Database, page_url: str, link: str, canonical: str | None,
-            others: list[str], title: str | None, published_at: str | None = None) -> tuple[str, list[str]]:
+def key_for(
+    db: sqlite_utils.Database,
+    page_url: str,
+    link: str,
+    canonical: str | None,
+    others: list[str],
+    title: str | None,
+    published_at: str | None = None,
+) -> tuple[str, list[str]]:
     """(the URL the article is stored under, its other names to record).
 
     An article archived under any of the names keeps its URL (stored URLs stay valid). Else the

@@ -31,15 +31,22 @@ from archive.paths import DEFAULT_DB, DEFAULT_IMAGES, default_warc_dir
 
 def db_option(func):
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-        show_default=True, help="SQLite archive file.",
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        show_default=True,
+        help="SQLite archive file.",
     )(func)
 
 
 def images_option(func):
     return click.option(
-        "--images-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_IMAGES,
-        show_default=True, help="Folder of the downloaded images.",
+        "--images-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_IMAGES,
+        show_default=True,
+        help="Folder of the downloaded images.",
     )(func)
 
 
@@ -116,15 +123,23 @@ def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
 
 # --- archivists' access: runs, search, export, verify, serve ----------------------------------
 
+
 @cli.command()
 @db_option
 @images_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as a JSON list.")
-@click.option("--check", is_flag=True,
-              help="Print one line on the latest run; exit non-zero unless it ended ok within --max-age.")
-@click.option("--max-age", "max_age", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="HOURS", help="With --check: the latest run must have started within this many hours [26].")
+@click.option(
+    "--check", is_flag=True, help="Print one line on the latest run; exit non-zero unless it ended ok within --max-age."
+)
+@click.option(
+    "--max-age",
+    "max_age",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="HOURS",
+    help="With --check: the latest run must have started within this many hours [26].",
+)
 def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None) -> None:
     """List the latest crawl runs: when, how they ended, what they archived, the fill rates that
     fell and the problems. --check: the morning check, for cron's MAILTO or a monitor."""
@@ -145,7 +160,8 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool
         rows = list_runs(db, limit=1 if check else limit)
         if check:
             code, line = runs_report.morning_check(
-                rows[0] if rows else None, now=datetime.now(UTC),
+                rows[0] if rows else None,
+                now=datetime.now(UTC),
                 max_age_hours=max_age or runs_report.DEFAULT_MAX_AGE_HOURS,
             )
             click.echo(shown(line))
@@ -178,8 +194,7 @@ def _open_for_reading(db_path: Path):
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="At most this many articles.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
 def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     """Search titles, text and captions; accents optional ("dai hoc" finds "Đại học").
@@ -215,13 +230,27 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 @cli.command()
 @db_option
 @images_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; the default keeps the archive on this machine.")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True,
-              help="Port to listen on (0: any free port, printed on stderr).")
-@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
-              help="Also answer requests for this host name (repeatable); this machine's names "
-                   "and IP addresses are always answered, other names are refused (DNS rebinding).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default keeps the archive on this machine.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed on stderr).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable); this machine's names "
+    "and IP addresses are always answered, other names are refused (DNS rebinding).",
+)
 def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Browse the archive in Datasette: tables with their data dictionary, search, dashboard,
     article pages with their pictures.
@@ -238,17 +267,30 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the dataset into (a previous export there is replaced).")
-@click.option("--wacz", "wacz_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also package the WARC captures, their index and the article list as a WACZ file.")
-@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the WARC captures [warc/ beside the database].")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the dataset into (a previous export there is replaced).",
+)
+@click.option(
+    "--wacz",
+    "wacz_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also package the WARC captures, their index and the article list as a WACZ file.",
+)
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the WARC captures [warc/ beside the database].",
+)
 @db_option
 @images_option
 @quiet_option
-def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, db_path: Path,
-           images_dir: Path, quiet: bool) -> None:
+def export(
+    out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, db_path: Path, images_dir: Path, quiet: bool
+) -> None:
     """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
     pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest; and/or
     the web captures as a WACZ package."""
@@ -265,9 +307,7 @@ def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, 
     if out_dir is None:
         return
     reporter = progress_reporter(quiet, "export", "steps")
-    progress = reporter.callback(lambda c: tuple(
-        (what, str(c[what])) for what in ("rows", "image files", "checksums")
-    ))
+    progress = reporter.callback(lambda c: tuple((what, str(c[what])) for what in ("rows", "image files", "checksums")))
     try:
         with reporter:
             summary = run_export(db_path, images_dir, out_dir, progress=progress)
@@ -278,7 +318,8 @@ def export(out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, 
         f"Exported {rows['articles']} articles, {rows['article_images']} article images, "
         f"{summary['images']} image files, {rows['view_counts']} view counts "
         f"({summary['files']} files, {summary['bytes']} bytes) to {summary['out_dir']}, "
-        f"version {summary['version']}", err=True,
+        f"version {summary['version']}",
+        err=True,
     )
 
 
@@ -301,15 +342,26 @@ def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
 @cli.command()
 @db_option
 @images_option
-@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Also check an export's files against its manifest.")
-@click.option("--repair", is_flag=True,
-              help="Restore missing or damaged image files from the WARC captures; queue the rest "
-                   "for the next crawl. Exit 0 when everything was restored.")
-@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the WARC captures, for --repair [warc/ beside the database].")
-def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool,
-           warc_dir: Path | None) -> None:
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also check an export's files against its manifest.",
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Restore missing or damaged image files from the WARC captures; queue the rest "
+    "for the next crawl. Exit 0 when everything was restored.",
+)
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the WARC captures, for --repair [warc/ beside the database].",
+)
+def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool, warc_dir: Path | None) -> None:
     """Re-hash every image file, check the database's integrity and links (and an export):
     one line per problem, exit 5 when anything is missing or corrupt."""
     import sqlite3  # noqa: PLC0415
@@ -354,6 +406,9 @@ def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: 
     for url in repaired.queued:
         click.echo(shown(f"queued for the next crawl: {url}"))
     after = run_verify(db_path, images_dir, export_dir)
-    click.echo(f"repair: {len(repaired.restored)} restored, {len(repaired.unrestored)} not restored, "
-               f"{len(repaired.queued)} URLs queued; verify again: {after.summary()}", err=True)
+    click.echo(
+        f"repair: {len(repaired.restored)} restored, {len(repaired.unrestored)} not restored, "
+        f"{len(repaired.queued)} URLs queued; verify again: {after.summary()}",
+        err=True,
+    )
     return after

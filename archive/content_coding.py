@@ -38,8 +38,13 @@ class _TooLarge(Exception):
 
 def content_codings(headers: Iterable[tuple[str, str]]) -> list[str]:
     """The codings of every Content-Encoding header, in the order they were applied."""
-    return [token.strip().lower() for name, value in headers if name.lower() == "content-encoding"
-            for token in value.split(",") if token.strip() and token.strip().lower() != "identity"]
+    return [
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "content-encoding"
+        for token in value.split(",")
+        if token.strip() and token.strip().lower() != "identity"
+    ]
 
 
 def _bounded(total: int) -> None:

@@ -217,7 +217,8 @@ COLUMNS["article_search"] = {
 
 
 def _v1_core(db: sqlite_utils.Database) -> None:
-    _run_script(db,
+    _run_script(
+        db,
         """
         CREATE TABLE articles (
             id INTEGER PRIMARY KEY,
@@ -324,14 +325,15 @@ def _v1_core(db: sqlite_utils.Database) -> None:
             encoding TEXT,
             content BLOB NOT NULL
         );
-        """
+        """,
     )
 
 
 def _v2_search(db: sqlite_utils.Database) -> None:
     # The index is over a folded copy (archive/fold.py), written by the store with each article;
     # triggers keep the FTS5 table in step with it, whoever writes.
-    _run_script(db,
+    _run_script(
+        db,
         """
         CREATE TABLE article_search (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id),
@@ -358,7 +360,7 @@ def _v2_search(db: sqlite_utils.Database) -> None:
             INSERT INTO article_search_fts(rowid, title, body, captions)
             VALUES (new.article_id, new.title, new.body, new.captions);
         END;
-        """
+        """,
     )
 
 
@@ -367,7 +369,8 @@ def _v3_archive_links(db: sqlite_utils.Database) -> None:
     # raw_pages row by url" cannot tell once a page returns to bytes seen before.
     # replaced_by: a version made by re-extraction is not an edit by the site.
     # pid/host: lets a new run tell a dead "running" run from a live one.
-    _run_script(db,
+    _run_script(
+        db,
         """
         ALTER TABLE articles ADD COLUMN raw_sha256 TEXT REFERENCES raw_pages(sha256);
         ALTER TABLE article_versions ADD COLUMN replaced_by TEXT;
@@ -376,7 +379,7 @@ def _v3_archive_links(db: sqlite_utils.Database) -> None:
         CREATE INDEX raw_pages_url ON raw_pages(url);
         CREATE INDEX article_images_src_url ON article_images(src_url);
         CREATE INDEX crawl_runs_status ON crawl_runs(status);
-        """
+        """,
     )
 
 
@@ -384,7 +387,8 @@ def _v4_captures(db: sqlite_utils.Database) -> None:
     # A table beside fetch_log rather than columns in it: fetch_log is one row per attempt
     # (errors included), a capture is one WARC record. The (url, payload_digest) index is how
     # an unchanged response becomes a revisit record instead of a second copy.
-    _run_script(db,
+    _run_script(
+        db,
         """
         CREATE TABLE captures (
             id INTEGER PRIMARY KEY,
@@ -404,7 +408,7 @@ def _v4_captures(db: sqlite_utils.Database) -> None:
         CREATE INDEX captures_url_digest ON captures(url, payload_digest);
         CREATE INDEX captures_run ON captures(run_id);
         CREATE INDEX captures_fetch ON captures(fetch_id);
-        """
+        """,
     )
 
 
@@ -412,7 +416,8 @@ def _v5_frontier(db: sqlite_utils.Database) -> None:
     # What incremental runs need to know: which listings have been walked to their end once
     # (only those may be cut short), and which article links were found but not yet archived
     # (a failed or interrupted fetch is retried by the next run, wherever it was found).
-    _run_script(db,
+    _run_script(
+        db,
         """
         CREATE TABLE listings (
             listing_url TEXT PRIMARY KEY,
@@ -427,7 +432,7 @@ def _v5_frontier(db: sqlite_utils.Database) -> None:
             last_seen_at TEXT NOT NULL
         );
         CREATE INDEX article_links_pending ON article_links(article_id) WHERE article_id IS NULL;
-        """
+        """,
     )
 
 
@@ -441,11 +446,12 @@ def _v6_not_articles(db: sqlite_utils.Database) -> None:
 def _v7_link_failures(db: sqlite_utils.Database) -> None:
     # A link that keeps failing (a deleted article, a page over the size limit, a redirect loop)
     # waits longer and longer between attempts instead of costing a request every run.
-    _run_script(db,
+    _run_script(
+        db,
         """
         ALTER TABLE article_links ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE article_links ADD COLUMN last_failed_at TEXT;
-        """
+        """,
     )
 
 
@@ -454,7 +460,8 @@ def _v8_recovery(db: sqlite_utils.Database) -> None:
     # current content (and each older version) was read from, which runs were recoveries, and
     # a ledger of the captures already recovered, so a killed recovery resumes and a second run
     # over the same captures fetches nothing again.
-    _run_script(db,
+    _run_script(
+        db,
         """
         ALTER TABLE articles ADD COLUMN captured_at TEXT;
         ALTER TABLE articles ADD COLUMN recovered_from TEXT;
@@ -472,7 +479,7 @@ def _v8_recovery(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (url, timestamp)
         );
         CREATE INDEX recovered_captures_digest ON recovered_captures(url, digest);
-        """
+        """,
     )
 
 
@@ -486,7 +493,8 @@ def _v10_article_aliases(db: sqlite_utils.Database) -> None:
     # One article, one row: a page reached under a short link, a second category's URL or a URL
     # its <link rel=canonical> corrects is stored once, under one URL; the others are kept here,
     # so a later run knows them without fetching them (archive/aliases.py).
-    _run_script(db,
+    _run_script(
+        db,
         """
         CREATE TABLE article_aliases (
             url TEXT PRIMARY KEY,
@@ -494,7 +502,7 @@ def _v10_article_aliases(db: sqlite_utils.Database) -> None:
             first_seen_at TEXT NOT NULL
         );
         CREATE INDEX article_aliases_article ON article_aliases(article_id);
-        """
+        """,
     )
 
 
@@ -510,8 +518,16 @@ def _run_script(db: sqlite_utils.Database, script: str) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_core, _v2_search, _v3_archive_links, _v4_captures, _v5_frontier, _v6_not_articles,
-    _v7_link_failures, _v8_recovery, _v9_generic_reads, _v10_article_aliases,
+    _v1_core,
+    _v2_search,
+    _v3_archive_links,
+    _v4_captures,
+    _v5_frontier,
+    _v6_not_articles,
+    _v7_link_failures,
+    _v8_recovery,
+    _v9_generic_reads,
+    _v10_article_aliases,
 ]
 
 

@@ -77,8 +77,9 @@ class _Tally:
         self.progress(self.done, self.total, self.counts)
 
 
-def export(db_path: str | Path, images_dir: str | Path, out_dir: str | Path,
-           progress: ProgressCallback | None = None) -> dict:
+def export(
+    db_path: str | Path, images_dir: str | Path, out_dir: str | Path, progress: ProgressCallback | None = None
+) -> dict:
     """Write the dataset into `out_dir` (created; a previous export there is replaced).
 
     Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
@@ -146,8 +147,9 @@ def _steps(conn: sqlite3.Connection, formats: int) -> int:
     return rows + images + data_files + data_files + 2
 
 
-def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path,
-                   progress: ProgressCallback | None = None) -> dict:
+def _write_package(
+    conn: sqlite3.Connection, images_dir: Path, root: Path, progress: ProgressCallback | None = None
+) -> dict:
     if not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         # A dataset with no article would carry no dates, no version, nothing to cite.
         raise ExportError("the archive holds no article yet: nothing to export (run a crawl first)")
@@ -174,9 +176,7 @@ def _write_package(conn: sqlite3.Connection, images_dir: Path, root: Path,
     data_files = [r["path"] for r in table_resources + image_resources]
     version = _version(info, digests, data_files, tick)
     package = _package(info, version, table_resources + image_resources)
-    (root / "datapackage.json").write_text(
-        json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    (root / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (root / "README.md").write_text(_dataset_card(package, info, rows, parquet), encoding="utf-8")
     files = _write_manifest(digests, tick)
     return {
@@ -215,9 +215,9 @@ def _field(table: str, column: dict) -> dict:
 def _schema(conn: sqlite3.Connection, table: str, fields: list[dict]) -> dict:
     schema: dict = {"fields": fields}
     pk = [
-        name for _, name, _, _, _, position in sorted(
-            conn.execute(f"PRAGMA table_info({table})"), key=lambda c: c[5]
-        ) if position
+        name
+        for _, name, _, _, _, position in sorted(conn.execute(f"PRAGMA table_info({table})"), key=lambda c: c[5])
+        if position
     ]
     if pk:
         schema["primaryKey"] = pk
@@ -245,8 +245,14 @@ def _rows(conn: sqlite3.Connection, table: str, order: str, names: list[str]) ->
 
 
 def _write_table(
-    conn: sqlite3.Connection, table: str, order: str, columns: list[dict], fields: list[dict],
-    folder: Path, parquet, tick: Tick = _no_tick,
+    conn: sqlite3.Connection,
+    table: str,
+    order: str,
+    columns: list[dict],
+    fields: list[dict],
+    folder: Path,
+    parquet,
+    tick: Tick = _no_tick,
 ) -> int:
     names = [c["name"] for c in columns]
     count = 0
@@ -257,8 +263,10 @@ def _write_table(
         arrow_schema = pa.schema([(f["name"], arrow_types.get(f["type"], pa.string())) for f in fields])
         writer = pq.ParquetWriter(folder / f"{table}.parquet", arrow_schema)
         batch = []
-    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file, \
-            open(folder / f"{table}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl_file:
+    with (
+        open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file,
+        open(folder / f"{table}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl_file,
+    ):
         out = csv.writer(csv_file, lineterminator="\n")
         out.writerow(names)
         for row in _rows(conn, table, order, names):
@@ -282,10 +290,12 @@ def _write_batch(writer, arrow_schema, names: list[str], batch: list[tuple]) -> 
     import pyarrow as pa  # noqa: PLC0415 — only reached when it is installed
 
     columns = list(zip(*batch, strict=True)) if batch else [[] for _ in names]
-    writer.write_table(pa.table(
-        [pa.array(list(col), type=arrow_schema.field(i).type) for i, col in enumerate(columns)],
-        schema=arrow_schema,
-    ))
+    writer.write_table(
+        pa.table(
+            [pa.array(list(col), type=arrow_schema.field(i).type) for i, col in enumerate(columns)],
+            schema=arrow_schema,
+        )
+    )
 
 
 def _pyarrow():
@@ -333,15 +343,14 @@ def _table_resource(table: str, fmt: str, digests: _Digests, schema: dict) -> di
 
 # -- images ------------------------------------------------------------------------------------
 
+
 def _copy_images(conn: sqlite3.Connection, images_dir: Path, digests: _Digests, tick: Tick = _no_tick) -> list[dict]:
     """Copy every image file, checking on the way that its bytes are the ones recorded (and
     noting its digest for the version and the manifest: an image file is read once)."""
     root = digests.root
     resources = []
     problems = []
-    for sha256, rel, mime, size in conn.execute(
-        "SELECT sha256, path, mime, bytes FROM images ORDER BY sha256"
-    ):
+    for sha256, rel, mime, size in conn.execute("SELECT sha256, path, mime, bytes FROM images ORDER BY sha256"):
         tick("image files")
         parts = PurePosixPath(rel).parts
         if PurePosixPath(rel).is_absolute() or ".." in parts or not parts:
@@ -363,15 +372,17 @@ def _copy_images(conn: sqlite3.Connection, images_dir: Path, digests: _Digests, 
             problems.append(f"image file corrupt: {source} (sha256 {digest.hexdigest()}, recorded {sha256})")
             continue
         digests.note(f"images/{PurePosixPath(*parts)}", sha256)
-        resources.append({
-            "name": f"image-{sha256}",
-            "path": f"images/{PurePosixPath(*parts)}",
-            "format": PurePosixPath(rel).suffix.lstrip(".").lower() or None,
-            "mediatype": mime,
-            "profile": "data-resource",
-            "hash": f"sha256:{sha256}",
-            "bytes": target.stat().st_size,
-        })
+        resources.append(
+            {
+                "name": f"image-{sha256}",
+                "path": f"images/{PurePosixPath(*parts)}",
+                "format": PurePosixPath(rel).suffix.lstrip(".").lower() or None,
+                "mediatype": mime,
+                "profile": "data-resource",
+                "hash": f"sha256:{sha256}",
+                "bytes": target.stat().st_size,
+            }
+        )
         if size is not None and size != resources[-1]["bytes"]:
             problems.append(f"image file {source}: {resources[-1]['bytes']} bytes, recorded {size}")
     if problems:
@@ -382,21 +393,22 @@ def _copy_images(conn: sqlite3.Connection, images_dir: Path, digests: _Digests, 
 
 # -- package metadata --------------------------------------------------------------------------
 
+
 def _archive_facts(conn: sqlite3.Connection) -> dict:
-    first_seen, last_seen = conn.execute(
-        "SELECT min(first_seen_at), max(last_seen_at) FROM articles"
-    ).fetchone()
+    first_seen, last_seen = conn.execute("SELECT min(first_seen_at), max(last_seen_at) FROM articles").fetchone()
     first_obs, last_obs = conn.execute("SELECT min(observed_at), max(observed_at) FROM view_counts").fetchone()
     crawl_from = min(filter(None, [first_seen, first_obs]), default=None)
     crawl_to = max(filter(None, [last_seen, last_obs]), default=None)
     published = conn.execute(
         "SELECT min(substr(published_at, 1, 10)), max(substr(published_at, 1, 10)) FROM articles"
     ).fetchone()
-    hosts = sorted({
-        f"{parts.scheme}://{parts.netloc}/"
-        for (url,) in conn.execute("SELECT url FROM articles")
-        if (parts := urlsplit(url)).scheme and parts.netloc
-    })
+    hosts = sorted(
+        {
+            f"{parts.scheme}://{parts.netloc}/"
+            for (url,) in conn.execute("SELECT url FROM articles")
+            if (parts := urlsplit(url)).scheme and parts.netloc
+        }
+    )
     schema_version = conn.execute("PRAGMA user_version").fetchone()[0]
     return {
         "crawled": {"from": crawl_from, "to": crawl_to},
@@ -486,8 +498,7 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
         "a document that can carry script. Do not publish them on, or open them from, a web "
         "origin you care about; serve them with `Content-Security-Policy: sandbox` as "
         "`tnu-archive serve` does.",
-        "- `datapackage.json`: Frictionless Data Package metadata: schemas, sha256 and size of "
-        "every file.",
+        "- `datapackage.json`: Frictionless Data Package metadata: schemas, sha256 and size of every file.",
         f"- `{MANIFEST}`: checksums of every file.",
         "",
         "Check the copy you have:",
@@ -503,8 +514,15 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
     ]
     tables = [r for r in package["resources"] if r.get("format") == "csv"]
     for resource in tables:
-        lines += ["", f"### {resource['name']}", "", resource["description"] + ".", "",
-                  "| field | type | description |", "| --- | --- | --- |"]
+        lines += [
+            "",
+            f"### {resource['name']}",
+            "",
+            resource["description"] + ".",
+            "",
+            "| field | type | description |",
+            "| --- | --- | --- |",
+        ]
         for field in resource["schema"]["fields"]:
             description = field.get("description", "").replace("|", "\\|")
             lines.append(f"| `{field['name']}` | {field['type']} | {description} |")
@@ -527,6 +545,7 @@ def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> s
 
 
 # -- checksums ---------------------------------------------------------------------------------
+
 
 def file_sha256(path: Path) -> str:
     """sha256 of a file, read in chunks (image files can be large); shared with verify."""
@@ -558,9 +577,7 @@ class _Digests:
 def _write_manifest(digests: _Digests, tick: Tick = _no_tick) -> int:
     """`<sha256>  <path>` for every file but the manifest itself, in path order."""
     root = digests.root
-    files = sorted(
-        rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) != MANIFEST
-    )
+    files = sorted(rel for p in root.rglob("*") if p.is_file() and (rel := p.relative_to(root).as_posix()) != MANIFEST)
     with open(root / MANIFEST, "w", encoding="utf-8", newline="\n") as manifest:
         for rel in files:
             manifest.write(f"{digests.of(rel)}  {rel}\n")

@@ -36,8 +36,9 @@ def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | Non
     return (True, row[0]) if row else (False, None)
 
 
-def pending_links(db: sqlite_utils.Database, recheck_before: str | None = None,
-                  now: datetime | None = None) -> list[str]:
+def pending_links(
+    db: sqlite_utils.Database, recheck_before: str | None = None, now: datetime | None = None
+) -> list[str]:
     """Article links found by earlier runs that have not been archived (failed, when their wait
     is over, or interrupted), and those taken for static pages before `recheck_before` (none
     when it is None).
@@ -107,8 +108,9 @@ def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> lis
 
 def image_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
     """Whether this image URL has never answered with an image and is not due again yet."""
-    return _waiting(db, "SELECT attempts, last_attempt_at FROM image_sources"
-                        " WHERE src_url = ? AND image_sha256 IS NULL", url, now)
+    return _waiting(
+        db, "SELECT attempts, last_attempt_at FROM image_sources WHERE src_url = ? AND image_sha256 IS NULL", url, now
+    )
 
 
 def _waiting(db: sqlite_utils.Database, sql: str, url: str, now: datetime | None) -> bool:
@@ -141,8 +143,9 @@ def link_archived(db: sqlite_utils.Database, url: str, article_id: int, at: str)
 
 def link_waiting(db: sqlite_utils.Database, url: str, now: datetime | None = None) -> bool:
     """Whether this article link failed lately and is not due again yet (retry_due)."""
-    return _waiting(db, "SELECT failed_attempts, last_failed_at FROM article_links"
-                        " WHERE url = ? AND article_id IS NULL", url, now)
+    return _waiting(
+        db, "SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ? AND article_id IS NULL", url, now
+    )
 
 
 def link_failed(db: sqlite_utils.Database, url: str, at: str) -> None:

@@ -196,7 +196,7 @@ def remove_abandoned_temp_files(images_dir: str | Path) -> list[Path]:
     image and renaming it); a live process's file is left alone. Returns what was deleted."""
     removed = []
     for path in Path(images_dir).glob(f"*/{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        pid = path.name[len(TEMP_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and process_alive(int(pid)):
             continue
         path.unlink(missing_ok=True)

@@ -19,7 +19,15 @@ EXIT_INTERRUPTED = 6  # the run was stopped (SIGINT/SIGTERM) before it finished;
 
 # The statuses of a run (crawl_runs.status), with what each means; the data dictionary lists them
 # from here. `decide` gives the ones a run ends with; archive/runs.py the other two.
-RUNNING, OK, DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED = "running", "ok", "drift", "empty", "failed", "interrupted", "killed"
+RUNNING, OK, DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED = (
+    "running",
+    "ok",
+    "drift",
+    "empty",
+    "failed",
+    "interrupted",
+    "killed",
+)
 RUN_STATUSES: dict[str, str] = {
     RUNNING: "the run is going on",
     OK: "finished",
@@ -71,8 +79,7 @@ def drifting_fields(
         return []
     base = baseline(previous)
     return sorted(
-        name for name, rate in fill_rates.items()
-        if base.get(name, 0) > 0 and rate < base[name] * DRIFT_RATIO
+        name for name, rate in fill_rates.items() if base.get(name, 0) > 0 and rate < base[name] * DRIFT_RATIO
     )
 
 
@@ -99,14 +106,22 @@ def decide(
         return INTERRUPTED, EXIT_INTERRUPTED, [f"run stopped before the end ({close_reason})"]
     if pages_ok == 0:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted((errors or {}).items(), key=lambda kv: (-kv[1], kv[0])))
-        return FAILED, EXIT_FAILED, [f"no page could be fetched ({kinds or 'no response'}): is the site up, is the network up?"]
+        return (
+            FAILED,
+            EXIT_FAILED,
+            [f"no page could be fetched ({kinds or 'no response'}): is the site up, is the network up?"],
+        )
     if article_links_seen == 0:
         return EMPTY, EXIT_DRIFT, ["the listings yielded no article link: has the layout changed?"]
     if not_articles >= MIN_ARTICLES_FOR_DRIFT and not_articles > articles_fetched:
-        return DRIFT, EXIT_DRIFT, [
-            f"{not_articles} pages at article URLs showed neither a date nor a view counter "
-            f"({articles_fetched} articles did): has the layout changed?"
-        ]
+        return (
+            DRIFT,
+            EXIT_DRIFT,
+            [
+                f"{not_articles} pages at article URLs showed neither a date nor a view counter "
+                f"({articles_fetched} articles did): has the layout changed?"
+            ],
+        )
     drifting = drifting_fields(fill_rates, previous_fill_rates, articles_fetched)
     if drifting:
         base = baseline(previous_fill_rates)

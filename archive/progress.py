@@ -171,8 +171,15 @@ class PlainReporter(Reporter):
 
     mode = PLAIN
 
-    def __init__(self, title: str, unit: str, *, interval: float = DEFAULT_INTERVAL,
-                 stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        title: str,
+        unit: str,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        stream: IO[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         super().__init__(title, unit, clock=clock)
         self.interval = interval
         self.stream = stream
@@ -227,8 +234,7 @@ class LiveReporter(Reporter):
             redirect_stderr=True,
             redirect_stdout=False,
         )
-        self._task = self._progress.add_task(self.title, total=None, count=f"0 {self.unit}", timing="",
-                                             details="")
+        self._task = self._progress.add_task(self.title, total=None, count=f"0 {self.unit}", timing="", details="")
         self._progress.start()
         # A second Ctrl-C can end the process without the crawl's close signal: give the
         # terminal back its cursor anyway.
@@ -262,8 +268,12 @@ class LiveReporter(Reporter):
         if snapshot.total is not None:
             changes["total"] = snapshot.total
         self._progress.update(
-            self._task, completed=snapshot.done, count=count_text(snapshot, self.unit), timing=timing,
-            details="  ".join(f"{label} {value}" for label, value in snapshot.fields), **changes,
+            self._task,
+            completed=snapshot.done,
+            count=count_text(snapshot, self.unit),
+            timing=timing,
+            details="  ".join(f"{label} {value}" for label, value in snapshot.fields),
+            **changes,
         )
 
     def stop(self) -> None:
@@ -294,14 +304,14 @@ def _display_class():
     return Display
 
 
-def make_reporter(mode: str, title: str, unit: str, *, interval: float | None = None,
-                  stream: IO[str] | None = None) -> Reporter:
+def make_reporter(
+    mode: str, title: str, unit: str, *, interval: float | None = None, stream: IO[str] | None = None
+) -> Reporter:
     """The reporter for `mode` (see `choose_mode`); `interval` defaults to TNU_PROGRESS_INTERVAL or 60 s."""
     if mode == LIVE:
         return LiveReporter(title, unit, stream=stream)
     if mode == PLAIN:
-        return PlainReporter(title, unit, interval=interval_from_env() if interval is None else interval,
-                             stream=stream)
+        return PlainReporter(title, unit, interval=interval_from_env() if interval is None else interval, stream=stream)
     if mode == OFF:
         return Reporter(title, unit)
     raise ValueError(f"progress mode must be one of {', '.join(MODES)}, got {mode!r}")

@@ -64,13 +64,17 @@ def save_capture(
             article = replace(article, url=row["url"])
         if row is None or (row["recovered_from"] is not None and at >= (row["captured_at"] or "")):
             result = archive._apply(
-                article, at=at, run_id=run_id, observed=True,
-                raw=raw, cause="fetch", recovered=(at, raw_url),
+                article,
+                at=at,
+                run_id=run_id,
+                observed=True,
+                raw=raw,
+                cause="fetch",
+                recovered=(at, raw_url),
             )
             archive._count(run_id, f"articles_{result.outcome}")
             return result
-        added = _older_reading(archive, row, article, at=at, raw_url=raw_url, run_id=run_id,
-                               raw=raw)
+        added = _older_reading(archive, row, article, at=at, raw_url=raw_url, run_id=run_id, raw=raw)
     archive._count(run_id, "articles_changed" if added else "articles_unchanged")
     return SaveResult(article_id=row["id"], outcome=OLDER)
 
@@ -83,15 +87,20 @@ def _existing_row(archive: Archive, url: str) -> dict | None:
     return None
 
 
-def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, raw_url: str,
-                   run_id: int | None, raw: RawPage) -> bool:
+def _older_reading(
+    archive: Archive, row: dict, article: Article, *, at: str, raw_url: str, run_id: int | None, raw: RawPage
+) -> bool:
     """The view observation and, when its content is new to the article, an older version.
     True when a version was added."""
     db = archive.db
     article_id = row["id"]
-    if article.views is not None and db.execute(
-        "SELECT 1 FROM view_counts WHERE article_id = ? AND observed_at = ?", [article_id, at]
-    ).fetchone() is None:
+    if (
+        article.views is not None
+        and db.execute(
+            "SELECT 1 FROM view_counts WHERE article_id = ? AND observed_at = ?", [article_id, at]
+        ).fetchone()
+        is None
+    ):
         db.execute(
             "INSERT INTO view_counts (article_id, observed_at, views, run_id) VALUES (?, ?, ?, ?)",
             [article_id, at, int(article.views), run_id],
@@ -107,9 +116,11 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
     added = False
     if digest == row["content_hash"]:
         pass  # the current content, seen earlier than thought (first_seen_at below)
-    elif (known := db.execute(
-        "SELECT id FROM article_versions WHERE article_id = ? AND content_hash = ?", [article_id, digest]
-    ).fetchone()) is not None:
+    elif (
+        known := db.execute(
+            "SELECT id FROM article_versions WHERE article_id = ? AND content_hash = ?", [article_id, digest]
+        ).fetchone()
+    ) is not None:
         db.execute("UPDATE article_versions SET seen_from = min(seen_from, ?) WHERE id = ?", [at, known[0]])
     else:
         _add_version(archive, row, article, digest, at=at, until=until, raw_url=raw_url, raw=raw)
@@ -120,8 +131,9 @@ def _older_reading(archive: Archive, row: dict, article: Article, *, at: str, ra
     return added
 
 
-def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, at: str, until: str,
-                 raw_url: str, raw: RawPage) -> None:
+def _add_version(
+    archive: Archive, row: dict, article: Article, digest: str, *, at: str, until: str, raw_url: str, raw: RawPage
+) -> None:
     db = archive.db
     article_id = row["id"]
     archive.store_raw_page(article.url, raw, at)
@@ -130,8 +142,17 @@ def _add_version(archive: Archive, row: dict, article: Article, digest: str, *, 
         " published_text, body_text, body_html, author, images, replaced_by, recovered_from)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetch', ?)",
         [
-            article_id, digest, at, until, article.title, article.published_text,
-            article.body_text, article.body_html, article.author, _images_json(archive, article), raw_url,
+            article_id,
+            digest,
+            at,
+            until,
+            article.title,
+            article.published_text,
+            article.body_text,
+            article.body_html,
+            article.author,
+            _images_json(archive, article),
+            raw_url,
         ],
     )
 
@@ -147,11 +168,15 @@ def _next_change(archive: Archive, row: dict, at: str) -> str:
 def _images_json(archive: Archive, article: Article) -> str:
     images = []
     for ref in article.images:
-        found = archive.db.execute(
-            "SELECT image_sha256 FROM image_sources WHERE src_url = ?", [ref.src_url]
-        ).fetchone()
-        images.append({"src_url": ref.src_url, "caption": ref.caption, "credit": ref.credit,
-                       "image_sha256": found[0] if found else None})
+        found = archive.db.execute("SELECT image_sha256 FROM image_sources WHERE src_url = ?", [ref.src_url]).fetchone()
+        images.append(
+            {
+                "src_url": ref.src_url,
+                "caption": ref.caption,
+                "credit": ref.credit,
+                "image_sha256": found[0] if found else None,
+            }
+        )
     return json.dumps(images, ensure_ascii=False)
 
 
@@ -160,8 +185,16 @@ def capture_recovered(db, capture: dict, outcome: str, article_id: int | None, r
     db.execute(
         "INSERT INTO recovered_captures (url, timestamp, digest, raw_url, outcome, article_id, run_id, recovered_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url, timestamp) DO NOTHING",
-        [capture["url"], capture["timestamp"], capture.get("digest"), capture["raw_url"], outcome,
-         article_id, run_id, runs.utc_now()],
+        [
+            capture["url"],
+            capture["timestamp"],
+            capture.get("digest"),
+            capture["raw_url"],
+            outcome,
+            article_id,
+            run_id,
+            runs.utc_now(),
+        ],
     )
 
 
@@ -169,6 +202,8 @@ def is_recovered(db, url: str, timestamp: str, digest: str | None) -> bool:
     """Whether this capture (or an identical one: same URL, same digest) was recovered before."""
     if db.execute("SELECT 1 FROM recovered_captures WHERE url = ? AND timestamp = ?", [url, timestamp]).fetchone():
         return True
-    return digest is not None and db.execute(
-        "SELECT 1 FROM recovered_captures WHERE url = ? AND digest = ?", [url, digest]
-    ).fetchone() is not None
+    return (
+        digest is not None
+        and db.execute("SELECT 1 FROM recovered_captures WHERE url = ? AND digest = ?", [url, digest]).fetchone()
+        is not None
+    )

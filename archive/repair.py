@@ -36,8 +36,9 @@ class RepairReport:
         return not self.unrestored
 
 
-def repair_images(db_path: str | Path, images_dir: str | Path, warc_dir: str | Path,
-                  problems: list[Problem]) -> RepairReport:
+def repair_images(
+    db_path: str | Path, images_dir: str | Path, warc_dir: str | Path, problems: list[Problem]
+) -> RepairReport:
     """Restore the image files of `problems` (verify's) from the WARC captures that hold them."""
     images_dir, warc_dir = Path(images_dir), Path(warc_dir)
     report = RepairReport()
@@ -110,8 +111,10 @@ def _bytes_from_captures(conn: sqlite3.Connection, warc_dir: Path, sha256: str) 
 
 def _queue(conn: sqlite3.Connection, sha256: str) -> list[str]:
     """Ask the next crawl to download the URLs of these bytes again; returns them."""
-    urls = [row[0] for row in conn.execute(
-        "SELECT src_url FROM image_sources WHERE image_sha256 = ? ORDER BY src_url", [sha256])]
+    urls = [
+        row[0]
+        for row in conn.execute("SELECT src_url FROM image_sources WHERE image_sha256 = ? ORDER BY src_url", [sha256])
+    ]
     conn.execute("UPDATE image_sources SET error = ? WHERE image_sha256 = ?", [MISSING_FILE, sha256])
     return urls
 
@@ -129,5 +132,7 @@ def images_folder_problem(conn: sqlite3.Connection, images_dir: str | Path) -> s
         state = "is empty"
     else:
         return None
-    return (f"the images folder {images_dir} {state} but the archive lists {count} image files "
-            "(run `tnu-archive verify --repair` to restore them from the WARC captures)")
+    return (
+        f"the images folder {images_dir} {state} but the archive lists {count} image files "
+        "(run `tnu-archive verify --repair` to restore them from the WARC captures)"
+    )

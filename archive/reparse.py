@@ -29,8 +29,9 @@ class Extract(Protocol):
     def __call__(self, body: bytes, url: str, *, encoding: str | None) -> Article: ...
 
 
-def reparse(archive: Archive, extract: Extract,
-            progress: ProgressCallback | None = None, warc_dir: str | Path | None = None) -> dict[str, int]:
+def reparse(
+    archive: Archive, extract: Extract, progress: ProgressCallback | None = None, warc_dir: str | Path | None = None
+) -> dict[str, int]:
     """Counts: articles, changed, unchanged, missing_raw, failed (the extractor raised), and
     from_warc (pages read from WARC captures; the rest came from raw_pages).
 
@@ -69,8 +70,16 @@ def _from_warc(ledger: CaptureLedger, warc_dir: str | Path, url: str) -> tuple[b
     return stored.body, content_type.get_param("charset")
 
 
-def _reparse_one(archive: Archive, extract: Extract, url: str, raw_sha: str | None, at: str,
-                 counts: dict[str, int], ledger: CaptureLedger | None, warc_dir: str | Path | None) -> None:
+def _reparse_one(
+    archive: Archive,
+    extract: Extract,
+    url: str,
+    raw_sha: str | None,
+    at: str,
+    counts: dict[str, int],
+    ledger: CaptureLedger | None,
+    warc_dir: str | Path | None,
+) -> None:
     page = _from_warc(ledger, warc_dir, url) if ledger is not None else None
     if page is not None:
         counts["from_warc"] += 1

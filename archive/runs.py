@@ -72,6 +72,8 @@ class RunTally:
         self.counts = dict(writer.counts)
         self.errors.update(writer.errors)
         self.problems.extend(writer.problems)
+
+
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -99,7 +101,11 @@ def _json(value: object) -> str:
 
 
 def start_run(
-    db: sqlite_utils.Database, start_urls: list[str], settings: Mapping, *, started_at: str | None = None,
+    db: sqlite_utils.Database,
+    start_urls: list[str],
+    settings: Mapping,
+    *,
+    started_at: str | None = None,
     kind: str = "crawl",
 ) -> int:
     """Insert a "running" row; stale runs of dead processes on this host are marked killed first.
@@ -153,9 +159,7 @@ def finish_run(
         "problems": _json(list(problems)),
     }
     columns = ", ".join(f"{name} = ?" for name in assignments)
-    cursor = db.execute(
-        f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*assignments.values(), run_id]
-    )
+    cursor = db.execute(f"UPDATE crawl_runs SET {columns} WHERE id = ?", [*assignments.values(), run_id])
     if cursor.rowcount != 1:
         raise KeyError(f"no crawl run {run_id}")
 
@@ -188,8 +192,14 @@ def record_failed_run(
     if run_id is None:
         run_id = start_run(db, start_urls, settings, kind=kind)
     finish_run(
-        db, run_id, status="failed", exit_code=exit_code, counts={name: 0 for name in COUNT_FIELDS},
-        errors=errors, fill_rates={}, problems=[problem],
+        db,
+        run_id,
+        status="failed",
+        exit_code=exit_code,
+        counts={name: 0 for name in COUNT_FIELDS},
+        errors=errors,
+        fill_rates={},
+        problems=[problem],
     )
     return run_id
 

@@ -29,8 +29,10 @@ FELL_BY = 0.10
 # The morning check's default: one run a night, plus two hours of slack for a slow night.
 DEFAULT_MAX_AGE_HOURS = 26.0
 
-HEADER = (f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
-          f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  {'generic':>7}  errors")
+HEADER = (
+    f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
+    f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  {'generic':>7}  errors"
+)
 
 
 def articles_saved(row: Mapping) -> int:
@@ -44,8 +46,7 @@ def fallen_fields(row: Mapping, earlier: Sequence[Mapping]) -> list[tuple[str, f
     if not rates or articles_saved(row) < MIN_ARTICLES_FOR_DRIFT:
         return []
     base = baseline(baseline_history(earlier))
-    fallen = [(name, rate, base[name]) for name, rate in rates.items()
-              if name in base and rate <= base[name] - FELL_BY]
+    fallen = [(name, rate, base[name]) for name, rate in rates.items() if name in base and rate <= base[name] - FELL_BY]
     return sorted(fallen, key=lambda f: (f[1] - f[2], f[0]))
 
 
@@ -65,8 +66,10 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
         lines.append(f"      kind: {row['kind']}")  # a recovery from a web archive, not a crawl
     fallen = fallen_fields(row, earlier)
     if fallen:
-        lines.append("      fill rates fell: " + ", ".join(
-            f"{name} {rate:.0%} (baseline {base:.0%})" for name, rate, base in fallen))
+        lines.append(
+            "      fill rates fell: "
+            + ", ".join(f"{name} {rate:.0%} (baseline {base:.0%})" for name, rate, base in fallen)
+        )
     lines += [f"      problem: {problem}" for problem in row.get("problems") or []]
     return lines
 
@@ -109,8 +112,9 @@ def morning_check(
             return EXIT_FAILED, f"ALERT: run {run_id} is still running, {when}, more than {max_age_hours:g} h"
         return EXIT_OK, f"OK: run {run_id} is running, {when}"
     if age > max_age_hours:
-        return EXIT_FAILED, (f"ALERT: the latest run, {run_id} ({status}), {when}: more than "
-                             f"{max_age_hours:g} h; is cron running?")
+        return EXIT_FAILED, (
+            f"ALERT: the latest run, {run_id} ({status}), {when}: more than {max_age_hours:g} h; is cron running?"
+        )
     summary = summary_line(run_id, status, latest, sum((latest.get("errors") or {}).values()))
     problems = "; ".join(latest.get("problems") or [])
     if status == "ok":

@@ -125,9 +125,7 @@ def build_match(query: str) -> str:
     return " ".join('"' + " ".join(words) + '"' + ("*" if prefix else "") for words, prefix in groups)
 
 
-def search(
-    db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: int = 20
-) -> list[dict]:
+def search(db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     """Articles matching `query`, best first (bm25, the title weighing most).
 
     Each hit: id (articles.id), page (its page in `tnu-archive serve`, e.g. "/article/12"), url,
@@ -138,9 +136,7 @@ def search(
         raise SearchError("limit must be a positive whole number")
     match = build_match(query)
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
-    has_index = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = 'article_search_fts'"
-    ).fetchone()
+    has_index = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'article_search_fts'").fetchone()
     if not has_index:
         raise SearchError("this archive has no search index (its schema predates search)")
     terms = _terms(match)
@@ -158,16 +154,20 @@ def search(
             """,
             (match, limit),
         ).fetchall()
-        details = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                f"""
+        details = (
+            {
+                row[0]: row[1:]
+                for row in conn.execute(
+                    f"""
                 SELECT id, url, title, published_at, body_text FROM articles
                 WHERE id IN ({",".join("?" * len(ranked))})
                 """,
-                [rowid for rowid, _ in ranked],
-            )
-        } if ranked else {}
+                    [rowid for rowid, _ in ranked],
+                )
+            }
+            if ranked
+            else {}
+        )
     except sqlite3.OperationalError as exc:  # e.g. a damaged index; still one clear line
         raise SearchError(f"search failed: {exc}") from exc
     hits = []
@@ -176,9 +176,9 @@ def search(
             continue
         url, title, published_at, body_text = details[article_id]
         captions = "\n".join(
-            c for (c,) in conn.execute(
-                "SELECT caption FROM article_images WHERE article_id = ? AND caption IS NOT NULL "
-                "ORDER BY position",
+            c
+            for (c,) in conn.execute(
+                "SELECT caption FROM article_images WHERE article_id = ? AND caption IS NOT NULL ORDER BY position",
                 (article_id,),
             )
         )

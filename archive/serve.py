@@ -146,8 +146,9 @@ NETWORK_WARNING = (
 )
 
 
-def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001,
-          allow_hosts: Sequence[str] = ()) -> None:
+def serve(
+    db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 8001, allow_hosts: Sequence[str] = ()
+) -> None:
     """Serve the archive until interrupted. Prints the URL it listens on to stderr.
 
     Requests are answered only for this machine's names, IP addresses and `allow_hosts`
@@ -158,8 +159,11 @@ def serve(db_path: Path, images_dir: Path, host: str = "127.0.0.1", port: int = 
         print(NETWORK_WARNING.format(host=host), file=sys.stderr, flush=True)
     if not Path(images_dir).is_dir():
         # Not fatal: the text, metadata and charts are still worth browsing.
-        print(f"tnu-archive: warning: no images folder at {images_dir}; pictures will not display",
-              file=sys.stderr, flush=True)
+        print(
+            f"tnu-archive: warning: no images folder at {images_dir}; pictures will not display",
+            file=sys.stderr,
+            flush=True,
+        )
     sock = bind(host, port)
     ds = make_app(db_path, images_dir)
     _quiet_client_errors()

@@ -152,8 +152,14 @@ class Archive:
         """Close the run. Counts the caller leaves out come from what this object recorded."""
         merged = self.run_counts(run_id) | dict(counts)
         runs.finish_run(
-            self.db, run_id, status=status, exit_code=exit_code, counts=merged,
-            errors=errors, fill_rates=fill_rates, problems=problems,
+            self.db,
+            run_id,
+            status=status,
+            exit_code=exit_code,
+            counts=merged,
+            errors=errors,
+            fill_rates=fill_rates,
+            problems=problems,
         )
         self._tallies.pop(run_id, None)
 
@@ -211,7 +217,13 @@ class Archive:
         return row[0]
 
     def store_image(
-        self, run_id: int | None, src_url: str, body: bytes, *, status: int, fetched_at: str,
+        self,
+        run_id: int | None,
+        src_url: str,
+        body: bytes,
+        *,
+        status: int,
+        fetched_at: str,
     ) -> tuple[ImageInfo, bool]:
         """Write the file, then its rows (record_image); True when these bytes are new to the
         archive. Raises NotAnImage (after recording the failure) when the body is not an image.
@@ -230,11 +242,14 @@ class Archive:
         """
         at = runs.utc_iso(fetched_at)
         with self.db.atomic():
-            new = self.db.execute(
-                "INSERT INTO images (sha256, path, mime, width, height, bytes, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
-                [info.sha256, info.path, info.mime, info.width, info.height, info.bytes, at],
-            ).rowcount == 1
+            new = (
+                self.db.execute(
+                    "INSERT INTO images (sha256, path, mime, width, height, bytes, first_seen_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                    [info.sha256, info.path, info.mime, info.width, info.height, info.bytes, at],
+                ).rowcount
+                == 1
+            )
             self.db.execute(
                 "INSERT INTO image_sources (src_url, image_sha256, status, error, attempts, last_attempt_at)"
                 " VALUES (?, ?, ?, NULL, 1, ?) ON CONFLICT(src_url) DO UPDATE SET"
@@ -286,7 +301,12 @@ class Archive:
             raw = RawPage.of(raw_html, encoding)
         with self.db.atomic():
             result = self._apply(
-                normalize_article(article), at=at, run_id=run_id, observed=True, raw=raw, cause="fetch",
+                normalize_article(article),
+                at=at,
+                run_id=run_id,
+                observed=True,
+                raw=raw,
+                cause="fetch",
             )
         self._count(run_id, f"articles_{result.outcome}")
         return result
@@ -303,8 +323,12 @@ class Archive:
         a version marked `reparse` when the content changed; no view count, no last_seen_at."""
         with self.db.atomic():
             return self._apply(
-                normalize_article(article), at=runs.utc_iso(at) if at else runs.utc_now(),
-                run_id=None, observed=False, raw=None, cause="reparse",
+                normalize_article(article),
+                at=runs.utc_iso(at) if at else runs.utc_now(),
+                run_id=None,
+                observed=False,
+                raw=None,
+                cause="reparse",
             )
 
     # The steps of _apply are methods so a test can make one fail halfway and check the rollback.
@@ -338,8 +362,12 @@ class Archive:
             self._update_article(row, fields, new_hash, at, touch=observed)
         # A recovered capture is the newest reading of its article: the page it came from (the
         # one recovered_from names) is the one kept, even when only the counter changed.
-        if raw is not None and (row is None or row["raw_sha256"] is None or recovered is not None
-                                or self._differs(row, fields, stored_images, images)):
+        if raw is not None and (
+            row is None
+            or row["raw_sha256"] is None
+            or recovered is not None
+            or self._differs(row, fields, stored_images, images)
+        ):
             self._store_raw(article_id, article.url, raw, at)
         if observed and article.views is not None:
             self._observe_views(article_id, article.views, at, run_id, row)
@@ -404,7 +432,9 @@ class Archive:
             return True
         return tuple(_ref(image) for image in stored_images) != images
 
-    def _search_text_differs(self, row: dict, fields: dict, stored_images: list[dict], images: tuple[ImageRef, ...]) -> bool:
+    def _search_text_differs(
+        self, row: dict, fields: dict, stored_images: list[dict], images: tuple[ImageRef, ...]
+    ) -> bool:
         # Folding a long body costs milliseconds: skip it when the searchable text is as stored.
         if (row["title"], row["body_text"]) != (fields["title"], fields["body_text"]):
             return True
@@ -418,8 +448,18 @@ class Archive:
             " author, category, first_seen_at, last_seen_at, content_hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                url, fields["title"], fields["published_at"], fields["published_text"], fields["views"],
-                fields["body_text"], fields["body_html"], fields["author"], fields["category"], at, at, digest,
+                url,
+                fields["title"],
+                fields["published_at"],
+                fields["published_text"],
+                fields["views"],
+                fields["body_text"],
+                fields["body_html"],
+                fields["author"],
+                fields["category"],
+                at,
+                at,
+                digest,
             ],
         )
         return int(cursor.lastrowid)
@@ -443,17 +483,25 @@ class Archive:
 
     def _keep_version(self, row: dict, stored_images: list[dict], at: str, cause: str) -> None:
         images = [
-            {key: image[key] for key in ("src_url", "caption", "credit", "image_sha256")}
-            for image in stored_images
+            {key: image[key] for key in ("src_url", "caption", "credit", "image_sha256")} for image in stored_images
         ]
         self.db.execute(
             "INSERT INTO article_versions (article_id, content_hash, seen_from, seen_until, title,"
             " published_text, body_text, body_html, author, images, replaced_by, recovered_from)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                row["id"], row["content_hash"], self._content_since(row), at, row["title"],
-                row["published_text"], row["body_text"], row["body_html"], row["author"],
-                json.dumps(images, ensure_ascii=False), cause, row["recovered_from"],
+                row["id"],
+                row["content_hash"],
+                self._content_since(row),
+                at,
+                row["title"],
+                row["published_text"],
+                row["body_text"],
+                row["body_html"],
+                row["author"],
+                json.dumps(images, ensure_ascii=False),
+                cause,
+                row["recovered_from"],
             ],
         )
 
@@ -511,8 +559,15 @@ class Archive:
             self.db.execute(
                 "INSERT INTO article_images (article_id, position, src_url, image_sha256, caption, alt, credit)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [article_id, image["position"], image["src_url"], image["image_sha256"],
-                 image["caption"], image["alt"], image["credit"]],
+                [
+                    article_id,
+                    image["position"],
+                    image["src_url"],
+                    image["image_sha256"],
+                    image["caption"],
+                    image["alt"],
+                    image["credit"],
+                ],
             )
 
     def _write_search(self, article_id: int, fields: dict, images: tuple[ImageRef, ...]) -> None:
@@ -540,6 +595,9 @@ class Archive:
 
 def _ref(image: dict) -> ImageRef:
     return ImageRef(
-        position=image["position"], src_url=image["src_url"], caption=image["caption"],
-        alt=image["alt"], credit=image["credit"],
+        position=image["position"],
+        src_url=image["src_url"],
+        caption=image["caption"],
+        alt=image["alt"],
+        credit=image["credit"],
     )

@@ -74,9 +74,7 @@ def _check_database(conn: sqlite3.Connection, report: Report) -> None:
     if results != ["ok"]:
         report.problems.extend(Problem("database", "integrity_check", line) for line in results)
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
-        report.problems.append(
-            Problem("foreign_key", table, f"row {rowid} points to a missing row of {parent}")
-        )
+        report.problems.append(Problem("foreign_key", table, f"row {rowid} points to a missing row of {parent}"))
 
 
 def _check_search_index(conn: sqlite3.Connection, report: Report) -> None:
@@ -103,9 +101,7 @@ def _check_images(rows: list[tuple], images_dir: Path, report: Report) -> None:
             continue
         actual_size = path.stat().st_size
         if size is not None and actual_size != size:
-            report.problems.append(
-                Problem("wrong_size", str(path), f"{actual_size} bytes, recorded {size}")
-            )
+            report.problems.append(Problem("wrong_size", str(path), f"{actual_size} bytes, recorded {size}"))
             continue
         actual = file_sha256(path)
         if actual != sha256:
@@ -139,4 +135,3 @@ def _check_export(root: Path, report: Report) -> None:
         rel = path.relative_to(root).as_posix()
         if rel != MANIFEST and rel not in listed:
             report.problems.append(Problem("export", str(path), "not in the manifest"))
-

@@ -136,9 +136,7 @@ def read_capture(warc_path: str | Path, offset: int, *, decode: bool = True) -> 
         record = next(iter(ArchiveIterator(fh)))
         url = record.rec_headers.get_header("WARC-Target-URI")
         if record.rec_type == "revisit":
-            original = _find_original(
-                warc_path.parent, url, record.rec_headers.get_header("WARC-Payload-Digest")
-            )
+            original = _find_original(warc_path.parent, url, record.rec_headers.get_header("WARC-Payload-Digest"))
             body = read_capture(original[0], original[1], decode=decode).body
             return StoredResponse(url, record.http_headers, body)
         if record.rec_type != "response":

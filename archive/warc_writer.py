@@ -90,8 +90,17 @@ HTTP_REQUEST_TYPE = RecordBuilder.WARC_RECORDS["request"]
 TEXT_GZIP_LEVEL = 2
 # Payloads already compressed by their format (SVG, being text, is not one of them).
 _COMPRESSED_TYPES = (
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic", "video/",
-    "audio/", "application/zip", "application/gzip", "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "image/heic",
+    "video/",
+    "audio/",
+    "application/zip",
+    "application/gzip",
+    "application/pdf",
 )
 
 # HTTP headers whose original form cannot be kept once the client has parsed the message.
@@ -284,9 +293,17 @@ class WarcRecorder:
                 self._index = None
             else:
                 mime, status = index_fields
-                self._index.append(CdxjEntry(
-                    url, date, mime if earlier is None else "warc/revisit", status, digest, len(response), offset,
-                ))
+                self._index.append(
+                    CdxjEntry(
+                        url,
+                        date,
+                        mime if earlier is None else "warc/revisit",
+                        status,
+                        digest,
+                        len(response),
+                        offset,
+                    )
+                )
 
         return self.ledger.add(
             Capture(
@@ -383,7 +400,7 @@ def _stored_gzip_member(data: bytes) -> bytes:
     size = len(data)
     parts = [_GZIP_STORED_HEADER]
     for start in range(0, max(size, 1), _STORED_BLOCK_MAX):  # empty input: one empty final block
-        chunk = view[start:start + _STORED_BLOCK_MAX]
+        chunk = view[start : start + _STORED_BLOCK_MAX]
         final = start + _STORED_BLOCK_MAX >= size
         # BFINAL bit, BTYPE 00 (stored), then LEN and its one's complement, little-endian.
         parts.append(struct.pack("<BHH", final, len(chunk), len(chunk) ^ 0xFFFF))

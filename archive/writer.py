@@ -77,10 +77,16 @@ class ArchiveWriter:
     """The crawler's side: starts the writer process for one run and talks to it, one typed
     method per write (each hands its arguments to the `Writes` method of the same name)."""
 
-    def __init__(self, db_path: str | Path, images_dir: str | Path, run_id: int | None,
-                 mp_context: multiprocessing.context.BaseContext | None = None,
-                 schedule: Callable[[Callable[[], None]], Any] | None = None,
-                 on_death: Callable[[str], Any] | None = None, tally: runs.RunTally | None = None):
+    def __init__(
+        self,
+        db_path: str | Path,
+        images_dir: str | Path,
+        run_id: int | None,
+        mp_context: multiprocessing.context.BaseContext | None = None,
+        schedule: Callable[[Callable[[], None]], Any] | None = None,
+        on_death: Callable[[str], Any] | None = None,
+        tally: runs.RunTally | None = None,
+    ):
         """`schedule(callback)`: run the callback soon, on the caller's thread (an event loop's
         `call_soon`). Given, what is sent meanwhile goes over in one message: a crawl sends
         thousands of writes, and waking the queue's feeder thread for each cost more than the
@@ -123,8 +129,13 @@ class ArchiveWriter:
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
         self._send(Writes.capture, token, exchange, record_id)
 
-    def fetch(self, row: dict[str, Any], body: bytes | None = None, capture_token: int | None = None,
-              codings: list[tuple[str, str]] | None = None) -> None:
+    def fetch(
+        self,
+        row: dict[str, Any],
+        body: bytes | None = None,
+        capture_token: int | None = None,
+        codings: list[tuple[str, str]] | None = None,
+    ) -> None:
         """`codings`: the response's Content-Encoding headers, by which the body is decoded before
         it is measured and hashed (fetch_log describes the body as read, like raw_pages)."""
         self._send(Writes.fetch, row, body, capture_token, codings)
@@ -132,8 +143,15 @@ class ArchiveWriter:
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
-    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None,
-                     canonical: str | None = None, others: tuple[str, ...] | list[str] = ()) -> None:
+    def save_article(
+        self,
+        link: str,
+        article: Article,
+        fetched_at: str,
+        raw: RawPage | None,
+        canonical: str | None = None,
+        others: tuple[str, ...] | list[str] = (),
+    ) -> None:
         """`canonical`, `others`: the URL the page names as its own and its other names (short
         links), from which the archive picks the article's one URL (archive/aliases.py)."""
         self._send(Writes.save_article, link, article, fetched_at, raw, canonical, others)
@@ -340,8 +358,9 @@ class Writes:
         # A run killed earlier left its WARC without an index (and maybe a half record).
         for index in finish_interrupted(warc_dir):
             logger.warning("indexed the WARC of an interrupted run: %s", index)
-        self.recorder = WarcRecorder(Path(warc_dir), self.ledger, name, info=info, run_id=self.run_id,
-                                     max_bytes=max_bytes)
+        self.recorder = WarcRecorder(
+            Path(warc_dir), self.ledger, name, info=info, run_id=self.run_id, max_bytes=max_bytes
+        )
 
     def capture(self, token: int, exchange: HttpExchange, record_id: str) -> None:
         if self.recorder is None:
@@ -351,8 +370,13 @@ class Writes:
         # (Content-Encoding undone): raw_pages.sha256 of the same page, images.sha256 of an image.
         self._captured[token] = (capture.id, *body_digest(exchange.response_headers, exchange.body))
 
-    def fetch(self, row: dict[str, Any], body: bytes | None, capture_token: int | None,
-              headers: list[tuple[str, str]] | None = None) -> None:
+    def fetch(
+        self,
+        row: dict[str, Any],
+        body: bytes | None,
+        capture_token: int | None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         """One fetch_log row; the body's size and digest come from the capture of the same
         exchange when there is one (the same bytes: it was not sent twice), else from `body`
         as sent with its Content-Encoding `headers` (decoded here, as for a capture)."""
@@ -373,14 +397,22 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
-    def save_article(self, link: str, article: Article, fetched_at: str, raw: RawPage | None,
-                     canonical: str | None = None, others: tuple[str, ...] | list[str] = ()) -> str:
+    def save_article(
+        self,
+        link: str,
+        article: Article,
+        fetched_at: str,
+        raw: RawPage | None,
+        canonical: str | None = None,
+        others: tuple[str, ...] | list[str] = (),
+    ) -> str:
         """Archive.save_article under the article's one URL (archive/aliases.py: an archived
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
         and the link it was found under tied to it; its outcome (also counted) is returned, its
         problems are kept for the end of the run."""
-        key, names = aliases.key_for(self.db, article.url, link, canonical, list(others), article.title,
-                                     article.published_at)
+        key, names = aliases.key_for(
+            self.db, article.url, link, canonical, list(others), article.title, article.published_at
+        )
         if key != article.url:
             article = replace(article, url=key)
         result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
@@ -393,8 +425,12 @@ class Writes:
         """An article read from a web archive's capture (archive/recovery.py), and the capture
         marked recovered in the same transaction: a killed recovery resumes after it."""
         result = recovery.save_capture(
-            self.archive, article, captured_at=capture["captured_at"], raw_url=capture["raw_url"],
-            run_id=self.run_id, raw=raw,
+            self.archive,
+            article,
+            captured_at=capture["captured_at"],
+            raw_url=capture["raw_url"],
+            run_id=self.run_id,
+            raw=raw,
         )
         recovery.capture_recovered(self.db, capture, result.outcome, result.article_id, self.run_id)
         self.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
@@ -511,8 +547,12 @@ def _serve(commands, answers, db_path: str, images_dir: str, run_id: int | None,
                 _commit(conn)  # close() synced and closed the WARC file
                 archive.close()
                 usage = resource.getrusage(resource.RUSAGE_SELF)
-                logger.info("archive writer: %d writes, %.1f s of CPU, %.1f s waiting for work",
-                            total, usage.ru_utime + usage.ru_stime, waited)
+                logger.info(
+                    "archive writer: %d writes, %.1f s of CPU, %.1f s waiting for work",
+                    total,
+                    usage.ru_utime + usage.ru_stime,
+                    waited,
+                )
             if number:
                 counts = writes.counts()
                 try:

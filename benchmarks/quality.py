@@ -70,7 +70,8 @@ class Score:
             "f1": round(f1(self.tp, self.fp, self.fn), 3),
             "accuracy": round((self.tp + self.tn) / total, 3) if total else 0.0,
             "pages_below_0_5": round(sum(1 for x in self.page_f1 if x < 0.5) / len(self.page_f1), 3)
-            if self.page_f1 else 0.0,
+            if self.page_f1
+            else 0.0,
             "ms_per_page_median": round(statistics.median(self.ms), 2) if self.ms else 0.0,
             "ms_per_page_mean": round(statistics.fmean(self.ms), 2) if self.ms else 0.0,
         }
@@ -130,8 +131,7 @@ def trafilatura_text(body: bytes, url: str) -> str | None:
 Extractor = Callable[[bytes, str], "str | None"]
 
 
-def evaluate(folder: Path, limit: int | None = None,
-             extractors: dict[str, Extractor] | None = None) -> dict[str, Any]:
+def evaluate(folder: Path, limit: int | None = None, extractors: dict[str, Extractor] | None = None) -> dict[str, Any]:
     """Both extractors over every page of the set (or its first `limit`, sorted by URL)."""
     extractors = extractors or {"ours": ours, "trafilatura": trafilatura_text}
     data = load(folder)
@@ -152,18 +152,23 @@ def evaluate(folder: Path, limit: int | None = None,
                 text = None
             scores[name].add(count(item, text), (time.perf_counter() - started) * 1000)
     out = {name: score.summary() for name, score in scores.items()}
-    return {"pages": len(pages), "missing": len(data if limit is None else sorted(data)[:limit]) - len(pages),
-            **out}
+    return {"pages": len(pages), "missing": len(data if limit is None else sorted(data)[:limit]) - len(pages), **out}
 
 
 def markdown(result: dict[str, Any]) -> str:
     names = [k for k in result if isinstance(result[k], dict)]
-    rows = [("precision", "precision"), ("recall", "recall"), ("F1", "f1"),
-            ("pages with F1 < 0.5", "pages_below_0_5"), ("ms per page (median)", "ms_per_page_median"),
-            ("ms per page (mean)", "ms_per_page_mean")]
+    rows = [
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("F1", "f1"),
+        ("pages with F1 < 0.5", "pages_below_0_5"),
+        ("ms per page (median)", "ms_per_page_median"),
+        ("ms per page (mean)", "ms_per_page_mean"),
+    ]
     lines = [
         f"Extraction quality on trafilatura's evaluation set ({result['pages']} pages"
-        + (f", {result['missing']} missing" if result["missing"] else "") + "):",
+        + (f", {result['missing']} missing" if result["missing"] else "")
+        + "):",
         "",
         "| measure | " + " | ".join(names) + " |",
         "| --- |" + " ---: |" * len(names),

@@ -70,17 +70,44 @@ CRAWL_SETTINGS = {
 
 # Folded queries an archivist types: common, rare, accent-free, prefix, phrase.
 SEARCH_QUERIES = (
-    "đại học thái nguyên", "dai hoc", "hội nghị", "hoi thao khoa hoc", "chuyển đổi số", "tuyen sinh",
-    "hợp tác quốc tế", "nong nghiep cong nghe cao", "sinh viên tình nguyện", "nghien*", "\"thư viện số\"",
-    "Nguyễn Thanh Hà", "kiem dinh chat luong", "y tế học đường", "năng lượng tái tạo", "khai giang",
-    "trí tuệ nhân tạo", "ky ket", "Hà Giang", "phát triển bền vững",
+    "đại học thái nguyên",
+    "dai hoc",
+    "hội nghị",
+    "hoi thao khoa hoc",
+    "chuyển đổi số",
+    "tuyen sinh",
+    "hợp tác quốc tế",
+    "nong nghiep cong nghe cao",
+    "sinh viên tình nguyện",
+    "nghien*",
+    '"thư viện số"',
+    "Nguyễn Thanh Hà",
+    "kiem dinh chat luong",
+    "y tế học đường",
+    "năng lượng tái tạo",
+    "khai giang",
+    "trí tuệ nhân tạo",
+    "ky ket",
+    "Hà Giang",
+    "phát triển bền vững",
 )
 
-LIBRARIES = ("scrapy", "twisted", "lxml", "sqlite-utils", "nh3", "dateparser", "warcio", "pillow",
-             "trafilatura", "psutil")
+LIBRARIES = (
+    "scrapy",
+    "twisted",
+    "lxml",
+    "sqlite-utils",
+    "nh3",
+    "dateparser",
+    "warcio",
+    "pillow",
+    "trafilatura",
+    "psutil",
+)
 
 
 # --- processes ---------------------------------------------------------------------------------
+
 
 class Replica:
     """The replica server (`python -m benchmarks.serve --site-dir DIR`) in a process of its own."""
@@ -88,7 +115,10 @@ class Replica:
     def __init__(self, site_dir: Path):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.serve", "--site-dir", str(site_dir)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         line = self.proc.stdout.readline()
         match = re.search(r"(http://\S+/)\s+\(other host: (http://\S+)/\)", line)
@@ -230,12 +260,17 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     wall = time.perf_counter() - started
     text = log_path.read_text(encoding="utf-8", errors="replace")
-    child = Child(returncode=proc.returncode, wall_s=wall,
-                  peak_rss_mb=peak if peak is not None else usage.ru_maxrss / 1024,
-                  cpu_s=usage.ru_utime + usage.ru_stime, log=text,
-                  server_cpu_s=(server.cpu_seconds() - cpu_before) if server else 0.0,
-                  stats=scrapy_stats(text), helpers_cpu_s=sum(helpers.values()),
-                  writer_cpu_s=_writer_cpu(text))
+    child = Child(
+        returncode=proc.returncode,
+        wall_s=wall,
+        peak_rss_mb=peak if peak is not None else usage.ru_maxrss / 1024,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        log=text,
+        server_cpu_s=(server.cpu_seconds() - cpu_before) if server else 0.0,
+        stats=scrapy_stats(text),
+        helpers_cpu_s=sum(helpers.values()),
+        writer_cpu_s=_writer_cpu(text),
+    )
     after = listen_overflows()
     child.listen_overflows = after - overflows if after is not None and overflows is not None else None
     if child.returncode != 0:
@@ -247,21 +282,37 @@ def run_child(args: list[str], server: Replica | None, log_path: Path) -> Child:
 def archive_crawl(server: Replica, folder: Path, name: str) -> Child:
     folder.mkdir(parents=True, exist_ok=True)
     return run_child(
-        ["-m", "crawler", "crawl", "--start-url", server.url, "--db", str(folder / "tnu.sqlite"),
-         "--images-dir", str(folder / "images"), *set_options(CRAWL_SETTINGS)],
-        server, folder / f"{name}.log",
+        [
+            "-m",
+            "crawler",
+            "crawl",
+            "--start-url",
+            server.url,
+            "--db",
+            str(folder / "tnu.sqlite"),
+            "--images-dir",
+            str(folder / "images"),
+            *set_options(CRAWL_SETTINGS),
+        ],
+        server,
+        folder / f"{name}.log",
     )
 
 
 # --- the measurements ----------------------------------------------------------------------------
 
+
 def fetched(db_path: Path, run_id: int) -> dict[str, Any]:
     conn = sqlite3.connect(db_path)
     try:
         kinds = dict(conn.execute("SELECT kind, count(*) FROM fetch_log WHERE run_id = ? GROUP BY kind", [run_id]))
-        urls = [u for (u,) in conn.execute(
-            "SELECT DISTINCT url FROM fetch_log WHERE run_id = ? AND url NOT LIKE '%/robots.txt' ORDER BY id",
-            [run_id])]
+        urls = [
+            u
+            for (u,) in conn.execute(
+                "SELECT DISTINCT url FROM fetch_log WHERE run_id = ? AND url NOT LIKE '%/robots.txt' ORDER BY id",
+                [run_id],
+            )
+        ]
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     finally:
         conn.close()
@@ -273,15 +324,21 @@ def server_capacity(server: Replica, urls: list[str], work: Path, seconds: float
     urls_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
     cpu_before = server.cpu_seconds()
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "benchmarks.load", str(urls_file), "--seconds", str(seconds)],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.load", str(urls_file), "--seconds", str(seconds)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout)
     result["server_busy"] = round((server.cpu_seconds() - cpu_before) / (time.perf_counter() - started), 2)
     return result
 
 
-def bench_crawl(site: Path, work: Path, load_seconds: float,
-                repeats: int = 5) -> tuple[dict[str, Any], dict[str, Any], Child]:
+def bench_crawl(
+    site: Path, work: Path, load_seconds: float, repeats: int = 5
+) -> tuple[dict[str, Any], dict[str, Any], Child]:
     """`repeats` pairs of crawls, interleaved (archive, bare, archive, bare, …), then the server
     check and the incremental crawl, on one site.
 
@@ -308,8 +365,13 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
                 shutil.rmtree(again_folder, ignore_errors=True)
                 fulls.append(archive_crawl(server, again_folder, "full"))
                 shutil.copy(again_folder / "full.log", work / f"full-{k + 1}.log")
-            bares.append(run_child(["-m", "benchmarks.bare_spider", str(urls_file), *set_options(CRAWL_SETTINGS)],
-                                   server, work / ("bare.log" if k == 0 else f"bare-{k + 1}.log")))
+            bares.append(
+                run_child(
+                    ["-m", "benchmarks.bare_spider", str(urls_file), *set_options(CRAWL_SETTINGS)],
+                    server,
+                    work / ("bare.log" if k == 0 else f"bare-{k + 1}.log"),
+                )
+            )
         shutil.rmtree(again_folder, ignore_errors=True)
         capacity = server_capacity(server, first["urls"], work, load_seconds)
         again = archive_crawl(server, folder, "incremental")
@@ -319,11 +381,13 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
     pages = first["kinds"].get("page", 0)
     # The samples as stored are the very numbers every figure below is computed from, so that
     # anyone (the tests included) recomputes the figures exactly from latest.json.
-    figures = crawl_figures(pages,
-                            archive_elapsed=[sample_s(c.elapsed_s) for c in fulls],
-                            bare_elapsed=[sample_s(c.elapsed_s) for c in bares],
-                            archive_cpu=[sample_s(c.cpu_s) for c in fulls],
-                            bare_cpu=[sample_s(c.cpu_s) for c in bares])
+    figures = crawl_figures(
+        pages,
+        archive_elapsed=[sample_s(c.elapsed_s) for c in fulls],
+        bare_elapsed=[sample_s(c.elapsed_s) for c in bares],
+        archive_cpu=[sample_s(c.cpu_s) for c in fulls],
+        bare_cpu=[sample_s(c.cpu_s) for c in bares],
+    )
     archive_elapsed, bare_elapsed = figures["archive_elapsed_s"], figures["bare_elapsed_s"]
     archive_requests = [int(c.stats.get("downloader/request_count", 0)) for c in fulls]
     bare_requests = [int(c.stats.get("downloader/request_count", 0)) for c in bares]
@@ -360,9 +424,12 @@ def bench_crawl(site: Path, work: Path, load_seconds: float,
             # machine-wide count of dropped connections (other processes' too): 0 says none of
             # the crawls waited on a lost handshake
             "listen_overflows_during_crawls": sum(c.listen_overflows or 0 for c in children),
-            "download_timeouts": int(sum(
-                c.stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError", 0)
-                for c in children)),
+            "download_timeouts": int(
+                sum(
+                    c.stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError", 0)
+                    for c in children
+                )
+            ),
         },
     }
     incremental = {
@@ -384,8 +451,9 @@ def sample_s(seconds: float) -> float:
     return round(seconds, SAMPLE_DIGITS)
 
 
-def crawl_figures(pages: int, archive_elapsed: list[float], bare_elapsed: list[float],
-                  archive_cpu: list[float], bare_cpu: list[float]) -> dict[str, Any]:
+def crawl_figures(
+    pages: int, archive_elapsed: list[float], bare_elapsed: list[float], archive_cpu: list[float], bare_cpu: list[float]
+) -> dict[str, Any]:
     """The crawl's headline figures from its samples (one per crawl, pairs in order): rates,
     elapsed times and ratios are of the MEDIAN elapsed (CPU) time over the pairs.
 
@@ -451,7 +519,9 @@ def saved_pages(site: Path, sample: int) -> list[tuple[str, bytes, dict[str, Any
     paths = sorted(expected)
     step = max(1, len(paths) // sample)
     origin, other = "http://127.0.0.1:8000", "http://localhost:8001"
-    return [(origin + p, read_page(p, origin, other, site).encode("utf-8"), expected[p]) for p in paths[::step][:sample]]
+    return [
+        (origin + p, read_page(p, origin, other, site).encode("utf-8"), expected[p]) for p in paths[::step][:sample]
+    ]
 
 
 def _correct(article: Any, truth: dict[str, Any]) -> bool:
@@ -535,8 +605,17 @@ def bench_extract(pages: list[tuple[str, bytes, dict[str, Any]]]) -> tuple[dict[
     profile.runcall(_extract_each, pages)
     parse_median = statistics.median(_parse_ms(body) for _, body, _ in pages)
     ours_median, theirs_median = statistics.median(ours_ms), statistics.median(theirs_ms)
-    our_fields = ("title", "published_at", "published_text", "views", "author", "category", "body_text",
-                  "body_html", "images (src, caption, alt, credit)")
+    our_fields = (
+        "title",
+        "published_at",
+        "published_text",
+        "views",
+        "author",
+        "category",
+        "body_text",
+        "body_html",
+        "images (src, caption, alt, credit)",
+    )
     return {
         "ours_ms_median": round(ours_median, 2),
         "trafilatura_ms_median": round(theirs_median, 2),
@@ -562,8 +641,12 @@ def bench_reparse(db_path: Path, images: Path) -> dict[str, Any]:
         started = time.perf_counter()
         counts = reparse(archive, extract_article)
         elapsed = time.perf_counter() - started
-    return {"articles_per_s": round(counts["articles"] / elapsed, 1), "articles": counts["articles"],
-            "changed": counts["changed"], "failed": counts["failed"]}
+    return {
+        "articles_per_s": round(counts["articles"] / elapsed, 1),
+        "articles": counts["articles"],
+        "changed": counts["changed"],
+        "failed": counts["failed"],
+    }
 
 
 def bench_store(articles: list, work: Path) -> dict[str, Any]:
@@ -575,8 +658,9 @@ def bench_store(articles: list, work: Path) -> dict[str, Any]:
         run_id = archive.start_run(["http://127.0.0.1:8000/"], {})
         started = time.perf_counter()
         for article, body in articles:
-            archive.save_article(article, run_id=run_id, fetched_at="2026-01-01T00:00:00Z",
-                                 raw_html=body, encoding="utf-8")
+            archive.save_article(
+                article, run_id=run_id, fetched_at="2026-01-01T00:00:00Z", raw_html=body, encoding="utf-8"
+            )
         elapsed = time.perf_counter() - started
     return {"articles_per_s": round(len(articles) / elapsed, 1), "articles": len(articles)}
 
@@ -589,15 +673,30 @@ def synthetic_articles(n: int) -> list:
     for a in sitegen.make_articles(n, seed=7):
         paras = [b["p"] for b in a["blocks"] if "p" in b]
         images = tuple(
-            ImageRef(position=k, src_url="http://127.0.0.1:8000" + b["img"]["src"], caption=b["img"]["caption"],
-                     alt=b["img"]["alt"], credit=b["img"]["credit"])
+            ImageRef(
+                position=k,
+                src_url="http://127.0.0.1:8000" + b["img"]["src"],
+                caption=b["img"]["caption"],
+                alt=b["img"]["alt"],
+                credit=b["img"]["credit"],
+            )
             for k, b in enumerate(b for b in a["blocks"] if "img" in b)
         )
         date = a["date"] if len(a["date"]) == 10 else a["date"] + ":00+07:00"
-        out.append(Article(url="http://127.0.0.1:8000" + a["path"], title=a["title"], published_at=date,
-                           published_text=a["date"], views=a["views"], body_text="\n\n".join(paras),
-                           body_html="".join(f"<p>{p}</p>" for p in paras), author=a["author"],
-                           category=a["cat"], images=images))
+        out.append(
+            Article(
+                url="http://127.0.0.1:8000" + a["path"],
+                title=a["title"],
+                published_at=date,
+                published_text=a["date"],
+                views=a["views"],
+                body_text="\n\n".join(paras),
+                body_html="".join(f"<p>{p}</p>" for p in paras),
+                author=a["author"],
+                category=a["cat"],
+                images=images,
+            )
+        )
     return out
 
 
@@ -613,9 +712,10 @@ def bench_search(n: int, work: Path, repeats: int = 5) -> dict[str, Any]:
             # A bulk import (a commit a thousand articles) through the same save_article a crawl
             # uses: the index is the store's own, built in a third of the time.
             with archive.db.atomic():
-                for article in articles[first:first + 1000]:
-                    archive.save_article(article, run_id=None, fetched_at="2026-01-01T00:00:00Z",
-                                         raw_html=None, encoding=None)
+                for article in articles[first : first + 1000]:
+                    archive.save_article(
+                        article, run_id=None, fetched_at="2026-01-01T00:00:00Z", raw_html=None, encoding=None
+                    )
         build_s = time.perf_counter() - started
     conn = open_readonly(db_path)
     timings, hits = [], {}
@@ -668,9 +768,11 @@ def machine() -> dict[str, Any]:
 
 # --- report --------------------------------------------------------------------------------------
 
+
 def markdown(results: dict[str, Any]) -> str:
-    c, e, r, i, m, s, q, mc = (results[k] for k in
-                               ("crawl", "extract", "reparse", "incremental", "memory", "store", "search", "machine"))
+    c, e, r, i, m, s, q, mc = (
+        results[k] for k in ("crawl", "extract", "reparse", "incremental", "memory", "store", "search", "machine")
+    )
     dom = ", ".join(f"{d['function']} {d['share']:.0%}" for d in e["dominated_by"][:5])
     pairs = c["pairs"]
     of_pairs = f"median of {pairs} pairs" if pairs > 1 else "1 pair"
@@ -684,8 +786,11 @@ def markdown(results: dict[str, Any]) -> str:
         ("reparse: articles/s", f"{r['articles_per_s']}", ""),
         ("incremental: requests full → unchanged site", f"{i['requests_full']} → {i['requests_incremental']}", ""),
         ("incremental: ratio", f"{i['ratio']}", "≤ 0.02"),
-        (f"memory: peak RSS MB, {m['articles_small']} → {m['articles_large']} articles",
-         f"{m['peak_rss_mb_small']} → {m['peak_rss_mb_large']}", ""),
+        (
+            f"memory: peak RSS MB, {m['articles_small']} → {m['articles_large']} articles",
+            f"{m['peak_rss_mb_small']} → {m['peak_rss_mb_large']}",
+            "",
+        ),
         ("memory: ratio", f"{m['ratio']}", "≤ 1.3"),
         ("store: articles/s (with raw page)", f"{s['articles_per_s']}", ""),
         (f"search: p50 / p95 ms over {q['articles']:,} articles", f"{q['p50_ms']} / {q['p95_ms']}", ""),
@@ -719,9 +824,18 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(articles: int, memory_scale: int, search_articles: int, extract_sample: int, results_dir: Path,
-        work: Path | None = None, load_seconds: float = 3.0, search_repeats: int = 5, crawl_repeats: int = 5,
-        log=print) -> dict[str, Any]:
+def run(
+    articles: int,
+    memory_scale: int,
+    search_articles: int,
+    extract_sample: int,
+    results_dir: Path,
+    work: Path | None = None,
+    load_seconds: float = 3.0,
+    search_repeats: int = 5,
+    crawl_repeats: int = 5,
+    log=print,
+) -> dict[str, Any]:
     own_work = work is None
     work = Path(work or tempfile.mkdtemp(prefix="tnu-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -735,8 +849,10 @@ def run(articles: int, memory_scale: int, search_articles: int, extract_sample: 
         step("site")
         site = work / "site"
         info = sitegen.generate_site(site, articles, seed=0)
-        log(f"bench: {len(info.articles)} articles, {info.images} images, {info.html_pages} pages "
-            f"({info.html_bytes / info.html_pages / 1000:.0f} KB average)")
+        log(
+            f"bench: {len(info.articles)} articles, {info.images} images, {info.html_pages} pages "
+            f"({info.html_bytes / info.html_pages / 1000:.0f} KB average)"
+        )
         step("crawl")
         crawl, incremental, full = bench_crawl(site, work, load_seconds, crawl_repeats)
         step("extract")
@@ -757,11 +873,21 @@ def run(articles: int, memory_scale: int, search_articles: int, extract_sample: 
             shutil.rmtree(work, ignore_errors=True)
     names = list(timings)
     results = {
-        "crawl": crawl, "extract": extract, "reparse": reparse, "incremental": incremental,
-        "memory": memory, "store": store, "search": search, "machine": machine(),
-        "bench": {"articles": articles, "memory_scale": memory_scale, "search_articles": search_articles,
-                  "crawl_repeats": crawl_repeats,
-                  "seconds": {a: round(timings[b] - timings[a], 1) for a, b in itertools.pairwise(names)}},
+        "crawl": crawl,
+        "extract": extract,
+        "reparse": reparse,
+        "incremental": incremental,
+        "memory": memory,
+        "store": store,
+        "search": search,
+        "machine": machine(),
+        "bench": {
+            "articles": articles,
+            "memory_scale": memory_scale,
+            "search_articles": search_articles,
+            "crawl_repeats": crawl_repeats,
+            "seconds": {a: round(timings[b] - timings[a], 1) for a, b in itertools.pairwise(names)},
+        },
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -772,25 +898,47 @@ def run(articles: int, memory_scale: int, search_articles: int, extract_sample: 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=2000, help="articles of the crawled replica (N)")
-    ap.add_argument("--memory-scale", default="auto",
-                    help="the memory crawl has N × this many articles (auto: 10; for N < 1,000 about 1,000 articles)")
+    ap.add_argument(
+        "--memory-scale",
+        default="auto",
+        help="the memory crawl has N × this many articles (auto: 10; for N < 1,000 about 1,000 articles)",
+    )
     ap.add_argument("--search-articles", type=int, default=20_000, help="articles of the searched archive")
     ap.add_argument("--extract-sample", type=int, default=300, help="pages timed by both extractors")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="where latest.json and latest.md go")
-    ap.add_argument("--work", type=Path, default=None, help="scratch folder kept after the run (default: a temporary one)")
+    ap.add_argument(
+        "--work", type=Path, default=None, help="scratch folder kept after the run (default: a temporary one)"
+    )
     ap.add_argument("--load-seconds", type=float, default=3.0, help="length of the server capacity test")
     ap.add_argument("--search-repeats", type=int, default=5, help="times each search query is timed")
-    ap.add_argument("--crawl-repeats", type=int, default=5,
-                    help="pairs of crawls (archive, bare), interleaved; the crawl figures are their medians")
-    ap.add_argument("--quality-data", type=Path, default=None,
-                    help="trafilatura's tests/ folder: adds the extraction-quality part (benchmarks/quality.py)")
+    ap.add_argument(
+        "--crawl-repeats",
+        type=int,
+        default=5,
+        help="pairs of crawls (archive, bare), interleaved; the crawl figures are their medians",
+    )
+    ap.add_argument(
+        "--quality-data",
+        type=Path,
+        default=None,
+        help="trafilatura's tests/ folder: adds the extraction-quality part (benchmarks/quality.py)",
+    )
     args = ap.parse_args(argv)
     if args.crawl_repeats < 1:
         ap.error("--crawl-repeats must be at least 1")
     started = time.perf_counter()
-    results = run(args.articles, memory_scale(args.articles, args.memory_scale), args.search_articles, args.extract_sample, args.results,
-                  args.work, args.load_seconds, args.search_repeats, args.crawl_repeats,
-                  log=lambda m: print(m, file=sys.stderr, flush=True))
+    results = run(
+        args.articles,
+        memory_scale(args.articles, args.memory_scale),
+        args.search_articles,
+        args.extract_sample,
+        args.results,
+        args.work,
+        args.load_seconds,
+        args.search_repeats,
+        args.crawl_repeats,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     print(markdown(results))
     quality.bench_section(args.quality_data, args.results, log=lambda m: print(m, file=sys.stderr, flush=True))
     print(f"bench: finished in {time.perf_counter() - started:.0f} s; results in {args.results}", file=sys.stderr)

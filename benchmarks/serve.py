@@ -137,7 +137,7 @@ class _Connection(asyncio.Protocol):
                 if len(self.buffer) > MAX_HEAD:
                     self.transport.close()
                 return
-            head, rest = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
+            head, rest = self.buffer[:end].decode("latin-1"), self.buffer[end + 4 :]
             request_line, _, header_text = head.partition("\r\n")
             fields = {}
             for line in header_text.split("\r\n"):

@@ -52,26 +52,95 @@ NEWEST_AGE_DAYS = 120
 # unique comment segment.
 BASE_SIZES = ((800, 533), (600, 400), (640, 427), (720, 480))
 
-_AUTHORS = ("Thanh Loan – TNU Media", "Minh Đức", "Hồng Nhung", "Thu Hằng", "Văn Quyết", "Minh Tuấn",
-            "Hải Yến", "Phương Thảo", "Thu Trang", "TNU Media", "Ban Đào tạo", "Nguyễn Thanh Hà")
-_PHOTOGRAPHERS = ("Nguyễn Thanh Hà", "Minh Đức", "Thu Hằng", "Văn Quyết", "TNU Media", "Hải Yến",
-                  "Đoàn Thanh niên ĐHTN", "Phương Thảo")
-_EVENTS = ("Hội nghị tổng kết công tác", "Hội thảo khoa học quốc gia về", "Lễ khai giảng", "Lễ trao bằng tốt nghiệp",
-           "Tọa đàm", "Hội nghị triển khai nhiệm vụ", "Lễ ký kết hợp tác về", "Ngày hội việc làm",
-           "Tập huấn", "Hội thi", "Lễ công bố quyết định về", "Đoàn công tác làm việc về",
-           "Chương trình trao đổi sinh viên về", "Hội nghị phổ biến văn bản về", "Giải thể thao")
-_TOPICS = ("chuyển đổi số", "đào tạo sau đại học", "nghiên cứu khoa học", "hợp tác quốc tế", "tuyển sinh",
-           "kiểm định chất lượng", "công tác sinh viên", "y tế học đường", "nông nghiệp công nghệ cao",
-           "hóa học xanh", "giáo dục quốc phòng", "khởi nghiệp đổi mới sáng tạo", "thư viện số",
-           "phát triển bền vững", "văn hóa các dân tộc", "trí tuệ nhân tạo", "năng lượng tái tạo",
-           "an toàn thông tin", "ngoại ngữ", "công tác Đảng")
-_UNITS = ("Trường Đại học Kỹ thuật Công nghiệp", "Trường Đại học Sư phạm", "Trường Đại học Y - Dược",
-          "Trường Đại học Nông Lâm", "Trường Đại học Kinh tế và Quản trị Kinh doanh", "Trường Đại học Khoa học",
-          "Trường Đại học Công nghệ Thông tin và Truyền thông", "Trường Ngoại ngữ", "Trường Quốc tế",
-          "Phân hiệu ĐHTN tại tỉnh Lào Cai", "Phân hiệu ĐHTN tại tỉnh Hà Giang", "Đại học Thái Nguyên")
-_DOCS = ("Quyết định ban hành quy chế đào tạo", "Thông báo tuyển sinh", "Kế hoạch tổ chức thi",
-         "Hướng dẫn thực hiện", "Công văn về việc", "Danh sách trúng tuyển", "Biểu mẫu đăng ký",
-         "Thông báo lịch công tác tuần", "Quy định về", "Báo cáo tổng kết")
+_AUTHORS = (
+    "Thanh Loan – TNU Media",
+    "Minh Đức",
+    "Hồng Nhung",
+    "Thu Hằng",
+    "Văn Quyết",
+    "Minh Tuấn",
+    "Hải Yến",
+    "Phương Thảo",
+    "Thu Trang",
+    "TNU Media",
+    "Ban Đào tạo",
+    "Nguyễn Thanh Hà",
+)
+_PHOTOGRAPHERS = (
+    "Nguyễn Thanh Hà",
+    "Minh Đức",
+    "Thu Hằng",
+    "Văn Quyết",
+    "TNU Media",
+    "Hải Yến",
+    "Đoàn Thanh niên ĐHTN",
+    "Phương Thảo",
+)
+_EVENTS = (
+    "Hội nghị tổng kết công tác",
+    "Hội thảo khoa học quốc gia về",
+    "Lễ khai giảng",
+    "Lễ trao bằng tốt nghiệp",
+    "Tọa đàm",
+    "Hội nghị triển khai nhiệm vụ",
+    "Lễ ký kết hợp tác về",
+    "Ngày hội việc làm",
+    "Tập huấn",
+    "Hội thi",
+    "Lễ công bố quyết định về",
+    "Đoàn công tác làm việc về",
+    "Chương trình trao đổi sinh viên về",
+    "Hội nghị phổ biến văn bản về",
+    "Giải thể thao",
+)
+_TOPICS = (
+    "chuyển đổi số",
+    "đào tạo sau đại học",
+    "nghiên cứu khoa học",
+    "hợp tác quốc tế",
+    "tuyển sinh",
+    "kiểm định chất lượng",
+    "công tác sinh viên",
+    "y tế học đường",
+    "nông nghiệp công nghệ cao",
+    "hóa học xanh",
+    "giáo dục quốc phòng",
+    "khởi nghiệp đổi mới sáng tạo",
+    "thư viện số",
+    "phát triển bền vững",
+    "văn hóa các dân tộc",
+    "trí tuệ nhân tạo",
+    "năng lượng tái tạo",
+    "an toàn thông tin",
+    "ngoại ngữ",
+    "công tác Đảng",
+)
+_UNITS = (
+    "Trường Đại học Kỹ thuật Công nghiệp",
+    "Trường Đại học Sư phạm",
+    "Trường Đại học Y - Dược",
+    "Trường Đại học Nông Lâm",
+    "Trường Đại học Kinh tế và Quản trị Kinh doanh",
+    "Trường Đại học Khoa học",
+    "Trường Đại học Công nghệ Thông tin và Truyền thông",
+    "Trường Ngoại ngữ",
+    "Trường Quốc tế",
+    "Phân hiệu ĐHTN tại tỉnh Lào Cai",
+    "Phân hiệu ĐHTN tại tỉnh Hà Giang",
+    "Đại học Thái Nguyên",
+)
+_DOCS = (
+    "Quyết định ban hành quy chế đào tạo",
+    "Thông báo tuyển sinh",
+    "Kế hoạch tổ chức thi",
+    "Hướng dẫn thực hiện",
+    "Công văn về việc",
+    "Danh sách trúng tuyển",
+    "Biểu mẫu đăng ký",
+    "Thông báo lịch công tác tuần",
+    "Quy định về",
+    "Báo cáo tổng kết",
+)
 
 
 @dataclass
@@ -142,18 +211,20 @@ def make_articles(n: int, seed: int = 0, today: date | None = None) -> list[dict
             blocks.append(build.p(para))
             if k + 1 in slots:
                 blocks.append(_image(rnd, layout, upload, i, len([b for b in blocks if "img" in b])))
-        articles.append({
-            "layout": layout,
-            "path": path,
-            "title": title,
-            "date": when,
-            "views": None if rnd.random() < 0.05 else rnd.randint(20, 20000),
-            "author": None if rnd.random() < 0.1 else rnd.choice(_AUTHORS),
-            "cat": cat,
-            # The old CMS's habits, in the proportions an archive of it meets them.
-            "encoding": rnd.choices(("plain", "entities", "nfd"), (85, 10, 5))[0] if layout == "old" else "plain",
-            "blocks": blocks,
-        })
+        articles.append(
+            {
+                "layout": layout,
+                "path": path,
+                "title": title,
+                "date": when,
+                "views": None if rnd.random() < 0.05 else rnd.randint(20, 20000),
+                "author": None if rnd.random() < 0.1 else rnd.choice(_AUTHORS),
+                "cat": cat,
+                # The old CMS's habits, in the proportions an archive of it meets them.
+                "encoding": rnd.choices(("plain", "entities", "nfd"), (85, 10, 5))[0] if layout == "old" else "plain",
+                "blocks": blocks,
+            }
+        )
     return articles
 
 
@@ -170,8 +241,17 @@ def _image(rnd: random.Random, layout: str, upload: str, article: int, k: int) -
         style = rnd.choice(("figure", "figure", "own_line"))
         caption = f"{scene}. Ảnh: {who}" if style == "figure" else f"Ảnh: {who}"
         extra = {"lazy": True} if rnd.random() < 0.3 else {}
-    return build.img(f"{upload}/bench-{article}-{k}.jpg", seed=base, w=w, h=h, alt=scene,
-                     caption=caption, credit=who, style=style, **extra)
+    return build.img(
+        f"{upload}/bench-{article}-{k}.jpg",
+        seed=base,
+        w=w,
+        h=h,
+        alt=scene,
+        caption=caption,
+        credit=who,
+        style=style,
+        **extra,
+    )
 
 
 @contextmanager
@@ -222,13 +302,17 @@ def padding(rnd: random.Random, size: int) -> str:
         if rnd.random() < 0.6:
             day = date(2019, 1, 1) + timedelta(days=rnd.randrange(2800))
             doc = f"{rnd.choice(_DOCS)} {rnd.choice(_TOPICS)} – {rnd.choice(_UNITS)}"
-            item = (f'<li><a href="/van-ban/{rnd.randrange(10**6)}-{slugify(doc)}.pdf" title="{doc}">{doc}</a>'
-                    f' <span class="date">{day:%d/%m/%Y}</span></li>')
+            item = (
+                f'<li><a href="/van-ban/{rnd.randrange(10**6)}-{slugify(doc)}.pdf" title="{doc}">{doc}</a>'
+                f' <span class="date">{day:%d/%m/%Y}</span></li>'
+            )
             parts.append(item)
         else:
-            item = (f'tnuWidgets.push({{id:"w{n}",type:"{rnd.choice(("banner", "video", "poll", "gallery"))}",'
-                    f'src:"/Content/banners/{rnd.randrange(10**5)}.jpg",title:"{rnd.choice(_TOPICS)}",'
-                    f'weight:{rnd.random():.4f},start:"2025-{rnd.randint(1, 12):02d}-01",lazy:true}});')
+            item = (
+                f'tnuWidgets.push({{id:"w{n}",type:"{rnd.choice(("banner", "video", "poll", "gallery"))}",'
+                f'src:"/Content/banners/{rnd.randrange(10**5)}.jpg",title:"{rnd.choice(_TOPICS)}",'
+                f'weight:{rnd.random():.4f},start:"2025-{rnd.randint(1, 12):02d}-01",lazy:true}});'
+            )
             scripts.append(item)
         total += len(item.encode())
     return "".join(parts) + "</ul></div>\n" + "".join(scripts) + "</script>\n"
@@ -265,8 +349,14 @@ def generate_site(out: Path, n_articles: int, seed: int = 0, today: date | None 
     with _live_site_pagination():
         expected = build.write_site(out, articles, build.STATIC_PAGES, readme=False)
     pages, total = _pad_pages(out / "www", seed)
-    return SiteInfo(out=out, articles=list(expected["articles"]), listings=expected["listings"],
-                    images=images, html_pages=pages, html_bytes=total)
+    return SiteInfo(
+        out=out,
+        articles=list(expected["articles"]),
+        listings=expected["listings"],
+        images=images,
+        html_pages=pages,
+        html_bytes=total,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -276,9 +366,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     info = generate_site(args.out, args.articles, args.seed)
-    print(f"{len(info.articles)} articles, {len(info.listings)} listing pages, {info.images} images, "
-          f"{info.html_pages} HTML pages averaging {info.html_bytes / max(info.html_pages, 1) / 1000:.0f} KB "
-          f"-> {info.out}")
+    print(
+        f"{len(info.articles)} articles, {len(info.listings)} listing pages, {info.images} images, "
+        f"{info.html_pages} HTML pages averaging {info.html_bytes / max(info.html_pages, 1) / 1000:.0f} KB "
+        f"-> {info.out}"
+    )
 
 
 if __name__ == "__main__":

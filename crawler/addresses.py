@@ -27,7 +27,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # holds an address names it. IPv4-mapped, NAT64 and 6to4 IPv6 addresses are judged by the IPv4
 # address they carry (embedded_ipv4), before this list.
 SPECIAL_BLOCKS: tuple[tuple[IPNetwork, str], ...] = tuple(
-    (ipaddress.ip_network(net), name) for net, name in (
+    (ipaddress.ip_network(net), name)
+    for net, name in (
         ("0.0.0.0/8", "unspecified"),
         ("10.0.0.0/8", "private"),
         ("100.64.0.0/10", "shared"),  # carrier-grade NAT

@@ -78,8 +78,9 @@ def check_date(value: str) -> str:
     return value
 
 
-def query_url(api: str, match: str, *, since: str | None = None, until: str | None = None,
-              resume_key: str | None = None) -> str:
+def query_url(
+    api: str, match: str, *, since: str | None = None, until: str | None = None, resume_key: str | None = None
+) -> str:
     """The CDX request for one URL pattern (`tnu.edu.vn/*`: every URL under the host).
 
     No `matchType`: pywb finds nothing for `matchType=prefix` with a `*` URL, while both dialects
@@ -101,7 +102,7 @@ def _timestamp(value: object) -> str:
     if len(digits) < 4:
         raise CdxError(f"capture without a usable timestamp: {value!r}")
     # YYYY[MM[DD[hh[mm[ss]]]]]: the start of the span a shorter timestamp names.
-    return (digits + "00000101000000"[len(digits):])[:14]
+    return (digits + "00000101000000"[len(digits) :])[:14]
 
 
 def _status(value: object) -> int | None:
@@ -221,8 +222,16 @@ def page_is_new(page: CdxPage, seen_pages: set[tuple[tuple[str, str], ...]]) -> 
     return True
 
 
-def next_query(api: str, match: str, page: CdxPage, *, new_captures: int, keys_used: Sequence[str],
-               since: str | None = None, until: str | None = None) -> str | None:
+def next_query(
+    api: str,
+    match: str,
+    page: CdxPage,
+    *,
+    new_captures: int,
+    keys_used: Sequence[str],
+    since: str | None = None,
+    until: str | None = None,
+) -> str | None:
     """The request for the page after `page`, or None when the walk is over: no resume key, a
     key given before (a server looping), or a page that brought nothing new."""
     key = page.resume_key

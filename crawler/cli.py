@@ -86,17 +86,31 @@ def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
     return overrides
 
 
-def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool,
-           overrides: dict[str, str]) -> int:
+def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
     from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
-    return _locked_run(start_urls, db_path, images_dir, overrides, lambda settings: run_crawl(start_urls, settings),
-                       full=full, check=check_start_urls)
+    return _locked_run(
+        start_urls,
+        db_path,
+        images_dir,
+        overrides,
+        lambda settings: run_crawl(start_urls, settings),
+        full=full,
+        check=check_start_urls,
+    )
 
 
-def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: dict[str, str],
-                run: Callable[[Any], Any], *, full: bool = False, check: Callable[[list[str]], None] | None = None) -> int:
+def _locked_run(
+    hosts: list[str],
+    db_path: Path,
+    images_dir: Path,
+    overrides: dict[str, str],
+    run: Callable[[Any], Any],
+    *,
+    full: bool = False,
+    check: Callable[[list[str]], None] | None = None,
+) -> int:
     """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
     code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
@@ -130,12 +144,25 @@ def _locked_run(hosts: list[str], db_path: Path, images_dir: Path, overrides: di
 
 _crawl_options = [
     click.option("--full", is_flag=True, help="Walk every listing page, not only what is new."),
-    click.option("--refresh-days", type=click.IntRange(min=0), default=None,
-                 help="Fetch again articles published within N days to record their views [30]."),
-    click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                 help="Folder of the WARC captures [warc/ beside the database]."),
-    click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                 help="A Scrapy setting for this run (as `scrapy crawl -s`)."),
+    click.option(
+        "--refresh-days",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Fetch again articles published within N days to record their views [30].",
+    ),
+    click.option(
+        "--warc-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of the WARC captures [warc/ beside the database].",
+    ),
+    click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A Scrapy setting for this run (as `scrapy crawl -s`).",
+    ),
     click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP),
 ]
 
@@ -147,13 +174,26 @@ def crawl_options(func):
 
 
 @cli.command()
-@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
-              help="Where to start (repeatable). Default: the live site's news.")
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="Where to start (repeatable). Default: the live site's news.",
+)
 @db_option
 @images_option
 @crawl_options
-def crawl(start_urls: tuple[str, ...], db_path: Path, images_dir: Path, full: bool,
-          refresh_days: int | None, warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
+def crawl(
+    start_urls: tuple[str, ...],
+    db_path: Path,
+    images_dir: Path,
+    full: bool,
+    refresh_days: int | None,
+    warc_dir: Path | None,
+    sets: tuple[str, ...],
+    quiet: bool,
+) -> None:
     """Archive the site: new articles, their images, and fresh view counts."""
     from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
 
@@ -172,15 +212,39 @@ DEMO_SETTINGS = {**LOOPBACK_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEMO_DB, show_default=True, help="SQLite archive file.")
-@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEMO_IMAGES, show_default=True, help="Folder of the downloaded images.")
-@click.option("--port", type=click.IntRange(0, 65534), default=DEMO_PORT, show_default=True,
-              help="Loopback port of the replica (its image host uses the next one); 0 picks free ports.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEMO_DB,
+    show_default=True,
+    help="SQLite archive file.",
+)
+@click.option(
+    "--images-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_IMAGES,
+    show_default=True,
+    help="Folder of the downloaded images.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65534),
+    default=DEMO_PORT,
+    show_default=True,
+    help="Loopback port of the replica (its image host uses the next one); 0 picks free ports.",
+)
 @crawl_options
-def demo(db_path: Path, images_dir: Path, port: int, full: bool, refresh_days: int | None,
-         warc_dir: Path | None, sets: tuple[str, ...], quiet: bool) -> None:
+def demo(
+    db_path: Path,
+    images_dir: Path,
+    port: int,
+    full: bool,
+    refresh_days: int | None,
+    warc_dir: Path | None,
+    sets: tuple[str, ...],
+    quiet: bool,
+) -> None:
     """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
     from crawler.replica import ReplicaServer  # noqa: PLC0415
 
@@ -208,8 +272,12 @@ def demo(db_path: Path, images_dir: Path, port: int, full: bool, refresh_days: i
 @cli.command()
 @db_option
 @images_option
-@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the WARC captures [warc/ beside the database].")
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the WARC captures [warc/ beside the database].",
+)
 @quiet_option
 def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
@@ -220,13 +288,19 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
 
     archive = open_archive(db_path, images_dir)
     reporter = progress_reporter(quiet, "reparse", "articles")
-    progress = reporter.callback(lambda c: (
-        ("changed", str(c["changed"])), ("unchanged", str(c["unchanged"])),
-        ("without a stored page", str(c["missing_raw"])), ("failed", str(c["failed"])),
-    ))
+    progress = reporter.callback(
+        lambda c: (
+            ("changed", str(c["changed"])),
+            ("unchanged", str(c["unchanged"])),
+            ("without a stored page", str(c["missing_raw"])),
+            ("failed", str(c["failed"])),
+        )
+    )
     try:
         with RunLock(db_path), reporter:
-            counts = reparse_all(archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path))
+            counts = reparse_all(
+                archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path)
+            )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
     finally:
@@ -255,6 +329,7 @@ def probe(url: str) -> None:
 
 # --- recovery from web archives ----------------------------------------------------------------
 
+
 def _date(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
@@ -273,27 +348,61 @@ def _http_url(ctx, param, value: str) -> str:
 
 
 @cli.command()
-@click.option("--cdx-api", default=WAYBACK_CDX, show_default=True, callback=_http_url,
-              help="CDX endpoint of the web archive (Wayback Machine, pywb's /<collection>/cdx, OutbackCDX).")
-@click.option("--replay", default=WAYBACK_REPLAY, show_default=True, callback=_http_url,
-              help="Replay prefix: captures are fetched raw from <replay><timestamp>id_/<url>.")
-@click.option("--match", "matches", multiple=True, metavar="PATTERN",
-              help="URL pattern to look up (repeatable); a trailing * matches every URL under it. "
-              f"Default: {', '.join(DEFAULT_MATCHES)}.")
+@click.option(
+    "--cdx-api",
+    default=WAYBACK_CDX,
+    show_default=True,
+    callback=_http_url,
+    help="CDX endpoint of the web archive (Wayback Machine, pywb's /<collection>/cdx, OutbackCDX).",
+)
+@click.option(
+    "--replay",
+    default=WAYBACK_REPLAY,
+    show_default=True,
+    callback=_http_url,
+    help="Replay prefix: captures are fetched raw from <replay><timestamp>id_/<url>.",
+)
+@click.option(
+    "--match",
+    "matches",
+    multiple=True,
+    metavar="PATTERN",
+    help="URL pattern to look up (repeatable); a trailing * matches every URL under it. "
+    f"Default: {', '.join(DEFAULT_MATCHES)}.",
+)
 @click.option("--from", "since", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures from this date on.")
 @click.option("--to", "until", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures up to this date.")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Fetch at most N captures this run (the next run goes on with the rest).")
-@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the WARC captures [warc/ beside the database].")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="A Scrapy setting for this run (as `scrapy crawl -s`).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Fetch at most N captures this run (the next run goes on with the rest).",
+)
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the WARC captures [warc/ beside the database].",
+)
+@click.option(
+    "--set", "sets", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting for this run (as `scrapy crawl -s`)."
+)
 @click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
 @db_option
 @images_option
-def recover(cdx_api: str, replay: str, matches: tuple[str, ...], since: str | None, until: str | None,
-            limit: int | None, warc_dir: Path | None, sets: tuple[str, ...], quiet: bool, db_path: Path,
-            images_dir: Path) -> None:
+def recover(
+    cdx_api: str,
+    replay: str,
+    matches: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    warc_dir: Path | None,
+    sets: tuple[str, ...],
+    quiet: bool,
+    db_path: Path,
+    images_dir: Path,
+) -> None:
     """Recover articles the site no longer serves from a web archive's captures."""
     if since and until and since > until[: len(since)]:
         fail(f"--from {since} is after --to {until}", EXIT_USAGE)
@@ -301,8 +410,19 @@ def recover(cdx_api: str, replay: str, matches: tuple[str, ...], since: str | No
     overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
     if warc_dir is not None:
         overrides["WARC_DIR"] = str(warc_dir)
-    sys.exit(_recover(db_path, images_dir, overrides, cdx_api=cdx_api, replay=replay,
-                      matches=list(matches or DEFAULT_MATCHES), since=since, until=until, limit=limit))
+    sys.exit(
+        _recover(
+            db_path,
+            images_dir,
+            overrides,
+            cdx_api=cdx_api,
+            replay=replay,
+            matches=list(matches or DEFAULT_MATCHES),
+            since=since,
+            until=until,
+            limit=limit,
+        )
+    )
 
 
 def _recover(db_path: Path, images_dir: Path, overrides: dict[str, str], **arguments) -> int:

@@ -50,7 +50,7 @@ def config_contact(db_path: str | Path) -> str | None:
         raise ContactError(f"{path} is not valid TOML: {exc}") from None
     value = config.get("contact")
     if value is not None and not isinstance(value, str):
-        raise ContactError(f"{path}: contact must be a string, e.g. contact = \"mailto:you@example.org\"")
+        raise ContactError(f'{path}: contact must be a string, e.g. contact = "mailto:you@example.org"')
     return value
 
 
@@ -92,7 +92,7 @@ def missing_contact_warning(start_urls: Sequence[str], contact: str | None) -> s
         return None
     return (
         "no contact in the User-Agent: the site's admins cannot reach whoever runs this crawler; "
-        "set one with --set CONTACT=mailto:you@example.org, or contact = \"mailto:you@example.org\" "
+        'set one with --set CONTACT=mailto:you@example.org, or contact = "mailto:you@example.org" '
         f"in {CONFIG_NAME} beside the database"
     )
 

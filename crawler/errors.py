@@ -39,17 +39,17 @@ _KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str],
     ((tx_error.ConnectionRefusedError, DownloadConnectionRefusedError), CONNECTION_REFUSED),
     # the body stopped short of its Content-Length (the connection closed mid-response)
     (ResponseDataLossError, TRUNCATED),
-    ((tx_error.ConnectionLost, tx_error.ConnectionDone, ResponseFailed, ResponseNeverReceived,
-      DownloadFailedError), CONNECTION_LOST),
+    (
+        (tx_error.ConnectionLost, tx_error.ConnectionDone, ResponseFailed, ResponseNeverReceived, DownloadFailedError),
+        CONNECTION_LOST,
+    ),
     (tx_error.ConnectError, CONNECT_ERROR),
 )
 
 
 # Failures of the network or the server's connection, expected on some nights: each attempt is a
 # fetch_log row; the log gets one line per kind and run (crawler/fetchlog.py), no traceback.
-NETWORK_KINDS = frozenset(
-    {DNS, TIMEOUT, CONNECTION_REFUSED, TRUNCATED, CONNECTION_LOST, CONNECT_ERROR, TOO_LARGE}
-)
+NETWORK_KINDS = frozenset({DNS, TIMEOUT, CONNECTION_REFUSED, TRUNCATED, CONNECTION_LOST, CONNECT_ERROR, TOO_LARGE})
 
 
 def error_kind(exc: BaseException) -> str:

@@ -131,7 +131,10 @@ class FetchLogMiddleware:
             self._reported.add(row["error"])
             logger.warning(
                 "%s: %s (%s); this run's other %s failures are recorded in fetch_log only",
-                row["error"], request.url, " ".join(str(exception).split()) or type(exception).__name__, row["error"],
+                row["error"],
+                request.url,
+                " ".join(str(exception).split()) or type(exception).__name__,
+                row["error"],
             )
         get_run(self.crawler).writer.fetch(row)
         return None

@@ -34,10 +34,25 @@ def is_listing(url: str) -> bool:
 
 # Query parameters that only say who sent the reader (campaigns, ad clicks): the same page
 # without them. Dropped from every link, so a page linked with them is fetched once, at its URL.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-    "mc_cid", "mc_eid", "_ga", "_gl", "zarsrc", "gidzl",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "zarsrc",
+        "gidzl",
+    }
+)
 TRACKING_PREFIXES = ("utm_",)
 
 # Query parameters that number a listing's pages, besides the site's own (sites.PAGE_PARAM).
@@ -48,7 +63,9 @@ _PAGE_IN_PATH = re.compile(r"^(?P<base>.*?)/(?:page/|trang[-/])(?P<n>\d{1,5})/?$
 # Links that are files, not pages: never candidates for discovery.
 _ASSET = re.compile(
     r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|css|js|json|txt|xml|rss|atom|gz|pdf|docx?|xlsx?|pptx?|"
-    r"zip|rar|7z|mp[34]|m4a|avi|mov|wmv|flv|woff2?|ttf|eot|exe|apk)$", re.IGNORECASE)
+    r"zip|rar|7z|mp[34]|m4a|avi|mov|wmv|flv|woff2?|ttf|eot|exe|apk)$",
+    re.IGNORECASE,
+)
 
 
 def _is_tracking(key: str) -> bool:
@@ -59,8 +76,11 @@ def clean_url(url: str) -> str:
     """Drop the fragment, tracking parameters (utm_*, fbclid, …) and page 1's number (the listing
     itself), so each page has one URL."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not (k in PAGE_PARAMS and v in ("", "1")) and not _is_tracking(k)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k in PAGE_PARAMS and v in ("", "1")) and not _is_tracking(k)
+    ]
     path = parts.path or "/"
     match = _PAGE_IN_PATH.match(path)
     if match and match["n"] == "1":
@@ -95,14 +115,34 @@ def listing_key(url: str) -> str:
 # How a pager names the next page, strongest first (compared lower-cased, spaces collapsed).
 # "»" alone comes last: some pagers use it for the last page.
 NEXT_TEXTS: tuple[frozenset[str], ...] = (
-    frozenset({"trang sau", "trang sau ›", "trang sau »", "trang sau >", "tiếp", "tiếp theo", "tiếp »",
-               "tiếp ›", "tiếp >", "sau", "sau ›", "sau »", "next", "next ›", "next »", "next page"}),
+    frozenset(
+        {
+            "trang sau",
+            "trang sau ›",
+            "trang sau »",
+            "trang sau >",
+            "tiếp",
+            "tiếp theo",
+            "tiếp »",
+            "tiếp ›",
+            "tiếp >",
+            "sau",
+            "sau ›",
+            "sau »",
+            "next",
+            "next ›",
+            "next »",
+            "next page",
+        }
+    ),
     frozenset({"›", ">", "→"}),
     frozenset({"»", ">>"}),
 )
 
 # A path that says "one dated or numbered item": /2026/10/12/…, /tin/1150/…, …-1201, …-dn5521.html.
-_ITEM_PATH = re.compile(r"/(?:19|20)\d\d/[01]?\d/|/\d{3,}(?:/|$)|[-_]\w*\d{3,}(?:\.\w+)?/?$|(?:[a-z0-9]+-){4,}[a-z0-9]+")
+_ITEM_PATH = re.compile(
+    r"/(?:19|20)\d\d/[01]?\d/|/\d{3,}(?:/|$)|[-_]\w*\d{3,}(?:\.\w+)?/?$|(?:[a-z0-9]+-){4,}[a-z0-9]+"
+)
 
 
 def looks_like_item(url: str) -> bool:
@@ -194,10 +234,22 @@ def classify_links(response) -> PageLinks:
                 ranked[rank].append(anchor.get("href"))
                 break
     found.next_pages = _absolute(base, nexts + [h for group in ranked for h in group])
-    found.aliases = _absolute(base, [str(h) for h in tree.xpath(
-        "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //link[@rel='shortlink']/@href")])
-    found.feeds = _absolute(base, [str(h) for h in tree.xpath(
-        "//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@href")])
+    found.aliases = _absolute(
+        base,
+        [
+            str(h)
+            for h in tree.xpath(
+                "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content | //link[@rel='shortlink']/@href"
+            )
+        ],
+    )
+    found.feeds = _absolute(
+        base,
+        [
+            str(h)
+            for h in tree.xpath("//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@href")
+        ],
+    )
     return found
 
 

@@ -95,10 +95,17 @@ class GuardedResolver(CachingHostnameResolver):
         # wherever they live, a proxy on 127.0.0.1 or in 10/8 included.
         self.trusted: set[str] = set()
 
-    def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str,  # noqa: N802
-                        portNumber: int = 0, addressTypes=None, transportSemantics: str = "TCP"):  # noqa: N803
-        return super().resolveHostName(_AllowedOnly(self, resolutionReceiver, hostName), hostName,
-                                       portNumber, addressTypes, transportSemantics)
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,  # noqa: N802
+        portNumber: int = 0,
+        addressTypes=None,
+        transportSemantics: str = "TCP",
+    ):  # noqa: N803
+        return super().resolveHostName(
+            _AllowedOnly(self, resolutionReceiver, hostName), hostName, portNumber, addressTypes, transportSemantics
+        )
 
     def note(self, name: str, why: str | None) -> None:
         key = name.lower()
@@ -149,15 +156,18 @@ class GuardedDownloadHandler(HTTP11DownloadHandler):
 
             spider = self._crawler.spider
             starts = list(getattr(spider, "start_urls", ()) or ())
-            self._policy = policy_for(start_addresses(starts),
-                                      self._crawler.settings.getlist("ALLOWED_PRIVATE_NETWORKS"))
+            self._policy = policy_for(
+                start_addresses(starts), self._crawler.settings.getlist("ALLOWED_PRIVATE_NETWORKS")
+            )
             resolver = getattr(reactor, "nameResolver", None)
             if isinstance(resolver, GuardedResolver):
                 resolver.policy = self._policy
                 self._resolver = resolver
             else:
-                logger.warning("TWISTED_DNS_RESOLVER is not crawler.netguard.GuardedResolver: host names are "
-                               "checked before each request instead of at connection time")
+                logger.warning(
+                    "TWISTED_DNS_RESOLVER is not crawler.netguard.GuardedResolver: host names are "
+                    "checked before each request instead of at connection time"
+                )
             opened = ", ".join(str(n) for n in self._policy.allowed) or "none"
             logger.info("private networks open to this crawl: %s", opened)
         return self._policy
@@ -189,7 +199,8 @@ class GuardedDownloadHandler(HTTP11DownloadHandler):
         """Resolve and check a name that no guarded resolver will see before the connection."""
         try:
             infos = await maybe_deferred_to_future(
-                threads.deferToThread(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM))
+                threads.deferToThread(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+            )
         except OSError:
             return  # the request fails on its own, as `dns`
         for info in infos:

@@ -100,7 +100,9 @@ class ArchivePipeline:
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
-        run.writer.save_article(item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ())))
+        run.writer.save_article(
+            item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ()))
+        )
         return {"url": article.url, "outcome": "sent"}
 
     @staticmethod

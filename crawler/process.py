@@ -106,8 +106,14 @@ def check_allowed_networks(settings: Settings) -> None:
 
 
 def _record_failure(
-    settings: Settings, start_urls: Sequence[str], problem: str, *, errors: Mapping[str, int],
-    failed_fetches: Sequence[tuple[str, str]] = (), run: CrawlRun | None = None, kind: str = "crawl",
+    settings: Settings,
+    start_urls: Sequence[str],
+    problem: str,
+    *,
+    errors: Mapping[str, int],
+    failed_fetches: Sequence[tuple[str, str]] = (),
+    run: CrawlRun | None = None,
+    kind: str = "crawl",
 ) -> RunEnd:
     """Write the failed run's row (and fetch_log rows for what failed before any request)."""
     recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
@@ -117,17 +123,36 @@ def _record_failure(
         archive = run.archive if run is not None else Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
         try:
             run_id = record_failed_run(
-                archive.db, list(start_urls), recorded, problem=problem, errors=errors,
-                exit_code=EXIT_FAILED, run_id=run.run_id if run is not None else None, kind=kind,
+                archive.db,
+                list(start_urls),
+                recorded,
+                problem=problem,
+                errors=errors,
+                exit_code=EXIT_FAILED,
+                run_id=run.run_id if run is not None else None,
+                kind=kind,
             )
             for url, kind in failed_fetches:
-                archive.log_fetch(run_id, url=url, final_url=None, kind="page", status=None, error=kind,
-                                  body=None, fetched_at=utc_now())
+                archive.log_fetch(
+                    run_id,
+                    url=url,
+                    final_url=None,
+                    kind="page",
+                    status=None,
+                    error=kind,
+                    body=None,
+                    fetched_at=utc_now(),
+                )
         finally:
             archive.close()
     except Exception as exc:  # the database itself is unusable: nothing to write the row into
-        return RunEnd(None, "failed", EXIT_FAILED, summary_line(None, "failed", {}, sum(errors.values())),
-                      f"{problem}; and the run could not be recorded: {exc}")
+        return RunEnd(
+            None,
+            "failed",
+            EXIT_FAILED,
+            summary_line(None, "failed", {}, sum(errors.values())),
+            f"{problem}; and the run could not be recorded: {exc}",
+        )
     return RunEnd(run_id, "failed", EXIT_FAILED, summary_line(run_id, "failed", {}, sum(errors.values())), problem)
 
 
@@ -142,14 +167,31 @@ def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
     return _run_spider(NewsSpider, start_urls, settings, start_url=list(start_urls))
 
 
-def run_recover(settings: Settings, *, cdx_api: str, replay: str, matches: Sequence[str],
-                since: str | None, until: str | None, limit: int | None) -> RunEnd:
+def run_recover(
+    settings: Settings,
+    *,
+    cdx_api: str,
+    replay: str,
+    matches: Sequence[str],
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+) -> RunEnd:
     """Recover articles from a web archive's captures until done (crawler/spiders/recover.py);
     the run's row is written whatever ends it (the caller holds the lock)."""
     from crawler.spiders.recover import RecoverSpider  # noqa: PLC0415
 
-    return _run_spider(RecoverSpider, [cdx_api, replay], settings, cdx_api=cdx_api, replay=replay,
-                       match=list(matches), since=since, until=until, limit=limit)
+    return _run_spider(
+        RecoverSpider,
+        [cdx_api, replay],
+        settings,
+        cdx_api=cdx_api,
+        replay=replay,
+        match=list(matches),
+        since=since,
+        until=until,
+        limit=limit,
+    )
 
 
 def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **spider_args) -> RunEnd:
@@ -159,12 +201,23 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
     try:  # the one failure that cannot leave a row: there is nowhere to write it
         Archive(db_path, settings.get("IMAGES_STORE")).close()
     except Exception as exc:
-        return RunEnd(None, "failed", EXIT_FAILED, summary_line(None, "failed", {}, 0),
-                      f"cannot open the archive {db_path}: {exc}")
+        return RunEnd(
+            None,
+            "failed",
+            EXIT_FAILED,
+            summary_line(None, "failed", {}, 0),
+            f"cannot open the archive {db_path}: {exc}",
+        )
     unresolved = unresolved_hosts(start_urls)
     if unresolved:
-        return _record_failure(settings, start_urls, unresolved[0][1], errors={"dns": len(unresolved)},
-                               failed_fetches=[(url, "dns") for url, _ in unresolved], kind=kind)
+        return _record_failure(
+            settings,
+            start_urls,
+            unresolved[0][1],
+            errors={"dns": len(unresolved)},
+            failed_fetches=[(url, "dns") for url, _ in unresolved],
+            kind=kind,
+        )
     failures: list[BaseException] = []
     crawler = None
     try:
@@ -188,12 +241,14 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
     if run is not None:
         with contextlib.suppress(Exception):  # opened, never closed: let the writer finish what it was given
             run.writer.close()
-    return _record_failure(settings, start_urls, f"the crawl could not run: {cause}{hint}",
-                           errors={"start_failed": 1}, run=run, kind=kind)
+    return _record_failure(
+        settings, start_urls, f"the crawl could not run: {cause}{hint}", errors={"start_failed": 1}, run=run, kind=kind
+    )
 
 
 def _user_sets(settings: Settings) -> bool:
     """Whether settings other than the command's own were given on the command line."""
     own = {"ARCHIVE_DB", "IMAGES_STORE", "FULL_CRAWL", "TNU_PROGRESS", "LOG_LEVEL", "CONTACT"}
-    return any(settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in own
-               for name in settings.attributes)
+    return any(
+        settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in own for name in settings.attributes
+    )

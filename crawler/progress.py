@@ -107,8 +107,12 @@ def crawl_snapshot(run: CrawlRun | None, queue: ArticleQueue, listing_pages: int
     fields: list[tuple[str, str]] = [("listing pages", str(listing_pages))]
     if run is not None:
         c = run.tally.counts
-        fields.append(("articles", f"{c['articles_new']} new / {c['articles_changed']} changed / "
-                                   f"{c['articles_unchanged']} unchanged"))
+        fields.append(
+            (
+                "articles",
+                f"{c['articles_new']} new / {c['articles_changed']} changed / {c['articles_unchanged']} unchanged",
+            )
+        )
         fields.append(("images", f"{c['images_new']} new / {c['images_failed']} failed"))
         errors = sum(run.tally.errors.values())
         detail = ", ".join(f"{kind} {n}" for kind, n in run.tally.errors.most_common(3))

@@ -174,16 +174,23 @@ def _gzipped(body: bytes) -> bytes:
 def content_coded(response: Response, accept_encoding: str) -> Response:
     """`response` as a server that compresses would send it to a client with this Accept-Encoding."""
     ctype = response.headers.get("Content-Type", "")
-    if (not response.compressible or not response.body or "Content-Encoding" in response.headers
-            or not ctype.startswith(COMPRESSIBLE) or not accepts_gzip(accept_encoding)):
+    if (
+        not response.compressible
+        or not response.body
+        or "Content-Encoding" in response.headers
+        or not ctype.startswith(COMPRESSIBLE)
+        or not accepts_gzip(accept_encoding)
+    ):
         return response
     headers = {**response.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
     return Response(response.status, headers, _gzipped(response.body))
 
 
 def _page(status: int, text: str) -> Response:
-    body = f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>" \
+    body = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{status} {text}</title></head>'
         f"<body><h1>{status} {text}</h1></body></html>\n".encode()
+    )
     return Response(status, {"Content-Type": HTML}, body)
 
 
@@ -251,14 +258,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         response = self.replica.respond(self)
-        self.replica._record(RequestRecord(
-            server=self.host_content.name,
-            host=self.headers.get("Host", ""),
-            method=self.command,
-            path=self.path,
-            status=response.status,
-            user_agent=self.headers.get("User-Agent", ""),
-        ))
+        self.replica._record(
+            RequestRecord(
+                server=self.host_content.name,
+                host=self.headers.get("Host", ""),
+                method=self.command,
+                path=self.path,
+                status=response.status,
+                user_agent=self.headers.get("User-Agent", ""),
+            )
+        )
         delay = self.host_content.slow.get(route_key(self.path))
         if delay:
             time.sleep(delay)  # after recording: the request is visible while its answer waits
@@ -285,8 +294,9 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """The replica site and its "other host", on loopback, in daemon threads."""
 
-    def __init__(self, site_dir: Path = DEFAULT_SITE_DIR, host: str = "127.0.0.1", port: int = 0,
-                 other_port: int = 0) -> None:
+    def __init__(
+        self, site_dir: Path = DEFAULT_SITE_DIR, host: str = "127.0.0.1", port: int = 0, other_port: int = 0
+    ) -> None:
         self.site_dir = Path(site_dir)
         self.host = host
         self.port = port
@@ -324,8 +334,9 @@ class ReplicaServer:
         server.RequestHandlerClass = type(
             "Handler", (_Handler,), {"replica": self, "host_content": content, "origin": origin}
         )
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                  name=f"replica-{content.name}", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"replica-{content.name}", daemon=True
+        )
         thread.start()
         self._threads.append(thread)
 
@@ -341,8 +352,9 @@ class ReplicaServer:
     def __enter__(self) -> ReplicaServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # --- addresses ---------------------------------------------------------------------------
@@ -413,9 +425,13 @@ class ReplicaServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m crawler.replica", description="Serve the replica of tnu.edu.vn on loopback.")
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.replica", description="Serve the replica of tnu.edu.vn on loopback."
+    )
     parser.add_argument("--port", type=int, default=0, help="port of the site (default: any free port)")
-    parser.add_argument("--site-dir", type=Path, default=DEFAULT_SITE_DIR, help="replica to serve (default: %(default)s)")
+    parser.add_argument(
+        "--site-dir", type=Path, default=DEFAULT_SITE_DIR, help="replica to serve (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     with ReplicaServer(args.site_dir, port=args.port) as server:
         serve_until_interrupted(server, "  Ctrl-C to stop")

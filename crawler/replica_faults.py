@@ -78,6 +78,7 @@ class Fault:
 
 # --- faults that replace the answer ------------------------------------------------------------
 
+
 @dataclass
 class Status(Fault):
     """An error status with a small HTML page (`headers` e.g. Retry-After)."""
@@ -162,12 +163,13 @@ class Oversize(Fault):
         handler.close_connection = True
         try:
             for start in range(0, len(response.body), 65536):
-                handler.wfile.write(response.body[start:start + 65536])
+                handler.wfile.write(response.body[start : start + 65536])
         except OSError:
             pass  # the client stopped reading at its limit
 
 
 # --- faults on the wire ------------------------------------------------------------------------
+
 
 @dataclass
 class Slow(Fault):
@@ -215,11 +217,17 @@ class Reset(Fault):
 
 # --- the server --------------------------------------------------------------------------------
 
+
 class FaultServer(ReplicaServer):
     """The replica with `faults` applied on its own host while `faulty` is true."""
 
-    def __init__(self, site_dir: Path = DEFAULT_SITE_DIR, faults: Mapping[str, Fault] | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        site_dir: Path = DEFAULT_SITE_DIR,
+        faults: Mapping[str, Fault] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         super().__init__(site_dir, host=host, port=port)
         self.faults: dict[str, Fault] = {fault_key(k): v for k, v in (faults or {}).items()}
         self.faulty = True

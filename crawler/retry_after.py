@@ -53,9 +53,13 @@ class RetryAfterMiddleware:
         return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        if (response.status in _STATUSES and response.status in self.retry_codes and self.retry_enabled
-                and not request.meta.get("dont_retry")
-                and request.meta.get("retry_times", 0) < request.meta.get("max_retry_times", self.retry_times)):
+        if (
+            response.status in _STATUSES
+            and response.status in self.retry_codes
+            and self.retry_enabled
+            and not request.meta.get("dont_retry")
+            and request.meta.get("retry_times", 0) < request.meta.get("max_retry_times", self.retry_times)
+        ):
             wait = retry_after_seconds(response.headers.get(b"Retry-After"))
             if wait:
                 await asyncio.sleep(min(wait, self.max_wait))

@@ -39,10 +39,23 @@ logger = logging.getLogger(__name__)
 
 # Settings recorded with each run, so a later reader knows how it was crawled.
 RECORDED_SETTINGS = (
-    "BOT_NAME", "USER_AGENT", "ROBOTSTXT_OBEY", "COOKIES_ENABLED", "DEPTH_LIMIT",
-    "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE",
-    "FULL_CRAWL", "REFRESH_DAYS", "NOT_ARTICLE_RECHECK_DAYS", "MAX_DISCOVERY_PAGES", "DISCOVERY_SITEMAPS",
+    "BOT_NAME",
+    "USER_AGENT",
+    "ROBOTSTXT_OBEY",
+    "COOKIES_ENABLED",
+    "DEPTH_LIMIT",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY",
+    "AUTOTHROTTLE_ENABLED",
+    "RETRY_TIMES",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_MAXSIZE",
+    "FULL_CRAWL",
+    "REFRESH_DAYS",
+    "NOT_ARTICLE_RECHECK_DAYS",
+    "MAX_DISCOVERY_PAGES",
+    "DISCOVERY_SITEMAPS",
     "LISTING_MIN_ITEMS",
 )
 
@@ -65,7 +78,8 @@ class CrawlRun:
 
     def summary(self) -> str:
         return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(
-            f"; {notice}" for notice in self.notices)
+            f"; {notice}" for notice in self.notices
+        )
 
 
 def run_kind(spider: Spider) -> str:
@@ -146,12 +160,18 @@ class RunExtension:
         loop = asyncio.get_running_loop()
         tally = RunTally()
         writer = ArchiveWriter(
-            archive.db_path, archive.images_dir, run_id, mp_context=helpers_context(), schedule=loop.call_soon,
-            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why), tally=tally,
+            archive.db_path,
+            archive.images_dir,
+            run_id,
+            mp_context=helpers_context(),
+            schedule=loop.call_soon,
+            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why),
+            tally=tally,
         )
         self._cancel_downloads_on_stop()
-        self.crawler.tnu_run = run = CrawlRun(archive=archive, writer=writer, run_id=run_id, start_urls=start_urls,
-                                              tally=tally)
+        self.crawler.tnu_run = run = CrawlRun(
+            archive=archive, writer=writer, run_id=run_id, start_urls=start_urls, tally=tally
+        )
         lost = images_folder_problem(archive.db.conn, archive.images_dir)
         if lost:  # said before the crawl fills the folder again, and in the run's summary
             logger.warning(lost)
@@ -220,8 +240,9 @@ class RunExtension:
             reason = "the archive writer died"  # archiving stopped before the crawl did
         # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
         # Only runs of the same kind: a recovery's captures are not the live site's pages.
-        previous = baseline_history(run.archive.finished_runs(
-            limit=BASELINE_RUNS * 10, before=run.run_id, kind=run_kind(spider)))
+        previous = baseline_history(
+            run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id, kind=run_kind(spider))
+        )
         run.status, run.exit_code, problems = decide(
             close_reason=reason,
             pages_ok=tally.pages_ok,
@@ -256,4 +277,3 @@ class RunExtension:
         run.archive.close()
         self.lock.release()
         self._pace.close()
-

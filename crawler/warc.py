@@ -122,8 +122,4 @@ def _exchange(request: Request, response: Response) -> HttpExchange:
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
     # HTTP header bytes are ISO-8859-1 on the wire; latin-1 round-trips every byte.
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in headers.items()
-        for value in values
-    ]
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]

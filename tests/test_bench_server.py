@@ -24,8 +24,12 @@ EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="u
 
 @pytest.fixture(scope="module")
 def fast():
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve", "--site-dir", str(DEFAULT_SITE_DIR)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.serve", "--site-dir", str(DEFAULT_SITE_DIR)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+)/\s+\(other host: (http://\S+)/\)", line)
     assert match, line
@@ -68,9 +72,12 @@ def test_every_answer_is_the_replicas(fast, reference):
             want = fetch(reference.origin, target, method)
             assert got[0] == want[0], (method, target)
             for name in ("content-type", "content-length", "location"):
-                assert (got[1].get(name) or "").replace(origin, "ORIGIN") == \
-                    (want[1].get(name) or "").replace(reference.origin, "ORIGIN"), (method, target, name)
-            assert same_origins(got[2], origin, other) == same_origins(want[2], reference.origin, reference.other_origin)
+                assert (got[1].get(name) or "").replace(origin, "ORIGIN") == (want[1].get(name) or "").replace(
+                    reference.origin, "ORIGIN"
+                ), (method, target, name)
+            assert same_origins(got[2], origin, other) == same_origins(
+                want[2], reference.origin, reference.other_origin
+            )
 
 
 def test_the_other_host_serves_its_files(fast, reference):
@@ -110,7 +117,7 @@ def test_keep_alive_and_pipelined_requests(fast):
                 if len(data) < end + 4 + length:
                     break
                 statuses.append(int(head.split(" ", 2)[1]))
-                data = data[end + 4 + length:]
+                data = data[end + 4 + length :]
     assert statuses == [200, 200, 404]
 
 
@@ -118,7 +125,9 @@ def test_every_file_of_the_replica_has_the_target_that_serves_it():
     from benchmarks.serve import target_of
     from crawler.replica import file_for
 
-    files = [p.relative_to(DEFAULT_SITE_DIR / "www").as_posix() for p in (DEFAULT_SITE_DIR / "www").rglob("*") if p.is_file()]
+    files = [
+        p.relative_to(DEFAULT_SITE_DIR / "www").as_posix() for p in (DEFAULT_SITE_DIR / "www").rglob("*") if p.is_file()
+    ]
     assert len(files) > 20 and any("__" in f for f in files) and any(f.endswith("index.html") for f in files)
     for name in files:
         assert file_for(target_of(name)) == name

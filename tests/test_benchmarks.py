@@ -21,9 +21,20 @@ from benchmarks import sitegen  # noqa: E402
 from benchmarks.run import crawl_figures, sample_s, scrapy_stats  # noqa: E402
 
 KEYS = {
-    "crawl": {"archive_pages_per_s", "bare_pages_per_s", "ratio", "cpu_ratio", "ratio_per_pair", "cpu_ratio_per_pair",
-              "archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples",
-              "archive_helpers_cpu_s", "archive_writer_cpu_s"},
+    "crawl": {
+        "archive_pages_per_s",
+        "bare_pages_per_s",
+        "ratio",
+        "cpu_ratio",
+        "ratio_per_pair",
+        "cpu_ratio_per_pair",
+        "archive_elapsed_s_samples",
+        "bare_elapsed_s_samples",
+        "archive_cpu_s_samples",
+        "bare_cpu_s_samples",
+        "archive_helpers_cpu_s",
+        "archive_writer_cpu_s",
+    },
     "extract": {"ours_ms_median", "trafilatura_ms_median", "ratio", "dominated_by"},
     "reparse": {"articles_per_s"},
     "incremental": {"requests_full", "requests_incremental", "ratio"},
@@ -41,11 +52,34 @@ PAIRS = 2  # the fewest that take the repeat path (a fresh folder for every arch
 def bench(tmp_path_factory) -> tuple[dict, str, Path]:
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--articles", "10", "--memory-scale", "2",
-         "--search-articles", "100", "--search-repeats", "1", "--extract-sample", "10", "--load-seconds", "0.3",
-         "--crawl-repeats", str(PAIRS),
-         "--results", str(out / "results"), "--work", str(out / "work")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--articles",
+            "10",
+            "--memory-scale",
+            "2",
+            "--search-articles",
+            "100",
+            "--search-repeats",
+            "1",
+            "--extract-sample",
+            "10",
+            "--load-seconds",
+            "0.3",
+            "--crawl-repeats",
+            str(PAIRS),
+            "--results",
+            str(out / "results"),
+            "--work",
+            str(out / "work"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results" / "latest.json").read_text(encoding="utf-8"))
@@ -56,11 +90,17 @@ def test_every_key_the_issue_names_is_measured(bench):
     results, _, _ = bench
     for section, keys in KEYS.items():
         assert keys <= set(results[section]), (section, keys - set(results[section]))
-    for section, key in [("crawl", "archive_pages_per_s"), ("crawl", "bare_pages_per_s"),
-                         ("extract", "ours_ms_median"), ("extract", "trafilatura_ms_median"),
-                         ("reparse", "articles_per_s"), ("store", "articles_per_s"),
-                         ("memory", "peak_rss_mb_small"), ("memory", "peak_rss_mb_large"),
-                         ("search", "p50_ms")]:
+    for section, key in [
+        ("crawl", "archive_pages_per_s"),
+        ("crawl", "bare_pages_per_s"),
+        ("extract", "ours_ms_median"),
+        ("extract", "trafilatura_ms_median"),
+        ("reparse", "articles_per_s"),
+        ("store", "articles_per_s"),
+        ("memory", "peak_rss_mb_small"),
+        ("memory", "peak_rss_mb_large"),
+        ("search", "p50_ms"),
+    ]:
         assert results[section][key] > 0, (section, key)
     assert results["search"]["p50_ms"] <= results["search"]["p95_ms"]
     assert results["machine"]["libraries"]["scrapy"] and results["machine"]["libraries"]["trafilatura"]
@@ -84,8 +124,16 @@ def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
     results, _, out = bench
     crawl = results["crawl"]
     assert crawl["pairs"] == PAIRS == results["bench"]["crawl_repeats"]
-    for key in ("archive_elapsed_s_samples", "bare_elapsed_s_samples", "archive_cpu_s_samples", "bare_cpu_s_samples",
-                "ratio_per_pair", "cpu_ratio_per_pair", "archive_requests_samples", "bare_requests_samples"):
+    for key in (
+        "archive_elapsed_s_samples",
+        "bare_elapsed_s_samples",
+        "archive_cpu_s_samples",
+        "bare_cpu_s_samples",
+        "ratio_per_pair",
+        "cpu_ratio_per_pair",
+        "archive_requests_samples",
+        "bare_requests_samples",
+    ):
         assert len(crawl[key]) == PAIRS and all(x > 0 for x in crawl[key]), key
     # every archive crawl started from an empty folder: each did the first one's full crawl (the
     # first one's folder, kept, is where the incremental crawl ran), and the bare spider fetched
@@ -106,10 +154,13 @@ def test_crawl_figures_are_medians_of_interleaved_pairs(bench):
     assert crawl["archive_pages_per_s"] == round(crawl["pages"] / archive, 1)
     assert crawl["bare_pages_per_s"] == round(crawl["pages"] / bare, 1)
     assert crawl["cpu_ratio"] == round(bare_cpu / archive_cpu, 3)
-    assert crawl["ratio_per_pair"] == [round(b / a, 3) for a, b in zip(crawl["archive_elapsed_s_samples"],
-                                                                       crawl["bare_elapsed_s_samples"], strict=True)]
-    assert crawl["cpu_ratio_per_pair"] == [round(b / a, 3) for a, b in zip(crawl["archive_cpu_s_samples"],
-                                                                           crawl["bare_cpu_s_samples"], strict=True)]
+    assert crawl["ratio_per_pair"] == [
+        round(b / a, 3)
+        for a, b in zip(crawl["archive_elapsed_s_samples"], crawl["bare_elapsed_s_samples"], strict=True)
+    ]
+    assert crawl["cpu_ratio_per_pair"] == [
+        round(b / a, 3) for a, b in zip(crawl["archive_cpu_s_samples"], crawl["bare_cpu_s_samples"], strict=True)
+    ]
     assert (out / "work" / f"full-{PAIRS}.log").is_file() and (out / "work" / f"bare-{PAIRS}.log").is_file()
     assert not (out / "work" / "crawl-again").exists()
     # the crawl's helper processes were seen working, the writer among them
@@ -127,7 +178,9 @@ def test_extractors_read_the_same_pages(bench):
 
 def test_markdown_table_and_scratch_kept(bench):
     results, md, out = bench
-    assert f"| crawl: ratio archive / bare (median of {PAIRS} pairs) |" in md and f"| {results['crawl']['ratio']} |" in md
+    assert (
+        f"| crawl: ratio archive / bare (median of {PAIRS} pairs) |" in md and f"| {results['crawl']['ratio']} |" in md
+    )
     assert "Ratio per pair: " + ", ".join(str(x) for x in results["crawl"]["ratio_per_pair"]) in md
     assert results["machine"]["date"][:10] in md
     assert (out / "work" / "bare-urls.txt").is_file()
@@ -156,8 +209,13 @@ def test_crawl_figures_from_samples_kept_to_the_millisecond():
     """A quick run's crawls last tenths of a second: its samples keep their milliseconds (0.01 s
     moved a pair's ratio by 0.02), and the figures are the medians' ratios."""
     assert sample_s(0.28449) == 0.284 and sample_s(0.2626) == 0.263
-    figures = crawl_figures(10, archive_elapsed=[0.5, 0.7, 0.6], bare_elapsed=[0.25, 0.3, 0.6],
-                            archive_cpu=[1.0, 2.0, 1.5], bare_cpu=[0.5, 0.5, 0.75])
+    figures = crawl_figures(
+        10,
+        archive_elapsed=[0.5, 0.7, 0.6],
+        bare_elapsed=[0.25, 0.3, 0.6],
+        archive_cpu=[1.0, 2.0, 1.5],
+        bare_cpu=[0.5, 0.5, 0.75],
+    )
     assert figures["archive_elapsed_s"] == 0.6 and figures["bare_elapsed_s"] == 0.3
     assert figures["ratio"] == 0.5 and figures["archive_pages_per_s"] == 16.7 and figures["bare_pages_per_s"] == 33.3
     assert figures["ratio_per_pair"] == [0.5, 0.429, 1.0]
@@ -166,10 +224,12 @@ def test_crawl_figures_from_samples_kept_to_the_millisecond():
 
 
 def test_scrapy_stats_read_from_a_log():
-    log = ("2026-01-01 [scrapy.statscollectors] INFO: Dumping Scrapy stats:\n"
-           "{'downloader/request_count': 1261,\n 'elapsed_time_seconds': 23.5,\n"
-           " 'downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError': 3,\n"
-           " 'finish_reason': 'finished'}\n")
+    log = (
+        "2026-01-01 [scrapy.statscollectors] INFO: Dumping Scrapy stats:\n"
+        "{'downloader/request_count': 1261,\n 'elapsed_time_seconds': 23.5,\n"
+        " 'downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError': 3,\n"
+        " 'finish_reason': 'finished'}\n"
+    )
     stats = scrapy_stats(log)
     assert stats["downloader/request_count"] == 1261
     assert stats["elapsed_time_seconds"] == 23.5
@@ -184,7 +244,10 @@ def test_peak_rss_is_the_childs_own(tmp_path):
     ballast = bytearray(300 * 2**20)
     for i in range(0, len(ballast), 4096):
         ballast[i] = 1  # touched: resident
-    child = run_child(["-c", "import time; x = bytearray(40 * 2**20); x[::4096] = b'1' * len(x[::4096]); time.sleep(2)"],
-                      None, tmp_path / "child.log")
+    child = run_child(
+        ["-c", "import time; x = bytearray(40 * 2**20); x[::4096] = b'1' * len(x[::4096]); time.sleep(2)"],
+        None,
+        tmp_path / "child.log",
+    )
     assert 40 <= child.peak_rss_mb < 150
     del ballast

@@ -56,12 +56,12 @@ def cron_unescape(command: str) -> tuple[str, str]:
     out, i = [], 0
     while i < len(command):
         char = command[i]
-        if char == "\\" and command[i + 1:i + 2] == "%":
+        if char == "\\" and command[i + 1 : i + 2] == "%":
             out.append("%")
             i += 2
             continue
         if char == "%":
-            stdin = command[i + 1:].replace("\\%", "\0").replace("%", "\n").replace("\0", "%")
+            stdin = command[i + 1 :].replace("\\%", "\0").replace("%", "\n").replace("\0", "%")
             return "".join(out), stdin
         out.append(char)
         i += 1
@@ -113,8 +113,7 @@ def run_as_cron(shell: str, command: str, home: Path) -> None:
     command, stdin = cron_unescape(command.replace(INSTALL_DIR, str(home)))
     # cron's environment: little more than PATH, HOME and SHELL.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "SHELL": shell, "LANG": "C.UTF-8"}
-    subprocess.run([shell, "-c", command], input=stdin, text=True, env=env, cwd=home.parent,
-                   timeout=300, check=False)
+    subprocess.run([shell, "-c", command], input=stdin, text=True, env=env, cwd=home.parent, timeout=300, check=False)
 
 
 def logged_codes(home: Path) -> list[int]:

@@ -70,7 +70,7 @@ def test_slugs_are_githubs():
 
 
 def test_links_are_found_outside_code_only():
-    text = "[a](x.md) and `[b](y.md)` and [c](https://e.org)\n```\n[d](z.md)\n```\n![i](img/p.png \"t\")"
+    text = '[a](x.md) and `[b](y.md)` and [c](https://e.org)\n```\n[d](z.md)\n```\n![i](img/p.png "t")'
     assert links(text) == ["x.md", "https://e.org", "img/p.png"]
 
 

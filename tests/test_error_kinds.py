@@ -16,12 +16,15 @@ def test_every_named_exception_gets_a_documented_kind(types):
     assert errors.error_kind(exception) in ERROR_KINDS
 
 
-@pytest.mark.parametrize("exception", [
-    IgnoreRequest("Forbidden by robots.txt"),
-    IgnoreRequest("Filtered offsite request to 'example.org'"),
-    IgnoreRequest("something else"),
-    DownloadCancelledError("Cancelling download: maxsize exceeded"),
-])
+@pytest.mark.parametrize(
+    "exception",
+    [
+        IgnoreRequest("Forbidden by robots.txt"),
+        IgnoreRequest("Filtered offsite request to 'example.org'"),
+        IgnoreRequest("something else"),
+        DownloadCancelledError("Cancelling download: maxsize exceeded"),
+    ],
+)
 def test_filtered_and_cancelled_requests_get_documented_kinds(exception):
     assert errors.error_kind(exception) in ERROR_KINDS
 

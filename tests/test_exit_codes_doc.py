@@ -15,13 +15,13 @@ def exit_code_rows(text: str) -> list[tuple[int, str]]:
     """(code, meaning) of each row of the table under the `### Exit codes` heading."""
     section = text.split("\n### Exit codes\n", 1)[1]
     section = re.split(r"^#{1,3} ", section, maxsplit=1, flags=re.M)[0]
-    return [(int(m.group(1)), m.group(2).strip())
-            for m in re.finditer(r"^\|\s*(\d+)\s*\|(.*)\|\s*$", section, flags=re.M)]
+    return [
+        (int(m.group(1)), m.group(2).strip()) for m in re.finditer(r"^\|\s*(\d+)\s*\|(.*)\|\s*$", section, flags=re.M)
+    ]
 
 
 def exit_constants() -> dict[str, int]:
-    return {name: value for name, value in vars(outcome).items()
-            if name.startswith("EXIT_") and isinstance(value, int)}
+    return {name: value for name, value in vars(outcome).items() if name.startswith("EXIT_") and isinstance(value, int)}
 
 
 def test_the_table_lists_every_exit_code_of_outcome_and_no_other():

@@ -37,8 +37,14 @@ def test_root_relative_and_absolute_links_read_the_same_on_every_page_of_the_ori
 
 def test_each_url_once_in_page_order():
     hrefs = [
-        "/b-dn2.html", "/a-dn1.html", f"{ORIGIN}/b-dn2.html", "/b-dn2.html#comments",
-        " /a-dn1.html ", "?page=2", "/news/tin-tuc-su-kien.html?page=2", "/news/tin-tuc-su-kien.html",
+        "/b-dn2.html",
+        "/a-dn1.html",
+        f"{ORIGIN}/b-dn2.html",
+        "/b-dn2.html#comments",
+        " /a-dn1.html ",
+        "?page=2",
+        "/news/tin-tuc-su-kien.html?page=2",
+        "/news/tin-tuc-su-kien.html",
     ]
     links = classify_hrefs(OLD_LISTING, hrefs)
     assert links.articles == [f"{ORIGIN}/b-dn2.html", f"{ORIGIN}/a-dn1.html"]
@@ -64,20 +70,34 @@ def test_excluded_paths_are_never_returned():
 
 
 def test_cleaning_drops_page_one_and_fragments():
-    hrefs = ["/news/dao-tao.html?page=1", "/news/su-kien.html?page=1#top", "/c-dn3.html#binh-luan",
-             "/tin-tuc-su-kien.html?categoryId=2&page=1"]
+    hrefs = [
+        "/news/dao-tao.html?page=1",
+        "/news/su-kien.html?page=1#top",
+        "/c-dn3.html#binh-luan",
+        "/tin-tuc-su-kien.html?categoryId=2&page=1",
+    ]
     links = classify_hrefs(LISTING, hrefs)
     assert links.articles == [f"{ORIGIN}/c-dn3.html"]
-    assert links.listings == [f"{ORIGIN}/news/dao-tao.html", f"{ORIGIN}/news/su-kien.html",
-                              f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=2"]
+    assert links.listings == [
+        f"{ORIGIN}/news/dao-tao.html",
+        f"{ORIGIN}/news/su-kien.html",
+        f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=2",
+    ]
 
 
 def test_links_to_other_hosts_are_classified_by_path_alone():
     # The offsite middleware decides which hosts are followed, not this module.
-    hrefs = ["https://en.tnu.edu.vn/en/research-week-dt77.html", "http://example.org/tin-tuc-su-kien.html",
-             "//dhsp.tnu.edu.vn/khai-giang-dn9.html", "https://example.org/about.html"]
+    hrefs = [
+        "https://en.tnu.edu.vn/en/research-week-dt77.html",
+        "http://example.org/tin-tuc-su-kien.html",
+        "//dhsp.tnu.edu.vn/khai-giang-dn9.html",
+        "https://example.org/about.html",
+    ]
     links = classify_hrefs(LISTING, hrefs)
-    assert links.articles == ["https://en.tnu.edu.vn/en/research-week-dt77.html", "https://dhsp.tnu.edu.vn/khai-giang-dn9.html"]
+    assert links.articles == [
+        "https://en.tnu.edu.vn/en/research-week-dt77.html",
+        "https://dhsp.tnu.edu.vn/khai-giang-dn9.html",
+    ]
     assert links.listings == ["http://example.org/tin-tuc-su-kien.html"]
 
 
@@ -112,11 +132,22 @@ def test_dot_segments_of_a_root_relative_link_are_resolved_before_it_is_judged()
 
 
 def test_unknown_same_site_pages_are_returned_as_others_and_files_are_not():
-    hrefs = ["/bai-viet/2026/10/12/hoi-nghi-1201", "/tin/1150/thong-bao", "/chuyen-muc/tin-tuc/",
-             "/wp-content/uploads/a.jpg", "/static/app.js", "/feed.rss", "/robots.txt", "/tai-lieu.pdf"]
+    hrefs = [
+        "/bai-viet/2026/10/12/hoi-nghi-1201",
+        "/tin/1150/thong-bao",
+        "/chuyen-muc/tin-tuc/",
+        "/wp-content/uploads/a.jpg",
+        "/static/app.js",
+        "/feed.rss",
+        "/robots.txt",
+        "/tai-lieu.pdf",
+    ]
     links = classify_hrefs(f"{ORIGIN}/", hrefs)
-    assert links.others == [f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201", f"{ORIGIN}/tin/1150/thong-bao",
-                            f"{ORIGIN}/chuyen-muc/tin-tuc/"]
+    assert links.others == [
+        f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201",
+        f"{ORIGIN}/tin/1150/thong-bao",
+        f"{ORIGIN}/chuyen-muc/tin-tuc/",
+    ]
     assert links.articles == links.listings == []
 
 
@@ -125,7 +156,10 @@ def test_tracking_parameters_are_dropped_and_other_queries_kept():
 
     assert clean_url(f"{ARTICLE}?utm_source=rss&utm_medium=rss") == ARTICLE
     assert clean_url(f"{ARTICLE}?fbclid=IwAR0x&gclid=abc") == ARTICLE
-    assert clean_url(f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3&utm_campaign=x") == f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
+    assert (
+        clean_url(f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3&utm_campaign=x")
+        == f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
+    )
     assert clean_url(f"{ORIGIN}/?p=1201") == f"{ORIGIN}/?p=1201"
 
 
@@ -167,8 +201,12 @@ def test_next_page_links_aliases_and_feeds_are_read_from_the_page():
 def test_item_shaped_urls_are_told_from_sections():
     from crawler.links import looks_like_item
 
-    for url in ("/bai-viet/2026/10/12/hoi-nghi-tong-ket-1201", "/tin/1150/thong-bao-tuyen-sinh",
-                "/hoi-nghi-pho-bien-van-ban-dn5102.html", "/tin-tuc/le-khai-giang-nam-hoc-moi-2026"):
+    for url in (
+        "/bai-viet/2026/10/12/hoi-nghi-tong-ket-1201",
+        "/tin/1150/thong-bao-tuyen-sinh",
+        "/hoi-nghi-pho-bien-van-ban-dn5102.html",
+        "/tin-tuc/le-khai-giang-nam-hoc-moi-2026",
+    ):
         assert looks_like_item(ORIGIN + url), url
     for url in ("/", "/chuyen-muc/tin-tuc/", "/lien-he", "/tag/tuyen-sinh/", "/gioi-thieu/lich-su"):
         assert not looks_like_item(ORIGIN + url), url

@@ -48,8 +48,13 @@ def documented_demo_urls() -> list[str]:
 @needs_make
 def test_replay_installs_pywb_into_its_own_environment_only(tmp_path):
     venv = tmp_path / "replay-venv"
-    plan = subprocess.run(["make", "-n", "replay", f"REPLAY_VENV={venv}", f"REPLAY_WARC={tmp_path}"],
-                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    plan = subprocess.run(
+        ["make", "-n", "replay", f"REPLAY_VENV={venv}", f"REPLAY_WARC={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     installs = [line for line in plan.splitlines() if "pip" in line]
     assert any("pywb" in line for line in installs), plan
     assert all(line.startswith(f"{venv}/bin/pip ") for line in installs), plan
@@ -62,9 +67,13 @@ def test_replay_refuses_a_missing_warc_folder_in_one_line(tmp_path):
     venv = tmp_path / "replay-venv"
     (venv / "bin").mkdir(parents=True)
     (venv / ".installed").touch()
-    result = subprocess.run(["make", "--no-print-directory", "replay", f"REPLAY_VENV={venv}",
-                             f"REPLAY_WARC={tmp_path / 'nowhere'}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "replay", f"REPLAY_VENV={venv}", f"REPLAY_WARC={tmp_path / 'nowhere'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "no WARC folder at" in result.stderr and "make demo" in result.stderr
 
@@ -82,8 +91,12 @@ def test_scrapy_still_decodes_brotli_in_the_project_environment():
     middleware = HttpCompressionMiddleware.from_crawler(crawler)
     body = "Đại học Thái Nguyên ".encode() * 100
     request = Request("http://127.0.0.1/")
-    response = Response("http://127.0.0.1/", body=brotli.compress(body), request=request,
-                        headers={"Content-Encoding": "br", "Content-Type": "text/html"})
+    response = Response(
+        "http://127.0.0.1/",
+        body=brotli.compress(body),
+        request=request,
+        headers={"Content-Encoding": "br", "Content-Type": "text/html"},
+    )
     assert middleware.process_response(request, response).body == body
 
 
@@ -92,8 +105,22 @@ def demo_warc(tmp_path_factory) -> tuple[Path, int]:
     """A real demo crawl (free ports), its WARC folder and the port its captures name."""
     root = tmp_path_factory.mktemp("demo")
     db = root / "tnu.sqlite"
-    subprocess.run([str(BIN / "tnu-archive"), "demo", "--db", str(db), "--images-dir", str(root / "images"),
-                    "--port", "0", "--quiet"], check=True, timeout=300, cwd=root)
+    subprocess.run(
+        [
+            str(BIN / "tnu-archive"),
+            "demo",
+            "--db",
+            str(db),
+            "--images-dir",
+            str(root / "images"),
+            "--port",
+            "0",
+            "--quiet",
+        ],
+        check=True,
+        timeout=300,
+        cwd=root,
+    )
     with sqlite3.connect(db) as conn:
         (url,) = conn.execute("SELECT url FROM articles LIMIT 1").fetchone()
     return root / "warc", urlsplit(url).port
@@ -111,9 +138,20 @@ def test_the_documented_demo_urls_replay(tmp_path, demo_warc):
     port = free_port()
     # make and the server write the log through their own copies of the descriptor: ours can close at once.
     with open(tmp_path / "replay.log", "wb") as log:
-        proc = subprocess.Popen(["make", "--no-print-directory", "replay", f"REPLAY_VENV={venv}",
-                                 f"REPLAY_WARC={warc_dir}", f"REPLAY_PORT={port}"],
-                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                "make",
+                "--no-print-directory",
+                "replay",
+                f"REPLAY_VENV={venv}",
+                f"REPLAY_WARC={warc_dir}",
+                f"REPLAY_PORT={port}",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 90
         while True:

@@ -10,17 +10,20 @@ from crawler.offsite import on_hosts
 START_HOSTS = ["tnu.edu.vn", "127.0.0.1"]
 
 
-@pytest.mark.parametrize(("host", "followed"), [
-    ("tnu.edu.vn", True),
-    ("TNU.edu.vn", True),  # host names are case-insensitive
-    ("dhsp.tnu.edu.vn", True),  # a subdomain of a start host
-    ("127.0.0.1", True),
-    ("nottnu.edu.vn", False),  # a suffix, not a subdomain
-    ("tnu.edu.vn.example.org", False),
-    ("edu.vn", False),  # the parent domain is another site
-    ("", False),
-    (None, False),  # a URL without a host
-])
+@pytest.mark.parametrize(
+    ("host", "followed"),
+    [
+        ("tnu.edu.vn", True),
+        ("TNU.edu.vn", True),  # host names are case-insensitive
+        ("dhsp.tnu.edu.vn", True),  # a subdomain of a start host
+        ("127.0.0.1", True),
+        ("nottnu.edu.vn", False),  # a suffix, not a subdomain
+        ("tnu.edu.vn.example.org", False),
+        ("edu.vn", False),  # the parent domain is another site
+        ("", False),
+        (None, False),  # a URL without a host
+    ],
+)
 def test_a_start_host_and_its_subdomains_are_on_the_site(host, followed):
     assert on_hosts(host, START_HOSTS) is followed
 

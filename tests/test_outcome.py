@@ -25,8 +25,14 @@ FULL = {"title": 1.0, "published_at": 1.0, "views": 0.9, "body_text": 1.0, "imag
 
 
 def run(**overrides):
-    figures = dict(close_reason="finished", pages_ok=30, article_links_seen=40, articles_fetched=15,
-                   fill_rates=FULL, previous_fill_rates=[FULL, FULL])
+    figures = dict(
+        close_reason="finished",
+        pages_ok=30,
+        article_links_seen=40,
+        articles_fetched=15,
+        fill_rates=FULL,
+        previous_fill_rates=[FULL, FULL],
+    )
     return decide(**(figures | overrides))
 
 
@@ -52,8 +58,9 @@ def test_nothing_fetched_is_a_failure():
 
 
 def test_nothing_fetched_names_the_kinds_of_errors_most_frequent_first():
-    _, _, problems = run(pages_ok=0, article_links_seen=0, articles_fetched=0, fill_rates={},
-                         errors={"timeout": 1, "dns": 2})
+    _, _, problems = run(
+        pages_ok=0, article_links_seen=0, articles_fetched=0, fill_rates={}, errors={"timeout": 1, "dns": 2}
+    )
     assert problems == ["no page could be fetched (dns 2, timeout 1): is the site up, is the network up?"]
 
 
@@ -107,8 +114,9 @@ def test_a_field_new_to_the_history_cannot_drift():
 def test_article_urls_without_date_or_counter_are_drift_even_without_baseline():
     status, code, problems = run(previous_fill_rates=[], articles_fetched=0, fill_rates={}, not_articles=16)
     assert (status, code) == ("drift", EXIT_DRIFT)
-    assert problems == ["16 pages at article URLs showed neither a date nor a view counter (0 articles did):"
-                        " has the layout changed?"]
+    assert problems == [
+        "16 pages at article URLs showed neither a date nor a view counter (0 articles did): has the layout changed?"
+    ]
 
 
 def test_a_few_static_pages_among_articles_are_normal():
@@ -118,6 +126,7 @@ def test_a_few_static_pages_among_articles_are_normal():
 
 
 # --- baseline ---------------------------------------------------------------------------------
+
 
 def test_baseline_is_the_median_per_field():
     assert baseline([{"views": 0.9}, {"views": 0.1}, {"views": 0.5}]) == {"views": 0.5}
@@ -150,6 +159,7 @@ def test_drifting_fields_sorted_by_name():
 
 
 # --- which earlier runs make the baseline --------------------------------------------------------
+
 
 def row(status: str, rates: dict) -> dict:
     return {"status": status, "fill_rates": rates}

@@ -33,6 +33,7 @@ LISTING = "http://127.0.0.1:8471/tin-tuc-su-kien.html?page=2"
 
 # -- lines -------------------------------------------------------------------------------------
 
+
 def test_plain_line_with_a_known_total_has_percent_rate_and_eta():
     snap = Snapshot(done=1200, total=5000, fields=(("changed", "90"), ("failed", "0")))
     assert plain_line("reparse", "articles", snap, elapsed=60) == (
@@ -67,6 +68,7 @@ def test_interval_must_be_positive_seconds(raw):
 
 # -- modes -------------------------------------------------------------------------------------
 
+
 def test_mode_follows_the_stream(monkeypatch):
     monkeypatch.setenv("TERM", "xterm")
     master, slave = os.openpty()
@@ -93,6 +95,7 @@ def test_off_reporter_prints_nothing(capsys):
 
 # -- the plain throttle ------------------------------------------------------------------------
 
+
 def test_plain_reporter_prints_at_most_once_per_interval():
     out = io.StringIO()
     now = [100.0]  # the reporter's clock, moved by hand: no outcome depends on how busy the machine is
@@ -118,6 +121,7 @@ def test_a_run_shorter_than_the_interval_prints_no_progress_line():
 
 
 # -- live, on a pseudo-terminal ------------------------------------------------------------------
+
 
 class PtyReader:
     """The terminal side of a pseudo-terminal, drained in a thread so the writer never blocks."""
@@ -177,6 +181,7 @@ def test_live_display_draws_on_the_terminal_and_prints_log_records_above_it(monk
 
 # -- the crawl's queue of article pages --------------------------------------------------------
 
+
 def test_an_article_counts_once_through_retries_and_redirects():
     queue = ArticleQueue(["127.0.0.1"])
     first = Request(ARTICLE)
@@ -187,8 +192,7 @@ def test_an_article_counts_once_through_retries_and_redirects():
     queue.scheduled(retry)
     assert (queue.queued, queue.done) == (1, 0)
     queue.left_downloader(retry)  # a 301 this time
-    moved = retry.replace(url=ARTICLE.replace("dn5521", "dn5522"),
-                          meta={**retry.meta, "redirect_times": 1})
+    moved = retry.replace(url=ARTICLE.replace("dn5521", "dn5522"), meta={**retry.meta, "redirect_times": 1})
     queue.scheduled(moved)
     queue.left_downloader(moved)
     assert (queue.queued, queue.done) == (1, 1)

@@ -43,8 +43,20 @@ class Crawl:
 
 
 def _command(server: ReplicaServer, folder: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url,
-            "--db", str(folder / "tnu.sqlite"), "--images-dir", str(folder / "images"), *FAST, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "crawler",
+        "crawl",
+        "--start-url",
+        server.url,
+        "--db",
+        str(folder / "tnu.sqlite"),
+        "--images-dir",
+        str(folder / "images"),
+        *FAST,
+        *extra,
+    ]
 
 
 def _drain(fd: int, chunks: list[bytes]) -> None:
@@ -70,16 +82,27 @@ def crawls(tmp_path_factory) -> dict[str, Crawl]:
     terminal: list[bytes] = []
     try:
         procs = {
-            "plain": subprocess.Popen(_command(servers["plain"], folders["plain"],
-                                               "--set", "TNU_PROGRESS_INTERVAL=0.2"),
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, env=env),
-            "quiet": subprocess.Popen(_command(servers["quiet"], folders["quiet"], "--quiet"),
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, env={**env, "TNU_PROGRESS_INTERVAL": "0.2"}),
-            "live": subprocess.Popen(_command(servers["live"], folders["live"]),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=slave, env=env),
+            "plain": subprocess.Popen(
+                _command(servers["plain"], folders["plain"], "--set", "TNU_PROGRESS_INTERVAL=0.2"),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+            ),
+            "quiet": subprocess.Popen(
+                _command(servers["quiet"], folders["quiet"], "--quiet"),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env={**env, "TNU_PROGRESS_INTERVAL": "0.2"},
+            ),
+            "live": subprocess.Popen(
+                _command(servers["live"], folders["live"]),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=slave,
+                env=env,
+            ),
         }
         os.close(slave)
         reader = threading.Thread(target=_drain, args=(master, terminal), daemon=True)
@@ -93,8 +116,12 @@ def crawls(tmp_path_factory) -> dict[str, Crawl]:
             server.stop()
     errs["live"] = b"".join(terminal)
     return {
-        name: Crawl(folders[name] / "tnu.sqlite", folders[name] / "images", procs[name].returncode,
-                    errs[name].decode("utf-8", "replace"))
+        name: Crawl(
+            folders[name] / "tnu.sqlite",
+            folders[name] / "images",
+            procs[name].returncode,
+            errs[name].decode("utf-8", "replace"),
+        )
         for name in folders
     }
 
@@ -134,6 +161,7 @@ def test_terminal_gets_a_live_display_and_the_summary(crawls):
 
 # -- reparse and export of the crawled archive (in-process: their stderr is not a terminal) ---
 
+
 def _invoke(*args: str, interval: str = "0.001"):
     result = CliRunner().invoke(cli, list(args), env={"TNU_PROGRESS_INTERVAL": interval})
     return result
@@ -149,8 +177,11 @@ def test_reparse_prints_progress_lines_with_eta_and_quiet_only_the_summary(crawl
     total = re.match(r"^reparsed (\d+) articles", lines[-1])[1]
     progress = [line for line in lines[:-1]]
     assert progress and all(
-        re.match(rf"^reparse \d+:\d\d:\d\d: \d+/{total} articles \(\d+%\); changed \d+, unchanged \d+, "
-                 r"without a stored page \d+, failed \d+; [\d.]+ articles/(s|min)(, ETA \d+:\d\d:\d\d)?$", line)
+        re.match(
+            rf"^reparse \d+:\d\d:\d\d: \d+/{total} articles \(\d+%\); changed \d+, unchanged \d+, "
+            r"without a stored page \d+, failed \d+; [\d.]+ articles/(s|min)(, ETA \d+:\d\d:\d\d)?$",
+            line,
+        )
         for line in progress
     ), lines
     assert not CONTROL.search(result.stderr)

@@ -23,8 +23,9 @@ ARTICLES: dict[str, dict] = EXPECTED["articles"]
 SLOGAN = "Đoàn kết – trung thực – sáng tạo – hiệu quả - chất lượng"
 
 
-def fetch(origin: str, target: str, method: str = "GET", accept_encoding: str | None = None
-          ) -> tuple[int, dict[str, str], bytes]:
+def fetch(
+    origin: str, target: str, method: str = "GET", accept_encoding: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """One request, redirects not followed (http.client asks for no compression unless told)."""
     parts = urlsplit(origin)
     conn = HTTPConnection(parts.hostname, parts.port, timeout=10)
@@ -251,7 +252,11 @@ def test_request_log_records_both_hosts(site):
 
 def test_query_is_part_of_the_file_name_in_any_parameter_order(site):
     assert file_for("/news/x.html?page=2") == "news/x.html__page=2"
-    assert file_for("/t.html?page=2&categoryId=5") == file_for("/t.html?categoryId=5&page=2") == "t.html__categoryId=5&page=2"
+    assert (
+        file_for("/t.html?page=2&categoryId=5")
+        == file_for("/t.html?categoryId=5&page=2")
+        == "t.html__categoryId=5&page=2"
+    )
     assert file_for("/") == "index.html"
     assert route_key("/a?b=1&a=2") == "/a?a=2&b=1"
     assert content_type("tin-tuc-su-kien.html__page=2") == "text/html; charset=utf-8"
@@ -291,6 +296,7 @@ def test_server_must_be_started_and_stops_cleanly():
 
 # -- compression, as a real server does it ---------------------------------------------------------
 
+
 def test_pages_go_out_gzipped_to_a_client_that_asks(site):
     path = next(iter(ARTICLES))
     status, plain_headers, plain = fetch(site.origin, path)
@@ -307,15 +313,26 @@ def test_pages_go_out_gzipped_to_a_client_that_asks(site):
 
 
 def test_images_go_out_as_they_are(site):
-    src = next(im["src"] for a in ARTICLES.values() for im in a["images"]
-               if im["status"] == 200 and im["src"].startswith("/"))
+    src = next(
+        im["src"] for a in ARTICLES.values() for im in a["images"] if im["status"] == 200 and im["src"].startswith("/")
+    )
     _, headers, body = fetch(site.origin, src, accept_encoding="gzip")
     assert "content-encoding" not in headers and Image.open(BytesIO(body)).size
 
 
-@pytest.mark.parametrize(("header", "accepted"), [
-    ("gzip, deflate", True), ("deflate, gzip;q=0.5", True), ("*", True), ("x-gzip", True),
-    ("gzip;q=0", False), ("deflate", False), ("", False), ("identity", False), ("*, gzip;q=0", False),
-])
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip, deflate", True),
+        ("deflate, gzip;q=0.5", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("gzip;q=0", False),
+        ("deflate", False),
+        ("", False),
+        ("identity", False),
+        ("*, gzip;q=0", False),
+    ],
+)
 def test_accept_encoding_is_read_as_a_server_reads_it(header, accepted):
     assert accepts_gzip(header) is accepted

@@ -13,8 +13,7 @@ SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
 
 def test_every_column_of_a_fresh_archive_is_described(tmp_path):
     database = schema.connect(tmp_path / "tnu.sqlite")
-    tables = [t for t in database.table_names()
-              if not t.startswith("article_search") or t == "article_search"]
+    tables = [t for t in database.table_names() if not t.startswith("article_search") or t == "article_search"]
     for table in tables:
         columns = [c.name for c in database[table].columns]
         assert table in schema.TABLE_DESCRIPTIONS, table
@@ -24,7 +23,7 @@ def test_every_column_of_a_fresh_archive_is_described(tmp_path):
 def test_schema_doc_carries_the_generated_data_dictionary():
     text = SCHEMA_DOC.read_text(encoding="utf-8")
     start, end = "<!-- schema:start -->\n", "<!-- schema:end -->"
-    section = text[text.index(start) + len(start):text.index(end)]
+    section = text[text.index(start) + len(start) : text.index(end)]
     assert section.strip() == dictionary.markdown().strip(), "run: python -m archive.dictionary"
 
 

@@ -30,7 +30,9 @@ def test_committed_files_are_what_build_writes(tmp_path):
     built = {p.relative_to(tmp_path / "www"): p.read_bytes() for p in (tmp_path / "www").rglob("*") if p.is_file()}
     committed = {p.relative_to(SITE / "www"): p.read_bytes() for p in (SITE / "www").rglob("*") if p.is_file()}
     assert built.keys() == committed.keys()
-    assert [str(k) for k in built if built[k] != committed[k]] == [], "run: .venv/bin/python tests/site_redesign/build.py"
+    assert [str(k) for k in built if built[k] != committed[k]] == [], (
+        "run: .venv/bin/python tests/site_redesign/build.py"
+    )
 
 
 def test_pages_print_their_ground_truth_and_the_sitemap_names_every_article():
@@ -42,6 +44,11 @@ def test_pages_print_their_ground_truth_and_the_sitemap_names_every_article():
             assert value in page, (path, value)
         assert "{{ORIGIN}}" + path + "</loc>" in sitemap
     for path in expected["sitemap_only"]:
-        linked = [p for p in (SITE / "www").rglob("*") if p.is_file() and p.suffix not in (".jpg", ".png", ".gz")
-                  and f'href="{path}' in p.read_text(encoding="utf-8")]
+        linked = [
+            p
+            for p in (SITE / "www").rglob("*")
+            if p.is_file()
+            and p.suffix not in (".jpg", ".png", ".gz")
+            and f'href="{path}' in p.read_text(encoding="utf-8")
+        ]
         assert linked == [], path

@@ -54,17 +54,16 @@ def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) 
         history = [
             dict(r)
             for r in conn.execute(
-                "SELECT observed_at, views FROM view_counts WHERE article_id = ? "
-                "ORDER BY observed_at DESC LIMIT ?",
+                "SELECT observed_at, views FROM view_counts WHERE article_id = ? ORDER BY observed_at DESC LIMIT ?",
                 (article_id, _HISTORY_ROWS),
             )
         ]
-        observations = conn.execute(
-            "SELECT count(*) FROM view_counts WHERE article_id = ?", (article_id,)
-        ).fetchone()[0]
-        versions = conn.execute(
-            "SELECT count(*) FROM article_versions WHERE article_id = ?", (article_id,)
-        ).fetchone()[0]
+        observations = conn.execute("SELECT count(*) FROM view_counts WHERE article_id = ?", (article_id,)).fetchone()[
+            0
+        ]
+        versions = conn.execute("SELECT count(*) FROM article_versions WHERE article_id = ?", (article_id,)).fetchone()[
+            0
+        ]
         stored = _stored_page_row(conn, article["url"], article.get("raw_sha256"), with_content=False)
         captures = conn.execute("SELECT count(*) FROM captures WHERE url = ?", (article["url"],)).fetchone()[0]
     finally:

@@ -98,12 +98,15 @@ async def _refuse(scope: Scope, send: Send, host: str) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = (f"This archive is not served under the name {host!r}; "
-            "use the address `tnu-archive serve` printed, or pass --allow-host.\n").encode("utf-8", "replace")
-    await send({
-        "type": "http.response.start",
-        "status": MISDIRECTED,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    body = (
+        f"This archive is not served under the name {host!r}; "
+        "use the address `tnu-archive serve` printed, or pass --allow-host.\n"
+    ).encode("utf-8", "replace")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": MISDIRECTED,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

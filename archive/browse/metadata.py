@@ -82,8 +82,13 @@ _MONTH = "substr(published_at, 1, 7) || '-01'"
 # One colour per run status (archive/outcome.py RUN_STATUSES; a test checks none is missing),
 # in the legend's order.
 STATUS_COLOURS: dict[str, str] = {
-    OK: "#54a24b", RUNNING: "#4c78a8", DRIFT: "#f58518", EMPTY: "#bab0ac", FAILED: "#e45756",
-    INTERRUPTED: "#b279a2", KILLED: "#333333",
+    OK: "#54a24b",
+    RUNNING: "#4c78a8",
+    DRIFT: "#f58518",
+    EMPTY: "#bab0ac",
+    FAILED: "#e45756",
+    INTERRUPTED: "#b279a2",
+    KILLED: "#333333",
 }
 
 CHARTS: dict[str, dict[str, Any]] = {
@@ -114,8 +119,7 @@ LIMIT 30""",
         "display": {
             "mark": {"type": "bar", "tooltip": True},
             "encoding": {
-                "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None,
-                      "axis": {"labelLimit": 260}},
+                "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 260}},
                 "x": {"field": "articles", "type": "quantitative", "title": "Articles"},
             },
         },
@@ -131,8 +135,7 @@ LIMIT 15""",
         "display": {
             "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
             "encoding": {
-                "y": {"field": "title", "type": "nominal", "sort": "-x", "title": None,
-                      "axis": {"labelLimit": 320}},
+                "y": {"field": "title", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 320}},
                 "x": {"field": "views", "type": "quantitative", "title": "Views"},
                 "href": {"field": "page"},
             },
@@ -154,8 +157,12 @@ ORDER BY vc.observed_at""",
             "encoding": {
                 "x": {"field": "observed_at", "type": "temporal", "title": "Observed (UTC)"},
                 "y": {"field": "views", "type": "quantitative", "title": "Views"},
-                "color": {"field": "article", "type": "nominal", "title": None,
-                          "legend": {"orient": "bottom", "labelLimit": 500}},
+                "color": {
+                    "field": "article",
+                    "type": "nominal",
+                    "title": None,
+                    "legend": {"orient": "bottom", "labelLimit": 500},
+                },
             },
         },
     },
@@ -175,10 +182,13 @@ ORDER BY month""",
             "encoding": {
                 "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
                 "y": {"field": "images", "type": "quantitative", "title": "Images"},
-                "color": {"field": "state", "type": "nominal", "title": None,
-                          "scale": {"domain": ["archived", "not downloaded"],
-                                    "range": ["#4c78a8", "#e45756"]},
-                          "legend": {"orient": "bottom"}},
+                "color": {
+                    "field": "state",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": ["archived", "not downloaded"], "range": ["#4c78a8", "#e45756"]},
+                    "legend": {"orient": "bottom"},
+                },
             },
         },
     },
@@ -194,12 +204,15 @@ LIMIT 20""",
         "display": {
             "mark": {"type": "bar", "tooltip": {"content": "data"}},
             "encoding": {
-                "y": {"field": "run", "type": "ordinal", "title": None,
-                      "sort": {"field": "id", "order": "descending"}},
+                "y": {"field": "run", "type": "ordinal", "title": None, "sort": {"field": "id", "order": "descending"}},
                 "x": {"field": "pages", "type": "quantitative", "title": "Pages fetched"},
-                "color": {"field": "status", "type": "nominal", "title": "Status",
-                          "scale": {"domain": list(STATUS_COLOURS), "range": list(STATUS_COLOURS.values())},
-                          "legend": {"orient": "bottom"}},
+                "color": {
+                    "field": "status",
+                    "type": "nominal",
+                    "title": "Status",
+                    "scale": {"domain": list(STATUS_COLOURS), "range": list(STATUS_COLOURS.values())},
+                    "legend": {"orient": "bottom"},
+                },
             },
         },
     },
@@ -221,8 +234,13 @@ _EMBED = {"usermeta": {"embedOptions": {"renderer": "svg"}}}
 def dashboard() -> dict[str, Any]:
     """The datasette-dashboards configuration of the collection dashboard."""
     charts = {
-        slug: {"title": c["title"], "db": DB_NAME, "query": c["query"], "library": "vega-lite",
-               "display": {**_EMBED, **c["display"]}}
+        slug: {
+            "title": c["title"],
+            "db": DB_NAME,
+            "query": c["query"],
+            "library": "vega-lite",
+            "display": {**_EMBED, **c["display"]},
+        }
         for slug, c in CHARTS.items()
     }
     return {
@@ -230,8 +248,12 @@ def dashboard() -> dict[str, Any]:
         "description": "What the archive holds, straight from its own tables; "
         "each chart's SQL is shown under it and can be opened in the SQL editor.",
         "filters": {
-            "article": {"name": "Article (view-count growth)", "type": "select",
-                        "db": DB_NAME, "query": ARTICLE_FILTER_SQL},
+            "article": {
+                "name": "Article (view-count growth)",
+                "type": "select",
+                "db": DB_NAME,
+                "query": ARTICLE_FILTER_SQL,
+            },
         },
         "charts": charts,
     }

@@ -112,9 +112,7 @@ def _sha_thumbnail(datasette: Any, sha256: str, path: str) -> Markup:
 
 def _thumbnail_for_sha(datasette: Any, sha256: str) -> Any:
     async def inner() -> Markup | None:
-        result = await datasette.get_database(DB_NAME).execute(
-            "SELECT path FROM images WHERE sha256 = ?", [sha256]
-        )
+        result = await datasette.get_database(DB_NAME).execute("SELECT path FROM images WHERE sha256 = ?", [sha256])
         row = result.first()
         if row is None:  # a dangling reference: show the hash as it is
             return None
@@ -151,8 +149,9 @@ async def stored_page(request: Any, datasette: Any) -> Response:
     page = await db.execute_fn(lambda conn: load_stored_page(conn, article_id))
     if page is None:
         raise NotFound(f"No stored page for article {article_id} in this archive")
-    return Response(page.body, status=200, headers=dict(ARCHIVED_CONTENT_HEADERS),
-                    content_type=f"text/html; charset={page.charset}")
+    return Response(
+        page.body, status=200, headers=dict(ARCHIVED_CONTENT_HEADERS), content_type=f"text/html; charset={page.charset}"
+    )
 
 
 @hookimpl
@@ -166,4 +165,3 @@ def menu_links(datasette: Any) -> list[dict[str, str]]:
         {"href": datasette.urls.path(f"/{DB_NAME}/search"), "label": "Search articles"},
         {"href": datasette.urls.path(f"/{DB_NAME}/articles"), "label": "All articles"},
     ]
-

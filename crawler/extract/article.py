@@ -65,6 +65,7 @@ _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportagenewsarticle", "scholarlyarticle", "webpage"}
 )
 
+
 @cache
 def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
@@ -159,9 +160,7 @@ class _JsonLd:
     def crumbs(self) -> list[str]:
         for obj in self._typed(frozenset({"breadcrumblist"})):
             items = obj.get("itemListElement") or []
-            items = sorted(
-                (i for i in items if isinstance(i, dict)), key=lambda i: i.get("position") or 0
-            )
+            items = sorted((i for i in items if isinstance(i, dict)), key=lambda i: i.get("position") or 0)
             names = []
             for item in items:
                 name = item.get("name")
@@ -239,9 +238,7 @@ def _furniture_in(body: Element, selector: str | None) -> list[Element]:
                 found.append(element)
                 # the list of links that follows the heading goes with it
                 sibling = element.getnext()
-                while sibling is not None and (
-                    sibling.tag in ("ul", "ol") or _mostly_links(sibling)
-                ):
+                while sibling is not None and (sibling.tag in ("ul", "ol") or _mostly_links(sibling)):
                     found.append(sibling)
                     sibling = sibling.getnext()
     outer = []
@@ -371,8 +368,10 @@ def _date(
     for source, machine in (
         ("generic:meta published_time", _meta(root, "article:published_time", "datePublished", "pubdate", "date")),
         ("generic:json-ld datePublished", ld.article_value("datePublished")),
-        ("generic:itemprop=datePublished",
-         next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None)),
+        (
+            "generic:itemprop=datePublished",
+            next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None),
+        ),
     ):
         iso = dates.parse_iso(machine) if machine else None
         if iso:
@@ -423,8 +422,11 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
                 (
                     el
                     for el in root.iter("nav", "div", "ol", "ul", "p")
-                    if re.search(r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)",
-                                 f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}", re.I)
+                    if re.search(
+                        r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)",
+                        f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}",
+                        re.I,
+                    )
                 ),
                 None,
             )
@@ -491,7 +493,8 @@ def _marked_byline(area: Element, furniture: list[Element]) -> Element | None:
             continue
         marks = f"{element.get('class') or ''} {element.get('id') or ''}"
         if not (
-            element.get("itemprop") == "author" or element.get("rel") == "author"
+            element.get("itemprop") == "author"
+            or element.get("rel") == "author"
             or (marks.strip() and _BYLINE_MARK.search(marks))
         ):
             continue
@@ -636,23 +639,31 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     lead = _lead_lines(body) if body is not None and not selectors else []
     header = before + lead
 
-    published_at, published_text, date_node, date_rule = _date(
-        date_node, before + lead + after, header, root, area, ld
-    )
+    published_at, published_text, date_node, date_rule = _date(date_node, before + lead + after, header, root, area, ld)
     views, views_node, views_rule = _views(views_node, before + lead + after)
     category, category_rule = _category(root, scope, selectors, title, ld)
     rules = {
-        "title": title_rule, "published_at": date_rule, "views": views_rule, "category": category_rule,
+        "title": title_rule,
+        "published_at": date_rule,
+        "views": views_rule,
+        "category": category_rule,
     }
 
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
         lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
-        is_listing, rules["listing"] = _listing(root, url, ld, selectors, title_node, date_node, views_node,
-                                                published_at, lines)
+        is_listing, rules["listing"] = _listing(
+            root, url, ld, selectors, title_node, date_node, views_node, published_at, lines
+        )
         article = Article(
-            url=url, title=title, published_at=published_at, published_text=published_text,
-            views=views, category=category, body_text="\n\n".join(lines) or None, listing=is_listing,
+            url=url,
+            title=title,
+            published_at=published_at,
+            published_text=published_text,
+            views=views,
+            category=category,
+            body_text="\n\n".join(lines) or None,
+            listing=is_listing,
         )
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
@@ -682,13 +693,12 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
         not_body = {title, author, *(f.caption for f in found)} - {None}
-        lines_of_body, body_rule = reference.checked_body(
-            page, url, lines_of_body, body_rule, not_body, published_text
-        )
+        lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
     body_text = "\n\n".join(lines_of_body) or None
     # before _body_html, which takes the furniture out of the tree
-    is_listing, rules["listing"] = _listing(root, url, ld, selectors, title_node, date_node, views_node,
-                                            published_at, lines_of_body)
+    is_listing, rules["listing"] = _listing(
+        root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
+    )
     body_html = _body_html(body, furniture, found, url) or None
     article = Article(
         url=url,
@@ -706,8 +716,12 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         ),
         listing=is_listing,
     )
-    rules |= {"author": author_rule, "body_text": body_rule, "body_html": body_rule.split("+")[0],
-              "images": body_rule.split("+")[0]}
+    rules |= {
+        "author": author_rule,
+        "body_text": body_rule,
+        "body_html": body_rule.split("+")[0],
+        "images": body_rule.split("+")[0],
+    }
     return Reading(article, _sources(article, rules, site))
 
 
@@ -726,8 +740,12 @@ def _listing(
     site selector is that site's article layout, and pays nothing for the question."""
     if selectors:
         return False, ""
-    kinds = [k for obj in ld.objects for k in (obj.get("@type") if isinstance(obj.get("@type"), list)
-                                               else [obj.get("@type")]) if isinstance(k, str)]
+    kinds = [
+        k
+        for obj in ld.objects
+        for k in (obj.get("@type") if isinstance(obj.get("@type"), list) else [obj.get("@type")])
+        if isinstance(k, str)
+    ]
     heading = title_node if title_node is not None else root.find(".//h1")
     verdict = listing.structured_verdict(kinds)
     if verdict is None:

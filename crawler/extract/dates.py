@@ -20,9 +20,7 @@ _WEEKDAY = (
 # Day first, always: 23/02/2026, 15-07-2020, 5.7.2021 (the same separator twice).
 _DMY = r"(?<!\d)(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
 # "ngày 23 tháng 02 năm 2026", "23 tháng 2, 2026"
-_VI_LONG = (
-    r"(?<!\d)(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*(?:,|năm)?\s*(?P<y>\d{4})(?!\d)"
-)
+_VI_LONG = r"(?<!\d)(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*(?:,|năm)?\s*(?P<y>\d{4})(?!\d)"
 _TIME = (
     r"(?<!\d)(?P<H>\d{1,2})\s*(?:[:hH]|giờ)\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?"
     r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?|SA|CH))?(?!\d)"
@@ -146,8 +144,7 @@ _VIEWS_AFTER = re.compile(
     re.IGNORECASE,
 )
 _VIEWS_BEFORE = re.compile(
-    r"(?:lượt\s*(?:xem|đọc)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|views?|reads?)\s*:?\s*"
-    + _NUMBER,
+    r"(?:lượt\s*(?:xem|đọc)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|views?|reads?)\s*:?\s*" + _NUMBER,
     re.IGNORECASE,
 )
 

@@ -75,7 +75,8 @@ def image_source(img: etree._Element, base_url: str) -> str | None:
         own = _absolute(img.get("src"), base_url)
         offers = [img.get("srcset") or ""] + [
             source.get(attr) or ""
-            for source in picture.iter("source") if width or own is None or not source.get("media")
+            for source in picture.iter("source")
+            if width or own is None or not source.get("media")
             for attr in ("srcset", *LAZY_SRCSET_ATTRS)
         ]
         if own and width:
@@ -176,9 +177,7 @@ def looks_like_caption(element: etree._Element, text: str) -> bool:
     if _CAPTION_START.match(text) or _CREDIT_IN_PARENS.search(text):
         return True
     nodes = [element] + [el for el in element.iterdescendants() if isinstance(el.tag, str)]
-    return any(_is_centered(node) for node in nodes[:4]) or any(
-        _is_italic(node, text) for node in nodes[:2]
-    )
+    return any(_is_centered(node) for node in nodes[:4]) or any(_is_italic(node, text) for node in nodes[:2])
 
 
 @dataclass
@@ -201,8 +200,10 @@ def _holder(img, body):
         if parent is None or parent is body:
             return node
         others = [c for c in parent if c is not node and isinstance(c.tag, str) and c.tag != "br"]
-        if clean(parent.text) or any(clean(c.tail) for c in parent) or any(
-            clean(element_text(c)) or c.find(".//img") is not None or c.tag == "img" for c in others
+        if (
+            clean(parent.text)
+            or any(clean(c.tail) for c in parent)
+            or any(clean(element_text(c)) or c.find(".//img") is not None or c.tag == "img" for c in others)
         ):
             return node
         node = parent
@@ -247,8 +248,10 @@ def _caption_after_break(img, body):
         span.append(node)  # moves the node with its tail
     br.addnext(span)
     text = element_text(span)
-    if text and len(text) <= 400 and (
-        _is_centered(block) or looks_like_caption(span, text) or _CAPTION_START.match(text)
+    if (
+        text
+        and len(text) <= 400
+        and (_is_centered(block) or looks_like_caption(span, text) or _CAPTION_START.match(text))
     ):
         return span
     # not a caption: put the paragraph back as it was

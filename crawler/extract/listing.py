@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -25,10 +26,20 @@ from .text import clean, paragraphs
 Element = etree._Element
 
 # Types a page uses to say it is one piece of writing (schema.org Article and its kinds) ...
-ARTICLE_TYPES = frozenset({
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "scholarlyarticle", "techarticle", "report", "liveblogposting",
-})
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "scholarlyarticle",
+        "techarticle",
+        "report",
+        "liveblogposting",
+    }
+)
 # ... or a list of other pages.
 LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage"})
 
@@ -91,10 +102,8 @@ def _own_names(root: Element, url: str) -> set[str]:
     for node in (*root.iterfind(".//link[@rel='canonical']"), *root.iterfind(".//meta[@property='og:url']")):
         href = (node.get("href") or node.get("content") or "").strip()
         if href:
-            try:
+            with suppress(ValueError):  # a malformed URL names nothing
                 names.add(_normalized(urljoin(url, href)))
-            except ValueError:
-                pass
     return names
 
 
@@ -210,11 +219,12 @@ def _is_item_card(card: Element, title_link: Element) -> bool:
     links = {clean("".join(a.itertext())) for a in card.iter("a")}
     # what the card says besides its links: the lines after its title, the rest of the title's
     # own line (`Tiêu đề (12/10/2026)`), and a date printed above the title
-    rest = [line for line in lines[at + 1:] if line not in links]
+    rest = [line for line in lines[at + 1 :] if line not in links]
     if at < len(lines):
         rest.append(lines[at].replace(title, " "))
     return any(len(line) >= EXCERPT_MIN_CHARS or dates.find_date(line) for line in rest) or any(
-        dates.find_date(line) for line in lines[:at])
+        dates.find_date(line) for line in lines[:at]
+    )
 
 
 def _letters(text: str) -> str:

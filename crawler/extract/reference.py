@@ -18,8 +18,14 @@ import re
 from .text import clean
 
 # trafilatura's evaluation settings: no comments, tables kept, plain text.
-_OPTIONS = {"include_comments": False, "include_tables": True, "include_formatting": False,
-            "include_images": False, "include_links": False, "deduplicate": False}
+_OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_formatting": False,
+    "include_images": False,
+    "include_links": False,
+    "deduplicate": False,
+}
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
 COVER = 0.98
@@ -61,8 +67,11 @@ def checked_body(
         return ours, rule
     theirs = [
         # table cells come as "| a | b |"
-        line for line in (clean(x.strip("| ")) for x in reference.splitlines())
-        if _WORD.search(line) and line not in not_body and not _RELATED_LINE.match(line)
+        line
+        for line in (clean(x.strip("| ")) for x in reference.splitlines())
+        if _WORD.search(line)
+        and line not in not_body
+        and not _RELATED_LINE.match(line)
         and not (date_text and date_text in line and len(line) <= 120)
     ]
     found = " ".join(theirs)

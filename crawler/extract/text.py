@@ -113,11 +113,70 @@ def clean_or_none(text: str | None) -> str | None:
 # --- paragraphs -----------------------------------------------------------------------------
 
 BLOCK_TAGS = frozenset(
-    ["address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 # Never text: their content is code, media or controls.
 SILENT_TAGS = frozenset(
-    ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "video", "audio", "select", "button", "input", "textarea", "img", "map", "head", "title", "meta", "link"]
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "video",
+        "audio",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "img",
+        "map",
+        "head",
+        "title",
+        "meta",
+        "link",
+    ]
 )
 
 
@@ -168,7 +227,32 @@ def paragraphs(element: etree._Element, skip: Collection = frozenset()) -> list[
 # --- sanitizing -----------------------------------------------------------------------------
 
 ALLOWED_TAGS = frozenset(
-    ["p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "table", "tr", "td", "th", "tbody", "thead", "figure", "figcaption", "img"]
+    [
+        "p",
+        "br",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "figure",
+        "figcaption",
+        "img",
+    ]
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href"},
@@ -179,7 +263,26 @@ ALLOWED_ATTRIBUTES = {
 }
 # Removed together with everything inside them, not just unwrapped.
 DROPPED_WITH_CONTENT = frozenset(
-    ["script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "select", "button", "form", "svg", "math", "frame", "frameset", "applet", "head", "title"]
+    [
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "textarea",
+        "select",
+        "button",
+        "form",
+        "svg",
+        "math",
+        "frame",
+        "frameset",
+        "applet",
+        "head",
+        "title",
+    ]
 )
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),

@@ -120,15 +120,20 @@ class NewsSpider(scrapy.Spider):
 
     def listing_request(self, url: str) -> scrapy.Request:
         self.requested.add(url)
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY,
-                              meta={"tnu_nav": "listing"})
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY, meta={"tnu_nav": "listing"}
+        )
 
     def candidate_request(self, url: str, likely: bool) -> scrapy.Request:
         """A same-site page no rule in sites.py knows: maybe an article, maybe a listing."""
         self.requested.add(url)
-        return scrapy.Request(url, callback=self.parse, errback=self.failed,
-                              priority=LIKELY_PRIORITY if likely else CANDIDATE_PRIORITY,
-                              meta={"tnu_nav": "candidate", "tnu_likely": likely})
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            priority=LIKELY_PRIORITY if likely else CANDIDATE_PRIORITY,
+            meta={"tnu_nav": "candidate", "tnu_likely": likely},
+        )
 
     def nav_request(self, url: str, callback) -> scrapy.Request:
         """robots.txt, a sitemap or a feed: read for its links, never archived as a page."""
@@ -136,8 +141,7 @@ class NewsSpider(scrapy.Spider):
         meta: dict[str, Any] = {"tnu_nav": "discovery"}
         if callback == self.parse_robots:
             meta["handle_httpstatus_all"] = True  # no robots.txt: /sitemap.xml is still asked
-        return scrapy.Request(url, callback=callback, errback=self.quiet_failure, priority=LISTING_PRIORITY,
-                              meta=meta)
+        return scrapy.Request(url, callback=callback, errback=self.quiet_failure, priority=LISTING_PRIORITY, meta=meta)
 
     @staticmethod
     def origin(url: str) -> str:
@@ -180,15 +184,22 @@ class NewsSpider(scrapy.Spider):
             self.requested.update(names)
             candidate = not links.is_article(response.url)
             found = links.classify_links(response) if candidate else None
-            yield {"url": linked, "final_url": response.url, "status": response.status,
-                   "body": response.body, "encoding": response.encoding,
-                   "canonical": canonical, "aliases": others,
-                   # the drift alarm counts a candidate only if its URL looks like one item: a
-                   # sitemap may list hundreds of static pages, a menu as many sections
-                   "candidate": candidate, "likely": links.looks_like_item(linked),
-                   # what the page holds: many links to items make a page that is no article a
-                   # listing (the pipeline decides, once the extractor has judged the page)
-                   "item_links": self.item_links(found) if found is not None else 0}
+            yield {
+                "url": linked,
+                "final_url": response.url,
+                "status": response.status,
+                "body": response.body,
+                "encoding": response.encoding,
+                "canonical": canonical,
+                "aliases": others,
+                # the drift alarm counts a candidate only if its URL looks like one item: a
+                # sitemap may list hundreds of static pages, a menu as many sections
+                "candidate": candidate,
+                "likely": links.looks_like_item(linked),
+                # what the page holds: many links to items make a page that is no article a
+                # listing (the pipeline decides, once the extractor has judged the page)
+                "item_links": self.item_links(found) if found is not None else 0,
+            }
             if not candidate:
                 return
         if self.discover or nav == "listing" or links.is_listing(response.url):
@@ -196,8 +207,11 @@ class NewsSpider(scrapy.Spider):
 
     def item_links(self, found: links.PageLinks) -> int:
         """How many distinct same-site links of a page look like one item each."""
-        return sum(1 for url in (*found.articles, *found.others)
-                   if self.on_site(url) and (links.is_article(url) or links.looks_like_item(url)))
+        return sum(
+            1
+            for url in (*found.articles, *found.others)
+            if self.on_site(url) and (links.is_article(url) or links.looks_like_item(url))
+        )
 
     def acceptable_alias(self, url: str) -> bool:
         """A same-site URL that may name an article: not the home page, a start page or a listing
@@ -352,8 +366,14 @@ class NewsSpider(scrapy.Spider):
             # an article's "next article" link reads the same: followed as a candidate (judged by
             # its content), and nothing is recorded as a listing.
             own = links.clean_url(response.url)
-            following = next((u for u in found.next_pages if u != own and self.on_site(u)
-                              and u not in self.requested and not links.is_article(u)), None)
+            following = next(
+                (
+                    u
+                    for u in found.next_pages
+                    if u != own and self.on_site(u) and u not in self.requested and not links.is_article(u)
+                ),
+                None,
+            )
             if following is not None and self.discover:
                 yield self.candidate_request(following, False)
             return
@@ -374,7 +394,7 @@ class NewsSpider(scrapy.Spider):
         batch = [url for url in self.deferred if url not in self.announced]
         run = get_run(self.crawler)
         room = self.cap - run.tally.discovery_not_articles
-        go, self.deferred = batch[:max(room, 0)], batch[max(room, 0):]
+        go, self.deferred = batch[: max(room, 0)], batch[max(room, 0) :]
         if not go:
             run.tally.discovery_capped += len(self.deferred)
             self.deferred.clear()

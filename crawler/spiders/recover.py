@@ -42,8 +42,10 @@ class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
     # Why a run that found no article capture is "empty" (exit 3), in its terms.
-    nothing_found = ("the CDX index listed no successful HTML capture of an article URL "
-                     "(check --match, --from/--to, and that --cdx-api answers CDX queries)")
+    nothing_found = (
+        "the CDX index listed no successful HTML capture of an article URL "
+        "(check --match, --from/--to, and that --cdx-api answers CDX queries)"
+    )
 
     custom_settings = {
         "ITEM_PIPELINES": {"crawler.recover_pipeline.RecoverPipeline": 300},
@@ -91,12 +93,19 @@ class RecoverSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for match in self.matches:
             self.seen_pages[match] = set()
-            yield self.cdx_request(cdx.query_url(self.cdx_api, match, since=self.since, until=self.until),
-                                   match, keys_used=())
+            yield self.cdx_request(
+                cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match, keys_used=()
+            )
 
     def cdx_request(self, url: str, match: str, *, keys_used: tuple[str, ...]) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_cdx, errback=self.failed, priority=CDX_PRIORITY,
-                              dont_filter=True, meta={"match": match, "keys_used": keys_used})
+        return scrapy.Request(
+            url,
+            callback=self.parse_cdx,
+            errback=self.failed,
+            priority=CDX_PRIORITY,
+            dont_filter=True,
+            meta={"match": match, "keys_used": keys_used},
+        )
 
     def parse_cdx(self, response: Response) -> Iterable[scrapy.Request]:
         run = get_run(self.crawler)
@@ -122,8 +131,13 @@ class RecoverSpider(scrapy.Spider):
             self.scheduled += 1
             yield self.capture_request(capture)
         next_url = cdx.next_query(
-            self.cdx_api, match, page, new_captures=len(fresh), keys_used=response.meta["keys_used"],
-            since=self.since, until=self.until,
+            self.cdx_api,
+            match,
+            page,
+            new_captures=len(fresh),
+            keys_used=response.meta["keys_used"],
+            since=self.since,
+            until=self.until,
         )
         if next_url is not None and (self.limit is None or self.scheduled < self.limit):
             yield self.cdx_request(next_url, match, keys_used=(*response.meta["keys_used"], page.resume_key))
@@ -137,12 +151,22 @@ class RecoverSpider(scrapy.Spider):
         )
 
     def capture_request(self, capture: cdx.Capture) -> scrapy.Request:
-        meta = {"capture": {
-            "url": capture.url, "timestamp": capture.timestamp, "digest": capture.digest,
-            "captured_at": capture.captured_at, "raw_url": capture.raw_url(self.replay),
-        }}
-        return scrapy.Request(capture.raw_url(self.replay), callback=self.parse_capture, errback=self.failed,
-                              priority=CAPTURE_PRIORITY, meta=meta)
+        meta = {
+            "capture": {
+                "url": capture.url,
+                "timestamp": capture.timestamp,
+                "digest": capture.digest,
+                "captured_at": capture.captured_at,
+                "raw_url": capture.raw_url(self.replay),
+            }
+        }
+        return scrapy.Request(
+            capture.raw_url(self.replay),
+            callback=self.parse_capture,
+            errback=self.failed,
+            priority=CAPTURE_PRIORITY,
+            meta=meta,
+        )
 
     def parse_capture(self, response: Response) -> Iterable[dict[str, Any]]:
         run = get_run(self.crawler)

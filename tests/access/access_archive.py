@@ -62,17 +62,29 @@ ARTICLES = [
         author="Thanh Loan – TNU Media",
         category="Tin tức - Sự kiện",
         images=(
-            ImageRef(0, f"{BASE}/Uploads/news/15-7-2020-TG-1.jpg",
-                     "Đồng chí Hoàng Anh Trung – Phó trưởng ban thường trực Ban Tuyên giáo Tỉnh ủy "
-                     "phát biểu chỉ đạo tại Hội nghị (ảnh: Nguyễn Thanh Hà)", "15-7-2020-TG-1.jpg",
-                     "Nguyễn Thanh Hà"),
-            ImageRef(1, f"{BASE}/Uploads/news/15-7-2020-TG-2.jpg",
-                     "Đoàn thăm và tặng quà gia đình ông Nguyễn Trọng Tòa – Phường Gia Sàng, Tp. "
-                     "Thái Nguyên, sinh năm 1936, thương binh 4/4 (ảnh: Nguyễn Thanh Hà).",
-                     "15-7-2020-TG-2.jpg", "Nguyễn Thanh Hà"),
-            ImageRef(2, f"{BASE}/Uploads/news/15-7-2020-TG-3.jpg",
-                     "Đoàn dâng hương tại Khu di tích lịch sử 915 (ảnh: Nguyễn Thanh Hà)",
-                     "15-7-2020-TG-3.jpg", "Nguyễn Thanh Hà"),
+            ImageRef(
+                0,
+                f"{BASE}/Uploads/news/15-7-2020-TG-1.jpg",
+                "Đồng chí Hoàng Anh Trung – Phó trưởng ban thường trực Ban Tuyên giáo Tỉnh ủy "
+                "phát biểu chỉ đạo tại Hội nghị (ảnh: Nguyễn Thanh Hà)",
+                "15-7-2020-TG-1.jpg",
+                "Nguyễn Thanh Hà",
+            ),
+            ImageRef(
+                1,
+                f"{BASE}/Uploads/news/15-7-2020-TG-2.jpg",
+                "Đoàn thăm và tặng quà gia đình ông Nguyễn Trọng Tòa – Phường Gia Sàng, Tp. "
+                "Thái Nguyên, sinh năm 1936, thương binh 4/4 (ảnh: Nguyễn Thanh Hà).",
+                "15-7-2020-TG-2.jpg",
+                "Nguyễn Thanh Hà",
+            ),
+            ImageRef(
+                2,
+                f"{BASE}/Uploads/news/15-7-2020-TG-3.jpg",
+                "Đoàn dâng hương tại Khu di tích lịch sử 915 (ảnh: Nguyễn Thanh Hà)",
+                "15-7-2020-TG-3.jpg",
+                "Nguyễn Thanh Hà",
+            ),
         ),
     ),
     Article(
@@ -88,9 +100,13 @@ ARTICLES = [
         author="Minh Đức – TNU Media",
         category="Đào tạo",
         images=(
-            ImageRef(0, f"{BASE}/Uploads/news/tot-nghiep-2021.jpg",
-                     "Tân cử nhân trong lễ tốt nghiệp (Ảnh: Trần Minh Đức)", "tot-nghiep-2021.jpg",
-                     "Trần Minh Đức"),
+            ImageRef(
+                0,
+                f"{BASE}/Uploads/news/tot-nghiep-2021.jpg",
+                "Tân cử nhân trong lễ tốt nghiệp (Ảnh: Trần Minh Đức)",
+                "tot-nghiep-2021.jpg",
+                "Trần Minh Đức",
+            ),
             # The same bytes under a second URL: one file, two rows.
             ImageRef(1, f"{BASE}/Uploads/news/tot-nghiep-2021-copy.jpg", None, None, None),
         ),
@@ -145,7 +161,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-
 def build_archive(root: Path) -> tuple[Path, Path]:
     """The test archive, written by the real store: each article saved once per observation of
     its counter (as successive crawls would), images downloaded, one download failing."""
@@ -155,15 +170,13 @@ def build_archive(root: Path) -> tuple[Path, Path]:
             for index, views in views_by_index.items():
                 article = replace(ARTICLES[index], views=views)
                 html = f"<html><body><h1>{article.title}</h1></body></html>".encode()
-                archive.save_article(article, run_id=None, fetched_at=seen_at, raw_html=html,
-                                     encoding="utf-8")
+                archive.save_article(article, run_id=None, fetched_at=seen_at, raw_html=html, encoding="utf-8")
                 for ref in article.images:
                     key = DOWNLOADS.get(ref.src_url)
                     if key is None:
                         archive.record_image_failure(ref.src_url, status=404, error="http_404", at=seen_at)
                     elif archive.image_for_url(ref.src_url) is None:
-                        archive.store_image(None, ref.src_url, IMAGES[key], status=200,
-                                            fetched_at=seen_at)
+                        archive.store_image(None, ref.src_url, IMAGES[key], status=200, fetched_at=seen_at)
     return db_path, images_dir
 
 

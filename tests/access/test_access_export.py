@@ -23,7 +23,9 @@ FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 def frictionless_validate(folder: Path) -> dict:
     result = subprocess.run(
         [str(FRICTIONLESS), "validate", "--json", str(folder / "datapackage.json")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return json.loads(result.stdout)
 
@@ -51,8 +53,9 @@ def test_the_frictionless_validator_accepts_it(built):
 
 def test_sha256sum_accepts_the_manifest_and_it_lists_every_file(built):
     _, _, out, _ = built
-    result = subprocess.run(["sha256sum", "--strict", "-c", "manifest-sha256.txt"], cwd=out,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["sha256sum", "--strict", "-c", "manifest-sha256.txt"], cwd=out, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     listed = {line.split("  ", 1)[1] for line in (out / "manifest-sha256.txt").read_text().splitlines()}
     assert listed == set(files_of(out)) - {"manifest-sha256.txt"}
@@ -207,11 +210,13 @@ def test_an_archive_without_articles_is_not_exported(tmp_path):
     from archive.db import connect
 
     connect(tmp_path / "empty.sqlite").close()
-    result = run_cli("export", "--out", tmp_path / "out", "--db", tmp_path / "empty.sqlite",
-                     "--images-dir", tmp_path / "images")
+    result = run_cli(
+        "export", "--out", tmp_path / "out", "--db", tmp_path / "empty.sqlite", "--images-dir", tmp_path / "images"
+    )
     assert result.returncode == 1
-    assert result.stderr == ("tnu-archive: export failed: the archive holds no article yet: "
-                             "nothing to export (run a crawl first)\n")
+    assert result.stderr == (
+        "tnu-archive: export failed: the archive holds no article yet: nothing to export (run a crawl first)\n"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -234,4 +239,5 @@ def test_each_file_is_read_once_for_its_digest(built, tmp_path, monkeypatch):
     assert not [rel for rel in hashed if rel.startswith("images/")]
     assert len(hashed) == len(set(hashed))
     assert set(hashed) == set(files_of(tmp_path / "again")) - {"manifest-sha256.txt"} - {
-        rel for rel in files_of(tmp_path / "again") if rel.startswith("images/")}
+        rel for rel in files_of(tmp_path / "again") if rel.startswith("images/")
+    }

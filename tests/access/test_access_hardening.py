@@ -23,11 +23,13 @@ def fingerprint(folder: Path) -> dict[str, str]:
     """Every file under `folder` (name -> sha256): what "nothing was written" is checked against."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
 # --- a schema from the future ------------------------------------------------------------------
+
 
 @pytest.fixture
 def future_archive(archive) -> tuple[Path, Path]:
@@ -39,16 +41,19 @@ def future_archive(archive) -> tuple[Path, Path]:
     return db_path, images_dir
 
 
-@pytest.mark.parametrize("command", [
-    ["search", "dai hoc"],
-    ["runs"],
-    ["export", "--out", "{tmp}/out"],
-    ["export", "--wacz", "{tmp}/out.wacz"],
-    ["verify"],
-    ["reparse", "--quiet"],
-    ["serve", "--port", "0"],
-    ["crawl", "--quiet", "--start-url", "http://127.0.0.1:9/"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "dai hoc"],
+        ["runs"],
+        ["export", "--out", "{tmp}/out"],
+        ["export", "--wacz", "{tmp}/out.wacz"],
+        ["verify"],
+        ["reparse", "--quiet"],
+        ["serve", "--port", "0"],
+        ["crawl", "--quiet", "--start-url", "http://127.0.0.1:9/"],
+    ],
+)
 def test_every_command_refuses_a_newer_schema_without_writing(future_archive, tmp_path, command):
     db_path, images_dir = future_archive
     before = fingerprint(db_path.parent)
@@ -69,6 +74,7 @@ def test_the_current_schema_is_still_opened(archive):
 
 
 # --- small ones ---------------------------------------------------------------------------------
+
 
 def test_export_into_the_working_folder(archive, tmp_path, monkeypatch):
     db_path, images_dir = archive
@@ -128,21 +134,33 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def tainted(archive) -> tuple[Path, Path]:
     db_path, images_dir = archive
     conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE articles SET title = title || ?, url = url || ?, published_at = ?",
-                 [ESCAPES, ESCAPES, "2020" + ESCAPES])
+    conn.execute(
+        "UPDATE articles SET title = title || ?, url = url || ?, published_at = ?", [ESCAPES, ESCAPES, "2020" + ESCAPES]
+    )
     conn.execute(
         "INSERT INTO crawl_runs (started_at, status, errors, problems, start_urls) VALUES (?, ?, ?, ?, ?)",
-        ["2026-01-01T00:00:00Z" + ESCAPES, "ok" + ESCAPES, json.dumps({"http_404" + ESCAPES: 1}),
-         json.dumps(["x" + ESCAPES]), json.dumps(["http://tnu.edu.vn/" + ESCAPES])],
+        [
+            "2026-01-01T00:00:00Z" + ESCAPES,
+            "ok" + ESCAPES,
+            json.dumps({"http_404" + ESCAPES: 1}),
+            json.dumps(["x" + ESCAPES]),
+            json.dumps(["http://tnu.edu.vn/" + ESCAPES]),
+        ],
     )
     conn.commit()
     conn.close()
     return db_path, images_dir
 
 
-@pytest.mark.parametrize("command", [
-    ["search", "dai hoc"], ["search", "dai hoc", "--json"], ["runs"], ["runs", "--json"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "dai hoc"],
+        ["search", "dai hoc", "--json"],
+        ["runs"],
+        ["runs", "--json"],
+    ],
+)
 def test_the_cli_prints_no_control_character_from_stored_data(tainted, command):
     db_path, images_dir = tainted
     extra = ["--images-dir", images_dir] if command[0] == "runs" else []
@@ -174,16 +192,40 @@ def readonly_command(folder: Path, *args: object) -> list[str]:
     command: chmod would not stop root, which CI runs as, and SQLite's real failure is a WAL
     archive whose `-shm` file cannot be created, which only a read-only filesystem gives.
     """
-    return ["unshare", "--map-root-user", "--mount", "sh", "-c", READONLY_MOUNT, "sh", str(folder),
-            sys.executable, "-m", "crawler", *map(str, args)]
+    return [
+        "unshare",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        READONLY_MOUNT,
+        "sh",
+        str(folder),
+        sys.executable,
+        "-m",
+        "crawler",
+        *map(str, args),
+    ]
 
 
 @pytest.fixture
 def readonly(archive) -> tuple[Path, Path]:
     db_path, images_dir = archive
-    probe = subprocess.run(["unshare", "--map-root-user", "--mount", "sh", "-c",
-                            READONLY_MOUNT + ' ; touch "$0/x" 2>/dev/null && exit 9 || exit 0', "sh",
-                            str(db_path.parent), "true"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            READONLY_MOUNT + ' ; touch "$0/x" 2>/dev/null && exit 9 || exit 0',
+            "sh",
+            str(db_path.parent),
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         pytest.skip(f"no read-only mount possible here (unshare/mount: {probe.stderr.strip()})")
     # The archive as a crawl leaves it: WAL mode, and no -shm beside it.
@@ -194,16 +236,22 @@ def readonly(archive) -> tuple[Path, Path]:
     return db_path, images_dir
 
 
-@pytest.mark.parametrize("command", [
-    ["search", "dai hoc"], ["runs"], ["verify", "--images-dir", "{images}"],
-    ["export", "--out", "{tmp}/out", "--images-dir", "{images}"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "dai hoc"],
+        ["runs"],
+        ["verify", "--images-dir", "{images}"],
+        ["export", "--out", "{tmp}/out", "--images-dir", "{images}"],
+    ],
+)
 def test_readers_work_on_read_only_media(readonly, tmp_path, command):
     db_path, images_dir = readonly
     before = fingerprint(db_path.parent)
     args = [a.replace("{tmp}", str(tmp_path)).replace("{images}", str(images_dir)) for a in command]
-    result = subprocess.run(readonly_command(db_path.parent, *args, "--db", db_path),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        readonly_command(db_path.parent, *args, "--db", db_path), capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "unable to open" not in result.stdout + result.stderr
     if command[0] == "search":
@@ -226,14 +274,18 @@ def test_serve_works_on_read_only_media(readonly, tmp_path):
     with log.open("wb") as out:
         process = subprocess.Popen(
             readonly_command(db_path.parent, "serve", "--db", db_path, "--images-dir", images_dir, "--port", "0"),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     try:
         url = None
         deadline = time.monotonic() + 30
         while url is None and time.monotonic() < deadline and process.poll() is None:
-            url = next((line.rsplit(" on ", 1)[1].strip() for line in log.read_text().splitlines()
-                        if " on http://" in line), None)
+            url = next(
+                (line.rsplit(" on ", 1)[1].strip() for line in log.read_text().splitlines() if " on http://" in line),
+                None,
+            )
             time.sleep(0.05)
         assert url, log.read_text()
         with urllib.request.urlopen(url + "tnu/articles.json?_shape=array", timeout=10) as response:
@@ -241,4 +293,3 @@ def test_serve_works_on_read_only_media(readonly, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
-

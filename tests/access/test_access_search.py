@@ -85,10 +85,34 @@ def test_limit(conn):
 
 
 HOSTILE = [
-    '"', '""', '"dai hoc', 'dai" hoc', "*", "dai*hoc", "**", "NEAR(", "NEAR(dai hoc, 2)",
-    "OR (", "dai OR (hoc", "AND", "NOT dai", "title:dai", "^dai", "dai + hoc", "{title}: dai",
-    "'; DROP TABLE articles; --", "\"; DELETE FROM articles; --", "1=1) OR (1=1",
-    "\\", "%", "_", "dai\x00hoc", "🙂 dai", "ĐẠI HỌC", "e\u0301", "Đ" * 500,
+    '"',
+    '""',
+    '"dai hoc',
+    'dai" hoc',
+    "*",
+    "dai*hoc",
+    "**",
+    "NEAR(",
+    "NEAR(dai hoc, 2)",
+    "OR (",
+    "dai OR (hoc",
+    "AND",
+    "NOT dai",
+    "title:dai",
+    "^dai",
+    "dai + hoc",
+    "{title}: dai",
+    "'; DROP TABLE articles; --",
+    '"; DELETE FROM articles; --',
+    "1=1) OR (1=1",
+    "\\",
+    "%",
+    "_",
+    "dai\x00hoc",
+    "🙂 dai",
+    "ĐẠI HỌC",
+    "e\u0301",
+    "Đ" * 500,
 ]
 
 

@@ -37,7 +37,8 @@ def test_one_corrupt_byte_and_one_deleted_file_are_both_reported(archive):
 
     report = verify(db_path, images_dir)
     assert {(p.kind, p.subject) for p in report.problems} == {
-        ("corrupt", str(corrupt)), ("missing", str(deleted)),
+        ("corrupt", str(corrupt)),
+        ("missing", str(deleted)),
     }
     result = run_installed("verify", "--db", db_path, "--images-dir", images_dir)
     assert result.returncode == 5
@@ -127,10 +128,16 @@ def test_an_export_without_manifest(archive, tmp_path):
     assert problem.kind == "export" and problem.detail == "no manifest"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--db", "{tmp}/none.sqlite"], "tnu-archive: no archive at {tmp}/none.sqlite (run a crawl first, or pass --db)\n"),
-    (["--export", "{tmp}/nothing"], "tnu-archive: no export at {tmp}/nothing\n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--db", "{tmp}/none.sqlite"],
+            "tnu-archive: no archive at {tmp}/none.sqlite (run a crawl first, or pass --db)\n",
+        ),
+        (["--export", "{tmp}/nothing"], "tnu-archive: no export at {tmp}/nothing\n"),
+    ],
+)
 def test_cli_cannot_run_is_one_line_exit_1(archive, tmp_path, args, message):
     db_path, images_dir = archive
     args = [a.format(tmp=tmp_path) for a in args]

@@ -45,7 +45,7 @@ def test_example_returns_rows(conn: sqlite3.Connection, sql: str):
 
 
 def test_folded_search_example_finds_the_accented_text(conn):
-    (search_sql,) = [sql for sql in BLOCKS if "MATCH '\"dai\" \"hoc\"'" in sql]
+    (search_sql,) = [sql for sql in BLOCKS if 'MATCH \'"dai" "hoc"\'' in sql]
     titles = [row[1] for row in conn.execute(search_sql)]
     assert "Đại học Thái Nguyên trao bằng tốt nghiệp năm 2021" in titles
     assert all(title for title in titles)

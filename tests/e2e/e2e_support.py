@@ -30,11 +30,15 @@ class Result:
 
 
 def run_cli(*args: str, timeout: float = 180) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 def crawl(server: ReplicaServer, db: Path, images: Path, *extra: str) -> Result:
-    return run_cli("crawl", "--start-url", server.url, "--db", str(db), "--images-dir", str(images),
-                   *FAST, *extra)
+    return run_cli("crawl", "--start-url", server.url, "--db", str(db), "--images-dir", str(images), *FAST, *extra)

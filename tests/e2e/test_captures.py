@@ -29,7 +29,9 @@ def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
     responses = db.execute("SELECT count(*) FROM fetch_log WHERE status IS NOT NULL").fetchone()[0]
     linked = db.execute("SELECT count(*) FROM captures WHERE fetch_id IS NOT NULL").fetchone()[0]
     assert linked == responses
-    second = dict(db.execute("SELECT record_type, count(*) FROM captures WHERE run_id = 2 GROUP BY record_type").fetchall())
+    second = dict(
+        db.execute("SELECT record_type, count(*) FROM captures WHERE run_id = 2 GROUP BY record_type").fetchall()
+    )
     assert set(second) == {"revisit"} and second["revisit"] > 0
 
     wacz = tmp_path / "tnu.wacz"

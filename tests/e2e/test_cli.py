@@ -75,10 +75,22 @@ def test_scrapy_crawl_news_does_the_same_job(replica, tmp_path):
     scrapy = Path(sys.executable).parent / "scrapy"
     db = tmp_path / "tnu.sqlite"
     proc = subprocess.run(
-        [str(scrapy), "crawl", "news", "-a", f"start_url={replica.url}", "-s", f"ARCHIVE_DB={db}",
-         "-s", f"IMAGES_STORE={tmp_path / 'images'}",
-         *set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}, flag="-s")],
-        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+        [
+            str(scrapy),
+            "crawl",
+            "news",
+            "-a",
+            f"start_url={replica.url}",
+            "-s",
+            f"ARCHIVE_DB={db}",
+            "-s",
+            f"IMAGES_STORE={tmp_path / 'images'}",
+            *set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}, flag="-s"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     archive = sqlite_utils.Database(db)
@@ -92,8 +104,10 @@ def test_probe_prints_no_terminal_control_character(tmp_path):
     import re
     import threading
 
-    page = ("<html><head><title>x</title></head><body><article><h1>Tiêu đề \x1b]0;pwned\x07\u009b2J</h1>"
-            "<p>Đăng ngày: 15-07-2020 | 550 lần đọc</p><p>Nội dung \x1b[31m đỏ \x85.</p></article></body></html>")
+    page = (
+        "<html><head><title>x</title></head><body><article><h1>Tiêu đề \x1b]0;pwned\x07\u009b2J</h1>"
+        "<p>Đăng ngày: 15-07-2020 | 550 lần đọc</p><p>Nội dung \x1b[31m đỏ \x85.</p></article></body></html>"
+    )
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self):

@@ -57,8 +57,16 @@ def test_a_loopback_crawl_without_a_contact_is_not_warned_about(tmp_path):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     try:
-        result = run_cli("crawl", "--start-url", f"http://127.0.0.1:{sock.getsockname()[1]}/",
-                         "--db", str(tmp_path / "tnu.sqlite"), *FAST, "--set", "RETRY_TIMES=0")
+        result = run_cli(
+            "crawl",
+            "--start-url",
+            f"http://127.0.0.1:{sock.getsockname()[1]}/",
+            "--db",
+            str(tmp_path / "tnu.sqlite"),
+            *FAST,
+            "--set",
+            "RETRY_TIMES=0",
+        )
     finally:
         sock.close()
     assert result.returncode == 1 and WARNING not in result.stderr
@@ -86,8 +94,16 @@ def test_an_unusable_contact_is_one_clear_line_and_no_run(tmp_path, config, sets
 def test_user_agent_and_loopback_rules():
     assert user_agent(None) == f"tnu-archive/{__version__}"
     assert user_agent("mailto:a@b.org") == f"tnu-archive/{__version__} (+mailto:a@b.org)"
-    assert [is_loopback(u) for u in ("http://127.0.0.1:8000/", "http://[::1]/", "http://localhost/",
-                                     "https://tnu.edu.vn/", "http://10.0.0.1/")] == [True, True, True, False, False]
+    assert [
+        is_loopback(u)
+        for u in (
+            "http://127.0.0.1:8000/",
+            "http://[::1]/",
+            "http://localhost/",
+            "https://tnu.edu.vn/",
+            "http://10.0.0.1/",
+        )
+    ] == [True, True, True, False, False]
     assert missing_contact_warning(["http://127.0.0.1/"], None) is None
     assert missing_contact_warning(["https://tnu.edu.vn/"], "mailto:a@b.org") is None
     assert missing_contact_warning(["https://tnu.edu.vn/"], None) is not None
@@ -101,9 +117,25 @@ def test_scrapy_crawl_news_is_warned_too_and_a_name_failing_in_the_crawl_is_one_
     scrapy = Path(sys.executable).parent / "scrapy"
     db = tmp_path / "tnu.sqlite"
     proc = subprocess.run(
-        [str(scrapy), "crawl", "news", "-a", "start_url=http://nonexistent.invalid/", "-s", f"ARCHIVE_DB={db}",
-         "-s", f"IMAGES_STORE={tmp_path / 'images'}", "-s", "LOG_LEVEL=WARNING", "-s", "RETRY_TIMES=1"],
-        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+        [
+            str(scrapy),
+            "crawl",
+            "news",
+            "-a",
+            "start_url=http://nonexistent.invalid/",
+            "-s",
+            f"ARCHIVE_DB={db}",
+            "-s",
+            f"IMAGES_STORE={tmp_path / 'images'}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+            "-s",
+            "RETRY_TIMES=1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.stderr.count("no contact in the User-Agent") == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "Gave up retrying" not in proc.stderr

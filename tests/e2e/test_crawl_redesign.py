@@ -23,6 +23,7 @@ SITE = Path(__file__).resolve().parent.parent / "site_redesign"
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 ARTICLES = EXPECTED["articles"]
 
+
 @pytest.fixture(scope="module")
 def redesign(tmp_path_factory):
     """Two crawls of the redesigned site into one archive: the first finds everything, the
@@ -34,8 +35,15 @@ def redesign(tmp_path_factory):
         first_requests = list(server.requests)
         server.reset_log()
         second = crawl(server, db, images)
-        yield {"server": server, "db": sqlite_utils.Database(db), "images": images, "first": first,
-               "second": second, "first_requests": first_requests, "second_requests": list(server.requests)}
+        yield {
+            "server": server,
+            "db": sqlite_utils.Database(db),
+            "images": images,
+            "first": first,
+            "second": second,
+            "first_requests": first_requests,
+            "second_requests": list(server.requests),
+        }
 
 
 def row(r, path: str) -> dict:
@@ -75,7 +83,9 @@ def test_no_other_page_is_archived_as_an_article(redesign):
 
 
 @pytest.mark.parametrize("path", sorted(ARTICLES))
-@pytest.mark.parametrize("field", ("title", "published_at", "published_text", "views", "author", "category", "body_text"))
+@pytest.mark.parametrize(
+    "field", ("title", "published_at", "published_text", "views", "author", "category", "body_text")
+)
 def test_article_field(redesign, path, field):
     assert row(redesign, path)[field] == ARTICLES[path][field]
 
@@ -83,9 +93,13 @@ def test_article_field(redesign, path, field):
 @pytest.mark.parametrize("path", sorted(ARTICLES))
 def test_article_images_in_page_order_with_their_bytes(redesign, path):
     article = row(redesign, path)
-    rows = list(redesign["db"].query(
-        "SELECT ai.*, i.path AS file FROM article_images ai LEFT JOIN images i ON i.sha256 = ai.image_sha256"
-        " WHERE article_id = ? ORDER BY position", [article["id"]]))
+    rows = list(
+        redesign["db"].query(
+            "SELECT ai.*, i.path AS file FROM article_images ai LEFT JOIN images i ON i.sha256 = ai.image_sha256"
+            " WHERE article_id = ? ORDER BY position",
+            [article["id"]],
+        )
+    )
     want = ARTICLES[path]["images"]
     assert [r["src_url"] for r in rows] == [redesign["server"].origin + w["src"] for w in want]
     for got, w in zip(rows, want, strict=True):
@@ -108,8 +122,11 @@ def test_aliases_name_their_article_and_are_never_fetched(redesign):
         for name in names:
             if "utm_" in name:
                 continue  # dropped from the link before any request (links.clean_url)
-            got = redesign["db"].execute("SELECT article_id FROM article_aliases WHERE url = ?",
-                                         [origin + name]).fetchone()
+            got = (
+                redesign["db"]
+                .execute("SELECT article_id FROM article_aliases WHERE url = ?", [origin + name])
+                .fetchone()
+            )
             assert got == (article_id,), name
 
 
@@ -164,7 +181,9 @@ def test_discovery_stops_at_max_discovery_pages(tmp_path):
         paths = [r.path for r in server.requests]
         origin = server.origin
     assert result.returncode == 0, result.stderr[-2000:]
-    sections = set(EXPECTED["not_articles"]) | {p for p in EXPECTED["listings"] if "/trang-" not in p and "/page/" not in p}
+    sections = set(EXPECTED["not_articles"]) | {
+        p for p in EXPECTED["listings"] if "/trang-" not in p and "/page/" not in p
+    }
     assert len([p for p in paths if p in sections]) == 2
     db = sqlite_utils.Database(tmp_path / "tnu.sqlite")
     assert {r["url"] for r in db.query("SELECT url FROM articles")} >= {origin + p for p in ARTICLES}
@@ -178,8 +197,10 @@ def test_a_page_holding_many_item_links_is_walked_as_a_listing(tmp_path):
     settings = ("--set", "LISTING_MIN_ITEMS=3")
     with ReplicaServer(SITE) as server:
         assert crawl(server, tmp_path / "tnu.sqlite", tmp_path / "images", *settings).returncode == 0
-        listings = {r["listing_url"] for r in sqlite_utils.Database(tmp_path / "tnu.sqlite").query(
-            "SELECT listing_url FROM listings")}
+        listings = {
+            r["listing_url"]
+            for r in sqlite_utils.Database(tmp_path / "tnu.sqlite").query("SELECT listing_url FROM listings")
+        }
         assert server.origin + "/tag/sinh-vien" in listings
         assert server.origin + "/tag/tuyen-sinh" not in listings
         server.reset_log()

@@ -52,8 +52,9 @@ def test_article_field(archived, path, field):
 @pytest.mark.parametrize("path", sorted(ARTICLES))
 def test_article_images_in_page_order(archived, path):
     article = article_row(archived, path)
-    rows = list(archived.db.query(
-        "SELECT * FROM article_images WHERE article_id = ? ORDER BY position", [article["id"]]))
+    rows = list(
+        archived.db.query("SELECT * FROM article_images WHERE article_id = ? ORDER BY position", [article["id"]])
+    )
     expected = ARTICLES[path]["images"]
     assert [r["position"] for r in rows] == list(range(len(expected)))
     for row, want in zip(rows, expected, strict=True):
@@ -69,8 +70,9 @@ def site_file(archived, src_url: str):
 
 
 def test_image_files_hold_the_bytes_the_server_sent(archived):
-    rows = list(archived.db.query(
-        "SELECT ai.src_url, i.* FROM article_images ai JOIN images i ON i.sha256 = ai.image_sha256"))
+    rows = list(
+        archived.db.query("SELECT ai.src_url, i.* FROM article_images ai JOIN images i ON i.sha256 = ai.image_sha256")
+    )
     assert rows
     for row in rows:
         sent = site_file(archived, row["src_url"]).read_bytes()
@@ -81,9 +83,12 @@ def test_image_files_hold_the_bytes_the_server_sent(archived):
 
 
 def test_same_bytes_under_two_urls_are_one_file(archived):
-    shared = list(archived.db.query(
-        "SELECT image_sha256, count(DISTINCT src_url) AS urls FROM article_images "
-        "WHERE image_sha256 IS NOT NULL GROUP BY image_sha256 HAVING urls > 1"))
+    shared = list(
+        archived.db.query(
+            "SELECT image_sha256, count(DISTINCT src_url) AS urls FROM article_images "
+            "WHERE image_sha256 IS NOT NULL GROUP BY image_sha256 HAVING urls > 1"
+        )
+    )
     assert shared, "the replica has one image under two URLs"
     files = [p for p in archived.images_dir.rglob("*") if p.is_file()]
     assert len(files) == archived.db["images"].count
@@ -105,8 +110,12 @@ def test_flaky_page_archived_after_its_retry(archived):
         article_row(archived, path)
         statuses = [r.status for r in archived.requests if r.path == path]
         assert statuses[0] == 500 and statuses[-1] == 200
-        logged = [s for (s,) in archived.db.execute(
-            "SELECT status FROM fetch_log WHERE url = ? ORDER BY id", [archived.server.origin + path])]
+        logged = [
+            s
+            for (s,) in archived.db.execute(
+                "SELECT status FROM fetch_log WHERE url = ? ORDER BY id", [archived.server.origin + path]
+            )
+        ]
         assert logged[0] == 500 and logged[-1] == 200
 
 
@@ -115,8 +124,12 @@ def test_redirected_article_stored_once_under_its_final_url(archived):
     assert redirected
     for path, old in redirected.items():
         article_row(archived, path)
-        assert archived.db.execute("SELECT count(*) FROM articles WHERE url = ?",
-                                   [archived.server.origin + old]).fetchone()[0] == 0
+        assert (
+            archived.db.execute(
+                "SELECT count(*) FROM articles WHERE url = ?", [archived.server.origin + old]
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_forbidden_and_offsite_pages_never_requested(archived):
@@ -129,18 +142,23 @@ def test_forbidden_and_offsite_pages_never_requested(archived):
 
 
 def test_image_on_another_host_downloaded(archived):
-    other = [(path, img) for path, a in ARTICLES.items() for img in a["images"]
-             if img["src"].startswith("{{OTHER_ORIGIN}}")]
+    other = [
+        (path, img) for path, a in ARTICLES.items() for img in a["images"] if img["src"].startswith("{{OTHER_ORIGIN}}")
+    ]
     assert other
     for _, img in other:
-        sha = archived.db.execute("SELECT image_sha256 FROM image_sources WHERE src_url = ?",
-                                  [absolute(archived, img["src"])]).fetchone()[0]
+        sha = archived.db.execute(
+            "SELECT image_sha256 FROM image_sources WHERE src_url = ?", [absolute(archived, img["src"])]
+        ).fetchone()[0]
         assert sha
 
 
 def test_no_page_fetched_twice(archived):
-    pages = Counter(r.path for r in archived.requests
-                    if r.host.startswith("127.0.0.1") and r.status != 500 and r.path != "/robots.txt")
+    pages = Counter(
+        r.path
+        for r in archived.requests
+        if r.host.startswith("127.0.0.1") and r.status != 500 and r.path != "/robots.txt"
+    )
     assert [p for p, n in pages.items() if n > 1] == []
 
 
@@ -151,22 +169,26 @@ def test_crawler_identifies_itself(archived):
 
 
 def test_fetch_log_has_a_row_per_request(archived):
-    logged = Counter(urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
-                     for (url,) in archived.db.execute("SELECT url FROM fetch_log"))
+    logged = Counter(
+        urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+        for (url,) in archived.db.execute("SELECT url FROM fetch_log")
+    )
     served = Counter(r.path for r in archived.requests)  # robots.txt of both hosts included
     assert logged == served
-
 
 
 def test_fetch_log_digest_is_the_raw_page_digest_though_the_page_came_gzipped(archived):
     """fetch_log.sha256 means one thing: the body the crawler read, which is raw_pages.sha256 for
     a page kept (and images.sha256 for an image stored), though the replica, like the live site,
     sent the page gzip-compressed (the WARC keeps the bytes as sent)."""
-    rows = list(archived.db.query(
-        "SELECT a.url, r.sha256 AS raw, r.content, f.sha256 AS fetched, f.bytes, c.record_id, c.warc_file"
-        " FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256"
-        " JOIN fetch_log f ON f.final_url = a.url AND f.status = 200 AND f.kind = 'page'"
-        " JOIN captures c ON c.fetch_id = f.id"))
+    rows = list(
+        archived.db.query(
+            "SELECT a.url, r.sha256 AS raw, r.content, f.sha256 AS fetched, f.bytes, c.record_id, c.warc_file"
+            " FROM articles a JOIN raw_pages r ON r.sha256 = a.raw_sha256"
+            " JOIN fetch_log f ON f.final_url = a.url AND f.status = 200 AND f.kind = 'page'"
+            " JOIN captures c ON c.fetch_id = f.id"
+        )
+    )
     assert {r["url"] for r in rows} == {archived.server.origin + path for path in ARTICLES}
     assert [r["url"] for r in rows if r["fetched"] != r["raw"]] == []
     assert all(r["bytes"] == len(zlib.decompress(r["content"])) for r in rows)
@@ -177,13 +199,18 @@ def test_fetch_log_digest_is_the_raw_page_digest_though_the_page_came_gzipped(ar
             for record in ArchiveIterator(fh):
                 if record.rec_type == "response":
                     wire[record.rec_headers.get_header("WARC-Record-ID")] = (
-                        record.http_headers.get_header("Content-Encoding"), record.raw_stream.read())
+                        record.http_headers.get_header("Content-Encoding"),
+                        record.raw_stream.read(),
+                    )
     for row in rows:
         coding, sent = wire[row["record_id"]]
         assert coding == "gzip", row["url"]
         assert hashlib.sha256(gzip.decompress(sent)).hexdigest() == row["raw"] != hashlib.sha256(sent).hexdigest()
 
-    images = list(archived.db.query(
-        "SELECT f.sha256 AS fetched, s.image_sha256 AS stored FROM fetch_log f"
-        " JOIN image_sources s ON s.src_url = f.url WHERE f.kind = 'image' AND s.image_sha256 IS NOT NULL"))
+    images = list(
+        archived.db.query(
+            "SELECT f.sha256 AS fetched, s.image_sha256 AS stored FROM fetch_log f"
+            " JOIN image_sources s ON s.src_url = f.url WHERE f.kind = 'image' AND s.image_sha256 IS NOT NULL"
+        )
+    )
     assert images and all(r["fetched"] == r["stored"] for r in images)

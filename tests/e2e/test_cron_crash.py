@@ -68,18 +68,23 @@ def snapshot(db_path: Path, images_dir: Path) -> dict:
     conn = sqlite3.connect(db_path)
     try:
         rows = lambda sql: sorted(conn.execute(sql).fetchall())  # noqa: E731
-        articles = rows("SELECT url, title, published_at, published_text, views, body_text, body_html, author,"
-                        " category, content_hash, raw_sha256 FROM articles")
+        articles = rows(
+            "SELECT url, title, published_at, published_text, views, body_text, body_html, author,"
+            " category, content_hash, raw_sha256 FROM articles"
+        )
         snap = {
             "articles": articles,
-            "article_images": rows("SELECT a.url, ai.position, ai.src_url, ai.image_sha256, ai.caption, ai.alt,"
-                                   " ai.credit FROM article_images ai JOIN articles a ON a.id = ai.article_id"),
+            "article_images": rows(
+                "SELECT a.url, ai.position, ai.src_url, ai.image_sha256, ai.caption, ai.alt,"
+                " ai.credit FROM article_images ai JOIN articles a ON a.id = ai.article_id"
+            ),
             "images": rows("SELECT sha256, path, mime, width, height, bytes FROM images"),
             "image_sources": rows("SELECT src_url, image_sha256, status, error FROM image_sources"),
             "view_counts": rows("SELECT a.url, v.views FROM view_counts v JOIN articles a ON a.id = v.article_id"),
             "versions": rows("SELECT article_id, content_hash FROM article_versions"),
-            "search": rows("SELECT a.url, s.title, s.body, s.captions FROM article_search s"
-                           " JOIN articles a ON a.id = s.article_id"),
+            "search": rows(
+                "SELECT a.url, s.title, s.body, s.captions FROM article_search s JOIN articles a ON a.id = s.article_id"
+            ),
             "raw_pages": rows("SELECT sha256, url FROM raw_pages"),
         }
         assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone()[0] == len(articles)
@@ -87,7 +92,8 @@ def snapshot(db_path: Path, images_dir: Path) -> dict:
         conn.close()
     snap["files"] = sorted(
         (p.relative_to(images_dir).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in images_dir.rglob("*") if p.is_file()
+        for p in images_dir.rglob("*")
+        if p.is_file()
     )
     return snap
 
@@ -97,8 +103,11 @@ def integrity(db_path: Path) -> str:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and any(mark in p.name for mark in TEMPORARY))
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and any(mark in p.name for mark in TEMPORARY)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +166,7 @@ def mid_images(site: Site, data: Path) -> callable:
     def moment() -> bool:
         files = [p for p in (data / "images").rglob("*") if p.is_file()] if (data / "images").exists() else []
         return requested(site, SLOW_IMAGE) and len(files) >= 1
+
     return moment
 
 
@@ -181,9 +191,21 @@ def kill_and_resume(site: Site, name: str) -> Killed:
     db_path, images = data / "tnu.sqlite", data / "images"
     with site.serve(site.slow_sites[name]) as server:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url, "--db", str(db_path),
-             "--images-dir", str(images), *FAST],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "crawl",
+                "--start-url",
+                server.url,
+                "--db",
+                str(db_path),
+                "--images-dir",
+                str(images),
+                *FAST,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_for(MOMENTS[name](site, data), proc)
@@ -201,11 +223,16 @@ def kill_and_resume(site: Site, name: str) -> Killed:
         "archived": {url for (url,) in query(db_path, "SELECT url FROM articles")},
         "image_files": len([p for p in images.rglob("*") if p.is_file()]) if images.exists() else 0,
         "status": query(db_path, "SELECT status FROM crawl_runs")[0][0],
-        "listing_completed": query(db_path, "SELECT completed_at IS NOT NULL FROM listings WHERE listing_url = ?",
-                                   [f"http://127.0.0.1:{site.ports[0]}{LISTING}"]),
+        "listing_completed": query(
+            db_path,
+            "SELECT completed_at IS NOT NULL FROM listings WHERE listing_url = ?",
+            [f"http://127.0.0.1:{site.ports[0]}{LISTING}"],
+        ),
     }
-    print(f"{name}: killed after {requests} requests, {at_kill['articles']} articles,"
-          f" {at_kill['image_files']} image files; integrity {at_kill['integrity']}")
+    print(
+        f"{name}: killed after {requests} requests, {at_kill['articles']} articles,"
+        f" {at_kill['image_files']} image files; integrity {at_kill['integrity']}"
+    )
     with site.serve() as server:
         resumed = crawl(server, db_path, images)
         resumed_requests = server.requests
@@ -241,8 +268,11 @@ def test_killed_crawl_run_again_equals_an_uninterrupted_one(site, moment):
         assert killed.at_kill["listing_completed"] == [(0,)]
         paths = [r.path for r in killed.resumed_requests]
         assert PAGE_2 in paths and PAGE_3 in paths
-        assert query(data / "tnu.sqlite", "SELECT completed_at IS NOT NULL FROM listings WHERE listing_url = ?",
-                     [f"http://127.0.0.1:{site.ports[0]}{LISTING}"]) == [(1,)]
+        assert query(
+            data / "tnu.sqlite",
+            "SELECT completed_at IS NOT NULL FROM listings WHERE listing_url = ?",
+            [f"http://127.0.0.1:{site.ports[0]}{LISTING}"],
+        ) == [(1,)]
 
 
 def test_temp_file_of_a_killed_image_write_is_removed_by_the_next_run(site, tmp_path):

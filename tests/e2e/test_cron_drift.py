@@ -43,8 +43,16 @@ def drifted(tmp_path_factory):
         second = crawl(server, db_path, images_dir, "--full")
         requests = server.requests
         fresh = crawl(server, folder / "fresh" / "tnu.sqlite", folder / "fresh" / "images")
-    return {"first": first.result, "second": second, "db_path": db_path, "before": before,
-            "removed": removed, "requests": requests, "fresh": fresh, "fresh_db": folder / "fresh" / "tnu.sqlite"}
+    return {
+        "first": first.result,
+        "second": second,
+        "db_path": db_path,
+        "before": before,
+        "removed": removed,
+        "requests": requests,
+        "fresh": fresh,
+        "fresh_db": folder / "fresh" / "tnu.sqlite",
+    }
 
 
 def test_normal_run_is_ok(drifted):

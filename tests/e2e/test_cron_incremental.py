@@ -92,8 +92,9 @@ def age_failed_images(db_path: Path) -> None:
     """As if the failed images had last been tried RETRY_MAX_DAYS ago (a month of nights)."""
     conn = sqlite3.connect(db_path)
     with conn:
-        conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL",
-                     [utc_days_ago(RETRY_MAX_DAYS)])
+        conn.execute(
+            "UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL", [utc_days_ago(RETRY_MAX_DAYS)]
+        )
     conn.close()
 
 
@@ -116,10 +117,12 @@ def test_every_run_exits_zero(history):
 
 # --- 1. incremental --------------------------------------------------------------------------
 
+
 def test_refresh_days_fetches_exactly_the_articles_published_within_n_days(history):
     due = published_since(CUTOFF)
-    assert 0 < len(due) < len([p for p, a in ARTICLES.items() if a["published_at"] >= "2026"]), \
+    assert 0 < len(due) < len([p for p, a in ARTICLES.items() if a["published_at"] >= "2026"]), (
         "the cutoff must split the replica's 2026 articles"
+    )
     fetched = requested_articles(history.steps[1].requests)
     print(f"--refresh-days {history.refresh_days}: fetched {len(fetched)} articles: {sorted(fetched)}")
     assert sorted(fetched) == sorted(due)
@@ -139,15 +142,21 @@ def test_stored_images_are_never_downloaded_again_and_the_failed_one_is_retried(
     # Run 2 refetched 5 articles with 5 images, all stored: only the 404 image is asked for again.
     assert second == [MISSING_IMAGE]
     assert third == [MISSING_IMAGE]
-    attempts = query(history.db_path, "SELECT status, error, attempts, image_sha256 IS NOT NULL FROM image_sources"
-                     " WHERE src_url = ?", [history.server.origin + MISSING_IMAGE])
+    attempts = query(
+        history.db_path,
+        "SELECT status, error, attempts, image_sha256 IS NOT NULL FROM image_sources WHERE src_url = ?",
+        [history.server.origin + MISSING_IMAGE],
+    )
     assert attempts == [(200, None, 3, 1)]
 
 
 def test_retried_image_is_linked_to_its_article(history):
-    rows = query(history.db_path, "SELECT ai.position, i.path FROM article_images ai JOIN images i"
-                 " ON i.sha256 = ai.image_sha256 WHERE ai.article_id = ? ORDER BY ai.position",
-                 [article_id(history, WITH_MISSING_IMAGE)])
+    rows = query(
+        history.db_path,
+        "SELECT ai.position, i.path FROM article_images ai JOIN images i"
+        " ON i.sha256 = ai.image_sha256 WHERE ai.article_id = ? ORDER BY ai.position",
+        [article_id(history, WITH_MISSING_IMAGE)],
+    )
     assert [position for position, _ in rows] == [0, 1]
     assert all((history.images_dir / path).is_file() for _, path in rows)
     assert run_row(history, 3)["images_new"] == 0  # same bytes as an image already stored
@@ -156,14 +165,20 @@ def test_retried_image_is_linked_to_its_article(history):
 
 # --- 2. view-count history -------------------------------------------------------------------
 
+
 def views_of(history: History, path: str) -> list[tuple[int, int]]:
-    return query(history.db_path, "SELECT run_id, views FROM view_counts WHERE article_id = ? ORDER BY observed_at, run_id",
-                 [article_id(history, path)])
+    return query(
+        history.db_path,
+        "SELECT run_id, views FROM view_counts WHERE article_id = ? ORDER BY observed_at, run_id",
+        [article_id(history, path)],
+    )
 
 
 def test_changed_counter_is_recorded_and_articles_views_is_the_latest(history):
     assert views_of(history, COUNTED) == [(1, 12873), (2, 13105)]
-    assert query(history.db_path, "SELECT views FROM articles WHERE id = ?", [article_id(history, COUNTED)]) == [(13105,)]
+    assert query(history.db_path, "SELECT views FROM articles WHERE id = ?", [article_id(history, COUNTED)]) == [
+        (13105,)
+    ]
 
 
 def test_refreshed_article_has_one_observation_per_run(history):
@@ -177,7 +192,11 @@ def test_article_not_due_keeps_its_single_observation(history):
 def test_counter_change_is_no_new_version(history):
     assert query(history.db_path, "SELECT count(*) FROM article_versions") == [(0,)]
     row = run_row(history, 2)
-    assert (row["articles_new"], row["articles_changed"], row["articles_unchanged"]) == (0, 0, len(published_since(CUTOFF)))
+    assert (row["articles_new"], row["articles_changed"], row["articles_unchanged"]) == (
+        0,
+        0,
+        len(published_since(CUTOFF)),
+    )
 
 
 # --- 5. runs ---------------------------------------------------------------------------------
@@ -187,7 +206,9 @@ ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 def test_run_row_carries_times_version_settings_and_counts(history):
     row = run_row(history, 1)
-    print({k: row[k] for k in ("status", "pages", "articles_new", "images_new", "images_failed", "errors", "fill_rates")})
+    print(
+        {k: row[k] for k in ("status", "pages", "articles_new", "images_new", "images_failed", "errors", "fill_rates")}
+    )
     assert row["status"] == "ok" and row["exit_code"] == 0
     assert ISO_Z.match(row["started_at"]) and ISO_Z.match(row["ended_at"]) and row["started_at"] <= row["ended_at"]
     assert row["crawler_version"] == __version__

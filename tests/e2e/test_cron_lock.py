@@ -58,9 +58,21 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
     first_run = first_crawl(tmp_path_factory)
     db_path, images = first_run.copy_archive(tmp_path / "data")
     first = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
-         "--images-dir", str(images), *FAST],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--start-url",
+            slow_site.url,
+            "--db",
+            str(db_path),
+            "--images-dir",
+            str(images),
+            *FAST,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         # Running: its run row is written and the start page is being waited for.
@@ -103,9 +115,24 @@ def test_overlap_is_refused_and_a_killed_runs_lock_is_taken_over(slow_site, tmp_
 def test_sigterm_ends_the_run_as_interrupted_with_exit_6(slow_site, tmp_path):
     db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
-         "--images-dir", str(images), *FAST, "--set", "DOWNLOAD_TIMEOUT=3"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--start-url",
+            slow_site.url,
+            "--db",
+            str(db_path),
+            "--images-dir",
+            str(images),
+            *FAST,
+            "--set",
+            "DOWNLOAD_TIMEOUT=3",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the start page request")
@@ -125,9 +152,22 @@ def test_scrapy_crawl_news_is_refused_too_while_the_lock_is_held(replica, tmp_pa
     replica.reset_log()
     with RunLock(db_path):
         proc = subprocess.run(
-            [str(Path(sys.executable).parent / "scrapy"), "crawl", "news", "-a", f"start_url={replica.url}",
-             "-s", f"ARCHIVE_DB={db_path}", "-s", f"IMAGES_STORE={tmp_path / 'data' / 'images'}"],
-            capture_output=True, text=True, timeout=120, check=False, cwd=Path(__file__).resolve().parents[2],
+            [
+                str(Path(sys.executable).parent / "scrapy"),
+                "crawl",
+                "news",
+                "-a",
+                f"start_url={replica.url}",
+                "-s",
+                f"ARCHIVE_DB={db_path}",
+                "-s",
+                f"IMAGES_STORE={tmp_path / 'data' / 'images'}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parents[2],
         )
     assert proc.returncode != 0
     assert f"another run is in progress (pid {os.getpid()} since " in proc.stderr
@@ -154,10 +194,24 @@ def test_scrapy_crawl_news_refused_prints_one_line_and_exits_4(replica, tmp_path
     db_path = tmp_path / "data" / "tnu.sqlite"
     with RunLock(db_path):
         proc = subprocess.run(
-            [str(Path(sys.executable).parent / "scrapy"), "crawl", "news", "-a", f"start_url={replica.url}",
-             "-s", f"ARCHIVE_DB={db_path}", "-s", f"IMAGES_STORE={tmp_path / 'data' / 'images'}",
-             "-s", "LOG_LEVEL=WARNING"],
-            capture_output=True, text=True, timeout=120, check=False, cwd=Path(__file__).resolve().parents[2],
+            [
+                str(Path(sys.executable).parent / "scrapy"),
+                "crawl",
+                "news",
+                "-a",
+                f"start_url={replica.url}",
+                "-s",
+                f"ARCHIVE_DB={db_path}",
+                "-s",
+                f"IMAGES_STORE={tmp_path / 'data' / 'images'}",
+                "-s",
+                "LOG_LEVEL=WARNING",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parents[2],
         )
     assert proc.returncode == EXIT_LOCKED, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
@@ -170,9 +224,22 @@ def test_sigterm_cancels_the_downloads_in_flight_and_ends_within_5_seconds(slow_
     must not wait for either."""
     db_path, images = tmp_path / "data" / "tnu.sqlite", tmp_path / "data" / "images"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", "--start-url", slow_site.url, "--db", str(db_path),
-         "--images-dir", str(images), *FAST],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--start-url",
+            slow_site.url,
+            "--db",
+            str(db_path),
+            "--images-dir",
+            str(images),
+            *FAST,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(lambda: any(r.path == "/" for r in slow_site.requests), what="the start page request")

@@ -83,8 +83,9 @@ def test_after_the_period_the_misread_article_is_archived(runs):
     assert runs["third"].returncode == 0, runs["third"].stderr[-3000:]
     assert requested_articles(runs["third_requests"]).count(MISREAD) == 1
     assert archived(runs["db_path"], MISREAD)
-    (row,) = query(runs["db_path"], "SELECT article_id, not_article_at FROM article_links WHERE url LIKE ?",
-                   ["%" + MISREAD])
+    (row,) = query(
+        runs["db_path"], "SELECT article_id, not_article_at FROM article_links WHERE url LIKE ?", ["%" + MISREAD]
+    )
     assert row[0] is not None and row[1] is None
 
 

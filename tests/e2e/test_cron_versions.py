@@ -33,7 +33,10 @@ TITLED = "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-t
 NEW_TITLE = "Kế hoạch thi kết thúc học phần học kỳ I năm học 2020 - 2021 (điều chỉnh)"
 BODIED = "/tin-tuc-su-kien/tuyen-sinh-dai-hoc-chinh-quy-nam-2026.html?categoryId=3"
 CAPTIONED = "/tin-tuc-su-kien/khoa-hoc-cong-nghe/5-nam-phat-trien-huong-nghien-cuu-hoa-hoc-xanh.html"
-OLD_CAPTION, NEW_CAPTION = "Hội thảo khoa học quốc gia về hóa học xanh năm 2020.", "Hội thảo quốc gia về hóa học xanh, tháng 10/2020."
+OLD_CAPTION, NEW_CAPTION = (
+    "Hội thảo khoa học quốc gia về hóa học xanh năm 2020.",
+    "Hội thảo quốc gia về hóa học xanh, tháng 10/2020.",
+)
 EMPTIED = "/tin-tuc-su-kien/ngay-hoi-viec-lam-nam-2026.html?categoryId=1"
 EDITED = (TITLED, BODIED, CAPTIONED)
 
@@ -63,8 +66,11 @@ def article_rows(db_path: Path) -> dict[str, dict]:
 
 def captions(db_path: Path) -> dict[str, list[tuple[int, str | None]]]:
     result: dict[str, list] = {}
-    for url, position, caption in query(db_path, "SELECT a.url, ai.position, ai.caption FROM article_images ai"
-                                        " JOIN articles a ON a.id = ai.article_id ORDER BY a.url, ai.position"):
+    for url, position, caption in query(
+        db_path,
+        "SELECT a.url, ai.position, ai.caption FROM article_images ai"
+        " JOIN articles a ON a.id = ai.article_id ORDER BY a.url, ai.position",
+    ):
         result.setdefault(url, []).append((position, caption))
     return result
 
@@ -79,14 +85,27 @@ def edited(tmp_path_factory) -> Edited:
     assert sub_page(site, TITLED, r'(<h1 class="title-detail">)[^<]*(</h1>)', rf"\g<1>{NEW_TITLE}\g<2>") == 1
     edit_page(site, BODIED, "cho 190 ngành đào tạo", "cho 195 ngành đào tạo")
     edit_page(site, CAPTIONED, OLD_CAPTION, NEW_CAPTION)
-    assert sub_page(site, EMPTIED, r'(<div class="post-content">).*?(</div>\n<div class="related-posts">)', r"\1\2") == 1
+    assert (
+        sub_page(site, EMPTIED, r'(<div class="post-content">).*?(</div>\n<div class="related-posts">)', r"\1\2") == 1
+    )
     with first.serve(site) as server:
         origin, other_origin = server.origin, server.other_origin
         second = crawl(server, db_path, images_dir, "--full")
     # The server is gone: whatever reparse does, it does from the archive alone.
     reparse = run_cli("reparse", "--db", str(db_path), "--images-dir", str(images_dir))
-    return Edited(site, origin, other_origin, db_path, images_dir, first.result, second, first.requests,
-                  before, images_before, reparse)
+    return Edited(
+        site,
+        origin,
+        other_origin,
+        db_path,
+        images_dir,
+        first.result,
+        second,
+        first.requests,
+        before,
+        images_before,
+        reparse,
+    )
 
 
 def url(edited: Edited, path: str) -> str:
@@ -120,6 +139,7 @@ def test_both_runs_ok(edited):
 
 
 # --- 3. versions -----------------------------------------------------------------------------
+
 
 def test_each_edit_keeps_the_previous_content_as_one_version(edited):
     kept = versions(edited)
@@ -174,6 +194,7 @@ def test_emptied_page_overwrites_nothing_and_is_a_problem_of_the_run(edited):
 
 # --- 4. provenance and raw pages -------------------------------------------------------------
 
+
 def sent_body(edited: Edited, request_url: str, site: Path | None = None) -> bytes:
     """The bytes the replica sends with status 200 for a URL (a file of `site`, by default the
     edited copy, placeholders filled)."""
@@ -181,13 +202,18 @@ def sent_body(edited: Edited, request_url: str, site: Path | None = None) -> byt
     root = "_other" if parts.port == urlsplit(edited.other_origin).port else "www"
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     body = ((site or edited.site) / root / file_for(target)).read_bytes()
-    return substitute(body, edited.origin, edited.other_origin) if content_type(file_for(target)).startswith("text/") else body
+    return (
+        substitute(body, edited.origin, edited.other_origin)
+        if content_type(file_for(target)).startswith("text/")
+        else body
+    )
 
 
 def test_fetch_log_has_one_row_per_request_with_the_status_the_server_sent(edited):
     logged = Counter(
         (urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else ""), status)
-        for u, status in query(edited.db_path, "SELECT url, status FROM fetch_log WHERE run_id = 1"))
+        for u, status in query(edited.db_path, "SELECT url, status FROM fetch_log WHERE run_id = 1")
+    )
     served = Counter((r.path, r.status) for r in edited.first_requests)
     assert logged == served
     assert query(edited.db_path, "SELECT DISTINCT run_id FROM fetch_log ORDER BY run_id") == [(1,), (2,)]
@@ -196,8 +222,10 @@ def test_fetch_log_has_one_row_per_request_with_the_status_the_server_sent(edite
 
 def test_fetch_log_digest_and_size_are_of_the_body_the_server_sent(edited):
     # Run 1 saw the site before the edits.
-    rows = query(edited.db_path, "SELECT url, final_url, kind, status, error, bytes, sha256, fetched_at FROM fetch_log"
-                 " WHERE run_id = 1")
+    rows = query(
+        edited.db_path,
+        "SELECT url, final_url, kind, status, error, bytes, sha256, fetched_at FROM fetch_log WHERE run_id = 1",
+    )
     checked = 0
     for request_url, final_url, kind, status, error, size, sha, fetched_at in rows:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", fetched_at)
@@ -216,8 +244,10 @@ def test_fetch_log_digest_and_size_are_of_the_body_the_server_sent(edited):
 def test_raw_page_of_every_article_is_the_page_as_fetched(edited):
     db = sqlite3.connect(edited.db_path)
     try:
-        rows = db.execute("SELECT a.url, r.url, r.content, r.fetched_at, r.sha256 FROM articles a"
-                          " JOIN raw_pages r ON r.sha256 = a.raw_sha256").fetchall()
+        rows = db.execute(
+            "SELECT a.url, r.url, r.content, r.fetched_at, r.sha256 FROM articles a"
+            " JOIN raw_pages r ON r.sha256 = a.raw_sha256"
+        ).fetchall()
     finally:
         db.close()
     assert len(rows) == len(ARTICLES)
@@ -238,7 +268,8 @@ def test_reparse_offline_changes_nothing_after_nothing_changed(edited):
     line = edited.reparse.stderr.strip().splitlines()[-1]
     print(line)
     assert line.startswith(
-        f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, 0 without a stored page, 0 failed")
+        f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, 0 without a stored page, 0 failed"
+    )
     assert len(versions(edited)) == 3
 
 
@@ -250,10 +281,17 @@ def test_reparse_restores_what_the_extractor_reads_from_the_stored_page(edited, 
     u = url(edited, TITLED)
     db = sqlite_utils.Database(db_path)
     row = db.execute("SELECT id, body_text FROM articles WHERE url = ?", [u]).fetchone()
-    refs = [ImageRef(position=p, src_url=s, caption=c, alt=None, credit=cr) for p, s, c, cr in db.execute(
-        "SELECT position, src_url, caption, credit FROM article_images WHERE article_id = ? ORDER BY position", [row[0]])]
-    db.execute("UPDATE articles SET title = ?, content_hash = ? WHERE id = ?",
-               ["Kế hoạch", content_hash("Kế hoạch", row[1], refs), row[0]])
+    refs = [
+        ImageRef(position=p, src_url=s, caption=c, alt=None, credit=cr)
+        for p, s, c, cr in db.execute(
+            "SELECT position, src_url, caption, credit FROM article_images WHERE article_id = ? ORDER BY position",
+            [row[0]],
+        )
+    ]
+    db.execute(
+        "UPDATE articles SET title = ?, content_hash = ? WHERE id = ?",
+        ["Kế hoạch", content_hash("Kế hoạch", row[1], refs), row[0]],
+    )
     db.conn.commit()
     db.close()
 
@@ -262,5 +300,9 @@ def test_reparse_restores_what_the_extractor_reads_from_the_stored_page(edited, 
     print(result.stderr.strip().splitlines()[-1])
     assert f"reparsed {len(ARTICLES)} articles: 1 changed," in result.stderr
     assert query(db_path, "SELECT title FROM articles WHERE url = ?", [u]) == [(NEW_TITLE,)]
-    assert query(db_path, "SELECT v.title, v.replaced_by FROM article_versions v JOIN articles a ON a.id = v.article_id"
-                 " WHERE a.url = ? ORDER BY v.id DESC LIMIT 1", [u]) == [("Kế hoạch", "reparse")]
+    assert query(
+        db_path,
+        "SELECT v.title, v.replaced_by FROM article_versions v JOIN articles a ON a.id = v.article_id"
+        " WHERE a.url = ? ORDER BY v.id DESC LIMIT 1",
+        [u],
+    ) == [("Kế hoạch", "reparse")]

@@ -32,8 +32,9 @@ def test_verify_repair_restores_from_the_warc_and_queues_the_rest(replica, tmp_p
     # An image no WARC holds (archived before captures existed, or its WARC deleted).
     (images / lost).unlink()
     lost_urls = [u for (u,) in conn.execute("SELECT src_url FROM image_sources WHERE image_sha256 = ?", [lost_sha])]
-    conn.execute("DELETE FROM captures WHERE url IN (SELECT src_url FROM image_sources WHERE image_sha256 = ?)",
-                 [lost_sha])
+    conn.execute(
+        "DELETE FROM captures WHERE url IN (SELECT src_url FROM image_sources WHERE image_sha256 = ?)", [lost_sha]
+    )
     conn.commit()
     conn.close()
 
@@ -44,7 +45,8 @@ def test_verify_repair_restores_from_the_warc_and_queues_the_rest(replica, tmp_p
     assert f"restored: {images / corrupt}" in lines
     assert f"not restored: {images / lost}: no WARC capture holds its bytes" in lines
     assert [line for line in lines if line.startswith("queued for the next crawl: ")] == [
-        f"queued for the next crawl: {url}" for url in lost_urls]
+        f"queued for the next crawl: {url}" for url in lost_urls
+    ]
     assert "repair: 2 restored, 1 not restored" in result.stderr
     assert sha(images / deleted) == deleted_sha and sha(images / corrupt) == corrupt_sha
     db = connect(db_path)

@@ -31,8 +31,17 @@ def closed_port() -> Iterator[int]:
 
 def crawl(tmp_path, *args: str):
     db = tmp_path / "tnu.sqlite"
-    result = run_cli("crawl", "--db", str(db), "--images-dir", str(tmp_path / "images"), *FAST,
-                     "--set", "CONTACT=mailto:ops@example.org", *args)  # an operator who set theirs
+    result = run_cli(
+        "crawl",
+        "--db",
+        str(db),
+        "--images-dir",
+        str(tmp_path / "images"),
+        *FAST,
+        "--set",
+        "CONTACT=mailto:ops@example.org",
+        *args,
+    )  # an operator who set theirs
     return result, db
 
 
@@ -77,8 +86,11 @@ def test_refused_connections_count_no_page_and_print_no_traceback(tmp_path, clos
     assert (run["status"], run["exit_code"], run["pages"]) == ("failed", 1, 0)
     assert run["errors"] == {"connection_refused": 1}
     assert "no page could be fetched (connection_refused 1)" in run["problems"][0]
-    attempts = sqlite_utils.Database(db).execute(
-        "SELECT count(*), min(error), max(error), max(status) FROM fetch_log").fetchone()
+    attempts = (
+        sqlite_utils.Database(db)
+        .execute("SELECT count(*), min(error), max(error), max(status) FROM fetch_log")
+        .fetchone()
+    )
     # robots.txt and the start page, each tried 1 + RETRY_TIMES (3) times
     assert attempts == (8, "connection_refused", "connection_refused", None)
 

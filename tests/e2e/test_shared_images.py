@@ -37,7 +37,11 @@ def test_the_shared_image_is_requested_once(shared):
 
 def test_both_articles_show_the_same_stored_image(shared):
     _, _, db_path = shared
-    rows = query(db_path, "SELECT a.url, ai.image_sha256 FROM article_images ai JOIN articles a ON a.id = ai.article_id"
-                 " WHERE ai.src_url LIKE ? ORDER BY a.url", ["%" + SHARED])
+    rows = query(
+        db_path,
+        "SELECT a.url, ai.image_sha256 FROM article_images ai JOIN articles a ON a.id = ai.article_id"
+        " WHERE ai.src_url LIKE ? ORDER BY a.url",
+        ["%" + SHARED],
+    )
     assert [url.split("/", 3)[-1] for url, _ in rows] == sorted([OWNER[1:], BORROWER[1:]])
     assert rows[0][1] is not None and rows[0][1] == rows[1][1]

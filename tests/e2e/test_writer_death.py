@@ -36,9 +36,24 @@ def test_a_dead_writer_stops_the_crawl_and_the_next_run_archives_everything(tmp_
     with ReplicaServer(site) as server:
         with open(log, "w", encoding="utf-8") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "crawler", "crawl", "--start-url", server.url, "--db", str(data / "tnu.sqlite"),
-                 "--images-dir", str(data / "images"), *FAST, "--set", "LOG_LEVEL=INFO"],
-                stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                [
+                    sys.executable,
+                    "-m",
+                    "crawler",
+                    "crawl",
+                    "--start-url",
+                    server.url,
+                    "--db",
+                    str(data / "tnu.sqlite"),
+                    "--images-dir",
+                    str(data / "images"),
+                    *FAST,
+                    "--set",
+                    "LOG_LEVEL=INFO",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
             try:
                 writer = _wait_for_writer_mid_crawl(log, server, proc)
@@ -61,7 +76,7 @@ def test_a_dead_writer_stops_the_crawl_and_the_next_run_archives_everything(tmp_
     # It stopped instead of walking on: page 2 was still on its way, page 3 never asked for.
     assert PAGE_3 not in paths
     assert stopped_in < HOLD + 30, f"the crawl went on for {stopped_in:.1f} s after its writer died"
-    (status, problems), = query(data / "tnu.sqlite", "SELECT status, problems FROM crawl_runs")
+    ((status, problems),) = query(data / "tnu.sqlite", "SELECT status, problems FROM crawl_runs")
     assert status == "interrupted" and "archive writer ended" in problems
     assert query(data / "tnu.sqlite", "SELECT count(*) FROM articles")[0][0] < len(ARTICLES)
 

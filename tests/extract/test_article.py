@@ -56,7 +56,13 @@ def test_generic_rules_read_a_layout_sites_py_does_not_know():
     assert article.category == "Đào tạo"
     assert article.body_text == "\n\n".join(PARAS)
     assert article.images == (
-        ImageRef(0, "http://127.0.0.1:8000/anh/khai-giang.jpg", "Tân sinh viên dự lễ. Ảnh: Minh Đức", "Khai giảng", "Minh Đức"),
+        ImageRef(
+            0,
+            "http://127.0.0.1:8000/anh/khai-giang.jpg",
+            "Tân sinh viên dự lễ. Ảnh: Minh Đức",
+            "Khai giảng",
+            "Minh Đức",
+        ),
     )
     assert article.author is None
     assert article.is_article
@@ -145,10 +151,16 @@ def test_nfd_page_comes_out_nfc():
 
 
 def test_windows_1258_bytes_decoded_from_the_meta_charset():
-    html = page(OLD.format(title="Hội nghị phổ biến văn bản pháp quy", body=f"<p>{PARAS[0]}</p>"), charset="windows-1258")
+    html = page(
+        OLD.format(title="Hội nghị phổ biến văn bản pháp quy", body=f"<p>{PARAS[0]}</p>"), charset="windows-1258"
+    )
     data = cp1258(html)
     article = extract_article(data, URL)
-    assert (article.title, article.body_text, article.views) == ("Hội nghị phổ biến văn bản pháp quy", PARAS[0], 1234567)
+    assert (article.title, article.body_text, article.views) == (
+        "Hội nghị phổ biến văn bản pháp quy",
+        PARAS[0],
+        1234567,
+    )
     # and an explicit encoding (from the HTTP header) wins over a wrong declaration
     assert extract_article(data.replace(b"windows-1258", b"utf-8"), URL, encoding="cp1258").body_text == PARAS[0]
 

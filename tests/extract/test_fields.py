@@ -54,9 +54,7 @@ def test_body_text(path):
 
 @pages
 def test_image_sources(path):
-    assert [i.src_url for i in extracted(path).images] == [
-        expected_src(path, i["src"]) for i in truth(path)["images"]
-    ]
+    assert [i.src_url for i in extracted(path).images] == [expected_src(path, i["src"]) for i in truth(path)["images"]]
 
 
 @pages
@@ -89,8 +87,30 @@ def test_body_html_keeps_the_content_and_nothing_active(path):
     article = extracted(path)
     tree = lxml_html.fragment_fromstring(article.body_html, create_parent="div")
     assert {el.tag for el in tree.iterdescendants()} <= {
-        "p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4",
-        "blockquote", "table", "tr", "td", "th", "tbody", "thead", "figure", "figcaption", "img",
+        "p",
+        "br",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "figure",
+        "figcaption",
+        "img",
     }
     assert not any(name.startswith("on") for el in tree.iter() for name in el.attrib)
     # every content image is in the HTML under its real (absolute, non-placeholder) source
@@ -104,8 +124,14 @@ def test_body_html_keeps_the_content_and_nothing_active(path):
 @pages
 def test_every_text_field_is_nfc(path):
     article = extracted(path)
-    texts = [article.title, article.published_text, article.body_text, article.body_html,
-             article.author, article.category]
+    texts = [
+        article.title,
+        article.published_text,
+        article.body_text,
+        article.body_html,
+        article.author,
+        article.category,
+    ]
     texts += [t for i in article.images for t in (i.caption, i.alt, i.credit)]
     for text in texts:
         if text is not None:

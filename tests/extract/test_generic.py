@@ -54,10 +54,18 @@ def test_body_has_the_lead_and_no_furniture(reading):
 def test_images_picture_source_and_lazy_with_captions_and_credits(reading):
     images = [(i.src_url, i.caption, i.alt, i.credit) for i in reading.article.images]
     assert images == [
-        ("http://127.0.0.1:8000/up/ktx-1600.webp", "Các đại biểu thực hiện nghi thức khởi công (Ảnh: Minh Châu)",
-         "Lễ khởi công", "Minh Châu"),
-        ("http://127.0.0.1:8000/up/phoi-canh.jpg", "Phối cảnh khu ký túc xá. Ảnh: Quang Minh",
-         "Phối cảnh", "Quang Minh"),
+        (
+            "http://127.0.0.1:8000/up/ktx-1600.webp",
+            "Các đại biểu thực hiện nghi thức khởi công (Ảnh: Minh Châu)",
+            "Lễ khởi công",
+            "Minh Châu",
+        ),
+        (
+            "http://127.0.0.1:8000/up/phoi-canh.jpg",
+            "Phối cảnh khu ký túc xá. Ảnh: Quang Minh",
+            "Phối cảnh",
+            "Quang Minh",
+        ),
     ]
 
 

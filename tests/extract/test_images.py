@@ -94,7 +94,9 @@ def test_centered_italic_paragraph_after_the_image_is_its_caption():
         '<p style="text-align: center;"><em>Đồng chí phát biểu (ảnh: Nguyễn Thanh Hà)</em></p>'
         "<p>Nội dung tiếp theo.</p>"
     )
-    assert found == [("http://127.0.0.1:8000/u/a.jpg", "Đồng chí phát biểu (ảnh: Nguyễn Thanh Hà)", "a.jpg", "Nguyễn Thanh Hà")]
+    assert found == [
+        ("http://127.0.0.1:8000/u/a.jpg", "Đồng chí phát biểu (ảnh: Nguyễn Thanh Hà)", "a.jpg", "Nguyễn Thanh Hà")
+    ]
 
 
 def test_a_line_of_its_own_starting_with_anh_is_a_caption():
@@ -110,9 +112,7 @@ def test_caption_in_the_image_paragraph_after_a_break():
 
 
 def test_a_plain_paragraph_after_an_image_is_not_a_caption():
-    found = images(
-        '<p><img src="/u/a.jpg"></p><p>Hội nghị đã thảo luận nhiều vấn đề quan trọng của nhà trường.</p>'
-    )
+    found = images('<p><img src="/u/a.jpg"></p><p>Hội nghị đã thảo luận nhiều vấn đề quan trọng của nhà trường.</p>')
     assert found[0][1] is None
 
 

@@ -57,7 +57,9 @@ def test_every_listing_of_the_replica_is_recognised(path, monkeypatch):
     assert article.listing and not article.is_article
 
 
-REDESIGN_LISTINGS = REDESIGN_EXPECTED["listings"] + [p for p in REDESIGN_EXPECTED["not_articles"] if p.startswith("/tag/")]
+REDESIGN_LISTINGS = REDESIGN_EXPECTED["listings"] + [
+    p for p in REDESIGN_EXPECTED["not_articles"] if p.startswith("/tag/")
+]
 
 
 @pytest.mark.parametrize("path", REDESIGN_LISTINGS + ["/"])
@@ -102,7 +104,11 @@ def teaser(n: int, tag: str = "article", date: str = "08:30 | 1{n}/10/2026", exc
         f"<{tag} class='post'><a href='/bai-viet/{n}'><img src='/up/{n}.jpg' alt=''></a>"
         f"<h2 class='entry-title'><a href='/bai-viet/{n}'>Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h2>"
         f"<div class='meta'>{date.format(n=n)}</div>"
-        + (f"<p>Tóm tắt bài số {n}: hội nghị đã thảo luận nhiều nội dung quan trọng của năm học mới…</p>" if excerpt else "")
+        + (
+            f"<p>Tóm tắt bài số {n}: hội nghị đã thảo luận nhiều nội dung quan trọng của năm học mới…</p>"
+            if excerpt
+            else ""
+        )
         + f"</{tag}>"
     )
 
@@ -112,8 +118,10 @@ WORDPRESS_CATEGORY = page(
     "<p class='archive-description'>Tin tức và sự kiện của Đại học Thái Nguyên.</p></header>"
     + "".join(
         f"<article class='post-{n} post type-post'><header class='entry-header'><h2 class='entry-title'>"
-        f"<a href='/{n}/tieu-de-bai-viet-{n}/' rel='bookmark'>Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h2>"
-        f"<div class='entry-meta'><time class='entry-date published' datetime='2026-10-1{n}T08:30:00+07:00'>1{n}/10/2026</time>"
+        f"<a href='/{n}/tieu-de-bai-viet-{n}/' rel='bookmark'>"
+        f"Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h2>"
+        f"<div class='entry-meta'><time class='entry-date published' "
+        f"datetime='2026-10-1{n}T08:30:00+07:00'>1{n}/10/2026</time>"
         f"</div></header><div class='entry-summary'><p>Tóm tắt bài số {n} của chuyên mục…</p></div></article>"
         for n in range(1, 4)
     )
@@ -168,8 +176,11 @@ ONE_ITEM_TAG = page("<h1>Từ khóa: Học bổng</h1><div class='list'>" + teas
     [
         page("<h1>Chuyên mục: Tin tức</h1><div class='list'>" + "".join(teaser(n) for n in range(1, 4)) + "</div>"),
         page("<h1>Tin tức</h1>" + "".join(teaser(n, "div", excerpt=False) for n in range(1, 4))),  # title and date only
-        page("<h1>Tin tức</h1>" + "".join(teaser(n, "div", date="") for n in range(1, 4))
-             + "<p class='date-now'>Thứ Hai, 12/10/2026</p>"),  # excerpts only; a date below them, no article's
+        page(
+            "<h1>Tin tức</h1>"
+            + "".join(teaser(n, "div", date="") for n in range(1, 4))
+            + "<p class='date-now'>Thứ Hai, 12/10/2026</p>"
+        ),  # excerpts only; a date below them, no article's
         WORDPRESS_CATEGORY,
         DRUPAL_VIEW,
         PORTAL_PLAIN_LIST,
@@ -177,8 +188,17 @@ ONE_ITEM_TAG = page("<h1>Từ khóa: Học bổng</h1><div class='list'>" + teas
         JOOMLA_BLOG_MICRODATA,
         ONE_ITEM_TAG,
     ],
-    ids=["cards", "title-and-date", "excerpt-only", "wordpress", "drupal", "plain-list", "joomla-table",
-         "joomla-microdata", "one-item-tag"],
+    ids=[
+        "cards",
+        "title-and-date",
+        "excerpt-only",
+        "wordpress",
+        "drupal",
+        "plain-list",
+        "joomla-table",
+        "joomla-microdata",
+        "one-item-tag",
+    ],
 )
 def test_listing_shapes_are_not_articles(html):
     article = extract_article(html, URL)
@@ -186,15 +206,20 @@ def test_listing_shapes_are_not_articles(html):
 
 
 def test_json_ld_collection_page_is_a_listing_whatever_it_holds():
-    head = ('<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"CollectionPage",'
-            '"name":"Tin tức"},{"@type":"BreadcrumbList","itemListElement":[]}]}</script>')
+    head = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"CollectionPage",'
+        '"name":"Tin tức"},{"@type":"BreadcrumbList","itemListElement":[]}]}</script>'
+    )
     article, sources = read_article(page("<h1>Tin tức</h1><p>12/10/2026</p><p>" + PROSE + "</p>", head), URL)
     assert article.listing and not article.is_article
     assert sources["listing"] == "generic:json-ld collectionpage"
 
 
 def test_json_ld_article_keeps_a_page_of_cards_an_article():
-    head = '<script type="application/ld+json">{"@type":"NewsArticle","headline":"Tin","datePublished":"2026-10-12"}</script>'
+    head = (
+        '<script type="application/ld+json">'
+        '{"@type":"NewsArticle","headline":"Tin","datePublished":"2026-10-12"}</script>'
+    )
     html = page("<h1>Tin</h1>" + "".join(teaser(n) for n in range(1, 4)), head)
     assert extract_article(html, URL).is_article
 
@@ -213,23 +238,47 @@ def article_page(extra_main: str = "", aside: str = "", body: str = "", header_d
         # related-article cards with dates and excerpts, in an unmarked block after the body
         article_page("<div class='box-news'>" + "".join(teaser(n, "div") for n in range(1, 5)) + "</div>"),
         # a "most read" sidebar, unmarked, titles with dates and counters
-        article_page(aside="<div class='box'><h3>Đọc nhiều</h3>" + "".join(
-            f"<div class='it'><h4><a href='/bai-viet/{n}'>Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h4>"
-            f"<span>1{n}/10/2026 · 1.2{n}0 lượt xem</span></div>" for n in range(1, 6)) + "</div>"),
+        article_page(
+            aside="<div class='box'><h3>Đọc nhiều</h3>"
+            + "".join(
+                f"<div class='it'><h4><a href='/bai-viet/{n}'>"
+                f"Tiêu đề bài viết số {n} về hoạt động của nhà trường</a></h4>"
+                f"<span>1{n}/10/2026 · 1.2{n}0 lượt xem</span></div>"
+                for n in range(1, 6)
+            )
+            + "</div>"
+        ),
         # "Xem thêm" links and several captioned images in the body
-        article_page(body="<p>" + PROSE + "</p>" + "".join(
-            f"<figure><img src='/up/a{n}.jpg' alt='Ảnh {n}'><figcaption>Các đại biểu dự hội nghị (Ảnh: Minh Châu)"
-            f"</figcaption></figure>" for n in range(1, 4)) + "<p>" + PROSE + "</p><p><strong>Xem thêm:</strong></p><ul>"
-            + "".join(f"<li><a href='/bai-viet/{n}'>Tiêu đề bài viết số {n} về hoạt động của nhà trường</a> "
-                      f"(1{n}/10/2026)</li>" for n in range(1, 4)) + "</ul>"),
+        article_page(
+            body="<p>"
+            + PROSE
+            + "</p>"
+            + "".join(
+                f"<figure><img src='/up/a{n}.jpg' alt='Ảnh {n}'><figcaption>Các đại biểu dự hội nghị (Ảnh: Minh Châu)"
+                f"</figcaption></figure>"
+                for n in range(1, 4)
+            )
+            + "<p>"
+            + PROSE
+            + "</p><p><strong>Xem thêm:</strong></p><ul>"
+            + "".join(
+                f"<li><a href='/bai-viet/{n}'>Tiêu đề bài viết số {n} về hoạt động của nhà trường</a> "
+                f"(1{n}/10/2026)</li>"
+                for n in range(1, 4)
+            )
+            + "</ul>"
+        ),
         # a short notice (one line and an attachment) followed by dated cards
-        article_page("<div class='other'>" + "".join(teaser(n, "div") for n in range(1, 4)) + "</div>",
-                     body="<p>Xem chi tiết tại <a href='/files/tb.pdf'>tệp đính kèm</a>.</p>"),
+        article_page(
+            "<div class='other'>" + "".join(teaser(n, "div") for n in range(1, 4)) + "</div>",
+            body="<p>Xem chi tiết tại <a href='/files/tb.pdf'>tệp đính kèm</a>.</p>",
+        ),
         # the date line names the category (a link) in a block of its own
-        page("<div class='entry'><h1>Hội nghị tổng kết năm học 2025 - 2026</h1><div class='info'><div>"
-             "<a href='/chuyen-muc/hoat-dong/'>Hoạt động Đảng, Đoàn thể</a></div><div>12/10/2026</div></div>"
-             f"<div class='entry-body'><p>{PROSE}</p></div>"
-             + "".join(teaser(n, "div") for n in range(1, 3)) + "</div>"),
+        page(
+            "<div class='entry'><h1>Hội nghị tổng kết năm học 2025 - 2026</h1><div class='info'><div>"
+            "<a href='/chuyen-muc/hoat-dong/'>Hoạt động Đảng, Đoàn thể</a></div><div>12/10/2026</div></div>"
+            f"<div class='entry-body'><p>{PROSE}</p></div>" + "".join(teaser(n, "div") for n in range(1, 3)) + "</div>"
+        ),
     ],
     ids=["related-cards", "most-read-sidebar", "xem-them-and-figures", "short-notice", "category-link-by-the-date"],
 )
@@ -240,9 +289,9 @@ def test_articles_with_cards_around_them_stay_articles(html):
 
 def test_a_theme_that_links_the_title_to_the_article_itself_is_no_card():
     html = page(
-        f"<article><h2 class='entry-title'><a href='{URL}' rel='bookmark'>Hội nghị tổng kết năm học 2025 - 2026 của nhà "
-        f"trường</a></h2><p>12/10/2026</p><p>{PROSE}</p><p>{PROSE}</p></article>"
-        + "".join(teaser(n, "div") for n in range(1, 3))
+        f"<article><h2 class='entry-title'><a href='{URL}' rel='bookmark'>"
+        f"Hội nghị tổng kết năm học 2025 - 2026 của nhà trường</a></h2>"
+        f"<p>12/10/2026</p><p>{PROSE}</p><p>{PROSE}</p></article>" + "".join(teaser(n, "div") for n in range(1, 3))
     )
     assert extract_article(html, URL).is_article
 
@@ -250,6 +299,7 @@ def test_a_theme_that_links_the_title_to_the_article_itself_is_no_card():
 @pytest.mark.parametrize("path", ARTICLE_PATHS)
 def test_pages_read_by_a_site_selector_are_not_examined(path, monkeypatch):
     """A known layout's article pays nothing for the question."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a page read by a site selector was examined as a possible listing")
 

@@ -34,10 +34,7 @@ def test_windows_1258_page_comes_out_as_nfc():
 
 
 def test_meta_http_equiv_charset_is_read():
-    page = (
-        b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">'
-        + cp1258(VI)
-    )
+    page = b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">' + cp1258(VI)
     assert VI in decode(page)
 
 
@@ -142,8 +139,30 @@ def assert_inert(output: str) -> None:
     tree = lxml_html.fragment_fromstring(output or "<i></i>", create_parent="div")
     for el in tree.iterdescendants():
         assert el.tag in {
-            "p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4",
-            "blockquote", "table", "tr", "td", "th", "tbody", "thead", "figure", "figcaption", "img",
+            "p",
+            "br",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "a",
+            "ul",
+            "ol",
+            "li",
+            "h2",
+            "h3",
+            "h4",
+            "blockquote",
+            "table",
+            "tr",
+            "td",
+            "th",
+            "tbody",
+            "thead",
+            "figure",
+            "figcaption",
+            "img",
         }, output
         for name, value in el.attrib.items():
             assert name in {"href", "src", "alt", "width", "height", "colspan", "rowspan"}, output

@@ -63,9 +63,12 @@ class Scenario:
 
 
 CRAWL_SETTINGS = (
-    "--set", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}",
-    "--set", f"RETRY_TIMES={RETRY_TIMES}",
-    "--set", f"DOWNLOAD_MAXSIZE={DOWNLOAD_MAXSIZE}",
+    "--set",
+    f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}",
+    "--set",
+    f"RETRY_TIMES={RETRY_TIMES}",
+    "--set",
+    f"DOWNLOAD_MAXSIZE={DOWNLOAD_MAXSIZE}",
 )
 
 
@@ -84,10 +87,12 @@ def scenario(fault_site, tmp_path_factory) -> Scenario:
         # The next night: what failed has waited its day (archive.frontier.retry_due).
         with closing(sqlite3.connect(sandbox.db)) as conn, conn:
             conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL", [utc_days_ago(1)])
-            conn.execute("UPDATE article_links SET last_failed_at = ? WHERE last_failed_at IS NOT NULL",
-                         [utc_days_ago(1)])
+            conn.execute(
+                "UPDATE article_links SET last_failed_at = ? WHERE last_failed_at IS NOT NULL", [utc_days_ago(1)]
+            )
         second = sandbox.crawl(server, *CRAWL_SETTINGS, start_urls=starts)
         second_requests = server.requests
         origins = (server.origin, server.other_origin)
-    return Scenario(fault_site, *origins, sandbox, first, second, first_db, first_requests, second_requests, applied,
-                    timeline)
+    return Scenario(
+        fault_site, *origins, sandbox, first, second, first_db, first_requests, second_requests, applied, timeline
+    )

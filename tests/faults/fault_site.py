@@ -82,20 +82,35 @@ def _p(text: str, html: str | None = None) -> dict[str, str]:
     return {"p": text, "html": html} if html is not None else {"p": text}
 
 
-def _article(path: str, title: str, *, layout: str = "old", date: str = "2021-05-12", cat: str | None = None,
-             blocks: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+def _article(
+    path: str,
+    title: str,
+    *,
+    layout: str = "old",
+    date: str = "2021-05-12",
+    cat: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     if layout == "new" and len(date) == 10:
         date += "T08:30"
     return {
-        "layout": layout, "path": path, "title": title, "date": date, "views": 321,
-        "author": "Phòng Truyền thông", "cat": cat or ("dang" if layout == "old" else "tonghop"),
-        "blocks": blocks if blocks is not None else [_p(t) for t in PARAS], **extra,
+        "layout": layout,
+        "path": path,
+        "title": title,
+        "date": date,
+        "views": 321,
+        "author": "Phòng Truyền thông",
+        "cat": cat or ("dang" if layout == "old" else "tonghop"),
+        "blocks": blocks if blocks is not None else [_p(t) for t in PARAS],
+        **extra,
     }
 
 
 def _img(src: str, seed: int, caption: str = "Toàn cảnh Hội nghị (ảnh: Minh Đức)") -> dict[str, Any]:
-    return build.img(src, seed=seed, w=320, h=200, alt="Ảnh minh họa", caption=caption,
-                     credit="Minh Đức", style="next_p")
+    return build.img(
+        src, seed=seed, w=320, h=200, alt="Ảnh minh họa", caption=caption, credit="Minh Đức", style="next_p"
+    )
 
 
 def _pictured(seed: int) -> list[dict[str, Any]]:
@@ -112,13 +127,18 @@ def _with_images(*images: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- image bytes ---------------------------------------------------------------------------------
 
+
 def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
     """A valid PNG header claiming width x height pixels (10^10: Pillow's bomb guard must refuse
     it), with one tiny compressed row as data: a few hundred bytes on the wire."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def corrupt_jpeg() -> bytes:
@@ -127,11 +147,13 @@ def corrupt_jpeg() -> bytes:
     return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + noise
 
 
-HTML_UNDER_IMAGE = ("<!DOCTYPE html><html><head><title>Lỗi</title></head>"
-                    "<body><h1>Không tìm thấy tệp</h1></body></html>").encode()
+HTML_UNDER_IMAGE = (
+    "<!DOCTYPE html><html><head><title>Lỗi</title></head><body><h1>Không tìm thấy tệp</h1></body></html>"
+).encode()
 
 
 # --- windows-1258 ----------------------------------------------------------------------------------
+
 
 def to_cp1258(text: str) -> bytes:
     """Vietnamese in windows-1258 as legacy editors wrote it: a precomposed base letter where
@@ -159,18 +181,22 @@ def to_cp1258(text: str) -> bytes:
 
 # --- broken HTML -----------------------------------------------------------------------------------
 
+
 def break_html(page: str) -> str:
     """What a hand-edited old page looks like: unclosed paragraphs, upper-case tags, unquoted
     attributes, stray end tags, a NUL byte, a bad entity, no end of document, an open comment."""
     body_start = page.index('<div class="news-content">')
     head, body = page[:body_start], page[body_start:]
     body = body.replace("</p>", "").replace('<p style="text-align: justify;">', "<P STYLE=text-align:justify>")
-    head = head.replace('<div class="breadcrumb">', '</span></td></tr><<>>\x00 &#xZZ; &nbsp <div class="breadcrumb">', 1)
+    head = head.replace(
+        '<div class="breadcrumb">', '</span></td></tr><<>>\x00 &#xZZ; &nbsp <div class="breadcrumb">', 1
+    )
     end = body.index("</body>")
     return head + body[:end] + "<div class=unclosed><b><i>x</b></i><!-- never closed"
 
 
 # --- the site ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class FaultSite:
@@ -224,55 +250,114 @@ IMG = {  # image src paths by role
 
 def articles() -> list[dict[str, Any]]:
     plain = [
-        _article(P["good_old"], "Hội nghị cán bộ, viên chức năm 2021", blocks=_with_images(
-            _img("/Uploads/images/2021/05/hoi-nghi-can-bo.jpg", 701))),
+        _article(
+            P["good_old"],
+            "Hội nghị cán bộ, viên chức năm 2021",
+            blocks=_with_images(_img("/Uploads/images/2021/05/hoi-nghi-can-bo.jpg", 701)),
+        ),
         _article(P["good_old_2"], "Sinh viên nghiên cứu khoa học", cat="khcn"),
-        _article(P["good_new"], "Hội thảo chuyển đổi số trong giáo dục đại học", layout="new", blocks=_with_images(
-            _img("/uploads/2025/05/hoi-thao-chuyen-doi-so.jpg", 702))),
-        _article(P["good_new_2"], "Tuyển sinh đào tạo sau đại học năm 2025", layout="new", cat="daotao",
-                 blocks=_with_images(_img("/uploads/2025/05/tuyen-sinh-1.jpg", 703),
-                                     _img("/uploads/2025/05/tuyen-sinh-2.jpg", 704, "Thí sinh làm thủ tục (ảnh: Minh Đức)"))),
+        _article(
+            P["good_new"],
+            "Hội thảo chuyển đổi số trong giáo dục đại học",
+            layout="new",
+            blocks=_with_images(_img("/uploads/2025/05/hoi-thao-chuyen-doi-so.jpg", 702)),
+        ),
+        _article(
+            P["good_new_2"],
+            "Tuyển sinh đào tạo sau đại học năm 2025",
+            layout="new",
+            cat="daotao",
+            blocks=_with_images(
+                _img("/uploads/2025/05/tuyen-sinh-1.jpg", 703),
+                _img("/uploads/2025/05/tuyen-sinh-2.jpg", 704, "Thí sinh làm thủ tục (ảnh: Minh Đức)"),
+            ),
+        ),
         _article(P["truncated"], "Báo cáo tổng kết năm học 2020 - 2021", blocks=_pictured(721)),
         _article(P["reset"], "Lễ kỷ niệm Ngày Nhà giáo Việt Nam 20/11", blocks=_pictured(722)),
         _article(P["slow"], "Hội nghị khoa học trẻ lần thứ nhất", cat="khcn", blocks=_pictured(723)),
-        _article(P["too_many"], "Hợp tác quốc tế với các trường đại học Nhật Bản", layout="new", cat="htqt",
-                 blocks=_pictured(724)),
+        _article(
+            P["too_many"],
+            "Hợp tác quốc tế với các trường đại học Nhật Bản",
+            layout="new",
+            cat="htqt",
+            blocks=_pictured(724),
+        ),
         _article(P["busy"], "Giải bóng đá sinh viên Đại học Thái Nguyên", blocks=_pictured(725)),
         _article(P["busy_short"], "Ngày hội việc làm cho sinh viên", blocks=_pictured(726)),
         _article(P["loop"], "Thông báo lịch thi học kỳ II", cat="daotao", blocks=_pictured(727)),
         _article(P["other_host"], "Trao học bổng cho sinh viên vượt khó", blocks=_pictured(728)),
-        _article(P["oversize"], "Báo cáo thường niên về khoa học công nghệ", layout="new", cat="khcn",
-                 blocks=_pictured(729)),
-        _article(P["oversize_stream"], "Số liệu thống kê tuyển sinh các năm", layout="new", cat="daotao",
-                 blocks=_pictured(730)),
-        _article(P["cp1258"], "Hội thảo ngôn ngữ học: tiếng Việt – những điều kỳ diệu của dấu thanh", blocks=[
-            _p("Ở Đại học Thái Nguyên, hội thảo “Ngữ âm tiếng Việt” quy tụ nhiều nhà nghiên cứu: "
-               "ngữ điệu, thanh điệu, phương ngữ Bắc Bộ và Nam Bộ."),
-            _p("Các tham luận bàn về dấu hỏi, dấu ngã, dấu nặng; chữ ơ, ư, ă, â, ê, ô và đ; "
-               "những từ như “khuỷu”, “nghiêng”, “giường”, “người”, “thuở”, “Nguyễn”."),
-            _p(PARAS[2]),
-        ]),
+        _article(
+            P["oversize"], "Báo cáo thường niên về khoa học công nghệ", layout="new", cat="khcn", blocks=_pictured(729)
+        ),
+        _article(
+            P["oversize_stream"],
+            "Số liệu thống kê tuyển sinh các năm",
+            layout="new",
+            cat="daotao",
+            blocks=_pictured(730),
+        ),
+        _article(
+            P["cp1258"],
+            "Hội thảo ngôn ngữ học: tiếng Việt – những điều kỳ diệu của dấu thanh",
+            blocks=[
+                _p(
+                    "Ở Đại học Thái Nguyên, hội thảo “Ngữ âm tiếng Việt” quy tụ nhiều nhà nghiên cứu: "
+                    "ngữ điệu, thanh điệu, phương ngữ Bắc Bộ và Nam Bộ."
+                ),
+                _p(
+                    "Các tham luận bàn về dấu hỏi, dấu ngã, dấu nặng; chữ ơ, ư, ă, â, ê, ô và đ; "
+                    "những từ như “khuỷu”, “nghiêng”, “giường”, “người”, “thuở”, “Nguyễn”."
+                ),
+                _p(PARAS[2]),
+            ],
+        ),
         _article(P["broken"], "Thông báo nghỉ lễ Quốc khánh 2/9"),
-        _article(P["xss"], "Bài viết có mã độc trong nội dung", layout="new", blocks=[
-            _p(PARAS[0]),
-            _p("", "".join(XSS)),
-            _p(PARAS[1]),
-        ]),
-        _article(P["data_js"], "Liên kết lạ trong bài viết", blocks=[
-            _p(PARAS[0]),
-            _p("Xem chi tiết", '<a href="javascript:void(0)">Xem</a> <a href="data:text/html,%3Ch1%3Ehi">chi tiết</a>'),
-            {"p": "", "html": f'<img src="data:image/png;base64,{_DOT_PNG_BASE64}" alt="ảnh nhúng">'
-                        '<img src="javascript:alert(1)" alt="ảnh js">'},
-            _img("/Uploads/images/2021/05/lien-ket-la.jpg", 705),
-            _p(PARAS[1]),
-        ]),
+        _article(
+            P["xss"],
+            "Bài viết có mã độc trong nội dung",
+            layout="new",
+            blocks=[
+                _p(PARAS[0]),
+                _p("", "".join(XSS)),
+                _p(PARAS[1]),
+            ],
+        ),
+        _article(
+            P["data_js"],
+            "Liên kết lạ trong bài viết",
+            blocks=[
+                _p(PARAS[0]),
+                _p(
+                    "Xem chi tiết",
+                    '<a href="javascript:void(0)">Xem</a> <a href="data:text/html,%3Ch1%3Ehi">chi tiết</a>',
+                ),
+                {
+                    "p": "",
+                    "html": f'<img src="data:image/png;base64,{_DOT_PNG_BASE64}" alt="ảnh nhúng">'
+                    '<img src="javascript:alert(1)" alt="ảnh js">',
+                },
+                _img("/Uploads/images/2021/05/lien-ket-la.jpg", 705),
+                _p(PARAS[1]),
+            ],
+        ),
         _article(P["sql"], SQL_TITLE, layout="new"),
-        _article(P["image_outage"], "Triển lãm ảnh nghệ thuật của sinh viên", layout="new", cat="khcn",
-                 blocks=_with_images(_img(IMG["html"], 711), _img(IMG["cut"], 712))),
-        _article(P["image_bad"], "Ảnh hỏng trong bài viết", blocks=_with_images(
-            _img(IMG["corrupt"], 713), _img(IMG["bomb"], 714))),
-        _article(P["image_paths"], "Đường dẫn ảnh lạ", blocks=_with_images(
-            _img(IMG["traversal"], 715), _img(IMG["vietnamese"], 716), _img(IMG["mixed"], 717))),
+        _article(
+            P["image_outage"],
+            "Triển lãm ảnh nghệ thuật của sinh viên",
+            layout="new",
+            cat="khcn",
+            blocks=_with_images(_img(IMG["html"], 711), _img(IMG["cut"], 712)),
+        ),
+        _article(
+            P["image_bad"],
+            "Ảnh hỏng trong bài viết",
+            blocks=_with_images(_img(IMG["corrupt"], 713), _img(IMG["bomb"], 714)),
+        ),
+        _article(
+            P["image_paths"],
+            "Đường dẫn ảnh lạ",
+            blocks=_with_images(_img(IMG["traversal"], 715), _img(IMG["vietnamese"], 716), _img(IMG["mixed"], 717)),
+        ),
     ]
     return plain
 
@@ -299,8 +384,10 @@ def _big_listing(paths: list[str], offsite: int = 5, filler: int = 3000) -> str:
             links.append(f'<a href="/account/dang-nhap?r={i}">{i}</a>')
     for i in range(offsite):
         links.append(f'<a href="{{{{OTHER_ORIGIN}}}}/tin-tuc-su-kien/bai-ngoai-{i}.html">ngoài {i}</a>')
-    return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Tất cả tin</title></head><body>"
-            "<h1>Tất cả tin</h1><div class=\"news-list\">" + "\n".join(links) + "</div></body></html>\n")
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Tất cả tin</title></head><body>'
+        '<h1>Tất cả tin</h1><div class="news-list">' + "\n".join(links) + "</div></body></html>\n"
+    )
 
 
 def build_site(out: Path) -> FaultSite:
@@ -312,7 +399,9 @@ def build_site(out: Path) -> FaultSite:
         target = www / file_for(path)
         target.write_bytes(transform(target.read_text(encoding="utf-8")))
 
-    rewrite(P["cp1258"], lambda page: to_cp1258(page.replace('<meta charset="utf-8">', '<meta charset="windows-1258">')))
+    rewrite(
+        P["cp1258"], lambda page: to_cp1258(page.replace('<meta charset="utf-8">', '<meta charset="windows-1258">'))
+    )
     rewrite(P["broken"], lambda page: break_html(page).encode("utf-8"))
     (www / file_for(BIG_LISTING)).parent.mkdir(parents=True, exist_ok=True)
     (www / file_for(BIG_LISTING)).write_text(_big_listing(list(expected["articles"])), encoding="utf-8")
@@ -340,10 +429,12 @@ def build_site(out: Path) -> FaultSite:
         IMG["mixed"]: Body(real_jpeg[:-2] + b"\x00\xff\xd9", "image/jpeg", always=True),
     }
     good = [P[k] for k in ("good_old", "good_old_2", "good_new", "good_new_2")]
-    outage = {P[k]: k for k in ("truncated", "reset", "slow", "busy", "loop", "other_host", "oversize",
-                                "oversize_stream")}
+    outage = {
+        P[k]: k for k in ("truncated", "reset", "slow", "busy", "loop", "other_host", "oversize", "oversize_stream")
+    }
     recovered = {P[k]: k for k in ("too_many", "busy_short")}
-    hostile = {P[k]: k for k in ("cp1258", "broken", "xss", "data_js", "sql", "image_outage", "image_bad",
-                                 "image_paths")}
+    hostile = {
+        P[k]: k for k in ("cp1258", "broken", "xss", "data_js", "sql", "image_outage", "image_bad", "image_paths")
+    }
     images = {src: name for name, src in IMG.items()}
     return FaultSite(out, expected, faults, good, recovered, outage, hostile, images, list(expected["articles"]))

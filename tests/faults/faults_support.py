@@ -71,17 +71,26 @@ class Sandbox:
     def images(self) -> Path:
         return self.data / "images"
 
-    def crawl(self, server: ReplicaServer, *extra: str, start_urls: tuple[str, ...] = (),
-              timeout: float = 180) -> Run:
+    def crawl(self, server: ReplicaServer, *extra: str, start_urls: tuple[str, ...] = (), timeout: float = 180) -> Run:
         starts = [a for url in (server.url, *start_urls) for a in ("--start-url", url)]
-        args = ["crawl", *starts, "--db", str(self.db),
-                "--images-dir", str(self.images), *FAST, *extra]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.root / "tmp"),
-               "HOME": str(self.root / "home"), "PYTHONDONTWRITEBYTECODE": "1"}
+        args = ["crawl", *starts, "--db", str(self.db), "--images-dir", str(self.images), *FAST, *extra]
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "TMPDIR": str(self.root / "tmp"),
+            "HOME": str(self.root / "home"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         started = time.monotonic()
         try:
-            proc = subprocess.run([sys.executable, "-c", _MEASURED, *args], cwd=self.root / "cwd", env=env,
-                                  capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                [sys.executable, "-c", _MEASURED, *args],
+                cwd=self.root / "cwd",
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             raise AssertionError(f"crawl still running after {timeout}s:\n{exc.stderr}") from None
         stderr, _, peak = proc.stderr.rpartition(_RSS_MARK)
@@ -90,8 +99,9 @@ class Sandbox:
 
     def stray_files(self) -> list[str]:
         """Every file written where the crawl had no business writing."""
-        stray = [str(p.relative_to(self.root)) for name in ("cwd", "tmp", "home")
-                 for p in (self.root / name).rglob("*")]
+        stray = [
+            str(p.relative_to(self.root)) for name in ("cwd", "tmp", "home") for p in (self.root / name).rglob("*")
+        ]
         for path in self.data.rglob("*"):
             relative = path.relative_to(self.data).as_posix()
             if path.is_file() and not ALLOWED_IN_DATA.fullmatch(relative):

@@ -41,6 +41,7 @@ ATTEMPTS = RETRY_TIMES + 1
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def article_row(db, origin: str, path: str) -> dict | None:
     rows = list(db.query("SELECT * FROM articles WHERE url = ?", [origin + path]))
     assert len(rows) <= 1
@@ -94,22 +95,26 @@ def requested_paths(requests) -> Counter:
 
 # --- the runs ------------------------------------------------------------------------------------
 
+
 def test_both_runs_finish_with_exit_0_and_an_ok_status(scenario):
     for run in (scenario.first, scenario.second):
         assert run.returncode == EXIT_OK, run.stderr[-3000:]
         assert "Traceback" not in run.stderr, run.stderr[-3000:]
     runs = list(scenario.db().query("SELECT id, status, exit_code, errors FROM crawl_runs ORDER BY id"))
     assert [(r["status"], r["exit_code"]) for r in runs] == [("ok", 0), ("ok", 0)]
-    print(f"\nfaulty run: {scenario.first.seconds:.1f}s, peak RSS {scenario.first.max_rss_mb:.0f} MB; "
-          f"errors {runs[0]['errors']}")
-    print(f"healed run: {scenario.second.seconds:.1f}s, peak RSS {scenario.second.max_rss_mb:.0f} MB; "
-          f"errors {runs[1]['errors']}")
+    print(
+        f"\nfaulty run: {scenario.first.seconds:.1f}s, peak RSS {scenario.first.max_rss_mb:.0f} MB; "
+        f"errors {runs[0]['errors']}"
+    )
+    print(
+        f"healed run: {scenario.second.seconds:.1f}s, peak RSS {scenario.second.max_rss_mb:.0f} MB; "
+        f"errors {runs[1]['errors']}"
+    )
 
 
 def test_every_fault_was_served(scenario):
     served = {name for _, name in scenario.applied}
-    assert served >= {"truncate", "reset", "slow", "status_429", "status_503", "redirect", "oversize",
-                      "header", "body"}
+    assert served >= {"truncate", "reset", "slow", "status_429", "status_503", "redirect", "oversize", "header", "body"}
     assert not any(r.path for r in scenario.second_requests if r.status in (429, 503))
 
 
@@ -169,12 +174,21 @@ def test_wait_after_429_with_retry_after(scenario):
 
 def test_run_counts_each_failure_kind(scenario):
     errors = json.loads(next(scenario.db().query("SELECT errors FROM crawl_runs WHERE id = 1"))["errors"])
-    for kind in ("truncated", "connection_lost", "timeout", "http_503", "too_large", "redirect_loop",
-                 "redirect_offsite", "not_an_image"):
+    for kind in (
+        "truncated",
+        "connection_lost",
+        "timeout",
+        "http_503",
+        "too_large",
+        "redirect_loop",
+        "redirect_offsite",
+        "not_an_image",
+    ):
         assert errors.get(kind, 0) >= 1, (kind, errors)
 
 
 # --- what the faulty run archived ----------------------------------------------------------------
+
 
 def test_good_articles_archived_complete_by_the_faulty_run(scenario):
     for path in scenario.site.good:
@@ -190,6 +204,7 @@ def test_outage_articles_are_pending_after_the_faulty_run(scenario):
 
 
 # --- the next run ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", sorted(PAGE_FAULTS) + ["loop"])
 def test_next_run_archives_what_failed(scenario, role):
@@ -213,6 +228,7 @@ def test_every_article_archived_once_after_both_runs(scenario):
 
 
 # --- images ------------------------------------------------------------------------------------------
+
 
 def image_source(db, origin: str, src: str) -> dict:
     rows = list(db.query("SELECT * FROM image_sources WHERE src_url = ?", [origin + src]))
@@ -276,6 +292,7 @@ def test_odd_image_paths_article_complete(scenario):
 
 # --- nothing written astray --------------------------------------------------------------------------
 
+
 def test_nothing_written_outside_the_data_folder(scenario):
     assert scenario.sandbox.stray_files() == []
     # `..%2F` decoded by a careless writer would land in a parent of the images folder
@@ -299,6 +316,7 @@ def test_every_image_file_is_named_by_its_content(scenario):
 
 # --- hostile pages, archived safely by the faulty run ------------------------------------------------
 
+
 def test_windows_1258_page_comes_out_as_nfc_vietnamese(scenario):
     row = assert_complete(scenario, "first", P["cp1258"])
     assert row["title"] == "Hội thảo ngôn ngữ học: tiếng Việt – những điều kỳ diệu của dấu thanh"
@@ -313,8 +331,32 @@ def test_broken_html_page_archived_complete(scenario):
     assert_complete(scenario, "first", P["broken"])
 
 
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4",
-                "blockquote", "table", "tr", "td", "th", "tbody", "thead", "figure", "figcaption", "img"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "thead",
+    "figure",
+    "figcaption",
+    "img",
+}
 
 
 def assert_inert(fragment: str) -> None:
@@ -326,8 +368,22 @@ def assert_inert(fragment: str) -> None:
             if name in ("href", "src"):
                 assert value.startswith(("http://", "https://")), value
     lowered = fragment.lower()
-    for needle in ("javascript", "data:", "onerror", "onload", "onclick", "<script", "<iframe", "<style",
-                   "<object", "<embed", "<svg", "<form", "<meta", "expression("):
+    for needle in (
+        "javascript",
+        "data:",
+        "onerror",
+        "onload",
+        "onclick",
+        "<script",
+        "<iframe",
+        "<style",
+        "<object",
+        "<embed",
+        "<svg",
+        "<form",
+        "<meta",
+        "expression(",
+    ):
         assert needle not in lowered, needle
 
 
@@ -361,6 +417,7 @@ def test_sql_in_a_title_and_a_url_is_stored_as_text(scenario):
 
 # --- the listing with thousands of links ---------------------------------------------------------------
 
+
 def test_listing_with_thousands_of_links(scenario):
     listing = (scenario.site.root / "www" / BIG_LISTING.lstrip("/")).read_text(encoding="utf-8")
     assert listing.count("<a ") > 3000
@@ -376,8 +433,12 @@ def test_listing_with_thousands_of_links(scenario):
     assert [p for p, n in seen.items() if p.startswith("/gioi-thieu/") and n > 1] == []
     # article-shaped links on another host are not the site's: never requested, never pending
     links = {r["url"] for r in scenario.db().query("SELECT url FROM article_links")}
-    assert {u for u in links if "/gioi-thieu/" not in u} == {scenario.origin + p for p in scenario.site.expected["articles"]}
+    assert {u for u in links if "/gioi-thieu/" not in u} == {
+        scenario.origin + p for p in scenario.site.expected["articles"]
+    }
     archived = {r["url"] for r in scenario.db().query("SELECT url FROM articles")}
     assert not [u for u in archived if "/gioi-thieu/" in u]
-    print(f"\nbig listing: {listing.count('<a ')} links; article requests in the faulty run: "
-          f"{sum(v for p, v in seen.items() if p in map(unquote, scenario.site.expected['articles']))}")
+    print(
+        f"\nbig listing: {listing.count('<a ')} links; article requests in the faulty run: "
+        f"{sum(v for p, v in seen.items() if p in map(unquote, scenario.site.expected['articles']))}"
+    )

@@ -27,27 +27,31 @@ from crawler.errors import error_kind, status_kind
 REQUEST = Request("http://127.0.0.1:9/x.html")
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (DownloadTimeoutError("Getting http://127.0.0.1:9/x.html took longer than 2.0 seconds."), "timeout"),
-    (tx_error.TimeoutError(), "timeout"),
-    (ResponseDataLossError(), "truncated"),
-    (DownloadFailedError("[<Failure ConnectionLost>]"), "connection_lost"),
-    (tx_error.ConnectionLost(), "connection_lost"),
-    (DownloadCancelledError(get_maxsize_msg(600_000, 400_000, REQUEST, expected=True)), "too_large"),
-    (DownloadCancelledError(""), "too_large"),  # streamed past the limit: no size in the message
-    (DownloadConnectionRefusedError("refused"), "connection_refused"),
-    (CannotResolveHostError("no such host"), "dns"),
-    (IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
-    (IgnoreRequest("Filtered offsite request to 'localhost'"), "offsite"),
-    # an IgnoreRequest too (not retried), with a kind of its own, whatever its message says
-    (BlockedAddress("robots.example: 10.0.0.1 is a private address (10.0.0.0/8), not allowed"), "blocked_address"),
-    (ValueError("odd"), "valueerror"),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (DownloadTimeoutError("Getting http://127.0.0.1:9/x.html took longer than 2.0 seconds."), "timeout"),
+        (tx_error.TimeoutError(), "timeout"),
+        (ResponseDataLossError(), "truncated"),
+        (DownloadFailedError("[<Failure ConnectionLost>]"), "connection_lost"),
+        (tx_error.ConnectionLost(), "connection_lost"),
+        (DownloadCancelledError(get_maxsize_msg(600_000, 400_000, REQUEST, expected=True)), "too_large"),
+        (DownloadCancelledError(""), "too_large"),  # streamed past the limit: no size in the message
+        (DownloadConnectionRefusedError("refused"), "connection_refused"),
+        (CannotResolveHostError("no such host"), "dns"),
+        (IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
+        (IgnoreRequest("Filtered offsite request to 'localhost'"), "offsite"),
+        # an IgnoreRequest too (not retried), with a kind of its own, whatever its message says
+        (BlockedAddress("robots.example: 10.0.0.1 is a private address (10.0.0.0/8), not allowed"), "blocked_address"),
+        (ValueError("odd"), "valueerror"),
+    ],
+)
 def test_error_kind(exc, kind):
     assert error_kind(exc) == kind
 
 
-@pytest.mark.parametrize(("status", "kind"), [(200, None), (301, None), (404, "http_404"), (429, "http_429"),
-                                              (503, "http_503")])
+@pytest.mark.parametrize(
+    ("status", "kind"), [(200, None), (301, None), (404, "http_404"), (429, "http_429"), (503, "http_503")]
+)
 def test_status_kind(status, kind):
     assert status_kind(status) == kind

@@ -33,7 +33,7 @@ def _decode(address: str) -> str:
     if len(raw) == 4:  # /proc/net/tcp stores IPv4 as a little-endian 32-bit word
         ip = socket.inet_ntop(socket.AF_INET, raw[::-1])
     else:
-        ip = socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+        ip = socket.inet_ntop(socket.AF_INET6, b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4)))
     return f"{ip}:{int(port, 16)}"
 
 
@@ -83,9 +83,12 @@ def test_serve_listens_on_loopback_by_default(tmp_path):
     connect(db).close()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(command("serve", "--db", str(db), "--images-dir", str(tmp_path / "images"),
-                                        "--port", "0"), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command("serve", "--db", str(db), "--images-dir", str(tmp_path / "images"), "--port", "0"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         deadline = time.monotonic() + 30
         while " on http://" not in log.read_text(errors="replace"):
@@ -101,9 +104,20 @@ def test_serve_listens_on_loopback_by_default(tmp_path):
 
 def test_demo_serves_its_replica_on_loopback_only(tmp_path):
     proc = subprocess.Popen(
-        command("demo", "--db", str(tmp_path / "demo.sqlite"), "--images-dir", str(tmp_path / "images"),
-                "--set", "LOG_LEVEL=WARNING"),
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        command(
+            "demo",
+            "--db",
+            str(tmp_path / "demo.sqlite"),
+            "--images-dir",
+            str(tmp_path / "images"),
+            "--set",
+            "LOG_LEVEL=WARNING",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     seen: set[str] = set()
     try:
         # the site and its "other host" (localhost); stopped once both listen, the crawl is not the point
@@ -124,10 +138,22 @@ def test_a_crawl_listens_on_nothing(tmp_path):
     (tmp_path / "site" / "www" / "index.html").write_text("<html><body><p>trống</p></body></html>", encoding="utf-8")
     with ReplicaServer(tmp_path / "site") as site:
         proc = subprocess.Popen(
-            command("crawl", "--start-url", site.url, "--db", str(tmp_path / "tnu.sqlite"),
-                    "--images-dir", str(tmp_path / "images"), *FAST),
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            env={**os.environ, "HOME": str(tmp_path / "home")})
+            command(
+                "crawl",
+                "--start-url",
+                site.url,
+                "--db",
+                str(tmp_path / "tnu.sqlite"),
+                "--images-dir",
+                str(tmp_path / "images"),
+                *FAST,
+            ),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "HOME": str(tmp_path / "home")},
+        )
         try:
             seen = watch(proc, time.monotonic() + 120)
         finally:

@@ -40,23 +40,35 @@ def load_articles(n: int) -> list[dict[str, Any]]:
         old = i % 2 == 0
         blocks = [
             build.p(f"{PARAS[0]} (Bài số {i}.)"),
-            build.img(f"/Uploads/images/tai/{i // 1000}/anh-{i}.jpg", seed=100_000 + i, w=96, h=64,
-                      alt=f"Ảnh số {i}", caption=f"Quang cảnh sự kiện số {i} (ảnh: Minh Đức)",
-                      credit="Minh Đức", style="next_p" if old else "figure"),
+            build.img(
+                f"/Uploads/images/tai/{i // 1000}/anh-{i}.jpg",
+                seed=100_000 + i,
+                w=96,
+                h=64,
+                alt=f"Ảnh số {i}",
+                caption=f"Quang cảnh sự kiện số {i} (ảnh: Minh Đức)",
+                credit="Minh Đức",
+                style="next_p" if old else "figure",
+            ),
             build.p(PARAS[1]),
             build.p(PARAS[2]),
         ]
-        out.append({
-            "layout": "old" if old else "new",
-            "path": (f"/su-kien-so-{i}-dn{100_000 + i}.html" if old
-                     else f"/tin-tuc-su-kien/su-kien-so-{i}.html?categoryId={(i // 2) % 4 * 2 + 1}"),
-            "title": f"Sự kiện số {i} của Đại học Thái Nguyên",
-            "date": day.isoformat() if old else f"{day.isoformat()}T08:00",
-            "views": i,
-            "author": "Phòng Truyền thông",
-            "cat": old_cats[i % len(old_cats)] if old else new_cats[(i // 2) % len(new_cats)],
-            "blocks": blocks,
-        })
+        out.append(
+            {
+                "layout": "old" if old else "new",
+                "path": (
+                    f"/su-kien-so-{i}-dn{100_000 + i}.html"
+                    if old
+                    else f"/tin-tuc-su-kien/su-kien-so-{i}.html?categoryId={(i // 2) % 4 * 2 + 1}"
+                ),
+                "title": f"Sự kiện số {i} của Đại học Thái Nguyên",
+                "date": day.isoformat() if old else f"{day.isoformat()}T08:00",
+                "views": i,
+                "author": "Phòng Truyền thông",
+                "cat": old_cats[i % len(old_cats)] if old else new_cats[(i // 2) % len(new_cats)],
+                "blocks": blocks,
+            }
+        )
     return out
 
 
@@ -96,9 +108,11 @@ def test_thousands_of_articles_none_lost_or_duplicated(tmp_path):
     sample = next(db.query("SELECT path, sha256 FROM images LIMIT 1"))
     assert hashlib.sha256((sandbox.images / sample["path"]).read_bytes()).hexdigest() == sample["sha256"]
     pages = sum(1 for r in requests if not r.path.startswith(("/Uploads/", "/robots.txt")))
-    print(f"\nload: {ARTICLES} articles + {ARTICLES} images, {len(expected['listings'])} listing pages "
-          f"(site generated in {generated:.0f}s); crawl {run.seconds:.0f}s with "
-          f"{' '.join(CONCURRENCY[1::2])}: {len(requests)} requests ({pages} pages), "
-          f"{len(requests) / run.seconds:.0f} req/s, {ARTICLES / run.seconds:.1f} articles/s; "
-          f"peak RSS {run.max_rss_mb:.0f} MB; lost 0, duplicated 0, pending 0")
+    print(
+        f"\nload: {ARTICLES} articles + {ARTICLES} images, {len(expected['listings'])} listing pages "
+        f"(site generated in {generated:.0f}s); crawl {run.seconds:.0f}s with "
+        f"{' '.join(CONCURRENCY[1::2])}: {len(requests)} requests ({pages} pages), "
+        f"{len(requests) / run.seconds:.0f} req/s, {ARTICLES / run.seconds:.1f} articles/s; "
+        f"peak RSS {run.max_rss_mb:.0f} MB; lost 0, duplicated 0, pending 0"
+    )
     assert run.max_rss_mb < MAX_RSS_MB

@@ -97,18 +97,41 @@ def write_site(root: Path, target: Target) -> dict[str, str]:
     """One article whose images go everywhere; returns the image URLs by role (site paths
     still carry {{ORIGIN}}-less form: the caller makes them absolute)."""
     srcs = {
-        "good": GOOD, "other_good": OTHER_GOOD, "hop": HOP,
+        "good": GOOD,
+        "other_good": OTHER_GOOD,
+        "hop": HOP,
         "v6_loopback": f"{target.origin}/latest/meta-data/iam/security-credentials/anh.jpg",
-        "doc_literal": DOC_LITERAL, "doc_mapped": DOC_MAPPED, "doc_name": DOC_NAME,
+        "doc_literal": DOC_LITERAL,
+        "doc_mapped": DOC_MAPPED,
+        "doc_name": DOC_NAME,
     }
     blocks: list[dict] = [build.p("Cảnh báo về an ninh mạng trong trường đại học.")]
     for seed, (role, src) in enumerate(srcs.items(), start=1):
         status = 200 if role in ("good", "other_good") else 302 if role == "hop" else 0
-        blocks.append(build.img(src, seed=100 + seed, w=320, h=200, alt=f"ảnh {role}", caption=f"Ảnh {role}",
-                                credit="Minh Đức", style="next_p", status=status))
+        blocks.append(
+            build.img(
+                src,
+                seed=100 + seed,
+                w=320,
+                h=200,
+                alt=f"ảnh {role}",
+                caption=f"Ảnh {role}",
+                credit="Minh Đức",
+                style="next_p",
+                status=status,
+            )
+        )
     blocks.append(build.p("Hội nghị đã thống nhất các biện pháp bảo vệ dữ liệu."))
-    article = {"layout": "old", "path": ARTICLE, "title": "Cảnh báo an ninh mạng", "date": "2021-05-12",
-               "views": 12, "author": "Phòng Truyền thông", "cat": "dang", "blocks": blocks}
+    article = {
+        "layout": "old",
+        "path": ARTICLE,
+        "title": "Cảnh báo an ninh mạng",
+        "date": "2021-05-12",
+        "views": 12,
+        "author": "Phòng Truyền thông",
+        "cat": "dang",
+        "blocks": blocks,
+    }
     build.write_site(root, [article], [], readme=False)
     return srcs
 
@@ -119,8 +142,10 @@ def crawl(tmp_path: Path, target: Target, *extra: str):
     faults = {HOP: Redirect(f"{target.origin}/latest/meta-data/hop.jpg", status=302)}
     with FaultServer(tmp_path / "site", faults) as server:
         run = sandbox.crawl(server, "--set", "DOWNLOAD_TIMEOUT=10", *extra)
-        site_urls = {role: (server.origin + src if src.startswith("/") else
-                            src.replace("{{OTHER_ORIGIN}}", server.other_origin)) for role, src in srcs.items()}
+        site_urls = {
+            role: (server.origin + src if src.startswith("/") else src.replace("{{OTHER_ORIGIN}}", server.other_origin))
+            for role, src in srcs.items()
+        }
     return run, sandbox, site_urls
 
 
@@ -153,10 +178,15 @@ def test_private_targets_are_refused_recorded_and_never_connected_to(tmp_path, t
     assert (hop["status"], hop["error"]) == (302, None)  # the site's own answer is logged as it came
 
     # nothing of theirs in the captures or the WARC files
-    assert not [u for (u,) in db.execute("SELECT url FROM captures") if any(u.split("/")[2].startswith(h)
-                                                                            for h in private_hosts)]
-    warc = b"".join(gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
-                    for p in (sandbox.data / "warc").rglob("*.warc*"))
+    assert not [
+        u
+        for (u,) in db.execute("SELECT url FROM captures")
+        if any(u.split("/")[2].startswith(h) for h in private_hosts)
+    ]
+    warc = b"".join(
+        gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        for p in (sandbox.data / "warc").rglob("*.warc*")
+    )
     assert b"WARC-Target-URI: " + urls["good"].encode() in warc  # the WARC is where captures go
     for marker in (b"[::1]", b"192.0.2.", DOC_NAME.split("/")[2].encode() + b"/latest"):
         assert b"WARC-Target-URI: http://" + marker not in warc
@@ -179,7 +209,6 @@ def test_a_network_the_operator_opens_is_crawled(tmp_path, target):
     assert sources[urls["doc_literal"]]["error"] == "blocked_address"
 
 
-
 class Proxy(Target):
     """A forward HTTP proxy on [::1] (the operator's, so trusted wherever it lives) that only
     ever forwards to loopback: it lists every URL it was asked for."""
@@ -197,8 +226,13 @@ class Proxy(Target):
                     return
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
                 target = parts.path + (f"?{parts.query}" if parts.query else "")
-                conn.request("GET", target, headers={k: v for k, v in self.headers.items()
-                                                     if k.lower() not in ("proxy-connection", "connection")})
+                conn.request(
+                    "GET",
+                    target,
+                    headers={
+                        k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")
+                    },
+                )
                 answer = conn.getresponse()
                 body = answer.read()
                 self.send_response(answer.status)
@@ -250,30 +284,51 @@ def test_a_malformed_allowed_network_is_one_line(tmp_path):
         assert server.requests == []
     assert run.returncode == EXIT_FAILED
     assert run.stderr.strip().splitlines() == [
-        "tnu-archive: ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/33' is not an IP network (write it as 10.0.0.0/8)"]
+        "tnu-archive: ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/33' is not an IP network (write it as 10.0.0.0/8)"
+    ]
 
 
 # --- the rule itself (crawler/addresses.py) ---------------------------------------------------------
 
-@pytest.mark.parametrize(("address", "name"), [
-    ("169.254.169.254", "link-local"), ("127.0.0.1", "loopback"), ("10.1.2.3", "private"),
-    ("172.31.255.255", "private"), ("192.168.1.1", "private"), ("100.64.0.1", "shared"),
-    ("0.0.0.0", "unspecified"), ("224.0.0.1", "multicast"), ("255.255.255.255", "reserved"),
-    ("240.0.0.1", "reserved"), ("192.0.2.1", "documentation"), ("198.51.100.7", "documentation"),
-    ("203.0.113.9", "documentation"), ("198.18.0.1", "benchmarking"),
-    ("::1", "loopback"), ("::", "unspecified"), ("fe80::1", "link-local"), ("fd00::1", "private"),
-    ("ff02::1", "multicast"), ("2001:db8::1", "documentation"), ("3fff::1", "documentation"),
-    # IPv6 forms that reach an IPv4 address are judged by it
-    ("::ffff:169.254.169.254", "link-local"), ("::ffff:a9fe:a9fe", "link-local"),
-    ("64:ff9b::a9fe:a9fe", "link-local"), ("2002:a9fe:a9fe::1", "link-local"), ("::ffff:10.0.0.1", "private"),
-])
+
+@pytest.mark.parametrize(
+    ("address", "name"),
+    [
+        ("169.254.169.254", "link-local"),
+        ("127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("172.31.255.255", "private"),
+        ("192.168.1.1", "private"),
+        ("100.64.0.1", "shared"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("255.255.255.255", "reserved"),
+        ("240.0.0.1", "reserved"),
+        ("192.0.2.1", "documentation"),
+        ("198.51.100.7", "documentation"),
+        ("203.0.113.9", "documentation"),
+        ("198.18.0.1", "benchmarking"),
+        ("::1", "loopback"),
+        ("::", "unspecified"),
+        ("fe80::1", "link-local"),
+        ("fd00::1", "private"),
+        ("ff02::1", "multicast"),
+        ("2001:db8::1", "documentation"),
+        ("3fff::1", "documentation"),
+        # IPv6 forms that reach an IPv4 address are judged by it
+        ("::ffff:169.254.169.254", "link-local"),
+        ("::ffff:a9fe:a9fe", "link-local"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),
+        ("2002:a9fe:a9fe::1", "link-local"),
+        ("::ffff:10.0.0.1", "private"),
+    ],
+)
 def test_special_addresses_are_refused(address, name):
     assert special_block(ipaddress.ip_address(address))[1] == name
     assert AddressPolicy().refusal(address).startswith(f"{address} is a {name} address")
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "14.160.0.1", "2606:4700::1111", "::ffff:8.8.8.8",
-                                     "64:ff9b::808:808"])
+@pytest.mark.parametrize("address", ["8.8.8.8", "14.160.0.1", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"])
 def test_public_addresses_pass(address):
     assert AddressPolicy().refusal(address) is None
 
@@ -292,6 +347,8 @@ def test_the_start_hosts_block_opens_and_no_other():
 
 def test_allowed_networks_are_checked():
     assert parse_networks(["10.0.0.0/8", " 192.168.1.7 ", ""]) == (
-        ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.168.1.7/32"))
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.168.1.7/32"),
+    )
     with pytest.raises(ValueError, match="'intranet' is not an IP network"):
         parse_networks(["intranet"])

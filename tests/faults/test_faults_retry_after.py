@@ -12,16 +12,19 @@ from crawler.retry_after import retry_after_seconds
 NOW = datetime(2026, 11, 26, 6, 0, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    (b"120", 120.0),
-    (" 7 ", 7.0),
-    (b"0", 0.0),
-    ("Thu, 26 Nov 2026 06:00:30 GMT", 30.0),
-    ("Thu, 26 Nov 2026 05:59:00 GMT", 0.0),  # already past: retry now
-    (b"soon", None),
-    (b"-5", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (b"120", 120.0),
+        (" 7 ", 7.0),
+        (b"0", 0.0),
+        ("Thu, 26 Nov 2026 06:00:30 GMT", 30.0),
+        ("Thu, 26 Nov 2026 05:59:00 GMT", 0.0),  # already past: retry now
+        (b"soon", None),
+        (b"-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_retry_after_seconds(value, seconds):
     assert retry_after_seconds(value, now=NOW) == seconds

@@ -58,18 +58,27 @@ def test_slow_answers_after_the_client_gave_up(site):
 
 
 def test_status_with_times_then_the_page_and_the_log_says_so(site):
-    with FaultServer(site, {"/busy.html": Status(503, times=2), "/a.html": Status(429, {"Retry-After": "7"})}) as server:
+    with FaultServer(
+        site, {"/busy.html": Status(503, times=2), "/a.html": Status(429, {"Retry-After": "7"})}
+    ) as server:
         assert [get(server, "/busy.html")[0] for _ in range(3)] == [503, 503, 200]
         status, headers, _ = get(server, "/a.html")
         assert (status, headers["retry-after"]) == (429, "7")
         assert [(r.path, r.status) for r in server.requests] == [
-            ("/busy.html", 503), ("/busy.html", 503), ("/busy.html", 200), ("/a.html", 429)]
+            ("/busy.html", 503),
+            ("/busy.html", 503),
+            ("/busy.html", 200),
+            ("/a.html", 429),
+        ]
         assert server.applied == [("/busy.html", "status_503"), ("/busy.html", "status_503"), ("/a.html", "status_429")]
         assert [(path, status) for _, path, status in server.timeline][-1] == ("/a.html", 429)
 
 
 def test_redirects_to_this_host_and_to_the_other(site):
-    faults = {"/loop-1.html": Redirect("/loop-2.html"), "/away.html": Redirect("{{OTHER_ORIGIN}}/away.html", status=302)}
+    faults = {
+        "/loop-1.html": Redirect("/loop-2.html"),
+        "/away.html": Redirect("{{OTHER_ORIGIN}}/away.html", status=302),
+    }
     with FaultServer(site, faults) as server:
         status, headers, _ = get(server, "/loop-1.html")
         assert (status, headers["location"]) == (301, server.origin + "/loop-2.html")
@@ -88,13 +97,18 @@ def test_oversize_announced_and_streamed(site):
 
 
 def test_body_and_header_replacements(site):
-    faults = {"/tin/ảnh số 1.jpg": Body(b"<html>{{ORIGIN}}</html>", "text/html; charset=utf-8"),
-              "/hdr.html": Header({"Content-Type": "text/html; charset=windows-1258"}, always=True)}
+    faults = {
+        "/tin/ảnh số 1.jpg": Body(b"<html>{{ORIGIN}}</html>", "text/html; charset=utf-8"),
+        "/hdr.html": Header({"Content-Type": "text/html; charset=windows-1258"}, always=True),
+    }
     with FaultServer(site, faults) as server:
         # the fault is found whatever the percent-encoding of the request
         status, headers, body = get(server, "/tin/%E1%BA%A3nh%20s%E1%BB%91%201.jpg")
-        assert (status, headers["content-type"], body) == (200, "text/html; charset=utf-8",
-                                                           f"<html>{server.origin}</html>".encode())
+        assert (status, headers["content-type"], body) == (
+            200,
+            "text/html; charset=utf-8",
+            f"<html>{server.origin}</html>".encode(),
+        )
         assert get(server, "/hdr.html")[1]["content-type"] == "text/html; charset=windows-1258"
 
 

@@ -12,24 +12,53 @@ SEED = "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521
 
 # The Wayback Machine's documented `output=json` answer: a header row, then one row per
 # capture; with showResumeKey=true an empty row and the key close it.
-WAYBACK = json.dumps([
-    ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
-    ["vn,edu,tnu)/so-ket-dn5521.html", "20200901030000", SEED, "text/html", "200", "AAAA", "7255"],
-    ["vn,edu,tnu)/so-ket-dn5521.html", "20201001030000", SEED, "text/html", "200", "BBBB", "7257"],
-    ["vn,edu,tnu)/bai-cu-dn5520.html", "20200901070000", "http://tnu.edu.vn/bai-cu-dn5520.html",
-     "text/html", "301", "CCCC", "393"],
-    ["vn,edu,tnu)/x.jpg", "20200901070000", "http://tnu.edu.vn/x.jpg", "image/jpeg", "-", "DDDD", "120"],
-    [],
-    ["vn,edu,tnu)/so-ket-dn5521.html 20201001030000"],
-])
+WAYBACK = json.dumps(
+    [
+        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+        ["vn,edu,tnu)/so-ket-dn5521.html", "20200901030000", SEED, "text/html", "200", "AAAA", "7255"],
+        ["vn,edu,tnu)/so-ket-dn5521.html", "20201001030000", SEED, "text/html", "200", "BBBB", "7257"],
+        [
+            "vn,edu,tnu)/bai-cu-dn5520.html",
+            "20200901070000",
+            "http://tnu.edu.vn/bai-cu-dn5520.html",
+            "text/html",
+            "301",
+            "CCCC",
+            "393",
+        ],
+        ["vn,edu,tnu)/x.jpg", "20200901070000", "http://tnu.edu.vn/x.jpg", "image/jpeg", "-", "DDDD", "120"],
+        [],
+        ["vn,edu,tnu)/so-ket-dn5521.html 20201001030000"],
+    ]
+)
 
 # pywb (and OutbackCDX, Common Crawl's server): one JSON object a line.
-PYWB = "\n".join(json.dumps(row) for row in [
-    {"urlkey": "vn,edu,tnu)/old-dn1.html", "timestamp": "20200901030000", "url": "http://tnu.edu.vn/old-dn1.html",
-     "mime": "text/html", "status": "404", "digest": "SUPF", "length": "349"},
-    {"urlkey": "vn,edu,tnu)/so-ket-dn5521.html", "timestamp": "20200801030000", "url": SEED,
-     "mime": "text/html", "status": "200", "digest": "A7WZ", "length": "7258"},
-]) + "\n"
+PYWB = (
+    "\n".join(
+        json.dumps(row)
+        for row in [
+            {
+                "urlkey": "vn,edu,tnu)/old-dn1.html",
+                "timestamp": "20200901030000",
+                "url": "http://tnu.edu.vn/old-dn1.html",
+                "mime": "text/html",
+                "status": "404",
+                "digest": "SUPF",
+                "length": "349",
+            },
+            {
+                "urlkey": "vn,edu,tnu)/so-ket-dn5521.html",
+                "timestamp": "20200801030000",
+                "url": SEED,
+                "mime": "text/html",
+                "status": "200",
+                "digest": "A7WZ",
+                "length": "7258",
+            },
+        ]
+    )
+    + "\n"
+)
 
 
 def test_wayback_json_array_with_its_resume_key():
@@ -119,5 +148,4 @@ def test_paging_never_trusts_the_server():
 
 def test_query_asks_for_json_and_resume_keys_without_trusting_filters():
     url = cdx.query_url("http://127.0.0.1:1/tnu/cdx", "tnu.edu.vn/*", since="2015", until="2021")
-    assert url == ("http://127.0.0.1:1/tnu/cdx?url=tnu.edu.vn%2F%2A&output=json&showResumeKey=true"
-                   "&from=2015&to=2021")
+    assert url == ("http://127.0.0.1:1/tnu/cdx?url=tnu.edu.vn%2F%2A&output=json&showResumeKey=true&from=2015&to=2021")

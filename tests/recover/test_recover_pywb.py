@@ -40,21 +40,48 @@ from crawler.loopback import LOOPBACK_SETTINGS, set_options
 EXPECTED = json.loads((WWW.parent / "expected.json").read_text(encoding="utf-8"))["articles"]
 FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}), "-q")
 # Tables whose content a run over already recovered captures must leave as it was.
-CONTENT_TABLES = ("articles", "article_versions", "view_counts", "article_images", "images", "image_sources",
-                  "raw_pages", "recovered_captures", "article_search")
+CONTENT_TABLES = (
+    "articles",
+    "article_versions",
+    "view_counts",
+    "article_images",
+    "images",
+    "image_sources",
+    "raw_pages",
+    "recovered_captures",
+    "article_search",
+)
 
 
 def recover(server: Pywb, db: Path, images: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "crawler", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
-         "--db", str(db), "--images-dir", str(images), *FAST, *extra],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "recover",
+            "--cdx-api",
+            server.cdx_api,
+            "--replay",
+            server.replay,
+            "--db",
+            str(db),
+            "--images-dir",
+            str(images),
+            *FAST,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
 def snapshot(db: sqlite_utils.Database) -> dict[str, list]:
-    return {table: [tuple(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
-            for table in CONTENT_TABLES}
+    return {
+        table: [tuple(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")] for table in CONTENT_TABLES
+    }
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +96,23 @@ def runs(tmp_path_factory):
         before = snapshot(sqlite_utils.Database(db_path))
         third = recover(server, db_path, images)
         after = snapshot(sqlite_utils.Database(db_path))
-        yield {"server": server, "db": sqlite_utils.Database(db_path), "images": images,
-               "results": (first, second, third), "before": before, "after": after}
+        yield {
+            "server": server,
+            "db": sqlite_utils.Database(db_path),
+            "images": images,
+            "results": (first, second, third),
+            "before": before,
+            "after": after,
+        }
 
 
 def replay_fetches(db, run_id: int) -> list[str]:
-    return [r[0] for r in db.execute(
-        "SELECT url FROM fetch_log WHERE run_id = ? AND kind = 'page' AND url LIKE '%id\\_/%' ESCAPE '\\'", [run_id])]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT url FROM fetch_log WHERE run_id = ? AND kind = 'page' AND url LIKE '%id\\_/%' ESCAPE '\\'", [run_id]
+        )
+    ]
 
 
 def test_every_run_ends_with_the_crawls_summary_and_exit_code(runs):
@@ -127,22 +164,29 @@ def test_every_field_of_the_seed_from_its_latest_capture(runs):
     assert (row["first_seen_at"], row["last_seen_at"]) == ("2020-08-01T03:00:00Z", "2020-10-01T03:00:00Z")
     raw = db.execute("SELECT url, content FROM raw_pages WHERE sha256 = ?", [row["raw_sha256"]]).fetchone()
     assert raw[0] == SEED_URL
-    hits = list(db.query("SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ?",
-                         ['"so ket cong tac tuyen giao"']))
+    hits = list(
+        db.query(
+            "SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ?", ['"so ket cong tac tuyen giao"']
+        )
+    )
     assert {h["rowid"] for h in hits} == {row["id"]}
 
 
 def test_view_history_and_versions_from_the_captures(runs):
     db, server = runs["db"], runs["server"]
     (article_id,) = db.execute("SELECT id FROM articles WHERE url = ?", [SEED_URL]).fetchone()
-    views = db.execute("SELECT observed_at, views FROM view_counts WHERE article_id = ? ORDER BY observed_at",
-                       [article_id]).fetchall()
+    views = db.execute(
+        "SELECT observed_at, views FROM view_counts WHERE article_id = ? ORDER BY observed_at", [article_id]
+    ).fetchall()
     assert views == [("2020-08-01T03:00:00Z", 120), ("2020-09-01T03:00:00Z", 300), ("2020-10-01T03:00:00Z", 550)]
     versions = list(db.query("SELECT * FROM article_versions WHERE article_id = ?", [article_id]))
     assert len(versions) == 1
     (old,) = versions
-    assert (old["title"], old["seen_from"], old["seen_until"]) == (OLD_TITLE, "2020-08-01T03:00:00Z",
-                                                                   "2020-09-01T03:00:00Z")
+    assert (old["title"], old["seen_from"], old["seen_until"]) == (
+        OLD_TITLE,
+        "2020-08-01T03:00:00Z",
+        "2020-09-01T03:00:00Z",
+    )
     assert old["recovered_from"] == f"{server.replay}20200801030000id_/{SEED_URL}"
     assert old["body_text"] == EXPECTED[f"/{SEED}"]["body_text"]
     assert [image["src_url"] for image in json.loads(old["images"])] == [IMG % n for n in (1, 2, 3)]
@@ -154,7 +198,8 @@ def test_images_from_the_nearest_captures_and_the_uncaptured_one_failed(runs):
     stored = list(db.query("SELECT * FROM article_images WHERE article_id = ? ORDER BY position", [article_id]))
     expected = EXPECTED[f"/{SEED}"]["images"]
     assert [(i["src_url"], i["caption"], i["alt"], i["credit"]) for i in stored] == [
-        (SITE + e["src"], e["caption"], e["alt"], e["credit"]) for e in expected]
+        (SITE + e["src"], e["caption"], e["alt"], e["credit"]) for e in expected
+    ]
     for image, number in zip(stored[:2], (1, 2), strict=True):
         original = (WWW / f"Uploads/images/2020/07/15-7-2020-TG-{number}.jpg").read_bytes()
         assert image["image_sha256"] == hashlib.sha256(original).hexdigest()
@@ -177,8 +222,11 @@ def test_every_request_is_logged_and_captured_as_received(runs):
     targets = []
     for path in sorted(warc_dir.glob("*.warc.gz")):
         with path.open("rb") as stream:
-            targets += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream)
-                        if r.rec_type in ("response", "revisit")]
+            targets += [
+                r.rec_headers.get_header("WARC-Target-URI")
+                for r in ArchiveIterator(stream)
+                if r.rec_type in ("response", "revisit")
+            ]
     logged = [r[0] for r in db.execute("SELECT url FROM fetch_log WHERE status IS NOT NULL")]
     assert sorted(targets) == sorted(logged)
     assert any(t.startswith(runs["server"].cdx_api) for t in targets)
@@ -187,10 +235,13 @@ def test_every_request_is_logged_and_captured_as_received(runs):
 def history(db) -> dict[str, list]:
     """What recovery built, without run numbers and clock times of the runs."""
     return {
-        "articles": db.execute("SELECT url, title, views, captured_at, first_seen_at, last_seen_at FROM articles"
-                               " ORDER BY url").fetchall(),
-        "views": db.execute("SELECT a.url, v.observed_at, v.views FROM view_counts v JOIN articles a"
-                            " ON a.id = v.article_id ORDER BY 1, 2").fetchall(),
+        "articles": db.execute(
+            "SELECT url, title, views, captured_at, first_seen_at, last_seen_at FROM articles ORDER BY url"
+        ).fetchall(),
+        "views": db.execute(
+            "SELECT a.url, v.observed_at, v.views FROM view_counts v JOIN articles a"
+            " ON a.id = v.article_id ORDER BY 1, 2"
+        ).fetchall(),
         "versions": db.execute("SELECT title, seen_from, seen_until FROM article_versions ORDER BY 2").fetchall(),
         "images": db.execute("SELECT src_url, image_sha256, caption, credit FROM article_images ORDER BY 1").fetchall(),
     }
@@ -203,9 +254,26 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
     server, db_path, images = runs["server"], tmp_path / "tnu.sqlite", tmp_path / "images"
     # Slow enough to be killed halfway: one request every 2 s.
     slow = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "recover", "--cdx-api", server.cdx_api, "--replay", server.replay,
-         "--db", str(db_path), "--images-dir", str(images), "--set", "DOWNLOAD_DELAY=2", "-q"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "recover",
+            "--cdx-api",
+            server.cdx_api,
+            "--replay",
+            server.replay,
+            "--db",
+            str(db_path),
+            "--images-dir",
+            str(images),
+            "--set",
+            "DOWNLOAD_DELAY=2",
+            "-q",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     done: list = []
     deadline = time.monotonic() + 120
@@ -213,7 +281,9 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
         time.sleep(0.2)
         if db_path.exists():
             with contextlib.suppress(Exception):  # the schema is being created
-                done = sqlite_utils.Database(db_path).execute("SELECT url, timestamp FROM recovered_captures").fetchall()
+                done = (
+                    sqlite_utils.Database(db_path).execute("SELECT url, timestamp FROM recovered_captures").fetchall()
+                )
     if slow.poll() is not None:
         pytest.skip("the recovery ended before it could be killed (a very slow machine?)")
     os.killpg(slow.pid, signal.SIGKILL)
@@ -238,8 +308,12 @@ def test_one_run_at_a_time_and_bad_arguments_in_one_line(runs, tmp_path):
         locked = recover(server, db_path, tmp_path / "images")
     assert locked.returncode == 4 and len(locked.stderr.strip().splitlines()) == 1
     for bad in (("--from", "2021", "--to", "2015"), ("--from", "last-year"), ("--cdx-api", "ftp://archive")):
-        result = subprocess.run([sys.executable, "-m", "crawler", "recover", "--db", str(db_path), *bad],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "recover", "--db", str(db_path), *bad],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2 and "Traceback" not in result.stderr, bad
 
 

@@ -33,11 +33,20 @@ def row(timestamp: str, url: str, status: str = "200", digest: str = "-") -> lis
 
 
 PAGES = {
-    None: [HEADER, row("20200901030000", SEED_URL, digest="AAA"),
-           row("20200901070000", "http://tnu.edu.vn/bai-cu-dn5520.html", status="301", digest="RRR"),
-           [], [f"{KEY} 20200901030000"]],
-    f"{KEY} 20200901030000": [HEADER, row("20201001030000", SEED_URL, digest="BBB"),
-                              row("20201101000000", SEED_URL, digest="CCC"), [], [f"{KEY} 20201001030000"]],
+    None: [
+        HEADER,
+        row("20200901030000", SEED_URL, digest="AAA"),
+        row("20200901070000", "http://tnu.edu.vn/bai-cu-dn5520.html", status="301", digest="RRR"),
+        [],
+        [f"{KEY} 20200901030000"],
+    ],
+    f"{KEY} 20200901030000": [
+        HEADER,
+        row("20201001030000", SEED_URL, digest="BBB"),
+        row("20201101000000", SEED_URL, digest="CCC"),
+        [],
+        [f"{KEY} 20201001030000"],
+    ],
 }
 LAST = PAGES[f"{KEY} 20200901030000"]
 
@@ -70,7 +79,7 @@ class Wayback(BaseHTTPRequestHandler):
             return self.answer(200, json.dumps(rows).encode(), "application/json")
         if not parts.path.startswith("/web/"):
             return self.answer(404)
-        timestamp, _, original = self.path[len("/web/"):].partition("id_/")
+        timestamp, _, original = self.path[len("/web/") :].partition("id_/")
         if original == SEED_URL and timestamp == "20200901030000":
             if self.path not in self.throttled:  # the Wayback Machine's answer to a heavy user
                 self.throttled.add(self.path)
@@ -97,13 +106,28 @@ def wayback(tmp_path_factory):
     base = f"http://127.0.0.1:{server.server_address[1]}"
     # The defaults of the command, but for its logging: the pace under test is its own.
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "recover", "--cdx-api", f"{base}/cdx/search/cdx", "--replay", f"{base}/web/",
-         "--db", str(folder / "tnu.sqlite"), "--images-dir", str(folder / "images"), "-q"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "recover",
+            "--cdx-api",
+            f"{base}/cdx/search/cdx",
+            "--replay",
+            f"{base}/web/",
+            "--db",
+            str(folder / "tnu.sqlite"),
+            "--images-dir",
+            str(folder / "images"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     server.shutdown()
-    yield {"result": result, "db": sqlite_utils.Database(folder / "tnu.sqlite"), "base": base,
-           "log": list(Wayback.log)}
+    yield {"result": result, "db": sqlite_utils.Database(folder / "tnu.sqlite"), "base": base, "log": list(Wayback.log)}
 
 
 def test_the_json_array_dialect_is_read_and_paged_until_a_page_repeats(wayback):
@@ -124,8 +148,12 @@ def test_captures_through_429_and_the_redirect_to_the_nearest(wayback):
     # and the one before from the capture it redirected to: its time
     views = db.execute("SELECT observed_at, views FROM view_counts ORDER BY observed_at").fetchall()
     assert views == [("2020-09-01T03:00:00Z", 300), ("2020-10-01T03:05:12Z", 550), ("2020-11-01T00:45:00Z", 610)]
-    statuses = [r[0] for r in db.execute(
-        "SELECT status FROM fetch_log WHERE url = ? ORDER BY id", [f"{base}/web/20200901030000id_/{SEED_URL}"])]
+    statuses = [
+        r[0]
+        for r in db.execute(
+            "SELECT status FROM fetch_log WHERE url = ? ORDER BY id", [f"{base}/web/20200901030000id_/{SEED_URL}"]
+        )
+    ]
     assert statuses == [429, 200]
     images = db.execute("SELECT src_url, image_sha256 FROM article_images ORDER BY position").fetchall()
     assert images[0][1] == hashlib.sha256(image("2020/07/15-7-2020-TG-1.jpg")).hexdigest()

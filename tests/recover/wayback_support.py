@@ -49,7 +49,10 @@ def write_warc(path: Path, records: list[Record]) -> Path:
             http = StatusAndHeaders(f"{record.status} {reason}", headers, protocol="HTTP/1.1")
             date = datetime.strptime(record.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
             warc = writer.create_warc_record(
-                record.url, "response", payload=BytesIO(record.body), http_headers=http,
+                record.url,
+                "response",
+                payload=BytesIO(record.body),
+                http_headers=http,
                 warc_headers_dict={"WARC-Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")},
             )
             writer.write_record(warc)
@@ -84,12 +87,17 @@ class Pywb:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         manager = str(bin_dir / "wb-manager")
         subprocess.run([manager, "init", COLLECTION], cwd=self.root, check=True, env=env, capture_output=True)
-        subprocess.run([manager, "add", COLLECTION, *map(str, self.warcs)], cwd=self.root, check=True, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [manager, "add", COLLECTION, *map(str, self.warcs)], cwd=self.root, check=True, env=env, capture_output=True
+        )
         self.log = (self.root / "pywb.log").open("wb")
         self.process = subprocess.Popen(
             [str(bin_dir / "wayback"), "-b", "127.0.0.1", "-p", str(self.port)],
-            cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=self.root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -31,16 +31,21 @@ def chromium_path() -> Path:
     Skips only when it cannot be installed (not root, no apt, no mirror), saying why.
     """
     if not CHROMIUM.exists():
-        result = subprocess.run(["sh", str(HERE / "ensure_chromium.sh")], capture_output=True,
-                                text=True, timeout=600)
+        result = subprocess.run(["sh", str(HERE / "ensure_chromium.sh")], capture_output=True, text=True, timeout=600)
         if result.returncode != 0 or not CHROMIUM.exists():
             pytest.skip(f"Debian's chromium could not be installed: {result.stderr.strip()[-500:]}")
     return CHROMIUM
 
 
 BROWSER_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -50,8 +55,10 @@ def browser(chromium_path: Path) -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only these tests need it
     except ImportError:
-        pytest.fail("playwright is not installed: it belongs to the test extra (pip install playwright; "
-                    "never `playwright install`, the browser is Debian's chromium)")
+        pytest.fail(
+            "playwright is not installed: it belongs to the test extra (pip install playwright; "
+            "never `playwright install`, the browser is Debian's chromium)"
+        )
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=BROWSER_ARGS)

@@ -63,12 +63,23 @@ ARTICLE_A = Article(
     author="Thanh Loan – TNU Media",
     category="Tin tức - Sự kiện",
     images=(
-        ImageRef(0, TG1, "Đồng chí Hoàng Anh Trung phát biểu tại Hội nghị (ảnh: Nguyễn Thanh Hà)",
-                 "15-7-2020-TG-1.jpg", "Nguyễn Thanh Hà"),
-        ImageRef(1, TG2, "Đoàn thăm và tặng quà gia đình thương binh (ảnh: Nguyễn Thanh Hà)",
-                 "TG-2", "Nguyễn Thanh Hà"),
-        ImageRef(2, TG3, "Đoàn dâng hương tại Khu di tích lịch sử 915 (ảnh: Nguyễn Thanh Hà)",
-                 "15-7-2020-TG-3.jpg", "Nguyễn Thanh Hà"),
+        ImageRef(
+            0,
+            TG1,
+            "Đồng chí Hoàng Anh Trung phát biểu tại Hội nghị (ảnh: Nguyễn Thanh Hà)",
+            "15-7-2020-TG-1.jpg",
+            "Nguyễn Thanh Hà",
+        ),
+        ImageRef(
+            1, TG2, "Đoàn thăm và tặng quà gia đình thương binh (ảnh: Nguyễn Thanh Hà)", "TG-2", "Nguyễn Thanh Hà"
+        ),
+        ImageRef(
+            2,
+            TG3,
+            "Đoàn dâng hương tại Khu di tích lịch sử 915 (ảnh: Nguyễn Thanh Hà)",
+            "15-7-2020-TG-3.jpg",
+            "Nguyễn Thanh Hà",
+        ),
     ),
 )
 ARTICLE_B = Article(
@@ -116,8 +127,11 @@ PICTURES = {
 RUNS = [
     ("2026-01-05T02:00:00+00:00", "ok", {ARTICLE_A.url: 500, ARTICLE_B.url: 1000}),
     ("2026-02-05T02:00:00+00:00", "drift", {ARTICLE_A.url: 530, ARTICLE_B.url: 1100}),
-    ("2026-03-05T02:00:00+00:00", "ok",
-     {ARTICLE_A.url: 550, ARTICLE_B.url: 1200, ARTICLE_C.url: 80, ARTICLE_D.url: None}),
+    (
+        "2026-03-05T02:00:00+00:00",
+        "ok",
+        {ARTICLE_A.url: 550, ARTICLE_B.url: 1200, ARTICLE_C.url: 80, ARTICLE_D.url: None},
+    ),
 ]
 
 
@@ -139,17 +153,26 @@ def build_archive(root: Path) -> TestArchive:
             for url, count in views.items():
                 article = replace(by_url[url], views=count)
                 raw = f"<html><body><h1>{article.title}</h1></body></html>".encode()
-                archive.log_fetch(run_id, url=url, final_url=url, kind="page", status=200,
-                                  error=None, body=raw, fetched_at=fetched_at)
-                archive.save_article(article, run_id=run_id, fetched_at=fetched_at, raw_html=raw,
-                                     encoding="utf-8")
+                archive.log_fetch(
+                    run_id, url=url, final_url=url, kind="page", status=200, error=None, body=raw, fetched_at=fetched_at
+                )
+                archive.save_article(article, run_id=run_id, fetched_at=fetched_at, raw_html=raw, encoding="utf-8")
                 for ref in article.images:
                     if ref.src_url not in PICTURES:
-                        archive.record_image_failure(ref.src_url, status=404, error="http_404",
-                                                     at=fetched_at, run_id=run_id)
+                        archive.record_image_failure(
+                            ref.src_url, status=404, error="http_404", at=fetched_at, run_id=run_id
+                        )
                     elif archive.image_for_url(ref.src_url) is None:
-                        archive.store_image(run_id, ref.src_url, PICTURES[ref.src_url], status=200,
-                                            fetched_at=fetched_at)
-            archive.finish_run(run_id, status=status, exit_code=3 if status == "drift" else 0,
-                               counts={}, errors={}, fill_rates={}, problems=[])
+                        archive.store_image(
+                            run_id, ref.src_url, PICTURES[ref.src_url], status=200, fetched_at=fetched_at
+                        )
+            archive.finish_run(
+                run_id,
+                status=status,
+                exit_code=3 if status == "drift" else 0,
+                counts={},
+                errors={},
+                fill_rates={},
+                problems=[],
+            )
     return TestArchive(db_path, images_dir)

@@ -51,9 +51,20 @@ def start_server(archive: TestArchive, log: Path) -> Server:
     """Run `tnu-archive serve --port 0` and wait for the address it prints."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            serve_command("serve", "--db", str(archive.db_path), "--images-dir", str(archive.images_dir),
-                          "--host", "127.0.0.1", "--port", "0"),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            serve_command(
+                "serve",
+                "--db",
+                str(archive.db_path),
+                "--images-dir",
+                str(archive.images_dir),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:

@@ -79,8 +79,11 @@ def test_dashboard_draws_every_chart(page, served, tmp_path):
 
 
 def test_dashboard_filter_chooses_the_article_whose_growth_is_drawn(page, served, tmp_path):
-    article_id = sqlite3.connect(served.archive.db_path).execute(
-        "SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url]).fetchone()[0]
+    article_id = (
+        sqlite3.connect(served.archive.db_path)
+        .execute("SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url])
+        .fetchone()[0]
+    )
     page.goto(served.url + "/-/dashboards/collection")
     page.select_option("select#article", value=f"{article_id} · {ARTICLE_A.title}")
     page.click("input[type=submit]")
@@ -92,8 +95,11 @@ def test_dashboard_filter_chooses_the_article_whose_growth_is_drawn(page, served
 
 
 def test_article_page_shows_its_title_and_every_image_loads(page, served, tmp_path):
-    row = sqlite3.connect(served.archive.db_path).execute(
-        "SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url]).fetchone()
+    row = (
+        sqlite3.connect(served.archive.db_path)
+        .execute("SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url])
+        .fetchone()
+    )
     page.goto(f"{served.url}/article/{row[0]}", wait_until="load")
     assert page.inner_text("h1.title") == ARTICLE_A.title
     images = page.evaluate(
@@ -124,8 +130,11 @@ def test_typing_without_diacritics_in_the_search_form_finds_the_same_articles(pa
 
 
 def test_from_the_article_page_to_its_growth_chart_and_its_stored_page(page, served, tmp_path):
-    article_id = sqlite3.connect(served.archive.db_path).execute(
-        "SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url]).fetchone()[0]
+    article_id = (
+        sqlite3.connect(served.archive.db_path)
+        .execute("SELECT id FROM articles WHERE url = ?", [ARTICLE_A.url])
+        .fetchone()[0]
+    )
     page.goto(f"{served.url}/article/{article_id}", wait_until="load")
     page.click("text=growth chart")
     page.wait_for_selector("#chart-view_growth svg g.mark-symbol.role-mark > *", timeout=20_000)

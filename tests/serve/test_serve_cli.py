@@ -43,8 +43,7 @@ def test_a_busy_port_is_one_clear_line(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        result = run_serve("--db", str(archive.db_path), "--images-dir", str(archive.images_dir),
-                           "--port", str(port))
+        result = run_serve("--db", str(archive.db_path), "--images-dir", str(archive.images_dir), "--port", str(port))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"tnu-archive: cannot listen on 127.0.0.1:{port}")
@@ -68,13 +67,18 @@ def test_serves_while_a_crawl_holds_the_write_lock_and_shows_what_it_commits(tmp
 
         new = Article(
             url="https://tnu.edu.vn/dai-hoc-thai-nguyen-don-tan-sinh-vien-dn2001.html",
-            title="Đại học Thái Nguyên đón tân sinh viên", published_at="2026-09-05",
-            published_text="Đăng ngày: 05-09-2026", views=10, body_text="Chào mừng tân sinh viên.",
-            body_html="<p>Chào mừng tân sinh viên.</p>", category="Tin tức - Sự kiện",
+            title="Đại học Thái Nguyên đón tân sinh viên",
+            published_at="2026-09-05",
+            published_text="Đăng ngày: 05-09-2026",
+            views=10,
+            body_text="Chào mừng tân sinh viên.",
+            body_html="<p>Chào mừng tân sinh viên.</p>",
+            category="Tin tức - Sự kiện",
         )
         with Archive(archive.db_path, archive.images_dir) as store:
-            store.save_article(new, run_id=None, fetched_at="2026-09-05T03:00:00+00:00",
-                               raw_html=b"<html></html>", encoding="utf-8")
+            store.save_article(
+                new, run_id=None, fetched_at="2026-09-05T03:00:00+00:00", raw_html=b"<html></html>", encoding="utf-8"
+            )
         # Committed by the "crawl": visible at once, no restart.
         rows = server.json("/tnu/search.json?_shape=array&q=" + urllib.parse.quote("tan sinh vien"))
         assert [r["url"] for r in rows] == [new.url]

@@ -77,9 +77,16 @@ def test_an_archived_svg_runs_no_script_when_opened(hostile, browser):
         page.close()
 
 
-@pytest.mark.parametrize("host", [
-    "attacker.example", "attacker.example:8001", "127.0.0.1.attacker.example", "tnu.edu.vn", "",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example",
+        "attacker.example:8001",
+        "127.0.0.1.attacker.example",
+        "tnu.edu.vn",
+        "",
+    ],
+)
 def test_a_foreign_host_name_is_refused(served, host):
     status, _, body = request(served, "/tnu/articles.json", host)
     assert status == 421, (host, status)
@@ -99,9 +106,20 @@ def test_allow_host_adds_a_name(tmp_path):
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            serve_command("serve", "--db", str(built.db_path), "--images-dir", str(built.images_dir),
-                          "--port", "0", "--allow-host", "archive.example.org"),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            serve_command(
+                "serve",
+                "--db",
+                str(built.db_path),
+                "--images-dir",
+                str(built.images_dir),
+                "--port",
+                "0",
+                "--allow-host",
+                "archive.example.org",
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     server = _wait_for_address(process, log, built)
     try:
@@ -116,9 +134,20 @@ def test_listening_beyond_loopback_warns_that_everything_is_readable(tmp_path):
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            serve_command("serve", "--db", str(built.db_path), "--images-dir", str(built.images_dir),
-                          "--host", "0.0.0.0", "--port", "0"),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            serve_command(
+                "serve",
+                "--db",
+                str(built.db_path),
+                "--images-dir",
+                str(built.images_dir),
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "0",
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     server = _wait_for_address(process, log, built)
     try:

@@ -92,7 +92,7 @@ def test_search_ranks_the_title_match_first(served):
 
 @pytest.mark.parametrize(
     "query",
-    ['"', 'NEAR(', 'OR (', "dai*", "*", "title:dai", "'; DROP TABLE articles; --", ")(", "", "   ", "đ" * 500],
+    ['"', "NEAR(", "OR (", "dai*", "*", "title:dai", "'; DROP TABLE articles; --", ")(", "", "   ", "đ" * 500],
 )
 def test_search_survives_any_input_and_changes_nothing(served, query):
     before = sqlite3.connect(served.archive.db_path).execute("SELECT count(*) FROM articles").fetchone()
@@ -151,21 +151,21 @@ def test_table_views_show_thumbnails(served):
 def test_article_page_shows_fields_and_images_in_page_order(served):
     article_id = article_ids(served)[ARTICLE_A.url]
     page = served.text(f"/article/{article_id}")
-    assert f"<h1 class=\"title\">{html.escape(ARTICLE_A.title)}</h1>" in page
+    assert f'<h1 class="title">{html.escape(ARTICLE_A.title)}</h1>' in page
     for text in (ARTICLE_A.published_text, "550", ARTICLE_A.author, "Đảng ủy Đại học Thái Nguyên"):
         assert html.escape(text) in page
     positions = [page.index(html.escape(ref.caption)) for ref in ARTICLE_A.images]
     assert positions == sorted(positions)
     assert page.count("photo: Nguyễn Thanh Hà") == 3
     # Every picture comes from the local folder; the one never downloaded is a note, not a fetch.
-    stored = {r["src_url"]: r for r in served.json(
-        f"/tnu/article_images.json?_shape=array&article_id={article_id}&_labels=off")}
+    stored = {
+        r["src_url"]: r
+        for r in served.json(f"/tnu/article_images.json?_shape=array&article_id={article_id}&_labels=off")
+    }
     paths = {r["sha256"]: r["path"] for r in served.json("/tnu/images.json?_shape=array")}
     for ref in ARTICLE_A.images:
         assert f'src="/images/{paths[stored[ref.src_url]["image_sha256"]]}"' in page
-    assert "tnu.edu.vn/Uploads" not in "".join(
-        part.split('"')[0] for part in page.split('src="')[1:]
-    )
+    assert "tnu.edu.vn/Uploads" not in "".join(part.split('"')[0] for part in page.split('src="')[1:])
     assert "image not archived: banner" in page
 
 

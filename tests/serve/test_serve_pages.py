@@ -16,8 +16,7 @@ LOCAL = {"https://tnu.edu.vn/Uploads/a b.jpg": "/images/ab/ab.jpg"}
 
 
 def test_body_images_point_at_local_files_whatever_the_spelling_of_their_url():
-    for src in ("/Uploads/a b.jpg", "/Uploads/a%20b.jpg", "https://tnu.edu.vn/Uploads/a%20b.jpg",
-                "../Uploads/a b.jpg"):
+    for src in ("/Uploads/a b.jpg", "/Uploads/a%20b.jpg", "https://tnu.edu.vn/Uploads/a%20b.jpg", "../Uploads/a b.jpg"):
         html = localize_images(f'<p>x</p><img src="{src}" srcset="{src} 2x" alt="A">', BASE, LOCAL)
         assert html == '<p>x</p><img alt="A" src="/images/ab/ab.jpg">', src
 
@@ -34,7 +33,7 @@ def test_an_image_without_a_local_file_becomes_a_note_and_is_never_fetched():
 
 
 def test_body_text_and_markup_are_kept_as_stored():
-    body = "Mở đầu <p>Đại học <b>Thái Nguyên</b> &amp; <a href=\"https://tnu.edu.vn/\">TNU</a></p> kết"
+    body = 'Mở đầu <p>Đại học <b>Thái Nguyên</b> &amp; <a href="https://tnu.edu.vn/">TNU</a></p> kết'
     assert localize_images(body, BASE, LOCAL) == body
     assert localize_images("", BASE, LOCAL) == ""
 

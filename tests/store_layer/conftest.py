@@ -51,12 +51,19 @@ def make_article() -> Callable[..., Article]:
             author="Thanh Loan – TNU Media",
             category="Tin tức - Sự kiện",
             images=(
-                ImageRef(0, "http://tnu.edu.vn/Uploads/15-7-2020-TG-1.jpg",
-                         caption="Đồng chí Hoàng Anh Trung phát biểu (ảnh: Nguyễn Thanh Hà)",
-                         alt="TG-1", credit="Nguyễn Thanh Hà"),
-                ImageRef(1, "http://tnu.edu.vn/Uploads/15-7-2020-TG-2.jpg",
-                         caption="Đoàn thăm và tặng quà gia đình ông Nguyễn Trọng Tòa (ảnh: Nguyễn Thanh Hà).",
-                         credit="Nguyễn Thanh Hà"),
+                ImageRef(
+                    0,
+                    "http://tnu.edu.vn/Uploads/15-7-2020-TG-1.jpg",
+                    caption="Đồng chí Hoàng Anh Trung phát biểu (ảnh: Nguyễn Thanh Hà)",
+                    alt="TG-1",
+                    credit="Nguyễn Thanh Hà",
+                ),
+                ImageRef(
+                    1,
+                    "http://tnu.edu.vn/Uploads/15-7-2020-TG-2.jpg",
+                    caption="Đoàn thăm và tặng quà gia đình ông Nguyễn Trọng Tòa (ảnh: Nguyễn Thanh Hà).",
+                    credit="Nguyễn Thanh Hà",
+                ),
             ),
         )
         base.update(fields)

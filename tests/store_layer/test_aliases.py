@@ -10,8 +10,9 @@ ORIGIN = "https://tnu.edu.vn"
 
 def archive_with(tmp_path, url: str, title: str):
     db = connect(tmp_path / "tnu.sqlite")
-    db["articles"].insert({"url": url, "title": title, "first_seen_at": "2026-01-01T00:00:00Z",
-                           "last_seen_at": "2026-01-01T00:00:00Z"})
+    db["articles"].insert(
+        {"url": url, "title": title, "first_seen_at": "2026-01-01T00:00:00Z", "last_seen_at": "2026-01-01T00:00:00Z"}
+    )
     return db, db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
 
 
@@ -31,7 +32,9 @@ def test_an_archived_article_keeps_its_url_whatever_the_page_names_canonical(tmp
     # reached later under a second category, canonical pointing to the alias: the same row
     other = f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
     assert aliases.key_for(db, other, other, f"{ORIGIN}/tin-tuc-su-kien/a.html", [], "A") == (
-        stored, [other, f"{ORIGIN}/tin-tuc-su-kien/a.html"])
+        stored,
+        [other, f"{ORIGIN}/tin-tuc-su-kien/a.html"],
+    )
 
 
 def test_a_canonical_url_naming_an_article_with_another_title_is_not_believed(tmp_path):
@@ -55,10 +58,20 @@ def test_recorded_aliases_are_known_to_the_frontier(tmp_path):
 def test_the_same_article_under_a_second_category_is_one_row(tmp_path):
     db = connect(tmp_path / "tnu.sqlite")
     first = f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=1"
-    db["articles"].insert({"url": first, "title": "Tuyển sinh 2026", "published_at": "2026-02-23T09:15:00+07:00",
-                           "first_seen_at": "x", "last_seen_at": "x"})
+    db["articles"].insert(
+        {
+            "url": first,
+            "title": "Tuyển sinh 2026",
+            "published_at": "2026-02-23T09:15:00+07:00",
+            "first_seen_at": "x",
+            "last_seen_at": "x",
+        }
+    )
     second = f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
-    assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2026", "2026-02-23T09:15:00+07:00") == (first, [second])
+    assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2026", "2026-02-23T09:15:00+07:00") == (
+        first,
+        [second],
+    )
     # another title, or another date, at the same path: another article
     assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2027", "2026-02-23T09:15:00+07:00") == (second, [])
     assert aliases.key_for(db, second, second, None, [], "Tuyển sinh 2026", "2026-03-01") == (second, [])

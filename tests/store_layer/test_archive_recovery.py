@@ -22,19 +22,29 @@ LIVE_AT = "2026-11-20T05:00:00Z"
 def capture(archive, make_article, timestamp: str, run_id=None):
     at, views, title = CAPTURED[timestamp]
     article = make_article(views=views, **({"title": title} if title else {}))
-    return save_capture(archive, article, captured_at=at, raw_url=f"{REPLAY}{timestamp}id_/{article.url}",
-                        run_id=run_id, raw=RawPage.of(f"<html>{timestamp}</html>".encode(), "utf-8"))
+    return save_capture(
+        archive,
+        article,
+        captured_at=at,
+        raw_url=f"{REPLAY}{timestamp}id_/{article.url}",
+        run_id=run_id,
+        raw=RawPage.of(f"<html>{timestamp}</html>".encode(), "utf-8"),
+    )
 
 
 def history(archive) -> dict:
     db = archive.db
-    article = dict(next(db.query("SELECT url, title, views, first_seen_at, last_seen_at, captured_at,"
-                                 " recovered_from FROM articles")))
+    article = dict(
+        next(
+            db.query("SELECT url, title, views, first_seen_at, last_seen_at, captured_at, recovered_from FROM articles")
+        )
+    )
     return {
         "article": article,
         "views": db.execute("SELECT observed_at, views FROM view_counts ORDER BY observed_at").fetchall(),
-        "versions": db.execute("SELECT title, seen_from, seen_until, recovered_from FROM article_versions"
-                               " ORDER BY seen_from").fetchall(),
+        "versions": db.execute(
+            "SELECT title, seen_from, seen_until, recovered_from FROM article_versions ORDER BY seen_from"
+        ).fetchall(),
     }
 
 
@@ -50,16 +60,24 @@ def test_the_same_history_whatever_order_the_captures_come_in(tmp_path, make_art
     assert got["article"]["captured_at"] == "2020-10-01T03:00:00Z"
     assert got["article"]["recovered_from"].startswith(f"{REPLAY}20201001030000id_/")
     assert (got["article"]["first_seen_at"], got["article"]["last_seen_at"]) == (
-        "2020-08-01T03:00:00Z", "2020-10-01T03:00:00Z")
-    assert got["views"] == [("2020-08-01T03:00:00Z", 120), ("2020-09-01T03:00:00Z", 300),
-                            ("2020-10-01T03:00:00Z", 550)]
-    assert got["versions"] == [("Sơ kết tuyên giáo 2020", "2020-08-01T03:00:00Z", "2020-09-01T03:00:00Z",
-                                f"{REPLAY}20200801030000id_/{make_article().url}")]
+        "2020-08-01T03:00:00Z",
+        "2020-10-01T03:00:00Z",
+    )
+    assert got["views"] == [("2020-08-01T03:00:00Z", 120), ("2020-09-01T03:00:00Z", 300), ("2020-10-01T03:00:00Z", 550)]
+    assert got["versions"] == [
+        (
+            "Sơ kết tuyên giáo 2020",
+            "2020-08-01T03:00:00Z",
+            "2020-09-01T03:00:00Z",
+            f"{REPLAY}20200801030000id_/{make_article().url}",
+        )
+    ]
 
 
 def test_the_live_site_wins_and_recovery_only_adds_the_past(archive, make_article):
-    live = make_article(url="https://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html", views=900,
-                        body_text="Bản mới nhất trên trang.")
+    live = make_article(
+        url="https://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html", views=900, body_text="Bản mới nhất trên trang."
+    )
     archive.save_article(live, run_id=None, fetched_at=LIVE_AT, raw_html=b"<html>live</html>", encoding="utf-8")
     before = dict(next(archive.db.query("SELECT * FROM articles")))
     for timestamp in CAPTURED:  # captured under http://, the same article
@@ -69,10 +87,15 @@ def test_the_live_site_wins_and_recovery_only_adds_the_past(archive, make_articl
     assert after == before  # content, views, times and provenance (NULL: live) untouched
     assert after["captured_at"] is None and after["recovered_from"] is None
     views = archive.db.execute("SELECT observed_at, views FROM view_counts ORDER BY observed_at").fetchall()
-    assert views == [("2020-08-01T03:00:00Z", 120), ("2020-09-01T03:00:00Z", 300),
-                     ("2020-10-01T03:00:00Z", 550), (LIVE_AT, 900)]
-    versions = archive.db.execute("SELECT title, body_text, seen_from, seen_until FROM article_versions"
-                                  " ORDER BY seen_from").fetchall()
+    assert views == [
+        ("2020-08-01T03:00:00Z", 120),
+        ("2020-09-01T03:00:00Z", 300),
+        ("2020-10-01T03:00:00Z", 550),
+        (LIVE_AT, 900),
+    ]
+    versions = archive.db.execute(
+        "SELECT title, body_text, seen_from, seen_until FROM article_versions ORDER BY seen_from"
+    ).fetchall()
     old_body = make_article().body_text
     assert versions == [
         ("Sơ kết tuyên giáo 2020", old_body, "2020-08-01T03:00:00Z", "2020-09-01T03:00:00Z"),
@@ -96,8 +119,12 @@ def test_a_live_fetch_after_recovery_takes_over(archive, make_article):
 
 
 def test_the_ledger_knows_a_capture_by_time_or_by_digest(archive):
-    entry = {"url": "http://tnu.edu.vn/a-dn1.html", "timestamp": "20200901030000", "digest": "AAA",
-             "raw_url": f"{REPLAY}20200901030000id_/http://tnu.edu.vn/a-dn1.html"}
+    entry = {
+        "url": "http://tnu.edu.vn/a-dn1.html",
+        "timestamp": "20200901030000",
+        "digest": "AAA",
+        "raw_url": f"{REPLAY}20200901030000id_/http://tnu.edu.vn/a-dn1.html",
+    }
     assert not is_recovered(archive.db, entry["url"], entry["timestamp"], entry["digest"])
     capture_recovered(archive.db, entry, "not_article", None, None)
     capture_recovered(archive.db, entry, "not_article", None, None)  # twice: one row
@@ -109,6 +136,8 @@ def test_the_ledger_knows_a_capture_by_time_or_by_digest(archive):
 
 def test_url_variants_cover_scheme_and_www():
     assert url_variants("http://tnu.edu.vn/a-dn1.html?x=1") == [
-        "http://tnu.edu.vn/a-dn1.html?x=1", "https://tnu.edu.vn/a-dn1.html?x=1",
-        "https://www.tnu.edu.vn/a-dn1.html?x=1", "http://www.tnu.edu.vn/a-dn1.html?x=1",
+        "http://tnu.edu.vn/a-dn1.html?x=1",
+        "https://tnu.edu.vn/a-dn1.html?x=1",
+        "https://www.tnu.edu.vn/a-dn1.html?x=1",
+        "http://www.tnu.edu.vn/a-dn1.html?x=1",
     ]

@@ -24,8 +24,12 @@ def extract_v1(body: bytes, url: str, encoding: str | None) -> Article:
     )
     views = re.search(r"(\d+) lần đọc", html)
     return Article(
-        url=url, title=re.search(r"<h1>(.*?)</h1>", html).group(1), published_at="2020-07-15",
-        views=int(views.group(1)) if views else None, body_text="\n\n".join(paragraphs), images=images,
+        url=url,
+        title=re.search(r"<h1>(.*?)</h1>", html).group(1),
+        published_at="2020-07-15",
+        views=int(views.group(1)) if views else None,
+        body_text="\n\n".join(paragraphs),
+        images=images,
     )
 
 
@@ -38,13 +42,22 @@ def extract_v2(body: bytes, url: str, encoding: str | None) -> Article:
 
 def _fetch(archive, page=PAGE, at="2026-11-20T00:00:00Z"):
     body = page.encode()
-    return archive.save_article(extract_v1(body, URL, "utf-8"), run_id=None, fetched_at=at, raw_html=body, encoding="utf-8")
+    return archive.save_article(
+        extract_v1(body, URL, "utf-8"), run_id=None, fetched_at=at, raw_html=body, encoding="utf-8"
+    )
 
 
 def test_same_extractor_changes_nothing(archive, counts):
     _fetch(archive)
     before = counts(archive)
-    assert reparse(archive, extract_v1) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}
+    assert reparse(archive, extract_v1) == {
+        "articles": 1,
+        "changed": 0,
+        "unchanged": 1,
+        "missing_raw": 0,
+        "failed": 0,
+        "from_warc": 0,
+    }
     assert counts(archive) == before
 
 
@@ -57,7 +70,10 @@ def test_better_extractor_records_a_reparse_version_without_a_new_observation(ar
     assert after["article_versions"] == 1 and after["view_counts"] == before["view_counts"]
     assert after["raw_pages"] == before["raw_pages"]
     row = next(archive.db.query("SELECT * FROM articles"))
-    assert row["body_text"] == "Ngày 13/7, Cụm thi đua số 2 đã tổ chức sơ kết." and row["author"] == "Thanh Loan – TNU Media"
+    assert (
+        row["body_text"] == "Ngày 13/7, Cụm thi đua số 2 đã tổ chức sơ kết."
+        and row["author"] == "Thanh Loan – TNU Media"
+    )
     assert row["last_seen_at"] == row_before["last_seen_at"] and row["views"] == row_before["views"]
     version = next(archive.db.query("SELECT * FROM article_versions"))
     assert (version["body_text"], version["replaced_by"]) == (row_before["body_text"], "reparse")
@@ -80,7 +96,14 @@ def test_articles_without_raw_page_and_extractor_crashes_are_counted(archive, ma
     def crashing(body, url, encoding):
         raise ValueError("layout nobody foresaw")
 
-    assert reparse(archive, crashing) == {"articles": 2, "changed": 0, "unchanged": 0, "missing_raw": 1, "failed": 1, "from_warc": 0}
+    assert reparse(archive, crashing) == {
+        "articles": 2,
+        "changed": 0,
+        "unchanged": 0,
+        "missing_raw": 1,
+        "failed": 1,
+        "from_warc": 0,
+    }
 
 
 def test_the_crawlers_extractor_reparses(archive):
@@ -90,4 +113,11 @@ def test_the_crawlers_extractor_reparses(archive):
     article = extract_article(body, URL, encoding="utf-8")
     assert article.title == "Sơ kết công tác tuyên giáo"
     archive.save_article(article, run_id=None, fetched_at="2026-11-20T00:00:00Z", raw_html=body, encoding="utf-8")
-    assert reparse(archive, extract_article) == {"articles": 1, "changed": 0, "unchanged": 1, "missing_raw": 0, "failed": 0, "from_warc": 0}
+    assert reparse(archive, extract_article) == {
+        "articles": 1,
+        "changed": 0,
+        "unchanged": 1,
+        "missing_raw": 0,
+        "failed": 0,
+        "from_warc": 0,
+    }

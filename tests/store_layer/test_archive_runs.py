@@ -30,21 +30,40 @@ def test_start_and_finish_fill_the_run_row(archive):
     run_id = archive.start_run(["https://tnu.edu.vn/tin-tuc-su-kien.html"], {"DOWNLOAD_DELAY": 1.0, "X": object})
     row = list_runs(archive.db)[0]
     assert (row["id"], row["status"], row["ended_at"], row["pid"], row["host"]) == (
-        run_id, "running", None, os.getpid(), socket.gethostname()
+        run_id,
+        "running",
+        None,
+        os.getpid(),
+        socket.gethostname(),
     )
     assert row["start_urls"] == ["https://tnu.edu.vn/tin-tuc-su-kien.html"]
     assert row["settings"]["DOWNLOAD_DELAY"] == 1.0 and row["started_at"].endswith("Z")
     archive.finish_run(
-        run_id, status="drift", exit_code=3,
-        counts={"pages": 12, "articles_new": 3, "articles_changed": 1, "articles_unchanged": 5,
-                "images_new": 7, "images_failed": 2},
-        errors={"http_404": 2}, fill_rates={"title": 1.0, "views": 0.2},
+        run_id,
+        status="drift",
+        exit_code=3,
+        counts={
+            "pages": 12,
+            "articles_new": 3,
+            "articles_changed": 1,
+            "articles_unchanged": 5,
+            "images_new": 7,
+            "images_failed": 2,
+        },
+        errors={"http_404": 2},
+        fill_rates={"title": 1.0, "views": 0.2},
         problems=["fill rate of views fell to 20% (baseline 100%): has the layout changed?"],
     )
     row = list_runs(archive.db)[0]
     assert (row["status"], row["exit_code"], row["crawler_version"]) == ("drift", 3, __version__)
-    assert (row["pages"], row["articles_new"], row["articles_changed"], row["articles_unchanged"],
-            row["images_new"], row["images_failed"]) == (12, 3, 1, 5, 7, 2)
+    assert (
+        row["pages"],
+        row["articles_new"],
+        row["articles_changed"],
+        row["articles_unchanged"],
+        row["images_new"],
+        row["images_failed"],
+    ) == (12, 3, 1, 5, 7, 2)
     assert row["errors"] == {"http_404": 2} and row["fill_rates"] == {"title": 1.0, "views": 0.2}
     assert row["problems"][0].startswith("fill rate of views") and row["ended_at"] >= row["started_at"]
 
@@ -62,7 +81,9 @@ def test_counts_left_out_come_from_what_the_archive_saw(archive, make_article, i
 def test_finish_refuses_unknown_counts_and_a_running_status(archive):
     run_id = archive.start_run([], {})
     with pytest.raises(ValueError):
-        archive.finish_run(run_id, status="ok", exit_code=0, counts={"articels_new": 1}, errors={}, fill_rates={}, problems=[])
+        archive.finish_run(
+            run_id, status="ok", exit_code=0, counts={"articels_new": 1}, errors={}, fill_rates={}, problems=[]
+        )
     with pytest.raises(ValueError):
         archive.finish_run(run_id, status="running", exit_code=0, counts={}, errors={}, fill_rates={}, problems=[])
     archive.finish_run(run_id, status="interrupted", exit_code=6, counts={}, errors={}, fill_rates={}, problems=[])
@@ -91,7 +112,9 @@ def test_a_new_run_marks_the_dead_one_killed(archive):
 def test_list_and_finished_runs_newest_first(archive):
     ids = [archive.start_run([], {}) for _ in range(4)]
     for run_id, status in zip(ids[:3], ("ok", "drift", "failed"), strict=True):
-        archive.finish_run(run_id, status=status, exit_code=0, counts={}, errors={}, fill_rates={"title": 1.0}, problems=[])
+        archive.finish_run(
+            run_id, status=status, exit_code=0, counts={}, errors={}, fill_rates={"title": 1.0}, problems=[]
+        )
     assert [r["id"] for r in list_runs(archive.db, limit=3)] == ids[::-1][:3]
     assert [r["id"] for r in finished_runs(archive.db, limit=5, before=ids[3])] == ids[2::-1]
     assert [r["id"] for r in archive.finished_runs(limit=1, before=ids[2])] == [ids[1]]
@@ -138,4 +161,6 @@ def test_the_generic_share_of_runs_that_predate_it_or_archived_nothing_is_unknow
     from archive.runs import generic_share
 
     assert generic_share({"articles_new": 3, "articles_generic": None}) == "-"
-    assert generic_share({"articles_new": 0, "articles_changed": 0, "articles_unchanged": 0, "articles_generic": 0}) == "-"
+    assert (
+        generic_share({"articles_new": 0, "articles_changed": 0, "articles_unchanged": 0, "articles_generic": 0}) == "-"
+    )

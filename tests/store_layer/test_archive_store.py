@@ -81,7 +81,10 @@ def test_second_edit_version_starts_where_the_first_ended(archive, make_article)
     save(archive, a, T1)
     save(archive, replace(a, title="Tiêu đề mới"), T2)
     save(archive, replace(a, title="Tiêu đề mới nhất"), T3)
-    spans = [(v["title"], v["seen_from"], v["seen_until"]) for v in archive.db.query("SELECT * FROM article_versions ORDER BY id")]
+    spans = [
+        (v["title"], v["seen_from"], v["seen_until"])
+        for v in archive.db.query("SELECT * FROM article_versions ORDER BY id")
+    ]
     assert spans == [(a.title, T1, T2), ("Tiêu đề mới", T2, T3)]
 
 
@@ -100,7 +103,10 @@ def test_view_counts_keep_every_observation_and_articles_keep_the_latest(archive
     save(archive, replace(a, views=600), T3)
     save(archive, replace(a, views=580), T2)  # a late, older observation
     save(archive, replace(a, views=None), T3)  # no counter on the page this time
-    history = [(r["observed_at"], r["views"], r["run_id"]) for r in archive.db.query("SELECT * FROM view_counts ORDER BY observed_at")]
+    history = [
+        (r["observed_at"], r["views"], r["run_id"])
+        for r in archive.db.query("SELECT * FROM view_counts ORDER BY observed_at")
+    ]
     assert history == [(T1, 550, 1), (T2, 580, None), (T3, 600, None)]
     assert article_row(archive)["views"] == 600
 
@@ -117,7 +123,12 @@ def test_empty_extraction_never_overwrites_stored_values(archive, make_article, 
         for name in ("title", "body_text", "published_at", "author", "images", "views")
     )
     row = article_row(archive)
-    assert (row["title"], row["body_text"], row["published_at"], row["author"]) == (a.title, a.body_text, a.published_at, a.author)
+    assert (row["title"], row["body_text"], row["published_at"], row["author"]) == (
+        a.title,
+        a.body_text,
+        a.published_at,
+        a.author,
+    )
     assert archive.db.execute("SELECT count(*) FROM article_images").fetchone()[0] == 2
     after = counts(archive)
     assert after["article_versions"] == before["article_versions"] == 0
@@ -140,7 +151,9 @@ def test_failed_image_keeps_its_row_with_null_sha_and_is_filled_in_later(archive
     archive.record_image_failure(src1, status=404, error="http_404", at=T1)
     result = save(archive, a, T1)
     assert result.outcome == "new"
-    rows = [(r["src_url"], r["image_sha256"]) for r in archive.db.query("SELECT * FROM article_images ORDER BY position")]
+    rows = [
+        (r["src_url"], r["image_sha256"]) for r in archive.db.query("SELECT * FROM article_images ORDER BY position")
+    ]
     sha0 = archive.image_for_url(src0)
     assert rows == [(src0, sha0), (src1, None)]
     source = next(archive.db.query("SELECT * FROM image_sources WHERE src_url = ?", [src1]))
@@ -162,7 +175,13 @@ def test_same_bytes_under_two_urls_are_one_row_and_one_file(archive, image_bytes
     files = [p for p in archive.images_dir.rglob("*") if p.is_file()]
     assert files == [archive.images_dir / info1.path] and files[0].read_bytes() == body
     row = next(archive.db.query("SELECT * FROM images"))
-    assert (row["mime"], row["width"], row["height"], row["bytes"], row["first_seen_at"]) == ("image/png", 10, 10, len(body), T1)
+    assert (row["mime"], row["width"], row["height"], row["bytes"], row["first_seen_at"]) == (
+        "image/png",
+        10,
+        10,
+        len(body),
+        T1,
+    )
 
 
 def test_html_under_an_image_url_is_recorded_as_a_failure(archive):
@@ -238,7 +257,10 @@ def test_text_is_stored_nfc(archive, make_article):
     nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
     a = make_article()
     decomposed = replace(
-        a, title=nfd(a.title), body_text=nfd(a.body_text), author=nfd(a.author),
+        a,
+        title=nfd(a.title),
+        body_text=nfd(a.body_text),
+        author=nfd(a.author),
         images=(ImageRef(0, a.images[0].src_url, caption=nfd(a.images[0].caption), credit=nfd("Nguyễn Thanh Hà")),),
     )
     assert decomposed.title != a.title
@@ -247,11 +269,16 @@ def test_text_is_stored_nfc(archive, make_article):
     assert (row["title"], row["body_text"], row["author"]) == (a.title, a.body_text, a.author)
     image = next(archive.db.query("SELECT * FROM article_images"))
     assert (image["caption"], image["credit"]) == (a.images[0].caption, "Nguyễn Thanh Hà")
-    assert row["content_hash"] == content_hash(a.title, a.body_text, (ImageRef(0, a.images[0].src_url, a.images[0].caption, None, "Nguyễn Thanh Hà"),))
+    assert row["content_hash"] == content_hash(
+        a.title, a.body_text, (ImageRef(0, a.images[0].src_url, a.images[0].caption, None, "Nguyễn Thanh Hà"),)
+    )
 
 
 def _search(archive, query):
-    return [r[0] for r in archive.db.execute("SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ?", [query])]
+    return [
+        r[0]
+        for r in archive.db.execute("SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH ?", [query])
+    ]
 
 
 def test_folded_search_row_finds_accented_text_without_accents(archive, make_article):
@@ -282,11 +309,17 @@ def test_known_article_answers_for_every_url_that_leads_to_an_article_with_its_d
     frontier.link_archived(archive.db, "http://tnu.edu.vn/old-dn1.html", saved.article_id, T1)
     frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", T1)
     frontier.note_links(archive.db, ["http://tnu.edu.vn/failed-dn9.html"], T1)
-    assert {url: frontier.known_article(archive.db, url) for url in (
-        "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html", "http://tnu.edu.vn/old-dn1.html",
-        "http://tnu.edu.vn/khac-dn7.html", "http://tnu.edu.vn/lich-su-dn45.html",
-        "http://tnu.edu.vn/failed-dn9.html", "http://tnu.edu.vn/never-seen-dn3.html",
-    )} == {
+    assert {
+        url: frontier.known_article(archive.db, url)
+        for url in (
+            "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html",
+            "http://tnu.edu.vn/old-dn1.html",
+            "http://tnu.edu.vn/khac-dn7.html",
+            "http://tnu.edu.vn/lich-su-dn45.html",
+            "http://tnu.edu.vn/failed-dn9.html",
+            "http://tnu.edu.vn/never-seen-dn3.html",
+        )
+    } == {
         "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html": (True, "2020-07-15"),
         "http://tnu.edu.vn/old-dn1.html": (True, "2020-07-15"),
         "http://tnu.edu.vn/khac-dn7.html": (True, None),
@@ -307,7 +340,9 @@ def test_static_pages_are_known_until_their_recheck_is_due_then_pending(archive,
     due = "2026-10-01T00:00:01Z"
     assert frontier.known_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", due) == (False, None)
     assert frontier.pending_links(archive.db, due) == [
-        "http://tnu.edu.vn/failed-dn9.html", "http://tnu.edu.vn/lich-su-dn45.html"]
+        "http://tnu.edu.vn/failed-dn9.html",
+        "http://tnu.edu.vn/lich-su-dn45.html",
+    ]
 
 
 def test_a_static_page_that_turns_out_an_article_loses_its_mark(archive, make_article):
@@ -324,14 +359,34 @@ def test_a_static_page_that_turns_out_an_article_loses_its_mark(archive, make_ar
 
 def test_log_fetch_records_size_and_digest(archive):
     run_id = archive.start_run(["http://tnu.edu.vn/"], {})
-    archive.log_fetch(run_id, url="http://tnu.edu.vn/a", final_url="https://tnu.edu.vn/a", kind="page",
-                      status=200, error=None, body=HTML, fetched_at="2026-11-26T05:40:00+00:00")
-    archive.log_fetch(run_id, url="http://tnu.edu.vn/b", final_url=None, kind="page",
-                      status=None, error="timeout", body=None, fetched_at=T1)
+    archive.log_fetch(
+        run_id,
+        url="http://tnu.edu.vn/a",
+        final_url="https://tnu.edu.vn/a",
+        kind="page",
+        status=200,
+        error=None,
+        body=HTML,
+        fetched_at="2026-11-26T05:40:00+00:00",
+    )
+    archive.log_fetch(
+        run_id,
+        url="http://tnu.edu.vn/b",
+        final_url=None,
+        kind="page",
+        status=None,
+        error="timeout",
+        body=None,
+        fetched_at=T1,
+    )
     rows = list(archive.db.query("SELECT * FROM fetch_log ORDER BY id"))
     import hashlib
 
-    assert (rows[0]["bytes"], rows[0]["sha256"], rows[0]["fetched_at"]) == (len(HTML), hashlib.sha256(HTML).hexdigest(), "2026-11-26T05:40:00Z")
+    assert (rows[0]["bytes"], rows[0]["sha256"], rows[0]["fetched_at"]) == (
+        len(HTML),
+        hashlib.sha256(HTML).hexdigest(),
+        "2026-11-26T05:40:00Z",
+    )
     assert (rows[1]["bytes"], rows[1]["sha256"], rows[1]["error"]) == (None, None, "timeout")
     # pages that came back: the timeout is a fetch_log row, not a page fetched
     assert archive.run_counts(run_id)["pages"] == 1
@@ -371,7 +426,9 @@ def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     assert frontier.pending_links(archive.db) == [url] and not frontier.link_waiting(archive.db, url)
     frontier.link_failed(archive.db, url, "2026-11-01T02:00:00Z")
     frontier.link_failed(archive.db, url, "2026-11-02T02:00:00Z")  # 2 failures: 2 days' wait
-    row = archive.db.execute("SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ?", [url]).fetchone()
+    row = archive.db.execute(
+        "SELECT failed_attempts, last_failed_at FROM article_links WHERE url = ?", [url]
+    ).fetchone()
     assert row == (2, "2026-11-02T02:00:00Z")
     before, after = (datetime(2026, 11, 4, hour, tzinfo=UTC) for hour in (0, 1))
     assert frontier.pending_links(archive.db, now=before) == [] and frontier.link_waiting(archive.db, url, before)
@@ -406,11 +463,19 @@ def test_control_characters_never_reach_the_archive(archive, make_article):
         author=f"Tác{CONTROLS}giả",
         category=f"Tin{CONTROLS}",
         published_text=f"15-07-2020{CONTROLS}",
-        images=(ImageRef(0, f"http://tnu.edu.vn/x{CONTROLS}.jpg", caption=f"Ảnh{CONTROLS}",
-                         alt=f"alt{CONTROLS}", credit=f"Hà{CONTROLS}"),),
+        images=(
+            ImageRef(
+                0,
+                f"http://tnu.edu.vn/x{CONTROLS}.jpg",
+                caption=f"Ảnh{CONTROLS}",
+                alt=f"alt{CONTROLS}",
+                credit=f"Hà{CONTROLS}",
+            ),
+        ),
     )
-    result = archive.save_article(article, run_id=None, fetched_at="2026-01-01T00:00:00Z", raw_html=b"<html>",
-                                  encoding="utf-8")
+    result = archive.save_article(
+        article, run_id=None, fetched_at="2026-01-01T00:00:00Z", raw_html=b"<html>", encoding="utf-8"
+    )
     row = archive.db["articles"].get(result.article_id)
     assert row["title"] == "Tiêu đề[2J]0;pwned31m độc"
     assert row["body_text"] == "Đoạn một[2J]0;pwned31m.\n\nĐoạn\thai."

@@ -33,8 +33,18 @@ WAIT = 20  # seconds: a generous bound; every answer below comes in well under o
 LINK = "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html"
 RAW = "<html><head><title>Sơ kết</title></head><body><p>Ngày 13/7…</p></body></html>".encode()
 # Tables a crawl's writes fill (crawl_runs is left out: its row is the run's, made by start_run).
-CONTENT_TABLES = ("articles", "article_images", "images", "image_sources", "article_links",
-                  "raw_pages", "view_counts", "article_search", "fetch_log", "captures")
+CONTENT_TABLES = (
+    "articles",
+    "article_images",
+    "images",
+    "image_sources",
+    "article_links",
+    "raw_pages",
+    "view_counts",
+    "article_search",
+    "fetch_log",
+    "captures",
+)
 
 
 @pytest.fixture
@@ -82,6 +92,7 @@ def wait_for(condition, timeout: float = WAIT) -> bool:
 
 # -- order, and the same rows as Archive itself writes ---------------------------------------------
 
+
 def test_writes_give_the_rows_and_counts_archive_gives(tmp_path, run, start, make_article, image_bytes):
     article = make_article()
     png = image_bytes("PNG", (30, 20), "blue")
@@ -128,10 +139,16 @@ def test_writes_apply_in_the_order_sent(run, start, make_article):
 
 # -- fetch rows ------------------------------------------------------------------------------------
 
+
 def _exchange(url: str, body: bytes, headers: list[tuple[str, str]] = []) -> HttpExchange:  # noqa: B006 - read only
     return HttpExchange(
-        url=url, method="GET", request_headers=[("Host", "tnu.edu.vn")], request_body=b"",
-        status=200, response_headers=[("Content-Type", "text/html; charset=utf-8"), *headers], body=body,
+        url=url,
+        method="GET",
+        request_headers=[("Host", "tnu.edu.vn")],
+        request_body=b"",
+        status=200,
+        response_headers=[("Content-Type", "text/html; charset=utf-8"), *headers],
+        body=body,
     )
 
 
@@ -166,10 +183,10 @@ def test_a_fetch_without_capture_hashes_the_body_given(run, start):
     writer.fetch({**_fetch_row(LINK + "?x"), "status": None, "error": "timeout"})
     writer.close(timeout=WAIT)
     assert [(r[7], r[8]) for r in rows(run[0], "fetch_log")] == [
-        (len(body), hashlib.sha256(body).hexdigest()), (None, None)
+        (len(body), hashlib.sha256(body).hexdigest()),
+        (None, None),
     ]
     assert rows(run[0], "captures") == []
-
 
 
 def test_a_compressed_body_is_measured_as_read_whether_captured_or_not(tmp_path, run, start):
@@ -187,6 +204,7 @@ def test_a_compressed_body_is_measured_as_read_whether_captured_or_not(tmp_path,
 
 
 # -- images ----------------------------------------------------------------------------------------
+
 
 def test_an_image_file_lands_under_its_digest_with_its_rows(run, start, image_bytes):
     jpeg = image_bytes("JPEG", (40, 30), "green")
@@ -206,7 +224,9 @@ def test_bytes_that_are_no_image_are_an_error_of_the_writer(run, start):
     writer.store_image("http://tnu.edu.vn/Uploads/b.jpg", b"<!DOCTYPE html><html>404</html>", 200, AT)
     tally = writer.close(timeout=WAIT)
     counts, errors = tally.counts, tally.errors
-    assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/b.jpg", None, 200, "not_an_image")]
+    assert [r[:4] for r in rows(run[0], "image_sources")] == [
+        ("http://tnu.edu.vn/Uploads/b.jpg", None, 200, "not_an_image")
+    ]
     assert rows(run[0], "images") == [] and not any(p.is_file() for p in run[1].rglob("*"))
     assert errors == {"not_an_image": 1}
     assert counts["images_failed"] == 1
@@ -217,12 +237,15 @@ def test_a_crawler_side_image_failure_is_recorded_not_counted_as_a_writer_error(
     writer.image_failed("http://tnu.edu.vn/Uploads/c.jpg", 404, "http_404", AT)
     tally = writer.close(timeout=WAIT)
     counts, errors = tally.counts, tally.errors
-    assert [r[:4] for r in rows(run[0], "image_sources")] == [("http://tnu.edu.vn/Uploads/c.jpg", None, 404, "http_404")]
+    assert [r[:4] for r in rows(run[0], "image_sources")] == [
+        ("http://tnu.edu.vn/Uploads/c.jpg", None, 404, "http_404")
+    ]
     assert errors == {}  # the crawler counts its own failures
     assert counts["images_failed"] == 1
 
 
 # -- batching --------------------------------------------------------------------------------------
+
 
 def test_scheduled_sends_wait_for_the_scheduled_flush(run, start):
     callbacks: list = []
@@ -235,7 +258,10 @@ def test_scheduled_sends_wait_for_the_scheduled_flush(run, start):
     assert rows(run[0], "article_links") == []  # nothing went over
     callbacks.pop()()
     assert wait_for(lambda: len(rows(run[0], "article_links")) == 2)
-    assert [r[0] for r in rows(run[0], "article_links")] == ["http://tnu.edu.vn/a-dn1.html", "http://tnu.edu.vn/b-dn2.html"]
+    assert [r[0] for r in rows(run[0], "article_links")] == [
+        "http://tnu.edu.vn/a-dn1.html",
+        "http://tnu.edu.vn/b-dn2.html",
+    ]
     writer.note_links(["http://tnu.edu.vn/c-dn3.html"], AT)
     assert len(callbacks) == 1  # the next group has a flush of its own
 
@@ -253,6 +279,7 @@ def test_a_call_takes_the_buffered_sends_along(run, start, make_article):
 
 
 # -- failures --------------------------------------------------------------------------------------
+
 
 def test_a_failed_send_is_logged_and_later_writes_apply(run, start, caplog):
     caplog.set_level(logging.INFO)
@@ -350,8 +377,14 @@ def test_the_writer_leaves_when_the_crawler_is_killed(run):
         "print(writer._process.pid, flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(run[0]), str(run[1]), str(run[2])],
-                          check=False, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(run[0]), str(run[1]), str(run[2])],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     pid = int(done.stdout.split()[0])
     assert wait_for(lambda: not process_alive(pid), timeout=10), f"writer {pid} outlived its crawler"

@@ -28,7 +28,10 @@ CASES = {
     "deflate (zlib)": ([("Content-Encoding", "deflate")], zlib.compress(PAGE)),
     "deflate (raw)": ([("Content-Encoding", "deflate")], raw_deflate(PAGE)),
     "two codings": ([("Content-Encoding", "deflate, gzip")], gzip.compress(zlib.compress(PAGE))),
-    "two headers": ([("content-encoding", "deflate"), ("Content-Encoding", "gzip")], gzip.compress(zlib.compress(PAGE))),
+    "two headers": (
+        [("content-encoding", "deflate"), ("Content-Encoding", "gzip")],
+        gzip.compress(zlib.compress(PAGE)),
+    ),
     "cut short": ([("Content-Encoding", "gzip")], gzip.compress(PAGE)[:-12]),
     "unknown coding": ([("Content-Encoding", "compress")], b"\x1f\x9d not decodable"),
     "unknown under gzip": ([("Content-Encoding", "compress, gzip")], gzip.compress(b"\x1f\x9d inner")),
@@ -68,5 +71,6 @@ def test_what_cannot_be_decoded_is_measured_as_sent(monkeypatch):
 
 
 def test_codings_listed_in_the_order_applied():
-    assert content_codings([("Content-Encoding", "deflate, GZIP"), ("X", "gzip"), ("content-encoding", "identity")]) == [
-        "deflate", "gzip"]
+    assert content_codings(
+        [("Content-Encoding", "deflate, GZIP"), ("X", "gzip"), ("content-encoding", "identity")]
+    ) == ["deflate", "gzip"]

@@ -21,8 +21,12 @@ with RunLock(sys.argv[1]):
 @pytest.fixture
 def other_process(tmp_path):
     """Another process holding the lock of tmp_path/tnu.sqlite until the test ends."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "tnu.sqlite")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "tnu.sqlite")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "held"
     yield proc
     proc.communicate("\n", timeout=10)
@@ -66,7 +70,10 @@ def test_a_symlink_to_the_database_or_its_folder_leads_to_the_same_lock(other_pr
     elsewhere.mkdir()
     (elsewhere / "link.sqlite").symlink_to(tmp_path / "tnu.sqlite")
     (tmp_path / "folder-link").symlink_to(tmp_path, target_is_directory=True)
-    for spelled in (elsewhere / "link.sqlite", tmp_path / "folder-link" / "tnu.sqlite",
-                    elsewhere / ".." / "tnu.sqlite"):
+    for spelled in (
+        elsewhere / "link.sqlite",
+        tmp_path / "folder-link" / "tnu.sqlite",
+        elsewhere / ".." / "tnu.sqlite",
+    ):
         with pytest.raises(Locked, match=rf"\(pid {other_process.pid} since .*\); lock: {tmp_path}/tnu.sqlite.lock"):
             RunLock(spelled).acquire()

@@ -15,20 +15,42 @@ from archive.runs import finish_run, start_run
 from archive.store import Archive
 
 FULL = {"title": 1.0, "published_at": 1.0, "views": 0.9, "body_text": 1.0, "images": 0.8}
-COUNTS = {"pages": 30, "articles_new": 2, "articles_changed": 0, "articles_unchanged": 18,
-          "images_new": 3, "images_failed": 1}
+COUNTS = {
+    "pages": 30,
+    "articles_new": 2,
+    "articles_changed": 0,
+    "articles_unchanged": 18,
+    "images_new": 3,
+    "images_failed": 1,
+}
 
 
 def hours_ago(hours: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def add_run(archive: Archive, status: str, exit_code: int | None, *, started_hours_ago: float = 3,
-            fill_rates=FULL, problems=(), errors=None) -> int:
+def add_run(
+    archive: Archive,
+    status: str,
+    exit_code: int | None,
+    *,
+    started_hours_ago: float = 3,
+    fill_rates=FULL,
+    problems=(),
+    errors=None,
+) -> int:
     run_id = start_run(archive.db, ["https://tnu.edu.vn/"], {}, started_at=hours_ago(started_hours_ago))
     if status != "running":
-        finish_run(archive.db, run_id, status=status, exit_code=exit_code if exit_code is not None else 1,
-                   counts=COUNTS, errors=errors or {}, fill_rates=fill_rates, problems=list(problems))
+        finish_run(
+            archive.db,
+            run_id,
+            status=status,
+            exit_code=exit_code if exit_code is not None else 1,
+            counts=COUNTS,
+            errors=errors or {},
+            fill_rates=fill_rates,
+            problems=list(problems),
+        )
         if exit_code is None:  # a killed run never wrote its exit code
             archive.db.execute("UPDATE crawl_runs SET exit_code = NULL WHERE id = ?", [run_id])
     return run_id
@@ -92,8 +114,13 @@ def test_small_runs_show_no_fallen_fill_rates(archive, db_path):
 )
 def test_the_morning_check_judges_the_latest_run(archive, db_path, setup, args, code, starts):
     for status, exit_code, age in setup:
-        add_run(archive, status, exit_code, started_hours_ago=age,
-                problems=["no page could be fetched (dns 1)"] if status == "failed" else [])
+        add_run(
+            archive,
+            status,
+            exit_code,
+            started_hours_ago=age,
+            problems=["no page could be fetched (dns 1)"] if status == "failed" else [],
+        )
     result = runs(db_path, "--check", *args)
     assert result.exit_code == code, result.output
     assert result.stdout.count("\n") == 1 and result.stdout.startswith(starts), result.stdout

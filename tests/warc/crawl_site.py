@@ -36,20 +36,22 @@ class LinkSpider(Spider):
 
 
 def main(start_url: str, db: str, warc_dir: str, feed: str) -> None:
-    process = CrawlerProcess(settings={
-        "ARCHIVE_DB": db,
-        "IMAGES_STORE": str(Path(db).parent / "images"),
-        "WARC_DIR": warc_dir,
-        # WARC capture is part of an archive run: the run's writer process writes the records.
-        "EXTENSIONS": {"crawler.run.RunExtension": 0},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
-        "ROBOTSTXT_OBEY": True,
-        "RETRY_TIMES": 1,
-        **LOOPBACK_SETTINGS,
-        "TELNETCONSOLE_ENABLED": False,
-        "LOG_LEVEL": "WARNING",
-        "FEEDS": {feed: {"format": "jsonlines"}},
-    })
+    process = CrawlerProcess(
+        settings={
+            "ARCHIVE_DB": db,
+            "IMAGES_STORE": str(Path(db).parent / "images"),
+            "WARC_DIR": warc_dir,
+            # WARC capture is part of an archive run: the run's writer process writes the records.
+            "EXTENSIONS": {"crawler.run.RunExtension": 0},
+            "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
+            "ROBOTSTXT_OBEY": True,
+            "RETRY_TIMES": 1,
+            **LOOPBACK_SETTINGS,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+            "FEEDS": {feed: {"format": "jsonlines"}},
+        }
+    )
     process.crawl(LinkSpider, start_url=start_url)
     process.start()
 

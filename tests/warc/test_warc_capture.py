@@ -14,9 +14,17 @@ from archive.warc_index import CaptureLedger, cdxj_path, read_capture
 
 # Every path the crawl reaches; /account/login is refused by robots.txt and never fetched.
 FETCHED = {
-    "/robots.txt": 200, "/": 200, "/tin/a.html": 200, "/tin/nen.html": 200,
-    "/tin/chunked.html": 200, "/tin/cu": 301, "/tin/moi.html": 200, "/tin/mat.html": 404,
-    "/tin/loi.html": 500, "/img/logo.png": 200, "/img/anh.png": 200,
+    "/robots.txt": 200,
+    "/": 200,
+    "/tin/a.html": 200,
+    "/tin/nen.html": 200,
+    "/tin/chunked.html": 200,
+    "/tin/cu": 301,
+    "/tin/moi.html": 200,
+    "/tin/mat.html": 404,
+    "/tin/loi.html": 500,
+    "/img/logo.png": 200,
+    "/img/anh.png": 200,
 }
 
 
@@ -177,8 +185,10 @@ def test_a_sorted_cdxj_index_is_written_beside_each_warc(crawls):
         lines = cdxj_path(warc).read_text(encoding="utf-8").splitlines()
         assert lines == sorted(lines)
         entries = [json.loads(line.split(" ", 2)[2]) for line in lines]
-        rows = {(row["offset"], row["length"]) for row in crawls.db.query(
-            "SELECT offset, length FROM captures WHERE warc_file = ?", [warc.name])}
+        rows = {
+            (row["offset"], row["length"])
+            for row in crawls.db.query("SELECT offset, length FROM captures WHERE warc_file = ?", [warc.name])
+        }
         assert {(int(e["offset"]), int(e["length"])) for e in entries} == rows
         assert {e["filename"] for e in entries} == {warc.name}
 

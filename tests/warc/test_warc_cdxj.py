@@ -48,10 +48,19 @@ def varied_exchanges() -> list[HttpExchange]:
     page = ("<p>Đại học Thái Nguyên</p>\n" * 400).encode()
     jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40 + b"\xff\xd9"
     return [
-        get(f"{SITE}/tin/a.html", 200, [("Content-Type", "text/html; charset=utf-8"),
-                                        ("Content-Length", str(len(page)))], page, ip_address="127.0.0.1"),
-        get(f"{SITE}/tin/gz.html", 200, [("Content-Type", "text/html;charset=UTF-8"), ("Content-Encoding", "gzip")],
-            gzip.compress(page)),
+        get(
+            f"{SITE}/tin/a.html",
+            200,
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))],
+            page,
+            ip_address="127.0.0.1",
+        ),
+        get(
+            f"{SITE}/tin/gz.html",
+            200,
+            [("Content-Type", "text/html;charset=UTF-8"), ("Content-Encoding", "gzip")],
+            gzip.compress(page),
+        ),
         get(f"{SITE}/tin/old", 301, [("Location", f"{SITE}/tin/a.html"), ("Content-Type", "text/html")], b"moved"),
         get(f"{SITE}/tin/missing.html", 404, [("Content-Type", "text/html; charset=utf-8")], b"<h1>404</h1>"),
         get(f"{SITE}/uploads/anh.jpg", 200, [("Content-Type", "image/jpeg"), ("Content-Length", str(len(jpeg)))], jpeg),
@@ -59,17 +68,32 @@ def varied_exchanges() -> list[HttpExchange]:
         get(f"{SITE}/tin/a.html", 200, [("Content-Type", "text/html; charset=utf-8")], page, ip_address="::1"),
         get(f"{SITE}/uploads/anh.jpg", 200, [("Content-Type", "image/jpeg")], jpeg),
         # Non-ASCII paths and queries, %-encoded as Scrapy hands them over (SURT sorts the query).
-        get(f"{SITE}/tin/%C4%91%E1%BA%A1i-h%E1%BB%8Dc.html?page=2&b=1&a=%E1%BA%A3", 200,
-            [("Content-Type", "text/html")], b"<p>2</p>"),
+        get(
+            f"{SITE}/tin/%C4%91%E1%BA%A1i-h%E1%BB%8Dc.html?page=2&b=1&a=%E1%BA%A3",
+            200,
+            [("Content-Type", "text/html")],
+            b"<p>2</p>",
+        ),
         get(f"{SITE}/tin/%C4%91%E1%BA%A1i-h%E1%BB%8Dc.html?categoryId=7", 200, [("Content-Type", "text/html")], b"7"),
-        HttpExchange(f"{SITE}/tim-kiem?form=1", "POST", [("Content-Type", "application/x-www-form-urlencoded")],
-                     "q=Thái Nguyên".encode(), 302, [("Location", "/tim-kiem?q=1"), ("Content-Length", "0")], b""),
+        HttpExchange(
+            f"{SITE}/tim-kiem?form=1",
+            "POST",
+            [("Content-Type", "application/x-www-form-urlencoded")],
+            "q=Thái Nguyên".encode(),
+            302,
+            [("Location", "/tim-kiem?q=1"), ("Content-Length", "0")],
+            b"",
+        ),
         # Media types as servers send them: upper case, blanks before parameters, none, empty.
         get(f"{SITE}/a.css", 200, [("content-type", "TEXT/CSS ;charset=utf-8")], b"p{}"),
         get(f"{SITE}/none", 204, [], b""),
         get(f"{SITE}/empty", 200, [("Content-Type", "")], b"x"),
-        get(f"{SITE}/two", 200, [("X-Content-Type", "a/b"), ("Content-Type", "text/plain"),
-                                 ("Content-Type", "text/html")], b"two"),
+        get(
+            f"{SITE}/two",
+            200,
+            [("X-Content-Type", "a/b"), ("Content-Type", "text/plain"), ("Content-Type", "text/html")],
+            b"two",
+        ),
         # A reason phrase Python does not know, over HTTP/1.0; a chunked response (noted, dropped).
         get(f"{SITE}/odd", 599, [("Content-Type", "text/plain")], b"?", protocol="HTTP/1.0"),
         # No protocol before the status (warcio then takes the reason phrase for the status,
@@ -78,8 +102,15 @@ def varied_exchanges() -> list[HttpExchange]:
         get(f"{SITE}/bare", 599, [], b"", protocol=""),
         get(f"{SITE}/chunked", 200, [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], b"<p>c</p>"),
         # Header values of latin-1-decoded UTF-8: warcio %-encodes them, the Content-Type's too.
-        get(f"{SITE}/doc.pdf", 200, [("Content-Disposition", 'attachment; filename="Đại học.pdf"'.encode().decode("latin-1")),
-                                     ("Content-Type", "application/pdf")], b"%PDF-1.4"),
+        get(
+            f"{SITE}/doc.pdf",
+            200,
+            [
+                ("Content-Disposition", 'attachment; filename="Đại học.pdf"'.encode().decode("latin-1")),
+                ("Content-Type", "application/pdf"),
+            ],
+            b"%PDF-1.4",
+        ),
         get(f"{SITE}/weird", 200, [("Content-Type", "text/html; title=Thái".encode().decode("latin-1"))], b"w"),
         get(f"{SITE}/weirder", 200, [("Content-Type", "tëxt/html".encode().decode("latin-1"))], b"w2"),
         # Header blocks warcio reads differently from the list written: a folded line, a line
@@ -105,8 +136,12 @@ def test_the_index_written_on_close_is_the_indexers_byte_for_byte(tmp_path, ledg
 def test_many_records_and_repeated_urls_sort_as_the_indexer_sorts(tmp_path, ledger):
     # Same URLs, same second, different bytes: lines that differ only after the key and timestamp.
     exchanges = [
-        get(f"{SITE}/tin/{n % 7}.html?page={n % 3}", 200 if n % 5 else 404, [("Content-Type", "text/html")],
-            b"<p>%d</p>" % (n % 11))
+        get(
+            f"{SITE}/tin/{n % 7}.html?page={n % 3}",
+            200 if n % 5 else 404,
+            [("Content-Type", "text/html")],
+            b"<p>%d</p>" % (n % 11),
+        )
         for n in range(300)
     ]
     recorder = WarcRecorder(tmp_path / "warc", ledger, "run")

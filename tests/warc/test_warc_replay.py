@@ -32,17 +32,15 @@ def wayback(crawls, tmp_path_factory):
     root = tmp_path_factory.mktemp("pywb")
     # A collection over the crawler's own folder: no copy, no re-indexing.
     (root / "config.yaml").write_text(
-        "collections:\n"
-        "  tnu:\n"
-        f"    index_paths: {crawls.warc_dir}/\n"
-        f"    archive_paths: {crawls.warc_dir}/\n",
+        f"collections:\n  tnu:\n    index_paths: {crawls.warc_dir}/\n    archive_paths: {crawls.warc_dir}/\n",
         encoding="utf-8",
     )
     port = free_port()
     # The server writes its log through its own copy of the descriptor: ours can close at once.
     with open(root / "wayback.log", "wb") as log:
-        proc = subprocess.Popen([str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-                                cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=root, stdout=log, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}/tnu"
     try:
         deadline = time.monotonic() + 60
@@ -78,7 +76,9 @@ def test_an_archived_article_replays_with_its_title_and_image(crawls, wayback):
 
 
 def test_gzip_page_redirect_and_home_replay(crawls, wayback):
-    assert "<title>Bài viết nén gzip</title>" in fetch(f"{wayback}/mp_/{crawls.url('/tin/nen.html')}")[2].decode("utf-8")
+    assert "<title>Bài viết nén gzip</title>" in fetch(f"{wayback}/mp_/{crawls.url('/tin/nen.html')}")[2].decode(
+        "utf-8"
+    )
     # The archived 301 is replayed and followed to the archived target.
     assert "<title>Bài đã chuyển</title>" in fetch(f"{wayback}/mp_/{crawls.url('/tin/cu')}")[2].decode("utf-8")
     assert fetch(f"{wayback}/im_/{crawls.url('/img/logo.png')}")[2] == LOGO

@@ -52,14 +52,21 @@ def test_same_bytes_again_is_a_revisit_changed_bytes_a_new_copy(tmp_path, ledger
     changed = recorder.record(exchange(b"<p>two</p>"))
     other_url = recorder.record(exchange(b"<p>one</p>", url=URL + "?page=2"))
     recorder.close()
-    assert [c.record_type for c in (first, again, changed, other_url)] == ["response", "revisit", "response", "response"]
+    assert [c.record_type for c in (first, again, changed, other_url)] == [
+        "response",
+        "revisit",
+        "response",
+        "response",
+    ]
     assert again.refers_to == first.id
     assert [c.record_type for c in ledger.for_url(URL)] == ["response", "revisit", "response"]
 
 
 def test_a_transfer_encoding_header_is_dropped_with_a_note(tmp_path, ledger):
     recorder = WarcRecorder(tmp_path / "warc", ledger, "run")
-    capture = recorder.record(exchange(b"<p>x</p>", headers=[("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")]))
+    capture = recorder.record(
+        exchange(b"<p>x</p>", headers=[("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")])
+    )
     recorder.close()
     url, headers, body = read_capture(recorder.path, capture.offset)
     assert headers.get_header("Transfer-Encoding") is None
@@ -75,7 +82,7 @@ def test_a_killed_run_is_cut_after_its_last_complete_record_and_indexed(tmp_path
     # The process dies while writing a record: a gzip member cut short, no CDXJ.
     size = recorder.path.stat().st_size
     last = captures[2]
-    recorder._file.write(recorder.path.read_bytes()[last.offset:last.offset + last.length - 10])
+    recorder._file.write(recorder.path.read_bytes()[last.offset : last.offset + last.length - 10])
     recorder._file.close()  # as the OS does for a killed process
     assert recorder.path.stat().st_size > size
     untouched = WarcRecorder(warc_dir, ledger, "finished")
@@ -127,6 +134,7 @@ def test_read_capture_undoes_every_encoding_scrapy_accepts(tmp_path, ledger):
 
 # --- The records are what warcio's RecordBuilder wrote before record() formatted them itself ---
 
+
 def _reference_records(exchanges: list[HttpExchange]) -> list[bytes]:
     """Each exchange's records, uncompressed, as the warcio-based record() wrote them."""
     writer = WARCWriter(BytesIO(), gzip=False, warc_version="1.1")
@@ -143,13 +151,22 @@ def _reference_records(exchanges: list[HttpExchange]) -> list[bytes]:
         warc_headers["TNU-Reconstructed"] = "; ".join(notes)
         if earlier is None:
             response = writer.create_warc_record(
-                ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
-                http_headers=http_headers, warc_headers_dict=warc_headers,
+                ex.url,
+                "response",
+                payload=BytesIO(ex.body),
+                length=len(ex.body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
             )
         else:
             warc_headers["WARC-Refers-To"] = earlier[0]
             response = writer.create_revisit_record(
-                ex.url, digest, earlier[1], earlier[2], http_headers=http_headers, warc_headers_dict=warc_headers,
+                ex.url,
+                digest,
+                earlier[1],
+                earlier[2],
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
             )
         parts = urlsplit(ex.url)
         target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
@@ -158,7 +175,10 @@ def _reference_records(exchanges: list[HttpExchange]) -> list[bytes]:
             request_headers.insert(0, ("Host", parts.netloc))
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request = writer.create_warc_record(
-            ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
+            ex.url,
+            "request",
+            payload=BytesIO(ex.request_body),
+            length=len(ex.request_body),
             http_headers=StatusAndHeaders(f"{ex.method} {target} {ex.protocol}", request_headers, is_http_request=True),
             warc_headers_dict={"WARC-Type": "request", "WARC-Concurrent-To": response_id},
         )
@@ -198,23 +218,54 @@ def _varied_exchanges() -> list[HttpExchange]:
     jpeg = bytes(range(256)) * 400  # 100 KB: more than one stored deflate block
     page = ("<p>Đại học Thái Nguyên</p>\n" * 3000).encode()
     return [
-        HttpExchange(URL, "GET", [("User-Agent", "test"), ("Accept", "*/*")], b"", 200,
-                     [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))], page,
-                     ip_address="127.0.0.1"),
+        HttpExchange(
+            URL,
+            "GET",
+            [("User-Agent", "test"), ("Accept", "*/*")],
+            b"",
+            200,
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))],
+            page,
+            ip_address="127.0.0.1",
+        ),
         HttpExchange(URL + "?img=1", "GET", [], b"", 200, [("Content-Type", "image/jpeg")], jpeg),
         # the same bytes again: a revisit (of a stored image, and of the page)
         HttpExchange(URL + "?img=1", "GET", [], b"", 200, [("Content-Type", "image/jpeg")], jpeg),
-        HttpExchange(URL, "GET", [("User-Agent", "test")], b"", 200, [("Content-Type", "text/html")], page,
-                     ip_address="::1"),
-        HttpExchange(URL + "?chunked", "GET", [("Host", "127.0.0.1:8")], b"", 200,
-                     [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], b"<p>x</p>"),
+        HttpExchange(
+            URL, "GET", [("User-Agent", "test")], b"", 200, [("Content-Type", "text/html")], page, ip_address="::1"
+        ),
+        HttpExchange(
+            URL + "?chunked",
+            "GET",
+            [("Host", "127.0.0.1:8")],
+            b"",
+            200,
+            [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
+            b"<p>x</p>",
+        ),
         # latin-1-decoded UTF-8 header values: warcio's %-encoding, with and without parameters
-        HttpExchange(URL + "?doc", "GET", [("Referer", "http://127.0.0.1:8/tin/đ")], b"", 200,
-                     [("Content-Disposition", 'attachment; filename="Đại học.pdf"'.encode().decode("latin-1")),
-                      ("X-Title", "Thái Nguyên".encode().decode("latin-1")), ("Content-Type", "application/pdf")],
-                     b"%PDF-1.4"),
-        HttpExchange(URL + "?form", "POST", [("Content-Type", "application/x-www-form-urlencoded")], b"q=%C4%91",
-                     302, [("Location", "/tin/b.html")], b""),
+        HttpExchange(
+            URL + "?doc",
+            "GET",
+            [("Referer", "http://127.0.0.1:8/tin/đ")],
+            b"",
+            200,
+            [
+                ("Content-Disposition", 'attachment; filename="Đại học.pdf"'.encode().decode("latin-1")),
+                ("X-Title", "Thái Nguyên".encode().decode("latin-1")),
+                ("Content-Type", "application/pdf"),
+            ],
+            b"%PDF-1.4",
+        ),
+        HttpExchange(
+            URL + "?form",
+            "POST",
+            [("Content-Type", "application/x-www-form-urlencoded")],
+            b"q=%C4%91",
+            302,
+            [("Location", "/tin/b.html")],
+            b"",
+        ),
         HttpExchange("http://127.0.0.1:8/", "GET", [], b"", 599, [], b"", protocol="HTTP/1.0"),
         HttpExchange(URL + "?gz", "GET", [], b"", 200, [("Content-Encoding", "gzip")], gzip.compress(page)),
     ]
@@ -239,7 +290,9 @@ def test_records_are_those_warcio_wrote_field_for_field_and_byte_for_byte(tmp_pa
         for record in iterator:
             record.content_stream().read()
             assert record.digest_checker.passed is (None if record.rec_type == "revisit" else True)
-            records.append((record.rec_type, record.rec_headers, iterator.get_record_offset(), iterator.get_record_length()))
+            records.append(
+                (record.rec_type, record.rec_headers, iterator.get_record_offset(), iterator.get_record_length())
+            )
     responses = [r for r in records if r[0] in ("response", "revisit")]
     for capture, (rec_type, headers, offset, length) in zip(captures, responses, strict=True):
         assert (capture.record_type, capture.offset, capture.length) == (rec_type, offset, length)
@@ -265,10 +318,16 @@ def test_a_caller_can_name_the_response_record(tmp_path, ledger):
     assert unnamed.record_id not in (first_id, again_id)
     records = read_records(recorder.path)
     assert [(r.type, r.warc_headers.get_header("WARC-Record-ID")) for r in records[1::2]] == [
-        ("response", first_id), ("revisit", again_id), ("response", unnamed.record_id),
+        ("response", first_id),
+        ("revisit", again_id),
+        ("response", unnamed.record_id),
     ]
     requests = records[2::2]
-    assert [r.warc_headers.get_header("WARC-Concurrent-To") for r in requests] == [first_id, again_id, unnamed.record_id]
+    assert [r.warc_headers.get_header("WARC-Concurrent-To") for r in requests] == [
+        first_id,
+        again_id,
+        unnamed.record_id,
+    ]
     assert records[3].warc_headers.get_header("WARC-Refers-To") == first_id
     # One date for the pair, at the precision warcio gives WARC/1.1 (microseconds).
     for response, request in zip(records[1::2], requests, strict=True):
@@ -290,8 +349,9 @@ def test_past_max_bytes_the_records_go_on_in_a_new_file(tmp_path, ledger):
     recorder = WarcRecorder(tmp_path / "warc", ledger, "run", max_bytes=20_000)
     # incompressible bodies (stored at level 0 as images are), 6-7 KB a record pair
     bodies = [bytes(random.Random(n).getrandbits(8) for _ in range(6_000)) for n in range(8)]
-    exchanges = [exchange(body, url=f"{URL}?n={n}", headers=[("Content-Type", "image/jpeg")])
-                 for n, body in enumerate(bodies)]
+    exchanges = [
+        exchange(body, url=f"{URL}?n={n}", headers=[("Content-Type", "image/jpeg")]) for n, body in enumerate(bodies)
+    ]
     captures = [recorder.record(ex) for ex in exchanges]
     big = recorder.record(exchange(bytes(30_000), url=URL + "?big", headers=[("Content-Type", "image/jpeg")]))
     last = recorder.record(exchanges[0])  # the same bytes again: a revisit of a record in an earlier file
@@ -357,8 +417,9 @@ def test_a_failed_write_leaves_no_half_record(tmp_path):
     import json
     import sys
 
-    result = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["error"] == "File too large"

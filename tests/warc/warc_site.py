@@ -61,8 +61,11 @@ ROUTES: dict[str, Route] = {
     "/": Route(200, HOME, [("Content-Type", HTML)]),
     "/robots.txt": Route(200, ROBOTS, [("Content-Type", "text/plain")]),
     "/tin/a.html": Route(200, ARTICLE_A, [("Content-Type", HTML)]),
-    "/tin/nen.html": Route(200, gzip.compress(GZIP_HTML, mtime=0),
-                           [("Content-Type", HTML), ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]),
+    "/tin/nen.html": Route(
+        200,
+        gzip.compress(GZIP_HTML, mtime=0),
+        [("Content-Type", HTML), ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")],
+    ),
     "/tin/chunked.html": Route(200, CHUNKED_HTML, [("Content-Type", HTML)], chunked=True),
     "/tin/cu": Route(301, b"", [("Location", "/tin/moi.html")]),
     "/tin/moi.html": Route(200, MOVED_HTML, [("Content-Type", HTML)]),
@@ -86,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for start in range(0, len(route.body), 50):
-                piece = route.body[start:start + 50]
+                piece = route.body[start : start + 50]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
         else:

@@ -22,7 +22,11 @@ def crawl(start_url: str, db: Path, warc_dir: Path, feed: Path) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
         [sys.executable, str(CRAWL_SCRIPT), start_url, str(db), str(warc_dir), str(feed)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -46,9 +50,15 @@ def read_records(warc_path: Path) -> list[Record]:
         iterator = ArchiveIterator(fh)
         for record in iterator:
             raw = record.raw_stream.read()
-            records.append(Record(
-                record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
-                iterator.get_record_offset(), iterator.get_record_length(),
-                record.rec_headers, record.http_headers, raw,
-            ))
+            records.append(
+                Record(
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Target-URI"),
+                    iterator.get_record_offset(),
+                    iterator.get_record_length(),
+                    record.rec_headers,
+                    record.http_headers,
+                    raw,
+                )
+            )
     return records
