@@ -39,7 +39,7 @@ crawl: $(RUN_STAMP)  ## archive the live site into data/ (CONTACT=mailto:you@exa
 
 test: $(TEST_STAMP)  ## lint, then the whole suite (what CI runs)
 	$(BIN)/ruff check .
-	# enabled once the tree is formatted: $(BIN)/ruff format --check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
