@@ -274,8 +274,11 @@ def test_decompression_bomb_kept_as_bytes_never_decoded(scenario):
     row, data = stored_image(scenario, IMG["bomb"])
     assert data == bomb_png()
     assert (row["mime"], row["width"], row["height"]) == ("image/png", None, None)
-    # 100000 x 100000 RGB decoded would need 30 GB; the crawl stays a small process
-    assert scenario.first.max_rss_mb < 300, scenario.first.max_rss_mb
+    # 100000 x 100000 RGB decoded would need 30 GB; the crawl stays a small process. Its own
+    # peak is ~110 MB on a quiet machine, but rises with load (~300 MB seen on a busy one: the
+    # bodies waiting for a slowed writer are held meanwhile), so the bound is set against the
+    # bomb, not against the machine's spell.
+    assert scenario.first.max_rss_mb < 1024, scenario.first.max_rss_mb
     assert_complete(scenario, "first", P["image_bad"])
 
 
