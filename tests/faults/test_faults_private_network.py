@@ -352,3 +352,30 @@ def test_allowed_networks_are_checked():
     )
     with pytest.raises(ValueError, match="'intranet' is not an IP network"):
         parse_networks(["intranet"])
+
+
+def test_probe_refuses_a_redirect_into_another_private_block(target):
+    """`probe` fetches through urllib, not the crawl's guarded resolver: a page on 127.0.0.1
+    that redirects to [::1] (another block) is refused in one line, and [::1] is never asked."""
+    from crawler.probe import ProbeError, probe
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(302)
+            self.send_header("Location", f"{target.origin}/latest/meta-data/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ProbeError, match="blocked_address"):
+            probe(f"http://127.0.0.1:{server.server_address[1]}/bai-viet")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert target.connections == 0
