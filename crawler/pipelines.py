@@ -65,19 +65,27 @@ class ArchivePipeline:
         with contextlib.suppress(WriterDied):  # the run reports it (crawler.run.RunExtension.spider_closed)
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
 
+    async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str):
+        """(Article, RawPage, read by generic rules alone) from the extraction worker, or None when
+        extraction raised: a page no rule foresaw is counted and named (`where`), and the run goes on."""
+        try:
+            return await self._extract.extract(body, url, encoding)
+        except Exception as exc:
+            logger.exception("extraction failed for %s", where)
+            run.tally.errors[EXTRACT_ERROR] += 1
+            run.tally.problems.append(f"{where}: extraction failed ({type(exc).__name__}: {exc})")
+            return None
+
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
         if "retry_image" in item:  # from the spider's start: an image that failed in an earlier run
             await self._image(run, item["retry_image"])
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
-        try:
-            article, raw, generic = await self._extract.extract(item["body"], item["final_url"], item["encoding"])
-        except Exception as exc:  # a page no rule foresaw must not stop the run
-            logger.exception("extraction failed for %s", item["final_url"])
-            run.tally.errors[EXTRACT_ERROR] += 1
-            run.tally.problems.append(f"{item['final_url']}: extraction failed ({type(exc).__name__}: {exc})")
+        extracted = await self.extract(run, item["body"], item["final_url"], item["encoding"], item["final_url"])
+        if extracted is None:
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
+        article, raw, generic = extracted
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL, or a page
             # discovery looked at (a listing, a tag page). An archived article that lost its date

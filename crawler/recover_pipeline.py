@@ -12,7 +12,6 @@ capture in the article's history by its time.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from scrapy import Request
@@ -21,8 +20,6 @@ from archive.error_kinds import EXTRACT_ERROR
 from crawler.cdx import raw_capture_url
 from crawler.pipelines import IMAGE_MAXSIZE, IMAGE_PRIORITY, ArchivePipeline
 from crawler.run import get_run
-
-logger = logging.getLogger(__name__)
 
 
 class RecoverPipeline(ArchivePipeline):
@@ -33,13 +30,10 @@ class RecoverPipeline(ArchivePipeline):
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
         capture = item["capture"]
-        try:
-            article, raw, generic = await self._extract.extract(item["body"], capture["url"], item["encoding"])
-        except Exception as exc:  # a capture no rule foresaw must not stop the run
-            logger.exception("extraction failed for %s", capture["raw_url"])
-            run.tally.errors[EXTRACT_ERROR] += 1
-            run.tally.problems.append(f"{capture['raw_url']}: extraction failed ({type(exc).__name__}: {exc})")
+        extracted = await self.extract(run, item["body"], capture["url"], item["encoding"], capture["raw_url"])
+        if extracted is None:
             return {"url": capture["raw_url"], "outcome": EXTRACT_ERROR}
+        article, raw, generic = extracted
         if not article.is_article:
             # A static page (history, contacts) at an article-shaped URL: noted, not stored.
             run.writer.capture_not_article(capture)
