@@ -433,7 +433,7 @@ class Writes:
             raw=raw,
         )
         recovery.capture_recovered(self.db, capture, result.outcome, result.article_id, self.run_id)
-        self.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
+        self.tally.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
         return result.outcome
 
     def capture_not_article(self, capture: dict) -> None:
