@@ -14,9 +14,9 @@ resume keys only while they change, pages do not repeat and some page brings a c
 reading, within a bound of pages; `collapse` drops identical captures (same URL, same digest).
 
 Nor is anything a server says about a capture trusted: a row's `original` can be any scheme and
-host (`on_hosts` keeps the ones asked for), its timestamp any digits (a capture whose time is no
-date or is in the future is skipped and counted, never raised on), a page any number of rows
-(read up to a bound, the rest counted).
+host (`match_host` names the hosts asked for; the spider keeps their http(s) captures), its
+timestamp any digits (a capture whose time is no date or is in the future is skipped and
+counted, never raised on), a page any number of rows (read up to a bound, the rest counted).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ class CdxError(ValueError):
 
 
 class Capture(NamedTuple):
-    """One line of a CDX index: a response an archive captured. (A named tuple: an index page
-    holds up to CDX_MAX_PAGE_ROWS of them, made several times faster than a frozen dataclass.)"""
+    """One line of a CDX index: a response an archive captured. (A named tuple: a page of an
+    index holds up to CDX_MAX_PAGE_ROWS of them, cheaper to make than frozen dataclasses.)"""
 
     url: str  # the original URL, as it was captured
     timestamp: str  # 14 digits, UTC: YYYYMMDDhhmmss
@@ -168,6 +168,7 @@ class _Reading:
     captures: list[Capture] = field(default_factory=list)
     bad_times: int = 0
     unread: int = 0
+    signature: bytes = b""
 
     @property
     def full(self) -> bool:
@@ -179,7 +180,7 @@ class _Reading:
         status, mime = _status(status), _blank(mime)
         if self.html_only and not _html_success(status, mime):
             return  # not read, not held: most of an index (images, redirects)
-        if self.max_rows is not None and len(self.captures) + self.bad_times >= self.max_rows:
+        if self.full:
             self.unread += 1
             return
         valid = valid_timestamp(timestamp, self.now)
@@ -196,8 +197,6 @@ class _Reading:
             fields.get("mimetype", fields.get("mime")),
             fields.get("digest"),
         )
-
-    signature: bytes = b""
 
     def page(self, resume_key: str | None = None) -> CdxPage:
         return CdxPage(self.captures, resume_key, self.bad_times, self.unread, self.signature)

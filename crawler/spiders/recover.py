@@ -136,7 +136,8 @@ class RecoverSpider(scrapy.Spider):
             return
         if walk.repeats(page):
             return  # a server that ignores paging answered with a page read already
-        run.tally.errors[CDX_BAD_TIMESTAMP] += page.bad_times
+        if page.bad_times:
+            run.tally.errors[CDX_BAD_TIMESTAMP] += page.bad_times
         if page.unread:
             run.tally.errors[CDX_ROWS_UNREAD] += page.unread
             run.tally.problems.append(

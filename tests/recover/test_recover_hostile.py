@@ -2,7 +2,8 @@
 JSON dialect: every page hands out a new resume key and 20,000 captures nobody wants (images,
 redirects), and beside the site's own captures it lists what is not the site's: a `javascript:`
 URL, other hosts, one whose name only begins like the site's, a capture dated in the year 9999
-and one in month 13. Its replay serves an article page for whatever is asked.
+and one in month 13. Its replay serves an article page for whatever is asked, and names the
+seed's capture as one from the year 9999 (Content-Location, as pywb names the nearest).
 
 A recovery with `--limit 5` ends by itself, within its bounds (crawler/cdx.py's Walk), in
 bounded memory, and stores only the site's own http(s) captures.
@@ -70,10 +71,12 @@ class Hostile(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
-    def answer(self, status: int, body: bytes = b"", mime: str = "text/html; charset=utf-8") -> None:
+    def answer(self, status: int, body: bytes = b"", mime: str = "text/html; charset=utf-8", **headers: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", mime)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -87,6 +90,8 @@ class Hostile(BaseHTTPRequestHandler):
         if parts.path.startswith("/web/"):
             if self.path.endswith("id_/" + SECOND_WWW):
                 return self.answer(200, page(SECOND))
+            if self.path.endswith("id_/" + SEED_URL):  # "served from the nearest capture": a lie
+                return self.answer(200, seed_page("300"), Content_Location=f"/web/99991231235959id_/{SEED_URL}")
             return self.answer(200, seed_page("300"))  # whatever is asked: an article page
         return self.answer(404)
 
@@ -206,8 +211,15 @@ def test_only_the_sites_own_http_captures_are_stored(hostile_runs):
     # none of the others was even fetched
     fetched = [path for path in replay_requests(hostile_runs["requests"][0]) if path.endswith(".html")]
     assert sorted(re.sub(r"^/web/\d{14}id_/", "", path) for path in fetched) == sorted([SEED_URL, SECOND_WWW])
-    # and the version and capture times are real ones
-    assert db.execute("SELECT max(captured_at) FROM articles").fetchone()[0] == "2021-03-01T00:00:00Z"
+    # every capture time is a real one: the replay's year 9999 was not believed
+    times = db.execute("SELECT url, captured_at, last_seen_at FROM articles ORDER BY url").fetchall()
+    assert times == [
+        (SEED_URL, "2020-09-01T03:00:00Z", "2020-09-01T03:00:00Z"),
+        (SECOND_WWW, "2021-03-01T00:00:00Z", "2021-03-01T00:00:00Z"),
+    ]
+    assert db.execute("SELECT timestamp FROM recovered_captures WHERE url = ?", [SEED_URL]).fetchall() == [
+        ("20200901030000",)
+    ]
 
 
 def test_what_is_not_the_sites_is_counted_once_never_raised(hostile_runs):
