@@ -37,6 +37,14 @@ NOT_AN_IMAGE = "not_an_image"
 WRITE_ERROR = "write_error"
 EXTRACT_ERROR = "extract_error"
 WRITER_DIED = "writer_died"
+# What a web archive's CDX index listed that recovery does not read (tnu-archive recover).
+CDX_UNREADABLE = "cdx_unreadable"
+CDX_BAD_TIMESTAMP = "cdx_bad_timestamp"
+CDX_NOT_SITE = "cdx_not_site"
+CDX_ROWS_UNREAD = "cdx_rows_unread"
+CAPTURE_NOT_HTML = "capture_not_html"
+# The archive refused to store an article under a URL that is not http(s).
+NOT_HTTP_URL = "not_http_url"
 # Not failures of the site.
 INTERRUPTED = "interrupted"
 MISSING_FILE = "missing_file"
@@ -60,6 +68,12 @@ ERROR_KINDS: dict[str, str] = {
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
     WRITER_DIED: "the archive writer process died, the writes in flight were lost",
+    CDX_UNREADABLE: "a web archive's CDX answer in neither dialect (its URL is among the run's problems)",
+    CDX_BAD_TIMESTAMP: "a CDX row whose capture time is no date (month 13…) or lies in the future: skipped",
+    CDX_NOT_SITE: "a CDX row of another host than those asked for, or not http(s) (javascript:…): skipped",
+    CDX_ROWS_UNREAD: "CDX rows past CDX_MAX_PAGE_ROWS in one answer: not read",
+    CAPTURE_NOT_HTML: "a web archive's capture that came back as no text page",
+    NOT_HTTP_URL: "an article whose URL is not http(s): refused by the archive",
     INTERRUPTED: "the download was cut by the run's own stop (SIGTERM/SIGINT); asked for again next run, "
     "without waiting",
     MISSING_FILE: "`verify --repair` found the image file gone and no WARC capture holding its bytes; "

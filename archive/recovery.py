@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from archive import runs
 from archive.record import Article
-from archive.store import Archive, RawPage, SaveResult, content_hash, normalize_article
+from archive.store import Archive, RawPage, SaveResult, content_hash, normalize_article, require_http
 
 # Outcomes of a capture (recovered_captures.outcome): the Archive's, and "older".
 OLDER = "older"
@@ -54,9 +54,11 @@ def save_capture(
     run_id: int | None,
     raw: RawPage,
 ) -> SaveResult:
-    """Archive one capture of an article in one transaction; see the module's docstring."""
+    """Archive one capture of an article in one transaction; see the module's docstring.
+    Raises NotHttpUrl for an article whose URL is not http(s)."""
     at = runs.utc_iso(captured_at)
     article = normalize_article(article)
+    require_http(article.url)
     db = archive.db
     with db.atomic():
         row = _existing_row(archive, article.url)

@@ -12,6 +12,7 @@ import json
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from isal import isal_zlib
@@ -83,6 +84,22 @@ def normalize_article(article: Article) -> Article:
         for index, ref in enumerate(sorted(article.images, key=lambda ref: ref.position))
     )
     return replace(article, url=_text(article.url.strip()), images=images, **texts)
+
+
+class NotHttpUrl(ValueError):
+    """An article whose URL is not http(s) (`javascript:…`, `data:…`): refused, never stored."""
+
+
+def require_http(url: str) -> None:
+    """Raise NotHttpUrl unless `url` is an absolute http(s) URL with a host. An article's URL is
+    shown as its live link; an index or a page can name anything there."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        host, parts = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise NotHttpUrl(f"not an http(s) URL: {url[:200]!r}")
 
 
 def content_hash(title: str | None, body_text: str | None, images: tuple[ImageRef, ...] | list[ImageRef]) -> str:
@@ -297,11 +314,13 @@ class Archive:
         The raw page comes as its bytes (`raw_html`, `encoding`) or, made already where the
         bytes were, as a `RawPage` (the crawler's way)."""
         at = runs.utc_iso(fetched_at)
+        article = normalize_article(article)
+        require_http(article.url)
         if raw is None and raw_html is not None:
             raw = RawPage.of(raw_html, encoding)
         with self.db.atomic():
             result = self._apply(
-                normalize_article(article),
+                article,
                 at=at,
                 run_id=run_id,
                 observed=True,

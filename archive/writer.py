@@ -46,11 +46,11 @@ from typing import Any
 
 from archive import aliases, frontier, recovery, runs
 from archive.content_coding import body_digest
-from archive.error_kinds import NOT_AN_IMAGE, WRITE_ERROR
+from archive.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
 from archive.images import NotAnImage, write_image
 from archive.lifeline import leave_with
 from archive.record import Article
-from archive.store import Archive, RawPage
+from archive.store import Archive, NotHttpUrl, RawPage
 from archive.warc_index import CaptureLedger, cdxj_path
 from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
 
@@ -158,6 +158,12 @@ class ArchiveWriter:
 
     def save_capture(self, capture: dict, article: Article, raw: RawPage) -> None:
         self._send(Writes.save_capture, capture, article, raw)
+
+    def _refused(self, where: str, exc: NotHttpUrl) -> str:
+        """An article the archive will not store (its URL is not http(s)): counted, named."""
+        self.tally.errors[NOT_HTTP_URL] += 1
+        self.tally.problems.append(f"{where}: article refused, {exc}")
+        return "refused"
 
     def capture_not_article(self, capture: dict) -> None:
         self._send(Writes.capture_not_article, capture)
@@ -415,7 +421,10 @@ class Writes:
         )
         if key != article.url:
             article = replace(article, url=key)
-        result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
+        try:
+            result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
+        except NotHttpUrl as exc:
+            return self._refused(link, exc)
         aliases.record(self.db, names, result.article_id, fetched_at)
         frontier.link_archived(self.db, link, result.article_id, fetched_at)
         self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
@@ -424,17 +433,26 @@ class Writes:
     def save_capture(self, capture: dict, article: Article, raw: RawPage) -> str:
         """An article read from a web archive's capture (archive/recovery.py), and the capture
         marked recovered in the same transaction: a killed recovery resumes after it."""
-        result = recovery.save_capture(
-            self.archive,
-            article,
-            captured_at=capture["captured_at"],
-            raw_url=capture["raw_url"],
-            run_id=self.run_id,
-            raw=raw,
-        )
+        try:
+            result = recovery.save_capture(
+                self.archive,
+                article,
+                captured_at=capture["captured_at"],
+                raw_url=capture["raw_url"],
+                run_id=self.run_id,
+                raw=raw,
+            )
+        except NotHttpUrl as exc:
+            return self._refused(capture["raw_url"], exc)
         recovery.capture_recovered(self.db, capture, result.outcome, result.article_id, self.run_id)
-        self.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
+        self.tally.problems.extend(f"{capture['raw_url']}: {problem}" for problem in result.problems)
         return result.outcome
+
+    def _refused(self, where: str, exc: NotHttpUrl) -> str:
+        """An article the archive will not store (its URL is not http(s)): counted, named."""
+        self.tally.errors[NOT_HTTP_URL] += 1
+        self.tally.problems.append(f"{where}: article refused, {exc}")
+        return "refused"
 
     def capture_not_article(self, capture: dict) -> None:
         """A capture at an article URL that turned out to be a static page: not fetched again."""

@@ -341,6 +341,17 @@ def _date(ctx, param, value: str | None) -> str | None:
         raise click.BadParameter(str(exc)) from None
 
 
+def _matches(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    from crawler.cdx import match_host  # noqa: PLC0415
+
+    for value in values:
+        try:
+            match_host(value)  # recovery keeps the captures of the hosts the patterns name
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return values
+
+
 def _http_url(ctx, param, value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise click.BadParameter(f"not an http(s) URL: {value!r}")
@@ -367,8 +378,9 @@ def _http_url(ctx, param, value: str) -> str:
     "matches",
     multiple=True,
     metavar="PATTERN",
-    help="URL pattern to look up (repeatable); a trailing * matches every URL under it. "
-    f"Default: {', '.join(DEFAULT_MATCHES)}.",
+    callback=_matches,
+    help="URL pattern to look up (repeatable); a trailing * matches every URL under it. Only http(s) "
+    f"captures of its host and subdomains are read. Default: {', '.join(DEFAULT_MATCHES)}.",
 )
 @click.option("--from", "since", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures from this date on.")
 @click.option("--to", "until", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures up to this date.")

@@ -150,6 +150,17 @@ ITEM_PIPELINES = {
 
 LOG_LEVEL = "INFO"
 
+# Recovery (`tnu-archive recover`, docs/recover.md): a web archive's CDX index is hostile input,
+# and every walk through it is bounded. At most this many index pages per --match pattern:
+CDX_MAX_PAGES = 1000
+# nor more than this many pages in a row that list no new article capture (a server handing out
+# a new resume key with unwanted captures on every page would otherwise be walked forever):
+CDX_MAX_BARREN_PAGES = 20
+# and of one page, at most this many successful HTML captures are read (the Wayback Machine's
+# own most per answer; pywb ignores paging and answers everything at once). Each bound that cuts
+# a walk short is named among the run's problems.
+CDX_MAX_PAGE_ROWS = 150_000
+
 # Incremental by default (see crawler.spiders.news); `--full` sets this to True.
 FULL_CRAWL = False
 # Articles published within this many days are fetched again by each run to record their

@@ -5,10 +5,16 @@ dialects and decides when the walk is over), each capture worth reading is fetch
 (`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recover_pipeline.py),
 which extracts it with the crawler's extractor and stores it under its original URL.
 
-Only successful HTML captures of article URLs (crawler/sites.py's rules) are fetched;
-redirects, errors, listings, images and static pages are not. Identical captures (same URL,
+Only successful HTML captures of article URLs (crawler/sites.py's rules) are fetched, and only
+http(s) ones of the hosts the patterns name (and their subdomains, the crawl's off-site rule),
+with a capture time that is a date and not in the future: the index is hostile input.
+Redirects, errors, listings, images and static pages are not. Identical captures (same URL,
 same digest) are fetched once, and captures recovered by an earlier run (recovered_captures)
 never again: a killed recovery resumes where it stopped, a second one changes nothing.
+
+Every walk of the index is bounded (cdx.Walk: CDX_MAX_PAGES, CDX_MAX_BARREN_PAGES) and so is
+what one page may hold in memory (CDX_MAX_PAGE_ROWS); a bound that cut a walk short is one of
+the run's problems, never silent.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from archive import recovery
+from archive.error_kinds import CAPTURE_NOT_HTML, CDX_BAD_TIMESTAMP, CDX_NOT_SITE, CDX_ROWS_UNREAD, CDX_UNREADABLE
 from crawler import cdx, links
+from crawler import settings as default_settings
 from crawler.errors import error_kind
+from crawler.offsite import on_hosts
 from crawler.run import get_run
 from crawler.sites import ARCHIVE_MATCHES
 
@@ -36,6 +45,8 @@ MAX_PROBLEMS_NAMED = 50
 
 # A replay URL after the archive's redirect to the nearest capture: `.../<timestamp>id_/<url>`.
 _RAW_TIMESTAMP = re.compile(r"/(\d{14})id_/")
+# A URL an index lists raw never holds a space or a control character (they are %-encoded).
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
 class RecoverSpider(scrapy.Spider):
@@ -80,49 +91,68 @@ class RecoverSpider(scrapy.Spider):
         self.cdx_api = cdx_api
         self.replay = replay if replay.endswith("/") else replay + "/"
         self.matches = list(match or ARCHIVE_MATCHES)
+        # The sites asked for: only their captures (and their subdomains') are read.
+        self.hosts = sorted({cdx.match_host(m) for m in self.matches})
         self.since = cdx.check_date(since) if since else None
         self.until = cdx.check_date(until) if until else None
         self.limit = int(limit) if limit not in (None, "") else None
         # The archive's addresses are the run's start hosts: the only ones it connects to.
         self.start_urls = [cdx_api, self.replay]
         self.allowed_domains = sorted({urlsplit(u).hostname for u in self.start_urls if urlsplit(u).hostname})
-        self.seen: set[tuple[str, str]] = set()  # (url, digest) of captures met in this run
-        self.seen_pages: dict[str, set] = {}
+        # (url, digest) of the captures worth reading met in this run: no more than the pages
+        # read hold (CDX_MAX_PAGES x CDX_MAX_PAGE_ROWS), and in practice what the run fetches.
+        self.seen: set[tuple[str, str]] = set()
+        self.walks: dict[str, cdx.Walk] = {}
         self.scheduled = 0
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for match in self.matches:
-            self.seen_pages[match] = set()
-            yield self.cdx_request(
-                cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match, keys_used=()
-            )
+        def bound(name: str) -> int:  # crawler/settings.py documents each
+            return max(1, self.crawler.settings.getint(name, getattr(default_settings, name)))
 
-    def cdx_request(self, url: str, match: str, *, keys_used: tuple[str, ...]) -> scrapy.Request:
+        self.max_page_rows = bound("CDX_MAX_PAGE_ROWS")
+        for match in self.matches:
+            self.walks[match] = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
+            yield self.cdx_request(cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match)
+
+    def cdx_request(self, url: str, match: str) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_cdx,
             errback=self.failed,
             priority=CDX_PRIORITY,
             dont_filter=True,
-            meta={"match": match, "keys_used": keys_used},
+            meta={"match": match},
         )
 
     def parse_cdx(self, response: Response) -> Iterable[scrapy.Request]:
         run = get_run(self.crawler)
         match = response.meta["match"]
+        walk = self.walks[match]
         try:
-            page = cdx.parse(response.text)
+            page = cdx.parse(response.text, now=cdx.now_timestamp(), max_rows=self.max_page_rows, html_only=True)
         except (cdx.CdxError, AttributeError) as exc:  # AttributeError: not a text response
-            run.tally.errors["cdx_unreadable"] += 1
+            run.tally.errors[CDX_UNREADABLE] += 1
             run.tally.problems.append(f"{response.url}: not a CDX answer ({exc})")
             return
-        if not cdx.page_is_new(page, self.seen_pages[match]):
+        if walk.repeats(page):
             return  # a server that ignores paging answered with a page read already
-        fresh = cdx.collapse(page.captures, self.seen)
+        if page.bad_times:
+            run.tally.errors[CDX_BAD_TIMESTAMP] += page.bad_times
+        if page.unread:
+            run.tally.errors[CDX_ROWS_UNREAD] += page.unread
+            run.tally.problems.append(
+                f"{response.url}: {page.unread} rows past the first {self.max_page_rows} not read "
+                "(CDX_MAX_PAGE_ROWS; or narrow --match, --from/--to)"
+            )
+        wanted = []
+        for capture in page.captures:  # successful HTML captures only: no redirect, error or image
+            if not self.on_site(capture.url):
+                run.tally.errors[CDX_NOT_SITE] += 1
+            elif self.wanted(capture):
+                wanted.append(capture)
+        fresh = cdx.collapse(wanted, self.seen)
         db = run.archive.db
         for capture in fresh:
-            if not self.wanted(capture):
-                continue
             run.tally.article_links_seen += 1
             if recovery.is_recovered(db, capture.url, capture.timestamp, capture.digest):
                 continue
@@ -130,25 +160,28 @@ class RecoverSpider(scrapy.Spider):
                 continue
             self.scheduled += 1
             yield self.capture_request(capture)
-        next_url = cdx.next_query(
-            self.cdx_api,
-            match,
-            page,
-            new_captures=len(fresh),
-            keys_used=response.meta["keys_used"],
-            since=self.since,
-            until=self.until,
-        )
-        if next_url is not None and (self.limit is None or self.scheduled < self.limit):
-            yield self.cdx_request(next_url, match, keys_used=(*response.meta["keys_used"], page.resume_key))
+        key = walk.next_key(page, wanted=len(fresh))
+        if walk.stopped:
+            run.tally.problems.append(f"the CDX walk of {match} {walk.stopped}: captures after it not read")
+        if key is not None and (self.limit is None or self.scheduled < self.limit):
+            next_url = cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key)
+            yield self.cdx_request(next_url, match)
+
+    def on_site(self, url: str) -> bool:
+        """An http(s) URL of a host asked for, or of its subdomains: an index's `original` can
+        be `javascript:…`, `data:…` or another site's page, which are never the site's articles."""
+        if _UNSAFE.search(url):
+            return False
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # e.g. an unclosed [IPv6 address
+            return False
+        return parts.scheme.lower() in ("http", "https") and on_hosts(host, self.hosts)
 
     def wanted(self, capture: cdx.Capture) -> bool:
-        """A successful HTML capture of an article URL, within --from/--to."""
-        return (
-            cdx.is_html_success(capture)
-            and links.is_article(capture.url)
-            and cdx.in_range(capture, self.since, self.until)
-        )
+        """A capture of an article URL, within --from/--to."""
+        return links.is_article(capture.url) and cdx.in_range(capture, self.since, self.until)
 
     def capture_request(self, capture: cdx.Capture) -> scrapy.Request:
         meta = {
@@ -172,15 +205,21 @@ class RecoverSpider(scrapy.Spider):
         run = get_run(self.crawler)
         capture = dict(response.meta["capture"])
         if not isinstance(response, TextResponse):
-            run.tally.errors["capture_not_html"] += 1
+            run.tally.errors[CAPTURE_NOT_HTML] += 1
             return
         # When the asked capture is not exact, the Wayback Machine redirects to the nearest one
         # and pywb serves it directly, naming it in Content-Location: the content is that
         # capture's, and so are its time and address.
         served = urljoin(response.url, (response.headers.get(b"Content-Location") or b"").decode("latin-1"))
+        # A time that is no date or is in the future is not believed: the index's stays.
         for address in (served, response.url):
             moved = _RAW_TIMESTAMP.search(address)
-            if moved and address.endswith("id_/" + capture["url"]) and moved.group(1) != capture["timestamp"]:
+            if (
+                moved
+                and address.endswith("id_/" + capture["url"])
+                and moved.group(1) != capture["timestamp"]
+                and cdx.valid_timestamp(moved.group(1), cdx.now_timestamp()) is not None
+            ):
                 capture["timestamp"] = moved.group(1)
                 capture["captured_at"] = cdx.Capture(capture["url"], moved.group(1), 200, None, None).captured_at
                 capture["raw_url"] = address

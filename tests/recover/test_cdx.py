@@ -134,16 +134,124 @@ def test_date_range_at_the_precision_given():
 
 
 def test_paging_never_trusts_the_server():
-    api = "http://127.0.0.1:1/cdx"
     page = cdx.parse(WAYBACK)
-    follow = cdx.next_query(api, "tnu.edu.vn/*", page, new_captures=4, keys_used=())
-    assert follow is not None and "resumeKey=vn%2Cedu%2Ctnu%29%2Fso-ket-dn5521.html+20201001030000" in follow
-    # the same key again (a server looping), or a page that brought nothing new: the walk ends
-    assert cdx.next_query(api, "tnu.edu.vn/*", page, new_captures=4, keys_used=(page.resume_key,)) is None
-    assert cdx.next_query(api, "tnu.edu.vn/*", page, new_captures=0, keys_used=()) is None
-    assert cdx.next_query(api, "tnu.edu.vn/*", cdx.parse(PYWB), new_captures=2, keys_used=()) is None
-    pages: set = set()
-    assert cdx.page_is_new(cdx.parse(PYWB), pages) and not cdx.page_is_new(cdx.parse(PYWB), pages)
+    walk = cdx.Walk(max_pages=1000, max_barren=20)
+    assert not walk.repeats(page)
+    assert walk.next_key(page, wanted=2) == "vn,edu,tnu)/so-ket-dn5521.html 20201001030000"
+    # the same page again (a server that ignores paging): read once
+    assert walk.repeats(cdx.parse(WAYBACK))
+    # another page handing out a key given before (a server looping): the walk ends
+    again = cdx.CdxPage([], page.resume_key, signature=b"other")
+    assert not walk.repeats(again) and walk.next_key(again, wanted=1) is None
+    assert walk.stopped is None  # the index ended it, no bound did
+    # no key: the end
+    assert cdx.Walk(max_pages=1000, max_barren=20).next_key(cdx.parse(PYWB), wanted=2) is None
+
+
+def endless(number: int) -> cdx.CdxPage:
+    """Page `number` of an index that never ends: a new key and new rows every time."""
+    return cdx.CdxPage([], f"key {number}", signature=number.to_bytes(8, "big"))
+
+
+def follow(walk: cdx.Walk, wanted_on: set[int] = frozenset()) -> list[str]:
+    """The keys a walk follows through an endless index, until it stops (at most 10,000 pages)."""
+    keys = []
+    for number in range(10_000):
+        key = walk.next_key(endless(number), wanted=int(number in wanted_on))
+        if key is None:
+            break
+        keys.append(key)
+    return keys
+
+
+def test_a_walk_ends_after_pages_in_a_row_without_an_article_capture():
+    walk = cdx.Walk(max_pages=1000, max_barren=3)
+    # page 2 brought an article capture: the count starts again after it
+    assert follow(walk, {2}) == ["key 0", "key 1", "key 2", "key 3", "key 4"]
+    assert walk.pages == 6
+    assert walk.stopped == "stopped after 3 pages in a row without an article capture (CDX_MAX_BARREN_PAGES)"
+
+
+def test_a_walk_ends_after_its_pages():
+    walk = cdx.Walk(max_pages=4, max_barren=100)
+    assert follow(walk, set(range(10_000))) == ["key 0", "key 1", "key 2"]
+    assert walk.stopped == "stopped after 4 pages (CDX_MAX_PAGES)"
+
+
+def test_a_walk_keeps_digests_not_pages():
+    walk = cdx.Walk(max_pages=10_000, max_barren=10_000)
+    huge = "k" * 100_000
+    for n in range(500):
+        page = cdx.CdxPage([], f"{huge}{n}", signature=n.to_bytes(8, "big"))
+        assert not walk.repeats(page) and walk.next_key(page, wanted=1) is not None
+    kept = [*walk._keys, *walk._signatures]
+    assert len(kept) == 1000 and all(len(d) <= 16 for d in kept)
+
+
+NOW = "20260101000000"
+
+
+def rows_page(*rows: list) -> str:
+    return json.dumps([["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"], *rows])
+
+
+def test_bad_and_future_timestamps_are_skipped_and_counted_never_raised():
+    text = rows_page(
+        ["k", "20201301000000", SEED, "text/html", "200", "A", "1"],  # month 13
+        ["k", "20200231000000", SEED, "text/html", "200", "B", "1"],  # 31 February
+        ["k", "99991231235959", SEED, "text/html", "200", "C", "1"],  # the future
+        ["k", "20260101000001", SEED, "text/html", "200", "D", "1"],  # a second after now
+        ["k", "abc", SEED, "text/html", "200", "E", "1"],
+        ["k", None, SEED, "text/html", "200", "F", "1"],
+        ["k", "20200901030000", SEED, "text/html", "200", "G", "1"],
+        ["k", "20260101000000", SEED, "text/html", "200", "H", "1"],  # now itself
+    )
+    page = cdx.parse(text, now=NOW)
+    assert [c.digest for c in page.captures] == ["G", "H"]
+    assert page.bad_times == 6
+    lines = "\n".join(json.dumps({"url": SEED, "timestamp": t}) for t in ("20201301000000", "2020"))
+    page = cdx.parse(lines, now=NOW)
+    assert (page.bad_times, [c.timestamp for c in page.captures]) == (1, ["20200101000000"])
+    assert cdx.valid_timestamp("99991231235959", NOW) is None
+    assert cdx.valid_timestamp("20201301", NOW) is None
+    assert cdx.valid_timestamp("2020-09-01 03:00:00", NOW) == "20200901030000"
+
+
+def test_rows_past_the_bound_are_counted_not_read_and_the_key_still_found():
+    rows = [
+        ["k", f"2020090103{n:04d}"[:14], f"http://tnu.edu.vn/x-dn{n}.html", "text/html", "200", "-", "1"]
+        for n in range(50)
+    ]
+    text = json.dumps(
+        [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"], *rows, [], ["next"]]
+    )
+    page = cdx.parse(text, now=NOW, max_rows=10)
+    assert (len(page.captures), page.unread, page.resume_key) == (10, 40, "next")
+    lines = "\n".join(json.dumps({"url": r[2], "timestamp": r[1], "status": "200"}) for r in rows)
+    page = cdx.parse(lines, now=NOW, max_rows=10)
+    assert (len(page.captures), page.unread) == (10, 40)
+    assert cdx.parse(text, now=NOW).unread == 0
+
+
+def test_the_array_is_read_row_by_row_as_json_would_read_it():
+    text = "[\n" + ",\n".join(json.dumps(r) for r in json.loads(WAYBACK)) + "\n]\n"
+    spaced, compact = cdx.parse(text), cdx.parse(WAYBACK)
+    assert (spaced.captures, spaced.resume_key) == (compact.captures, compact.resume_key)
+    for broken in ('[["urlkey"], ["a"', '[["urlkey"]] trailing', '[["urlkey"], {oops}]'):
+        with pytest.raises(cdx.CdxError, match="not a CDX JSON array"):
+            cdx.parse(broken)
+    # an answer served twice has the same signature; another answer another
+    assert cdx.parse(WAYBACK).signature == compact.signature != cdx.parse(PYWB).signature
+
+
+def test_the_host_a_pattern_names():
+    assert cdx.match_host("tnu.edu.vn/*") == "tnu.edu.vn"
+    assert cdx.match_host("*.TNU.edu.vn") == "tnu.edu.vn"
+    assert cdx.match_host("https://en.tnu.edu.vn:443/news/*") == "en.tnu.edu.vn"
+    assert cdx.match_host("tnu.edu.vn") == "tnu.edu.vn"
+    for bad in ("*", "/news/*", "", "http://"):
+        with pytest.raises(ValueError, match="no host"):
+            cdx.match_host(bad)
 
 
 def test_query_asks_for_json_and_resume_keys_without_trusting_filters():

@@ -461,3 +461,37 @@ def test_the_warc_is_on_disk_before_the_rows_pointing_into_it_are_committed(tmp_
     writes.close()
     archive.close()
     assert seen == [0] and committed == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:/a-dn1.html?/;alert(document.domain)//",
+        "data:text/html,<script>alert(1)</script>/b-dn2.html",
+        "http:/c-dn3.html",  # no host
+        "//tnu.edu.vn/d-dn4.html",  # no scheme
+    ],
+)
+def test_an_article_whose_url_is_not_http_is_refused_counted_and_named(run, make_article, url):
+    # Recovery reads only http(s) captures (crawler/spiders/recover.py); the writer refuses the
+    # rest whoever sends it, as a crawl's writes or a recovery's, and the run goes on.
+    tally = RunTally()
+    writer = ArchiveWriter(run[0], run[1], run[2], tally=tally)
+    capture = {
+        "url": url,
+        "timestamp": "20200901030000",
+        "digest": "AAAA",
+        "captured_at": "2020-09-01T03:00:00Z",
+        "raw_url": f"http://127.0.0.1:1/web/20200901030000id_/{url}",
+    }
+    writer.save_capture(capture, make_article(url=url), RawPage.of(RAW, "utf-8"))
+    writer.save_article(url, make_article(url=url), AT, RawPage.of(RAW, "utf-8"))
+    writer.save_article(LINK, make_article(), AT, RawPage.of(RAW, "utf-8"))  # and the next one is stored
+    assert writer.close(timeout=WAIT) is tally
+    assert rows(run[0], "articles")[0][1] == LINK and len(rows(run[0], "articles")) == 1
+    assert rows(run[0], "recovered_captures") == []
+    assert tally.errors == {"not_http_url": 2}
+    assert [p.split(": article refused, ")[0] for p in tally.problems] == [capture["raw_url"], url]
+    assert all("not an http(s) URL" in p for p in tally.problems)
+    with Archive(run[0], run[1]) as archive, pytest.raises(ValueError, match="not an http"):
+        archive.save_article(make_article(url=url), run_id=None, fetched_at=AT)
