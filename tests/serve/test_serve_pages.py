@@ -89,7 +89,15 @@ def test_only_absolute_http_urls_are_web_links():
 
     for url in ("https://tnu.edu.vn/a.html", "http://127.0.0.1:8080/tnu/2020id_/http://tnu.edu.vn/", " HTTPS://x.vn/ "):
         assert web_link(url) == url.strip()
-    for url in ("javascript:/a-dn1.html?/;alert(1)//", "JavaScript://x", "data:text/html,x", "/a.html", "http:x", "", None):
+    for url in (
+        "javascript:/a-dn1.html?/;alert(1)//",
+        "JavaScript://x",
+        "data:text/html,x",
+        "/a.html",
+        "http:x",
+        "",
+        None,
+    ):
         assert web_link(url) is None, url
 
 
