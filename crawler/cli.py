@@ -61,10 +61,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
     """Scrapy settings for how a crawl reports on stderr (crawler/progress.py): a live display on
-    a terminal, with Scrapy's INFO lines held back so they do not bury it; a plain line a minute
-    elsewhere; with --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the
-    user --set wins."""
-    from archive.progress import LIVE, MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
+    a terminal, a plain line a minute elsewhere, Scrapy's log from WARNING up in both; with
+    --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the user --set wins."""
+    from archive.progress import MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
 
     try:
         interval_from_env()
@@ -79,10 +78,10 @@ def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
         fail(f"TNU_PROGRESS must be auto, {', '.join(MODES)}; got {sets['TNU_PROGRESS']!r}", EXIT_USAGE)
     overrides = {"TNU_PROGRESS": mode}
     if "LOG_LEVEL" not in sets:
-        if quiet:
-            overrides["LOG_LEVEL"] = "ERROR"
-        elif mode == LIVE:
-            overrides["LOG_LEVEL"] = "WARNING"
+        # Scrapy's INFO lines (versions, every setting, middleware and statistic: ~110 lines a
+        # run) are for debugging, not for a terminal or a cron log: warnings, one line per kind
+        # of failure and the summary say how the run went (`--set LOG_LEVEL=INFO` brings them back).
+        overrides["LOG_LEVEL"] = "ERROR" if quiet else "WARNING"
     return overrides
 
 
@@ -138,8 +137,33 @@ def _locked_run(
         fail(str(exc), EXIT_LOCKED)
     if ended.error:
         click.echo(shown(f"tnu-archive: {ended.error}"), err=True)
+    if overrides.get("TNU_PROGRESS") != "off":
+        for line in _failure_lines(db_path, ended.run_id):
+            click.echo(shown(f"tnu-archive: {line}"), err=True)
     click.echo(shown(ended.summary), err=True)  # the last line on stderr, as documented
     return ended.exit_code
+
+
+def _failure_lines(db_path: Path, run_id: int | None) -> list[str]:
+    """One line per kind of failure of the run (archive/run_failures.py); none when the run left
+    no row or the archive cannot be read now (the summary still says how it went)."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.run_failures import failure_lines  # noqa: PLC0415
+    from archive.search import open_readonly  # noqa: PLC0415
+
+    if run_id is None:
+        return []
+    try:
+        conn = open_readonly(db_path)
+    except (OSError, sqlite3.Error):
+        return []
+    try:
+        return failure_lines(conn, run_id)
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
 
 
 _crawl_options = [
