@@ -288,9 +288,41 @@ def demo(
         if not quiet:
             click.echo(f"Serving the replica site at {server.url}", err=True)
         code = _crawl([server.url], db_path, images_dir, full, overrides)
+        origin = server.origin
     if not quiet:
-        click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
+        warcs = warc_dir or default_warc_dir(db_path)
+        click.echo(
+            f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}\nWARC:     {warcs.resolve()}", err=True
+        )
+        for note in _deliberate_failures(db_path, origin, server.site_dir):
+            click.echo(note, err=True)
     sys.exit(code)
+
+
+def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str]:
+    """Why the demo's archive has a failed image: the replica answers 404 for it on purpose.
+    Said so that a first user does not take the failure for a fault of the crawler."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.search import open_readonly  # noqa: PLC0415
+    from crawler.replica import deliberate_404s  # noqa: PLC0415
+
+    paths = deliberate_404s(site_dir)
+    try:
+        conn = open_readonly(db_path)
+        try:
+            failed = [row[0] for row in conn.execute("SELECT src_url FROM image_sources WHERE error = 'http_404'")]
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        return []
+    meant = sorted(url for url in failed if url.startswith(origin + "/") and url[len(origin) :] in paths)
+    return [
+        f"The image that failed, {url}, answers 404 on purpose: the replica keeps a picture deleted from the "
+        "site, as the real site has them. The failure is recorded (image_sources.error = 'http_404') and the "
+        "image is asked for again by later runs."
+        for url in meant
+    ]
 
 
 @cli.command()
