@@ -28,21 +28,30 @@ _HISTORY_ROWS = 20  # the page shows the latest observations; the table view has
 # A sqlite INTEGER: a larger id in a URL names no article (and sqlite3 cannot even bind it).
 MAX_ID = 2**63 - 1
 
-# Every WARC record of an article: under its URL (a crawl), and under the raw-capture URLs of a
-# web archive it was recovered from (`<replay><timestamp>id_/<url>`: what a recovery fetched, and
-# so what its WARC records are filed under). The article page counts them; the canned query of
-# the same name (archive/browse/metadata.py) lists them.
-ARTICLE_CAPTURES_SQL = """\
+# Every URL an article's evidence is filed under: its own (a crawl), and the raw-capture URLs of
+# a web archive it was recovered from (`<replay><timestamp>id_/<url>`: what a recovery fetched,
+# and so what its fetch_log rows and WARC records name). The article page counts its captures;
+# the canned queries of the same names (archive/browse/metadata.py) list them.
+_ARTICLE_URLS = """\
+    SELECT url FROM articles WHERE id = :article
+    UNION SELECT recovered_from FROM articles WHERE id = :article
+    UNION SELECT recovered_from FROM article_versions WHERE article_id = :article
+    UNION SELECT raw_url FROM recovered_captures WHERE article_id = :article"""
+ARTICLE_CAPTURES_SQL = f"""\
 SELECT c.captured_at, c.url, c.record_type, c.status, c.warc_file, c.offset, c.length,
        c.record_id, c.payload_digest, c.id AS capture
 FROM captures AS c
 WHERE c.url IN (
-    SELECT url FROM articles WHERE id = :article
-    UNION SELECT recovered_from FROM articles WHERE id = :article
-    UNION SELECT recovered_from FROM article_versions WHERE article_id = :article
-    UNION SELECT raw_url FROM recovered_captures WHERE article_id = :article
+{_ARTICLE_URLS}
 )
 ORDER BY c.captured_at DESC, c.id DESC"""
+ARTICLE_FETCHES_SQL = f"""\
+SELECT f.fetched_at, f.url, f.final_url, f.status, f.error, f.bytes, f.sha256, f.run_id, f.id AS fetch_id
+FROM fetch_log AS f
+WHERE f.final_url IN (
+{_ARTICLE_URLS}
+)
+ORDER BY f.fetched_at DESC, f.id DESC"""
 # The web-archive captures read for an article, newest first (the page shows the latest).
 _WEB_CAPTURE_ROWS = 20
 _RAW_CAPTURE = re.compile(r"^(?P<replay>.+?/)(?P<timestamp>\d{4,14})id_/(?P<url>.+)$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archive.browse import DB_NAME
-from archive.browse.article import ARTICLE_CAPTURES_SQL
+from archive.browse.article import ARTICLE_CAPTURES_SQL, ARTICLE_FETCHES_SQL
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
 from archive.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
 
@@ -309,6 +309,13 @@ def build_metadata() -> dict[str, Any]:
                         "raw captures fetched from that archive, newest first. Each names its WARC "
                         "file, offset and record id (docs/captures.md).",
                         "sql": ARTICLE_CAPTURES_SQL,
+                    },
+                    "article_fetches": {
+                        "title": "Fetch log of an article",
+                        "description": "Every request that ended at the article (its id), run by run, "
+                        "newest first: at its URL, and for an article recovered from a web archive at "
+                        "the raw captures fetched from that archive.",
+                        "sql": ARTICLE_FETCHES_SQL,
                     },
                 },
             },

@@ -55,7 +55,8 @@ def test_article_page_links_its_capture_history_and_fetch_log(served):
     assert "capture history</a> (0 WARC records)" in page
     (fetches,) = links(page, "fetch-history")
     parts = urllib.parse.urlsplit(fetches)
-    rows = served.json(f"/tnu/fetch_log.json?_shape=array&{parts.query}")
+    assert parts.path == "/tnu/article_fetches"
+    rows = served.json(f"{parts.path}.json?_shape=array&{parts.query}")
     assert len(rows) == 3 and {r["final_url"] for r in rows} == {ARTICLE_A.url}  # one per crawl run
     # The live site is still named, as what it is
     assert links(page, "live") == [ARTICLE_A.url]

@@ -109,3 +109,13 @@ def test_the_web_archive_captures_read_are_listed(recovered):
     listed = [html.unescape(u) for u in re.findall(r'<a class="web-capture" href="([^"]+)"', page)]
     assert listed == [raw for raw, _ in ledger]
     assert {outcome for _, outcome in ledger} == {"new", "older"}
+
+
+def test_the_fetch_log_finds_the_fetches_of_the_raw_captures(recovered):
+    server, _ = recovered
+    article = seed(server)
+    page = server.text(f"/article/{article['id']}")
+    (fetches,) = re.findall(r'<a class="fetch-history" href="([^"]+)"', page)
+    parts = urllib.parse.urlsplit(html.unescape(fetches))
+    rows = server.json(f"{parts.path}.json?_shape=array&{parts.query}")
+    assert len(rows) == 3 and all(r["final_url"].endswith("id_/" + SEED_URL) and r["status"] == 200 for r in rows)
