@@ -147,21 +147,30 @@ def _locked_run(
 def _failure_lines(db_path: Path, run_id: int | None) -> list[str]:
     """One line per kind of failure of the run (archive/run_failures.py); none when the run left
     no row or the archive cannot be read now (the summary still says how it went)."""
-    import sqlite3  # noqa: PLC0415
-
     from archive.run_failures import failure_lines  # noqa: PLC0415
-    from archive.search import open_readonly  # noqa: PLC0415
 
     if run_id is None:
         return []
+    return _read_after_run(db_path, lambda conn: failure_lines(conn, run_id), [])
+
+
+def _read_after_run(db_path: Path, read: Callable[[Any], Any], default: Any) -> Any:
+    """`read(connection)` on the archive a run just wrote; `default` when it cannot be read."""
+    import sqlite3  # noqa: PLC0415
+
+    if not db_path.is_file():
+        return default
     try:
-        conn = open_readonly(db_path)
-    except (OSError, sqlite3.Error):
-        return []
-    try:
-        return failure_lines(conn, run_id)
+        # Not mode=ro: a read-only connection cannot remove the -wal and -shm files when it
+        # closes, and the data folder would keep them after every run. query_only: no writes.
+        conn = sqlite3.connect(str(db_path), timeout=30)
     except sqlite3.Error:
-        return []
+        return default
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        return read(conn)
+    except sqlite3.Error:
+        return default
     finally:
         conn.close()
 
@@ -302,20 +311,14 @@ def demo(
 def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str]:
     """Why the demo's archive has a failed image: the replica answers 404 for it on purpose.
     Said so that a first user does not take the failure for a fault of the crawler."""
-    import sqlite3  # noqa: PLC0415
-
-    from archive.search import open_readonly  # noqa: PLC0415
     from crawler.replica import deliberate_404s  # noqa: PLC0415
 
     paths = deliberate_404s(site_dir)
-    try:
-        conn = open_readonly(db_path)
-        try:
-            failed = [row[0] for row in conn.execute("SELECT src_url FROM image_sources WHERE error = 'http_404'")]
-        finally:
-            conn.close()
-    except (OSError, sqlite3.Error):
-        return []
+    failed = _read_after_run(
+        db_path,
+        lambda conn: [r[0] for r in conn.execute("SELECT src_url FROM image_sources WHERE error = 'http_404'")],
+        [],
+    )
     meant = sorted(url for url in failed if url.startswith(origin + "/") and url[len(origin) :] in paths)
     return [
         f"The image that failed, {url}, answers 404 on purpose: the replica keeps a picture deleted from the "

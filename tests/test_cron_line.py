@@ -174,3 +174,5 @@ def test_a_night_logs_its_failures_and_summary_not_scrapys_settings(tmp_path):
     assert failure.startswith("tnu-archive: 1 × http_404 (") and failure.endswith("/tntn-he-2020-2.jpg")
     assert summary.startswith("run 1 ok: ") and summary.endswith("images 17 new / 1 failed, 1 errors")
     assert LOGGED.match(logged).group(1) == "0"
+    # reading the run's failures back for those lines leaves no -wal or -shm file behind
+    assert sorted(p.name for p in (home / "data").glob("tnu.sqlite*")) == ["tnu.sqlite", "tnu.sqlite.lock"]
