@@ -110,11 +110,23 @@ def progress_reporter(quiet: bool, title: str, unit: str):
         fail(str(exc), EXIT_USAGE)
 
 
+def require_archive(db_path: Path) -> None:
+    """End the command in one line unless there is an archive at `db_path` (archive/existing.py):
+    no command but a crawl or a recovery may make one."""
+    from archive.existing import NoArchive  # noqa: PLC0415
+    from archive.existing import require_archive as check  # noqa: PLC0415
+
+    try:
+        check(db_path)
+    except NoArchive as exc:
+        fail(str(exc))
+
+
 def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
     from archive.store import Archive  # noqa: PLC0415
 
-    if must_exist and not db_path.exists():
-        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    if must_exist:
+        require_archive(db_path)
     try:
         return Archive(db_path, images_dir)
     except Exception as exc:  # unreadable, not a database, locked beyond the timeout
@@ -181,6 +193,7 @@ def _open_for_reading(db_path: Path):
 
     from archive.search import open_readonly  # noqa: PLC0415
 
+    require_archive(db_path)
     try:
         conn = open_readonly(db_path)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -368,8 +381,7 @@ def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: boo
 
     from archive.verify import verify as run_verify  # noqa: PLC0415
 
-    if not db_path.is_file():
-        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    require_archive(db_path)
     if export_dir is not None and not export_dir.is_dir():
         fail(f"no export at {export_dir}")
     try:
