@@ -271,7 +271,8 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the dataset into (a previous export there is replaced).",
+    help="Folder to write the dataset into: new, empty, or an earlier export (only the files its "
+    "manifest lists are replaced; any other folder is refused untouched).",
 )
 @click.option(
     "--wacz",

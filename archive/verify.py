@@ -8,15 +8,12 @@ reads: a damaged archive is reported, never "repaired" behind the archivist's ba
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive.export import MANIFEST, file_sha256
+from archive.export import MANIFEST, MANIFEST_LINE, file_sha256
 from archive.search import open_readonly
-
-_MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def _check_export(root: Path, report: Report) -> None:
         return
     listed: set[str] = set()
     for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
-        match = _MANIFEST_LINE.match(line)
+        match = MANIFEST_LINE.match(line)
         if not match:
             report.problems.append(Problem("export", f"{manifest}:{number}", "not a `<sha256>  <path>` line"))
             continue
