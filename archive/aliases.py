@@ -5,6 +5,11 @@ under two categories (`…?categoryId=1` and `…?categoryId=3`), a URL its `<li
 corrects. The crawler hands the archive every name a fetched page has (the link it followed,
 where it landed, the canonical URL and short link the page announces); `key_for` picks the one
 row they belong to, and `record` keeps the rest, so later runs know them without a fetch.
+
+The names a page announces are its own say-so: they count only on its own host, and one naming
+another archived article is believed only when the page shows that article (`same_content`);
+even then the page is only tied to it. What replaces an article's text comes from its own URL
+and the names its own fetches gave it (docs/hardening.md).
 """
 
 from __future__ import annotations
