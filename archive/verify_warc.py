@@ -125,7 +125,9 @@ def _named_by_indexes(warc_dir: Path, tally: WarcTally) -> dict[str, list[str]]:
 def _captures_by_file(conn: sqlite3.Connection, sample: int | None) -> Iterator[tuple[str, list[_Capture]]]:
     total = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
     # A random sample of about `sample` rows, chosen in the query: the table is never in memory.
-    chosen = "1" if sample is None or sample >= total else f"abs(random()) % {max(total, 1)} < {max(sample, 0)}"
+    # (random() % n + n) % n: abs() of the smallest 64-bit integer, which random() can return, is an error
+    n = max(total, 1)
+    chosen = "1" if sample is None or sample >= total else f"(random() % {n} + {n}) % {n} < {max(sample, 0)}"
     rows = conn.execute(
         f"SELECT warc_file, id, offset, length, record_id, payload_digest, record_type, {chosen}"
         " FROM captures ORDER BY warc_file, offset"
@@ -152,7 +154,8 @@ def _check_file(path: Path, captures: list[_Capture], tally: WarcTally) -> None:
     lost = [c for c in captures if c.offset >= good_end]
     # a cut-short end is reported unless it is a file being written or left by a killed run
     if damage and (damage.startswith("damaged") or lost or cdxj_path(path).exists()):
-        tally.add(path, f"{damage} at byte {good_end}" + (f": {_listed(lost)} point into or past it" if lost else ""))
+        lost_too = f"; captures lost with it ({len(lost)}): {_listed(lost)}" if lost else ""
+        tally.add(path, f"{damage} at byte {good_end}{lost_too}")
     else:
         lost = []
     by_id = {c.record_id: c for c in captures if c.offset < good_end}
@@ -181,13 +184,12 @@ def _check_file(path: Path, captures: list[_Capture], tally: WarcTally) -> None:
     seen.update(c.id for c in lost)  # said in the damage's line
     unseen = [c for c in captures if c.id not in seen]
     if unseen:
-        tally.add(path, f"{_listed(unseen)} find no record of theirs at their offset")
+        tally.add(path, f"captures without their record at their offset ({len(unseen)}): {_listed(unseen)}")
 
 
 def _listed(captures: list[_Capture]) -> str:
     shown = ", ".join(f"capture {c.id} (offset {c.offset})" for c in captures[:3])
-    more = f" and {len(captures) - 3} more" if len(captures) > 3 else ""
-    return f"{len(captures)} captures ({shown}{more})" if len(captures) > 1 else shown
+    return shown + (f" and {len(captures) - 3} more" if len(captures) > 3 else "")
 
 
 def _check_capture(
