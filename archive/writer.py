@@ -416,9 +416,16 @@ class Writes:
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
         and the link it was found under tied to it; its outcome (also counted) is returned, its
         problems are kept for the end of the run."""
-        key, names = aliases.key_for(
-            self.db, article.url, link, canonical, list(others), article.title, article.published_at
+        key, names, claimed = aliases.key_for(
+            self.db, article.url, link, canonical, list(others), article.title, article.published_at, article.body_text
         )
+        if claimed:
+            # a page that only claims to be an archived article (its canonical link) and shows
+            # its text: tied to it, never its source (archive/aliases.py)
+            article_id = self.db.execute("SELECT id FROM articles WHERE url = ?", [key]).fetchone()[0]
+            frontier.link_archived(self.db, link, article_id, fetched_at)
+            self.tally.count("articles_unchanged")
+            return "unchanged"
         if key != article.url:
             article = replace(article, url=key)
         try:
