@@ -95,6 +95,11 @@ def cli() -> None:
 
 QUIET_HELP = "No progress display or lines: only errors and the final summary."
 
+# Where the command line keeps each site's category names (site -> printed -> the dataset's):
+# site knowledge, owned by the crawler's profiles; `crawler/cli.py` puts it in the context, so
+# this module needs nothing of the crawler. `export` without it keeps the names as printed.
+CATEGORY_NAMES_KEY = "tnu_archive.category_names"
+
 
 def quiet_option(func):
     return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(func)
@@ -305,9 +310,9 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
 def export(
     out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, db_path: Path, images_dir: Path, quiet: bool
 ) -> None:
-    """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
-    pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest; and/or
-    the web captures as a WACZ package."""
+    """Publish the archive as a dataset: Parquet (one file per table, articles per site), CSV,
+    JSON Lines, the image files, a dataset card, croissant.json, datapackage.json and a sha256
+    manifest; and/or the web captures as a WACZ package."""
     import sqlite3  # noqa: PLC0415
 
     from archive.export import ExportError  # noqa: PLC0415
@@ -324,7 +329,13 @@ def export(
     progress = reporter.callback(lambda c: tuple((what, str(c[what])) for what in ("rows", "image files", "checksums")))
     try:
         with reporter:
-            summary = run_export(db_path, images_dir, out_dir, progress=progress)
+            summary = run_export(
+                db_path,
+                images_dir,
+                out_dir,
+                progress=progress,
+                categories=click.get_current_context().meta.get(CATEGORY_NAMES_KEY),
+            )
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
     rows = summary["rows"]

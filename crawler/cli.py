@@ -33,12 +33,16 @@ from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
 from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
+from crawler.sites import CATEGORY_NAMES
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
+    # The profile's category names, for `export` (archive/cli.py CATEGORY_NAMES_KEY).
+    ctx.meta[archive_cli.CATEGORY_NAMES_KEY] = {"tnu": CATEGORY_NAMES}
 
 
 for _command in archive_cli.cli.commands.values():

@@ -83,3 +83,10 @@ SELECTORS: tuple[dict[str, str], ...] = (
 
 # The site's name as it ends page titles ("<title> - Đại học Thái Nguyên", "<title> | …").
 SITE_NAMES: tuple[str, ...] = ("Đại học Thái Nguyên", "Thai Nguyen University", "TNU")
+
+# Category names as the layouts print them -> the one name the dataset uses (`tnu-archive
+# export`: `category`, the printed name kept as `category_printed`). The 2019 layout printed
+# "Khoa học - Công nghệ" for what the 2026 layout prints "Khoa học và Công nghệ".
+CATEGORY_NAMES: dict[str, str] = {
+    "Khoa học - Công nghệ": "Khoa học và Công nghệ",
+}
