@@ -217,10 +217,12 @@ def card(
 
 
 def _cell(text: str | None) -> str:
-    """Text in a Markdown table cell: pipes escaped, line breaks as spaces."""
+    """Text in a Markdown table cell: pipes and angle brackets escaped (`<url>` is no HTML tag),
+    line breaks as spaces."""
     if text is None:
         return "(none)"
-    return " ".join(str(text).split()).replace("|", "\\|") or "(empty)"
+    cell = " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return cell or "(empty)"
 
 
 def _site_label(site: dict) -> str:
@@ -264,9 +266,9 @@ def _how(info: dict) -> list[str]:
     else:
         lines.append("- no crawl recorded its settings")
     lines += [
-        "- every address is checked before connecting; one request at a time per site by default, with "
-        "the delay above and AutoThrottle when enabled; robots.txt is read and obeyed when `ROBOTSTXT_OBEY` "
-        "is true; the user agent names the project and a contact.",
+        "- each value is the one a crawl recorded (the crawler's defaults: robots.txt obeyed, two requests "
+        "at a time per host, about half a second between them, slowing down when the server does); every "
+        "address is checked before connecting.",
         "",
     ]
     recovered = info["recovered"]
