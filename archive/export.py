@@ -234,13 +234,13 @@ def _check_writable(out_dir: Path, rel: str) -> None:
 
 
 def _steps(conn: sqlite3.Connection) -> int:
-    """Every step the tally will count: rows, image copies, then a checksum of each data file
-    (version) and of each file (manifest, which adds the metadata files)."""
+    """Every step the tally will count: rows, image copies, a checksum of each JSON Lines and
+    image file (the version), then one of each file but the manifest (three formats per table, a
+    Parquet file per site of articles, the images, the card, croissant.json, datapackage.json)."""
     rows = sum(count(conn, table) for table in TABLES)
     images = conn.execute("SELECT count(*) FROM images").fetchone()[0]
-    sites = len(sites_of_articles(conn))
-    data_files = len(TABLES) * 3 + sites - 1 + images
-    return rows + images + data_files + data_files + 3
+    files = 3 * len(TABLES) + len(sites_of_articles(conn)) - 1 + images + 3
+    return rows + images + (len(TABLES) + images) + files
 
 
 def _write_package(

@@ -70,7 +70,9 @@ class TableFiles:
             (root / folder).mkdir(parents=True, exist_ok=True)
         self._csv_file = open(root / self.csv_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self._jsonl = open(root / self.jsonl_path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        self._csv = csv.writer(self._csv_file, lineterminator="\n")
+        # CRLF, as RFC 4180 has it: the writer then quotes a field holding a lone CR too (with "\n"
+        # alone it would not, and the CR would end the row for every reader).
+        self._csv = csv.writer(self._csv_file, lineterminator="\r\n")
         self._csv.writerow(self.names)
         self._parts: dict[str, tuple[pq.ParquetWriter, list[list]]] = {}
         self.rows: dict[str, int] = {}

@@ -159,7 +159,7 @@ def columns(table: Table) -> list[Column]:
     for name, decl, notnull, pk in stored:
         if table.keep is not None and name not in table.keep:
             continue
-        out.append(Column(name, _kind(table.name, name, decl), dataset_column(table.name, name), notnull, pk))
+        out.append(Column(name, _kind(table.name, name, decl), dataset_column(table.name, name), notnull or pk > 0, pk))
         for derived, (after, _) in DATASET_COLUMNS.get(table.name, {}).items():
             if after == name:
                 out.append(Column(derived, _derived_kind(derived), dataset_column(table.name, derived)))

@@ -123,7 +123,9 @@ def test_parquet_values_are_the_archive_values_typed(exported):
 
 def test_the_two_layouts_categories_are_one(exported):
     table = pq.read_table(exported.out / "data/articles/tnu.parquet", columns=["category", "category_printed"])
-    pairs = Counter(zip(table.column("category").to_pylist(), table.column("category_printed").to_pylist(), strict=True))
+    pairs = Counter(
+        zip(table.column("category").to_pylist(), table.column("category_printed").to_pylist(), strict=True)
+    )
     assert pairs[("Khoa học và Công nghệ", "Khoa học - Công nghệ")] >= 1
     assert pairs[("Khoa học và Công nghệ", "Khoa học và Công nghệ")] >= 1
     assert not [c for c, _ in pairs if c == "Khoa học - Công nghệ"]
