@@ -105,9 +105,7 @@ def read_date(
 
     if selector_node is not None:
         text = element_text(selector_node)
-        found = (
-            dates.find_date(dates.strip_label(text)) or dates.find_date(text) or dates.parse_date_fallback(text)
-        )
+        found = dates.find_date(dates.strip_label(text)) or dates.find_date(text) or dates.parse_date_fallback(text)
         if found and ok(found[0]):
             return DateFound(found[0], found[1], selector_node, "site", "site")
 
