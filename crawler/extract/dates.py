@@ -191,7 +191,8 @@ def url_date(url: str) -> str | None:
 # left is counted: a date line has a few words more (a byline, a category), a sentence has many.
 _FILLER = re.compile(
     r"(?<!\w)(?:đăng\s*ngày|ngày\s*đăng|ngày\s*cập\s*nhật|cập\s*nhật|đăng\s*lúc|đăng\s*bởi|thời\s*gian"
-    r"|ngày\s*xuất\s*bản|xuất\s*bản|ngày|lúc|vào|posted|published|updated|date|on|at|by)(?!\w)",
+    r"|ngày\s*xuất\s*bản|xuất\s*bản|tác\s*giả|người\s*viết|nguồn|bởi|ngày|lúc|vào"
+    r"|posted|published|updated|date|on|at|by)(?!\w)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")

@@ -109,16 +109,19 @@ def read_date(
         if found and ok(found[0]):
             return DateFound(found[0], found[1], selector_node, "site", "site")
 
-    printed = _printed(lines, header, ok)
     structured = _structured(root, area, body, header, ld_objects, ok)
     if structured is not None:
         iso, rule, node = structured
+        printed = _printed(lines, header, ok, slow=False)
         if printed is not None and dates.same_day(iso, printed.iso):
             # the printed line confirms it: its wording, and its time when the structured value has none
             better = printed.iso if "T" not in iso and "T" in printed.iso else iso
             return DateFound(better, printed.text, printed.line, rule, printed.text_rule)
         text = (clean(" ".join(node.itertext())) or None) if node is not None else None
-        return DateFound(iso, text, node, rule, rule if text else "")
+        # a date line that disagrees is still a date line, not body text: its element is returned
+        line = node if node is not None else printed.line if printed is not None else None
+        return DateFound(iso, text, line, rule, rule if text else "")
+    printed = _printed(lines, header, ok, slow=True)
     if printed is not None:
         return printed
     for candidate in _own_urls(root, url):
@@ -134,7 +137,8 @@ def read_date(
 # --- the printed lines ------------------------------------------------------------------------
 
 
-def _printed(lines: list[Line], header: list[Line], ok) -> DateFound | None:
+def _printed(lines: list[Line], header: list[Line], ok, *, slow: bool) -> DateFound | None:
+    """The first printed date line: labelled, else of the header; with `slow`, dateparser last."""
     labelled = [(t, el) for t, el in lines if len(t) <= _MAX_PRINTED_LINE and _DATE_LABEL.search(t)]
     for text, element in labelled:
         found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
@@ -145,7 +149,7 @@ def _printed(lines: list[Line], header: list[Line], ok) -> DateFound | None:
             found = dates.find_date(text)
             if found and ok(found[0]) and dates.is_date_line(text, found[1]):
                 return DateFound(found[0], found[1], element, "generic:dated header line", "generic:dated header line")
-    for text, element in labelled:
+    for text, element in labelled if slow else ():
         found = dates.parse_date_fallback(text)
         if found and ok(found[0]) and dates.is_date_line(text, found[1]):
             return DateFound(found[0], found[1], element, "generic:labelled date line", "generic:labelled date line")

@@ -149,6 +149,8 @@ def test_a_printed_line_that_disagrees_gives_no_wording():
     head = ld('{"@type":"BlogPosting","datePublished":"2026-10-10"}')
     html = page(f'<article><h1>Lễ khai giảng</h1><div class="meta">12/10/2026</div>{BODY}</article>', head)
     assert read(html)[:3] == ("2026-10-10", None, "generic:jsonld")
+    # still a date line, never body text
+    assert "12/10/2026" not in read_article(html, URL).article.body_text
 
 
 @pytest.mark.parametrize(
@@ -159,6 +161,7 @@ def test_a_printed_line_that_disagrees_gives_no_wording():
         ("Cập nhật lúc 09:12 ngày 15/10/2026", "2026-10-15T09:12:00+07:00", "09:12 ngày 15/10/2026"),
         ("Thứ Hai, 23/02/2026 - 09:15", "2026-02-23T09:15:00+07:00", "Thứ Hai, 23/02/2026 - 09:15"),
         ("21 tháng 09 năm 2025", "2025-09-21", "21 tháng 09 năm 2025"),
+        ("Tác giả: Nguyễn Thị Thanh Loan | Đăng ngày: 12/10/2026 | Lượt xem: 1.234", "2026-10-12", "12/10/2026"),
     ],
 )
 def test_printed_vietnamese_date_lines(line, iso, printed):
