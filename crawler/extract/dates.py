@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 # The site's clock: Asia/Ho_Chi_Minh has had no daylight saving since 1975.
 SITE_TZ = timezone(timedelta(hours=7))
@@ -103,6 +104,9 @@ _ISO = re.compile(
 )
 
 
+_RFC2822 = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
+
+
 def parse_iso(value: str) -> str | None:
     """A machine-readable date (JSON-LD, `article:published_time`, `<time datetime>`, meta) as
     ISO 8601, or None.
@@ -114,6 +118,12 @@ def parse_iso(value: str) -> str | None:
     value = value.strip()
     match = _ISO.match(value)
     if match is None:
+        if _RFC2822.match(value):  # "Tue, 05 Mar 2024 10:00:00 GMT" (HTTP-style meta dates)
+            try:
+                moment = parsedate_to_datetime(value).replace(microsecond=0)
+            except (TypeError, ValueError):
+                return None
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()  # "-0000": UTC
         found = find_date(value) if len(value) <= 80 else None
         return found[0] if found else None
     g = match.groupdict()

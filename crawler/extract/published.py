@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -35,6 +35,7 @@ from .text import clean, element_text
 
 Element = etree._Element
 Line = tuple[str, Element]
+Plausible = Callable[[str | None], bool]
 
 # Rules whose date is the page's own statement about itself, never an item's: the listing test
 # trusts them (a category page prints its items' dates, not these).
@@ -137,7 +138,7 @@ def read_date(
 # --- the printed lines ------------------------------------------------------------------------
 
 
-def _printed(lines: list[Line], header: list[Line], ok, *, slow: bool) -> DateFound | None:
+def _printed(lines: list[Line], header: list[Line], ok: Plausible, *, slow: bool) -> DateFound | None:
     """The first printed date line: labelled, else of the header; with `slow`, dateparser last."""
     labelled = [(t, el) for t, el in lines if len(t) <= _MAX_PRINTED_LINE and _DATE_LABEL.search(t)]
     for text, element in labelled:
@@ -160,7 +161,7 @@ def _printed(lines: list[Line], header: list[Line], ok, *, slow: bool) -> DateFo
 
 
 def _structured(
-    root: Element, area: Element, body: Element | None, header: list[Line], ld_objects: list[dict], ok
+    root: Element, area: Element, body: Element | None, header: list[Line], ld_objects: list[dict], ok: Plausible
 ) -> tuple[str, str, Element | None] | None:
     """(ISO date, rule, the <time> element when one gave it) from what the page says of itself."""
     for value in _jsonld_published(ld_objects):
@@ -188,7 +189,7 @@ def _structured(
     return None
 
 
-def _first_ok(values: Iterable[str], ok) -> str | None:
+def _first_ok(values: Iterable[str], ok: Plausible) -> str | None:
     for value in values:
         iso = dates.parse_iso(value)
         if ok(iso):
