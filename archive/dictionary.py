@@ -18,7 +18,7 @@ DATASET_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "articles": {
         "published_date": (
             "published_at",
-            "Publication date on the site's clock (the day of published_at); NULL when no date was found",
+            "Publication day, as published_at gives it (the page's clock); NULL when no date was found",
         ),
         "published_timestamp": (
             "published_at",

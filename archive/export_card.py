@@ -167,7 +167,7 @@ def card(
         "",
         "```python",
         "import pandas as pd",
-        'articles = pd.read_parquet("data/articles")  # every site; data/articles/tnu.parquet: one',
+        'articles = pd.read_parquet("data/articles", dtype_backend="numpy_nullable")  # every site',
         "```",
         "",
         "```sh",
