@@ -95,6 +95,11 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
     ]
 
 
+def _column(conn: sqlite3.Connection, table: str, column: str) -> str:
+    """The column, or NULL in an archive older than it (the facts of any archive can be told)."""
+    return column if column in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")} else "NULL"
+
+
 def _runs(conn: sqlite3.Connection) -> list[dict]:
     """The exported runs, oldest first: when the data was collected."""
     from archive.export_tables import TABLES  # noqa: PLC0415
@@ -112,8 +117,8 @@ def _runs(conn: sqlite3.Connection) -> list[dict]:
             "articles_changed": changed or 0,
         }
         for run_id, kind, started, ended, status, pages, new, changed in conn.execute(
-            "SELECT id, kind, started_at, ended_at, status, pages, articles_new, articles_changed"
-            f" FROM crawl_runs WHERE {where} ORDER BY id"
+            f"SELECT id, {_column(conn, 'crawl_runs', 'kind')}, started_at, ended_at, status, pages, articles_new,"
+            f" articles_changed FROM crawl_runs WHERE {where} ORDER BY id"
         )
     ]
 
@@ -124,7 +129,10 @@ def _politeness(conn: sqlite3.Connection) -> dict[str, list[str]]:
 
     where = next(t.where for t in TABLES if t.name == "crawl_runs")
     seen: dict[str, set[str]] = {}
-    for (settings,) in conn.execute(f"SELECT settings FROM crawl_runs WHERE {where} AND kind = 'crawl'"):
+    kind = _column(conn, "crawl_runs", "kind")
+    for (settings,) in conn.execute(
+        f"SELECT settings FROM crawl_runs WHERE ({where}) AND coalesce({kind}, 'crawl') = 'crawl'"
+    ):
         try:
             values = json.loads(settings or "{}")
         except ValueError:
@@ -138,10 +146,14 @@ def _politeness(conn: sqlite3.Connection) -> dict[str, list[str]]:
 
 
 def _recovered(conn: sqlite3.Connection) -> dict:
-    articles = conn.execute("SELECT count(*) FROM articles WHERE recovered_from IS NOT NULL").fetchone()[0]
-    versions = conn.execute("SELECT count(*) FROM article_versions WHERE recovered_from IS NOT NULL").fetchone()[0]
-    captured = conn.execute("SELECT min(captured_at), max(captured_at) FROM articles").fetchone()
-    runs = conn.execute("SELECT count(*) FROM crawl_runs WHERE kind = 'recover'").fetchone()[0]
+    recovered = _column(conn, "articles", "recovered_from")
+    articles = conn.execute(f"SELECT count(*) FROM articles WHERE {recovered} IS NOT NULL").fetchone()[0]
+    version_source = _column(conn, "article_versions", "recovered_from")
+    versions = conn.execute(f"SELECT count(*) FROM article_versions WHERE {version_source} IS NOT NULL").fetchone()[0]
+    captured_at = _column(conn, "articles", "captured_at")
+    captured = conn.execute(f"SELECT min({captured_at}), max({captured_at}) FROM articles").fetchone()
+    runs = conn.execute(f"SELECT count(*) FROM crawl_runs WHERE {_column(conn, 'crawl_runs', 'kind')} = 'recover'")
+    runs = runs.fetchone()[0]
     return {
         "articles": articles,
         "versions": versions,
