@@ -245,3 +245,17 @@ def test_a_value_against_the_schema_is_one_clear_error(tmp_path, column, value, 
     assert not (tmp_path / "out").exists()
     result = run_cli("export", "--out", tmp_path / "out", "--db", db_path, "--images-dir", images_dir, "-q")
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and message.split(" of")[0] in result.stderr
+
+
+def test_parquet_files_name_the_pinned_pyarrow(built):
+    """pyarrow writes its version into every file (`created_by`): the release pyproject.toml pins is
+    the one that wrote them, so the bytes are the same wherever the pinned install exports."""
+    import re
+    import tomllib
+
+    _, _, out = built
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    (pin,) = [d for d in project["project"]["dependencies"] if d.startswith("pyarrow")]
+    version = re.fullmatch(r"pyarrow==([0-9.]+)", pin)[1]
+    for file in sorted(out.glob("data/*/*.parquet")):
+        assert pq.read_metadata(file).created_by == f"parquet-cpp-arrow version {version}", file
