@@ -311,7 +311,7 @@ def _write_package(
     )
     resources = [table_resource(d) for d in data] + image_resources
     _write_json(root / "datapackage.json", package(info, version, resources))
-    cite, _ = citation(info, version)
+    _, cite = citation(info, version)  # Croissant cites in BibTeX
     image_types = {
         r["path"].rsplit(".", 1)[-1]: r.get("mediatype") or "application/octet-stream" for r in image_resources
     }
