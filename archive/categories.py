@@ -12,8 +12,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-# site name -> printed category -> normalised category
+# site name -> printed category -> normalised category; under OTHER_SITES, the names of the
+# sites no profile claims (a mirror, the replica on loopback), read by shared rules.
 CategoryNames = Mapping[str, Mapping[str, str]]
+OTHER_SITES = "*"
 
 _SPACES = re.compile(r"\s+")
 
@@ -32,3 +34,10 @@ def normalised(printed: str | None, names: Mapping[str, str]) -> str | None:
     if not name:
         return None
     return names.get(name, name)
+
+
+def names_for(site: str, categories: CategoryNames) -> dict[str, str]:
+    """The tidied mapping of `site`: its own when it has one (even empty), else that of the sites
+    no profile claims."""
+    names = categories[site] if site in categories else categories.get(OTHER_SITES, {})
+    return {tidy(printed): tidy(name) for printed, name in names.items()}

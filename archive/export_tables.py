@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from urllib.parse import urlsplit
 
-from archive.categories import CategoryNames, normalised, tidy
+from archive.categories import CategoryNames, names_for, normalised
 from archive.dictionary import DATASET_COLUMNS, DATASET_TABLES, dataset_column
 
 # The site of articles in an archive from before sites were told apart: tnu.edu.vn's.
@@ -228,8 +228,10 @@ def rows(
         cursor = conn.execute(f"{sql} ORDER BY {table.order}, rowid")
         names = [d[0] for d in cursor.description]
         source = (dict(zip(names, row, strict=True)) for row in cursor)
-    names_by_site = {site: {tidy(k): tidy(v) for k, v in names.items()} for site, names in (categories or {}).items()}
+    names_by_site: dict[str, dict[str, str]] = {}
     for stored in source:
+        if table.name == "articles" and stored["site"] not in names_by_site:
+            names_by_site[stored["site"]] = names_for(stored["site"], categories or {})
         values = _derived(table.name, stored, names_by_site)
         yield [_coerce(table.name, column, values, values.get(column.name)) for column in cols]
 

@@ -259,3 +259,14 @@ def test_parquet_files_name_the_pinned_pyarrow(built):
     version = re.fullmatch(r"pyarrow==([0-9.]+)", pin)[1]
     for file in sorted(out.glob("data/*/*.parquet")):
         assert pq.read_metadata(file).created_by == f"parquet-cpp-arrow version {version}", file
+
+
+def test_each_site_its_own_category_names_the_unclaimed_sites_the_shared_ones():
+    from archive.categories import OTHER_SITES, names_for, normalised
+
+    shared = {"Khoa học - Công nghệ": "Khoa học và Công nghệ"}
+    categories = {"tnu": shared, "tnue": {}, OTHER_SITES: shared}
+    assert normalised("Khoa học  - Công nghệ", names_for("tnu", categories)) == "Khoa học và Công nghệ"
+    assert normalised("Khoa học - Công nghệ", names_for("tnue", categories)) == "Khoa học - Công nghệ"
+    assert normalised("Khoa học - Công nghệ", names_for("127.0.0.1:8001", categories)) == "Khoa học và Công nghệ"
+    assert normalised(" \u00a0", names_for("tnu", categories)) is None and normalised(None, shared) is None
