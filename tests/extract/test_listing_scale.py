@@ -168,11 +168,13 @@ def test_the_body_check_places_and_merges_as_before():
 
 
 def test_a_page_of_cards_of_one_megabyte_is_read_in_seconds():
-    """The issue's bound ("ends at all", not a benchmark): 101.6 s before, about 2 s here."""
+    """The issue's bound ("ends at all", not a benchmark): 101.6 s before, about 2 s here. In CPU
+    seconds of this process, which a machine busy with other work does not stretch (at a load of
+    10 on 2 cores the wall clock said 9.5 s)."""
     page = card_page(1024 * 1024)
-    started = time.monotonic()
+    started = time.process_time()
     reading = read_article(page, "http://127.0.0.1:8000/chuyen-muc/tin-tuc")
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     # its paragraphs are text of its own: an article, every paragraph of it read
     assert reading.article.is_article and not reading.article.listing
     assert reading.article.body_text.count("Đoạn văn số") == page.decode().count("Đoạn văn số") > 2500
