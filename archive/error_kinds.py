@@ -36,6 +36,7 @@ BLOCKED_ADDRESS = "blocked_address"
 NOT_AN_IMAGE = "not_an_image"
 WRITE_ERROR = "write_error"
 EXTRACT_ERROR = "extract_error"
+EXTRACT_TIMEOUT = "extract_timeout"
 WRITER_DIED = "writer_died"
 # Not failures of the site.
 INTERRUPTED = "interrupted"
@@ -59,6 +60,8 @@ ERROR_KINDS: dict[str, str] = {
     NOT_AN_IMAGE: "the bytes under an image's URL are no image, e.g. an HTML error page",
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
+    EXTRACT_TIMEOUT: "reading the page took longer than EXTRACT_TIMEOUT: stopped, and the run went on; "
+    "the page is fetched again after a wait of 1, 2, 4… days",
     WRITER_DIED: "the archive writer process died, the writes in flight were lost",
     INTERRUPTED: "the download was cut by the run's own stop (SIGTERM/SIGINT); asked for again next run, "
     "without waiting",
@@ -80,6 +83,9 @@ FETCH_ERRORS = (
     REDIRECT_OFFSITE,
     BLOCKED_ADDRESS,
     INTERRUPTED,
+    # the page came (its status is kept) but was not read
+    EXTRACT_ERROR,
+    EXTRACT_TIMEOUT,
 )
 IMAGE_ERRORS = (
     HTTP,

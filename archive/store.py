@@ -203,6 +203,15 @@ class Archive:
             self._count(run_id, "pages")
         return cursor.lastrowid
 
+    def fetch_not_read(self, run_id: int, url: str, error: str) -> None:
+        """The page this run fetched from `url` (its latest successful fetch_log row) came, but
+        extraction failed on it: the row's `error` says how (extract_error, extract_timeout)."""
+        self.db.execute(
+            "UPDATE fetch_log SET error = ? WHERE id = (SELECT max(id) FROM fetch_log"
+            " WHERE run_id = ? AND final_url = ? AND kind = 'page' AND status BETWEEN 200 AND 299)",
+            [error, run_id, url],
+        )
+
     # -- images ----------------------------------------------------------------------------
 
     def image_for_url(self, src_url: str) -> str | None:

@@ -140,6 +140,9 @@ class ArchiveWriter:
         it is measured and hashed (fetch_log describes the body as read, like raw_pages)."""
         self._send(Writes.fetch, row, body, capture_token, codings)
 
+    def fetch_not_read(self, url: str, error: str) -> None:
+        self._send(Writes.fetch_not_read, url, error)
+
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
@@ -388,6 +391,11 @@ class Writes:
         fetch_id = self.archive.log_fetch(self.run_id, **row, body=None, body_digest=digest)
         if captured is not None:
             self.ledger.link_fetch(captured[0], fetch_id)
+
+    def fetch_not_read(self, url: str, error: str) -> None:
+        """The page fetched from `url` could not be read: its fetch_log row says how."""
+        if self.run_id is not None:
+            self.archive.fetch_not_read(self.run_id, url, error)
 
     # -- articles and images -------------------------------------------------------------------
 

@@ -65,6 +65,12 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
+# Reading a page takes ~4 ms; the worst page the rules were made for, 8 MB of item cards, ~25 s
+# (crawler/extract_pool.py). A page still being read after this many seconds is one no rule
+# foresaw: its worker is stopped, the page recorded as `extract_timeout` (fetch_log, the run's
+# errors) and fetched again after a wait, and the run goes on. 0: no limit.
+EXTRACT_TIMEOUT = 120
+
 # No connection into private networks: hosts that are (or resolve to) loopback, private, link-local,
 # shared (100.64/10), multicast, reserved, unspecified or documentation addresses, IPv4 or IPv6,
 # are refused before anything is sent (error kind `blocked_address`), for pages, images, every
