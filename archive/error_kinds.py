@@ -50,7 +50,7 @@ ERROR_KINDS: dict[str, str] = {
     CONNECT_ERROR: "the connection could not be made for another reason",
     TRUNCATED: "the body stopped short of its Content-Length",
     CONNECTION_LOST: "the connection closed before the response was complete",
-    TOO_LARGE: "the body passed DOWNLOAD_MAXSIZE",
+    TOO_LARGE: "the body passed DOWNLOAD_MAXSIZE (an image: its own limit), on the wire or once decompressed",
     REDIRECT_LOOP: "a redirect back into its own chain",
     REDIRECT_OFFSITE: "a page redirected off the crawled hosts",
     ROBOTS_FORBIDDEN: "robots.txt forbids the URL",

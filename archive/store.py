@@ -203,12 +203,13 @@ class Archive:
             self._count(run_id, "pages")
         return cursor.lastrowid
 
-    def fetch_not_read(self, run_id: int, url: str, error: str) -> None:
-        """The page this run fetched from `url` (its latest successful fetch_log row) came, but
-        extraction failed on it: the row's `error` says how (extract_error, extract_timeout)."""
+    def fetch_refused(self, run_id: int, url: str, error: str) -> None:
+        """The response this run last logged from `url` came, and was refused after: its decoded
+        body passed the size limit (too_large), or the page could not be read (extract_error,
+        extract_timeout). Its fetch_log row, written as the response came, says why."""
         self.db.execute(
             "UPDATE fetch_log SET error = ? WHERE id = (SELECT max(id) FROM fetch_log"
-            " WHERE run_id = ? AND final_url = ? AND kind = 'page' AND status BETWEEN 200 AND 299)",
+            " WHERE run_id = ? AND final_url = ? AND status IS NOT NULL)",
             [error, run_id, url],
         )
 

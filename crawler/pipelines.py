@@ -84,7 +84,7 @@ class ArchivePipeline:
             logger.exception("extraction failed for %s", where)
         run.tally.errors[kind] += 1
         run.tally.problems.append(f"{where}: {what}")
-        run.writer.fetch_not_read(where, kind)
+        run.writer.fetch_refused(where, kind)
         return None
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
