@@ -99,8 +99,9 @@ class ExtractPool:
         self, index: int, body: bytes, url: str, encoding: str | None
     ) -> tuple[Article, RawPage, bool]:
         executor = self._executor(index)
-        future = asyncio.get_running_loop().run_in_executor(executor, _extract_and_compress, body, url, encoding)
         try:
+            # a worker that died idle is found here, by submit: replaced all the same
+            future = asyncio.get_running_loop().run_in_executor(executor, _extract_and_compress, body, url, encoding)
             return await asyncio.wait_for(future, self.time_limit)
         except TimeoutError:
             self._stop(index, kill=True)

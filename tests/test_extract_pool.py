@@ -72,6 +72,34 @@ def test_a_dead_worker_costs_its_page_only(pool):
     assert asyncio.run(go())[0].is_article
 
 
+def test_a_worker_that_died_idle_is_replaced(pool):
+    """Its pool is found broken by the next page's submit: that page fails, the next is read (the
+    broken pool was kept, and every later page of the run failed)."""
+    path = ARTICLE_PATHS[0]
+
+    async def go():
+        await pool.extract(page_bytes(path), page_url(path), None)
+        pids = pool.worker_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # a bound: the pool marks itself broken once it sees the death
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if not any(process_alive(pid) for pid in pids):
+                break
+        await asyncio.sleep(0.5)  # the pool's own thread notices the death
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append((await pool.extract(page_bytes(path), page_url(path), None))[0].is_article)
+            except BrokenProcessPool:
+                outcomes.append("broken")
+        return outcomes
+
+    outcomes = asyncio.run(go())
+    assert outcomes[-2:] == [True, True], outcomes
+
+
 def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
     # A crawler process killed outright must not leave its extraction worker behind.
     script = (
