@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from cron_support import copy_site, first_crawl, query, sub_page
@@ -89,13 +90,21 @@ def test_every_parquet_file_holds_the_rows_sqlite_holds(exported):
         assert files, table
         read = sum(pq.read_table(f).num_rows for f in files)
         assert read == query(exported.db_path, sql)[0][0], table
-    # The sites table of an archive from before sites: the one site, tnu, with the replica's hosts.
+    # Every site of the articles has its row, with its hosts, and its own file of articles.
     sites = pq.read_table(exported.out / "data/sites/sites.parquet").to_pylist()
-    assert [s["name"] for s in sites] == ["tnu"] and json.loads(sites[0]["hosts"])
+    article_sites = set(articles(exported.out).column("site").to_pylist())
+    assert article_sites <= {s["name"] for s in sites} and all(json.loads(s["hosts"]) for s in sites)
+    assert len(list((exported.out / "data/articles").glob("*.parquet"))) == len(article_sites)
+
+
+def articles(out: Path) -> pa.Table:
+    """The articles of every site's file, in id order."""
+    tables = [pq.read_table(f) for f in sorted((out / "data/articles").glob("*.parquet"))]
+    return pa.concat_tables(tables).sort_by("id")
 
 
 def test_parquet_values_are_the_archive_values_typed(exported):
-    table = pq.read_table(exported.out / "data/articles/tnu.parquet")
+    table = articles(exported.out)
     assert str(table.schema.field("views").type) == "int64"
     assert str(table.schema.field("published_date").type) == "date32[day]"
     assert str(table.schema.field("first_seen_at").type) == "timestamp[us, tz=UTC]"
@@ -122,7 +131,7 @@ def test_parquet_values_are_the_archive_values_typed(exported):
 
 
 def test_the_two_layouts_categories_are_one(exported):
-    table = pq.read_table(exported.out / "data/articles/tnu.parquet", columns=["category", "category_printed"])
+    table = articles(exported.out)
     pairs = Counter(
         zip(table.column("category").to_pylist(), table.column("category_printed").to_pylist(), strict=True)
     )
