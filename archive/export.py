@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from archive.categories import CategoryNames
@@ -26,7 +27,7 @@ from archive.export_card import MANIFEST, card, citation
 from archive.export_facts import ArticleStats, facts
 from archive.export_files import TableFiles
 from archive.export_metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
-from archive.export_tables import TABLES, ExportError, count, sites_of_articles, stem
+from archive.export_tables import TABLES, Column, ExportError, count, sites_of_articles, stem
 from archive.export_tables import columns as table_columns
 from archive.export_tables import rows as table_rows
 from archive.progress import ProgressCallback
@@ -259,49 +260,12 @@ def _write_package(
         progress(0, tally.total, tally.counts)
         tick = tally
     digests = _Digests(root)
-    rows: dict[str, int] = {}
-    columns: dict[str, list] = {}
-    written: list[tuple] = []  # (table, columns, format, path, part, rows)
-    stats = None
-    category_rows: Counter[tuple[str, str]] = Counter()
-    for table in TABLES:
-        cols = columns[table.name] = table_columns(table)
-        files = TableFiles(root, table.name, cols)
-        try:
-            if table.name == "articles":
-                stats = ArticleStats(cols)
-                site_at = [c.name for c in cols].index("site")
-                category_at = [c.name for c in cols].index("category")
-                for site in sites_of_articles(conn):
-                    files.open_part(stem(site))
-                parts = {}
-            else:
-                files.open_part(table.name)
-            for row in table_rows(conn, table, cols, categories):
-                if stats is not None and table.name == "articles":
-                    site = row[site_at]
-                    stats.add(site, row)
-                    category_rows[(row[category_at], row[category_at + 1])] += 1
-                    part = parts.setdefault(site, stem(site))
-                else:
-                    part = table.name
-                files.add(row, part)
-                tick("rows")
-        finally:
-            files.close()
-        rows[table.name] = sum(files.rows.values())
-        total = rows[table.name]
-        written += [
-            (table, cols, "csv", files.csv_path, None, total),
-            (table, cols, "jsonl", files.jsonl_path, None, total),
-        ]
-        by_stem = {stem(s): s for s in (stats.rows if table.name == "articles" and stats else {})}
-        for part in sorted(files.rows):
-            written.append((table, cols, "parquet", files.parquet_path(part), by_stem.get(part), files.rows[part]))
+    tables = _write_tables(conn, root, categories, tick)
+    rows, columns, stats = tables.rows, tables.columns, tables.stats
     image_resources = _copy_images(conn, images_dir, digests, tick)
     data = [
         DataFile(table, cols, fmt, path, part, digests.of(path), (root / path).stat().st_size, n)
-        for table, cols, fmt, path, part, n in written
+        for table, cols, fmt, path, part, n in tables.written
     ]
     info = facts(conn, stats)
     # The version digests what the data is, not how one library encodes it: the JSON Lines
@@ -320,7 +284,7 @@ def _write_package(
     for site in stats.rows:
         fill[site] = {c.name: stats.fill_rate(c.name, site) for c in columns["articles"]}
     category_list = sorted(
-        ((c, p, n) for (c, p), n in category_rows.items()), key=lambda e: (e[0] is None, e[0] or "", e[1] or "")
+        ((c, p, n) for (c, p), n in tables.categories.items()), key=lambda e: (e[0] is None, e[0] or "", e[1] or "")
     )
     text = card(info, version, rows, len(image_resources), columns, fill, category_list)
     (root / "README.md").write_text(text, encoding="utf-8")
@@ -333,6 +297,54 @@ def _write_package(
         "bytes": sum(p.stat().st_size for p in root.rglob("*") if p.is_file()),
         "sites": {site["name"]: site["articles"] for site in info["sites"]},
     }
+
+
+@dataclass
+class _Tables:
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    columns: dict[str, list[Column]] = field(default_factory=dict)
+    written: list[tuple] = field(default_factory=list)  # (table, columns, format, path, site or None, rows)
+    stats: ArticleStats | None = None
+    categories: Counter[tuple[str | None, str | None]] = field(default_factory=Counter)  # (category, printed)
+
+
+def _write_tables(conn: sqlite3.Connection, root: Path, categories: CategoryNames | None, tick: Tick) -> _Tables:
+    """Every table in its three formats, the articles one Parquet file per site, counting on the
+    way what the card says of the articles."""
+    out = _Tables()
+    for table in TABLES:
+        cols = out.columns[table.name] = table_columns(table)
+        names = [c.name for c in cols]
+        files = TableFiles(root, table.name, cols)
+        parts = {}  # site -> its file's stem
+        try:
+            if table.name == "articles":
+                out.stats = ArticleStats(cols)
+                parts = {site: stem(site) for site in sites_of_articles(conn)}
+                for part in parts.values():
+                    files.open_part(part)
+            else:
+                files.open_part(table.name)
+            for row in table_rows(conn, table, cols, categories):
+                part = table.name
+                if table.name == "articles":
+                    site = row[names.index("site")]
+                    out.stats.add(site, row)
+                    out.categories[(row[names.index("category")], row[names.index("category_printed")])] += 1
+                    part = parts.setdefault(site, stem(site))
+                files.add(row, part)
+                tick("rows")
+        finally:
+            files.close()
+        total = out.rows[table.name] = sum(files.rows.values())
+        out.written += [
+            (table, cols, "csv", files.csv_path, None, total),
+            (table, cols, "jsonl", files.jsonl_path, None, total),
+        ]
+        site_of = {part: site for site, part in parts.items()}
+        for part in sorted(files.rows):
+            out.written.append((table, cols, "parquet", files.parquet_path(part), site_of.get(part), files.rows[part]))
+    return out
 
 
 def _write_json(path: Path, value: dict) -> None:
