@@ -55,6 +55,15 @@ CANDIDATE_PRIORITY = 1
 LISTING_PRIORITY = 0
 
 
+def taken_up_again(url: str, tried: bool) -> bool:
+    """Whether a link an earlier run found and did not archive is asked for at the start of a run.
+    An article by the URL rules is, when its wait is over; a link no rule knows only if it was
+    never fetched (an interrupted run): one that failed or was no article is asked again only
+    where a page, sitemap or feed still links it, so the junk a site once listed is not a debt
+    that every later run pays."""
+    return links.is_article(url) or not tried
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
@@ -126,11 +135,7 @@ class NewsSpider(scrapy.Spider):
             db,
             self.recheck_before,
             limit=max(settings.getint("MAX_PENDING_LINKS", 20_000), 0),
-            # a link no URL rule knows is taken up again only if it was never fetched (an
-            # interrupted run): one that failed or was no article is asked again only where a
-            # page, sitemap or feed still links it, so the junk a site once listed is not a
-            # debt every later run pays
-            keep=lambda url, tried: links.is_article(url) or not tried,
+            keep=taken_up_again,
         )
         dropped = []
         for url in pending:
