@@ -8,8 +8,8 @@ everything busy for ever (issue 25). For tests only; like the replica it listens
 
 The traps (while `armed`), on the site's own host:
 - an endless pager: `/news/vo-tan.html?page=N` (a listing by the site's URL rules) always links
-  page N+1, shows the real articles again and announces a feed of its own
-  (`/feeds/trang-N.rss`, a few junk items): new pages and new feeds without end;
+  page N+1, shows the real articles again and announces a feed never announced before
+  (`/feeds/trang-K.rss`, a few junk items): new pages and new feeds without end;
 - session ids: `/news/phien.html` (two pages) is linked with a fresh session id on every link
   (`?PHPSESSID=`, `;jsessionid=`, `?sid=`, `?sessionid=`, `?ASP.NET_SessionId=`), and so are
   the real articles it shows: without the ids dropped, every link is a page never seen;
@@ -156,7 +156,7 @@ class TrapServer(ReplicaServer):
         items = "".join(
             f'<div class="item"><h2><a href="{escape(p)}">Bài {i}</a></h2></div>' for i, p in enumerate(self.articles)
         )
-        feed = f'<link rel="alternate" type="application/rss+xml" href="/feeds/trang-{page}.rss">'
+        feed = f'<link rel="alternate" type="application/rss+xml" href="/feeds/trang-{self._next()}.rss">'
         pager = f'<div class="pager"><a href="{PAGER}?page={page + 1}">Trang sau</a></div>'
         return self.page(f"Tin mới - trang {page}", items + pager, feed)
 

@@ -46,9 +46,7 @@ from crawler.sites import LIVE_START_URLS
 
 # Articles before listings: finish what has been found before discovering more. Unknown links
 # that look like one dated or numbered item (links.looks_like_item) come before other unknown
-# pages, so an article's short links and aliases are known before they come up. A listing's
-# page N comes after every listing's page N-1 (its priority is LISTING_PRIORITY - (N-1)): a
-# pager without end cannot keep the other listings waiting until MAX_LISTING_PAGES is spent.
+# pages, so an article's short links and aliases are known before they come up.
 ARTICLE_PRIORITY = 10
 LIKELY_PRIORITY = 5
 CANDIDATE_PRIORITY = 1
@@ -165,7 +163,7 @@ class NewsSpider(scrapy.Spider):
             url,
             callback=self.parse,
             errback=self.failed,
-            priority=LISTING_PRIORITY - (links.page_number(url) - 1),
+            priority=LISTING_PRIORITY,
             meta={"tnu_nav": "listing"},
         )
 
