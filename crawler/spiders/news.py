@@ -114,6 +114,7 @@ class NewsSpider(scrapy.Spider):
         self.deferred: deque[str] = deque()
         self.deferred_earlier: deque[str] = deque()
         self.backlog = (self.entries, self.deferred, self.deferred_earlier)
+        self.forgotten: list[str] = []  # left out by a bound, to be forgotten by the frontier (forget)
         self.backlog_cap = settings.getint("MAX_DISCOVERY_BACKLOG", 50_000)
         self.cap = settings.getint("MAX_DISCOVERY_PAGES", 500)
         self.discover = self.cap > 0
@@ -135,16 +136,14 @@ class NewsSpider(scrapy.Spider):
             limit=max(settings.getint("MAX_PENDING_LINKS", 20_000), 0),
             keep=taken_up_again,
         )
-        dropped = []
         for url in pending:
             if links.is_article(url):
                 yield self.article_request(url)
             # a link no rule knows stays a candidate: judged by its content, under the cap, after
             # what this run finds itself
             elif not self.discover or not self.hold(url, self.deferred_earlier):
-                dropped.append(url)
-        if dropped:
-            run.writer.forget_links(dropped)
+                self.forget(url)
+        self.forget(flush=True)
         # Failed images are retried even when their article is not fetched again; downloading
         # them is the pipeline's job, so they are handed over as items.
         for url in frontier.failed_images(db):
@@ -322,13 +321,24 @@ class NewsSpider(scrapy.Spider):
 
     def hold(self, url: str, held: deque[str]) -> bool:
         """Hold a link in one of the backlog's queues until the crawl is otherwise idle
-        (release_deferred); False when MAX_DISCOVERY_BACKLOG links are held already."""
+        (release_deferred); False when MAX_DISCOVERY_BACKLOG links are held already. A link this
+        run found takes the place of one an earlier run left (which is forgotten)."""
         if sum(map(len, self.backlog)) >= self.backlog_cap:
             get_run(self.crawler).tally.capped["MAX_DISCOVERY_BACKLOG"] += 1
-            return False
+            if held is self.deferred_earlier or not self.deferred_earlier:
+                return False
+            self.forget(self.deferred_earlier.pop())
         self.requested.add(url)
         held.append(url)
         return True
+
+    def forget(self, *urls: str, flush: bool = False) -> None:
+        """Links a bound left out: forgotten by the frontier (archive.frontier.forget_links), in
+        batches."""
+        self.forgotten.extend(urls)
+        if self.forgotten and (flush or len(self.forgotten) >= 1000):
+            get_run(self.crawler).writer.forget_links(self.forgotten)
+            self.forgotten = []
 
     def consider(self, urls: list[str], sitemap: bool = False) -> tuple[list[scrapy.Request], bool]:
         """Requests for the wanted ones of these same-site links no listing rule leads to (found
@@ -489,9 +499,8 @@ class NewsSpider(scrapy.Spider):
             left = [url for held in self.backlog for url in held if url not in self.announced]
             for held in self.backlog:
                 held.clear()
-            if left:
-                run.tally.capped["MAX_DISCOVERY_PAGES"] += len(left)
-                run.writer.forget_links(left)
+            run.tally.capped["MAX_DISCOVERY_PAGES"] += len(left)
+            self.forget(*left, flush=True)
             return
         for url in go:
             self.crawler.engine.crawl(self.candidate_request(url, False))
@@ -513,7 +522,7 @@ class NewsSpider(scrapy.Spider):
             # it (a menu's admin link): it waits, as a failed link does; none is an error of the run.
             linked = request.meta.get("redirect_urls", [request.url])[0]
             if failure.check(discovery.DiscoveryCapped):
-                run.writer.forget_links([linked])
+                self.forget(linked)
             elif "robots" in str(failure.value):
                 run.writer.link_failed(linked, utc_now())
             return

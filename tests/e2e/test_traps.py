@@ -45,10 +45,11 @@ JUNK_PER_SITEMAP = 20_000
 POISONED = 30_000
 PENDING_TAKEN = 20_000  # MAX_PENDING_LINKS, the default
 # Budgets small enough to keep the test short; the feeds' budget is the default one.
-LISTING_PAGES, SITEMAPS, FEEDS, DISCOVERY, BACKLOG = 60, 6, 20, 100, 30_000
+LISTING_PAGES, SITEMAPS, FEEDS, ENTRIES, DISCOVERY, BACKLOG = 60, 6, 20, 15_000, 100, 20_000
 SETTINGS = (
     *("--set", f"MAX_LISTING_PAGES={LISTING_PAGES}"),
     *("--set", f"MAX_SITEMAP_REQUESTS={SITEMAPS}"),
+    *("--set", f"MAX_SITEMAP_ENTRIES={ENTRIES}"),
     *("--set", f"MAX_DISCOVERY_PAGES={DISCOVERY}"),
     *("--set", f"MAX_DISCOVERY_BACKLOG={BACKLOG}"),
 )
@@ -174,6 +175,7 @@ def test_a_met_budget_is_a_notice_of_the_run(trapped):
         f"MAX_LISTING_PAGES ({LISTING_PAGES}) met",
         f"MAX_SITEMAP_REQUESTS ({SITEMAPS}) met",
         f"MAX_FEED_REQUESTS ({FEEDS}) met",
+        f"MAX_SITEMAP_ENTRIES ({ENTRIES}) met",
         f"MAX_DISCOVERY_PAGES ({DISCOVERY}) met",
         f"MAX_DISCOVERY_BACKLOG ({BACKLOG}) met",
     ):
