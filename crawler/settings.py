@@ -176,7 +176,9 @@ DISCOVERY_SITEMAPS = True
 # with what it found and its summary names the budget met.
 # Listing pages fetched per run (first pages of listings and every page of their pagers; the
 # start pages are always fetched and not counted). tnu.edu.vn's listings show 10-15 articles a
-# page: 5,000 pages walk 50,000 articles, more than a full crawl of the site needs.
+# page: 5,000 pages walk 50,000 articles, more than a full crawl of the site needs. A walk cut
+# here starts again at its first page in the next run: a site whose first full crawl needs more
+# pages needs a higher value for that crawl (`--full --set MAX_LISTING_PAGES=20000`).
 MAX_LISTING_PAGES = 5000
 # Sitemaps and sitemap indexes fetched per run (robots.txt is not counted): a site with 50 of them
 # lists millions of URLs; an endless chain of indexes stops here.

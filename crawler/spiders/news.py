@@ -319,6 +319,11 @@ class NewsSpider(scrapy.Spider):
             return urls[: self.entries_cap]
         return urls
 
+    def backlog_full(self) -> bool:
+        """MAX_DISCOVERY_BACKLOG links held, none of them left by an earlier run (that a link found
+        now could take the place of)."""
+        return sum(map(len, self.backlog)) >= self.backlog_cap and not self.deferred_earlier
+
     def hold(self, url: str, held: deque[str]) -> bool:
         """Hold a link in one of the backlog's queues until the crawl is otherwise idle
         (release_deferred); False when MAX_DISCOVERY_BACKLOG links are held already. A link this
@@ -368,6 +373,11 @@ class NewsSpider(scrapy.Spider):
                 run.tally.article_links_seen += 1
             if url in self.requested:
                 wanted = wanted or likely
+                continue
+            if sitemap and not article and not links.is_listing(url) and self.backlog_full():
+                # an entry no rule knows would not be held: not even looked up in the archive (a
+                # site with 50 sitemaps of 50,000 junk entries cost minutes of lookups)
+                run.tally.capped["MAX_DISCOVERY_BACKLOG"] += 1
                 continue
             listing = links.is_listing(url) or (not article and frontier.is_listing(db, links.listing_key(url)))
             if listing:
