@@ -140,8 +140,8 @@ class NewsSpider(scrapy.Spider):
             if links.is_article(url):
                 yield self.article_request(url)
             # a link no rule knows stays a candidate: judged by its content, under the cap, after
-            # what this run finds itself
-            elif not self.discover or not self.hold(url, self.deferred_earlier):
+            # what this run finds itself (with discovery off, it waits for a run with it on)
+            elif self.discover and not self.hold(url, self.deferred_earlier):
                 self.forget(url)
         self.forget(flush=True)
         # Failed images are retried even when their article is not fetched again; downloading
@@ -159,11 +159,7 @@ class NewsSpider(scrapy.Spider):
             return None
         self.requested.add(url)
         return scrapy.Request(
-            url,
-            callback=self.parse,
-            errback=self.failed,
-            priority=LISTING_PRIORITY,
-            meta={"tnu_nav": "listing"},
+            url, callback=self.parse, errback=self.failed, priority=LISTING_PRIORITY, meta={"tnu_nav": "listing"}
         )
 
     def candidate_request(self, url: str, likely: bool) -> scrapy.Request:
