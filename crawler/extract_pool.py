@@ -20,6 +20,7 @@ from archive.record import Article
 from archive.store import RawPage
 from crawler.extract.article import read_article
 from crawler.helpers import helpers_context
+from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +30,23 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage, bool]:
+def _extract_and_compress(
+    body: bytes, url: str, encoding: str | None, site: Site | None = None
+) -> tuple[Article, RawPage, bool]:
     # The raw page is hashed and compressed for the archive here too: the worker has the bytes
     # already, and the writer gets the page once, compressed, with its digest.
-    article, sources = read_article(body, url, encoding=encoding)
+    article, sources = read_article(body, url, encoding=encoding, site=site)
     return article, RawPage.of(body, encoding), read_by_generic_rules(sources)
 
 
 def read_by_generic_rules(sources: dict[str, str]) -> bool:
-    """No site selector read any field: the page's layout is not one crawler/sites.py knows."""
+    """No site selector read any field: the page's layout is not one its site's profile knows."""
     return not any(rule.startswith("site:") for rule in sources.values())
 
 
 class ExtractPool:
-    """`await pool.extract(body, url, encoding)`: (extract_article's Article, the RawPage of body,
-    whether generic rules alone read it), computed in a worker process.
+    """`await pool.extract(body, url, encoding, site)`: (extract_article's Article, the RawPage of
+    body, whether generic rules alone read it), computed in a worker process.
 
     Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
     died (a crash in C code), after which the next page gets a fresh worker.
@@ -60,11 +63,13 @@ class ExtractPool:
             )
         return self._executor
 
-    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage, bool]:
+    async def extract(
+        self, body: bytes, url: str, encoding: str | None, site: Site | None = None
+    ) -> tuple[Article, RawPage, bool]:
         loop = asyncio.get_running_loop()
         executor = self._get()
         try:
-            return await loop.run_in_executor(executor, _extract_and_compress, body, url, encoding)
+            return await loop.run_in_executor(executor, _extract_and_compress, body, url, encoding, site)
         except BrokenProcessPool:
             if self._executor is executor:
                 logger.error("the extraction worker died; starting a new one")

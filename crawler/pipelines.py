@@ -66,13 +66,14 @@ class ArchivePipeline:
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
 
     async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str):
-        """(Article, RawPage, read by generic rules alone) from the extraction worker, or None when
-        extraction raised: a page no rule foresaw is counted and named (`where`), and the run goes on."""
+        """(Article, RawPage, read by generic rules alone) from the extraction worker, by the rules
+        of the site of `url`, or None when extraction raised: a page no rule foresaw is counted and
+        named (`where`), and the run goes on."""
         try:
-            return await self._extract.extract(body, url, encoding)
+            return await self._extract.extract(body, url, encoding, run.site_of(url))
         except Exception as exc:
             logger.exception("extraction failed for %s", where)
-            run.tally.errors[EXTRACT_ERROR] += 1
+            run.tally.error(EXTRACT_ERROR, run.site_name(url))
             run.tally.problems.append(f"{where}: extraction failed ({type(exc).__name__}: {exc})")
             return None
 
@@ -86,6 +87,9 @@ class ArchivePipeline:
         if extracted is None:
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         article, raw, generic = extracted
+        # The article is its URL's site's, whichever site's page linked it.
+        site = run.site_of(item["final_url"])
+        here = run.site_name(item["final_url"])
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL, or a page
             # discovery looked at (a listing, a tag page). An archived article that lost its date
@@ -96,20 +100,21 @@ class ArchivePipeline:
                 run.tally.discovery_not_articles += 1  # against MAX_DISCOVERY_PAGES
                 if item.get("item_links", 0) >= self.listing_min_items:
                     # a listing recognised by what it holds (no pager needed): walked by the next
-                    # runs like the listings sites.py knows, not remembered as a static page
-                    run.writer.listing_crawled(links.listing_key(item["final_url"]), fetched_at)
+                    # runs like the listings its profile knows, not remembered as a static page
+                    run.writer.listing_crawled(links.listing_key(item["final_url"], run.sites), fetched_at)
             if not item.get("candidate") or item.get("likely"):
                 # the drift alarm counts pages that were expected to be articles, not every
                 # menu and tag page discovery looked at
-                run.tally.not_article_links.append(item["url"])
+                run.tally.not_article(item["url"], here)
             return {"url": article.url, "outcome": "not_an_article"}
-        run.tally.count_fields(article, generic=generic)
+        run.tally.count_fields(article, generic=generic, site=here)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
+        run.register(site)
         run.writer.save_article(
-            item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ()))
+            item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ())), site.name
         )
         return {"url": article.url, "outcome": "sent"}
 

@@ -209,7 +209,9 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
             f"cannot open the archive {db_path}: {exc}",
         )
     unresolved = unresolved_hosts(start_urls)
-    if unresolved:
+    # A crawl of several sites goes on while one of them resolves: the others are archived, and
+    # the one that did not is that site's failure, in its row. Nothing resolving is the network.
+    if unresolved and (kind != "crawl" or len(unresolved) == len(start_urls)):
         return _record_failure(
             settings,
             start_urls,

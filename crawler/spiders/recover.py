@@ -5,7 +5,7 @@ dialects and decides when the walk is over), each capture worth reading is fetch
 (`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recover_pipeline.py),
 which extracts it with the crawler's extractor and stores it under its original URL.
 
-Only successful HTML captures of article URLs (crawler/sites.py's rules) are fetched;
+Only successful HTML captures of article URLs (their sites' profiles' rules) are fetched;
 redirects, errors, listings, images and static pages are not. Identical captures (same URL,
 same digest) are fetched once, and captures recovered by an earlier run (recovered_captures)
 never again: a killed recovery resumes where it stopped, a second one changes nothing.
@@ -25,7 +25,7 @@ from archive import recovery
 from crawler import cdx, links
 from crawler.errors import error_kind
 from crawler.run import get_run
-from crawler.sites import ARCHIVE_MATCHES
+from crawler.sites import recover_matches
 
 # Older index pages first would not matter (each page is read whole); captures before the next
 # index page, so a long walk keeps few requests waiting.
@@ -79,7 +79,7 @@ class RecoverSpider(scrapy.Spider):
             match = [m.strip() for m in match.split(",") if m.strip()]
         self.cdx_api = cdx_api
         self.replay = replay if replay.endswith("/") else replay + "/"
-        self.matches = list(match or ARCHIVE_MATCHES)
+        self.matches = list(match or recover_matches())
         self.since = cdx.check_date(since) if since else None
         self.until = cdx.check_date(until) if until else None
         self.limit = int(limit) if limit not in (None, "") else None
