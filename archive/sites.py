@@ -10,7 +10,9 @@ crawler and the archive agree without the archive importing the crawler.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -192,3 +194,40 @@ def overview(db: sqlite_utils.Database) -> dict[str, dict]:
         )
         entry["fallen"] = fallen_fields(latest[0], earlier) if latest else []
     return out
+
+
+# -- one site's part of the archive ---------------------------------------------------------
+
+# The rows of one site's articles, table by table: what `export --site` publishes.
+SITE_ROWS = {
+    "sites": "name = :site",
+    "articles": "site = :site",
+    "article_images": "article_id IN (SELECT id FROM src.articles WHERE site = :site)",
+    "view_counts": "article_id IN (SELECT id FROM src.articles WHERE site = :site)",
+    "images": "sha256 IN (SELECT image_sha256 FROM src.article_images"
+    " WHERE article_id IN (SELECT id FROM src.articles WHERE site = :site))",
+}
+
+
+def write_site_subset(db_path: str | Path, site: str, target: str | Path) -> int:
+    """Write a new archive file at `target` holding one site's articles, their images and view
+    counts, with the tables' own definitions and the archive's schema version; the number of
+    articles copied. Reads `db_path` only."""
+    from archive.search import readonly_uri  # noqa: PLC0415 — search imports the store's neighbours
+
+    conn = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", [readonly_uri(Path(db_path))])
+        version = conn.execute("PRAGMA src.user_version").fetchone()[0]
+        conn.execute("BEGIN")
+        for table, where in SITE_ROWS.items():
+            for (sql,) in conn.execute(
+                "SELECT sql FROM src.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC", [table]
+            ).fetchall():
+                conn.execute(sql)  # the table, then its indexes ("table" > "index")
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table} WHERE {where}", {"site": site})
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+        conn.execute("COMMIT")
+        return conn.execute("SELECT count(*) FROM main.articles").fetchone()[0]
+    finally:
+        conn.close()
