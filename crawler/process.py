@@ -22,7 +22,7 @@ from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.addresses import parse_networks
 from crawler.contact import ContactError, resolve_contact, user_agent
-from crawler.run import RECORDED_SETTINGS, CrawlRun
+from crawler.run import CrawlRun, recorded_settings
 from crawler.spiders.news import NewsSpider
 
 
@@ -116,7 +116,7 @@ def _record_failure(
     kind: str = "crawl",
 ) -> RunEnd:
     """Write the failed run's row (and fetch_log rows for what failed before any request)."""
-    recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    recorded = recorded_settings(settings)
     if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
         recorded["USER_AGENT"] = user_agent(settings.get("CONTACT"))  # what the add-on would have sent
     try:

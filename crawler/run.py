@@ -63,6 +63,12 @@ RECORDED_SETTINGS = (
 )
 
 
+def recorded_settings(settings) -> dict:
+    """RECORDED_SETTINGS as the run's row keeps them (a table of settings as a plain dict)."""
+    values = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    return {name: v.copy_to_dict() if hasattr(v, "copy_to_dict") else v for name, v in values.items()}
+
+
 @dataclass
 class CrawlRun:
     archive: Archive  # read here; written during the crawl by the writer process alone
@@ -176,7 +182,7 @@ class RunExtension:
         warning = warning_once(settings, start_urls)  # `scrapy crawl news`: not told before the run
         if warning:
             logger.warning(warning)
-        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+        recorded = recorded_settings(settings)
         run_id = archive.start_run(start_urls, recorded, kind=run_kind(spider))
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
