@@ -4,14 +4,14 @@ A profile is data, one TOML table per site (profiles/*.toml shipped in the packa
 `[sites.NAME]` table of tnu-archive.toml beside the database). Only `hosts` or `start_urls` are
 needed; every rule is optional, and a site without rules is read by the generic rules alone:
 
-    title = "Trường Đại học Sư phạm – Đại học Thái Nguyên"
-    hosts = ["tnue.edu.vn", "www.tnue.edu.vn"]      # each with its subdomains
-    start_urls = ["https://tnue.edu.vn/"]
+    title = "Trường Đại học Ví dụ"
+    hosts = ["example.edu.vn", "www.example.edu.vn"] # each with its subdomains
+    start_urls = ["https://example.edu.vn/"]
     timezone = "Asia/Ho_Chi_Minh"                    # the site's clock
     language = "vi"
     enabled = true                                   # crawled by a plain `tnu-archive crawl`
     title_names = ["…"]                              # how the site's name ends page titles
-    archive_matches = ["tnue.edu.vn/*"]              # `tnu-archive recover`'s CDX patterns
+    archive_matches = ["example.edu.vn/*"]           # `tnu-archive recover`'s CDX patterns
     shared_rules = false                             # its rules also read hosts no profile claims
 
     [urls]                                           # hints that save requests, never gates
