@@ -91,8 +91,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
         "host": "Host name the crawl ran on",
         "kind": "crawl (the live site) or recover (captures of a web archive, tnu-archive recover)",
-        "articles_generic": "Articles of the run read by generic rules alone (no selector of crawler/sites.py "
-        "matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
+        "articles_generic": "Articles of the run read by generic rules alone (no selector of their site's "
+        "profile matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",

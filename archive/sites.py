@@ -126,6 +126,8 @@ def record_run_site(
     }
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
+    # the site's row is the writer's to make; one that died first made none (the outcome is kept all the same)
+    db.execute("INSERT INTO sites (name) VALUES (?) ON CONFLICT(name) DO NOTHING", [site])
     db.execute(f"INSERT OR REPLACE INTO run_sites ({columns}) VALUES ({marks})", list(row.values()))
 
 

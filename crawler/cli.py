@@ -312,6 +312,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
 
+    sites = load_sites(db_path)
     archive = open_archive(db_path, images_dir)
     reporter = progress_reporter(quiet, "reparse", "articles")
     progress = reporter.callback(
@@ -325,7 +326,10 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     try:
         with RunLock(db_path), reporter:
             counts = reparse_all(
-                archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path)
+                archive,
+                lambda body, url, *, encoding: extract_article(body, url, encoding=encoding, site=sites.of(url)),
+                progress=progress,
+                warc_dir=warc_dir or default_warc_dir(db_path),
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)

@@ -169,6 +169,13 @@ def test_article_page_shows_fields_and_images_in_page_order(served):
     assert "image not archived: banner" in page
 
 
+def test_article_page_names_its_site(served):
+    article_id = article_ids(served)[ARTICLE_A.url]
+    (row,) = served.json(f"/tnu/articles.json?_shape=array&id={article_id}&_labels=off")
+    page = served.text(f"/article/{article_id}")
+    assert row["site"] and f'?site={row["site"]}">{row["site"]}</a>' in page
+
+
 def test_article_page_reports_a_failed_download(served):
     page = served.text(f"/article/{article_ids(served)[ARTICLE_C.url]}")
     assert "was not downloaded" in page and "Toàn cảnh hội thảo" in page
