@@ -3,6 +3,7 @@ errors for a profile that cannot be used."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -169,3 +170,18 @@ def test_politeness_overrides_become_each_hosts_download_slot():
         "a.vn": {"delay": 2.0, "concurrency": 1},
         "www.a.vn": {"delay": 2.0, "concurrency": 1},
     }
+
+
+def test_sites_lists_the_profiles_without_an_archive_and_makes_none(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    result = CliRunner().invoke(cli, ["sites", "--json", "--db", str(tmp_path / "data" / "tnu.sqlite")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [row["name"] for row in rows] == sorted(MEMBERS)
+    assert all(row["articles"] == 0 and row["last_run"] is None for row in rows)
+    assert not (tmp_path / "data").exists()
+    table = CliRunner().invoke(cli, ["sites", "--db", str(tmp_path / "tnu.sqlite")])
+    assert table.exit_code == 0 and "sfl.tnu.edu.vn" in table.output
