@@ -16,6 +16,7 @@ from archive.outcome import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    FAILED,
     MIN_ARTICLES_FOR_DRIFT,
     baseline,
     baseline_history,
@@ -128,7 +129,8 @@ def morning_check(
         return EXIT_OK, f"OK: {summary}; {when}"
     code = latest.get("exit_code") or (EXIT_DRIFT if status in ALARM_STATUSES else EXIT_FAILED)
     what = "drift alarm: " if status in ALARM_STATUSES else ""
-    bad = [f"site {site['site']} {site['status']}" for site in sites if site.get("status") not in (None, "ok")]
+    # a site's own failure or alarm (a stopped run stopped every site: that is the run's)
+    bad = [f"site {site['site']} {site['status']}" for site in sites if site.get("status") in (FAILED, *ALARM_STATUSES)]
     named = "; " + ", ".join(bad) if bad else ""
     return int(code), f"ALERT: {what}{summary}{named}; {when}{'; ' + problems if problems else ''}"
 

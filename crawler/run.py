@@ -279,14 +279,15 @@ class RunExtension:
             reason = "the archive writer died"  # archiving stopped before the crawl did
         outcomes = self._judge(run, reason, run_kind(spider))
         run.status, run.exit_code = worst([(status, code) for status, code, _ in outcomes.values()])
-        problems = [p for _, _, site_problems in outcomes.values() for p in site_problems]
-        if len(outcomes) > 1:  # several sites: each problem says whose it is
+        whole = reason != "finished"  # stopped, or never started: the run's fate, not a site's
+        problems = next(iter(outcomes.values()))[2] if whole else [p for o in outcomes.values() for p in o[2]]
+        if len(outcomes) > 1 and not whole:  # several sites: each problem says whose it is
             problems = [f"site {name}: {p}" for name, (_, _, ps) in outcomes.items() for p in ps]
         if run.status == "empty" and getattr(spider, "nothing_found", None):
             problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         tally.problems.extend(problems)
         for name, (status, _, site_problems) in outcomes.items():
-            if name is not None and status != OK:  # the summary's last line names the site
+            if name is not None and status != OK and not whole:  # the summary's last line names the site
                 run.notices.append(f"site {name} {status}" + (f": {site_problems[0]}" if site_problems else ""))
         if tally.discovery_capped:
             tally.problems.append(

@@ -165,3 +165,18 @@ def test_a_tally_counts_for_the_run_and_for_the_site():
     tally.absorb(writer)
     assert tally.counts["articles_new"] == 2 and mine.counts == {"pages": 1, "articles_new": 1}
     assert "elsewhere" not in tally.sites
+
+
+def test_the_morning_check_names_the_sites_that_failed_or_raised_the_alarm():
+    from datetime import UTC, datetime
+
+    from archive.runs_report import morning_check
+
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    latest = {"id": 3, "status": FAILED, "exit_code": EXIT_FAILED, "started_at": "2026-12-07T03:00:00Z", "errors": {}}
+    outcomes = [{"site": "a", "status": OK}, {"site": "b", "status": FAILED}, {"site": "c", "status": DRIFT}]
+    code, line = morning_check({**latest, "problems": ["site b: no page"]}, now=now, sites=outcomes)
+    assert code == EXIT_FAILED and "; site b failed, site c drift; started" in line and "site a" not in line
+    stopped = [{"site": "a", "status": "interrupted"}, {"site": "b", "status": "interrupted"}]
+    code, line = morning_check({**latest, "status": "interrupted", "exit_code": 6}, now=now, sites=stopped)
+    assert code == 6 and "site a" not in line and "site b" not in line
