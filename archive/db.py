@@ -221,7 +221,8 @@ COLUMNS["sites"] = {
     "may be the profile's doing",
 }
 TABLE_DESCRIPTIONS["sites"] = (
-    "One row per site ever archived: the university's member sites, and any other host crawled"
+    "One row per site ever archived (crawled, or holding an article): the university's member sites, and any "
+    "other host crawled"
 )
 COLUMNS["run_sites"] = {
     "run_id": "The run (crawl_runs.id)",
