@@ -13,7 +13,7 @@ import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy import signals
 
@@ -121,7 +121,7 @@ def run_kind(spider: Spider) -> str:
 _CUT_INTERVAL, _CUT_SWEEPS = 0.2, 20
 
 
-def _refuse(message: str, code: int) -> None:
+def refuse(message: str, code: int) -> NoReturn:
     """End a `scrapy crawl` that must not run: one line on stderr, the documented exit code."""
     print(f"tnu-archive: {message}", file=sys.stderr, flush=True)
     logging.shutdown()
@@ -156,9 +156,9 @@ class RunExtension:
             check_file(crawler.settings.get("ARCHIVE_DB"))
             ext.lock.acquire()
         except Locked as exc:
-            _refuse(str(exc), EXIT_LOCKED)
+            refuse(str(exc), EXIT_LOCKED)
         except SchemaTooNew as exc:
-            _refuse(str(exc), EXIT_FAILED)
+            refuse(str(exc), EXIT_FAILED)
         warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

@@ -31,12 +31,13 @@ from scrapy.http import Response, TextResponse
 
 from archive import frontier
 from archive.error_kinds import http_kind
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from archive.runs import utc_days_ago
 from crawler import discovery, links
 from crawler.errors import error_kind
 from crawler.offsite import on_hosts
-from crawler.run import get_run, utc_now
-from crawler.sites import download_slots
+from crawler.run import get_run, refuse, utc_now
+from crawler.sites import SiteError, Sites, download_slots
 from crawler.sites import load as load_sites
 
 # Articles before listings: finish what has been found before discovering more. Unknown links
@@ -68,7 +69,7 @@ class NewsSpider(scrapy.Spider):
     def update_settings(cls, settings) -> None:
         super().update_settings(settings)
         # Each host its own pace: the profiles' politeness overrides as per-host download slots.
-        slots = download_slots(load_sites(settings.get("ARCHIVE_DB")))
+        slots = download_slots(_sites(settings.get("ARCHIVE_DB")))
         if slots:
             settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority="spider")
 
@@ -76,8 +77,11 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # The sites: the shipped profiles and the operator's (tnu-archive.toml beside the archive).
-        spider.sites = load_sites(crawler.settings.get("ARCHIVE_DB"))
-        spider.start_urls = spider.sites.start(spider.asked_sites, spider.asked_urls)
+        spider.sites = _sites(crawler.settings.get("ARCHIVE_DB"))
+        try:
+            spider.start_urls = spider.sites.start(spider.asked_sites, spider.asked_urls)
+        except SiteError as exc:  # `scrapy crawl news -a site=nowhere` (`tnu-archive crawl` checked it before)
+            refuse(str(exc), EXIT_USAGE)
         spider.run_sites = spider.sites.of_run(spider.start_urls)
         # Pages are followed only on the hosts of the start URLs and of their sites (and their
         # subdomains); images are fetched from anywhere by the pipeline with `allow_offsite`.
@@ -456,6 +460,14 @@ class NewsSpider(scrapy.Spider):
                 run.writer.link_failed(linked, utc_now())
             if request.meta.get("tnu_nav") == "candidate":
                 run.tally.discovery_not_articles += 1  # a page visited that is no article (MAX_DISCOVERY_PAGES)
+
+
+def _sites(db_path: str) -> Sites:
+    """The sites, or one line and the end of a `scrapy crawl` whose profiles cannot be used."""
+    try:
+        return load_sites(db_path)
+    except SiteError as exc:
+        refuse(str(exc), EXIT_FAILED)
 
 
 def _listed(value: str | Iterable[str] | None) -> list[str]:

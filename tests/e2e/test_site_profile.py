@@ -125,3 +125,19 @@ def test_a_broken_profile_is_one_clear_line_naming_the_file(tmp_path):
     assert result.stderr.count("\n") == 1 and "tnu-archive.toml: site 'school': urls.article" in result.stderr
     listed = run_cli("sites", "--db", str(tmp_path / "tnu.sqlite"))
     assert listed.returncode == 1 and listed.stderr.count("\n") == 1
+
+
+def test_scrapy_crawl_of_a_site_no_profile_names_is_one_clear_line(tmp_path):
+    db = tmp_path / "tnu.sqlite"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "scrapy"),
+            *("crawl", "news", "-a", "site=nowhere", "-s", f"ARCHIVE_DB={db}", "-s", "LOG_LEVEL=WARNING"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "no site named 'nowhere'" in result.stderr
