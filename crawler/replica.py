@@ -1,7 +1,8 @@
 """A replica of tnu.edu.vn served on loopback, for tests, benchmarks and `tnu-archive demo`.
 
-Two HTTP servers on 127.0.0.1, standard library only:
-- the site itself (`origin`, http://127.0.0.1:PORT) serving `<site_dir>/www/`;
+Two HTTP servers on loopback, standard library only:
+- the site itself (`origin`, http://127.0.0.1:PORT, or another loopback address given as `host`:
+  a second replica on 127.0.0.2 is a second site to a crawler) serving `<site_dir>/www/`;
 - "another host" (`other_origin`, http://localhost:PORT2 — another host name, so another site to
   a crawler) serving `<site_dir>/_other/`: hot-linked images and an off-site page.
 
@@ -330,8 +331,9 @@ class ReplicaServer:
             return self
         routes_file = self.site_dir / "routes.json"
         routes = json.loads(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
-        site = self._bind(self.port)
-        other = self._bind(self.other_port)
+        site = self._bind(self.host, self.port)
+        # `localhost` names 127.0.0.1, whichever loopback address the site itself is on.
+        other = self._bind("127.0.0.1", self.other_port)
         self._origin = f"http://{self.host}:{site.server_address[1]}"
         # Another host name for the same loopback address: a different site to any crawler.
         self._other_origin = f"http://localhost:{other.server_address[1]}"
@@ -340,8 +342,8 @@ class ReplicaServer:
         self._serve(other, _Host("other", self.site_dir / "_other", {}, origins), self._other_origin)
         return self
 
-    def _bind(self, port: int) -> _Server:
-        server = _Server((self.host, port), _Handler)
+    def _bind(self, host: str, port: int) -> _Server:
+        server = _Server((host, port), _Handler)
         self._servers.append(server)
         return server
 

@@ -142,7 +142,14 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+# Each host its own download slot (Scrapy's, by host name): a site's profile may set its hosts'
+# delay and concurrency (`[politeness]`, crawler/sites/), which the `news` spider adds here; AutoThrottle
+# keeps such a delay as the slot's floor (crawler/throttle.py). `--set DOWNLOAD_SLOTS=…` replaces them.
+DOWNLOAD_SLOTS: dict = {}
+
 EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.SiteAutoThrottle": 0,
     # Opens the archive and the run row when the spider opens, closes them with its status.
     "crawler.run.RunExtension": 0,
     # Progress on stderr (live display on a terminal, a plain line a minute in cron logs); after
@@ -183,11 +190,11 @@ REFRESH_DAYS = 30
 # in case it was an article the extractor misread (a redesign). 0: never again.
 NOT_ARTICLE_RECHECK_DAYS = 30
 
-# Discovery (docs/discovery.md): same-site links no rule in crawler/sites.py knows are fetched and
+# Discovery (docs/discovery.md): same-site links no rule of their site's profile knows are fetched and
 # judged by their content (an article is archived, any other page's links are followed). This
 # caps, per run, the pages so fetched that turned out not to be articles (listings, tag pages,
 # static pages; each is remembered like a static page, so the next runs skip it). 0: only the
-# URL rules of sites.py are followed (the behaviour before discovery).
+# URL rules of the profiles are followed (the behaviour before discovery).
 MAX_DISCOVERY_PAGES = 500
 # Read robots.txt's `Sitemap:` lines (else /sitemap.xml), sitemap indexes and gzipped sitemaps
 # every run: two or three requests that list every article of a site that has them.
@@ -224,5 +231,5 @@ MAX_DISCOVERY_BACKLOG = 50_000
 MAX_PENDING_LINKS = 20_000
 # A page discovery looked at that is no article but links at least this many item-shaped pages
 # of the site (/2026/10/12/…, /tin/1150/…, …-1201) is a listing: walked again by every run, as
-# the listings sites.py knows are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
+# the listings the profiles know are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
 LISTING_MIN_ITEMS = 5

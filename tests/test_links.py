@@ -1,4 +1,4 @@
-"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: crawler/sites.py)."""
+"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: the sites' profiles)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from archive.record import Article, ImageRef
-from crawler import sites
+from crawler.sites import Site, packaged
 
 from . import dates, listing, published, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
@@ -71,7 +71,7 @@ def _select(root: Element, selector: str | None) -> list[Element]:
         return []
     try:
         return _css(selector)(root)
-    except Exception:  # a malformed selector in sites.py must not take the extractor down
+    except Exception:  # a malformed selector in a profile must not take the extractor down
         return []
 
 
@@ -171,8 +171,8 @@ class _JsonLd:
 # --- the pieces of the page -----------------------------------------------------------------
 
 
-def _layout(root: Element) -> tuple[dict[str, str], Element | None]:
-    for selectors in sites.SELECTORS:
+def _layout(root: Element, site: Site) -> tuple[dict[str, str], Element | None]:
+    for selectors in site.selectors:
         body = _first(root, selectors.get("body"))
         if body is not None:
             return selectors, body
@@ -262,18 +262,22 @@ def _common_ancestor(a: Element, b: Element) -> Element | None:
     return None
 
 
-def _strip_site_name(title: str) -> str:
-    names = "|".join(re.escape(n) for n in sites.SITE_NAMES)
+def _strip_site_name(title: str, site: Site) -> str:
+    if not site.title_names:
+        return title
+    names = "|".join(re.escape(n) for n in site.title_names)
     return re.sub(rf"\s+[-|–—:]\s+(?:{names})(?:\s+[-|–—]\s+.*)?$", "", title).strip()
 
 
-def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None, str]:
+def _title(
+    root: Element, scope: Element, selectors: dict, ld: _JsonLd, site: Site
+) -> tuple[str | None, Element | None, str]:
     for node in _near(scope, root, selectors.get("title"))[:1]:
         if element_text(node):
             return element_text(node), node, "site"
     og = _meta(root, "og:title")
     if og:
-        return _strip_site_name(og), None, "generic:og:title"
+        return _strip_site_name(og, site), None, "generic:og:title"
     headline = ld.article_value("headline")
     if headline:
         return headline, None, "generic:json-ld headline"
@@ -282,7 +286,7 @@ def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple
             return element_text(h1), h1, "generic:<h1>"
     title = root.find(".//title")
     if title is not None and clean(title.text):
-        return _strip_site_name(clean(title.text)) or None, None, "generic:<title>"
+        return _strip_site_name(clean(title.text), site) or None, None, "generic:<title>"
     return None, None, ""
 
 
@@ -538,24 +542,26 @@ def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | N
 
 
 class Reading(NamedTuple):
-    """An article and where each of its fields came from: "site:<layout>" (a selector of
-    crawler/sites.py) or "generic:<rule>"; fields the page does not show are left out."""
+    """An article and where each of its fields came from: "site:<layout>" (a selector of the
+    site's profile, crawler/sites/) or "generic:<rule>"; fields the page does not show are left out."""
 
     article: Article
     sources: dict[str, str]
 
 
-def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Article:
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None, site: Site | None = None) -> Article:
     """Read one article page. `url` is the page's final URL (links and images resolve against it).
+    `site`: whose selectors read it first (None: the shipped profile claiming the URL's host).
 
     Bytes are decoded with `encoding`, else the page's declared charset, else UTF-8; all text
     comes out NFC. Fields the page does not show are None (never guessed).
     """
-    return read_article(html, url, encoding=encoding).article
+    return read_article(html, url, encoding=encoding, site=site).article
 
 
-def read_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Reading:
+def read_article(html: str | bytes, url: str, *, encoding: str | None = None, site: Site | None = None) -> Reading:
     """extract_article with the provenance of each field (`probe` shows it; runs count it)."""
+    site = site or packaged().of(url)
     page = decode(html, encoding)
     if not page.strip():
         return Reading(Article(url=url), {})
@@ -563,14 +569,14 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if root is None:
         return Reading(Article(url=url), {})
     ld = _JsonLd(root)
-    selectors, body = _layout(root)
-    site = f"site:{selectors.get('layout', '?')}"
-    body_rule = site
+    selectors, body = _layout(root, site)
+    layout = f"site:{selectors.get('layout', '?')}"
+    body_rule = layout
     if body is None:
         body, body_rule = _generic_body(root)
 
     scope = _scope(body, root)
-    title, title_node, title_rule = _title(root, scope, selectors, ld)
+    title, title_node, title_rule = _title(root, scope, selectors, ld, site)
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
@@ -596,6 +602,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     published_at, published_text, date_node = dated.iso, dated.text, dated.line
     views, views_node, views_rule = _views(views_node, before + lead + after)
     category, category_rule = _category(root, scope, selectors, title, ld)
+    category = site.category_name(category)
     rules = {
         "title": title_rule,
         "published_at": dated.rule,
@@ -620,7 +627,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
             body_text="\n\n".join(lines) or None,
             listing=is_listing,
         )
-        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout))
 
     furniture = _furniture_in(body, selectors.get("furniture"))
     found = find_images(body, url, skip=set(furniture))
@@ -677,7 +684,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         "body_html": body_rule.split("+")[0],
         "images": body_rule.split("+")[0],
     }
-    return Reading(article, _sources(article, rules, site))
+    return Reading(article, _sources(article, rules, layout))
 
 
 def _listing(

@@ -1,8 +1,10 @@
 """Spider `news`: navigation only — start pages, sitemaps and feeds -> listings -> pagination -> articles.
 
 It never parses an article's fields: an article page is handed to the pipeline as raw bytes
-(crawler/pipelines.py extracts and stores it). Which URLs are articles or listings is site
-knowledge in crawler/sites.py, used as hints that save requests, not as gates: a same-site link
+(crawler/pipelines.py extracts and stores it). It crawls one site or several at once: the sites
+named (`-a site=tnu,tnue`; their profiles give the start pages), the start URLs given
+(`-a start_url=…`), else every enabled site (crawler/sites/). Which URLs are articles or
+listings is each site's knowledge, in its profile, used as hints that save requests, not as gates: a same-site link
 no rule knows is a *candidate*, fetched (at most MAX_DISCOVERY_PAGES of them that are no
 article, per run) and handed to the pipeline, which judges it by its content; its links are
 followed, and its pager (`/page/2`, "Trang sau", rel=next, …) walked as a listing's. Sitemaps
@@ -36,13 +38,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import frontier
 from archive.error_kinds import http_kind
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from archive.runs import utc_days_ago
 from crawler import discovery, links
 from crawler.budgets import RunBudgets
 from crawler.errors import error_kind
 from crawler.offsite import on_hosts
-from crawler.run import get_run, utc_now
-from crawler.sites import LIVE_START_URLS
+from crawler.run import get_run, refuse, utc_now
+from crawler.sites import SiteError, Sites, download_slots
+from crawler.sites import load as load_sites
 
 # Articles before listings: finish what has been found before discovering more. Unknown links
 # that look like one dated or numbered item (links.looks_like_item) come before other unknown
@@ -53,33 +57,55 @@ CANDIDATE_PRIORITY = 1
 LISTING_PRIORITY = 0
 
 
-def taken_up_again(url: str, tried: bool) -> bool:
+def taken_up_again(url: str, tried: bool, sites: Sites | None = None) -> bool:
     """Whether a link an earlier run found and did not archive is asked for at the start of a run.
     An article by the URL rules is, when its wait is over; a link no rule knows only if it was
     never fetched (an interrupted run): one that failed or was no article is asked again only
     where a page, sitemap or feed still links it, so the junk a site once listed is not a debt
     that every later run pays."""
-    return links.is_article(url) or not tried
+    return links.is_article(url, sites) or not tried
 
 
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, start_url: str | Iterable[str] | None = None, *args: Any, **kwargs: Any):
+    def __init__(
+        self,
+        start_url: str | Iterable[str] | None = None,
+        site: str | Iterable[str] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        if isinstance(start_url, str):
-            # `scrapy crawl news -a start_url=A,B` passes one string.
-            urls = [u.strip() for u in start_url.split(",") if u.strip()]
-        else:
-            urls = list(start_url or LIVE_START_URLS)
-        self.start_urls = urls
-        # Pages are followed only on the start URLs' hosts (and their subdomains); images are
-        # fetched from anywhere by the pipeline with `allow_offsite`.
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
+        # `scrapy crawl news -a start_url=A,B -a site=tnu,tnue` passes one string each.
+        self.asked_urls = _listed(start_url)
+        self.asked_sites = _listed(site)
+        self.start_urls = self.asked_urls
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        # Each host its own pace: the profiles' politeness overrides as per-host download slots.
+        slots = download_slots(_sites(settings.get("ARCHIVE_DB")))
+        if slots:
+            settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # The sites: the shipped profiles and the operator's (tnu-archive.toml beside the archive).
+        spider.sites = _sites(crawler.settings.get("ARCHIVE_DB"))
+        try:
+            spider.start_urls = spider.sites.start(spider.asked_sites, spider.asked_urls)
+        except SiteError as exc:  # `scrapy crawl news -a site=nowhere` (`tnu-archive crawl` checked it before)
+            refuse(str(exc), EXIT_USAGE)
+        spider.run_sites = spider.sites.of_run(spider.start_urls)
+        # Pages are followed only on the hosts of the start URLs and of their sites (and their
+        # subdomains); images are fetched from anywhere by the pipeline with `allow_offsite`.
+        hosts = [*spider.start_urls, *(host for site in spider.run_sites for host in site.hosts)]
+        spider.allowed_domains = sorted(
+            {h for h in (urlsplit(u if "//" in u else "//" + u).hostname for u in hosts) if h}
+        )
         crawler.signals.connect(spider.release_deferred, signal=signals.spider_idle)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
@@ -120,7 +146,7 @@ class NewsSpider(scrapy.Spider):
         self.discover = self.cap > 0
         self.budgets = RunBudgets.from_settings(settings, run.tally.capped)
         self.entries_cap = max(settings.getint("MAX_SITEMAP_ENTRIES", 50_000), 0)
-        self.starts = {links.clean_url(u) for u in self.start_urls}
+        self.starts = {links.clean_url(u, self.sites) for u in self.start_urls}
         for url in self.start_urls:
             yield self.listing_request(url, start=True)
         self.sitemaps = settings.getbool("DISCOVERY_SITEMAPS", True)
@@ -134,10 +160,10 @@ class NewsSpider(scrapy.Spider):
             db,
             self.recheck_before,
             limit=max(settings.getint("MAX_PENDING_LINKS", 20_000), 0),
-            keep=taken_up_again,
+            keep=lambda url, tried: taken_up_again(url, tried, self.sites),
         )
         for url in pending:
-            if links.is_article(url):
+            if links.is_article(url, self.sites):
                 yield self.article_request(url)
             # a link no rule knows stays a candidate: judged by its content, under the cap, after
             # what this run finds itself (with discovery off, it waits for a run with it on)
@@ -213,7 +239,9 @@ class NewsSpider(scrapy.Spider):
             return
         nav = response.meta.get("tnu_nav")
         found = None
-        if links.is_article(response.url) or (nav != "listing" and not links.is_listing(response.url)):
+        if links.is_article(response.url, self.sites) or (
+            nav != "listing" and not links.is_listing(response.url, self.sites)
+        ):
             # An article by its URL, or a candidate (or a pending link no rule knows): the
             # pipeline judges it by its content. `url` is the link as found (before redirects),
             # `final_url` where the page is.
@@ -224,8 +252,8 @@ class NewsSpider(scrapy.Spider):
             names = [u for u in (canonical, *others, response.url, linked) if u]
             self.announced.update(names)
             self.requested.update(names)
-            candidate = not links.is_article(response.url)
-            found = links.classify_links(response) if candidate else None
+            candidate = not links.is_article(response.url, self.sites)
+            found = links.classify_links(response, self.sites) if candidate else None
             yield {
                 "url": linked,
                 "final_url": response.url,
@@ -244,7 +272,7 @@ class NewsSpider(scrapy.Spider):
             }
             if not candidate:
                 return
-        if self.discover or nav == "listing" or links.is_listing(response.url):
+        if self.discover or nav == "listing" or links.is_listing(response.url, self.sites):
             yield from self.follow_listing(response, found)
 
     def item_links(self, found: links.PageLinks) -> int:
@@ -252,7 +280,7 @@ class NewsSpider(scrapy.Spider):
         return sum(
             1
             for url in (*found.articles, *found.others)
-            if self.on_site(url) and (links.is_article(url) or links.looks_like_item(url))
+            if self.on_site(url) and (links.is_article(url, self.sites) or links.looks_like_item(url))
         )
 
     def acceptable_alias(self, url: str) -> bool:
@@ -260,7 +288,7 @@ class NewsSpider(scrapy.Spider):
         (a CMS that names its home page canonical for every page must not merge them all)."""
         parts = urlsplit(url)
         home = parts.path in ("", "/") and not parts.query  # (a short link /?p=123 is no home page)
-        return self.on_site(url) and not home and url not in self.starts and not links.is_listing(url)
+        return self.on_site(url) and not home and url not in self.starts and not links.is_listing(url, self.sites)
 
     def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
         """Scrapy has read a host's robots.txt (once a run, before any other request to it): its
@@ -302,11 +330,11 @@ class NewsSpider(scrapy.Spider):
         if kind == "sitemapindex":
             yield from self.sitemap_index_requests(urls)
         elif kind == "urlset":
-            yield from self.consider([links.clean_url(u) for u in urls], sitemap=True)[0]
+            yield from self.consider([links.clean_url(u, self.sites) for u in urls], sitemap=True)[0]
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         found = self.bounded_entries(discovery.read_feed(response.body, response.url, limit=self.entries_cap + 1))
-        yield from self.consider([links.clean_url(u) for u in found], sitemap=True)[0]
+        yield from self.consider([links.clean_url(u, self.sites) for u in found], sitemap=True)[0]
 
     def bounded_entries(self, urls: list[str]) -> list[str]:
         """The first MAX_SITEMAP_ENTRIES entries of a sitemap or feed (read with one more)."""
@@ -359,26 +387,28 @@ class NewsSpider(scrapy.Spider):
         for url in urls:
             if url in self.skipped or not self.on_site(url):
                 continue
-            article = links.is_article(url)
+            article = links.is_article(url, self.sites)
             if not article and not self.on_start_host(url):
                 # discovery stays on the start hosts: a member university's site on a
                 # subdomain is followed only where the URL rules know its pages
                 continue
             likely = article or sitemap or links.looks_like_item(url)
             if likely:
-                run.tally.article_links_seen += 1
+                run.tally.links_seen(1, run.site_name(url))
             if url in self.requested:
                 wanted = wanted or likely
                 continue
-            if sitemap and not article and not links.is_listing(url) and self.backlog_full():
+            if sitemap and not article and not links.is_listing(url, self.sites) and self.backlog_full():
                 # an entry no rule knows would not be held: not even looked up in the archive (a
                 # site with 50 sitemaps of 50,000 junk entries cost minutes of lookups)
                 run.tally.capped["MAX_DISCOVERY_BACKLOG"] += 1
                 continue
-            listing = links.is_listing(url) or (not article and frontier.is_listing(db, links.listing_key(url)))
+            listing = links.is_listing(url, self.sites) or (
+                not article and frontier.is_listing(db, links.listing_key(url, self.sites))
+            )
             if listing:
                 # (by the URL rules, or found by an earlier run: its pager gave it away) walked, not judged
-                request = self.listing_request(url) if links.page_number(url) == 1 else None
+                request = self.listing_request(url) if links.page_number(url, self.sites) == 1 else None
                 if request is not None:
                     out.append(request)
                 continue
@@ -401,7 +431,7 @@ class NewsSpider(scrapy.Spider):
         return out, wanted
 
     def follow_listing(self, response: TextResponse, found: links.PageLinks | None = None) -> Iterable[scrapy.Request]:
-        found = found if found is not None else links.classify_links(response)
+        found = found if found is not None else links.classify_links(response, self.sites)
         run = get_run(self.crawler)
         # Feeds a page announces: read once a run.
         for feed in found.feeds:
@@ -412,7 +442,7 @@ class NewsSpider(scrapy.Spider):
         # An article-shaped link on another host would be dropped by the offsite filter, and
         # noted in the frontier it would stay pending (and be requested again) in every run.
         on_site = [url for url in found.articles if self.on_site(url)]
-        run.tally.article_links_seen += len(on_site)
+        run.tally.links_seen(len(on_site), run.site_name(response.url))
         # A link asked for earlier in this run was wanted then; listings repeat their links, and
         # only the others are looked up in the archive.
         wanted = False
@@ -432,39 +462,39 @@ class NewsSpider(scrapy.Spider):
         for url in fresh:
             yield self.article_request(url)
 
-        here, page = links.listing_key(response.url), links.page_number(response.url)
+        here, page = links.listing_key(response.url, self.sites), links.page_number(response.url, self.sites)
         next_page = None
         for url in found.listings:
-            if links.listing_key(url) != here:
+            if links.listing_key(url, self.sites) != here:
                 # Another listing: entered at its first page; its own pages lead further.
-                if links.page_number(url) == 1 and url not in self.requested:
+                if links.page_number(url, self.sites) == 1 and url not in self.requested:
                     request = self.listing_request(url)
                     if request is not None:
                         yield request
-            elif links.page_number(url) == page + 1:
+            elif links.page_number(url, self.sites) == page + 1:
                 next_page = url
         others = []
         for url in found.others:
-            if links.listing_key(url) == here and url != links.clean_url(response.url):
+            if links.listing_key(url, self.sites) == here and url != links.clean_url(response.url, self.sites):
                 # this listing's own pager: followed one page after another, below
-                if next_page is None and links.page_number(url) == page + 1 and self.on_site(url):
+                if next_page is None and links.page_number(url, self.sites) == page + 1 and self.on_site(url):
                     next_page = url
-            elif links.page_number(url) == 1:
+            elif links.page_number(url, self.sites) == 1:
                 others.append(url)
         requests, wanted_here = self.consider(others)
         wanted = wanted or wanted_here
         yield from requests
 
-        if next_page is None and page == 1 and not links.is_listing(response.url):
+        if next_page is None and page == 1 and not links.is_listing(response.url, self.sites):
             # No numbered pager. A rel=next or "Trang sau"/"Tiếp"/"›" link may still lead on, but
             # an article's "next article" link reads the same: followed as a candidate (judged by
             # its content), and nothing is recorded as a listing.
-            own = links.clean_url(response.url)
+            own = links.clean_url(response.url, self.sites)
             following = next(
                 (
                     u
                     for u in found.next_pages
-                    if u != own and self.on_site(u) and u not in self.requested and not links.is_article(u)
+                    if u != own and self.on_site(u) and u not in self.requested and not links.is_article(u, self.sites)
                 ),
                 None,
             )
@@ -537,12 +567,27 @@ class NewsSpider(scrapy.Spider):
         # Already in fetch_log (one row per attempt); here the final outcome is counted once.
         response = getattr(failure.value, "response", None)
         kind = http_kind(response.status) if response is not None else error_kind(failure.value)
-        run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
+        run.tally.error(kind, run.site_name(request.url) if request is not None else None)
         if request is not None:
             linked = request.meta.get("redirect_urls", [request.url])[0]
             # it waits longer before each next attempt (frontier.retry_due)
-            if links.is_article(linked) or request.meta.get("tnu_nav") == "candidate":
+            if links.is_article(linked, self.sites) or request.meta.get("tnu_nav") == "candidate":
                 run.writer.link_failed(linked, utc_now())
             if request.meta.get("tnu_nav") == "candidate":
                 run.tally.discovery_not_articles += 1  # a page visited that is no article (MAX_DISCOVERY_PAGES)
+
+
+def _sites(db_path: str) -> Sites:
+    """The sites, or one line and the end of a `scrapy crawl` whose profiles cannot be used."""
+    try:
+        return load_sites(db_path)
+    except SiteError as exc:
+        refuse(str(exc), EXIT_FAILED)
+
+
+def _listed(value: str | Iterable[str] | None) -> list[str]:
+    """A spider argument as a list: `a,b` from the command line, or a list from Python."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value or ())
