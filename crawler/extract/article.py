@@ -54,7 +54,13 @@ _DATE_LABEL = re.compile(
     r"(?:đăng\s*ngày|ngày\s*đăng|cập\s*nhật|đăng\s*lúc|posted|published|ngày\s*xuất\s*bản)",
     re.IGNORECASE,
 )
-_AUTHOR_LABEL = re.compile(r"^\s*(?:tác\s*giả|người\s*viết|author|by)\s*:\s*(.+)$", re.IGNORECASE)
+# "Tác giả: …", NukeViet's "Tác giả bài viết: …", portals' "Người đăng: …".
+_AUTHOR_LABEL = re.compile(
+    r"^\s*(?:tác\s*giả(?:\s*bài\s*viết)?|người\s*(?:viết|đăng)|đăng\s*bởi|author|(?:posted\s*)?by)\s*:\s*(.+)$",
+    re.IGNORECASE,
+)
+# A byline block's unlabelled prefix: WordPress's entry meta prints "bởi <a>Name</a>" ("by Name").
+_BYLINE_PREFIX = re.compile(r"^\s*(?:(?:đăng|viết)\s+)?(?:bởi|by)\s+(?=\S)", re.IGNORECASE)
 # A byline may name its role: "Tin, ảnh: Thanh Loan", "Bài và ảnh: …", "Theo …", "Nguồn: …".
 _BYLINE_LABEL = re.compile(
     r"^(?:(?:tin|bài|ảnh|video)(?:\s*(?:,|và|&|-)\s*(?:tin|bài|ảnh|video))*\s*:|theo\s|nguồn\s*:)",
@@ -327,6 +333,25 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     return out
 
 
+def _tail_lines(body: Element) -> list[Line]:
+    """The short blocks a generic body ends with, after its last real paragraph, last first:
+    where a views plugin prints its counter (WordPress's Post Views Counter: "Đã xem: 1.234"
+    after the content). Whole blocks, so that the counter's label goes with its number."""
+    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+        return []
+    out: list[Line] = []
+    for element in reversed(list(body.iter(*BLOCK_TAGS))):
+        if element is body or not isinstance(element.tag, str):
+            continue
+        text = element_text(element)
+        if not text:
+            continue
+        if len(text) > 120 or len(out) >= 6:
+            break
+        out.append((text, element))
+    return out
+
+
 Found = tuple[str | None, str | None, Element | None, str]
 
 
@@ -440,6 +465,10 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
         crumbs.pop()
     if crumbs:
         return crumbs[-1], rule
+    # no breadcrumb: WordPress links the post's category with rel="category tag" (the_category())
+    tagged = next((element_text(a) for a in _select(scope, 'a[rel~="category"]') if element_text(a)), None)
+    if tagged:
+        return tagged, "generic:rel=category link"
     section = _meta(root, "article:section") or ld.article_value("articleSection")
     return section, "generic:article section" if section else ""
 
@@ -504,6 +533,23 @@ def _marked_byline(area: Element, furniture: list[Element]) -> Element | None:
         if text and len(text) <= 80 and not dates.find_date(text):
             return element
     return None
+
+
+def _labelled_line(lines: list[Line]) -> Element | None:
+    """The first short `Tác giả bài viết: …` / `Người đăng: …` line around the body (NukeViet
+    prints it below the body block, portals in the article's info line)."""
+    for text, element in lines:
+        if len(text) <= 100 and _AUTHOR_LABEL.match(text):
+            return element
+    return None
+
+
+def _byline_name(text: str) -> str | None:
+    """A byline block's name without its label ("Tác giả: X") or its "bởi"/"by" prefix."""
+    labelled = _AUTHOR_LABEL.match(text)
+    if labelled:
+        return clean(labelled.group(1)) or None
+    return clean(_BYLINE_PREFIX.sub("", text)) or None
 
 
 def _labelled_author(body: Element, skip: set) -> Element | None:
@@ -640,7 +686,8 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     header = before + lead
 
     published_at, published_text, date_node, date_rule = _date(date_node, before + lead + after, header, root, area, ld)
-    views, views_node, views_rule = _views(views_node, before + lead + after)
+    tail = _tail_lines(body) if body is not None and not selectors else []
+    views, views_node, views_rule = _views(views_node, before + lead + after + tail)
     category, category_rule = _category(root, scope, selectors, title, ld)
     rules = {
         "title": title_rule,
@@ -682,11 +729,11 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
     if author is None and not selectors:  # a known layout's byline is its selector's or none
-        marked = _marked_byline(area, furniture)
+        marked, author_rule = _marked_byline(area, furniture), "generic:byline block"
+        if marked is None:
+            marked, author_rule = _labelled_line(before + after), "generic:labelled byline near the body"
         if marked is not None:
-            text = element_text(marked)
-            labelled = _AUTHOR_LABEL.match(text)
-            author, author_rule = (clean(labelled.group(1)) if labelled else text), "generic:byline block"
+            author = _byline_name(element_text(marked))
             if any(a is body for a in marked.iterancestors()):
                 skip.add(marked)
                 lines_of_body = paragraphs(body, skip)

@@ -137,19 +137,25 @@ def parse_date_fallback(text: str) -> tuple[str, str] | None:
 
 
 # A counter: 550, 1.234, 1,234, 1.234.567 (Vietnamese groups thousands with dots).
-# "lượt truy cập" is deliberately not a label: it is the whole site's visitor counter in the sidebar.
 _NUMBER = r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\d.,]\d)"
 _VIEWS_AFTER = re.compile(
     _NUMBER + r"\s*(?:lần\s*đọc|lượt\s*(?:xem|đọc)|lần\s*xem|views?|reads?)(?!\w)",
     re.IGNORECASE,
 )
+# "Lượt xem: 2.045", "Đã xem: 2.345" (views plugins), "Xem: 1874" (NukeViet), "Lượt truy cập: 1.234"
+# (portals). A bare "xem" counts only with its colon ("xem thêm" is a link).
 _VIEWS_BEFORE = re.compile(
-    r"(?:lượt\s*(?:xem|đọc)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|views?|reads?)\s*:?\s*" + _NUMBER,
+    r"(?:lượt\s*(?:xem|đọc|truy\s*cập)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|(?<!\w)xem(?=\s*:)|views?|reads?)\s*:?\s*"
+    + _NUMBER,
     re.IGNORECASE,
 )
+# "Tổng lượt truy cập: 12.345.678" is the whole site's visitor counter (a sidebar's), never an article's.
+_SITE_TOTAL = re.compile(r"tổng\s*(?:số\s*)?$", re.IGNORECASE)
 
 
 def find_views(text: str) -> int | None:
     """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`), or None."""
-    match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+    match = _VIEWS_AFTER.search(text) or next(
+        (m for m in _VIEWS_BEFORE.finditer(text) if not _SITE_TOTAL.search(text[: m.start()])), None
+    )
     return int(re.sub(r"[.,]", "", match.group(1))) if match else None
