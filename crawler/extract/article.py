@@ -46,7 +46,7 @@ _FURNITURE_CLASS = re.compile(
 )
 # Headings that open a block of links to other articles.
 _RELATED_HEADING = re.compile(
-    r"^(?:các\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
+    r"^(?:các\s+|những\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
     r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
     re.IGNORECASE,
 )
@@ -206,6 +206,14 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
             continue
         links = sum(len(clean("".join(a.itertext()))) for a in p.iter("a"))
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
+    for block in root.iter("div", "td", "section", "article", "blockquote", "center"):
+        # paragraphs written straight into a block, parted by <br> (a body pasted without any
+        # <p>, met in NukeViet and portal editors): the block is their parent
+        if block.find("br") is not None and not _is_furniture(block):
+            runs, links = _loose_runs(block)
+            text = [run for run in runs if len(run) >= 25]
+            if len(text) >= 2:
+                scores[block] = scores.get(block, 0) + sum(map(len, text)) - 2 * links
     articles = list(root.iter("article"))
     if len(articles) == 1:
         # one <article>: the body is in it, whatever the sidebar holds
@@ -218,6 +226,22 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
         if scores[best] > 0:
             return best, "generic:densest text block" + (" in <article>" if len(articles) == 1 else "")
     return (articles[0], "generic:<article>") if articles else (None, "")
+
+
+def _loose_runs(block: Element) -> tuple[list[str], int]:
+    """(the lines of a block's own text, parted by its <br>s, outside its block children; how
+    much of that text is link text)."""
+    runs, parts, links = [], [block.text or ""], 0
+    for child in block:
+        if child.tag == "br" or child.tag in BLOCK_TAGS:
+            runs.append(clean("".join(parts)))
+            parts = []
+        elif isinstance(child.tag, str) and child.tag not in SILENT_TAGS:
+            parts.append(f" {element_text(child)} ")
+            links += sum(len(element_text(a)) for a in child.iter("a"))
+        parts.append(child.tail or "")
+    runs.append(clean("".join(parts)))
+    return [run for run in runs if run], links
 
 
 def _is_furniture(element: Element) -> bool:
@@ -331,6 +355,44 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
             break
         out.append((text, element))
     return out
+
+
+_LEAD_MARK = re.compile(
+    r"(?:^|[\s_-])(?:sapo|hometext|lead|lede|summary|excerpt|intro|chapeau|description|tom-?tat|trich-?dan)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+LEAD_MIN_CHARS = 40  # a sentence: shorter marked lines are labels and captions
+LEAD_MAX_CHARS = 1000
+
+
+def _lead(root: Element, area: Element, body: Element, title: str | None) -> str | None:
+    """The lead (sapo) a layout prints between the title and the body block, outside it
+    (NukeViet's `.hometext`, a theme's `p.sapo`): the first element before the body, in the
+    article's part of the page, marked as one (class `sapo`, `hometext`, `lead`, `summary`,
+    `excerpt`, `description`…, itemprop=description) or whose text is the page's own
+    description (og:description / meta description); a sentence at least, not a list of links."""
+    described = _meta(root, "og:description") or next(
+        (clean(m.get("content")) for m in root.iter("meta") if (m.get("name") or "").lower() == "description"), None
+    )
+    for element in area.iter():
+        if element is body:
+            return None
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS or _is_furniture(element):
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        marked = element.get("itemprop") == "description" or (marks.strip() and _LEAD_MARK.search(marks))
+        text = element_text(element)
+        if not (marked or (described and text == described)):
+            continue
+        if (
+            LEAD_MIN_CHARS <= len(text) <= LEAD_MAX_CHARS
+            and text != title
+            and not _mostly_links(element)
+            and element.find(".//h1") is None
+            and not any(a is body for a in element.iter())
+        ):
+            return text
+    return None
 
 
 def _tail_lines(body: Element) -> list[Line]:
@@ -740,6 +802,10 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
         not_body = {title, author, *(f.caption for f in found)} - {None}
+        # what our rules took out of the body as furniture (a "Tin cùng chuyên mục" list) is no
+        # body text trafilatura may bring back (it prints list items as "- …")
+        for element in furniture:
+            not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
         lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
     body_text = "\n\n".join(lines_of_body) or None
     # before _body_html, which takes the furniture out of the tree
@@ -747,6 +813,11 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
     )
     body_html = _body_html(body, furniture, found, url) or None
+    lead = _lead(root, area, body, title) if not selectors and not is_listing else None
+    if lead is not None and lead not in lines_of_body:
+        # printed above the body block, it is the article's first paragraph
+        body_text = "\n\n".join([lead, *lines_of_body])
+        body_html = f"<p>{html_lib.escape(lead, quote=False)}</p>" + (body_html or "")
     article = Article(
         url=url,
         title=title,

@@ -15,7 +15,7 @@ SITE_TZ = timezone(timedelta(hours=7))
 
 _WEEKDAY = (
     r"(?:(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t[2-7]"
-    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\.?\s*,?\s*)"
+    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\.?\s*[,–-]?\s*)"
 )
 # Day first, always: 23/02/2026, 15-07-2020, 5.7.2021 (the same separator twice).
 _DMY = r"(?<!\d)(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
