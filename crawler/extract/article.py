@@ -812,12 +812,17 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     is_listing, rules["listing"] = _listing(
         root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
     )
-    body_html = _body_html(body, furniture, found, url) or None
     lead = _lead(root, area, body, title) if not selectors and not is_listing else None
-    if lead is not None and lead not in lines_of_body:
+    # the date line and the counter a generic body holds (a views plugin's block closing it) are
+    # no more its HTML than its text
+    fields = [n for n in (date_node, views_node) if n is not None and any(a is body for a in n.iterancestors())]
+    body_html = _body_html(body, furniture + fields, found, url) or None
+    if lead is not None:
         # printed above the body block, it is the article's first paragraph
-        body_text = "\n\n".join([lead, *lines_of_body])
-        body_html = f"<p>{html_lib.escape(lead, quote=False)}</p>" + (body_html or "")
+        if lead not in lines_of_body:
+            body_text = "\n\n".join([lead, *lines_of_body])
+        if html_lib.escape(lead, quote=False) not in (body_html or ""):
+            body_html = f"<p>{html_lib.escape(lead, quote=False)}</p>" + (body_html or "")
     article = Article(
         url=url,
         title=title,

@@ -185,7 +185,8 @@ def head(title: str, extra: str = "") -> str:
 def masthead() -> str:
     cats = "".join(f'<li class="menu-item"><a href="/category/{slug}/">{esc(name)}</a></li>' for slug, name in CATS.items())
     return (
-        '<a class="skip-link screen-reader-text" href="#content">Chuyển đến nội dung</a>\n'
+        '<a class="skip-link screen-reader-text" href="#content">Chuyển đến nội dung</a>'
+        '<div class="top-bar"><a href="/wp-admin/">Quản trị</a></div>\n'
         '<header id="masthead" class="site-header"><div class="site-branding">'
         f'<a href="/" class="custom-logo-link" rel="home"><img src="{U}/2024/01/logo-dhsp.png" class="custom-logo" alt="{SITE_NAME}" width="64" height="64" /></a>'
         f'<p class="site-title"><a href="/" rel="home">{SITE_NAME}</a></p>'
