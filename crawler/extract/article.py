@@ -790,39 +790,50 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
+    byline = author
     if author is None and not selectors:  # a known layout's byline is its selector's or none
         marked, author_rule = _marked_byline(area, furniture), "generic:byline block"
         if marked is None:
             marked, author_rule = _labelled_line(before + after), "generic:labelled byline near the body"
         if marked is not None:
-            author = _byline_name(element_text(marked))
+            byline = element_text(marked)
+            author = _byline_name(byline)
             if any(a is body for a in marked.iterancestors()):
                 skip.add(marked)
                 lines_of_body = paragraphs(body, skip)
+    # a lead printed above the body block is the article's first paragraph
+    lead = _lead(root, area, body, title) if not selectors else None
+    if lead is not None and lead not in lines_of_body:
+        lines_of_body = [lead, *lines_of_body]
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
-        not_body = {title, author, *(f.caption for f in found)} - {None}
+        not_body = {title, author, byline, *(f.caption for f in found)} - {None}
         # what our rules took out of the body as furniture (a "Tin cùng chuyên mục" list) is no
         # body text trafilatura may bring back (it prints list items as "- …")
         for element in furniture:
             not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
         lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
+        if lead is not None and lead not in lines_of_body:
+            lines_of_body = [lead, *lines_of_body]  # trafilatura may leave out what sits outside the body block
     body_text = "\n\n".join(lines_of_body) or None
-    # before _body_html, which takes the furniture out of the tree
+    # before _body_html, which takes the furniture out of the tree; a lead is no listing's own text
     is_listing, rules["listing"] = _listing(
-        root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
+        root,
+        url,
+        ld,
+        selectors,
+        title_node,
+        date_node,
+        views_node,
+        published_at,
+        [x for x in lines_of_body if x != lead],
     )
-    lead = _lead(root, area, body, title) if not selectors and not is_listing else None
     # the date line and the counter a generic body holds (a views plugin's block closing it) are
     # no more its HTML than its text
     fields = [n for n in (date_node, views_node) if n is not None and any(a is body for a in n.iterancestors())]
     body_html = _body_html(body, furniture + fields, found, url) or None
-    if lead is not None:
-        # printed above the body block, it is the article's first paragraph
-        if lead not in lines_of_body:
-            body_text = "\n\n".join([lead, *lines_of_body])
-        if html_lib.escape(lead, quote=False) not in (body_html or ""):
-            body_html = f"<p>{html_lib.escape(lead, quote=False)}</p>" + (body_html or "")
+    if lead is not None and html_lib.escape(lead, quote=False) not in (body_html or ""):
+        body_html = f"<p>{html_lib.escape(lead, quote=False)}</p>" + (body_html or "")
     article = Article(
         url=url,
         title=title,

@@ -149,13 +149,19 @@ _VIEWS_BEFORE = re.compile(
     + _NUMBER,
     re.IGNORECASE,
 )
-# "Tổng lượt truy cập: 12.345.678" is the whole site's visitor counter (a sidebar's), never an article's.
-_SITE_TOTAL = re.compile(r"tổng\s*(?:số\s*)?$", re.IGNORECASE)
+# "Tổng lượt truy cập: 12.345.678", "Số lượt truy cập: …" count the whole site's visitors (a sidebar's
+# counter), never an article's readers.
+_SITE_TOTAL = re.compile(r"(?:tổng|số)\s*(?:số\s*)?$", re.IGNORECASE)
+
+
+def _site_total(text: str, match: re.Match[str]) -> bool:
+    return "truy" in match.group(0).lower() and bool(_SITE_TOTAL.search(text[: match.start()]))
 
 
 def find_views(text: str) -> int | None:
-    """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`), or None."""
+    """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`, `Đã xem: 2.345`, `Xem: 1874`,
+    an article's `Lượt truy cập: 1.234`), or None."""
     match = _VIEWS_AFTER.search(text) or next(
-        (m for m in _VIEWS_BEFORE.finditer(text) if not _SITE_TOTAL.search(text[: m.start()])), None
+        (m for m in _VIEWS_BEFORE.finditer(text) if not _site_total(text, m)), None
     )
     return int(re.sub(r"[.,]", "", match.group(1))) if match else None

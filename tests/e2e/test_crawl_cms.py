@@ -179,3 +179,13 @@ def test_robots_txt_of_each_site_is_obeyed(together):
     forbidden = {"wordpress": "/wp-admin/", "dnn": "/Login.aspx"}
     for name, path in forbidden.items():
         assert path not in {r.path for r in together.requests[name]}, name
+
+
+def test_each_cms_sites_sitemaps_and_feed_are_read(together):
+    """Found without URL rules: robots.txt's Sitemap: line (WordPress's core sitemaps, NukeViet's
+    index, DotNetNuke's SiteMap.aspx) and the feed a page's <head> announces."""
+    for name, truth in TRUTH.items():
+        requested = {r.path for r in together.requests[name] if r.status == 200}
+        assert set(truth["sitemaps"]) <= requested, name
+        if "feed" in truth:
+            assert truth["feed"] in requested, name
