@@ -374,22 +374,23 @@ def _lead(root: Element, area: Element, body: Element, title: str | None) -> str
     described = _meta(root, "og:description") or next(
         (clean(m.get("content")) for m in root.iter("meta") if (m.get("name") or "").lower() == "description"), None
     )
+    holders = set(body.iterancestors())  # they hold the body: never its lead
     for element in area.iter():
         if element is body:
             return None
-        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS or _is_furniture(element):
+        if element in holders or not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
             continue
         marks = f"{element.get('class') or ''} {element.get('id') or ''}"
         marked = element.get("itemprop") == "description" or (marks.strip() and _LEAD_MARK.search(marks))
-        text = element_text(element)
-        if not (marked or (described and text == described)):
+        if not (marked or described) or _is_furniture(element):
             continue
+        text = element_text(element)
         if (
-            LEAD_MIN_CHARS <= len(text) <= LEAD_MAX_CHARS
+            (marked or text == described)
+            and LEAD_MIN_CHARS <= len(text) <= LEAD_MAX_CHARS
             and text != title
             and not _mostly_links(element)
             and element.find(".//h1") is None
-            and not any(a is body for a in element.iter())
         ):
             return text
     return None
@@ -808,10 +809,11 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
         not_body = {title, author, byline, *(f.caption for f in found)} - {None}
-        # what our rules took out of the body as furniture (a "Tin cùng chuyên mục" list) is no
-        # body text trafilatura may bring back (it prints list items as "- …")
+        # a list of links our rules took out of the body (a "Tin cùng chuyên mục" list) is no body
+        # text trafilatura may bring back (it prints list items as "- …")
         for element in furniture:
-            not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
+            if element.tag in ("ul", "ol") or _mostly_links(element) or _RELATED_HEADING.match(element_text(element)):
+                not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
         lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
         if lead is not None and lead not in lines_of_body:
             lines_of_body = [lead, *lines_of_body]  # trafilatura may leave out what sits outside the body block

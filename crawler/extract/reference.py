@@ -76,9 +76,9 @@ def checked_body(
     ]
     found = " ".join(theirs)
     kept = [p for p in ours if p in found]
-    if len(ours) >= 2 and len(kept) == len(ours) and any(sum(p in line for p in ours) >= 2 for line in theirs):
+    if len(ours) >= 2 and any(all(p in line for p in ours) and any(t in line for t in not_body) for line in theirs):
         # trafilatura's last resort on a short page (its baseline) runs a whole block into one
-        # line: title, date, byline, captions and our paragraphs together. It confirms ours.
+        # line: the title, date, byline and captions with all our paragraphs. It confirms ours.
         return ours, f"{rule}+checked by trafilatura"
     # what ours must cover: trafilatura's paragraphs, not its short lines (counters, labels)
     wanted = set(_WORD.findall(" ".join(line for line in theirs if len(line) >= PARAGRAPH).lower()))
