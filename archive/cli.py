@@ -110,11 +110,23 @@ def progress_reporter(quiet: bool, title: str, unit: str):
         fail(str(exc), EXIT_USAGE)
 
 
+def require_archive(db_path: Path) -> None:
+    """End the command in one line unless there is an archive at `db_path` (archive/existing.py):
+    no command but a crawl or a recovery may make one."""
+    from archive.existing import NoArchive  # noqa: PLC0415
+    from archive.existing import require_archive as check  # noqa: PLC0415
+
+    try:
+        check(db_path)
+    except NoArchive as exc:
+        fail(str(exc))
+
+
 def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
     from archive.store import Archive  # noqa: PLC0415
 
-    if must_exist and not db_path.exists():
-        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    if must_exist:
+        require_archive(db_path)
     try:
         return Archive(db_path, images_dir)
     except Exception as exc:  # unreadable, not a database, locked beyond the timeout
@@ -181,6 +193,7 @@ def _open_for_reading(db_path: Path):
 
     from archive.search import open_readonly  # noqa: PLC0415
 
+    require_archive(db_path)
     try:
         conn = open_readonly(db_path)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -271,7 +284,8 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the dataset into (a previous export there is replaced).",
+    help="Folder to write the dataset into: new, empty, or an earlier export (only the files its "
+    "manifest lists are replaced; any other folder is refused untouched).",
 )
 @click.option(
     "--wacz",
@@ -359,32 +373,40 @@ def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
     "--warc-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of the WARC captures, for --repair [warc/ beside the database].",
+    help="Folder of the WARC captures [warc/ beside the database].",
 )
-def verify(db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool, warc_dir: Path | None) -> None:
-    """Re-hash every image file, check the database's integrity and links (and an export):
-    one line per problem, exit 5 when anything is missing or corrupt."""
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Compare the payload digest of every WARC capture with the captures table "
+    "(by default a random sample of them; every record is read either way).",
+)
+def verify(
+    db_path: Path, images_dir: Path, export_dir: Path | None, repair: bool, warc_dir: Path | None, full: bool
+) -> None:
+    """Re-hash every image file, read every WARC file, check the database's integrity and links
+    (and an export): one line per problem, exit 5 when anything is missing or corrupt."""
     import sqlite3  # noqa: PLC0415
 
     from archive.verify import verify as run_verify  # noqa: PLC0415
 
-    if not db_path.is_file():
-        fail(f"no archive at {db_path} (run a crawl first, or pass --db)")
+    require_archive(db_path)
     if export_dir is not None and not export_dir.is_dir():
         fail(f"no export at {export_dir}")
+    warc_dir = warc_dir or default_warc_dir(db_path)
     try:
-        report = run_verify(db_path, images_dir, export_dir)
+        report = run_verify(db_path, images_dir, export_dir, warc_dir=warc_dir, full=full)
     except sqlite3.OperationalError as exc:  # cannot be opened at all: not a sign of damage
         fail(f"cannot open {db_path}: {exc}")
     for problem in report.problems:
         click.echo(shown(problem))
     click.echo(f"verify: {report.summary()}", err=True)
     if repair and not report.ok:
-        report = _repair(db_path, images_dir, export_dir, warc_dir or db_path.parent / "warc", report)
+        report = _repair(db_path, images_dir, export_dir, warc_dir, report, full)
     sys.exit(EXIT_OK if report.ok else EXIT_VERIFY)
 
 
-def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: Path, report):
+def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: Path, report, full: bool):
     """Restore what can be restored, say what could not, and verify again."""
     import sqlite3  # noqa: PLC0415
 
@@ -405,7 +427,7 @@ def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: 
         click.echo(shown(f"not restored: {path}: {why}"))
     for url in repaired.queued:
         click.echo(shown(f"queued for the next crawl: {url}"))
-    after = run_verify(db_path, images_dir, export_dir)
+    after = run_verify(db_path, images_dir, export_dir, warc_dir=warc_dir, full=full)
     click.echo(
         f"repair: {len(repaired.restored)} restored, {len(repaired.unrestored)} not restored, "
         f"{len(repaired.queued)} URLs queued; verify again: {after.summary()}",

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections import Counter
@@ -46,6 +47,9 @@ RIGHTS = (
     "archival and research use, and reusing them beyond that needs the rights holders' consent."
 )
 MANIFEST = "manifest-sha256.txt"
+MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")  # as sha256sum writes and reads it
+# What an export's datapackage.json is named: how a folder is recognised as an earlier export.
+PACKAGE_NAME = "tnu-news-archive"
 _BATCH = 1000  # rows per Parquet row group, so a large archive is never held in memory at once
 _CHUNK = 1 << 20
 
@@ -84,19 +88,22 @@ def export(
 
     Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
     Raises ExportError when an image file is missing or does not match its recorded sha256 (the
-    export would not be what it claims), or when `out_dir` holds something that is not an export.
-    `progress(done, total, counts)` is called after each row, image file and checksum.
+    export would not be what it claims), or when `out_dir` holds anything but an earlier export
+    (then nothing in it is touched). Of an earlier export, only the files its manifest lists are
+    replaced or removed: whatever else is in the folder stays. `progress(done, total, counts)` is
+    called after each row, image file and checksum.
     """
     # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
-    _check_target(out_dir)
+    previous = earlier_export(out_dir)  # before anything is written: a foreign folder is not touched
     # An existing folder is kept (it can be the shell's working folder, or a mount point) and
-    # its contents are swapped; a new one is staged beside its final place and renamed.
+    # its files are swapped; a new one is staged beside its final place and renamed.
     in_place = out_dir.is_dir()
-    partial = f".partial-{os.getpid()}"
-    staging = out_dir / partial if in_place else out_dir.with_name(f".{out_dir.name}{partial}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    if in_place:
+        staging = _new_folder(out_dir, ".partial")
+    else:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = _new_folder(out_dir.parent, f".{out_dir.name}.partial")
     try:
         conn = open_readonly(db_path)
         try:
@@ -107,7 +114,7 @@ def export(
         finally:
             conn.close()
         if in_place:
-            _replace_contents(out_dir, staging)
+            _replace_files(out_dir, staging, previous)
         else:
             staging.rename(out_dir)
     except BaseException:
@@ -117,25 +124,127 @@ def export(
     return summary
 
 
-def _replace_contents(out_dir: Path, staging: Path) -> None:
-    """The earlier export's files out of `out_dir`, the staged ones (inside it) in."""
-    for entry in out_dir.iterdir():
-        if entry == staging:
+def _new_folder(parent: Path, stem: str) -> Path:
+    """A folder of that name that did not exist (one that does is someone's: never reused)."""
+    for attempt in range(100):
+        folder = parent / f"{stem}-{os.getpid()}-{attempt}"
+        try:
+            folder.mkdir()
+        except FileExistsError:
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-    for entry in staging.iterdir():
-        entry.rename(out_dir / entry.name)
-    staging.rmdir()
+        return folder
+    raise ExportError(f"cannot find a free name for a staging folder in {parent}")
 
 
-def _check_target(out_dir: Path) -> None:
-    if out_dir.is_file():
+def earlier_export(out_dir: Path) -> frozenset[str]:
+    """The files (relative paths) of the export `out_dir` holds: none for a folder that is
+    absent or empty; raises ExportError for anything else.
+
+    A folder is an earlier export only when both its `datapackage.json` names this package and
+    its manifest is one `export` writes: a folder of someone else's (their own data package, a
+    thesis, a copy of the dataset they annotated...) is never emptied or written into.
+    """
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise ExportError(f"{out_dir} is a file, not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "datapackage.json").is_file():
-        raise ExportError(f"{out_dir} is not empty and holds no earlier export; choose another --out")
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        return frozenset()
+
+    def refuse(why: str) -> ExportError:
+        return ExportError(
+            f"{out_dir} is not empty and holds no earlier export ({why}): nothing in it was touched, "
+            "choose another --out"
+        )
+
+    package, manifest = out_dir / "datapackage.json", out_dir / MANIFEST
+    if not _regular_file(package):
+        raise refuse("no datapackage.json")
+    try:
+        name = json.loads(package.read_text(encoding="utf-8")).get("name")
+    except (ValueError, AttributeError, OSError):
+        name = None
+    if name != PACKAGE_NAME:
+        raise refuse(f"its datapackage.json is not the {PACKAGE_NAME} package")
+    if not _regular_file(manifest):
+        raise refuse(f"no {MANIFEST}")
+    try:
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = [""]
+    listed = {MANIFEST}
+    for number, line in enumerate(lines, start=1):
+        match = MANIFEST_LINE.match(line)
+        if not match or not _safe_relative(match[2]):
+            raise refuse(f"line {number} of its {MANIFEST} is not one export writes")
+        listed.add(match[2])
+    if "datapackage.json" not in listed:
+        raise refuse(f"its {MANIFEST} does not list datapackage.json")
+    return frozenset(listed)
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _safe_relative(rel: str) -> bool:
+    path = PurePosixPath(rel)
+    return bool(path.parts) and not path.is_absolute() and not {"..", "."} & set(path.parts) and "\\" not in rel
+
+
+def _replace_files(out_dir: Path, staging: Path, previous: frozenset[str]) -> None:
+    """The earlier export's files out of `out_dir`, the staged ones (inside it) in.
+
+    Only paths the earlier manifest lists are removed or overwritten, never through a symbolic
+    link: every check is made before the first file is touched. The manifest in place first
+    lists the earlier files and the new ones together, so an export killed halfway leaves a
+    folder the next export still recognises as its own and finishes.
+    """
+    new = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    for rel in sorted(previous | new):
+        _check_writable(out_dir, rel)
+    for rel in sorted(new - previous):
+        if os.path.lexists(out_dir / rel):
+            raise ExportError(
+                f"{out_dir / rel} is in the way and is not a file of the earlier export; "
+                "nothing was touched, move it or choose another --out"
+            )
+    union = staging / f"{MANIFEST}.union"
+    earlier_lines = (out_dir / MANIFEST).read_text(encoding="utf-8").splitlines() if previous else []
+    kept = [line for line in earlier_lines if (match := MANIFEST_LINE.match(line)) and match[2] not in new]
+    new_lines = (staging / MANIFEST).read_text(encoding="utf-8")
+    union.write_text("".join(f"{line}\n" for line in kept) + new_lines, encoding="utf-8")
+    os.replace(union, out_dir / MANIFEST)
+    stale = sorted(previous - new)
+    for rel in stale:
+        (out_dir / rel).unlink(missing_ok=True)  # unlink: a symbolic link itself, never its target
+    for rel in sorted(new - {MANIFEST}):
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, out_dir / rel)
+    os.replace(staging / MANIFEST, out_dir / MANIFEST)
+    for rel in stale:  # the folders the stale files leave empty (images/<xx>/, ...)
+        for parent in PurePosixPath(rel).parents:
+            if parent == PurePosixPath("."):
+                break
+            try:
+                (out_dir / parent).rmdir()
+            except OSError:  # not empty: something else is in it
+                break
+    shutil.rmtree(staging)
+
+
+def _check_writable(out_dir: Path, rel: str) -> None:
+    """`rel` can be removed or written in `out_dir` without leaving it: no folder on its way is a
+    symbolic link (or a file), and it is not a folder itself."""
+    path = out_dir
+    parts = PurePosixPath(rel).parts
+    for part in parts[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise ExportError(f"{path} is a symbolic link: export writes nothing through it; nothing was touched")
+        if os.path.lexists(path) and not path.is_dir():
+            raise ExportError(f"{path} is in the way (not a folder); nothing was touched")
+    target = path / parts[-1]
+    if target.is_dir() and not target.is_symlink():
+        raise ExportError(f"{target} is a folder where the export writes a file; nothing was touched")
 
 
 def _steps(conn: sqlite3.Connection, formats: int) -> int:
@@ -449,7 +558,7 @@ def _about(info: dict) -> str:
 def _package(info: dict, version: str, resources: list[dict]) -> dict:
     return {
         "profile": "data-package",
-        "name": "tnu-news-archive",
+        "name": PACKAGE_NAME,
         "title": "News of Thai Nguyen University (tnu.edu.vn), archived",
         "description": f"{_about(info)} {RIGHTS}",
         "version": version,

@@ -21,6 +21,7 @@ from archive import __version__
 from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.browse.guard import guard
 from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
+from archive.existing import NoArchive, require_archive
 from archive.search import immutable_needed, readonly_uri
 
 if TYPE_CHECKING:
@@ -47,8 +48,10 @@ def prepare_archive(db_path: Path) -> None:
 
     Nothing is written when the schema is current, so serving a copy on read-only media works.
     """
-    if not db_path.is_file():
-        raise ServeError(f"no archive at {db_path} (run `tnu-archive crawl` first, or pass --db)")
+    try:  # a file that is no archive is left as it is, never migrated into an empty archive
+        require_archive(db_path)
+    except NoArchive as exc:
+        raise ServeError(str(exc)) from None
     try:
         conn = sqlite3.connect(readonly_uri(db_path, immutable_needed(db_path)), uri=True, timeout=30)
         try:

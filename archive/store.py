@@ -220,6 +220,16 @@ class Archive:
             self._count(run_id, "pages")
         return cursor.lastrowid
 
+    def fetch_refused(self, run_id: int, url: str, error: str) -> None:
+        """The response this run last logged from `url` came, and was refused after: its decoded
+        body passed the size limit (too_large), or the page could not be read (extract_error,
+        extract_timeout). Its fetch_log row, written as the response came, says why."""
+        self.db.execute(
+            "UPDATE fetch_log SET error = ? WHERE id = (SELECT max(id) FROM fetch_log"
+            " WHERE run_id = ? AND final_url = ? AND status IS NOT NULL)",
+            [error, run_id, url],
+        )
+
     # -- images ----------------------------------------------------------------------------
 
     def image_for_url(self, src_url: str) -> str | None:
@@ -462,10 +472,14 @@ class Archive:
         return self.db.execute("SELECT 1 FROM article_search WHERE article_id = ?", [row["id"]]).fetchone() is None
 
     def _insert_article(self, url: str, fields: dict, digest: str, at: str) -> int:
+        # Numbered past every id ever given, set-aside rows included (archive/set_aside.py): an
+        # article put back must find its id free, and its images and counts must not meet another's.
         cursor = self.db.execute(
-            "INSERT INTO articles (url, title, published_at, published_text, views, body_text, body_html,"
+            "INSERT INTO articles (id, url, title, published_at, published_text, views, body_text, body_html,"
             " author, category, first_seen_at, last_seen_at, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (max(coalesce((SELECT max(id) FROM articles), 0),"
+            " coalesce((SELECT max(article_id) FROM set_aside_articles), 0)) + 1,"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 url,
                 fields["title"],

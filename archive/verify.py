@@ -8,20 +8,19 @@ reads: a damaged archive is reported, never "repaired" behind the archivist's ba
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive.export import MANIFEST, file_sha256
+from archive.export import MANIFEST, MANIFEST_LINE, file_sha256
+from archive.paths import default_warc_dir
 from archive.search import open_readonly
-
-_MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+from archive.verify_warc import DIGEST_SAMPLE, check_warcs
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # missing, corrupt, wrong_size, unsafe_path, database, foreign_key, search_index, export
+    kind: str  # missing, corrupt, wrong_size, unsafe_path, database, foreign_key, search_index, export, warc
     subject: str  # the file or table concerned
     detail: str
 
@@ -33,6 +32,9 @@ class Problem:
 class Report:
     images_checked: int = 0
     export_files_checked: int = 0
+    warc_files_checked: int = 0
+    warc_records_read: int = 0
+    warc_digests_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -41,15 +43,31 @@ class Report:
 
     def summary(self) -> str:
         parts = [f"{self.images_checked} image files checked"]
+        if self.warc_files_checked:
+            parts.append(
+                f"{self.warc_files_checked} WARC files checked ({self.warc_records_read} records read, "
+                f"{self.warc_digests_checked} payload digests compared)"
+            )
         if self.export_files_checked:
             parts.append(f"{self.export_files_checked} export files checked")
         parts.append("no problem" if self.ok else f"{len(self.problems)} problem(s)")
         return ", ".join(parts)
 
 
-def verify(db_path: str | Path, images_dir: str | Path, export_dir: str | Path | None = None) -> Report:
+def verify(
+    db_path: str | Path,
+    images_dir: str | Path,
+    export_dir: str | Path | None = None,
+    *,
+    warc_dir: str | Path | None = None,
+    full: bool = False,
+    sample: int = DIGEST_SAMPLE,
+) -> Report:
     """Check the archive (and an export of it, when given); return every problem found.
 
+    The WARC files (in `warc_dir`, by default `warc/` beside the database) are read whole, and
+    the payload digests of `sample` random captures (of all of them when `full`) are compared
+    with the `captures` table (archive/verify_warc.py).
     Raises FileNotFoundError when there is no database at `db_path`. A file SQLite cannot read
     is reported as a problem, not raised: finding such damage is what verify is for.
     """
@@ -60,6 +78,12 @@ def verify(db_path: str | Path, images_dir: str | Path, export_dir: str | Path |
         _check_search_index(conn, report)
         images = conn.execute("SELECT sha256, path, bytes FROM images ORDER BY path").fetchall()
         _check_images(images, Path(images_dir), report)
+        warcs = check_warcs(
+            conn, Path(warc_dir) if warc_dir is not None else default_warc_dir(db_path), sample=None if full else sample
+        )
+        report.warc_files_checked, report.warc_records_read = warcs.files, warcs.records
+        report.warc_digests_checked = warcs.digests
+        report.problems.extend(Problem("warc", subject, detail) for subject, detail in warcs.problems)
     except sqlite3.DatabaseError as exc:  # not a database, or too damaged to read on
         report.problems.append(Problem("database", str(db_path), str(exc)))
     finally:
@@ -115,7 +139,7 @@ def _check_export(root: Path, report: Report) -> None:
         return
     listed: set[str] = set()
     for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
-        match = _MANIFEST_LINE.match(line)
+        match = MANIFEST_LINE.match(line)
         if not match:
             report.problems.append(Problem("export", f"{manifest}:{number}", "not a `<sha256>  <path>` line"))
             continue

@@ -140,6 +140,9 @@ class ArchiveWriter:
         it is measured and hashed (fetch_log describes the body as read, like raw_pages)."""
         self._send(Writes.fetch, row, body, capture_token, codings)
 
+    def fetch_refused(self, url: str, error: str) -> None:
+        self._send(Writes.fetch_refused, url, error)
+
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
@@ -395,6 +398,11 @@ class Writes:
         if captured is not None:
             self.ledger.link_fetch(captured[0], fetch_id)
 
+    def fetch_refused(self, url: str, error: str) -> None:
+        """The response last logged from `url` was refused after it came (Archive.fetch_refused)."""
+        if self.run_id is not None:
+            self.archive.fetch_refused(self.run_id, url, error)
+
     # -- articles and images -------------------------------------------------------------------
 
     def is_archived(self, *urls: str) -> bool:
@@ -416,9 +424,16 @@ class Writes:
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
         and the link it was found under tied to it; its outcome (also counted) is returned, its
         problems are kept for the end of the run."""
-        key, names = aliases.key_for(
-            self.db, article.url, link, canonical, list(others), article.title, article.published_at
+        key, names, claimed = aliases.key_for(
+            self.db, article.url, link, canonical, list(others), article.title, article.published_at, article.body_text
         )
+        if claimed:
+            # a page that only claims to be an archived article (its canonical link) and shows
+            # its text: tied to it, never its source (archive/aliases.py)
+            article_id = self.db.execute("SELECT id FROM articles WHERE url = ?", [key]).fetchone()[0]
+            frontier.link_archived(self.db, link, article_id, fetched_at)
+            self.tally.count("articles_unchanged")
+            return "unchanged"
         if key != article.url:
             article = replace(article, url=key)
         try:

@@ -61,10 +61,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
     """Scrapy settings for how a crawl reports on stderr (crawler/progress.py): a live display on
-    a terminal, with Scrapy's INFO lines held back so they do not bury it; a plain line a minute
-    elsewhere; with --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the
-    user --set wins."""
-    from archive.progress import LIVE, MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
+    a terminal, a plain line a minute elsewhere, Scrapy's log from WARNING up in both; with
+    --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the user --set wins."""
+    from archive.progress import MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
 
     try:
         interval_from_env()
@@ -79,10 +78,10 @@ def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
         fail(f"TNU_PROGRESS must be auto, {', '.join(MODES)}; got {sets['TNU_PROGRESS']!r}", EXIT_USAGE)
     overrides = {"TNU_PROGRESS": mode}
     if "LOG_LEVEL" not in sets:
-        if quiet:
-            overrides["LOG_LEVEL"] = "ERROR"
-        elif mode == LIVE:
-            overrides["LOG_LEVEL"] = "WARNING"
+        # Scrapy's INFO lines (versions, every setting, middleware and statistic: ~110 lines a
+        # run) are for debugging, not for a terminal or a cron log: warnings, one line per kind
+        # of failure and the summary say how the run went (`--set LOG_LEVEL=INFO` brings them back).
+        overrides["LOG_LEVEL"] = "ERROR" if quiet else "WARNING"
     return overrides
 
 
@@ -138,8 +137,42 @@ def _locked_run(
         fail(str(exc), EXIT_LOCKED)
     if ended.error:
         click.echo(shown(f"tnu-archive: {ended.error}"), err=True)
+    if overrides.get("TNU_PROGRESS") != "off":
+        for line in _failure_lines(db_path, ended.run_id):
+            click.echo(shown(f"tnu-archive: {line}"), err=True)
     click.echo(shown(ended.summary), err=True)  # the last line on stderr, as documented
     return ended.exit_code
+
+
+def _failure_lines(db_path: Path, run_id: int | None) -> list[str]:
+    """One line per kind of failure of the run (archive/run_failures.py); none when the run left
+    no row or the archive cannot be read now (the summary still says how it went)."""
+    from archive.run_failures import failure_lines  # noqa: PLC0415
+
+    if run_id is None:
+        return []
+    return _read_after_run(db_path, lambda conn: failure_lines(conn, run_id), [])
+
+
+def _read_after_run(db_path: Path, read: Callable[[Any], Any], default: Any) -> Any:
+    """`read(connection)` on the archive a run just wrote; `default` when it cannot be read."""
+    import sqlite3  # noqa: PLC0415
+
+    if not db_path.is_file():
+        return default
+    try:
+        # Not mode=ro: a read-only connection cannot remove the -wal and -shm files when it
+        # closes, and the data folder would keep them after every run. query_only: no writes.
+        conn = sqlite3.connect(str(db_path), timeout=30)
+    except sqlite3.Error:
+        return default
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        return read(conn)
+    except sqlite3.Error:
+        return default
+    finally:
+        conn.close()
 
 
 _crawl_options = [
@@ -264,9 +297,35 @@ def demo(
         if not quiet:
             click.echo(f"Serving the replica site at {server.url}", err=True)
         code = _crawl([server.url], db_path, images_dir, full, overrides)
+        origin = server.origin
     if not quiet:
-        click.echo(f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}", err=True)
+        warcs = warc_dir or default_warc_dir(db_path)
+        click.echo(
+            f"Database: {db_path.resolve()}\nImages:   {images_dir.resolve()}\nWARC:     {warcs.resolve()}", err=True
+        )
+        for note in _deliberate_failures(db_path, origin, server.site_dir):
+            click.echo(note, err=True)
     sys.exit(code)
+
+
+def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str]:
+    """Why the demo's archive has a failed image: the replica answers 404 for it on purpose.
+    Said so that a first user does not take the failure for a fault of the crawler."""
+    from crawler.replica import deliberate_404s  # noqa: PLC0415
+
+    paths = deliberate_404s(site_dir)
+    failed = _read_after_run(
+        db_path,
+        lambda conn: [r[0] for r in conn.execute("SELECT src_url FROM image_sources WHERE error = 'http_404'")],
+        [],
+    )
+    meant = sorted(url for url in failed if url.startswith(origin + "/") and url[len(origin) :] in paths)
+    return [
+        f"The image that failed, {url}, answers 404 on purpose: the replica keeps a picture deleted from the "
+        "site, as the real site has them. The failure is recorded (image_sources.error = 'http_404') and the "
+        "image is asked for again by later runs."
+        for url in meant
+    ]
 
 
 @cli.command()
@@ -281,7 +340,8 @@ def demo(
 @quiet_option
 def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
-    keep versions where the result changed."""
+    keep versions where the result changed; set aside the rows that no longer read as articles
+    (and put back set-aside rows that read as articles again)."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
@@ -292,6 +352,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
         lambda c: (
             ("changed", str(c["changed"])),
             ("unchanged", str(c["unchanged"])),
+            ("set aside", str(c["set_aside"])),
             ("without a stored page", str(c["missing_raw"])),
             ("failed", str(c["failed"])),
         )
@@ -307,6 +368,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
         archive.close()
     click.echo(
         f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
+        f"{counts['set_aside']} set aside (no longer read as articles), {counts['restored']} put back, "
         f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
         f"({counts['from_warc']} read from WARC captures)",
         err=True,

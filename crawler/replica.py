@@ -130,6 +130,21 @@ def content_type(relative_file: str) -> str:
     return CONTENT_TYPES.get("." + name.rsplit(".", 1)[1].lower(), "application/octet-stream")
 
 
+def deliberate_404s(site_dir: Path = DEFAULT_SITE_DIR) -> frozenset[str]:
+    """Paths of the images the replica answers 404 on purpose (a picture deleted from the site
+    long ago, as the real site has them), from its `expected.json`; empty without one."""
+    manifest = Path(site_dir) / "expected.json"
+    if not manifest.is_file():
+        return frozenset()
+    articles = json.loads(manifest.read_text(encoding="utf-8")).get("articles", {})
+    return frozenset(
+        image["src"]
+        for article in articles.values()
+        for image in article.get("images", [])
+        if image.get("status") == 404
+    )
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as a server saw it."""

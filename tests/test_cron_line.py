@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica import ReplicaServer
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
@@ -142,3 +145,34 @@ def test_the_old_line_logged_dates_status_under_bash(tmp_path, refused_port):
     run_as_cron(shutil.which("bash"), OLD_LINE, home)
     assert int(real_exit.read_text()) != 0
     assert logged_codes(home) == [0]
+
+
+def install_on_replica(tmp_path: Path, url: str) -> Path:
+    """The README's install shape again, its tnu-archive pointed at the replica on loopback."""
+    home = tmp_path / "tnu-archive"
+    (home / ".venv" / "bin").mkdir(parents=True)
+    (home / "data").mkdir()
+    real = Path(sys.executable).parent / "tnu-archive"
+    fast = " ".join(f'"{arg}"' for arg in set_options(LOOPBACK_SETTINGS))
+    wrapper = home / ".venv" / "bin" / "tnu-archive"
+    wrapper.write_text(f'#!/bin/sh\nexec "{real}" "$@" --start-url "{url}" {fast}\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return home
+
+
+def test_a_night_logs_its_failures_and_summary_not_scrapys_settings(tmp_path):
+    """Issue 25: the cron line logged ~110 lines a night, Scrapy's versions, settings, middlewares
+    and statistics. Run as cron runs it (no terminal, a bare environment), a crawl of the replica
+    (one image answers 404 there, on purpose) logs one line per kind of failure, its summary, and
+    the cron line's own exit line."""
+    with ReplicaServer() as replica:
+        home = install_on_replica(tmp_path, replica.url)
+        run_as_cron("/bin/sh", readme_cron_command(), home)
+    lines = (home / "data" / "crawl.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3, "\n".join(lines[:20])
+    failure, summary, logged = lines
+    assert failure.startswith("tnu-archive: 1 × http_404 (") and failure.endswith("/tntn-he-2020-2.jpg")
+    assert summary.startswith("run 1 ok: ") and summary.endswith("images 17 new / 1 failed, 1 errors")
+    assert LOGGED.match(logged).group(1) == "0"
+    # reading the run's failures back for those lines leaves no -wal or -shm file behind
+    assert sorted(p.name for p in (home / "data").glob("tnu.sqlite*")) == ["tnu.sqlite", "tnu.sqlite.lock"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archive.browse import DB_NAME
+from archive.browse.article import ARTICLE_CAPTURES_SQL, ARTICLE_FETCHES_SQL
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
 from archive.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
 
@@ -300,6 +301,21 @@ def build_metadata() -> dict[str, Any]:
                         "words in double quotes must appear together. Results are ranked "
                         "best first (title weighs most); 'article' opens the article's page.",
                         "sql": SEARCH_SQL,
+                    },
+                    "article_captures": {
+                        "title": "Capture history of an article",
+                        "description": "Every WARC record of the article (its id): the responses "
+                        "fetched from its URL, and for an article recovered from a web archive the "
+                        "raw captures fetched from that archive, newest first. Each names its WARC "
+                        "file, offset and record id (docs/captures.md).",
+                        "sql": ARTICLE_CAPTURES_SQL,
+                    },
+                    "article_fetches": {
+                        "title": "Fetch log of an article",
+                        "description": "Every request that ended at the article (its id), run by run, "
+                        "newest first: at its URL, and for an article recovered from a web archive at "
+                        "the raw captures fetched from that archive.",
+                        "sql": ARTICLE_FETCHES_SQL,
                     },
                 },
             },

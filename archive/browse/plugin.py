@@ -15,7 +15,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive.browse import DB_NAME, IMAGES_MOUNT, archived_page_path
-from archive.browse.article import load_article, load_stored_page
+from archive.browse.article import MAX_ID, load_article, load_stored_page
 from archive.browse.metadata import DASHBOARD_SLUG
 from archive.fold import fold
 from archive.search import SearchError, build_match, original_snippet
@@ -121,8 +121,17 @@ def _thumbnail_for_sha(datasette: Any, sha256: str) -> Any:
     return inner
 
 
+def _article_id(request: Any) -> int:
+    """The id of /article/<id>; NotFound beyond SQLite's integers (no article has such an id)."""
+    digits = request.url_vars["id"].lstrip("0") or "0"
+    # Compared as text first: int() refuses strings of more than 4,300 digits.
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise NotFound("No such article in this archive")
+    return int(digits)
+
+
 async def article_page(request: Any, datasette: Any) -> Response:
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     db = datasette.get_database(DB_NAME)
     prefix = datasette.urls.path(f"/{IMAGES_MOUNT}/")
     article = await db.execute_fn(lambda conn: load_article(conn, article_id, prefix))
@@ -144,7 +153,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
 
 async def stored_page(request: Any, datasette: Any) -> Response:
     """The page an article was extracted from, byte for byte as it was fetched (raw_pages)."""
-    article_id = int(request.url_vars["id"])
+    article_id = _article_id(request)
     db = datasette.get_database(DB_NAME)
     page = await db.execute_fn(lambda conn: load_stored_page(conn, article_id))
     if page is None:

@@ -8,9 +8,10 @@ import unicodedata
 from collections.abc import Collection
 from urllib.parse import urljoin
 
-import nh3
 from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
+
+from archive.sanitize import clean_html
 
 # --- decoding -------------------------------------------------------------------------------
 # Charset detection is Beautiful Soup's (UnicodeDammit/EncodingDetector): byte-order marks,
@@ -225,75 +226,7 @@ def paragraphs(element: etree._Element, skip: Collection = frozenset()) -> list[
 
 
 # --- sanitizing -----------------------------------------------------------------------------
-
-ALLOWED_TAGS = frozenset(
-    [
-        "p",
-        "br",
-        "strong",
-        "b",
-        "em",
-        "i",
-        "u",
-        "a",
-        "ul",
-        "ol",
-        "li",
-        "h2",
-        "h3",
-        "h4",
-        "blockquote",
-        "table",
-        "tr",
-        "td",
-        "th",
-        "tbody",
-        "thead",
-        "figure",
-        "figcaption",
-        "img",
-    ]
-)
-ALLOWED_ATTRIBUTES = {
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    # Without spans a caption table or a data table falls apart; plain integers, no script reach.
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-# Removed together with everything inside them, not just unwrapped.
-DROPPED_WITH_CONTENT = frozenset(
-    [
-        "script",
-        "style",
-        "iframe",
-        "object",
-        "embed",
-        "noscript",
-        "template",
-        "textarea",
-        "select",
-        "button",
-        "form",
-        "svg",
-        "math",
-        "frame",
-        "frameset",
-        "applet",
-        "head",
-        "title",
-    ]
-)
-_CLEANER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    clean_content_tags=set(DROPPED_WITH_CONTENT),
-    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-    url_schemes={"http", "https"},
-    # URLs are made absolute before cleaning; anything still relative is not a link we understand.
-    url_relative="deny",
-    link_rel=None,
-    strip_comments=True,
-)
+# The allow-list lives in archive/sanitize.py: `serve` applies the same one when it shows a body.
 
 
 def absolutize_links(element: etree._Element, base_url: str) -> None:
@@ -310,4 +243,4 @@ def absolutize_links(element: etree._Element, base_url: str) -> None:
 
 def sanitize(fragment: str) -> str:
     """Allow-list sanitizing (nh3): the structure of an article, never script, style or frames."""
-    return nfc(_CLEANER.clean(fragment)).strip()
+    return nfc(clean_html(fragment)).strip()

@@ -170,12 +170,14 @@ def test_parquet_only_when_pyarrow_is_importable(built, tmp_path):
 
 
 def test_a_previous_export_is_replaced_other_folders_are_not_touched(built, tmp_path):
+    # (what is replaced, and what never is: test_access_export_target.py)
     db_path, images_dir, _, _ = built
     target = tmp_path / "ds"
     export(db_path, images_dir, target)
-    (target / "stale.txt").write_text("from an older export")
+    (target / "data" / "articles.csv").write_text("edited")
+    (target / "mine.txt").write_text("not the export's")
     export(db_path, images_dir, target)
-    assert not (target / "stale.txt").exists()
+    assert files_of(target) == files_of(built[2]) | {"mine.txt": b"not the export's"}
     other = tmp_path / "notes"
     other.mkdir()
     (other / "mine.txt").write_text("keep me")

@@ -86,11 +86,15 @@ def test_export_into_the_working_folder(archive, tmp_path, monkeypatch):
     assert (here / "datapackage.json").is_file()
     assert Path.cwd() == here and here.is_dir()  # the folder itself is kept, not replaced
     assert sorted(p.name for p in here.iterdir() if p.name.startswith(".")) == []
-    # Again: the earlier export there is replaced in place.
-    (here / "stale.txt").write_text("from an older export")
+    # Again: the earlier export there is replaced in place (its files, not what was put beside
+    # them: test_access_export_target.py).
+    readme = (here / "README.md").read_bytes()
+    (here / "README.md").write_text("edited")
+    (here / "notes.txt").write_text("mine")
     result = run_cli("export", "--out", ".", "--db", db_path, "--images-dir", images_dir)
     assert result.returncode == 0, result.stderr
-    assert not (here / "stale.txt").exists() and (here / "datapackage.json").is_file()
+    assert (here / "README.md").read_bytes() == readme and (here / "notes.txt").read_text() == "mine"
+    assert Path.cwd() == here and sorted(p.name for p in here.iterdir() if p.name.startswith(".")) == []
 
 
 def test_export_refuses_a_working_folder_that_holds_other_things(archive, tmp_path, monkeypatch):

@@ -18,6 +18,16 @@ def test_demo_archives_the_replica_offline_and_says_where(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert str(db.resolve()) in result.stderr and str(images.resolve()) in result.stderr
     assert "run 1 ok:" in result.stderr
+    # the WARC folder too, where the responses are (issue 25)
+    warcs = tmp_path / "warc"
+    assert f"WARC:     {warcs.resolve()}" in result.stderr.splitlines()
+    assert list(warcs.glob("*.warc.gz"))
+    # and why one image failed: the replica's deliberate 404, not a fault of the crawler
+    (failed,) = [
+        u for (u,) in sqlite_utils.Database(db).execute("SELECT src_url FROM image_sources WHERE error IS NOT NULL")
+    ]
+    assert failed.endswith("/Uploads/images/2020/06/tntn-he-2020-2.jpg")
+    assert result.stderr.splitlines()[-1].startswith(f"The image that failed, {failed}, answers 404 on purpose")
     assert sqlite_utils.Database(db)["articles"].count == len(EXPECTED["articles"])
     # every replica page is of a known layout: no article was read by generic rules alone
     assert sqlite_utils.Database(db).execute("SELECT articles_generic FROM crawl_runs").fetchone() == (0,)

@@ -23,7 +23,7 @@ def test_missing_archive_is_one_clear_line(tmp_path):
     result = run_serve("--db", str(tmp_path / "nope.sqlite"), "--port", "0")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"tnu-archive: no archive at {tmp_path / 'nope.sqlite'} (run `tnu-archive crawl` first, or pass --db)"
+        f"tnu-archive: no archive at {tmp_path / 'nope.sqlite'} (run a crawl first, or pass --db)"
     ]
     assert not (tmp_path / "nope.sqlite").exists()
 

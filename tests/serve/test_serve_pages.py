@@ -82,3 +82,31 @@ def test_missing_or_foreign_files_are_refused(tmp_path):
     (tmp_path / "x.sqlite").write_text("hello")
     with pytest.raises(ServeError, match="not a readable SQLite archive"):
         prepare_archive(tmp_path / "x.sqlite")
+
+
+def test_only_absolute_http_urls_are_web_links():
+    from archive.browse.article import web_link
+
+    for url in ("https://tnu.edu.vn/a.html", "http://127.0.0.1:8080/tnu/2020id_/http://tnu.edu.vn/", " HTTPS://x.vn/ "):
+        assert web_link(url) == url.strip()
+    for url in (
+        "javascript:/a-dn1.html?/;alert(1)//",
+        "JavaScript://x",
+        "data:text/html,x",
+        "/a.html",
+        "http:x",
+        "",
+        None,
+    ):
+        assert web_link(url) is None, url
+
+
+def test_a_body_shown_keeps_the_allow_list_and_resolves_what_is_relative():
+    from archive.sanitize import clean_html
+
+    body = '<p onclick="x">A <a href="b.html">b</a> <a href="javascript:x">c</a><img src="/i.jpg" onerror="x"></p>'
+    assert clean_html(body, BASE) == (
+        '<p>A <a href="https://tnu.edu.vn/news/b.html">b</a> <a>c</a><img src="https://tnu.edu.vn/i.jpg"></p>'
+    )
+    # without a usable base (a stored javascript: URL), relative URLs are dropped, as when stored
+    assert clean_html(body, "javascript:x") == clean_html(body) == "<p>A <a>b</a> <a>c</a><img></p>"
