@@ -46,7 +46,9 @@ class RunTally:
     articles_fetched: int = 0
     articles_generic: int = 0  # read by generic rules alone: a layout crawler/sites.py does not know
     discovery_not_articles: int = 0  # pages no URL rule knew, fetched, and not articles (MAX_DISCOVERY_PAGES)
-    discovery_capped: int = 0  # discovery requests dropped once MAX_DISCOVERY_PAGES was met
+    # A run's budget or bound (the crawler's setting, e.g. MAX_LISTING_PAGES) -> the requests or
+    # entries it left out; each one met is a notice of the run, not a failure
+    capped: Counter = field(default_factory=Counter)
     filled: Counter = field(default_factory=Counter)  # watched field -> articles where it was found
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
 

@@ -183,6 +183,9 @@ class ArchiveWriter:
     def link_failed(self, url: str, at: str) -> None:
         self._send(Writes.link_failed, url, at)
 
+    def forget_links(self, urls: list[str]) -> None:
+        self._send(Writes.forget_links, urls)
+
     def listing_crawled(self, listing_url: str, at: str) -> None:
         self._send(Writes.listing_crawled, listing_url, at)
 
@@ -509,6 +512,9 @@ class Writes:
 
     def link_failed(self, url: str, at: str) -> None:
         frontier.link_failed(self.db, url, at)
+
+    def forget_links(self, urls: list[str]) -> None:
+        frontier.forget_links(self.db, urls)
 
     def listing_crawled(self, listing_url: str, at: str) -> None:
         frontier.listing_crawled(self.db, listing_url, at)

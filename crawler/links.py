@@ -3,7 +3,7 @@
 The patterns come from crawler/sites.py and are hints: a link they do not know is not dropped
 but returned among `others`, for the spider to look at (discovery, docs/discovery.md). Here is
 only the generic work: resolving, cleaning (fragments, tracking parameters, page 1) and
-de-duplicating URLs, recognizing pagination in its common forms (`?page=N`, `/page/N`,
+de-duplicating URLs (session ids dropped too), recognizing pagination in its common forms (`?page=N`, `/page/N`,
 `/trang-N`, rel=next, "Trang sau", "Tiếp", "›", "»"), and reading what a page says about
 itself (canonical URL, short link, feeds).
 """
@@ -55,6 +55,31 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 
+# Session ids a server puts in the links it writes (PHP, Java EE, ASP.NET, ColdFusion, shop
+# systems) when a client keeps no cookie, as this crawler does: a fresh one on every link, so a
+# site looks endless to whoever keeps them. Dropped from every link, query or path (`;jsessionid=`).
+SESSION_PARAMS = frozenset(
+    {
+        "phpsessid",
+        "jsessionid",
+        "sessionid",
+        "session_id",
+        "sessid",
+        "asp.net_sessionid",
+        "cfid",
+        "cftoken",
+        "zenid",
+        "oscsid",
+    }
+)
+SESSION_PREFIXES = ("aspsessionid",)  # classic ASP: ASPSESSIONIDQQGGQGPG=…
+# `sid` names a session on many sites, but a story in others (PHP-Nuke's `?sid=123`): dropped
+# only when its value looks like a session token, not a number.
+_SESSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,}$")
+# Path parameters (`/a.html;jsessionid=1A2B`) and ASP.NET's cookieless segment (`/(S(x1y2))/a.aspx`).
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.IGNORECASE)
+_ASPNET_SEGMENT = re.compile(r"/\((?:[A-Z]\([A-Za-z0-9]*\))+\)(?=/)")
+
 # Query parameters that number a listing's pages, besides the site's own (sites.PAGE_PARAM).
 PAGE_PARAMS = frozenset({sites.PAGE_PARAM, "page", "trang", "paged", "pg"})
 # ... and the same in the path: /page/2, /page/2/, /trang-2, /trang/2/
@@ -72,16 +97,25 @@ def _is_tracking(key: str) -> bool:
     return key.lower() in TRACKING_PARAMS or key.lower().startswith(TRACKING_PREFIXES)
 
 
+def _is_session(key: str, value: str) -> bool:
+    key = key.lower()
+    if key == "sid":
+        return bool(_SESSION_TOKEN.match(value))
+    return key in SESSION_PARAMS or key.startswith(SESSION_PREFIXES)
+
+
 def clean_url(url: str) -> str:
-    """Drop the fragment, tracking parameters (utm_*, fbclid, …) and page 1's number (the listing
-    itself), so each page has one URL."""
+    """Drop the fragment, tracking parameters (utm_*, fbclid, …), session ids (PHPSESSID,
+    `;jsessionid=`, …) and page 1's number (the listing itself), so each page has one URL."""
     parts = urlsplit(url)
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not (k in PAGE_PARAMS and v in ("", "1")) and not _is_tracking(k)
+        if not (k in PAGE_PARAMS and v in ("", "1")) and not _is_tracking(k) and not _is_session(k, v)
     ]
     path = parts.path or "/"
+    if ";" in path or "(" in path:
+        path = _ASPNET_SEGMENT.sub("", _PATH_SESSION.sub("", path)) or "/"
     match = _PAGE_IN_PATH.match(path)
     if match and match["n"] == "1":
         path = match["base"] + "/"
@@ -194,12 +228,13 @@ def _classify(base_url: str, href: str) -> tuple[str, str]:
         if not _kind(path):
             return "", ""
     url = urljoin(base_url, href)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    if urlsplit(url).scheme not in ("http", "https"):
         return "", ""
+    # Judged once cleaned: `/news/x.html;jsessionid=1A2B` is the listing /news/x.html.
     # Hosts are not checked here: the spider keeps pages on the start hosts.
-    kind = _kind(parts.path or "/")
-    return (kind, clean_url(url)) if kind else ("", "")
+    url = clean_url(url)
+    kind = _kind(urlsplit(url).path or "/")
+    return (kind, url) if kind else ("", "")
 
 
 def _kind(path: str) -> str:

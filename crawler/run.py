@@ -27,6 +27,7 @@ from archive.repair import images_folder_problem
 from archive.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
+from crawler import budgets
 from crawler.contact import warning_once
 from crawler.gctune import crawl_pace
 from crawler.helpers import helpers_context, warm_up_helpers
@@ -57,6 +58,12 @@ RECORDED_SETTINGS = (
     "NOT_ARTICLE_RECHECK_DAYS",
     "MAX_DISCOVERY_PAGES",
     "DISCOVERY_SITEMAPS",
+    "MAX_LISTING_PAGES",
+    "MAX_SITEMAP_REQUESTS",
+    "MAX_FEED_REQUESTS",
+    "MAX_SITEMAP_ENTRIES",
+    "MAX_DISCOVERY_BACKLOG",
+    "MAX_PENDING_LINKS",
     "LISTING_MIN_ITEMS",
 )
 
@@ -274,11 +281,10 @@ class RunExtension:
         if run.status == "empty" and getattr(spider, "nothing_found", None):
             problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         tally.problems.extend(problems)
-        if tally.discovery_capped:
-            tally.problems.append(
-                f"discovery met MAX_DISCOVERY_PAGES ({self.crawler.settings.getint('MAX_DISCOVERY_PAGES')}) "
-                f"pages that were no articles; {tally.discovery_capped} requests were left for the next run"
-            )
+        settings = self.crawler.settings
+        met = budgets.notices(tally.capped, {name: settings.getint(name) for name in tally.capped})
+        tally.problems.extend(met)
+        run.notices.extend(met)  # and in the summary line: a cron log shows which budget was met
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, tally.not_article_links)
