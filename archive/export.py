@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from archive.export_tables import columns as table_columns
 from archive.export_tables import rows as table_rows
 from archive.progress import ProgressCallback
 from archive.search import open_readonly
+from archive.sites import write_site_subset
 
 __all__ = ["MANIFEST", "PACKAGE_NAME", "ExportError", "earlier_export", "export", "file_sha256"]
 
@@ -67,9 +69,12 @@ def export(
     images_dir: str | Path,
     out_dir: str | Path,
     progress: ProgressCallback | None = None,
+    site: str | None = None,
     categories: CategoryNames | None = None,
 ) -> dict:
-    """Write the dataset into `out_dir` (created; a previous export there is replaced).
+    """Write the dataset into `out_dir` (created; a previous export there is replaced); `site`:
+    of that site's articles only (their images and view counts), exported from a copy of that
+    part of the archive (archive/sites.py write_site_subset), so it is one site's own dataset.
 
     `categories`: each site's mapping of printed category names to the dataset's (the sites'
     profiles own them; the crawler's command passes them); without one a category is as printed.
@@ -80,6 +85,15 @@ def export(
     replaced or removed: whatever else is in the folder stays. `progress(done, total, counts)` is
     called after each row, image file and checksum.
     """
+    if site is not None:
+        with tempfile.TemporaryDirectory(prefix="tnu-export-") as folder:
+            subset = Path(folder) / "site.sqlite"
+            try:
+                if not write_site_subset(db_path, site, subset):
+                    raise ExportError(f"the archive holds no article of a site named {site!r} (`tnu-archive sites`)")
+            except sqlite3.OperationalError as exc:  # an archive older than sites has no articles.site
+                raise ExportError(f"cannot select the site {site!r}: {exc}") from None
+            return export(subset, images_dir, out_dir, progress, categories=categories)
     # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
     previous = earlier_export(out_dir)  # before anything is written: a foreign folder is not touched

@@ -32,17 +32,31 @@ from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
-from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
-from crawler.sites import CATEGORY_NAMES
+from crawler.sites import recover_matches
+
+DEFAULT_MATCHES = recover_matches()
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
-    # The profile's category names, for `export` (archive/cli.py CATEGORY_NAMES_KEY).
-    ctx.meta[archive_cli.CATEGORY_NAMES_KEY] = {"tnu": CATEGORY_NAMES}
+    """Archive the news sites of the university (`tnu-archive sites` lists them) into one SQLite file."""
+    # The profiles' category names, for `export` (archive/cli.py CATEGORY_NAMES_KEY).
+    ctx.meta[archive_cli.CATEGORY_NAMES_KEY] = category_names
+
+
+def category_names(db_path: Path) -> dict[str, dict[str, str]]:
+    """Each site's category names (printed -> the dataset's), from its profile and the operator's
+    tnu-archive.toml beside the archive; under OTHER_SITES those of the profiles whose rules also
+    read the hosts no profile claims (as their layouts do). SiteError for a profile that cannot be used."""
+    from archive.categories import OTHER_SITES  # noqa: PLC0415
+    from crawler.sites import load  # noqa: PLC0415
+
+    sites = load(db_path)
+    names = {site.name: dict(site.categories) for site in sites}
+    names[OTHER_SITES] = {k: v for site in sites if site.shared_rules for k, v in site.categories.items()}
+    return names
 
 
 for _command in archive_cli.cli.commands.values():
@@ -210,18 +224,37 @@ def crawl_options(func):
     return func
 
 
+def load_sites(db_path: Path):
+    """The sites (shipped profiles, and tnu-archive.toml's beside the database), or one line."""
+    from crawler.sites import SiteError, load  # noqa: PLC0415
+
+    try:
+        return load(db_path)
+    except SiteError as exc:
+        fail(str(exc))
+
+
 @cli.command()
+@click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl this site, from its profile's start pages (repeatable; `tnu-archive sites` lists them).",
+)
 @click.option(
     "--start-url",
     "start_urls",
     multiple=True,
     metavar="URL",
-    help="Where to start (repeatable). Default: the live site's news.",
+    help="Where to start (repeatable); a host no profile claims is a site of its own. "
+    "Default (with no --site): every enabled site's start pages.",
 )
 @db_option
 @images_option
 @crawl_options
 def crawl(
+    site_names: tuple[str, ...],
     start_urls: tuple[str, ...],
     db_path: Path,
     images_dir: Path,
@@ -231,16 +264,21 @@ def crawl(
     sets: tuple[str, ...],
     quiet: bool,
 ) -> None:
-    """Archive the site: new articles, their images, and fresh view counts."""
-    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+    """Archive the sites: new articles, their images, and fresh view counts."""
+    from crawler.sites import SiteError  # noqa: PLC0415
 
+    sites = load_sites(db_path)
+    try:
+        urls = sites.start(site_names, start_urls)
+    except SiteError as exc:
+        fail(str(exc), EXIT_USAGE)
     user_sets = _parse_sets(sets)
     overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
     if warc_dir is not None:
         overrides["WARC_DIR"] = str(warc_dir)
-    sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
+    sys.exit(_crawl(urls, db_path, images_dir, full, overrides))
 
 
 DEMO_PORT = 8471
@@ -350,6 +388,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
 
+    sites = load_sites(db_path)
     archive = open_archive(db_path, images_dir)
     reporter = progress_reporter(quiet, "reparse", "articles")
     progress = reporter.callback(
@@ -364,7 +403,10 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     try:
         with RunLock(db_path), reporter:
             counts = reparse_all(
-                archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path)
+                archive,
+                lambda body, url, *, encoding: extract_article(body, url, encoding=encoding, site=sites.of(url)),
+                progress=progress,
+                warc_dir=warc_dir or default_warc_dir(db_path),
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
@@ -391,6 +433,47 @@ def probe(url: str) -> None:
     except ProbeError as exc:
         fail(str(exc))
     click.echo(json_shown(record))
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the sites as a JSON list.")
+def sites(db_path: Path, as_json: bool) -> None:
+    """List the sites: every profile (shipped, and tnu-archive.toml's beside the database) and
+    every site the archive holds, with its hosts, articles, newest article, last run and drift."""
+    from crawler.sites_report import site_lines, site_list  # noqa: PLC0415
+
+    rows = site_list(load_sites(db_path), _site_overview(db_path))
+    if as_json:
+        click.echo(json_shown(rows))
+        return
+    click.echo("\n".join(shown(line) for line in site_lines(rows)))
+
+
+def _site_overview(db_path: Path) -> dict | None:
+    """What the archive holds of each site (archive.sites.overview); None without an archive."""
+    import sqlite3  # noqa: PLC0415
+
+    import sqlite_utils  # noqa: PLC0415
+
+    from archive.search import open_readonly  # noqa: PLC0415
+    from archive.sites import overview  # noqa: PLC0415
+
+    if not db_path.is_file():
+        return None  # the profiles alone: nothing is archived yet
+    try:
+        conn = open_readonly(db_path)
+    except sqlite3.Error as exc:
+        fail(f"cannot read {db_path}: {exc}")
+    try:
+        db = sqlite_utils.Database(conn)
+        if "sites" not in db.table_names():
+            return None  # an archive older than sites: its first crawl by this version adds them
+        return overview(db)
+    except sqlite3.DatabaseError as exc:
+        fail(f"cannot read {db_path}: {exc}")
+    finally:
+        conn.close()
 
 
 # --- recovery from web archives ----------------------------------------------------------------
