@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archive import __version__
-from archive.export_tables import TABLES, Column, Table, foreign_keys, unique_columns
+from archive.export_tables import TABLES, Column, Table, foreign_keys, stem, unique_columns
 
 PACKAGE_NAME = "tnu-news-archive"
 TITLE = "News of Thai Nguyen University (tnu.edu.vn) and its member schools, archived"
@@ -63,7 +63,7 @@ class DataFile:
 def _resource_name(data: DataFile) -> str:
     name = data.table.name if data.fmt == "csv" else f"{data.table.name}-{data.fmt}"
     if data.part is not None:
-        name += f"-{data.part.lower()}"
+        name += f"-{stem(data.part).lower()}"  # a resource name allows [-a-z0-9._/] only
     return name
 
 

@@ -55,7 +55,7 @@ def test_every_table_is_one_parquet_file_with_the_sqlite_rows(built):
         assert pq.read_table(files[0]).num_rows == conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     assert [f.name for f in (out / "data/articles").iterdir()] == ["tnu.parquet"]  # one site: tnu
     assert pq.read_table(out / "data/sites/sites.parquet").to_pylist() == [
-        {"name": "tnu", "title": None, "hosts": '["tnu.edu.vn"]'}
+        {"name": "tnu", "title": "Đại học Thái Nguyên", "hosts": '["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]'}
     ]
 
 
@@ -137,7 +137,7 @@ def _hostile_archive(root: Path) -> tuple[Path, Path]:
     db_path, images_dir = build_archive(root)
     with Archive(db_path, images_dir) as archive:
         article = replace(ARTICLES[3], **HOSTILE, url=ARTICLES[3].url.replace("dn1004", "dn1005"))
-        archive.save_article(article, run_id=None, fetched_at="2026-03-06T02:00:00Z")
+        archive.save_article(article, run_id=None, fetched_at="2026-03-06T02:00:00Z", site="tnu")
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE article_images SET alt = ? WHERE article_id = 1 AND position = 0", [CARRIAGE_RETURN])
     return db_path, images_dir
@@ -168,7 +168,7 @@ def test_categories_of_two_layouts_are_one_the_printed_name_kept(tmp_path):
     db_path, images_dir = build_archive(tmp_path / "archive")
     with Archive(db_path, images_dir) as archive:
         older = replace(ARTICLES[0], category="Khoa học  -\u00a0Công nghệ", url=ARTICLES[0].url.replace("1001", "1009"))
-        archive.save_article(older, run_id=None, fetched_at="2026-03-06T02:00:00Z")
+        archive.save_article(older, run_id=None, fetched_at="2026-03-06T02:00:00Z", site="tnu")
     # The command passes the tnu profile's names (crawler/sites.py CATEGORY_NAMES).
     result = run_cli("export", "--out", tmp_path / "out", "--db", db_path, "--images-dir", images_dir, "-q")
     assert result.returncode == 0, result.stderr
