@@ -89,7 +89,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, o
     """Run one crawl under the data folder's lock; return its exit code."""
     from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
-    return _locked_run(
+    return locked_run(
         start_urls,
         db_path,
         images_dir,
@@ -100,7 +100,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, o
     )
 
 
-def _locked_run(
+def locked_run(
     hosts: list[str],
     db_path: Path,
     images_dir: Path,
@@ -501,4 +501,4 @@ def _recover(db_path: Path, images_dir: Path, overrides: dict[str, str], **argum
     from crawler.process import run_recover  # noqa: PLC0415 — Scrapy is heavy
 
     hosts = [arguments["cdx_api"], arguments["replay"]]
-    return _locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))
+    return locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))
