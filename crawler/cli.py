@@ -30,6 +30,7 @@ from archive.cli import (
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler import scale_plan
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
 from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
@@ -384,6 +385,65 @@ def probe(url: str) -> None:
     except ProbeError as exc:
         fail(str(exc))
     click.echo(json_shown(record))
+
+
+# --- scale: sites as scrapyd jobs on several nodes -----------------------------------------------
+
+
+@cli.command("scale-plan")
+@click.option("--nodes", type=click.IntRange(min=1), required=True, help="How many crawl nodes (scrapyd daemons).")
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="A site to plan, by its start page (repeatable; named by its host). Default: the live site's.",
+)
+@click.option(
+    "--scrapyd",
+    default=scale_plan.DEFAULT_SCRAPYD,
+    show_default=True,
+    help="Each node's scrapyd; {n} is the node's number.",
+)
+@click.option(
+    "--shards", default=scale_plan.DEFAULT_SHARDS, show_default=True, help="Folder of the sites' shards, on each node."
+)
+@click.option("--into", default=scale_plan.DEFAULT_INTO, show_default=True, help="Data folder the shards merge into.")
+@click.option("--export", "export_dir", default=scale_plan.DEFAULT_EXPORT, show_default=True, help="Export folder.")
+@click.option(
+    "--set", "sets", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting for every job (e.g. CONTACT=…)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def scale_plan_command(
+    nodes: int,
+    start_urls: tuple[str, ...],
+    scrapyd: str,
+    shards: str,
+    into: str,
+    export_dir: str,
+    sets: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Assign each site to a node (a stable hash of its name: a site stays on its node) and print
+    the scrapyd schedule.json calls and the nightly merge, verify and export (docs/scale.md)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+
+    if "{n}" not in scrapyd and nodes > 1:
+        fail(f"--scrapyd {scrapyd!r}: with several nodes it needs {{n}}, the node's number", EXIT_USAGE)
+    targets = []
+    for url in start_urls or LIVE_START_URLS:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            fail(f"not an http(s) URL: {url!r}", EXIT_USAGE)
+        targets.append(scale_plan.Target(parts.netloc.lower(), {"start_url": url}))
+    settings = _parse_sets(sets)
+    plan = scale_plan.assign(targets, nodes, scrapyd)
+    if as_json:
+        click.echo(json_shown(scale_plan.plan_json(plan, shards, into, export_dir, settings)))
+        return
+    click.echo("\n".join(scale_plan.plan_text(plan, shards, into, export_dir, settings)))
 
 
 # --- recovery from web archives ----------------------------------------------------------------
