@@ -23,8 +23,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "id": "Stable numeric id of the article in this archive",
         "url": "Absolute URL of the article, after redirects",
         "title": "Headline as printed",
-        "published_at": "Publication date, ISO 8601: 2020-07-15 when only the day is printed, "
-        "2026-02-23T09:15:00+07:00 when the time is (site clock: Asia/Ho_Chi_Minh)",
+        "published_at": "Publication date, ISO 8601: 2020-07-15 when only the day is known, "
+        "2026-02-23T09:15:00+07:00 when the time is (a printed time is the site clock, Asia/Ho_Chi_Minh; a "
+        "timestamp the page declares with its own offset keeps it); never in the future, never before 1991",
         "published_text": "Publication date exactly as printed on the page",
         "views": "Latest observed view counter ('550 lần đọc'); NULL when the page shows none",
         "body_text": "Article text, paragraphs joined by a blank line; no captions, byline or page furniture",
@@ -211,6 +212,22 @@ COLUMNS["recovered_captures"] = {
 }
 TABLE_DESCRIPTIONS["recovered_captures"] = (
     "Web-archive captures already recovered (tnu-archive recover): never fetched again"
+)
+
+COLUMNS["set_aside_articles"] = {
+    "article_id": "The id it had in articles; never given to another article, and its own again if it is restored",
+    "url": "Its URL (articles.url as it was)",
+    "set_aside_at": "When reparse took it out of articles (UTC)",
+    "reason": "Why a newer extractor does not read it as an article: listing (a category, tag or search page), "
+    "no_date (no publication date outside its running text: a static page such as a history, introduction or "
+    "contact page), no_title",
+    "row": "JSON object: its articles row as it was (raw_sha256 names its raw page, kept in raw_pages)",
+    "related": "JSON object: the rows that belonged to it (article_images, view_counts, article_versions, "
+    "article_aliases) and the keys of the article_links and recovered_captures rows that named it",
+}
+TABLE_DESCRIPTIONS["set_aside_articles"] = (
+    "Rows reparse took out of articles because a newer extractor no longer reads their page as an article; "
+    "kept whole, and put back by reparse when a later extractor reads the page as an article again"
 )
 
 COLUMNS["article_search"] = {
@@ -511,7 +528,27 @@ def _v10_article_aliases(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v11_shards(db: sqlite_utils.Database) -> None:
+def _v11_set_aside(db: sqlite_utils.Database) -> None:
+    # A page an earlier extractor archived as an article that a newer one does not read as one (a
+    # tag page, a static page dated by a day in its text) leaves articles on reparse, kept whole
+    # here so nothing is lost and the move can be undone (archive/set_aside.py).
+    _run_script(
+        db,
+        """
+        CREATE TABLE set_aside_articles (
+            article_id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            row TEXT NOT NULL,
+            related TEXT NOT NULL
+        );
+        CREATE INDEX set_aside_articles_url ON set_aside_articles(url);
+        """,
+    )
+
+
+def _v12_shards(db: sqlite_utils.Database) -> None:
     # Archives merged from shards (archive/merge.py): each merged run and request says which shard
     # it came from, and a shard's run is known again by (shard, its id there), so merging the
     # same shard twice adds nothing.
@@ -548,7 +585,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_recovery,
     _v9_generic_reads,
     _v10_article_aliases,
-    _v11_shards,
+    _v11_set_aside,
+    _v12_shards,
 ]
 
 

@@ -36,9 +36,11 @@ class Article:
 
     @property
     def is_article(self) -> bool:
-        """A news article has a title and a date or a counter; static pages (history, contacts)
-        have neither, and a listing's dates belong to its items."""
-        return bool(self.title) and (self.published_at is not None or self.views is not None) and not self.listing
+        """A news article has a title and a publication date printed or declared outside its running
+        text (the extractor never takes one from the text). A static page (history, introduction,
+        contacts) has none, even when it shows a view counter or its text names a day; a
+        listing's dates belong to its items."""
+        return bool(self.title) and self.published_at is not None and not self.listing
 
     def to_dict(self) -> dict:
         return asdict(self)

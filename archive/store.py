@@ -462,10 +462,14 @@ class Archive:
         return self.db.execute("SELECT 1 FROM article_search WHERE article_id = ?", [row["id"]]).fetchone() is None
 
     def _insert_article(self, url: str, fields: dict, digest: str, at: str) -> int:
+        # Numbered past every id ever given, set-aside rows included (archive/set_aside.py): an
+        # article put back must find its id free, and its images and counts must not meet another's.
         cursor = self.db.execute(
-            "INSERT INTO articles (url, title, published_at, published_text, views, body_text, body_html,"
+            "INSERT INTO articles (id, url, title, published_at, published_text, views, body_text, body_html,"
             " author, category, first_seen_at, last_seen_at, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (max(coalesce((SELECT max(id) FROM articles), 0),"
+            " coalesce((SELECT max(article_id) FROM set_aside_articles), 0)) + 1,"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 url,
                 fields["title"],

@@ -341,7 +341,8 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
 @quiet_option
 def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
-    keep versions where the result changed."""
+    keep versions where the result changed; set aside the rows that no longer read as articles
+    (and put back set-aside rows that read as articles again)."""
     from archive.lock import Locked, RunLock  # noqa: PLC0415
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
@@ -352,6 +353,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
         lambda c: (
             ("changed", str(c["changed"])),
             ("unchanged", str(c["unchanged"])),
+            ("set aside", str(c["set_aside"])),
             ("without a stored page", str(c["missing_raw"])),
             ("failed", str(c["failed"])),
         )
@@ -367,6 +369,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
         archive.close()
     click.echo(
         f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
+        f"{counts['set_aside']} set aside (no longer read as articles), {counts['restored']} put back, "
         f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
         f"({counts['from_warc']} read from WARC captures)",
         err=True,

@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 from archive.record import Article, ImageRef
 from crawler import sites
 
-from . import dates, listing, reference
+from . import dates, listing, published, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from .parse import parse_html
 from .text import (
@@ -26,7 +26,6 @@ from .text import (
     SILENT_TAGS,
     absolutize_links,
     clean,
-    clean_or_none,
     decode,
     element_text,
     paragraphs,
@@ -48,10 +47,6 @@ _FURNITURE_CLASS = re.compile(
 _RELATED_HEADING = re.compile(
     r"^(?:các\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
     r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
-    re.IGNORECASE,
-)
-_DATE_LABEL = re.compile(
-    r"(?:đăng\s*ngày|ngày\s*đăng|cập\s*nhật|đăng\s*lúc|posted|published|ngày\s*xuất\s*bản)",
     re.IGNORECASE,
 )
 _AUTHOR_LABEL = re.compile(r"^\s*(?:tác\s*giả|người\s*viết|author|by)\s*:\s*(.+)$", re.IGNORECASE)
@@ -327,58 +322,6 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     return out
 
 
-Found = tuple[str | None, str | None, Element | None, str]
-
-
-def _date(
-    selector_node: Element | None,
-    lines: list[Line],
-    header: list[Line],
-    root: Element,
-    area: Element,
-    ld: _JsonLd,
-) -> Found:
-    """(ISO date, as printed, the element that prints it): the printed date first, in the site's
-    own element, then a labelled line anywhere around the body, then any dated line of the
-    header (between the page top and the body: a date below the body belongs to related links or
-    comments); machine-readable dates (<time>, meta, JSON-LD) only when nothing is printed."""
-    printed = [(element_text(selector_node), selector_node)] if selector_node is not None else []
-    labelled = [(text, el) for text, el in lines if _DATE_LABEL.search(text) and len(text) <= 200]
-
-    def rule(element: Element | None) -> str:
-        return "site" if element is selector_node and element is not None else "generic:labelled date line"
-
-    for text, element in printed + labelled:
-        found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
-        if found:
-            return found[0], found[1], element, rule(element)
-    for text, element in header:
-        if len(text) <= 120:
-            found = dates.find_date(text)
-            if found:
-                return found[0], found[1], element, "generic:dated header line"
-    for text, element in printed + labelled:
-        found = dates.parse_date_fallback(text)
-        if found:
-            return found[0], found[1], element, rule(element)
-    for node in area.iter("time"):
-        iso = dates.parse_iso(node.get("datetime") or "")
-        if iso:
-            return iso, clean_or_none("".join(node.itertext())), node, "generic:<time datetime>"
-    for source, machine in (
-        ("generic:meta published_time", _meta(root, "article:published_time", "datePublished", "pubdate", "date")),
-        ("generic:json-ld datePublished", ld.article_value("datePublished")),
-        (
-            "generic:itemprop=datePublished",
-            next((n.get("content") for n in root.iterfind(".//*[@itemprop='datePublished']")), None),
-        ),
-    ):
-        iso = dates.parse_iso(machine) if machine else None
-        if iso:
-            return iso, None, None, source
-    return None, None, None, ""
-
-
 def _views(selector_node: Element | None, lines: list[tuple[str, Element]]) -> tuple[int | None, Element | None, str]:
     candidates = [(element_text(selector_node), selector_node)] if selector_node is not None else []
     for text, element in candidates + lines:
@@ -639,12 +582,24 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     lead = _lead_lines(body) if body is not None and not selectors else []
     header = before + lead
 
-    published_at, published_text, date_node, date_rule = _date(date_node, before + lead + after, header, root, area, ld)
+    dated = published.read_date(
+        root=root,
+        url=url,
+        selector_node=date_node,
+        lines=before + lead + after,
+        header=header,
+        area=area,
+        body=body,
+        ld_objects=ld.objects,
+        title_node=title_node,
+    )
+    published_at, published_text, date_node = dated.iso, dated.text, dated.line
     views, views_node, views_rule = _views(views_node, before + lead + after)
     category, category_rule = _category(root, scope, selectors, title, ld)
     rules = {
         "title": title_rule,
-        "published_at": date_rule,
+        "published_at": dated.rule,
+        "published_text": dated.text_rule,
         "views": views_rule,
         "category": category_rule,
     }
@@ -653,7 +608,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
         lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
         is_listing, rules["listing"] = _listing(
-            root, url, ld, selectors, title_node, date_node, views_node, published_at, lines
+            root, url, ld, selectors, title_node, date_node, views_node, dated.rule, lines
         )
         article = Article(
             url=url,
@@ -697,7 +652,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     body_text = "\n\n".join(lines_of_body) or None
     # before _body_html, which takes the furniture out of the tree
     is_listing, rules["listing"] = _listing(
-        root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
+        root, url, ld, selectors, title_node, date_node, views_node, dated.rule, lines_of_body
     )
     body_html = _body_html(body, furniture, found, url) or None
     article = Article(
@@ -733,7 +688,7 @@ def _listing(
     title_node: Element | None,
     date_node: Element | None,
     views_node: Element | None,
-    published_at: str | None,
+    published_rule: str,
     body_lines: list[str],
 ) -> tuple[bool, str]:
     """(whether the page is a listing, the rule that says so): see listing.py. A page read by a
@@ -751,7 +706,7 @@ def _listing(
     if verdict is None:
         cards = listing.item_cards(root, url, heading, _is_furniture)
         og_article = (_meta(root, "og:type") or "").lower() == "article"
-        machine_date = published_at is not None and date_node is None
+        machine_date = published_rule in published.PAGE_LEVEL_RULES
         verdict = listing.content_verdict(cards, (date_node, views_node), machine_date, body_lines, og_article)
     # recorded only when it refuses the page: the provenance lists what the record holds
     return verdict.listing, verdict.rule if verdict.listing else ""
@@ -765,6 +720,4 @@ def _sources(article: Article, rules: dict[str, str], site: str) -> dict[str, st
         if value in (None, "", ()) or not rule:
             continue
         out[name] = site if rule == "site" else rule
-        if name == "published_at" and article.published_text:
-            out["published_text"] = out[name]
     return out

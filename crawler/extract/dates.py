@@ -3,19 +3,30 @@
 Regular expressions first (fast, and they keep the printed span for `published_text`);
 dateparser only as a fallback for unusual wordings, because it costs milliseconds per call
 and returns None as soon as a label such as `Đăng ngày:` is left in front of the date.
+
+Time zones: a time printed without an offset (`Thứ Hai, 23/02/2026 - 09:15`) is the site's
+clock, Asia/Ho_Chi_Minh (+07:00). A machine-readable timestamp that carries its own offset
+(`2024-03-05T23:30:00-05:00`, `…Z`) keeps it: the instant is the page's and so is the day it
+names, so nothing is shifted to another calendar day.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 # The site's clock: Asia/Ho_Chi_Minh has had no daylight saving since 1975.
 SITE_TZ = timezone(timedelta(hours=7))
+# No page was published before the web existed; a CMS's empty date prints 1970-01-01 or 0001-01-01.
+EARLIEST = date(1991, 1, 1)
+# A date after now is a scheduled event, a deadline or a wrong clock, not a publication; a day's
+# grace covers the zones ahead of UTC (a page published at 06:00 +14:00 is "tomorrow" in UTC).
+FUTURE_GRACE = timedelta(days=1)
 
 _WEEKDAY = (
     r"(?:(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t[2-7]"
-    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\.?\s*,?\s*)"
+    r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)\.?\s*[,–-]?\s*)"
 )
 # Day first, always: 23/02/2026, 15-07-2020, 5.7.2021 (the same separator twice).
 _DMY = r"(?<!\d)(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
@@ -84,25 +95,137 @@ def find_date(text: str) -> tuple[str, str] | None:
     return None
 
 
-def parse_iso(value: str) -> str | None:
-    """A machine-readable date (JSON-LD, `article:published_time`, `<time datetime>`) as ISO 8601.
+# What machine-readable dates look like in the wild: 2024-03-05, 2024-03-05T10:00, 2024-03-05 10:00:00,
+# …T10:00:00.000Z, …+0700, …+07:00, 2024/03/05.
+_ISO = re.compile(
+    r"(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
+    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?"
+)
 
-    Timestamps are expressed at the site's +07:00 offset (a naive one is taken as site time);
-    a bare day stays a bare day.
+
+_RFC2822 = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
+
+
+def parse_iso(value: str) -> str | None:
+    """A machine-readable date (JSON-LD, `article:published_time`, `<time datetime>`, meta) as
+    ISO 8601, or None.
+
+    A timestamp with an offset keeps it (the instant and the day it names are the page's); a
+    timestamp without one is the site's clock (+07:00); a bare day stays a bare day. Fractions of
+    a second are dropped. A value that is not ISO-like is tried as a printed date (day first).
     """
     value = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            return None
+    match = _ISO.match(value)
+    if match is None:
+        if _RFC2822.match(value):  # "Tue, 05 Mar 2024 10:00:00 GMT" (HTTP-style meta dates)
+            try:
+                moment = parsedate_to_datetime(value).replace(microsecond=0)
+            except (TypeError, ValueError):
+                return None
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()  # "-0000": UTC
+        found = find_date(value) if len(value) <= 80 else None
+        return found[0] if found else None
+    g = match.groupdict()
     try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+        day = date(int(g["y"]), int(g["m"]), int(g["d"]))
+        if g["H"] is None:
+            return day.isoformat()
+        clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0))
+        zone = _zone(g["tz"])
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SITE_TZ)
-    return moment.astimezone(SITE_TZ).isoformat()
+    return datetime.combine(day, clock, tzinfo=zone).isoformat()
+
+
+def _zone(text: str | None) -> timezone:
+    if text is None:
+        return SITE_TZ
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59:
+        raise ValueError(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def plausible(iso: str, now: datetime | None = None) -> bool:
+    """Whether an ISO date (as parse_iso and find_date write them) can be a publication date:
+    not before the web (EARLIEST), not after now (with FUTURE_GRACE)."""
+    now = now or datetime.now(UTC)
+    try:
+        if "T" in iso:
+            moment = datetime.fromisoformat(iso)
+            day = moment.date()
+            late = moment > now + FUTURE_GRACE
+        else:
+            day = date.fromisoformat(iso)
+            late = day > (now + FUTURE_GRACE).date()
+    except ValueError:
+        return False
+    return day >= EARLIEST and not late
+
+
+def same_day(machine: str, printed: str) -> bool:
+    """Whether a machine-readable date and a printed one name the same publication: the same
+    instant when both have a time, else the same calendar day, read in the machine value's own
+    offset or at the site's clock (a UTC timestamp of 23:30 is the next day in Vietnam)."""
+    if "T" in machine and "T" in printed:
+        return datetime.fromisoformat(machine) == datetime.fromisoformat(printed)
+    days = {machine[:10]}
+    if "T" in machine:
+        days.add(datetime.fromisoformat(machine).astimezone(SITE_TZ).date().isoformat())
+    return printed[:10] in days
+
+
+# /2024/03/05/slug: the day a blog or news CMS filed the article under (not a day archive, which
+# ends with the day).
+_URL_DAY = re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>0?[1-9]|1[0-2])/(?P<d>0?[1-9]|[12]\d|3[01])/(?=[^/?#\s])")
+
+
+def url_date(url: str) -> str | None:
+    """The day in an article URL of the /yyyy/mm/dd/slug shape, as ISO 8601; None otherwise."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    match = _URL_DAY.search(path)
+    if match is None:
+        return None
+    try:
+        return date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+    except ValueError:
+        return None
+
+
+# What a date line may hold besides its date: labels, connecting words, the counter. Whatever is
+# left is counted: a date line has a few words more (a byline, a category), a sentence has many.
+_FILLER = re.compile(
+    r"(?<!\w)(?:đăng\s*ngày|ngày\s*đăng|ngày\s*cập\s*nhật|cập\s*nhật|đăng\s*lúc|đăng\s*bởi|thời\s*gian"
+    r"|ngày\s*xuất\s*bản|xuất\s*bản|tác\s*giả|người\s*viết|nguồn|bởi|ngày|lúc|vào"
+    r"|posted|published|updated|date|on|at|by)(?!\w)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+")
+# A date line has at most this many words besides its date and labels.
+DATE_LINE_MAX_WORDS = 8
+
+
+def is_date_line(text: str, printed: str) -> bool:
+    """Whether `text`, which prints the date `printed`, is a date line and not a sentence that
+    mentions a date: "Ngày 04/4/1994, Đại học Thái Nguyên được thành lập." is running text;
+    "Thanh Loan – TNU Media | 12/10/2026 | 550 lượt xem" and "Đăng ngày: 15-07-2020" are date lines."""
+    at = text.find(printed)
+    rest = text[:at] + " " + text[at + len(printed) :] if at >= 0 else text
+    rest = _FILLER.sub(" ", _VIEWS_BEFORE.sub(" ", _VIEWS_AFTER.sub(" ", rest)))
+    words = len(_WORD.findall(rest))
+    if words > DATE_LINE_MAX_WORDS:
+        return False
+    if words >= 4:
+        if text.rstrip().endswith((".", "!", "?", "…")):
+            return False  # a sentence
+        if at >= 0 and re.match(r"\s*,\s*[^\W\d_]", text[at + len(printed) :]):
+            return False  # "Ngày 04/4/1994, Đại học …": the date opens a clause
+    return True
 
 
 def strip_label(text: str) -> str:

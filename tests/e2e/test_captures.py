@@ -46,7 +46,10 @@ def test_reparse_reads_article_pages_from_the_warc_files(replica, tmp_path):
     assert crawl(replica, db_path, images).returncode == 0
     articles = sqlite_utils.Database(db_path)["articles"].count
     result = reparse_from_warc_only(db_path, images)
-    assert f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 without a stored page" in result.stderr
+    assert (
+        f"reparsed {articles} articles: 0 changed, {articles} unchanged, 0 set aside (no longer read as articles), "
+        "0 put back, 0 without a stored page" in result.stderr
+    )
     assert f"({articles} read from WARC captures)" in result.stderr
 
 

@@ -268,7 +268,8 @@ def test_reparse_offline_changes_nothing_after_nothing_changed(edited):
     line = edited.reparse.stderr.strip().splitlines()[-1]
     print(line)
     assert line.startswith(
-        f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, 0 without a stored page, 0 failed"
+        f"reparsed {len(ARTICLES)} articles: 0 changed, {len(ARTICLES)} unchanged, "
+        "0 set aside (no longer read as articles), 0 put back, 0 without a stored page, 0 failed"
     )
     assert len(versions(edited)) == 3
 

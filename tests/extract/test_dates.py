@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from crawler.extract.dates import (
     find_date,
     find_views,
+    is_date_line,
     parse_date_fallback,
     parse_iso,
+    plausible,
+    same_day,
     strip_label,
+    url_date,
 )
 
 
@@ -24,6 +30,12 @@ from crawler.extract.dates import (
         ("Cập nhật lúc 9h30, 5.7.2021", "2021-07-05T09:30:00+07:00", "9h30, 5.7.2021"),
         ("03/04/2021 02:05 PM", "2021-04-03T14:05:00+07:00", "03/04/2021 02:05 PM"),
         ("ngày 23 tháng 2 năm 2026", "2026-02-23", "ngày 23 tháng 2 năm 2026"),
+        ("21 tháng 09 năm 2025", "2025-09-21", "21 tháng 09 năm 2025"),
+        # a weekday set off by a dash, the time after the date
+        ("Thứ hai - 12/10/2026 08:30", "2026-10-12T08:30:00+07:00", "Thứ hai - 12/10/2026 08:30"),
+        # the time before the date, "ngày" between them
+        ("Cập nhật lúc 09:12 ngày 15/10/2026", "2026-10-15T09:12:00+07:00", "09:12 ngày 15/10/2026"),
+        ("Đăng ngày: 15-07-2020", "2020-07-15", "15-07-2020"),
         # day first, always: 05/04 is the 5th of April
         ("05/04/2019", "2019-04-05", "05/04/2019"),
     ],
@@ -69,7 +81,19 @@ def test_dateparser_fallback_needs_the_label_stripped():
     "value, iso",
     [
         ("2026-02-23T09:15:00+07:00", "2026-02-23T09:15:00+07:00"),
-        ("2026-02-23T02:15:00Z", "2026-02-23T09:15:00+07:00"),
+        # a timestamp keeps its own offset: its instant and the day it names are the page's
+        ("2026-02-23T02:15:00Z", "2026-02-23T02:15:00+00:00"),
+        ("2024-03-05T23:30:00-05:00", "2024-03-05T23:30:00-05:00"),
+        ("2024-03-05T10:00:00.123Z", "2024-03-05T10:00:00+00:00"),
+        ("2024-03-05 10:00:00 +0700", "2024-03-05T10:00:00+07:00"),
+        # no offset: the site's clock
+        ("2024-03-05 10:00", "2024-03-05T10:00:00+07:00"),
+        ("2024/03/05", "2024-03-05"),
+        # not ISO: read as printed, day first
+        ("05/03/2024", "2024-03-05"),
+        ("2024-03-05T10:00:00+25:00", None),
+        ("Tue, 05 Mar 2024 10:00:00 GMT", "2024-03-05T10:00:00+00:00"),
+        ("05 Mar 2024 10:00:00 +0700", "2024-03-05T10:00:00+07:00"),
         ("2026-02-23T09:15:00", "2026-02-23T09:15:00+07:00"),
         ("2020-07-15", "2020-07-15"),
         ("2020-02-30", None),
@@ -99,3 +123,79 @@ def test_parse_iso(value, iso):
 )
 def test_find_views(text, views):
     assert find_views(text) == views
+
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "iso, ok",
+    [
+        ("2026-12-07", True),
+        ("2026-12-08", True),  # a day's grace: tomorrow in UTC is today in the zones ahead
+        ("2026-12-09", False),
+        ("2026-12-08T11:00:00+00:00", True),
+        ("2026-12-08T13:00:00+00:00", False),
+        ("2026-12-09T01:00:00+14:00", True),  # the same instant as 11:00 UTC on the 8th
+        ("1991-01-01", True),
+        ("1990-12-31", False),  # before the web
+        ("1970-01-01T07:00:00+07:00", False),  # a CMS's empty date
+        ("not a date", False),
+    ],
+)
+def test_plausible(iso, ok):
+    assert plausible(iso, NOW) is ok
+
+
+def test_plausible_is_relative_to_now_by_default():
+    today = datetime.now(UTC)
+    assert plausible((today - timedelta(days=1)).date().isoformat())
+    assert not plausible((today + timedelta(days=3)).date().isoformat())
+
+
+@pytest.mark.parametrize(
+    "url, iso",
+    [
+        ("https://example.org/2024/03/05/le-khai-giang", "2024-03-05"),
+        ("https://example.org/news/2024/3/5/le-khai-giang.html?ref=home", "2024-03-05"),
+        ("https://example.org/2024/03/05/", None),  # a day archive: a listing, not an article
+        ("https://example.org/2024/03/le-khai-giang", None),
+        ("https://example.org/2024/02/30/le-khai-giang", None),
+        ("https://example.org/tin/2024-03-05-le-khai-giang", None),
+        ("https://example.org/?d=/2024/03/05/x", None),
+    ],
+)
+def test_url_date(url, iso):
+    assert url_date(url) == iso
+
+
+@pytest.mark.parametrize(
+    "text, is_line",
+    [
+        ("Đăng ngày: 15-07-2020 | 550 lần đọc", True),
+        ("Thứ Hai, 23/02/2026 - 09:15", True),
+        ("08:30 | 12/10/2026", True),
+        ("Thanh Loan – TNU Media | 12/10/2026 | 550 lượt xem", True),
+        ("Tin tức - Sự kiện | 12/10/2026", True),
+        ("Cập nhật lúc 09:12 ngày 15/10/2026", True),
+        # running text that names a day
+        ("Ngày 04/4/1994, Đại học Thái Nguyên được thành lập.", False),
+        ("Ngày 04/4/1994, Đại học Thái Nguyên được thành lập", False),
+        ("Đại học Thái Nguyên được thành lập ngày 04/4/1994 theo Nghị định số 31/CP của Chính phủ", False),
+        ("Sáng 12/10/2026, Đại học Thái Nguyên tổ chức hội nghị tổng kết năm học.", False),
+    ],
+)
+def test_a_date_line_is_not_a_sentence(text, is_line):
+    found = find_date(strip_label(text)) or find_date(text)
+    assert found is not None
+    assert is_date_line(text, found[1]) is is_line
+
+
+def test_same_day_compares_instants_or_days():
+    assert same_day("2026-10-12T01:30:00+00:00", "2026-10-12T08:30:00+07:00")  # one instant
+    assert not same_day("2026-10-12T01:30:00+00:00", "2026-10-12T09:30:00+07:00")
+    assert same_day("2026-10-12", "2026-10-12T08:30:00+07:00")
+    # 23:30 UTC on the 11th is the 12th in Vietnam: a day printed there agrees
+    assert same_day("2026-10-11T23:30:00+00:00", "2026-10-12")
+    assert same_day("2026-10-11T23:30:00+00:00", "2026-10-11")
+    assert not same_day("2026-10-10", "2026-10-12")

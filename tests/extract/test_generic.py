@@ -25,8 +25,8 @@ def test_title(reading):
 
 
 def test_time_first_date(reading):
-    assert reading.article.published_at == "2027-11-03T07:15:00+07:00"
-    assert reading.article.published_text == "07:15 | 03/11/2027"
+    assert reading.article.published_at == "2025-11-03T07:15:00+07:00"
+    assert reading.article.published_text == "07:15 | 03/11/2025"
 
 
 def test_counter_without_a_label_beside_an_eye_icon(reading):

@@ -221,8 +221,11 @@ ARTICLES: list[dict[str, Any]] = [
 
 STATIC_PAGES = [
     {"path": "/gioi-thieu/lich-su-hinh-thanh", "title": "Lịch sử hình thành và phát triển",
+     "note": "; its text opens with a day of its history, \"Ngày 04/4/1994, …\"",
      "paragraphs": [
-         "Đại học Thái Nguyên được thành lập ngày 04/4/1994 trên cơ sở sắp xếp lại các trường đại học trên địa bàn tỉnh Thái Nguyên.",
+         # a day in the first line of the text is history, not a publication date
+         "Ngày 04/4/1994, Đại học Thái Nguyên được thành lập.",
+         "Đại học được hình thành trên cơ sở sắp xếp lại các trường đại học trên địa bàn tỉnh Thái Nguyên.",
          "Trải qua hơn 30 năm xây dựng và phát triển, Đại học Thái Nguyên đã trở thành một trong ba đại học vùng của cả nước.",
      ]},
     {"path": "/lien-he", "title": "Liên hệ",
@@ -618,7 +621,7 @@ def write_readme(out: Path) -> None:
     lines += ["", "## Other pages", "", "- `/` home: featured (utm_* links), latest; `/tag/<slug>` tag pages",
               "- `/rss.xml` RSS (announced in every page's <head>), links with utm_*",
               "- `/robots.txt` -> `/sitemap_index.xml` -> `/post-sitemap.xml.gz` (gzipped) and `/page-sitemap.xml`",
-              *[f"- `{sp['path']}` static page (no date, no counter)" for sp in STATIC_PAGES], ""]
+              *[f"- `{sp['path']}` static page (no date, no counter{sp.get('note', '')})" for sp in STATIC_PAGES], ""]
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
