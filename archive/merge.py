@@ -37,7 +37,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive.db import MIGRATIONS, check_version
+from archive.db import MIGRATIONS, check_file, check_version
 from archive.db import connect as connect_archive
 from archive.existing import NoArchive, require_archive
 from archive.images import TEMP_PREFIX, TEMP_SUFFIX, remove_abandoned_temp_files
@@ -149,7 +149,10 @@ RULES: dict[str, Rule] = {
 ARTICLES, RUNS = "articles", "crawl_runs"
 ARTICLE_CONTENT = ("article_images", "article_search")  # the current content's: the winning row's
 VERSIONS = "article_versions"
-SPECIAL = {ARTICLES, RUNS, VERSIONS, *ARTICLE_CONTENT}
+# Articles a newer extractor took out of `articles` (archive/set_aside.py): their ids are
+# reserved, so new articles are numbered past them, and each merged one gets an id of this archive.
+SET_ASIDE = "set_aside_articles"
+SPECIAL = {ARTICLES, RUNS, VERSIONS, SET_ASIDE, *ARTICLE_CONTENT}
 SHARD_COLUMN = "shard"  # crawl_runs.shard, fetch_log.shard: filled with the shard's name
 WARC_FILE_COLUMN = "warc_file"  # captures.warc_file: the name the file has here
 
@@ -249,11 +252,12 @@ def merge(
     target = data_folder(into)
     folders = [data_folder(s) for s in shards]
     _check_names(folders, target)
-    for shard in folders:
+    for shard in folders:  # every shard readable by this tnu-archive, before anything is written
         try:
             require_archive(shard.db_path)
         except NoArchive as exc:
             raise MergeError(f"shard {shard.folder}: {exc}") from None
+        check_file(shard.db_path)  # SchemaTooNew: a shard of a newer tnu-archive, in one line
     reports = []
     with ExitStack() as stack:
         stack.enter_context(RunLock(target.db_path))
@@ -380,6 +384,8 @@ class _ShardMerge:
             if name not in self.present:
                 continue
             table = self.tables[name]
+            if name == SET_ASIDE:
+                continue  # once the runs are mapped: its rows name them
             if name == ARTICLES:
                 self._articles(table)
             elif name == RUNS:
@@ -390,6 +396,8 @@ class _ShardMerge:
                 self._natural(table)
             else:
                 raise MergeError(f"no rule merges table {name} (no key and no run): add one to archive/merge.py")
+        if SET_ASIDE in self.present:
+            self._set_aside(self.tables[SET_ASIDE])
         self._link_downloaded_images()
         self._copy_images()
         self._copy_warcs()
@@ -434,10 +442,12 @@ class _ShardMerge:
             "WHERE NOT EXISTS (SELECT 1 FROM main.articles y WHERE y.url = x.url)"
         )
         values = ", ".join(self._value(table, c) for c in cols)
+        # Numbered past every id given here, set-aside ones included (as archive/store.py does).
         added = conn.execute(
-            f"INSERT INTO main.articles ({', '.join(map(_q, cols))}) SELECT {values} FROM s.articles x "
+            f"INSERT INTO main.articles (id, {', '.join(map(_q, cols))}) "
+            f"SELECT :base + row_number() OVER (ORDER BY x.id), {values} FROM s.articles x "
             "WHERE x.id IN (SELECT old FROM temp.new_articles) ORDER BY x.id",
-            {"shard": self.shard.name},
+            {"shard": self.shard.name, "base": self._next_article_id() - 1},
         ).rowcount
         self.report.articles_new += added
         m = self._map_table(ARTICLES)
@@ -454,6 +464,42 @@ class _ShardMerge:
             self._versions(self.tables[VERSIONS])
         for change in changes:
             self._apply_change(change, cols)
+
+    def _next_article_id(self) -> int:
+        top = self.conn.execute("SELECT coalesce(max(id), 0) FROM main.articles").fetchone()[0]
+        if SET_ASIDE in self.tables:
+            top = max(
+                top, self.conn.execute(f"SELECT coalesce(max(article_id), 0) FROM main.{SET_ASIDE}").fetchone()[0]
+            )
+        return top + 1
+
+    def _set_aside(self, table: Table) -> None:
+        """A set-aside article not here yet (by URL and time): under an id of this archive, the
+        rows kept with it renumbered to match (its id, its runs), so that restoring it works here."""
+        conn = self.conn
+        runs = dict(conn.execute(f"SELECT old, new FROM temp.{_q('m_' + RUNS)}"))
+        for theirs in _rows(
+            conn,
+            f"SELECT * FROM s.{SET_ASIDE} x WHERE NOT EXISTS (SELECT 1 FROM main.{SET_ASIDE} y "
+            "WHERE y.url = x.url AND y.set_aside_at = x.set_aside_at) ORDER BY x.article_id",
+        ):
+            new_id = self._next_article_id()
+            row, related = json.loads(theirs["row"]), json.loads(theirs["related"])
+            row["id"] = new_id
+            for items in related.values():
+                for item in items if isinstance(items, list) else ():
+                    if "article_id" in item:
+                        item["article_id"] = new_id
+                    if item.get("run_id") is not None:
+                        item["run_id"] = runs.get(item["run_id"])
+            theirs.update(article_id=new_id, row=_json(row), related=_json(related))
+            columns = list(table.columns)
+            marks = ", ".join("?" * len(columns))
+            conn.execute(
+                f"INSERT INTO main.{SET_ASIDE} ({', '.join(map(_q, columns))}) VALUES ({marks})",
+                [theirs[c] for c in columns],
+            )
+            self.report.rows_new += 1
 
     def _copy_content(self, table: Table, where: str) -> None:
         cols = [c for c in table.columns if c != table.int_pk or c == "article_id"]
@@ -483,13 +529,15 @@ class _ShardMerge:
 
     def _apply_change(self, change: _Change, cols: list[str]) -> None:
         conn, mine, theirs = self.conn, change.mine, change.theirs
-        self.report.articles_updated += 1
+        versions = self.report.versions_new
         if mine["content_hash"] != theirs["content_hash"]:
             self._keep_loser(change)
         update = {c: theirs[c] for c in cols if c != "url"} if change.shard_wins else {}
         update["first_seen_at"] = min(mine["first_seen_at"], theirs["first_seen_at"])
         update["last_seen_at"] = max(mine["last_seen_at"], theirs["last_seen_at"])
         update = {c: v for c, v in update.items() if mine[c] != v}
+        if update or self.report.versions_new != versions:  # a shard merged again changes nothing
+            self.report.articles_updated += 1
         if update:
             sets = ", ".join(f"{_q(c)} = :{c}" for c in update)
             conn.execute(f"UPDATE main.articles SET {sets} WHERE id = :id", {**update, "id": change.own_id})
@@ -787,6 +835,10 @@ def combine(mine: dict, theirs: dict, rule: Rule, columns: list[str]) -> dict:
 
 
 # --- small helpers ----------------------------------------------------------------------------
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)  # as archive/set_aside.py writes it
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
