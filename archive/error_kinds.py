@@ -36,6 +36,7 @@ BLOCKED_ADDRESS = "blocked_address"
 NOT_AN_IMAGE = "not_an_image"
 WRITE_ERROR = "write_error"
 EXTRACT_ERROR = "extract_error"
+EXTRACT_TIMEOUT = "extract_timeout"
 WRITER_DIED = "writer_died"
 # What a web archive's CDX index listed that recovery does not read (tnu-archive recover).
 CDX_UNREADABLE = "cdx_unreadable"
@@ -57,7 +58,7 @@ ERROR_KINDS: dict[str, str] = {
     CONNECT_ERROR: "the connection could not be made for another reason",
     TRUNCATED: "the body stopped short of its Content-Length",
     CONNECTION_LOST: "the connection closed before the response was complete",
-    TOO_LARGE: "the body passed DOWNLOAD_MAXSIZE",
+    TOO_LARGE: "the body passed DOWNLOAD_MAXSIZE (an image: its own limit), on the wire or once decompressed",
     REDIRECT_LOOP: "a redirect back into its own chain",
     REDIRECT_OFFSITE: "a page redirected off the crawled hosts",
     ROBOTS_FORBIDDEN: "robots.txt forbids the URL",
@@ -67,6 +68,8 @@ ERROR_KINDS: dict[str, str] = {
     NOT_AN_IMAGE: "the bytes under an image's URL are no image, e.g. an HTML error page",
     WRITE_ERROR: "the image file could not be written",
     EXTRACT_ERROR: "the article page could not be read",
+    EXTRACT_TIMEOUT: "reading the page took longer than EXTRACT_TIMEOUT: stopped, and the run went on; "
+    "the page is fetched again after a wait of 1, 2, 4… days",
     WRITER_DIED: "the archive writer process died, the writes in flight were lost",
     CDX_UNREADABLE: "a web archive's CDX answer in neither dialect (its URL is among the run's problems)",
     CDX_BAD_TIMESTAMP: "a CDX row whose capture time is no date (month 13…) or lies in the future: skipped",
@@ -94,6 +97,9 @@ FETCH_ERRORS = (
     REDIRECT_OFFSITE,
     BLOCKED_ADDRESS,
     INTERRUPTED,
+    # the page came (its status is kept) but was not read
+    EXTRACT_ERROR,
+    EXTRACT_TIMEOUT,
 )
 IMAGE_ERRORS = (
     HTTP,

@@ -19,11 +19,15 @@ from archive.runs import process_alive
 
 
 def leave_with(crawler_pid: int, *, niceness: int = 0) -> None:
-    """Exit this process as soon as `crawler_pid` has exited; ignore Ctrl-C meanwhile; lower
-    this process's priority by `niceness` (see archive.writer.WRITER_NICENESS)."""
-    # Ctrl-C reaches the whole process group; the crawler decides how to stop, and a helper that
-    # died of it would lose the work in flight.
+    """Exit this process as soon as `crawler_pid` has exited; ignore Ctrl-C and SIGTERM
+    meanwhile; lower this process's priority by `niceness` (see archive.writer.WRITER_NICENESS)."""
+    # Ctrl-C reaches the whole process group, and so does a SIGTERM sent to it (`kill -- -PGID`,
+    # systemd stopping a unit, a cron wrapper's timeout): the crawler decides how to stop, and a
+    # helper that died of it would lose the work in flight. A crawl killed by SIGTERM to its group
+    # lost its writer's last writes, and its extraction worker's page; when the writer's death
+    # raced the stop, the whole run's record (crawler/run.py).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if niceness:
         with contextlib.suppress(OSError):
             os.nice(niceness)

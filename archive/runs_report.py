@@ -99,29 +99,33 @@ def morning_check(
 ) -> tuple[int, str]:
     """(exit code, one line) on the latest run: 0 when it ended `ok` within `max_age_hours` (or is
     still running within them). Otherwise the run's own exit code when it ended badly (1 failed,
-    3 drift or empty, 6 interrupted), else 1 (too old, killed, no run at all)."""
+    3 drift or empty, 6 interrupted), else 1 (too old, killed, no run at all). A run both too old
+    and ended badly is named for both: the age alone hid why the last run failed."""
     if latest is None:
         return EXIT_FAILED, "ALERT: no crawl run is recorded in this archive"
     run_id, status = latest["id"], latest["status"]
     age = _hours_since(latest["started_at"], now)
     when = f"started {latest['started_at']} ({age:.1f} h ago)"
+    too_old = age > max_age_hours
     if status == "running":
         if not alive(latest):
             return EXIT_FAILED, f"ALERT: run {run_id} was killed: {when}, its process is gone"
-        if age > max_age_hours:
+        if too_old:
             return EXIT_FAILED, f"ALERT: run {run_id} is still running, {when}, more than {max_age_hours:g} h"
         return EXIT_OK, f"OK: run {run_id} is running, {when}"
-    if age > max_age_hours:
-        return EXIT_FAILED, (
-            f"ALERT: the latest run, {run_id} ({status}), {when}: more than {max_age_hours:g} h; is cron running?"
-        )
+    stale = f"more than {max_age_hours:g} h; is cron running?"
+    if status == "ok":
+        if too_old:
+            return EXIT_FAILED, f"ALERT: the latest run, {run_id} ({status}), {when}: {stale}"
+        summary = summary_line(run_id, status, latest, sum((latest.get("errors") or {}).values()))
+        return EXIT_OK, f"OK: {summary}; {when}"
     summary = summary_line(run_id, status, latest, sum((latest.get("errors") or {}).values()))
     problems = "; ".join(latest.get("problems") or [])
-    if status == "ok":
-        return EXIT_OK, f"OK: {summary}; {when}"
     code = latest.get("exit_code") or (EXIT_DRIFT if status in ALARM_STATUSES else EXIT_FAILED)
     what = "drift alarm: " if status in ALARM_STATUSES else ""
-    return int(code), f"ALERT: {what}{summary}; {when}{'; ' + problems if problems else ''}"
+    return int(code), (
+        f"ALERT: {what}{summary}; {when}{': ' + stale if too_old else ''}{'; ' + problems if problems else ''}"
+    )
 
 
 def table(rows: Sequence[Mapping], earlier_runs: Callable[[int], Sequence[Mapping]]) -> list[str]:

@@ -220,6 +220,16 @@ class Archive:
             self._count(run_id, "pages")
         return cursor.lastrowid
 
+    def fetch_refused(self, run_id: int, url: str, error: str) -> None:
+        """The response this run last logged from `url` came, and was refused after: its decoded
+        body passed the size limit (too_large), or the page could not be read (extract_error,
+        extract_timeout). Its fetch_log row, written as the response came, says why."""
+        self.db.execute(
+            "UPDATE fetch_log SET error = ? WHERE id = (SELECT max(id) FROM fetch_log"
+            " WHERE run_id = ? AND final_url = ? AND status IS NOT NULL)",
+            [error, run_id, url],
+        )
+
     # -- images ----------------------------------------------------------------------------
 
     def image_for_url(self, src_url: str) -> str | None:

@@ -140,6 +140,9 @@ class ArchiveWriter:
         it is measured and hashed (fetch_log describes the body as read, like raw_pages)."""
         self._send(Writes.fetch, row, body, capture_token, codings)
 
+    def fetch_refused(self, url: str, error: str) -> None:
+        self._send(Writes.fetch_refused, url, error)
+
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
@@ -394,6 +397,11 @@ class Writes:
         fetch_id = self.archive.log_fetch(self.run_id, **row, body=None, body_digest=digest)
         if captured is not None:
             self.ledger.link_fetch(captured[0], fetch_id)
+
+    def fetch_refused(self, url: str, error: str) -> None:
+        """The response last logged from `url` was refused after it came (Archive.fetch_refused)."""
+        if self.run_id is not None:
+            self.archive.fetch_refused(self.run_id, url, error)
 
     # -- articles and images -------------------------------------------------------------------
 

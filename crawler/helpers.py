@@ -10,10 +10,34 @@ the server first and let its imports (~0.8 s of CPU) run beside Scrapy's own.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import sys
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
-PRELOAD = ["crawler.extract_pool", "archive.writer"]
+# This module first: in the server it makes the server, and every helper forked from it, deaf to
+# a SIGTERM sent to the crawl's process group (below).
+PRELOAD = ["crawler.helpers", "crawler.extract_pool", "archive.writer"]
+
+
+def _imported_by_the_forkserver() -> bool:
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is forkserver.main.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+if _imported_by_the_forkserver():
+    # A SIGTERM to the crawl's process group (`kill -- -PGID`, systemd stopping the unit) reaches
+    # the server too. The crawler stops gracefully on it; the server must not die of it: each
+    # helper's liveness is read through its connection to the server (multiprocessing's
+    # forkserver sentinels), so its death broke the extraction pool ("the extraction worker
+    # died") and made the writer look dead, whose death raced the crawler's stop. The server
+    # leaves with the crawler whatever the signal (its `alive` pipe closes), as do the helpers
+    # (archive/lifeline.py); SIGINT it ignores already.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def helpers_context() -> BaseContext:

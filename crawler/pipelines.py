@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from archive import frontier
-from archive.error_kinds import EXTRACT_ERROR, http_kind
+from archive.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
 from archive.writer import WriterDied
 from crawler import links
 from crawler.errors import error_kind
-from crawler.extract_pool import ExtractPool
+from crawler.extract_pool import ExtractPool, ExtractTimeout
 from crawler.run import CrawlRun, get_run, utc_now
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class ArchivePipeline:
         self._in_flight: dict[str, asyncio.Future[None]] = {}  # src_url -> its download
         self._recent: OrderedDict[str, None] = OrderedDict()  # src_urls done with, oldest first
         # Extraction runs in a worker process: the reactor's thread was the crawl's bottleneck.
-        self._extract = ExtractPool()
+        self._extract = ExtractPool(time_limit=crawler.settings.getfloat("EXTRACT_TIMEOUT", 0))
         self.listing_min_items = crawler.settings.getint("LISTING_MIN_ITEMS", 5)
 
     @classmethod
@@ -65,16 +65,27 @@ class ArchivePipeline:
         with contextlib.suppress(WriterDied):  # the run reports it (crawler.run.RunExtension.spider_closed)
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
 
-    async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str):
+    async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str, link: str | None = None):
         """(Article, RawPage, read by generic rules alone) from the extraction worker, or None when
-        extraction raised: a page no rule foresaw is counted and named (`where`), and the run goes on."""
+        extraction raised or passed EXTRACT_TIMEOUT: a page no rule foresaw is counted, named
+        (`where`, the URL it was fetched from) and marked in its fetch_log row, and the run goes
+        on. A `link` (an article link of the site) whose page passed the time limit waits before
+        it is fetched again (1, 2, 4… days), as a failed download does: it would cost as much
+        every night."""
         try:
             return await self._extract.extract(body, url, encoding)
+        except ExtractTimeout as exc:
+            kind, what = EXTRACT_TIMEOUT, f"{exc} (EXTRACT_TIMEOUT)"
+            logger.warning("%s: %s", where, what)
+            if link is not None:
+                run.writer.link_failed(link, utc_now())
         except Exception as exc:
+            kind, what = EXTRACT_ERROR, f"extraction failed ({type(exc).__name__}: {exc})"
             logger.exception("extraction failed for %s", where)
-            run.tally.errors[EXTRACT_ERROR] += 1
-            run.tally.problems.append(f"{where}: extraction failed ({type(exc).__name__}: {exc})")
-            return None
+        run.tally.errors[kind] += 1
+        run.tally.problems.append(f"{where}: {what}")
+        run.writer.fetch_refused(where, kind)
+        return None
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
@@ -82,7 +93,9 @@ class ArchivePipeline:
             await self._image(run, item["retry_image"])
             return {"url": item["retry_image"], "outcome": "image_retried"}
         fetched_at = utc_now()
-        extracted = await self.extract(run, item["body"], item["final_url"], item["encoding"], item["final_url"])
+        extracted = await self.extract(
+            run, item["body"], item["final_url"], item["encoding"], item["final_url"], link=item["url"]
+        )
         if extracted is None:
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         article, raw, generic = extracted

@@ -22,7 +22,7 @@ from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.addresses import parse_networks
 from crawler.contact import ContactError, resolve_contact, user_agent
-from crawler.run import RECORDED_SETTINGS, CrawlRun
+from crawler.run import RECORDED_SETTINGS, CrawlRun, RunExtension
 from crawler.spiders.news import NewsSpider
 
 
@@ -231,13 +231,22 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
         process.start()
     except Exception as exc:  # a setting Scrapy refuses before the reactor runs
         failures.append(exc)
+    if crawler is not None and getattr(crawler, "tnu_run", None) is not None:
+        # opened: its row is written from its tally, even when the reactor stopped before the
+        # spider's close got that far (RunExtension.close_run)
+        for extension in getattr(getattr(crawler, "extensions", None), "middlewares", ()):
+            if isinstance(extension, RunExtension):
+                extension.close_unclosed("the crawl stopped before its spider was closed")
     run: CrawlRun | None = getattr(crawler, "tnu_run", None)
     if run is not None and run.exit_code is not None:
         error = None
         if run.exit_code == EXIT_FAILED:
             error = "; ".join(run.tally.problems) or "the run failed"
         return RunEnd(run.run_id, run.status, run.exit_code, run.summary(), error)
-    cause = _one_line(failures[0]) if failures else "the spider stopped before the run was opened"
+    if failures:
+        cause = _one_line(failures[0])
+    else:
+        cause = "the spider stopped before the run was opened" if run is None else "the run could not be closed"
     hint = " (check the --set values)" if _user_sets(settings) else ""
     if run is not None:
         with contextlib.suppress(Exception):  # opened, never closed: let the writer finish what it was given

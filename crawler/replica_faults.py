@@ -32,6 +32,7 @@ spoil its delivery on the wire (Slow, Truncate, Reset; Oversize without Content-
 from __future__ import annotations
 
 import contextlib
+import gzip
 import socket
 import struct
 import threading
@@ -140,15 +141,21 @@ class Oversize(Fault):
 
     `announce=False` sends no Content-Length (the body ends when the connection closes), so a
     client learns the size only while reading, as with a streamed or generated page. Sent
-    uncompressed: the fault is the size on the wire (the padding would gzip to almost nothing).
+    uncompressed: the fault is the size on the wire (the padding would gzip to almost nothing);
+    `gzipped=True` sends it gzip-encoded (whatever its type): a few KB on the wire, `size` once
+    decoded.
     """
 
     size: int = 10 * 1024 * 1024
     announce: bool = True
+    gzipped: bool = False
 
     def replace(self, response: Response, server: FaultServer) -> Response:
         missing = max(self.size - len(response.body), 0)
         padding = b"<!--" + b"x" * max(missing - 7, 0) + b"-->"
+        if self.gzipped:
+            body = gzip.compress(response.body + padding, compresslevel=9, mtime=0)
+            return Response(response.status, {**response.headers, "Content-Encoding": "gzip"}, body)
         return Response(response.status, dict(response.headers), response.body + padding, compressible=False)
 
     def send(self, server: FaultServer, handler: _Handler, response: Response) -> None:

@@ -51,6 +51,7 @@ RECORDED_SETTINGS = (
     "RETRY_TIMES",
     "DOWNLOAD_TIMEOUT",
     "DOWNLOAD_MAXSIZE",
+    "EXTRACT_TIMEOUT",
     "FULL_CRAWL",
     "REFRESH_DAYS",
     "NOT_ARTICLE_RECHECK_DAYS",
@@ -75,6 +76,7 @@ class CrawlRun:
     # Set on SIGTERM/SIGINT: downloads failing from then on were cut by the stop, not by the site,
     # and are not held against their URLs (no retry wait).
     stopping: bool = False
+    closed: bool = False  # its row written (RunExtension.close_run): once
 
     def summary(self) -> str:
         return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(
@@ -221,12 +223,28 @@ class RunExtension:
     def _writer_died(self, why: str) -> None:
         # Nothing fetched from now on could be archived: stop instead of asking the site for it.
         logger.error("%s: stopping the crawl; the next run fetches again what was not written", why)
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is not None and run.stopping:
+            return  # a stop is closing the spider already: a second close would race it
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason="writer_died"))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        run = get_run(self.crawler)
+        self.close_run(spider, reason)
+
+    def close_run(self, spider: Spider, reason: str) -> None:
+        """Judge the run, write its row with the tally, release the lock: once, whoever asks first.
+
+        Scrapy's spider_closed signal asks, at the end of the spider's close. But a close can be
+        cut: a SIGTERM's graceful stop that meets a close already under way (the writer's death,
+        `_writer_died`) waits only for the downloads, not for that close, and may stop the reactor
+        before the signal is sent. Then crawler/process.py asks once the reactor has stopped: a
+        crawl killed that way was recorded `failed, 0 pages` after 1,531 pages."""
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is None or run.closed:
+            return
+        run.closed = True
         tally = run.tally
         try:
             # Everything the crawl sent is written (and counted) before the run is judged.
@@ -264,16 +282,28 @@ class RunExtension:
         if run.status == "drift":
             # Taken for static pages while the layout was changing: not to be skipped from now on.
             frontier.forget_not_articles(run.archive.db, tally.not_article_links)
-        run.archive.finish_run(
-            run.run_id,
-            status=run.status,
-            exit_code=run.exit_code,
-            counts={**tally.counts, "articles_generic": tally.articles_generic},
-            errors=dict(tally.errors),
-            fill_rates=tally.fill_rates(),
-            problems=tally.problems,
-        )
-        logger.info(run.summary())
-        run.archive.close()
-        self.lock.release()
-        self._pace.close()
+        try:
+            run.archive.finish_run(
+                run.run_id,
+                status=run.status,
+                exit_code=run.exit_code,
+                counts={**tally.counts, "articles_generic": tally.articles_generic},
+                errors=dict(tally.errors),
+                fill_rates=tally.fill_rates(),
+                problems=tally.problems,
+            )
+            logger.info(run.summary())
+        finally:
+            run.archive.close()
+            self.lock.release()
+            self._pace.close()
+
+    def close_unclosed(self, reason: str) -> None:
+        """After the reactor: the run's row, if the spider's close was cut before it was written
+        (close_run). Its reason is the stop's when one was asked for."""
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is None or run.closed:
+            return
+        spider = self.crawler.spider
+        logger.warning("the crawl stopped before its spider was closed; recording the run as it stands")
+        self.close_run(spider, "shutdown" if run.stopping else reason)

@@ -63,13 +63,41 @@ def test_a_dead_worker_costs_its_page_only(pool):
 
     async def go():
         await pool.extract(page_bytes(path), page_url(path), None)  # the worker is up
-        for pid in list(pool._executor._processes):
+        for pid in pool.worker_pids():
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
             await pool.extract(page_bytes(path), page_url(path), None)
         return await pool.extract(page_bytes(path), page_url(path), None)
 
     assert asyncio.run(go())[0].is_article
+
+
+def test_a_worker_that_died_idle_is_replaced(pool):
+    """Its pool is found broken by the next page's submit: that page fails, the next is read (the
+    broken pool was kept, and every later page of the run failed)."""
+    path = ARTICLE_PATHS[0]
+
+    async def go():
+        await pool.extract(page_bytes(path), page_url(path), None)
+        pids = pool.worker_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # a bound: the pool marks itself broken once it sees the death
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if not any(process_alive(pid) for pid in pids):
+                break
+        await asyncio.sleep(0.5)  # the pool's own thread notices the death
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append((await pool.extract(page_bytes(path), page_url(path), None))[0].is_article)
+            except BrokenProcessPool:
+                outcomes.append("broken")
+        return outcomes
+
+    outcomes = asyncio.run(go())
+    assert outcomes[-2:] == [True, True], outcomes
 
 
 def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
@@ -79,7 +107,7 @@ def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
         "from crawler.extract_pool import ExtractPool\n"
         "pool = ExtractPool(workers=1)\n"
         "asyncio.run(pool.extract(b'<html></html>', 'http://127.0.0.1:8000/tin/a.html', None))\n"
-        "print(*pool._executor._processes, flush=True)\n"
+        "print(*pool.worker_pids(), flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -98,3 +126,67 @@ def test_the_worker_says_when_generic_rules_alone_read_the_page(pool):
     page = (Path(__file__).parent / "extract" / "pages" / "new-layout.html").read_bytes()
     article, _, generic = asyncio.run(pool.extract(page, "http://127.0.0.1:8000/bai/ktx", None))
     assert article.is_article and generic
+
+
+# --- the time limit (issue 25, point 7) ---------------------------------------------------------
+
+sys.path.insert(0, str(ROOT))
+from benchmarks.cardpage import card_page  # noqa: E402
+
+# Read in ~25 s (more on a busy machine): far past the limits below, on any machine.
+SLOW_PAGE = card_page(8 * 1024 * 1024)
+SLOW_URL = "http://127.0.0.1:8000/chuyen-muc/tin-tuc"
+LIMIT = 2.0
+
+
+def _gone(pids: list[int]) -> bool:
+    deadline = time.monotonic() + 30  # a bound, not a measure: a killed process is reaped at once
+    while any(process_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(process_alive(pid) for pid in pids)
+
+
+def test_a_page_past_the_limit_stops_its_worker_and_the_next_page_is_read():
+    from crawler.extract_pool import ExtractTimeout
+
+    pool = ExtractPool(workers=1, time_limit=LIMIT)
+    path = ARTICLE_PATHS[0]
+
+    async def go():
+        await pool.extract(page_bytes(path), page_url(path), None)  # the worker is up
+        before = pool.worker_pids()
+        with pytest.raises(ExtractTimeout) as stopped:
+            await pool.extract(SLOW_PAGE, SLOW_URL, "utf-8")
+        assert stopped.value.seconds == LIMIT
+        assert _gone(before)  # killed, not left computing beside the crawl
+        article, _, _ = await pool.extract(page_bytes(path), page_url(path), None)
+        assert pool.worker_pids() and set(pool.worker_pids()).isdisjoint(before)  # a fresh one
+        return article
+
+    try:
+        assert asyncio.run(go()).is_article
+    finally:
+        pool.close()
+
+
+def test_the_limit_counts_a_page_s_own_time_not_its_wait_for_a_worker():
+    """One worker: the second page waits the whole limit behind the first, then is read in
+    milliseconds; and with two workers, the page beside the stopped one is not disturbed."""
+    from crawler.extract_pool import ExtractTimeout
+
+    path = ARTICLE_PATHS[0]
+
+    async def go(pool: ExtractPool) -> list:
+        slow = asyncio.ensure_future(pool.extract(SLOW_PAGE, SLOW_URL, "utf-8"))
+        await asyncio.sleep(0)  # the slow page takes a worker first
+        others = (pool.extract(page_bytes(path), page_url(path), None) for _ in range(3))
+        return await asyncio.gather(slow, *others, return_exceptions=True)
+
+    for workers in (1, 2):
+        pool = ExtractPool(workers=workers, time_limit=LIMIT)
+        try:
+            slow, *others = asyncio.run(go(pool))
+        finally:
+            pool.close()
+        assert isinstance(slow, ExtractTimeout), (workers, slow)
+        assert all(not isinstance(r, BaseException) and r[0].is_article for r in others), (workers, others)

@@ -62,6 +62,10 @@ MIN_CARDS = 2
 # a category's one-line description, a footer line. A short notice article still prints its
 # own date outside the cards, which keeps it an article whatever its length.
 OWN_TEXT_MAX = 200
+# Characters own_text_over may scan, as a multiple of the cards' text: one pass for the lines of a
+# listing in page order, one per character of OWN_TEXT_MAX (each line found in no card costs a
+# pass, and counts at least one), and room for a hundred lines found only far behind.
+SCAN_BUDGET = 2 * OWN_TEXT_MAX + 64
 
 
 class Verdict(NamedTuple):
@@ -253,10 +257,44 @@ def content_verdict(
     cardset = set(cards)
     if any(node is not None and not _inside(node, cardset) for node in evidence):
         return Verdict(False, "")
-    # compared on letters and digits alone: a body reader may join a card's cells with " | "
-    card_texts = [_letters("".join(card.itertext())) for card in cards]
-    own = sum(len(line) for line in body_lines if not any(_letters(line) in text for text in card_texts))
     # one card alone (a tag that names one article) is a listing only with no text of its own
-    if own > (0 if og_article or len(cards) < MIN_CARDS else OWN_TEXT_MAX):
+    if own_text_over(body_lines, cards, 0 if og_article or len(cards) < MIN_CARDS else OWN_TEXT_MAX):
         return Verdict(False, "")
     return Verdict(True, f"generic:item cards ({len(cards)}), no date or body of its own")
+
+
+def own_text_over(body_lines: list[str], cards: list[Element], limit: int) -> bool:
+    """Whether the body lines found in no card hold more than `limit` characters: the page's own
+    text. A line is a card's when its letters and digits are part of that card's (a body reader may
+    join a card's cells with " | ").
+
+    In time linear in the page: asking every card for every line was 100 s on a 1 MB page of cards.
+    The cards' texts are joined once, and each line is looked for from where the previous one was
+    found (body lines and cards are both in page order, so a listing's lines cost one pass over its
+    cards), a line met before costs nothing, and the count stops once past `limit`. What is scanned
+    is bounded too: past SCAN_BUDGET times the cards' text (lines that match only cards far behind,
+    by the hundred: a made page) the page counts as having text of its own, so a page too costly to
+    judge is kept as an article, never refused."""
+    # "\0" is no letter: a line's letters never match across two cards
+    joined = "\0".join(_letters("".join(card.itertext())) for card in cards)
+    budget = SCAN_BUDGET * (len(joined) + 1)
+    found_before: set[str] = set()
+    own = 0
+    at = 0  # where the last line found ends
+    for line in body_lines:
+        needle = _letters(line)
+        if needle in found_before:
+            continue
+        found = joined.find(needle, at)
+        budget -= (found if found >= 0 else len(joined)) - at + len(needle)
+        if found < 0:  # behind: starting before `at`
+            found = joined.find(needle, 0, at + len(needle))
+            budget -= (found if found >= 0 else at) + len(needle)
+        if found >= 0:
+            at = found + len(needle)
+            found_before.add(needle)
+        else:
+            own += len(line)
+        if own > limit or budget < 0:
+            return True
+    return False

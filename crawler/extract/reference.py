@@ -75,37 +75,57 @@ def checked_body(
         and not (date_text and date_text in line and len(line) <= 120)
     ]
     found = " ".join(theirs)
-    kept = [p for p in ours if p in found]
+    placed = _placed(ours, found)
+    kept = [paragraph for _, paragraph in placed]
     # what ours must cover: trafilatura's paragraphs, not its short lines (counters, labels)
     wanted = set(_WORD.findall(" ".join(line for line in theirs if len(line) >= PARAGRAPH).lower()))
     covered = set(_WORD.findall(" ".join(kept).lower()))
     if kept and len(wanted & covered) >= COVER * len(wanted):
-        return _merged(kept, theirs, found), f"{rule}+checked by trafilatura"
+        return _merged(placed, theirs), f"{rule}+checked by trafilatura"
     if not any(len(line) >= PARAGRAPH for line in theirs):
         return ours, rule  # a few short lines ("Loading…", a caption) are no article's body
     return theirs, "generic:trafilatura"
 
 
-def _merged(kept: list[str], theirs: list[str], found: str) -> list[str]:
-    """Our paragraphs, with trafilatura's lines that fall between them (subheadings in another
-    block) and its long lines before the first (a lead/sapo printed outside the content block).
-    Its lines after our last paragraph are left out: there it reaches into boilerplate."""
-    placed: list[tuple[int, int, str]] = []
+def _placed(ours: list[str], found: str) -> list[tuple[int, str]]:
+    """(where in `found`, paragraph) of each of our paragraphs that is part of trafilatura's text,
+    in our order. Each is looked for from where the last one ended (both texts are in page order:
+    one pass over `found` for a body it shares), and from the start only when not found after it;
+    asking `p in found` of every paragraph scanned the whole text each time."""
+    out = []
     at = 0
-    for paragraph in kept:
+    for paragraph in ours:
         start = found.find(paragraph, at)
         if start < 0:
-            start = found.find(paragraph)
+            start = found.find(paragraph, 0, at + len(paragraph))
+            if start < 0:
+                continue
         else:
             at = start + len(paragraph)
-        placed.append((start, start + len(paragraph), paragraph))
-    first, last = min(p[0] for p in placed), max(p[1] for p in placed)
+        out.append((start, paragraph))
+    return out
+
+
+def _merged(placed: list[tuple[int, str]], theirs: list[str]) -> list[str]:
+    """Our paragraphs (`placed` in trafilatura's text, see _placed), with trafilatura's lines
+    that fall between them (subheadings in another block) and its long lines before the first
+    (a lead/sapo printed outside the content block). Its lines after our last paragraph are left
+    out: there it reaches into boilerplate."""
+    spans = sorted((start, start + len(paragraph)) for start, paragraph in placed)
+    first, last = spans[0][0], max(end for _, end in spans)
+    out = [(start, paragraph) for start, paragraph in placed]
+    # trafilatura's lines come in order: one sweep over our spans sorted by start, keeping the
+    # furthest end of those starting before the line ends, tells whether any overlaps the line
+    reach, i = -1, 0
     offset = 0
     for line in theirs:
         start, end = offset, offset + len(line)
         offset = end + 1
-        if any(s < end and start < e for s, e, _ in placed):
+        while i < len(spans) and spans[i][0] < end:
+            reach = max(reach, spans[i][1])
+            i += 1
+        if reach > start:
             continue  # ours has it
         if (first <= start and end <= last) or (end <= first and len(line) >= PARAGRAPH):
-            placed.append((start, end, line))
-    return [text for _, _, text in sorted(placed, key=lambda p: p[0])]
+            out.append((start, line))
+    return [text for _, text in sorted(out, key=lambda p: p[0])]

@@ -110,6 +110,10 @@ def test_small_runs_show_no_fallen_fill_rates(archive, db_path):
         ([("interrupted", 6, 3)], (), 6, "ALERT: run 1 interrupted:"),
         ([("killed", None, 3)], (), 1, "ALERT: run 1 killed:"),
         ([("failed", 1, 30), ("ok", 0, 2)], (), 0, "OK: run 2 ok"),
+        # too old and failed: both named (the age alone hid the failure), the run's own code
+        ([("failed", 1, 30)], (), 1, "ALERT: run 1 failed: 30 pages"),
+        ([("drift", 3, 30)], (), 3, "ALERT: drift alarm: run 1 drift:"),
+        ([("interrupted", 6, 30)], (), 6, "ALERT: run 1 interrupted:"),
     ],
 )
 def test_the_morning_check_judges_the_latest_run(archive, db_path, setup, args, code, starts):
@@ -126,6 +130,8 @@ def test_the_morning_check_judges_the_latest_run(archive, db_path, setup, args, 
     assert result.stdout.count("\n") == 1 and result.stdout.startswith(starts), result.stdout
     if setup[-1][0] == "failed":
         assert result.stdout.rstrip().endswith("; no page could be fetched (dns 1)")
+    too_old = setup[-1][2] > float(args[-1] if args else 26)
+    assert ("more than" in result.stdout) == too_old, result.stdout
 
 
 def test_a_run_still_going_passes_and_one_whose_process_died_does_not(archive, db_path):
