@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -46,12 +47,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# What a checkout holds that building the egg reads (pyproject.toml names README.md).
+PROJECT_FILES = ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md", "LICENSE")
+PACKAGES = ("crawler", "archive")
+
+
 def build_egg(dest: Path) -> Path:
-    """The project's egg, as `scrapyd-deploy --build-egg` builds it from scrapy.cfg."""
+    """The project's egg, as `scrapyd-deploy --build-egg` builds it from scrapy.cfg: in a copy of
+    the checkout, since building leaves build/ and *.egg-info behind where it runs."""
+    source = dest / "checkout"
+    source.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, source / name)
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     egg = dest / "tnu-archive.egg"
     subprocess.run(
         [str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
         text=True,

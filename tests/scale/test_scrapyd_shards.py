@@ -18,13 +18,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -e '.[scale]')")
 
-from scale_support import FAST, Scrapyd, build_egg, content, dump, files, run_cli, run_totals  # noqa: E402
+from scale_support import FAST, ROOT, Scrapyd, build_egg, content, dump, files, run_cli, run_totals  # noqa: E402
 
 from crawler.loopback import LOOPBACK_SETTINGS  # noqa: E402
 from crawler.replica import ReplicaServer  # noqa: E402
@@ -95,6 +96,7 @@ def nodes(tmp_path_factory):
     merged = root / "merged"
     first = merge(shards / "a", shards / "b", "--into", merged)
     return {
+        "egg": egg,
         "root": root,
         "shards": shards,
         "added": added,
@@ -106,6 +108,18 @@ def nodes(tmp_path_factory):
         "merged": merged,
         "first": first,
     }
+
+
+def test_the_egg_holds_every_file_of_the_packages_and_names_the_settings(nodes):
+    """Data files too (templates, the sites' profiles): a job runs from the egg alone."""
+    with zipfile.ZipFile(nodes["egg"]) as egg:
+        names = set(egg.namelist())
+        entry_points = egg.read("EGG-INFO/entry_points.txt").decode()
+    for package in ("crawler", "archive"):
+        for path in (ROOT / package).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                assert path.relative_to(ROOT).as_posix() in names, path
+    assert "[scrapy]\nsettings = crawler.settings" in entry_points
 
 
 def test_the_egg_is_added_to_both_daemons_and_each_job_writes_its_own_shard(nodes):
