@@ -143,6 +143,8 @@ RULES: dict[str, Rule] = {
     ),
     # A URL naming another article in the archive already stays that article's.
     "article_aliases": Rule(least=("first_seen_at",), keep=()),
+    # A site's row as the shard that crawled it with the latest profile has it.
+    "sites": Rule(newer="digest_changed_at", most=("digest_changed_at",)),
 }
 
 # Tables merged by their own code below (the rest by their keys and RULES, or run by run).
