@@ -34,7 +34,7 @@ $(TEST_STAMP): $(RUN_STAMP)
 demo: $(RUN_STAMP)  ## serve the bundled replica on loopback and archive it into data/demo/
 	$(BIN)/tnu-archive demo
 
-crawl: $(RUN_STAMP)  ## archive the live site into data/ (CONTACT=mailto:you@example.org: the User-Agent's contact)
+crawl: $(RUN_STAMP)  ## archive the live sites into data/ (CONTACT=mailto:you@example.org: the User-Agent's contact)
 	$(BIN)/tnu-archive crawl $(if $(CONTACT),--set 'CONTACT=$(CONTACT)')
 
 test: $(TEST_STAMP)  ## lint, then the whole suite (what CI runs)

@@ -152,7 +152,16 @@ def open_archive(db_path: Path, images_dir: Path, *, must_exist: bool = True):
     metavar="HOURS",
     help="With --check: the latest run must have started within this many hours [26].",
 )
-def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None) -> None:
+@click.option(
+    "--site",
+    "site",
+    metavar="NAME",
+    default=None,
+    help="Only this site's outcome in each run that crawled it (`tnu-archive sites` lists them).",
+)
+def runs(
+    db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool, max_age: float | None, site: str | None
+) -> None:
     """List the latest crawl runs: when, how they ended, what they archived, the fill rates that
     fell and the problems. --check: the morning check, for cron's MAILTO or a monitor."""
     from datetime import datetime  # noqa: PLC0415
@@ -162,6 +171,7 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool
     from archive import runs_report  # noqa: PLC0415
     from archive.outcome import BASELINE_RUNS  # noqa: PLC0415
     from archive.runs import finished_runs, list_runs  # noqa: PLC0415
+    from archive.sites import run_sites, site_runs  # noqa: PLC0415
 
     if max_age is not None and not check:
         fail("--max-age goes with --check", EXIT_USAGE)
@@ -169,19 +179,35 @@ def runs(db_path: Path, images_dir: Path, limit: int, as_json: bool, check: bool
     conn = _open_for_reading(db_path)
     try:
         db = sqlite_utils.Database(conn)
-        rows = list_runs(db, limit=1 if check else limit)
+        has_sites = "run_sites" in db.table_names()  # an archive older than sites has none
+        if site is not None:
+            if not has_sites or not db.execute("SELECT 1 FROM run_sites WHERE site = ?", [site]).fetchone():
+                fail(f"no run of a site named {site!r} in {db_path} (`tnu-archive sites` lists the sites)", EXIT_USAGE)
+            own = site_runs(db, site, limit=1 if check else limit)
+            rows = [runs_report.site_row(r) for r in own]
+
+            def earlier(run_id: int) -> list[dict]:
+                return site_runs(db, site, limit=BASELINE_RUNS * 10, before=run_id, finished=True)
+        else:
+            rows = list_runs(db, limit=1 if check else limit)
+
+            def earlier(run_id: int) -> list[dict]:
+                return finished_runs(db, limit=BASELINE_RUNS * 10, before=run_id)
+
         if check:
+            latest = rows[0] if rows else None
             code, line = runs_report.morning_check(
-                rows[0] if rows else None,
+                latest,
                 now=datetime.now(UTC),
                 max_age_hours=max_age or runs_report.DEFAULT_MAX_AGE_HOURS,
+                sites=run_sites(db, latest["id"]) if latest and has_sites and site is None else (),
             )
             click.echo(shown(line))
             sys.exit(code)
         if as_json:
-            click.echo(json_shown(rows))
+            click.echo(json_shown(own if site is not None else rows))
             return
-        lines = runs_report.table(rows, lambda run_id: finished_runs(db, limit=BASELINE_RUNS * 10, before=run_id))
+        lines = runs_report.table(rows, earlier)
     finally:
         conn.close()
     click.echo("\n".join(shown(line) for line in lines))
@@ -209,7 +235,8 @@ def _open_for_reading(db_path: Path):
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
-def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
+@click.option("--site", "site", metavar="NAME", default=None, help="Only articles of this site (articles.site).")
+def search(query: str, db_path: Path, limit: int, as_json: bool, site: str | None) -> None:
     """Search titles, text and captions; accents optional ("dai hoc" finds "Đại học").
 
     Every word must appear; "quoted words" must appear together; a word ending in * is a prefix.
@@ -220,7 +247,7 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 
     conn = _open_for_reading(db_path)
     try:
-        hits = run_search(conn, query, limit=limit)
+        hits = run_search(conn, query, limit=limit, site=site)
     except SearchError as exc:
         fail(str(exc))
     finally:
@@ -299,11 +326,18 @@ def serve(db_path: Path, images_dir: Path, host: str, port: int, allow_hosts: tu
     default=None,
     help="Folder of the WARC captures [warc/ beside the database].",
 )
+@click.option("--site", "site", metavar="NAME", default=None, help="Only this site's articles (articles.site).")
 @db_option
 @images_option
 @quiet_option
 def export(
-    out_dir: Path | None, wacz_path: Path | None, warc_dir: Path | None, db_path: Path, images_dir: Path, quiet: bool
+    out_dir: Path | None,
+    wacz_path: Path | None,
+    warc_dir: Path | None,
+    site: str | None,
+    db_path: Path,
+    images_dir: Path,
+    quiet: bool,
 ) -> None:
     """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
     pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest; and/or
@@ -315,6 +349,8 @@ def export(
 
     if out_dir is None and wacz_path is None:
         fail("export needs --out DIR and/or --wacz FILE", EXIT_USAGE)
+    if site is not None and (out_dir is None or wacz_path is not None):
+        fail("--site goes with --out alone (a WACZ packages every capture of the archive)", EXIT_USAGE)
     _open_for_reading(db_path).close()
     if wacz_path is not None:
         _export_wacz(db_path, warc_dir or default_warc_dir(db_path), wacz_path)
@@ -324,7 +360,7 @@ def export(
     progress = reporter.callback(lambda c: tuple((what, str(c[what])) for what in ("rows", "image files", "checksums")))
     try:
         with reporter:
-            summary = run_export(db_path, images_dir, out_dir, progress=progress)
+            summary = run_export(db_path, images_dir, out_dir, progress=progress, site=site)
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
     rows = summary["rows"]

@@ -42,6 +42,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "was read from was made (UTC); NULL for articles read from the live site",
         "recovered_from": "For an article recovered from a web archive: the raw-capture URL its current content "
         "was fetched from (<replay><timestamp>id_/<url>); NULL for articles read from the live site",
+        "site": "The site the article belongs to (sites.name): the site whose hosts claim its URL's host, e.g. tnu "
+        "for tnu.edu.vn; an article is one site's, whichever site linked it. Archives older than sites got tnu",
     },
     "images": {
         "sha256": "sha256 of the original image bytes, as downloaded (never re-encoded)",
@@ -90,8 +92,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pid": "Process id of the crawl, to tell a run still going from one whose process died",
         "host": "Host name the crawl ran on",
         "kind": "crawl (the live site) or recover (captures of a web archive, tnu-archive recover)",
-        "articles_generic": "Articles of the run read by generic rules alone (no selector of crawler/sites.py "
-        "matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
+        "articles_generic": "Articles of the run read by generic rules alone (no selector of their site's "
+        "profile matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
         "shard": "For a run merged from a shard (tnu-archive merge, docs/scale.md): the shard it came from (the name "
         "of its data folder); NULL for a run made on this archive",
         "shard_run_id": "For a run merged from a shard: its id (crawl_runs.id) in that shard; NULL otherwise",
@@ -229,6 +231,37 @@ TABLE_DESCRIPTIONS["set_aside_articles"] = (
     "Rows reparse took out of articles because a newer extractor no longer reads their page as an article; "
     "kept whole, and put back by reparse when a later extractor reads the page as an article again"
 )
+COLUMNS["sites"] = {
+    "name": "The site's name: its profile's (tnu, tnue, …; `tnu-archive sites` lists them), or for a host no "
+    "profile claims the host itself, with its port when it has one (127.0.0.1:8001)",
+    "title": "The site's name as its profile gives it; NULL for a host no profile claims",
+    "hosts": "JSON list of the hosts the site claims (each with its subdomains, unless a more specific site claims "
+    "one); a host given with a port claims that port only",
+    "profile_digest": "sha256 of the profile the site was last crawled with (NULL for a host no profile claims)",
+    "digest_changed_at": "When a run first used the profile with this digest (UTC): a layout drift right after it "
+    "may be the profile's doing",
+}
+TABLE_DESCRIPTIONS["sites"] = (
+    "One row per site ever archived (crawled, or holding an article): the university's member sites, and any "
+    "other host crawled"
+)
+COLUMNS["run_sites"] = {
+    "run_id": "The run (crawl_runs.id)",
+    "site": "The site (sites.name)",
+    "status": "How the site fared in the run (the statuses of crawl_runs.status); the run's own status is the worst "
+    "of its sites'",
+    "exit_code": "The exit code this site's outcome alone would give",
+    "pages": "Pages of the site fetched",
+    "articles_new": "Articles of the site archived for the first time",
+    "articles_changed": "Articles of the site whose content changed",
+    "articles_unchanged": "Articles of the site fetched again with no change",
+    "articles_generic": "Articles of the site read by generic rules alone (no selector of its profile matched)",
+    "errors": "JSON object: error kind -> count, for the site's pages",
+    "fill_rates": "JSON object: field -> share of the site's fetched articles where it was found; the drift alarm "
+    "compares a site with its own earlier runs only",
+    "problems": "JSON list of the problems noticed on this site",
+}
+TABLE_DESCRIPTIONS["run_sites"] = "Each run's outcome per site it crawled (a crawl of several sites has a row for each)"
 
 COLUMNS["article_search"] = {
     "article_id": "The article (articles.id); also the rowid in article_search_fts",
@@ -548,7 +581,57 @@ def _v11_set_aside(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v12_shards(db: sqlite_utils.Database) -> None:
+def _v12_sites(db: sqlite_utils.Database) -> None:
+    # One archive for every site of the university: each article is one site's (its URL's host
+    # decides), each run accounts for each site it crawled, and a site's drift is judged against
+    # its own history. Archives older than this held one site, tnu.edu.vn's: their articles and
+    # their runs' outcomes are tnu's.
+    _run_script(
+        db,
+        """
+        CREATE TABLE sites (
+            name TEXT PRIMARY KEY,
+            title TEXT,
+            hosts TEXT NOT NULL DEFAULT '[]',
+            profile_digest TEXT,
+            digest_changed_at TEXT
+        );
+        ALTER TABLE articles ADD COLUMN site TEXT REFERENCES sites(name);
+        CREATE INDEX articles_site ON articles(site, published_at);
+        CREATE TABLE run_sites (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            site TEXT NOT NULL REFERENCES sites(name),
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            pages INTEGER DEFAULT 0,
+            articles_new INTEGER DEFAULT 0,
+            articles_changed INTEGER DEFAULT 0,
+            articles_unchanged INTEGER DEFAULT 0,
+            articles_generic INTEGER,
+            errors TEXT,
+            fill_rates TEXT,
+            problems TEXT,
+            PRIMARY KEY (run_id, site)
+        );
+        CREATE INDEX run_sites_site ON run_sites(site, run_id);
+        """,
+    )
+    if db.execute("SELECT EXISTS (SELECT 1 FROM articles) OR EXISTS (SELECT 1 FROM crawl_runs)").fetchone()[0]:
+        _run_script(
+            db,
+            """
+            INSERT INTO sites (name) VALUES ('tnu');
+            UPDATE articles SET site = 'tnu';
+            INSERT INTO run_sites (run_id, site, status, exit_code, pages, articles_new, articles_changed,
+                articles_unchanged, articles_generic, errors, fill_rates, problems)
+            SELECT id, 'tnu', status, exit_code, pages, articles_new, articles_changed, articles_unchanged,
+                articles_generic, errors, fill_rates, problems
+            FROM crawl_runs WHERE kind = 'crawl';
+            """,
+        )
+
+
+def _v13_shards(db: sqlite_utils.Database) -> None:
     # Archives merged from shards (archive/merge.py): each merged run and request says which shard
     # it came from, and a shard's run is known again by (shard, its id there), so merging the
     # same shard twice adds nothing.
@@ -586,7 +669,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v9_generic_reads,
     _v10_article_aliases,
     _v11_set_aside,
-    _v12_shards,
+    _v12_sites,
+    _v13_shards,
 ]
 
 

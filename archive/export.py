@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,7 @@ from archive import __version__
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
 from archive.progress import ProgressCallback
 from archive.search import open_readonly
+from archive.sites import write_site_subset
 
 # The tables a dataset user needs; runs, fetches, raw pages and versions are the crawler's own
 # records and stay in the SQLite file. Each is ordered by its key so exports are reproducible.
@@ -82,9 +84,15 @@ class _Tally:
 
 
 def export(
-    db_path: str | Path, images_dir: str | Path, out_dir: str | Path, progress: ProgressCallback | None = None
+    db_path: str | Path,
+    images_dir: str | Path,
+    out_dir: str | Path,
+    progress: ProgressCallback | None = None,
+    site: str | None = None,
 ) -> dict:
-    """Write the dataset into `out_dir` (created; a previous export there is replaced).
+    """Write the dataset into `out_dir` (created; a previous export there is replaced); `site`:
+    of that site's articles only (their images and view counts), exported from a copy of that
+    part of the archive (archive/sites.py write_site_subset), so it is one site's own dataset.
 
     Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
     Raises ExportError when an image file is missing or does not match its recorded sha256 (the
@@ -93,6 +101,15 @@ def export(
     replaced or removed: whatever else is in the folder stays. `progress(done, total, counts)` is
     called after each row, image file and checksum.
     """
+    if site is not None:
+        with tempfile.TemporaryDirectory(prefix="tnu-export-") as folder:
+            subset = Path(folder) / "site.sqlite"
+            try:
+                if not write_site_subset(db_path, site, subset):
+                    raise ExportError(f"the archive holds no article of a site named {site!r} (`tnu-archive sites`)")
+            except sqlite3.OperationalError as exc:  # an archive older than sites has no articles.site
+                raise ExportError(f"cannot select the site {site!r}: {exc}") from None
+            return export(subset, images_dir, out_dir, progress)
     # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
     previous = earlier_export(out_dir)  # before anything is written: a foreign folder is not touched

@@ -7,6 +7,7 @@ pending here and is retried by the next run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
@@ -37,30 +38,64 @@ def known_article(db: sqlite_utils.Database, url: str, recheck_before: str | Non
 
 
 def pending_links(
-    db: sqlite_utils.Database, recheck_before: str | None = None, now: datetime | None = None
+    db: sqlite_utils.Database,
+    recheck_before: str | None = None,
+    now: datetime | None = None,
+    *,
+    limit: int | None = None,
+    keep: Callable[[str, bool], bool] | None = None,
 ) -> list[str]:
     """Article links found by earlier runs that have not been archived (failed, when their wait
     is over, or interrupted), and those taken for static pages before `recheck_before` (none
-    when it is None).
+    when it is None), oldest first.
 
     "Not an article" is the extractor's judgment of one fetch. A redesign can make new articles
     look like static pages to it, and a daily run sees too few of them for the drift alarm
     (archive/outcome.py): without a second look they would never be archived, even after the
     extractor is fixed. Static pages are few, so looking again now and then costs little.
+
+    `keep(url, tried)` chooses among them (`tried`: it failed, or was taken for a static page,
+    before), and at most `limit` are returned: the rows are read one by one, never all at once,
+    so a frontier of a million junk links costs a run time, not memory.
     """
-    rows = db.execute(
+    cursor = db.execute(
         """
-        SELECT l.url, l.failed_attempts, l.last_failed_at FROM article_links l
+        SELECT l.url, l.failed_attempts, l.last_failed_at, l.not_article_at FROM article_links l
         WHERE l.article_id IS NULL
           AND (l.not_article_at IS NULL OR l.not_article_at < coalesce(?, ''))
-          AND l.url NOT IN (SELECT url FROM articles)
-          AND l.url NOT IN (SELECT url FROM article_aliases)
+          AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = l.url)
+          AND NOT EXISTS (SELECT 1 FROM article_aliases x WHERE x.url = l.url)
         ORDER BY l.first_seen_at, l.url
         """,
         [recheck_before],
-    ).fetchall()
-    # one that failed waits its turn (retry_due), as a failed image does
-    return [url for url, failures, last in rows if retry_due(failures, last, now)]
+    )
+    out: list[str] = []
+    try:
+        for url, failures, last, not_article_at in cursor:
+            if limit is not None and len(out) >= limit:
+                break
+            # one that failed waits its turn (retry_due), as a failed image does
+            if not retry_due(failures, last, now):
+                continue
+            if keep is None or keep(url, bool(failures) or not_article_at is not None):
+                out.append(url)
+    finally:
+        cursor.close()  # ends the read at once, even when the limit cut it short
+    return out
+
+
+def forget_links(db: sqlite_utils.Database, urls: list[str]) -> None:
+    """Drop these links from the frontier if nothing is known of them but that they were found
+    (never archived, never fetched): links a run's bounds left out (MAX_DISCOVERY_PAGES,
+    MAX_DISCOVERY_BACKLOG) are not kept pending for ever; a page that still links them finds them
+    again. A link with a history (it failed, it is a static page, an article) keeps its row."""
+    with db.atomic():
+        for url in urls:
+            db.execute(
+                "DELETE FROM article_links WHERE url = ? AND article_id IS NULL AND not_article_at IS NULL"
+                " AND failed_attempts = 0",
+                [url],
+            )
 
 
 def is_archived(db: sqlite_utils.Database, url: str) -> bool:

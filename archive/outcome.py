@@ -54,6 +54,16 @@ MIN_ARTICLES_FOR_DRIFT = 10
 ALARM_STATUSES = (DRIFT, EMPTY)
 
 
+# How bad an outcome is, for a run of several sites (its status is its worst site's): a site
+# that could not be fetched at all outweighs one whose layout drifted.
+SEVERITY = {OK: 0, DRIFT: 1, EMPTY: 1, FAILED: 2, INTERRUPTED: 3}
+
+
+def worst(outcomes: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """The worst (status, exit code) of several sites' (the first of equals); ok for none."""
+    return max(outcomes, key=lambda outcome: SEVERITY.get(outcome[0], 2), default=(OK, EXIT_OK))
+
+
 def baseline_history(runs: Sequence[Mapping]) -> list[Mapping[str, float]]:
     """Fill rates of earlier runs (rows of crawl_runs, newest first) that make the baseline."""
     usable = [r["fill_rates"] for r in runs if r.get("status") not in ALARM_STATUSES and r.get("fill_rates")]

@@ -53,8 +53,10 @@ def save_capture(
     raw_url: str,
     run_id: int | None,
     raw: RawPage,
+    site: str | None = None,
 ) -> SaveResult:
     """Archive one capture of an article in one transaction; see the module's docstring.
+    `site`: the site of an article new to the archive (None: the `sites` row claiming its host).
     Raises NotHttpUrl for an article whose URL is not http(s)."""
     at = runs.utc_iso(captured_at)
     article = normalize_article(article)
@@ -73,6 +75,7 @@ def save_capture(
                 raw=raw,
                 cause="fetch",
                 recovered=(at, raw_url),
+                site=site,
             )
             archive._count(run_id, f"articles_{result.outcome}")
             return result

@@ -46,20 +46,55 @@ class RunTally:
     articles_fetched: int = 0
     articles_generic: int = 0  # read by generic rules alone: a layout crawler/sites.py does not know
     discovery_not_articles: int = 0  # pages no URL rule knew, fetched, and not articles (MAX_DISCOVERY_PAGES)
-    discovery_capped: int = 0  # discovery requests dropped once MAX_DISCOVERY_PAGES was met
+    # A run's budget or bound (the crawler's setting, e.g. MAX_LISTING_PAGES) -> the requests or
+    # entries it left out; each one met is a notice of the run, not a failure
+    capped: Counter = field(default_factory=Counter)
     filled: Counter = field(default_factory=Counter)  # watched field -> articles where it was found
     not_article_links: list[str] = field(default_factory=list)  # article URLs showing neither date nor counter
+    # Each site's own tally (a RunTally of its figures alone), by site name: a run of several
+    # sites is judged site by site. The methods below that take `site` count for the run and
+    # for that site; a site's `counts` hold only what was counted for it.
+    sites: dict[str, RunTally] = field(default_factory=dict)
 
-    def count(self, name: str) -> None:
-        self.counts[name] = self.counts.get(name, 0) + 1
+    def _and(self, site: str | None) -> tuple[RunTally, ...]:
+        return (self, self.sites.setdefault(site, RunTally(counts={}))) if site else (self,)
 
-    def count_fields(self, article, *, generic: bool = False) -> None:
+    def count(self, name: str, site: str | None = None) -> None:
+        for tally in self._and(site):
+            tally.counts[name] = tally.counts.get(name, 0) + 1
+
+    def error(self, kind: str, site: str | None = None) -> None:
+        """One failure of this kind (archive/error_kinds.py), of this site's page when it is one."""
+        for tally in self._and(site):
+            tally.errors[kind] += 1
+
+    def page(self, ok: bool, site: str | None = None) -> None:
+        """A page response (`ok`: below 400). The run's `pages` count is the archive writer's,
+        which logs every fetch; a site's is counted here."""
+        self.pages_ok += ok
+        if site:
+            mine = self._and(site)[1]
+            mine.pages_ok += ok
+            mine.count("pages")
+
+    def links_seen(self, count: int, site: str | None = None) -> None:
+        """Links to articles (or likely ones) seen on the site's pages."""
+        for tally in self._and(site):
+            tally.article_links_seen += count
+
+    def not_article(self, url: str, site: str | None = None) -> None:
+        """A page expected to be an article that showed neither date nor counter."""
+        for tally in self._and(site):
+            tally.not_article_links.append(url)
+
+    def count_fields(self, article, *, generic: bool = False, site: str | None = None) -> None:
         """One article fetched: which of the watched fields it has; `generic`: no site selector read it."""
-        self.articles_fetched += 1
-        self.articles_generic += generic
-        for name in WATCHED_FIELDS:
-            if getattr(article, name) not in (None, "", ()):
-                self.filled[name] += 1
+        for tally in self._and(site):
+            tally.articles_fetched += 1
+            tally.articles_generic += generic
+            for name in WATCHED_FIELDS:
+                if getattr(article, name) not in (None, "", ()):
+                    tally.filled[name] += 1
 
     def fill_rates(self) -> dict[str, float]:
         if not self.articles_fetched:
@@ -72,6 +107,11 @@ class RunTally:
         self.counts = dict(writer.counts)
         self.errors.update(writer.errors)
         self.problems.extend(writer.problems)
+        for name, theirs in writer.sites.items():
+            mine = self.sites.get(name)
+            if mine is not None:  # an article of a site the run did not crawl counts for the run only
+                for key, value in theirs.counts.items():
+                    mine.counts[key] = mine.counts.get(key, 0) + value
 
 
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"

@@ -16,6 +16,7 @@ from archive.outcome import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    FAILED,
     MIN_ARTICLES_FOR_DRIFT,
     baseline,
     baseline_history,
@@ -50,6 +51,11 @@ def fallen_fields(row: Mapping, earlier: Sequence[Mapping]) -> list[tuple[str, f
     return sorted(fallen, key=lambda f: (f[1] - f[2], f[0]))
 
 
+def _count(row: Mapping, name: str) -> int | str:
+    value = row.get(name)
+    return "-" if value is None else value
+
+
 def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
     """The run's line of the table, then one indented line for its fallen fill rates and one
     per problem."""
@@ -58,8 +64,8 @@ def run_lines(row: Mapping, earlier: Sequence[Mapping]) -> list[str]:
     lines = [
         f"{row['id']:>4}  {row['started_at']:20}  {row['status']:11}  {exit_code:>4}  "
         f"{row.get('pages') or 0:>5}  {row.get('articles_new') or 0:>4}  {row.get('articles_changed') or 0:>4}  "
-        f"{row.get('articles_unchanged') or 0:>4}  {row.get('images_new') or 0:>4}  "
-        f"{row.get('images_failed') or 0:>4}  "
+        f"{row.get('articles_unchanged') or 0:>4}  {_count(row, 'images_new'):>4}  "
+        f"{_count(row, 'images_failed'):>4}  "
         f"{generic_share(row):>7}  {errors}"
     ]
     if row.get("kind") not in (None, "crawl"):
@@ -96,11 +102,13 @@ def morning_check(
     now: datetime,
     max_age_hours: float = DEFAULT_MAX_AGE_HOURS,
     alive: Callable[[Mapping], bool] = still_alive,
+    sites: Sequence[Mapping] = (),
 ) -> tuple[int, str]:
     """(exit code, one line) on the latest run: 0 when it ended `ok` within `max_age_hours` (or is
     still running within them). Otherwise the run's own exit code when it ended badly (1 failed,
     3 drift or empty, 6 interrupted), else 1 (too old, killed, no run at all). A run both too old
-    and ended badly is named for both: the age alone hid why the last run failed."""
+    and ended badly is named for both: the age alone hid why the last run failed. `sites`: the
+    run's outcome per site (run_sites rows): the line names each site that did not end ok."""
     if latest is None:
         return EXIT_FAILED, "ALERT: no crawl run is recorded in this archive"
     run_id, status = latest["id"], latest["status"]
@@ -123,9 +131,19 @@ def morning_check(
     problems = "; ".join(latest.get("problems") or [])
     code = latest.get("exit_code") or (EXIT_DRIFT if status in ALARM_STATUSES else EXIT_FAILED)
     what = "drift alarm: " if status in ALARM_STATUSES else ""
+    # a site's own failure or alarm (a stopped run stopped every site: that is the run's)
+    bad = [f"site {site['site']} {site['status']}" for site in sites if site.get("status") in (FAILED, *ALARM_STATUSES)]
+    named = "; " + ", ".join(bad) if bad else ""
     return int(code), (
-        f"ALERT: {what}{summary}; {when}{': ' + stale if too_old else ''}{'; ' + problems if problems else ''}"
+        f"ALERT: {what}{summary}{named}; {when}{': ' + stale if too_old else ''}{'; ' + problems if problems else ''}"
     )
+
+
+def site_row(row: Mapping) -> dict:
+    """A site's outcome in a run (a run_sites row, with its run's start, as archive.sites.site_runs
+    gives it) in the shape of a crawl_runs row, for run_lines and morning_check: `runs --site`."""
+    # images are the run's, shared by its sites: none of a site's own (run_lines shows "-")
+    return {**row, "id": row["run_id"], "images_new": None, "images_failed": None, "pid": None}
 
 
 def table(rows: Sequence[Mapping], earlier_runs: Callable[[int], Sequence[Mapping]]) -> list[str]:

@@ -125,11 +125,14 @@ def build_match(query: str) -> str:
     return " ".join('"' + " ".join(words) + '"' + ("*" if prefix else "") for words, prefix in groups)
 
 
-def search(db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching `query`, best first (bm25, the title weighing most).
+def search(
+    db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: int = 20, site: str | None = None
+) -> list[dict]:
+    """Articles matching `query`, best first (bm25, the title weighing most); of one site only
+    when `site` names one (articles.site).
 
     Each hit: id (articles.id), page (its page in `tnu-archive serve`, e.g. "/article/12"), url,
-    title, published_at, snippet (original accented text around the match when it
+    site, title, published_at, snippet (original accented text around the match when it
     can be located, else the folded text) and rank (bm25 score: lower is better).
     """
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
@@ -140,26 +143,31 @@ def search(db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: in
     if not has_index:
         raise SearchError("this archive has no search index (its schema predates search)")
     terms = _terms(match)
+    # An archive older than sites (read-only, so never migrated) has no articles.site.
+    has_site = any(column[1] == "site" for column in conn.execute("PRAGMA table_info(articles)"))
+    if site is not None and not has_site:
+        raise SearchError("this archive predates sites (a crawl by this version adds them): search it without --site")
     try:
         # Ranking first, on the index alone: every matching row is scored and sorted, so
         # anything else selected here (the body, FTS5's snippet) would be made for every match
         # (20,000 for a common word) to be thrown away for all but `limit` of them.
+        of_site = "AND rowid IN (SELECT id FROM articles WHERE site = ?)" if site is not None else ""
         ranked = conn.execute(
-            """
+            f"""
             SELECT rowid, bm25(article_search_fts, 5.0, 1.0, 2.0) AS rank
             FROM article_search_fts
-            WHERE article_search_fts MATCH ?
+            WHERE article_search_fts MATCH ? {of_site}
             ORDER BY rank, rowid
             LIMIT ?
             """,
-            (match, limit),
+            (match, *([site] if site is not None else []), limit),
         ).fetchall()
         details = (
             {
                 row[0]: row[1:]
                 for row in conn.execute(
                     f"""
-                SELECT id, url, title, published_at, body_text FROM articles
+                SELECT id, url, {"site" if has_site else "NULL"}, title, published_at, body_text FROM articles
                 WHERE id IN ({",".join("?" * len(ranked))})
                 """,
                     [rowid for rowid, _ in ranked],
@@ -174,7 +182,7 @@ def search(db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: in
     for article_id, rank in ranked:
         if article_id not in details:  # an index row without its article: nothing to show
             continue
-        url, title, published_at, body_text = details[article_id]
+        url, site_name, title, published_at, body_text = details[article_id]
         captions = "\n".join(
             c
             for (c,) in conn.execute(
@@ -191,6 +199,7 @@ def search(db: sqlite_utils.Database | sqlite3.Connection, query: str, limit: in
                 "id": article_id,
                 "page": article_page_path(article_id),
                 "url": url,
+                "site": site_name,
                 "title": title,
                 "published_at": published_at,
                 "snippet": snippet if snippet is not None else _folded_snippet(conn, match, article_id),

@@ -7,6 +7,7 @@ in any ISO 8601 form are converted to it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import zlib
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from isal import isal_zlib
 
-from archive import runs
+from archive import runs, sites
 from archive.db import connect
 from archive.error_kinds import NOT_AN_IMAGE
 from archive.fold import fold, nfc, strip_controls
@@ -27,6 +28,20 @@ from archive.record import Article, ImageRef
 # Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
 TEXT_FIELDS = PROTECTED_FIELDS
+# The columns an Article and an ImageRef fill, from the record types themselves: a field added
+# to a record is a column written here without a second list to keep in step. `images` is a
+# table of its own, `listing` a verdict that is never stored.
+ARTICLE_COLUMNS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in ("images", "listing"))
+IMAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(ImageRef))
+# What the archive adds to each: when it saw the article, its content digest, its site.
+ARTICLE_ROW = (*ARTICLE_COLUMNS, "site", "first_seen_at", "last_seen_at", "content_hash")
+ARTICLE_IMAGE_ROW = ("article_id", *IMAGE_COLUMNS, "image_sha256")
+
+
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 # ISA-L's default level: zlib-format output any zlib reads, at a fifth of zlib level 3's CPU for
 # ~6 % more bytes (archive/warc_writer.py TEXT_GZIP_LEVEL has the measurements).
 RAW_ZLIB_LEVEL = 2
@@ -187,9 +202,20 @@ class Archive:
     def list_runs(self, limit: int = 20) -> list[dict]:
         return runs.list_runs(self.db, limit=limit)
 
-    def _count(self, run_id: int | None, name: str) -> None:
+    def site_runs(self, site: str, *, limit: int = 5, before: int | None = None, kind: str | None = None) -> list[dict]:
+        """A site's outcomes in earlier finished runs, newest first (see sites.site_runs)."""
+        return sites.site_runs(self.db, site, limit=limit, before=before, kind=kind, finished=True)
+
+    def record_run_site(self, run_id: int, site: str, **outcome) -> None:
+        """A site's outcome in a run (sites.record_run_site)."""
+        sites.record_run_site(self.db, run_id, site, **outcome)
+
+    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
+        sites.register(self.db, name, title=title, hosts=hosts, digest=digest, at=runs.utc_iso(at))
+
+    def _count(self, run_id: int | None, name: str, site: str | None = None) -> None:
         if run_id is not None:
-            self.tally(run_id).count(name)
+            self.tally(run_id).count(name, site=site)
 
     def log_fetch(
         self,
@@ -317,12 +343,14 @@ class Archive:
         raw_html: bytes | None = None,
         encoding: str | None = None,
         raw: RawPage | None = None,
+        site: str | None = None,
     ) -> SaveResult:
         """Archive one fetched article in one transaction: the row, its images, its search row, a
         view-count observation, the raw page, and the previous content as a version if it changed.
 
         The raw page comes as its bytes (`raw_html`, `encoding`) or, made already where the
-        bytes were, as a `RawPage` (the crawler's way)."""
+        bytes were, as a `RawPage` (the crawler's way). `site`: the site the article belongs to
+        (the crawler's profiles say which; None: the `sites` row claiming its host, else its host)."""
         at = runs.utc_iso(fetched_at)
         article = normalize_article(article)
         require_http(article.url)
@@ -336,8 +364,9 @@ class Archive:
                 observed=True,
                 raw=raw,
                 cause="fetch",
+                site=site,
             )
-        self._count(run_id, f"articles_{result.outcome}")
+        self._count(run_id, f"articles_{result.outcome}", site=site)
         return result
 
     def raw_page(self, sha256: str) -> tuple[bytes, str, str | None] | None:
@@ -372,16 +401,18 @@ class Archive:
         raw: RawPage | None,
         cause: str,
         recovered: tuple[str, str] | None = None,
+        site: str | None = None,
     ) -> SaveResult:
         """`recovered`: (captured_at, raw-capture URL) when the page came from a web archive
         (archive/recovery.py), None when it came from the live site, whose reading always
-        replaces a recovered one's provenance."""
+        replaces a recovered one's provenance. `site`: the site of a new article (an archived
+        one keeps its own)."""
         row = self._article_row(article.url)
         stored_images = self._stored_images(row["id"]) if row else []
         fields, images, problems = self._merge(article, row, stored_images)
         new_hash = content_hash(fields["title"], fields["body_text"], images)
         if row is None:
-            article_id = self._insert_article(article.url, fields, new_hash, at)
+            article_id = self._insert_article(article.url, fields, new_hash, at, self._site(article.url, site))
             outcome = "new"
         else:
             article_id = row["id"]
@@ -426,10 +457,19 @@ class Archive:
         rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
         return rows[0] if rows else None
 
+    def _site(self, url: str, site: str | None) -> str:
+        """The site a new article is stored under, its `sites` row made if it has none yet."""
+        name = site or sites.site_of_url(self.db, url)
+        self.db.execute(
+            "INSERT INTO sites (name, hosts) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+            [name, json.dumps([] if site else [sites.adhoc_name(url)])],
+        )
+        return name
+
     def _stored_images(self, article_id: int) -> list[dict]:
         return list(
             self.db.query(
-                "SELECT position, src_url, image_sha256, caption, alt, credit FROM article_images"
+                f"SELECT {', '.join(IMAGE_COLUMNS)}, image_sha256 FROM article_images"
                 " WHERE article_id = ? ORDER BY position",
                 [article_id],
             )
@@ -471,30 +511,18 @@ class Archive:
             return True
         return self.db.execute("SELECT 1 FROM article_search WHERE article_id = ?", [row["id"]]).fetchone() is None
 
-    def _insert_article(self, url: str, fields: dict, digest: str, at: str) -> int:
-        # Numbered past every id ever given, set-aside rows included (archive/set_aside.py): an
-        # article put back must find its id free, and its images and counts must not meet another's.
-        cursor = self.db.execute(
-            "INSERT INTO articles (id, url, title, published_at, published_text, views, body_text, body_html,"
-            " author, category, first_seen_at, last_seen_at, content_hash)"
-            " VALUES (max(coalesce((SELECT max(id) FROM articles), 0),"
-            " coalesce((SELECT max(article_id) FROM set_aside_articles), 0)) + 1,"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                url,
-                fields["title"],
-                fields["published_at"],
-                fields["published_text"],
-                fields["views"],
-                fields["body_text"],
-                fields["body_html"],
-                fields["author"],
-                fields["category"],
-                at,
-                at,
-                digest,
-            ],
-        )
+    # Numbered past every id ever given, set-aside rows included (archive/set_aside.py): an article
+    # put back must find its id free, and its images and counts must not meet another's.
+    _NEXT_ID = (
+        "max(coalesce((SELECT max(id) FROM articles), 0),"
+        " coalesce((SELECT max(article_id) FROM set_aside_articles), 0)) + 1"
+    )
+
+    def _insert_article(self, url: str, fields: dict, digest: str, at: str, site: str) -> int:
+        row = {**fields, "url": url, "site": site, "first_seen_at": at, "last_seen_at": at, "content_hash": digest}
+        values = ", ".join("?" * len(ARTICLE_ROW))
+        sql = f"INSERT INTO articles (id, {', '.join(ARTICLE_ROW)}) VALUES ({self._NEXT_ID}, {values})"
+        cursor = self.db.execute(sql, [row[name] for name in ARTICLE_ROW])
         return int(cursor.lastrowid)
 
     def _update_article(self, row: dict, fields: dict, digest: str, at: str, *, touch: bool) -> None:
@@ -576,32 +604,18 @@ class Archive:
         earlier = {image["src_url"]: image["image_sha256"] for image in stored_images if image["image_sha256"]}
         wanted = [
             {
-                "position": ref.position,
-                "src_url": ref.src_url,
+                **{name: getattr(ref, name) for name in IMAGE_COLUMNS},
                 "image_sha256": known.get(ref.src_url) or earlier.get(ref.src_url),
-                "caption": ref.caption,
-                "alt": ref.alt,
-                "credit": ref.credit,
             }
             for ref in images
         ]
         if wanted == stored_images:
             return
         self.db.execute("DELETE FROM article_images WHERE article_id = ?", [article_id])
+        insert = insert_sql("article_images", ARTICLE_IMAGE_ROW)
         for image in wanted:
-            self.db.execute(
-                "INSERT INTO article_images (article_id, position, src_url, image_sha256, caption, alt, credit)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    article_id,
-                    image["position"],
-                    image["src_url"],
-                    image["image_sha256"],
-                    image["caption"],
-                    image["alt"],
-                    image["credit"],
-                ],
-            )
+            image["article_id"] = article_id
+            self.db.execute(insert, [image[name] for name in ARTICLE_IMAGE_ROW])
 
     def _write_search(self, article_id: int, fields: dict, images: tuple[ImageRef, ...]) -> None:
         # Folded text only: the FTS table (archive/db.py) indexes this copy through triggers.
@@ -627,10 +641,4 @@ class Archive:
 
 
 def _ref(image: dict) -> ImageRef:
-    return ImageRef(
-        position=image["position"],
-        src_url=image["src_url"],
-        caption=image["caption"],
-        alt=image["alt"],
-        credit=image["credit"],
-    )
+    return ImageRef(**{name: image[name] for name in IMAGE_COLUMNS})

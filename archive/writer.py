@@ -146,6 +146,9 @@ class ArchiveWriter:
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
+    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
+        self._send(Writes.register_site, name, title, hosts, digest, at)
+
     def save_article(
         self,
         link: str,
@@ -154,13 +157,15 @@ class ArchiveWriter:
         raw: RawPage | None,
         canonical: str | None = None,
         others: tuple[str, ...] | list[str] = (),
+        site: str | None = None,
     ) -> None:
         """`canonical`, `others`: the URL the page names as its own and its other names (short
-        links), from which the archive picks the article's one URL (archive/aliases.py)."""
-        self._send(Writes.save_article, link, article, fetched_at, raw, canonical, others)
+        links), from which the archive picks the article's one URL (archive/aliases.py).
+        `site`: the site the article belongs to (registered before, `register_site`)."""
+        self._send(Writes.save_article, link, article, fetched_at, raw, canonical, others, site)
 
-    def save_capture(self, capture: dict, article: Article, raw: RawPage) -> None:
-        self._send(Writes.save_capture, capture, article, raw)
+    def save_capture(self, capture: dict, article: Article, raw: RawPage, site: str | None = None) -> None:
+        self._send(Writes.save_capture, capture, article, raw, site)
 
     def _refused(self, where: str, exc: NotHttpUrl) -> str:
         """An article the archive will not store (its URL is not http(s)): counted, named."""
@@ -182,6 +187,9 @@ class ArchiveWriter:
 
     def link_failed(self, url: str, at: str) -> None:
         self._send(Writes.link_failed, url, at)
+
+    def forget_links(self, urls: list[str]) -> None:
+        self._send(Writes.forget_links, urls)
 
     def listing_crawled(self, listing_url: str, at: str) -> None:
         self._send(Writes.listing_crawled, listing_url, at)
@@ -411,6 +419,9 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
+    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
+        self.archive.register_site(name, title, hosts, digest, at)
+
     def save_article(
         self,
         link: str,
@@ -419,6 +430,7 @@ class Writes:
         raw: RawPage | None,
         canonical: str | None = None,
         others: tuple[str, ...] | list[str] = (),
+        site: str | None = None,
     ) -> str:
         """Archive.save_article under the article's one URL (archive/aliases.py: an archived
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
@@ -437,7 +449,7 @@ class Writes:
         if key != article.url:
             article = replace(article, url=key)
         try:
-            result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw)
+            result = self.archive.save_article(article, run_id=self.run_id, fetched_at=fetched_at, raw=raw, site=site)
         except NotHttpUrl as exc:
             return self._refused(link, exc)
         aliases.record(self.db, names, result.article_id, fetched_at)
@@ -445,7 +457,7 @@ class Writes:
         self.tally.problems.extend(f"{article.url}: {problem}" for problem in result.problems)
         return result.outcome
 
-    def save_capture(self, capture: dict, article: Article, raw: RawPage) -> str:
+    def save_capture(self, capture: dict, article: Article, raw: RawPage, site: str | None = None) -> str:
         """An article read from a web archive's capture (archive/recovery.py), and the capture
         marked recovered in the same transaction: a killed recovery resumes after it."""
         try:
@@ -456,6 +468,7 @@ class Writes:
                 raw_url=capture["raw_url"],
                 run_id=self.run_id,
                 raw=raw,
+                site=site,
             )
         except NotHttpUrl as exc:
             return self._refused(capture["raw_url"], exc)
@@ -509,6 +522,9 @@ class Writes:
 
     def link_failed(self, url: str, at: str) -> None:
         frontier.link_failed(self.db, url, at)
+
+    def forget_links(self, urls: list[str]) -> None:
+        frontier.forget_links(self.db, urls)
 
     def listing_crawled(self, listing_url: str, at: str) -> None:
         frontier.listing_crawled(self.db, listing_url, at)

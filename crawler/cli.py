@@ -33,13 +33,15 @@ from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler import scale_plan
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
-from crawler.sites import ARCHIVE_MATCHES as DEFAULT_MATCHES
+from crawler.sites import recover_matches
+
+DEFAULT_MATCHES = recover_matches()
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
 def cli() -> None:
-    """Archive the news of Thai Nguyen University (tnu.edu.vn) into one SQLite file."""
+    """Archive the news sites of the university (`tnu-archive sites` lists them) into one SQLite file."""
 
 
 for _command in archive_cli.cli.commands.values():
@@ -207,18 +209,37 @@ def crawl_options(func):
     return func
 
 
+def load_sites(db_path: Path):
+    """The sites (shipped profiles, and tnu-archive.toml's beside the database), or one line."""
+    from crawler.sites import SiteError, load  # noqa: PLC0415
+
+    try:
+        return load(db_path)
+    except SiteError as exc:
+        fail(str(exc))
+
+
 @cli.command()
+@click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl this site, from its profile's start pages (repeatable; `tnu-archive sites` lists them).",
+)
 @click.option(
     "--start-url",
     "start_urls",
     multiple=True,
     metavar="URL",
-    help="Where to start (repeatable). Default: the live site's news.",
+    help="Where to start (repeatable); a host no profile claims is a site of its own. "
+    "Default (with no --site): every enabled site's start pages.",
 )
 @db_option
 @images_option
 @crawl_options
 def crawl(
+    site_names: tuple[str, ...],
     start_urls: tuple[str, ...],
     db_path: Path,
     images_dir: Path,
@@ -228,16 +249,21 @@ def crawl(
     sets: tuple[str, ...],
     quiet: bool,
 ) -> None:
-    """Archive the site: new articles, their images, and fresh view counts."""
-    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+    """Archive the sites: new articles, their images, and fresh view counts."""
+    from crawler.sites import SiteError  # noqa: PLC0415
 
+    sites = load_sites(db_path)
+    try:
+        urls = sites.start(site_names, start_urls)
+    except SiteError as exc:
+        fail(str(exc), EXIT_USAGE)
     user_sets = _parse_sets(sets)
     overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
     if refresh_days is not None:
         overrides["REFRESH_DAYS"] = str(refresh_days)
     if warc_dir is not None:
         overrides["WARC_DIR"] = str(warc_dir)
-    sys.exit(_crawl(list(start_urls or LIVE_START_URLS), db_path, images_dir, full, overrides))
+    sys.exit(_crawl(urls, db_path, images_dir, full, overrides))
 
 
 DEMO_PORT = 8471
@@ -347,6 +373,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     from archive.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
 
+    sites = load_sites(db_path)
     archive = open_archive(db_path, images_dir)
     reporter = progress_reporter(quiet, "reparse", "articles")
     progress = reporter.callback(
@@ -361,7 +388,10 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     try:
         with RunLock(db_path), reporter:
             counts = reparse_all(
-                archive, extract_article, progress=progress, warc_dir=warc_dir or default_warc_dir(db_path)
+                archive,
+                lambda body, url, *, encoding: extract_article(body, url, encoding=encoding, site=sites.of(url)),
+                progress=progress,
+                warc_dir=warc_dir or default_warc_dir(db_path),
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
@@ -390,18 +420,67 @@ def probe(url: str) -> None:
     click.echo(json_shown(record))
 
 
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the sites as a JSON list.")
+def sites(db_path: Path, as_json: bool) -> None:
+    """List the sites: every profile (shipped, and tnu-archive.toml's beside the database) and
+    every site the archive holds, with its hosts, articles, newest article, last run and drift."""
+    from crawler.sites_report import site_lines, site_list  # noqa: PLC0415
+
+    rows = site_list(load_sites(db_path), _site_overview(db_path))
+    if as_json:
+        click.echo(json_shown(rows))
+        return
+    click.echo("\n".join(shown(line) for line in site_lines(rows)))
+
+
+def _site_overview(db_path: Path) -> dict | None:
+    """What the archive holds of each site (archive.sites.overview); None without an archive."""
+    import sqlite3  # noqa: PLC0415
+
+    import sqlite_utils  # noqa: PLC0415
+
+    from archive.search import open_readonly  # noqa: PLC0415
+    from archive.sites import overview  # noqa: PLC0415
+
+    if not db_path.is_file():
+        return None  # the profiles alone: nothing is archived yet
+    try:
+        conn = open_readonly(db_path)
+    except sqlite3.Error as exc:
+        fail(f"cannot read {db_path}: {exc}")
+    try:
+        db = sqlite_utils.Database(conn)
+        if "sites" not in db.table_names():
+            return None  # an archive older than sites: its first crawl by this version adds them
+        return overview(db)
+    except sqlite3.DatabaseError as exc:
+        fail(f"cannot read {db_path}: {exc}")
+    finally:
+        conn.close()
+
+
 # --- scale: sites as scrapyd jobs on several nodes -----------------------------------------------
 
 
 @cli.command("scale-plan")
 @click.option("--nodes", type=click.IntRange(min=1), required=True, help="How many crawl nodes (scrapyd daemons).")
 @click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    metavar="NAME",
+    help="A site to plan (repeatable; `tnu-archive sites` lists them). Default: every enabled site.",
+)
+@click.option(
     "--start-url",
     "start_urls",
     multiple=True,
     metavar="URL",
-    help="A site to plan, by its start page (repeatable; named by its host). Default: the live site's.",
+    help="A host no profile claims, planned as a site of its own (repeatable; named by its host).",
 )
+@db_option
 @click.option(
     "--scrapyd",
     default=scale_plan.DEFAULT_SCRAPYD,
@@ -419,7 +498,9 @@ def probe(url: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def scale_plan_command(
     nodes: int,
+    site_names: tuple[str, ...],
     start_urls: tuple[str, ...],
+    db_path: Path,
     scrapyd: str,
     shards: str,
     into: str,
@@ -429,18 +510,22 @@ def scale_plan_command(
 ) -> None:
     """Assign each site to a node (a stable hash of its name: a site stays on its node) and print
     the scrapyd schedule.json calls and the nightly merge, verify and export (docs/scale.md)."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+    from crawler.process import CrawlError, check_start_urls  # noqa: PLC0415
+    from crawler.sites import SiteError  # noqa: PLC0415
 
     if "{n}" not in scrapyd and nodes > 1:
         fail(f"--scrapyd {scrapyd!r}: with several nodes it needs {{n}}, the node's number", EXIT_USAGE)
-    targets = []
-    for url in start_urls or LIVE_START_URLS:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            fail(f"not an http(s) URL: {url!r}", EXIT_USAGE)
-        targets.append(scale_plan.Target(parts.netloc.lower(), {"start_url": url}))
+    sites = load_sites(db_path)
+    try:
+        check_start_urls(start_urls)
+        chosen = [sites.get(name) for name in site_names] if site_names or start_urls else sites.enabled()
+        sites.start(site_names)  # a name no profile has: refused as `crawl --site` refuses it
+    except (CrawlError, SiteError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    # A site with a profile is a job by its name (`site=NAME`); a host no profile claims, by its URL.
+    targets = [scale_plan.Target(site.name, {"site": site.name}) for site in chosen]
+    for url in start_urls:
+        targets.append(scale_plan.Target(sites.of(url).name, {"start_url": url}))
     settings = _parse_sets(sets)
     plan = scale_plan.assign(targets, nodes, scrapyd)
     if as_json:

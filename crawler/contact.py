@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import __version__
+from crawler.config import CONFIG_NAME, ConfigError, config_path, read_config
 
-CONFIG_NAME = "tnu-archive.toml"  # beside the database: data/tnu-archive.toml
 _CONTACT = re.compile(r"^(?:mailto:[^@\s()]+@[^@\s()]+|https?://[^\s()]+)$")
 
 
@@ -31,23 +30,12 @@ class ContactError(ValueError):
     """A contact (or the file giving it) that cannot be used; the message is one line."""
 
 
-def config_path(db_path: str | Path) -> Path:
-    return Path(db_path).parent / CONFIG_NAME
-
-
 def config_contact(db_path: str | Path) -> str | None:
     """`contact` of the config file beside the database; None when there is no file or no key."""
-    path = config_path(db_path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ContactError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        config = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ContactError(f"{path} is not valid TOML: {exc}") from None
+        config, path = read_config(db_path)
+    except ConfigError as exc:
+        raise ContactError(str(exc)) from None
     value = config.get("contact")
     if value is not None and not isinstance(value, str):
         raise ContactError(f'{path}: contact must be a string, e.g. contact = "mailto:you@example.org"')

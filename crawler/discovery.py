@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from html import unescape
+from itertools import islice
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -38,9 +39,10 @@ def sitemaps_in_robots(robots_txt: bytes, base_url: str) -> list[str]:
     return [urljoin(base_url, url.strip()) for url in sitemap_urls_from_robots(robots_txt, base_url=base_url)]
 
 
-def read_sitemap(body: bytes) -> tuple[str, list[str]]:
-    """("sitemapindex" | "urlset" | "", the <loc> URLs) of a sitemap, gzipped or not. Anything
-    that is not a sitemap (an HTML error page, broken XML) is ("", [])."""
+def read_sitemap(body: bytes, limit: int | None = None) -> tuple[str, list[str]]:
+    """("sitemapindex" | "urlset" | "", the <loc> URLs) of a sitemap, gzipped or not: the first
+    `limit` of them (the rest is not parsed). Anything that is not a sitemap (an HTML error page,
+    broken XML) is ("", [])."""
     if body[:2] == b"\x1f\x8b":
         try:
             body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
@@ -56,14 +58,15 @@ def read_sitemap(body: bytes) -> tuple[str, list[str]]:
     kind = sitemap.type if sitemap.type in ("sitemapindex", "urlset") else ""
     if not kind:
         return "", []
-    return kind, [entry["loc"].strip() for entry in sitemap if entry.get("loc")]
+    entries = (entry["loc"].strip() for entry in sitemap if entry.get("loc"))
+    return kind, list(islice(entries, limit))
 
 
 _FEED_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def read_feed(body: bytes, base_url: str) -> list[str]:
-    """The item links of an RSS 2.0 / RSS 1.0 / Atom feed, absolute, in feed order."""
+def read_feed(body: bytes, base_url: str, limit: int | None = None) -> list[str]:
+    """The item links of an RSS 2.0 / RSS 1.0 / Atom feed, absolute, in feed order (the first `limit`)."""
     try:
         root = etree.fromstring(body, _FEED_PARSER)
     except (etree.LxmlError, ValueError):
@@ -75,10 +78,14 @@ def read_feed(body: bytes, base_url: str) -> list[str]:
         " | //*[local-name()='entry']/*[local-name()='link'][not(@rel) or @rel='alternate']/@href"
     )
     out: list[str] = []
+    seen: set[str] = set()  # (a feed of 50,000 items: `url not in out` was quadratic)
     for href in hrefs:
         url = urljoin(base_url, str(href).strip())
-        if urlsplit(url).scheme in ("http", "https") and url not in out:
+        if urlsplit(url).scheme in ("http", "https") and url not in seen:
+            seen.add(url)
             out.append(url)
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
@@ -122,6 +129,10 @@ def _absolute(base: str, raw: bytes) -> str:
     return clean_url(url) if urlsplit(url).scheme in ("http", "https") else ""
 
 
+class DiscoveryCapped(IgnoreRequest):
+    """A discovery request not made: the run's MAX_DISCOVERY_PAGES was met."""
+
+
 class DiscoveryMiddleware:
     """Downloader middleware: drops a queued discovery request (meta `tnu_nav` == "candidate")
     when the run's cap of non-article pages is met, or when its URL turned out to be another name
@@ -145,6 +156,6 @@ class DiscoveryMiddleware:
 
         run = get_run(self.crawler)
         if run.tally.discovery_not_articles >= self.cap:
-            run.tally.discovery_capped += 1
-            raise IgnoreRequest(f"MAX_DISCOVERY_PAGES ({self.cap}) reached: {request.url}")
+            run.tally.capped["MAX_DISCOVERY_PAGES"] += 1
+            raise DiscoveryCapped(f"MAX_DISCOVERY_PAGES ({self.cap}) reached: {request.url}")
         return None

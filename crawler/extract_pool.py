@@ -24,6 +24,7 @@ from archive.record import Article
 from archive.store import RawPage
 from crawler.extract.article import read_article
 from crawler.helpers import helpers_context
+from crawler.sites import Site
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,17 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _extract_and_compress(body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage, bool]:
+def _extract_and_compress(
+    body: bytes, url: str, encoding: str | None, site: Site | None = None
+) -> tuple[Article, RawPage, bool]:
     # The raw page is hashed and compressed for the archive here too: the worker has the bytes
     # already, and the writer gets the page once, compressed, with its digest.
-    article, sources = read_article(body, url, encoding=encoding)
+    article, sources = read_article(body, url, encoding=encoding, site=site)
     return article, RawPage.of(body, encoding), read_by_generic_rules(sources)
 
 
 def read_by_generic_rules(sources: dict[str, str]) -> bool:
-    """No site selector read any field: the page's layout is not one crawler/sites.py knows."""
+    """No site selector read any field: the page's layout is not one its site's profile knows."""
     return not any(rule.startswith("site:") for rule in sources.values())
 
 
@@ -54,8 +57,8 @@ class ExtractTimeout(Exception):
 
 
 class ExtractPool:
-    """`await pool.extract(body, url, encoding)`: (extract_article's Article, the RawPage of body,
-    whether generic rules alone read it), computed in a worker process.
+    """`await pool.extract(body, url, encoding, site)`: (extract_article's Article, the RawPage of
+    body, whether generic rules alone read it), computed in a worker process.
 
     Whatever extract_article raises is raised here; so is BrokenProcessPool when the worker
     died (a crash in C code), after which the next page gets a fresh worker. With `time_limit`
@@ -83,7 +86,9 @@ class ExtractPool:
             )
         return executor
 
-    async def extract(self, body: bytes, url: str, encoding: str | None) -> tuple[Article, RawPage, bool]:
+    async def extract(
+        self, body: bytes, url: str, encoding: str | None, site: Site | None = None
+    ) -> tuple[Article, RawPage, bool]:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # asyncio's primitives belong to one loop
             self._loop, self._slots = loop, asyncio.Semaphore(self.workers)
@@ -91,17 +96,19 @@ class ExtractPool:
         async with self._slots:
             index = self._idle.pop()
             try:
-                return await self._extract_on(index, body, url, encoding)
+                return await self._extract_on(index, body, url, encoding, site)
             finally:
                 self._idle.append(index)
 
     async def _extract_on(
-        self, index: int, body: bytes, url: str, encoding: str | None
+        self, index: int, body: bytes, url: str, encoding: str | None, site: Site | None
     ) -> tuple[Article, RawPage, bool]:
         executor = self._executor(index)
         try:
             # a worker that died idle is found here, by submit: replaced all the same
-            future = asyncio.get_running_loop().run_in_executor(executor, _extract_and_compress, body, url, encoding)
+            future = asyncio.get_running_loop().run_in_executor(
+                executor, _extract_and_compress, body, url, encoding, site
+            )
             return await asyncio.wait_for(future, self.time_limit)
         except TimeoutError:
             self._stop(index, kill=True)

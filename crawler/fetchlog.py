@@ -74,7 +74,7 @@ class FetchLogMiddleware:
         run = get_run(self.crawler)
         kind = request_kind(request)
         if kind == "page" and not request.meta.get("dont_obey_robotstxt"):  # robots.txt is no page of the site
-            run.tally.pages_ok += response.status < 400
+            run.tally.page(response.status < 400, run.site_name(request.url))
         row = {
             "url": request.url,
             "final_url": response.url,
@@ -111,7 +111,8 @@ class FetchLogMiddleware:
             if domains and not on_hosts(urlsplit(target).hostname, domains):
                 kind = REDIRECT_OFFSITE
         if kind:
-            get_run(self.crawler).tally.errors[kind] += 1
+            run = get_run(self.crawler)
+            run.tally.error(kind, run.site_name(request.url))
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:

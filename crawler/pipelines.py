@@ -66,14 +66,14 @@ class ArchivePipeline:
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
 
     async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str, link: str | None = None):
-        """(Article, RawPage, read by generic rules alone) from the extraction worker, or None when
-        extraction raised or passed EXTRACT_TIMEOUT: a page no rule foresaw is counted, named
-        (`where`, the URL it was fetched from) and marked in its fetch_log row, and the run goes
-        on. A `link` (an article link of the site) whose page passed the time limit waits before
-        it is fetched again (1, 2, 4… days), as a failed download does: it would cost as much
-        every night."""
+        """(Article, RawPage, read by generic rules alone) from the extraction worker, by the rules
+        of the site of `url`, or None when extraction raised or passed EXTRACT_TIMEOUT: a page no
+        rule foresaw is counted, named (`where`, the URL it was fetched from) and marked in its
+        fetch_log row, and the run goes on. A `link` (an article link of the site) whose page
+        passed the time limit waits before it is fetched again (1, 2, 4… days), as a failed
+        download does: it would cost as much every night."""
         try:
-            return await self._extract.extract(body, url, encoding)
+            return await self._extract.extract(body, url, encoding, run.site_of(url))
         except ExtractTimeout as exc:
             kind, what = EXTRACT_TIMEOUT, f"{exc} (EXTRACT_TIMEOUT)"
             logger.warning("%s: %s", where, what)
@@ -82,7 +82,7 @@ class ArchivePipeline:
         except Exception as exc:
             kind, what = EXTRACT_ERROR, f"extraction failed ({type(exc).__name__}: {exc})"
             logger.exception("extraction failed for %s", where)
-        run.tally.errors[kind] += 1
+        run.tally.error(kind, run.site_name(url))
         run.tally.problems.append(f"{where}: {what}")
         run.writer.fetch_refused(where, kind)
         return None
@@ -99,6 +99,9 @@ class ArchivePipeline:
         if extracted is None:
             return {"url": item["final_url"], "outcome": EXTRACT_ERROR}
         article, raw, generic = extracted
+        # The article is its URL's site's, whichever site's page linked it.
+        site = run.site_of(item["final_url"])
+        here = run.site_name(item["final_url"])
         if not article.is_article and not await self._archived(run, item["url"], article.url):
             # A static page (history, contacts) reached through an article-shaped URL, or a page
             # discovery looked at (a listing, a tag page). An archived article that lost its date
@@ -109,20 +112,21 @@ class ArchivePipeline:
                 run.tally.discovery_not_articles += 1  # against MAX_DISCOVERY_PAGES
                 if item.get("item_links", 0) >= self.listing_min_items:
                     # a listing recognised by what it holds (no pager needed): walked by the next
-                    # runs like the listings sites.py knows, not remembered as a static page
-                    run.writer.listing_crawled(links.listing_key(item["final_url"]), fetched_at)
+                    # runs like the listings its profile knows, not remembered as a static page
+                    run.writer.listing_crawled(links.listing_key(item["final_url"], run.sites), fetched_at)
             if not item.get("candidate") or item.get("likely"):
                 # the drift alarm counts pages that were expected to be articles, not every
                 # menu and tag page discovery looked at
-                run.tally.not_article_links.append(item["url"])
+                run.tally.not_article(item["url"], here)
             return {"url": article.url, "outcome": "not_an_article"}
-        run.tally.count_fields(article, generic=generic)
+        run.tally.count_fields(article, generic=generic, site=here)
         # The images' rows are sent before the article's: the writer applies them in that order.
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         # Not awaited: the item is done once the writer has it (its outcome is counted there,
         # its problems reported at the end of the run); the next pages need the room.
+        run.register(site)
         run.writer.save_article(
-            item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ()))
+            item["url"], article, fetched_at, raw, item.get("canonical"), tuple(item.get("aliases", ())), site.name
         )
         return {"url": article.url, "outcome": "sent"}
 

@@ -22,7 +22,7 @@ from archive.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.addresses import parse_networks
 from crawler.contact import ContactError, resolve_contact, user_agent
-from crawler.run import RECORDED_SETTINGS, CrawlRun, RunExtension
+from crawler.run import CrawlRun, RunExtension, recorded_settings
 from crawler.spiders.news import NewsSpider
 
 
@@ -116,7 +116,7 @@ def _record_failure(
     kind: str = "crawl",
 ) -> RunEnd:
     """Write the failed run's row (and fetch_log rows for what failed before any request)."""
-    recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    recorded = recorded_settings(settings)
     if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
         recorded["USER_AGENT"] = user_agent(settings.get("CONTACT"))  # what the add-on would have sent
     try:
@@ -210,7 +210,9 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
             f"cannot open the archive {db_path}: {exc}",
         )
     unresolved = unresolved_hosts(start_urls)
-    if unresolved:
+    # A crawl of several sites goes on while one of them resolves: the others are archived, and
+    # the one that did not is that site's failure, in its row. Nothing resolving is the network.
+    if unresolved and (kind != "crawl" or len(unresolved) == len(start_urls)):
         return _record_failure(
             settings,
             start_urls,

@@ -40,12 +40,14 @@ class RecoverPipeline(ArchivePipeline):
             run.tally.not_article_links.append(capture["url"])
             return {"url": capture["raw_url"], "outcome": "not_an_article"}
         run.tally.count_fields(article, generic=generic)
+        site = run.site_of(capture["url"])  # the captured URL's site (its profile named the hosts asked)
         for ref in article.images:
             self._image_timestamp.setdefault(ref.src_url, capture["timestamp"])
         await asyncio.gather(*(self._image(run, ref.src_url) for ref in article.images))
         for ref in article.images:
             self._image_timestamp.pop(ref.src_url, None)
-        run.writer.save_capture(capture, article, raw)
+        run.register(site)
+        run.writer.save_capture(capture, article, raw, site.name)
         return {"url": capture["raw_url"], "outcome": "sent"}
 
     def image_request(self, src_url: str) -> Request:

@@ -1,7 +1,8 @@
 """A replica of tnu.edu.vn served on loopback, for tests, benchmarks and `tnu-archive demo`.
 
-Two HTTP servers on 127.0.0.1, standard library only:
-- the site itself (`origin`, http://127.0.0.1:PORT) serving `<site_dir>/www/`;
+Two HTTP servers on loopback, standard library only:
+- the site itself (`origin`, http://127.0.0.1:PORT, or another loopback address given as `host`:
+  a second replica on 127.0.0.2 is a second site to a crawler) serving `<site_dir>/www/`;
 - "another host" (`other_origin`, http://localhost:PORT2 — another host name, so another site to
   a crawler) serving `<site_dir>/_other/`: hot-linked images and an off-site page.
 
@@ -15,10 +16,13 @@ How a request finds its file (the generator, tests/site/build.py, writes files t
 What files cannot say is in `<site_dir>/routes.json`, keyed by path-with-query (parameters sorted):
     {"redirects": {"/old-dn1.html": {"status": 301, "location": "/new.html?categoryId=3"}},
      "fail_once": {"/flaky-dn2.html": 500},
-     "slow": {"/news/x.html?page=2": 1.5}}
+     "slow": {"/news/x.html?page=2": 1.5},
+     "content_types": {"/feed/": "application/rss+xml; charset=UTF-8"}}
 A fail_once path answers that status to its first request on each server instance, then 200.
 A slow path is recorded in the request log at once and answered after that many seconds, so a
 test can see the request arrive and act (e.g. kill the crawler) while its answer is pending.
+A content_types entry is the Content-Type of a path whose file name cannot say it (WordPress
+serves its feed at `/feed/`).
 Files edited while the server runs are served as edited (the cache follows mtime and size).
 
 Text responses (HTML, robots.txt, XML; text inside a .gz file too) have `{{ORIGIN}}` and
@@ -58,6 +62,7 @@ DEFAULT_SITE_DIR = Path(__file__).resolve().parent.parent / "tests" / "site"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
+    ".aspx": "text/html; charset=utf-8",  # ASP.NET pages (DotNetNuke portals)
     ".txt": "text/plain; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "application/javascript; charset=utf-8",
@@ -218,6 +223,7 @@ class _Host:
         self.redirects: dict[str, dict] = {route_key(k): v for k, v in routes.get("redirects", {}).items()}
         self.fail_once: dict[str, int] = {route_key(k): v for k, v in routes.get("fail_once", {}).items()}
         self.slow: dict[str, float] = {route_key(k): float(v) for k, v in routes.get("slow", {}).items()}
+        self.types: dict[str, str] = {route_key(k): v for k, v in routes.get("content_types", {}).items()}
         self.origins = origins  # (site, other host): what the placeholders become
         self._failed: set[str] = set()
         self._cache: dict[Path, tuple[tuple[int, int], bytes]] = {}  # path -> ((mtime_ns, size), body)
@@ -245,7 +251,7 @@ class _Host:
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             return _page(404, "Not Found")
-        ctype = content_type(relative)
+        ctype = self.types.get(key) or content_type(relative)
         stat = path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(path)
@@ -330,8 +336,9 @@ class ReplicaServer:
             return self
         routes_file = self.site_dir / "routes.json"
         routes = json.loads(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
-        site = self._bind(self.port)
-        other = self._bind(self.other_port)
+        site = self._bind(self.host, self.port)
+        # `localhost` names 127.0.0.1, whichever loopback address the site itself is on.
+        other = self._bind("127.0.0.1", self.other_port)
         self._origin = f"http://{self.host}:{site.server_address[1]}"
         # Another host name for the same loopback address: a different site to any crawler.
         self._other_origin = f"http://localhost:{other.server_address[1]}"
@@ -340,8 +347,8 @@ class ReplicaServer:
         self._serve(other, _Host("other", self.site_dir / "_other", {}, origins), self._other_origin)
         return self
 
-    def _bind(self, port: int) -> _Server:
-        server = _Server((self.host, port), _Handler)
+    def _bind(self, host: str, port: int) -> _Server:
+        server = _Server((host, port), _Handler)
         self._servers.append(server)
         return server
 

@@ -13,7 +13,7 @@ import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy import signals
 
@@ -22,14 +22,17 @@ from archive.db import SchemaTooNew, check_file
 from archive.error_kinds import WRITER_DIED
 from archive.images import remove_abandoned_temp_files
 from archive.lock import Locked, RunLock
-from archive.outcome import BASELINE_RUNS, EXIT_FAILED, EXIT_LOCKED, baseline_history, decide
+from archive.outcome import BASELINE_RUNS, DRIFT, EXIT_FAILED, EXIT_LOCKED, OK, baseline_history, decide, worst
 from archive.repair import images_folder_problem
 from archive.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
+from crawler import budgets
 from crawler.contact import warning_once
 from crawler.gctune import crawl_pace
 from crawler.helpers import helpers_context, warm_up_helpers
+from crawler.sites import Site, Sites
+from crawler.sites import load as load_sites
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,8 +60,21 @@ RECORDED_SETTINGS = (
     "NOT_ARTICLE_RECHECK_DAYS",
     "MAX_DISCOVERY_PAGES",
     "DISCOVERY_SITEMAPS",
+    "MAX_LISTING_PAGES",
+    "MAX_SITEMAP_REQUESTS",
+    "MAX_FEED_REQUESTS",
+    "MAX_SITEMAP_ENTRIES",
+    "MAX_DISCOVERY_BACKLOG",
+    "MAX_PENDING_LINKS",
     "LISTING_MIN_ITEMS",
+    "DOWNLOAD_SLOTS",
 )
+
+
+def recorded_settings(settings) -> dict:
+    """RECORDED_SETTINGS as the run's row keeps them (a table of settings as a plain dict)."""
+    values = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    return {name: v.copy_to_dict() if hasattr(v, "copy_to_dict") else v for name, v in values.items()}
 
 
 @dataclass
@@ -77,6 +93,26 @@ class CrawlRun:
     # and are not held against their URLs (no retry wait).
     stopping: bool = False
     closed: bool = False  # its row written (RunExtension.close_run): once
+    # Every site known (the site of any URL) and the names of those this run crawls: each is
+    # counted (tally.sites) and judged on its own; a recovery crawls none of them.
+    sites: Sites | None = None
+    run_sites: tuple[str, ...] = ()
+    registered: set[str] = field(default_factory=set)  # sites whose `sites` row this run wrote
+
+    def site_of(self, url: str) -> Site | None:
+        return self.sites.of(url) if self.sites is not None else None
+
+    def site_name(self, url: str) -> str | None:
+        """The name of the site of this run `url` belongs to; None when the run does not crawl it
+        (an image host, another member's page a link led to): it counts for the run alone."""
+        site = self.site_of(url)
+        return site.name if site is not None and site.name in self.run_sites else None
+
+    def register(self, site: Site) -> None:
+        """The site's row of `sites`, written once a run, before any article of it."""
+        if site.name not in self.registered:
+            self.registered.add(site.name)
+            self.writer.register_site(site.name, site.title, list(site.hosts), site.digest, utc_now())
 
     def summary(self) -> str:
         return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(
@@ -94,7 +130,7 @@ def run_kind(spider: Spider) -> str:
 _CUT_INTERVAL, _CUT_SWEEPS = 0.2, 20
 
 
-def _refuse(message: str, code: int) -> None:
+def refuse(message: str, code: int) -> NoReturn:
     """End a `scrapy crawl` that must not run: one line on stderr, the documented exit code."""
     print(f"tnu-archive: {message}", file=sys.stderr, flush=True)
     logging.shutdown()
@@ -129,9 +165,9 @@ class RunExtension:
             check_file(crawler.settings.get("ARCHIVE_DB"))
             ext.lock.acquire()
         except Locked as exc:
-            _refuse(str(exc), EXIT_LOCKED)
+            refuse(str(exc), EXIT_LOCKED)
         except SchemaTooNew as exc:
-            _refuse(str(exc), EXIT_FAILED)
+            refuse(str(exc), EXIT_FAILED)
         warm_up_helpers()  # already running when started by `tnu-archive crawl`
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -155,7 +191,7 @@ class RunExtension:
         warning = warning_once(settings, start_urls)  # `scrapy crawl news`: not told before the run
         if warning:
             logger.warning(warning)
-        recorded = {name: settings.get(name) for name in RECORDED_SETTINGS}
+        recorded = recorded_settings(settings)
         run_id = archive.start_run(start_urls, recorded, kind=run_kind(spider))
         for path in remove_abandoned_temp_files(archive.images_dir):
             logger.warning("removed %s, left by a killed run", path)
@@ -171,9 +207,19 @@ class RunExtension:
             tally=tally,
         )
         self._cancel_downloads_on_stop()
+        crawled = list(getattr(spider, "run_sites", ()))
         self.crawler.tnu_run = run = CrawlRun(
-            archive=archive, writer=writer, run_id=run_id, start_urls=start_urls, tally=tally
+            archive=archive,
+            writer=writer,
+            run_id=run_id,
+            start_urls=start_urls,
+            tally=tally,
+            sites=getattr(spider, "sites", None) or load_sites(settings.get("ARCHIVE_DB")),
+            run_sites=tuple(site.name for site in crawled),
         )
+        for site in crawled:
+            tally.sites[site.name] = RunTally(counts={})  # a site nothing was counted for is judged too
+            run.register(site)
         lost = images_folder_problem(archive.db.conn, archive.images_dir)
         if lost:  # said before the crawl fills the folder again, and in the run's summary
             logger.warning(lost)
@@ -256,33 +302,41 @@ class RunExtension:
                 "the next run fetches those pages again"
             )
             reason = "the archive writer died"  # archiving stopped before the crawl did
-        # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are skipped.
-        # Only runs of the same kind: a recovery's captures are not the live site's pages.
-        previous = baseline_history(
-            run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id, kind=run_kind(spider))
-        )
-        run.status, run.exit_code, problems = decide(
-            close_reason=reason,
-            pages_ok=tally.pages_ok,
-            article_links_seen=tally.article_links_seen,
-            articles_fetched=tally.articles_fetched,
-            not_articles=len(tally.not_article_links),
-            fill_rates=tally.fill_rates(),
-            previous_fill_rates=previous,
-            errors=tally.errors,
-        )
+        outcomes = self._judge(run, reason, run_kind(spider))
+        run.status, run.exit_code = worst([(status, code) for status, code, _ in outcomes.values()])
+        whole = reason != "finished"  # stopped, or never started: the run's fate, not a site's
+        problems = next(iter(outcomes.values()))[2] if whole else [p for o in outcomes.values() for p in o[2]]
+        if len(outcomes) > 1 and not whole:  # several sites: each problem says whose it is
+            problems = [f"site {name}: {p}" for name, (_, _, ps) in outcomes.items() for p in ps]
         if run.status == "empty" and getattr(spider, "nothing_found", None):
             problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
         tally.problems.extend(problems)
-        if tally.discovery_capped:
-            tally.problems.append(
-                f"discovery met MAX_DISCOVERY_PAGES ({self.crawler.settings.getint('MAX_DISCOVERY_PAGES')}) "
-                f"pages that were no articles; {tally.discovery_capped} requests were left for the next run"
-            )
-        if run.status == "drift":
-            # Taken for static pages while the layout was changing: not to be skipped from now on.
-            frontier.forget_not_articles(run.archive.db, tally.not_article_links)
+        for name, (status, _, site_problems) in outcomes.items():
+            if name is not None and status != OK and not whole:  # the summary's last line names the site
+                run.notices.append(f"site {name} {status}" + (f": {site_problems[0]}" if site_problems else ""))
+        settings = self.crawler.settings
+        met = budgets.notices(tally.capped, {name: settings.getint(name) for name in tally.capped})
+        tally.problems.extend(met)
+        run.notices.extend(met)  # and in the summary line: a cron log shows which budget was met
+        for name, (status, _, _) in outcomes.items():
+            if status == DRIFT:
+                # Taken for static pages while the layout was changing: not to be skipped from now on.
+                mine = tally if name is None else tally.sites[name]
+                frontier.forget_not_articles(run.archive.db, mine.not_article_links)
         try:
+            for name, (status, exit_code, site_problems) in outcomes.items():
+                if name is not None:
+                    mine = tally.sites[name]
+                    run.archive.record_run_site(
+                        run.run_id,
+                        name,
+                        status=status,
+                        exit_code=exit_code,
+                        counts={**mine.counts, "articles_generic": mine.articles_generic},
+                        errors=dict(mine.errors),
+                        fill_rates=mine.fill_rates(),
+                        problems=site_problems,
+                    )
             run.archive.finish_run(
                 run.run_id,
                 status=run.status,
@@ -307,3 +361,28 @@ class RunExtension:
         spider = self.crawler.spider
         logger.warning("the crawl stopped before its spider was closed; recording the run as it stands")
         self.close_run(spider, "shutdown" if run.stopping else reason)
+
+    def _judge(self, run: CrawlRun, reason: str, kind: str) -> dict[str | None, tuple[str, int, list[str]]]:
+        """(status, exit code, problems) of each site of the run, each judged on its own figures
+        against its own history (a site's drift is not hidden, nor raised, by the others'); a run
+        of no site (a recovery) is judged whole, under the name None."""
+        judged: dict[str | None, tuple[str, int, list[str]]] = {}
+        for name in run.run_sites or (None,):
+            mine = run.tally if name is None else run.tally.sites[name]
+            # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are
+            # skipped. Only runs of the same kind: a recovery's captures are not the live site's pages.
+            if name is None:
+                history = run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id, kind=kind)
+            else:
+                history = run.archive.site_runs(name, limit=BASELINE_RUNS * 10, before=run.run_id, kind=kind)
+            judged[name] = decide(
+                close_reason=reason,
+                pages_ok=mine.pages_ok,
+                article_links_seen=mine.article_links_seen,
+                articles_fetched=mine.articles_fetched,
+                not_articles=len(mine.not_article_links),
+                fill_rates=mine.fill_rates(),
+                previous_fill_rates=baseline_history(history),
+                errors=mine.errors,
+            )
+        return judged

@@ -145,7 +145,14 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+# Each host its own download slot (Scrapy's, by host name): a site's profile may set its hosts'
+# delay and concurrency (`[politeness]`, crawler/sites/), which the `news` spider adds here; AutoThrottle
+# keeps such a delay as the slot's floor (crawler/throttle.py). `--set DOWNLOAD_SLOTS=…` replaces them.
+DOWNLOAD_SLOTS: dict = {}
+
 EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.SiteAutoThrottle": 0,
     # Opens the archive and the run row when the spider opens, closes them with its status.
     "crawler.run.RunExtension": 0,
     # Progress on stderr (live display on a terminal, a plain line a minute in cron logs); after
@@ -186,16 +193,46 @@ REFRESH_DAYS = 30
 # in case it was an article the extractor misread (a redesign). 0: never again.
 NOT_ARTICLE_RECHECK_DAYS = 30
 
-# Discovery (docs/discovery.md): same-site links no rule in crawler/sites.py knows are fetched and
+# Discovery (docs/discovery.md): same-site links no rule of their site's profile knows are fetched and
 # judged by their content (an article is archived, any other page's links are followed). This
 # caps, per run, the pages so fetched that turned out not to be articles (listings, tag pages,
 # static pages; each is remembered like a static page, so the next runs skip it). 0: only the
-# URL rules of sites.py are followed (the behaviour before discovery).
+# URL rules of the profiles are followed (the behaviour before discovery).
 MAX_DISCOVERY_PAGES = 500
 # Read robots.txt's `Sitemap:` lines (else /sitemap.xml), sitemap indexes and gzipped sitemaps
 # every run: two or three requests that list every article of a site that has them.
 DISCOVERY_SITEMAPS = True
+
+# Budgets of one run (crawler/budgets.py, docs/discovery.md "Bounds"): a site can be endless to a
+# crawler that follows everything (a pager whose every page links one more, a chain of sitemap
+# indexes, a new feed on every page). Past a budget the requests are not made; the run ends `ok`
+# with what it found and its summary names the budget met.
+# Listing pages fetched per run (first pages of listings and every page of their pagers; the
+# start pages are always fetched and not counted). tnu.edu.vn's listings show 10-15 articles a
+# page: 5,000 pages walk 50,000 articles, more than a full crawl of the site needs. A walk cut
+# here starts again at its first page in the next run: a site whose first full crawl needs more
+# pages needs a higher value for that crawl (`--full --set MAX_LISTING_PAGES=20000`).
+MAX_LISTING_PAGES = 5000
+# Sitemaps and sitemap indexes fetched per run (robots.txt is not counted): a site with 50 of them
+# lists millions of URLs; an endless chain of indexes stops here.
+MAX_SITEMAP_REQUESTS = 50
+# Feeds (RSS, Atom) fetched per run: a site announces one or two; a new one on every page stops here.
+MAX_FEED_REQUESTS = 20
+# Entries (<loc>, feed items) read from one sitemap or feed: the sitemap protocol's own limit. The
+# rest of a longer one is not read.
+MAX_SITEMAP_ENTRIES = 50_000
+# Links held for later in a run, URLs only (sitemap and feed entries the archive does not know,
+# section and tag pages, links found by earlier runs and not fetched yet): fetched when the crawl
+# is otherwise idle, as many at a time as MAX_DISCOVERY_PAGES leaves room for. Past this many, more
+# are not held (found again by a later run where they are linked): a sitemap of junk costs memory
+# for this many URLs at most, and at most MAX_DISCOVERY_PAGES requests.
+MAX_DISCOVERY_BACKLOG = 50_000
+# Links found by earlier runs and not archived yet (interrupted, or failed and due again) that one
+# run takes up, oldest first; the others wait for the next runs. A link no URL rule knows comes
+# back this way only if it was never fetched: once it failed or was taken for a static page, it is
+# asked again only where a page, sitemap or feed still links it.
+MAX_PENDING_LINKS = 20_000
 # A page discovery looked at that is no article but links at least this many item-shaped pages
 # of the site (/2026/10/12/…, /tin/1150/…, …-1201) is a listing: walked again by every run, as
-# the listings sites.py knows are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
+# the listings the profiles know are, instead of skipped for NOT_ARTICLE_RECHECK_DAYS like a static page.
 LISTING_MIN_ITEMS = 5

@@ -31,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 from archive.paths import DEFAULT_DB, default_warc_dir
 from archive.warc_index import WARC_SUFFIX
 from archive.warc_writer import HttpExchange, new_record_id, run_file_name, unused_path
-from crawler.run import RECORDED_SETTINGS, get_run  # warcinfo names the settings the run row records
+from crawler.run import get_run, recorded_settings  # warcinfo names the settings the run row records
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -96,9 +96,8 @@ class WarcCaptureMiddleware:
             "http-client": f"Scrapy {scrapy.__version__} (Twisted), warcio {version('warcio')}",
             "spider": spider.name,
         }
-        for name in RECORDED_SETTINGS:
-            value = settings.get(name)
-            if value is not None:
+        for name, value in recorded_settings(settings).items():
+            if value is not None and value != {}:
                 info[f"setting-{name}"] = str(value)
         start_urls = getattr(spider, "start_urls", None)
         if start_urls:

@@ -49,6 +49,21 @@ def test_a_cut_sitemap_gives_the_urls_it_holds():
     assert read_sitemap(cut) == ("urlset", [f"{ORIGIN}/bai-viet/a-1"])
 
 
+def test_a_sitemap_and_a_feed_are_read_up_to_a_bound():
+    """MAX_SITEMAP_ENTRIES: the rest of a longer sitemap or feed is not even parsed."""
+    many = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{ORIGIN}/rac/{i}</loc></url>" for i in range(1000))
+        + "</urlset>"
+    ).encode()
+    assert read_sitemap(many, limit=3) == ("urlset", [f"{ORIGIN}/rac/0", f"{ORIGIN}/rac/1", f"{ORIGIN}/rac/2"])
+    assert len(read_sitemap(many)[1]) == 1000
+    items = "".join(f"<item><link>{ORIGIN}/rac/{i}</link></item>" for i in range(1000))
+    feed = f"<rss><channel>{items}</channel></rss>".encode()
+    assert read_feed(feed, ORIGIN, limit=2) == [f"{ORIGIN}/rac/0", f"{ORIGIN}/rac/1"]
+    assert len(read_feed(feed, ORIGIN)) == 1000
+
+
 def test_rss_and_atom_items_are_read_in_feed_order():
     rss = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><link>https://tnu.edu.vn/</link>'

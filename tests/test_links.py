@@ -1,4 +1,4 @@
-"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: crawler/sites.py)."""
+"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: the sites' profiles)."""
 
 from __future__ import annotations
 
@@ -161,6 +161,42 @@ def test_tracking_parameters_are_dropped_and_other_queries_kept():
         == f"{ORIGIN}/tin-tuc-su-kien/a.html?categoryId=3"
     )
     assert clean_url(f"{ORIGIN}/?p=1201") == f"{ORIGIN}/?p=1201"
+
+
+def test_session_ids_are_dropped_from_the_query_and_the_path():
+    """A server that keeps sessions in links writes a fresh id on every link a cookie-less client
+    sees: kept, every link is a page never seen, and the site endless (issue 25)."""
+    from crawler.links import clean_url
+
+    cases = {
+        f"{OLD_LISTING}?PHPSESSID=5f9c4ab08cac7457e9111a30e4": OLD_LISTING,
+        f"{OLD_LISTING}?page=2&phpsessid=5f9c4ab08cac7457e9111a30e4": f"{OLD_LISTING}?page=2",
+        f"{OLD_LISTING};jsessionid=4E07408562BEDB8B60CE05C1DECFE3AD?page=2": f"{OLD_LISTING}?page=2",
+        f"{ARTICLE};JSESSIONID=4E07408562BE": ARTICLE,
+        f"{LISTING}&sessionid=31489056e0916d59fe3add79": LISTING,
+        f"{LISTING}&ASP.NET_SessionId=c2356069e9d1e79ca9243781": LISTING,
+        f"{LISTING}&ASPSESSIONIDQQGGQGPG=ABCDEF": LISTING,
+        f"{LISTING}&sid=0123456789abcdef0123456789abcdef": LISTING,
+        f"{ORIGIN}/(S(lit3py55t21z5v55vlm25s55))/tin-tuc.aspx?id=5": f"{ORIGIN}/tin-tuc.aspx?id=5",
+        # `sid` numbers a story on some sites (PHP-Nuke): kept when it is no session token
+        f"{ORIGIN}/modules.php?name=News&sid=123": f"{ORIGIN}/modules.php?name=News&sid=123",
+        # other path parameters are the site's own
+        f"{ORIGIN}/a;v=2/b": f"{ORIGIN}/a;v=2/b",
+    }
+    for url, clean in cases.items():
+        assert clean_url(url) == clean, url
+
+
+def test_a_link_with_a_session_id_is_what_it_is_without_one():
+    links = classify_hrefs(
+        f"{ORIGIN}/",
+        [
+            "/news/tin-tuc-su-kien.html;jsessionid=4E07408562BEDB8B?page=2",
+            "/news/tin-tuc-su-kien.html?page=2&PHPSESSID=abc123",
+            "/hoi-nghi-tong-ket-dn5001.html;jsessionid=4E0740",
+        ],
+    )
+    assert links == PageLinks(articles=[ARTICLE], listings=[f"{OLD_LISTING}?page=2"])
 
 
 def test_pagination_in_the_path_or_the_query_is_read_in_its_common_forms():

@@ -336,3 +336,22 @@ def test_images_go_out_as_they_are(site):
 )
 def test_accept_encoding_is_read_as_a_server_reads_it(header, accepted):
     assert accepts_gzip(header) is accepted
+
+
+# -- other CMS shapes, other loopback addresses ----------------------------------------------------
+
+
+def test_a_replica_on_another_loopback_address_names_its_content_types():
+    """The WordPress replica on 127.0.0.2: its feed at /feed/ goes out as RSS (routes.json
+    content_types, with its placeholders filled), an ASP.NET page (.aspx) as HTML."""
+    assert content_type("Default.aspx__ArticleID=1241&tabid=57") == "text/html; charset=utf-8"
+    with ReplicaServer(DEFAULT_SITE_DIR.parent / "site_wordpress", host="127.0.0.2") as wordpress:
+        assert wordpress.origin.startswith("http://127.0.0.2:")
+        status, headers, body = fetch(wordpress.origin, "/feed/")
+        assert status == 200 and headers["content-type"] == "application/rss+xml; charset=UTF-8"
+        assert f"<link>{wordpress.origin}/2026/10/12/" in body.decode()
+        assert fetch(wordpress.origin, "/")[1]["content-type"] == "text/html; charset=utf-8"
+    with ReplicaServer(DEFAULT_SITE_DIR.parent / "site_dnn", host="127.0.0.4") as portal:
+        status, headers, body = fetch(portal.origin, "/Default.aspx?ArticleID=1241&tabid=57")
+        assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+        assert fetch(portal.origin, "/SiteMap.aspx")[1]["content-type"] == "text/xml; charset=utf-8"

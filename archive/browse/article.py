@@ -62,6 +62,17 @@ def _key(url: str) -> str:
     return unquote(url).strip()
 
 
+def _site_title(conn: sqlite3.Connection, site: str | None) -> str | None:
+    """The title of the article's site (sites.title); None for an archive older than sites."""
+    if not site:
+        return None
+    try:
+        row = conn.execute("SELECT title FROM sites WHERE name = ?", (site,)).fetchone()
+    except sqlite3.OperationalError:  # no sites table
+        return None
+    return row[0] if row else None
+
+
 def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) -> dict[str, Any] | None:
     """The article's fields, images in page order and view history; None when there is no such id.
 
@@ -101,6 +112,7 @@ def load_article(conn: sqlite3.Connection, article_id: int, images_prefix: str) 
         versions = conn.execute("SELECT count(*) FROM article_versions WHERE article_id = ?", (article_id,)).fetchone()[
             0
         ]
+        article["site_title"] = _site_title(conn, article.get("site"))
         stored = _stored_page_row(conn, article["url"], article.get("raw_sha256"), with_content=False)
         captures = conn.execute(f"SELECT count(*) FROM ({ARTICLE_CAPTURES_SQL})", {"article": article_id}).fetchone()[0]
         web_captures = [

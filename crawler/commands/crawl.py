@@ -22,6 +22,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from archive.cli import fail
+from archive.outcome import EXIT_USAGE
 from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
 
 # Settings the command line gives that are not overrides of the run: where the archive is.
@@ -39,14 +41,19 @@ class Command(ScrapyCrawl):
             return
         from crawler.cli import locked_run  # noqa: PLC0415 — the command line's own run
         from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415
-        from crawler.sites import LIVE_START_URLS  # noqa: PLC0415
+        from crawler.sites import SiteError, load  # noqa: PLC0415
 
-        spider_args = dict(opts.spargs)
-        given = spider_args.pop("start_url", None)
-        start_urls = [u.strip() for u in given.split(",") if u.strip()] if given else list(LIVE_START_URLS)
         settings = self.settings
         db_path = Path(settings.get("ARCHIVE_DB") or DEFAULT_DB)
         images_dir = Path(settings.get("IMAGES_STORE") or DEFAULT_IMAGES)
+        spider_args = dict(opts.spargs)
+        # `-a site=tnu,tnue -a start_url=A,B`, as `tnu-archive crawl --site … --start-url …`: the
+        # sites' start pages and the URLs given; neither, every enabled site's.
+        names, given = _listed(spider_args.pop("site", None)), _listed(spider_args.pop("start_url", None))
+        try:
+            start_urls = load(db_path).start(names, given)
+        except SiteError as exc:
+            fail(str(exc), EXIT_USAGE)
         self.exitcode = locked_run(
             start_urls,
             db_path,
@@ -61,6 +68,10 @@ class Command(ScrapyCrawl):
 
         self.crawler_process = AsyncCrawlerProcess(self.settings)
         super().run(args, opts)
+
+
+def _listed(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def cmdline_overrides(settings) -> dict:

@@ -16,7 +16,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from archive.record import Article, ImageRef
-from crawler import sites
+from crawler.sites import Site, packaged
 
 from . import dates, listing, published, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
@@ -45,11 +45,17 @@ _FURNITURE_CLASS = re.compile(
 )
 # Headings that open a block of links to other articles.
 _RELATED_HEADING = re.compile(
-    r"^(?:các\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
+    r"^(?:các\s+|những\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
     r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
     re.IGNORECASE,
 )
-_AUTHOR_LABEL = re.compile(r"^\s*(?:tác\s*giả|người\s*viết|author|by)\s*:\s*(.+)$", re.IGNORECASE)
+# "Tác giả: …", NukeViet's "Tác giả bài viết: …", portals' "Người đăng: …".
+_AUTHOR_LABEL = re.compile(
+    r"^\s*(?:tác\s*giả(?:\s*bài\s*viết)?|người\s*(?:viết|đăng)|đăng\s*bởi|author|(?:posted\s*)?by)\s*:\s*(.+)$",
+    re.IGNORECASE,
+)
+# A byline block's unlabelled prefix: WordPress's entry meta prints "bởi <a>Name</a>" ("by Name").
+_BYLINE_PREFIX = re.compile(r"^\s*(?:(?:đăng|viết)\s+)?(?:bởi|by)\s+(?=\S)", re.IGNORECASE)
 # A byline may name its role: "Tin, ảnh: Thanh Loan", "Bài và ảnh: …", "Theo …", "Nguồn: …".
 _BYLINE_LABEL = re.compile(
     r"^(?:(?:tin|bài|ảnh|video)(?:\s*(?:,|và|&|-)\s*(?:tin|bài|ảnh|video))*\s*:|theo\s|nguồn\s*:)",
@@ -71,7 +77,7 @@ def _select(root: Element, selector: str | None) -> list[Element]:
         return []
     try:
         return _css(selector)(root)
-    except Exception:  # a malformed selector in sites.py must not take the extractor down
+    except Exception:  # a malformed selector in a profile must not take the extractor down
         return []
 
 
@@ -171,8 +177,8 @@ class _JsonLd:
 # --- the pieces of the page -----------------------------------------------------------------
 
 
-def _layout(root: Element) -> tuple[dict[str, str], Element | None]:
-    for selectors in sites.SELECTORS:
+def _layout(root: Element, site: Site) -> tuple[dict[str, str], Element | None]:
+    for selectors in site.selectors:
         body = _first(root, selectors.get("body"))
         if body is not None:
             return selectors, body
@@ -195,6 +201,14 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
             continue
         links = sum(len(clean("".join(a.itertext()))) for a in p.iter("a"))
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
+    for block in root.iter("div", "td", "section", "article", "blockquote", "center"):
+        # paragraphs written straight into a block, parted by <br> (a body pasted without any
+        # <p>, met in NukeViet and portal editors): the block is their parent
+        if block.find("br") is not None and not _is_furniture(block):
+            runs, links = _loose_runs(block)
+            text = [run for run in runs if len(run) >= 25]
+            if len(text) >= 2:
+                scores[block] = scores.get(block, 0) + sum(map(len, text)) - 2 * links
     articles = list(root.iter("article"))
     if len(articles) == 1:
         # one <article>: the body is in it, whatever the sidebar holds
@@ -207,6 +221,22 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
         if scores[best] > 0:
             return best, "generic:densest text block" + (" in <article>" if len(articles) == 1 else "")
     return (articles[0], "generic:<article>") if articles else (None, "")
+
+
+def _loose_runs(block: Element) -> tuple[list[str], int]:
+    """(the lines of a block's own text, parted by its <br>s, outside its block children; how
+    much of that text is link text)."""
+    runs, parts, links = [], [block.text or ""], 0
+    for child in block:
+        if child.tag == "br" or child.tag in BLOCK_TAGS:
+            runs.append(clean("".join(parts)))
+            parts = []
+        elif isinstance(child.tag, str) and child.tag not in SILENT_TAGS:
+            parts.append(f" {element_text(child)} ")
+            links += sum(len(element_text(a)) for a in child.iter("a"))
+        parts.append(child.tail or "")
+    runs.append(clean("".join(parts)))
+    return [run for run in runs if run], links
 
 
 def _is_furniture(element: Element) -> bool:
@@ -262,18 +292,22 @@ def _common_ancestor(a: Element, b: Element) -> Element | None:
     return None
 
 
-def _strip_site_name(title: str) -> str:
-    names = "|".join(re.escape(n) for n in sites.SITE_NAMES)
+def _strip_site_name(title: str, site: Site) -> str:
+    if not site.title_names:
+        return title
+    names = "|".join(re.escape(n) for n in site.title_names)
     return re.sub(rf"\s+[-|–—:]\s+(?:{names})(?:\s+[-|–—]\s+.*)?$", "", title).strip()
 
 
-def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple[str | None, Element | None, str]:
+def _title(
+    root: Element, scope: Element, selectors: dict, ld: _JsonLd, site: Site
+) -> tuple[str | None, Element | None, str]:
     for node in _near(scope, root, selectors.get("title"))[:1]:
         if element_text(node):
             return element_text(node), node, "site"
     og = _meta(root, "og:title")
     if og:
-        return _strip_site_name(og), None, "generic:og:title"
+        return _strip_site_name(og, site), None, "generic:og:title"
     headline = ld.article_value("headline")
     if headline:
         return headline, None, "generic:json-ld headline"
@@ -282,7 +316,7 @@ def _title(root: Element, scope: Element, selectors: dict, ld: _JsonLd) -> tuple
             return element_text(h1), h1, "generic:<h1>"
     title = root.find(".//title")
     if title is not None and clean(title.text):
-        return _strip_site_name(clean(title.text)) or None, None, "generic:<title>"
+        return _strip_site_name(clean(title.text), site) or None, None, "generic:<title>"
     return None, None, ""
 
 
@@ -316,6 +350,64 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
         return []
     out = []
     for text, element in _lines(body, set())[0]:
+        if len(text) > 120 or len(out) >= 6:
+            break
+        out.append((text, element))
+    return out
+
+
+_LEAD_MARK = re.compile(
+    r"(?:^|[\s_-])(?:sapo|hometext|lead|lede|summary|excerpt|intro|chapeau|description|tom-?tat|trich-?dan)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+LEAD_MIN_CHARS = 40  # a sentence: shorter marked lines are labels and captions
+LEAD_MAX_CHARS = 1000
+
+
+def _lead(root: Element, area: Element, body: Element, title: str | None) -> str | None:
+    """The lead (sapo) a layout prints between the title and the body block, outside it
+    (NukeViet's `.hometext`, a theme's `p.sapo`): the first element before the body, in the
+    article's part of the page, marked as one (class `sapo`, `hometext`, `lead`, `summary`,
+    `excerpt`, `description`…, itemprop=description) or whose text is the page's own
+    description (og:description / meta description); a sentence at least, not a list of links."""
+    described = _meta(root, "og:description") or next(
+        (clean(m.get("content")) for m in root.iter("meta") if (m.get("name") or "").lower() == "description"), None
+    )
+    holders = set(body.iterancestors())  # they hold the body: never its lead
+    for element in area.iter():
+        if element is body:
+            return None
+        if element in holders or not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        marked = element.get("itemprop") == "description" or (marks.strip() and _LEAD_MARK.search(marks))
+        if not (marked or described) or _is_furniture(element):
+            continue
+        text = element_text(element)
+        if (
+            (marked or text == described)
+            and LEAD_MIN_CHARS <= len(text) <= LEAD_MAX_CHARS
+            and text != title
+            and not _mostly_links(element)
+            and element.find(".//h1") is None
+        ):
+            return text
+    return None
+
+
+def _tail_lines(body: Element) -> list[Line]:
+    """The short blocks a generic body ends with, after its last real paragraph, last first:
+    where a views plugin prints its counter (WordPress's Post Views Counter: "Đã xem: 1.234"
+    after the content). Whole blocks, so that the counter's label goes with its number."""
+    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+        return []
+    out: list[Line] = []
+    for element in reversed(list(body.iter(*BLOCK_TAGS))):
+        if element is body or not isinstance(element.tag, str):
+            continue
+        text = element_text(element)
+        if not text:
+            continue
         if len(text) > 120 or len(out) >= 6:
             break
         out.append((text, element))
@@ -383,6 +475,10 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
         crumbs.pop()
     if crumbs:
         return crumbs[-1], rule
+    # no breadcrumb: WordPress links the post's category with rel="category tag" (the_category())
+    tagged = next((element_text(a) for a in _select(scope, 'a[rel~="category"]') if element_text(a)), None)
+    if tagged:
+        return tagged, "generic:rel=category link"
     section = _meta(root, "article:section") or ld.article_value("articleSection")
     return section, "generic:article section" if section else ""
 
@@ -447,6 +543,23 @@ def _marked_byline(area: Element, furniture: list[Element]) -> Element | None:
         if text and len(text) <= 80 and not dates.find_date(text):
             return element
     return None
+
+
+def _labelled_line(lines: list[Line]) -> Element | None:
+    """The first short `Tác giả bài viết: …` / `Người đăng: …` line around the body (NukeViet
+    prints it below the body block, portals in the article's info line)."""
+    for text, element in lines:
+        if len(text) <= 100 and _AUTHOR_LABEL.match(text):
+            return element
+    return None
+
+
+def _byline_name(text: str) -> str | None:
+    """A byline block's name without its label ("Tác giả: X") or its "bởi"/"by" prefix."""
+    labelled = _AUTHOR_LABEL.match(text)
+    if labelled:
+        return clean(labelled.group(1)) or None
+    return clean(_BYLINE_PREFIX.sub("", text)) or None
 
 
 def _labelled_author(body: Element, skip: set) -> Element | None:
@@ -538,24 +651,26 @@ def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | N
 
 
 class Reading(NamedTuple):
-    """An article and where each of its fields came from: "site:<layout>" (a selector of
-    crawler/sites.py) or "generic:<rule>"; fields the page does not show are left out."""
+    """An article and where each of its fields came from: "site:<layout>" (a selector of the
+    site's profile, crawler/sites/) or "generic:<rule>"; fields the page does not show are left out."""
 
     article: Article
     sources: dict[str, str]
 
 
-def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Article:
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None, site: Site | None = None) -> Article:
     """Read one article page. `url` is the page's final URL (links and images resolve against it).
+    `site`: whose selectors read it first (None: the shipped profile claiming the URL's host).
 
     Bytes are decoded with `encoding`, else the page's declared charset, else UTF-8; all text
     comes out NFC. Fields the page does not show are None (never guessed).
     """
-    return read_article(html, url, encoding=encoding).article
+    return read_article(html, url, encoding=encoding, site=site).article
 
 
-def read_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Reading:
+def read_article(html: str | bytes, url: str, *, encoding: str | None = None, site: Site | None = None) -> Reading:
     """extract_article with the provenance of each field (`probe` shows it; runs count it)."""
+    site = site or packaged().of(url)
     page = decode(html, encoding)
     if not page.strip():
         return Reading(Article(url=url), {})
@@ -563,14 +678,14 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if root is None:
         return Reading(Article(url=url), {})
     ld = _JsonLd(root)
-    selectors, body = _layout(root)
-    site = f"site:{selectors.get('layout', '?')}"
-    body_rule = site
+    selectors, body = _layout(root, site)
+    layout = f"site:{selectors.get('layout', '?')}"
+    body_rule = layout
     if body is None:
         body, body_rule = _generic_body(root)
 
     scope = _scope(body, root)
-    title, title_node, title_rule = _title(root, scope, selectors, ld)
+    title, title_node, title_rule = _title(root, scope, selectors, ld, site)
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
@@ -594,8 +709,10 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         title_node=title_node,
     )
     published_at, published_text, date_node = dated.iso, dated.text, dated.line
-    views, views_node, views_rule = _views(views_node, before + lead + after)
+    tail = _tail_lines(body) if body is not None and not selectors else []
+    views, views_node, views_rule = _views(views_node, before + lead + after + tail)
     category, category_rule = _category(root, scope, selectors, title, ld)
+    category = site.category_name(category)
     rules = {
         "title": title_rule,
         "published_at": dated.rule,
@@ -620,7 +737,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
             body_text="\n\n".join(lines) or None,
             listing=is_listing,
         )
-        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout))
 
     furniture = _furniture_in(body, selectors.get("furniture"))
     found = find_images(body, url, skip=set(furniture))
@@ -636,25 +753,51 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         skip.update(h for h in body.iter("h1") if element_text(h) == title)
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
+    byline = author
     if author is None and not selectors:  # a known layout's byline is its selector's or none
-        marked = _marked_byline(area, furniture)
+        marked, author_rule = _marked_byline(area, furniture), "generic:byline block"
+        if marked is None:
+            marked, author_rule = _labelled_line(before + after), "generic:labelled byline near the body"
         if marked is not None:
-            text = element_text(marked)
-            labelled = _AUTHOR_LABEL.match(text)
-            author, author_rule = (clean(labelled.group(1)) if labelled else text), "generic:byline block"
+            byline = element_text(marked)
+            author = _byline_name(byline)
             if any(a is body for a in marked.iterancestors()):
                 skip.add(marked)
                 lines_of_body = paragraphs(body, skip)
+    # a lead printed above the body block is the article's first paragraph
+    sapo = _lead(root, area, body, title) if not selectors else None
+    if sapo is not None and sapo not in lines_of_body:
+        lines_of_body = [sapo, *lines_of_body]
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
-        not_body = {title, author, *(f.caption for f in found)} - {None}
+        not_body = {title, author, byline, *(f.caption for f in found)} - {None}
+        # a list of links our rules took out of the body (a "Tin cùng chuyên mục" list) is no body
+        # text trafilatura may bring back (it prints list items as "- …")
+        for element in furniture:
+            if element.tag in ("ul", "ol") or _mostly_links(element) or _RELATED_HEADING.match(element_text(element)):
+                not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
         lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
+        if sapo is not None and sapo not in lines_of_body:
+            lines_of_body = [sapo, *lines_of_body]  # trafilatura may leave out what sits outside the body block
     body_text = "\n\n".join(lines_of_body) or None
-    # before _body_html, which takes the furniture out of the tree
+    # before _body_html, which takes the furniture out of the tree; a lead is no listing's own text
     is_listing, rules["listing"] = _listing(
-        root, url, ld, selectors, title_node, date_node, views_node, dated.rule, lines_of_body
+        root,
+        url,
+        ld,
+        selectors,
+        title_node,
+        date_node,
+        views_node,
+        dated.rule,
+        [x for x in lines_of_body if x != sapo],
     )
-    body_html = _body_html(body, furniture, found, url) or None
+    # the date line and the counter a generic body holds (a views plugin's block closing it) are
+    # no more its HTML than its text
+    fields = [n for n in (date_node, views_node) if n is not None and any(a is body for a in n.iterancestors())]
+    body_html = _body_html(body, furniture + fields, found, url) or None
+    if sapo is not None and html_lib.escape(sapo, quote=False) not in (body_html or ""):
+        body_html = f"<p>{html_lib.escape(sapo, quote=False)}</p>" + (body_html or "")
     article = Article(
         url=url,
         title=title,
@@ -677,7 +820,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         "body_html": body_rule.split("+")[0],
         "images": body_rule.split("+")[0],
     }
-    return Reading(article, _sources(article, rules, site))
+    return Reading(article, _sources(article, rules, layout))
 
 
 def _listing(

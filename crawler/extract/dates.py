@@ -260,19 +260,31 @@ def parse_date_fallback(text: str) -> tuple[str, str] | None:
 
 
 # A counter: 550, 1.234, 1,234, 1.234.567 (Vietnamese groups thousands with dots).
-# "lượt truy cập" is deliberately not a label: it is the whole site's visitor counter in the sidebar.
 _NUMBER = r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\d.,]\d)"
 _VIEWS_AFTER = re.compile(
     _NUMBER + r"\s*(?:lần\s*đọc|lượt\s*(?:xem|đọc)|lần\s*xem|views?|reads?)(?!\w)",
     re.IGNORECASE,
 )
+# "Lượt xem: 2.045", "Đã xem: 2.345" (views plugins), "Xem: 1874" (NukeViet), "Lượt truy cập: 1.234"
+# (portals). A bare "xem" counts only with its colon ("xem thêm" is a link).
 _VIEWS_BEFORE = re.compile(
-    r"(?:lượt\s*(?:xem|đọc)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|views?|reads?)\s*:?\s*" + _NUMBER,
+    r"(?:lượt\s*(?:xem|đọc|truy\s*cập)|lần\s*(?:đọc|xem)|số\s*lần\s*đọc|(?<!\w)xem(?=\s*:)|views?|reads?)\s*:?\s*"
+    + _NUMBER,
     re.IGNORECASE,
 )
+# "Tổng lượt truy cập: 12.345.678", "Số lượt truy cập: …" count the whole site's visitors (a sidebar's
+# counter), never an article's readers.
+_SITE_TOTAL = re.compile(r"(?:tổng|số)\s*(?:số\s*)?$", re.IGNORECASE)
+
+
+def _site_total(text: str, match: re.Match[str]) -> bool:
+    return "truy" in match.group(0).lower() and bool(_SITE_TOTAL.search(text[: match.start()]))
 
 
 def find_views(text: str) -> int | None:
-    """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`), or None."""
-    match = _VIEWS_AFTER.search(text) or _VIEWS_BEFORE.search(text)
+    """The view counter printed in `text` (`550 lần đọc`, `Lượt xem: 2.045`, `Đã xem: 2.345`, `Xem: 1874`,
+    an article's `Lượt truy cập: 1.234`), or None."""
+    match = _VIEWS_AFTER.search(text) or next(
+        (m for m in _VIEWS_BEFORE.finditer(text) if not _site_total(text, m)), None
+    )
     return int(re.sub(r"[.,]", "", match.group(1))) if match else None

@@ -5,9 +5,9 @@ dialects and decides when the walk is over), each capture worth reading is fetch
 (`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recover_pipeline.py),
 which extracts it with the crawler's extractor and stores it under its original URL.
 
-Only successful HTML captures of article URLs (crawler/sites.py's rules) are fetched, and only
-http(s) ones of the hosts the patterns name (and their subdomains, the crawl's off-site rule),
-with a capture time that is a date and not in the future: the index is hostile input.
+Only successful HTML captures of article URLs (their sites' profiles' rules) are fetched, and
+only http(s) ones of the hosts the patterns name (and their subdomains, the crawl's off-site
+rule), with a capture time that is a date and not in the future: the index is hostile input.
 Redirects, errors, listings, images and static pages are not. Identical captures (same URL,
 same digest) are fetched once, and captures recovered by an earlier run (recovered_captures)
 never again: a killed recovery resumes where it stopped, a second one changes nothing.
@@ -34,7 +34,7 @@ from crawler import settings as default_settings
 from crawler.errors import error_kind
 from crawler.offsite import on_hosts
 from crawler.run import get_run
-from crawler.sites import ARCHIVE_MATCHES
+from crawler.sites import recover_matches
 
 # Older index pages first would not matter (each page is read whole); captures before the next
 # index page, so a long walk keeps few requests waiting.
@@ -90,7 +90,7 @@ class RecoverSpider(scrapy.Spider):
             match = [m.strip() for m in match.split(",") if m.strip()]
         self.cdx_api = cdx_api
         self.replay = replay if replay.endswith("/") else replay + "/"
-        self.matches = list(match or ARCHIVE_MATCHES)
+        self.matches = list(match or recover_matches())
         # The sites asked for: only their captures (and their subdomains') are read.
         self.hosts = sorted({cdx.match_host(m) for m in self.matches})
         self.since = cdx.check_date(since) if since else None

@@ -2,7 +2,7 @@
 pagination, a sitemap index naming a gzipped sitemap, sitemap-only articles, an RSS feed, short
 links and utm_* links), through the Scrapy engine, and a second, incremental run of it.
 
-crawler/sites.py knows nothing of this layout: everything archived here was found by discovery
+No profile (crawler/sites/) knows anything of this layout: everything archived here was found by discovery
 (docs/discovery.md) and read by the generic extraction rules.
 """
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
 from crawler.extract import Article, extract_article
 from crawler.replica import file_for
+from crawler.sites import Site, packaged
 
 SITE = Path(__file__).resolve().parents[1] / "site"
 # What the replica server would substitute; any two loopback origins do for pure extraction.
@@ -31,6 +33,11 @@ def page_bytes(path: str) -> bytes:
 
 def page_url(path: str) -> str:
     return ORIGIN + path
+
+
+def without_selectors(url: str) -> Site:
+    """The site of `url` with no selectors: the layout changed again, only generic rules read it."""
+    return replace(packaged().of(url), selectors=())
 
 
 def expected_src(path: str, src: str) -> str:

@@ -1,4 +1,4 @@
-"""Whole pages in small: the generic rules (for a layout sites.py does not know), the hard cases
+"""Whole pages in small: the generic rules (for a layout no profile knows), the hard cases
 of the old CMS, and what must never happen (exceptions, guesses, live scripts)."""
 
 from __future__ import annotations

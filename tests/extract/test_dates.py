@@ -24,6 +24,8 @@ from crawler.extract.dates import (
     [
         ("Đăng ngày: 15-07-2020 | 550 lần đọc", "2020-07-15", "15-07-2020"),
         ("Thứ Hai, 23/02/2026 - 09:15", "2026-02-23T09:15:00+07:00", "Thứ Hai, 23/02/2026 - 09:15"),
+        # NukeViet: the weekday parted from the date by a dash
+        ("Thứ hai - 12/10/2026 08:30", "2026-10-12T08:30:00+07:00", "Thứ hai - 12/10/2026 08:30"),
         ("Monday, 23/02/2026 - 09:15", "2026-02-23T09:15:00+07:00", "Monday, 23/02/2026 - 09:15"),
         ("Chủ Nhật, 01/03/2026 - 21:05", "2026-03-01T21:05:00+07:00", "Chủ Nhật, 01/03/2026 - 21:05"),
         ("09:15 23/02/2026", "2026-02-23T09:15:00+07:00", "09:15 23/02/2026"),
@@ -118,6 +120,13 @@ def test_parse_iso(value, iso):
         ("Đăng ngày: 15-07-2020", None),
         # the sidebar's visitor counter is not the article's
         ("Tổng lượt truy cập: 12.345.678", None),
+        ("Số lượt truy cập: 2.345.678", None),
+        ("Đang truy cập: 37", None),
+        # other CMS shapes: a views plugin, NukeViet, a portal's article info line
+        ("Đã xem: 2.345", 2345),
+        ("Xem: 1874", 1874),
+        ("Ngày đăng: 12/10/2026 08:30 | Người đăng: Trần Minh | Lượt truy cập: 1.234", 1234),
+        ("Xem thêm: 5 bài viết", None),
         ("", None),
     ],
 )

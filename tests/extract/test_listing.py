@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler import sites
 from crawler.extract import listing
 from crawler.extract.article import extract_article, read_article
 from crawler.replica import file_for, substitute
 
-from .conftest import ARTICLE_PATHS, EXPECTED, ORIGIN, OTHER_ORIGIN, page_bytes, page_url
+from .conftest import ARTICLE_PATHS, EXPECTED, ORIGIN, OTHER_ORIGIN, page_bytes, page_url, without_selectors
 
 TESTS = Path(__file__).resolve().parents[1]
 REDESIGN = TESTS / "site_redesign"
@@ -32,10 +31,10 @@ def redesign(path: str):
 
 
 @pytest.mark.parametrize("path", ARTICLE_PATHS)
-def test_every_article_of_the_replica_is_an_article_even_read_by_generic_rules_alone(path, monkeypatch):
+def test_every_article_of_the_replica_is_an_article_even_read_by_generic_rules_alone(path):
     assert extract_article(page_bytes(path), page_url(path)).is_article
-    monkeypatch.setattr(sites, "SELECTORS", ())  # the layout changed again: nothing but generic rules
-    article = extract_article(page_bytes(path), page_url(path))
+    # the layout changed again: nothing but generic rules
+    article = extract_article(page_bytes(path), page_url(path), site=without_selectors(page_url(path)))
     assert article.is_article and not article.listing
 
 
@@ -51,9 +50,8 @@ def test_every_saved_article_page_is_an_article(page):
 
 
 @pytest.mark.parametrize("path", EXPECTED["listings"])
-def test_every_listing_of_the_replica_is_recognised(path, monkeypatch):
-    monkeypatch.setattr(sites, "SELECTORS", ())
-    article = extract_article(page_bytes(path), page_url(path))
+def test_every_listing_of_the_replica_is_recognised(path):
+    article = extract_article(page_bytes(path), page_url(path), site=without_selectors(page_url(path)))
     assert article.listing and not article.is_article
 
 

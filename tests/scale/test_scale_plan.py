@@ -33,36 +33,37 @@ def test_the_plan_assigns_every_site_once():
 
 
 def test_the_command_prints_each_job_and_the_nightly_merge(tmp_path):
-    urls = ["https://tnu.edu.vn/", "http://127.0.0.1:8001/", "https://tnue.edu.vn/"]
-    done = run_cli(
-        "scale-plan", "--nodes", "2", *(a for u in urls for a in ("--start-url", u)), "--shards", "/srv/s",
-        "--set", "CONTACT=mailto:ops@example.org",
-    )  # fmt: skip
+    """A site with a profile is a job by its name; a host no profile claims, by its start URL."""
+    urls = ["http://127.0.0.1:8001/", "http://127.0.0.2:8002/"]
+    args = ["--nodes", "2", "--site", "tnu", *(a for u in urls for a in ("--start-url", u)), "--shards", "/srv/s"]
+    done = run_cli("scale-plan", *args, "--db", str(tmp_path / "tnu.sqlite"), "--set", "CONTACT=mailto:ops@example.org")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     jobs = [shlex.split(line) for line in lines if "/schedule.json" in line]
     assert len(jobs) == 3
-    for url in urls:
-        host = url.split("//")[1].rstrip("/")
-        (job,) = [j for j in jobs if f"start_url={url}" in j]
-        node = node_of(host, 2)
-        assert job[:3] == ["curl", "-sS", f"http://node{node}:6800/schedule.json"]
-        assert f"setting=ARCHIVE_DB=/srv/s/{host}/tnu.sqlite" in job
-        assert f"setting=IMAGES_STORE=/srv/s/{host}/images" in job
+    for name, argument in [("tnu", "site=tnu"), *((u.split("//")[1].rstrip("/"), f"start_url={u}") for u in urls)]:
+        (job,) = [j for j in jobs if argument in j]
+        assert job[:3] == ["curl", "-sS", f"http://node{node_of(name, 2)}:6800/schedule.json"]
+        assert f"setting=ARCHIVE_DB=/srv/s/{name}/tnu.sqlite" in job
+        assert f"setting=IMAGES_STORE=/srv/s/{name}/images" in job
         assert "project=tnu-archive" in job and "spider=news" in job and "setting=CONTACT=mailto:ops@example.org" in job
     (merge,) = [shlex.split(line) for line in lines if line.startswith("tnu-archive merge")]
-    assert merge[2:5] == ["/srv/s/127.0.0.1:8001", "/srv/s/tnu.edu.vn", "/srv/s/tnue.edu.vn"]
+    assert merge[2:5] == ["/srv/s/127.0.0.1:8001", "/srv/s/127.0.0.2:8002", "/srv/s/tnu"]
     assert any(line.startswith("tnu-archive verify") for line in lines)
     assert any(line.startswith("tnu-archive export") for line in lines)
-    as_json = json.loads(run_cli("scale-plan", "--nodes", "2", *(a for u in urls for a in ("--start-url", u)),
-                                 "--json").stdout)  # fmt: skip
-    assert sorted(s for node in as_json["nodes"] for s in node["sites"]) == sorted(
-        u.split("//")[1].rstrip("/") for u in urls
-    )
+    as_json = json.loads(run_cli("scale-plan", "--nodes", "3", "--json", "--db", str(tmp_path / "tnu.sqlite")).stdout)
+    enabled = json.loads(run_cli("sites", "--json", "--db", str(tmp_path / "tnu.sqlite")).stdout)
+    planned = sorted(s for node in as_json["nodes"] for s in node["sites"])
+    assert planned and planned == sorted(row["name"] for row in enabled if row.get("enabled", True))
+    assert not (tmp_path / "tnu.sqlite").exists()
 
 
 def test_bad_arguments_are_one_line():
-    for args in (("--nodes", "3", "--scrapyd", "http://crawler:6800"), ("--nodes", "1", "--start-url", "ftp://x/")):
+    for args in (
+        ("--nodes", "3", "--scrapyd", "http://crawler:6800"),
+        ("--nodes", "1", "--start-url", "ftp://x/"),
+        ("--nodes", "1", "--site", "nowhere"),
+    ):
         done = run_cli("scale-plan", *args)
         assert done.returncode == EXIT_USAGE
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import sqlite3
 import urllib.parse
 
@@ -167,6 +168,14 @@ def test_article_page_shows_fields_and_images_in_page_order(served):
         assert f'src="/images/{paths[stored[ref.src_url]["image_sha256"]]}"' in page
     assert "tnu.edu.vn/Uploads" not in "".join(part.split('"')[0] for part in page.split('src="')[1:])
     assert "image not archived: banner" in page
+
+
+def test_article_page_names_its_site(served):
+    article_id = article_ids(served)[ARTICLE_A.url]
+    (row,) = served.json(f"/tnu/articles.json?_shape=array&id={article_id}&_labels=off")
+    page = served.text(f"/article/{article_id}")
+    link = re.search(r'<a class="site" href="([^"]*)"[^>]*>([^<]*)</a>', page)
+    assert row["site"] and link and link.group(2) == row["site"] and link.group(1).endswith(f"?site={row['site']}")
 
 
 def test_article_page_reports_a_failed_download(served):

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/site_redesign/build.py [--force-images]
 
-A third layout nobody has written rules for (crawler/sites.py knows nothing of it): a
+A third layout nobody has written rules for (no profile of crawler/sites/ knows anything of it): a
 WordPress-like university CMS. Served by `crawler.replica.ReplicaServer(Path("tests/site_redesign"))` as a
 site of its own (its own host), so the two known layouts' replica (tests/site/) and their tests
 stay as they are. Everything the crawler must find here it must find without URL rules:

@@ -435,6 +435,44 @@ def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     assert frontier.pending_links(archive.db, now=after) == [url] and not frontier.link_waiting(archive.db, url, after)
 
 
+def test_pending_links_are_chosen_and_bounded_oldest_first(archive):
+    """A run takes up at most MAX_PENDING_LINKS of them, and the spider chooses which (`keep`):
+    a frontier left with thousands of junk links costs a run no more than that."""
+    from datetime import datetime
+
+    from archive import frontier
+
+    junk = [f"http://tnu.edu.vn/rac/{i:04d}" for i in range(2000)]
+    frontier.note_links(archive.db, ["http://tnu.edu.vn/old-dn1.html"], "2026-09-01T00:00:00Z")
+    frontier.note_links(archive.db, junk, "2026-10-01T00:00:00Z")
+    frontier.link_failed(archive.db, junk[0], "2026-10-01T00:00:00Z")
+    later = datetime(2026, 12, 1, tzinfo=UTC)
+    assert frontier.pending_links(archive.db, now=later, limit=3) == [
+        "http://tnu.edu.vn/old-dn1.html",
+        junk[0],
+        junk[1],
+    ]
+    untried = frontier.pending_links(archive.db, now=later, limit=2, keep=lambda url, tried: not tried)
+    assert untried == ["http://tnu.edu.vn/old-dn1.html", junk[1]]
+    assert len(frontier.pending_links(archive.db, now=later)) == 2001
+
+
+def test_forgetting_links_drops_only_those_with_no_history(archive, make_article):
+    """Links a run's bounds left out are forgotten; one that failed, a static page or an archived
+    article keeps its row (its wait, its mark, its article)."""
+    from archive import frontier
+
+    found, failed, static = (f"http://tnu.edu.vn/{name}" for name in ("found", "failed", "static"))
+    saved = save(archive, make_article())
+    frontier.note_links(archive.db, [found, failed, static], T1)
+    frontier.link_failed(archive.db, failed, T1)
+    frontier.link_not_article(archive.db, static, T1)
+    frontier.link_archived(archive.db, "http://tnu.edu.vn/alias-dn1.html", saved.article_id, T1)
+    frontier.forget_links(archive.db, [found, failed, static, "http://tnu.edu.vn/alias-dn1.html", "http://x/never"])
+    left = {r[0] for r in archive.db.execute("SELECT url FROM article_links")}
+    assert left == {failed, static, "http://tnu.edu.vn/alias-dn1.html"}
+
+
 def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
     from datetime import datetime, timedelta
 

@@ -1,0 +1,164 @@
+"""Every site tnu-archive knows, and the site of any URL.
+
+The profiles shipped in the package (profiles/*.toml, one file a site) come first; an operator
+adds sites, or changes a shipped one's keys, with `[sites.NAME]` tables in tnu-archive.toml
+beside the database. A URL belongs to the site whose hosts claim its host most specifically
+(archive/sites.py); a host no profile claims is never refused: it is a site of its own, named
+by its host (and port), read by the rules of the profiles that share theirs (`shared_rules`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.sites import adhoc_name, claimant
+from crawler.config import ConfigError, read_config
+
+from .site import Site, SiteError, parse
+
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+# The site whose `archive_matches` `tnu-archive recover` looks up when given no --match.
+RECOVER_SITE = "tnu"
+# The rules an ad-hoc site borrows from the profiles that share theirs.
+_RULES = ("article_paths", "listing_paths", "excluded_paths", "selectors", "title_names")
+
+
+class Sites:
+    """The sites of one crawl (or one command), by name, and `of(url)`: the site of any URL."""
+
+    def __init__(self, sites: Iterable[Site]):
+        self.by_name: dict[str, Site] = {}
+        for site in sites:
+            self.by_name[site.name] = site
+        self._claims = [(site.name, site.hosts) for site in self.by_name.values()]
+        self._check_claims()
+        shared = [site for site in self.by_name.values() if site.shared_rules]
+        self._borrowed = {name: tuple(x for site in shared for x in getattr(site, name)) for name in _RULES}
+        self._borrowed["page_param"] = next((s.page_param for s in shared if s.page_param), None)
+        self._by_host: dict[str, Site] = {}
+
+    def _check_claims(self) -> None:
+        owner: dict[str, str] = {}
+        for name, hosts in self._claims:
+            for host in hosts:
+                if owner.setdefault(adhoc_name(host), name) != name:
+                    where = self.by_name[name].origin
+                    raise SiteError(f"{where}: host {host} is claimed by both {owner[adhoc_name(host)]} and {name}")
+
+    def __iter__(self) -> Iterator[Site]:
+        return iter(self.by_name.values())
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    def get(self, name: str) -> Site | None:
+        return self.by_name.get(name)
+
+    def enabled(self) -> list[Site]:
+        return [site for site in self if site.enabled]
+
+    def of(self, url: str) -> Site:
+        """The site a URL belongs to: the profile that claims its host most specifically, else
+        an ad-hoc site named by the host (and port)."""
+        netloc = urlsplit(url).netloc
+        site = self._by_host.get(netloc)
+        if site is None:
+            name = claimant(url, self._claims)
+            site = self.by_name[name] if name else self._adhoc(url)
+            if len(self._by_host) < 4096:  # a crawl meets a few hosts; a bound all the same
+                self._by_host[netloc] = site
+        return site
+
+    def _adhoc(self, url: str) -> Site:
+        name = adhoc_name(url)
+        return Site(name=name, title=None, hosts=(name,), **self._borrowed)
+
+    def start(self, names: Sequence[str] = (), start_urls: Sequence[str] = ()) -> list[str]:
+        """The start URLs of a crawl: those given, and those of the sites named; neither: those
+        of every enabled site. SiteError for a name no profile has, or a site without start URLs."""
+        urls = list(start_urls)
+        for name in names:
+            site = self.get(name)
+            if site is None:
+                known = ", ".join(sorted(self.by_name)) or "none"
+                raise SiteError(f"no site named {name!r} (`tnu-archive sites` lists them: {known})")
+            if not site.start_urls:
+                raise SiteError(f"{site.origin}: site {name!r} has no start_urls to crawl from")
+            urls.extend(site.start_urls)
+        if not names and not start_urls:
+            urls = [url for site in self.enabled() for url in site.start_urls]
+        return list(dict.fromkeys(urls))
+
+    def of_run(self, start_urls: Sequence[str]) -> list[Site]:
+        """The sites a crawl from these start URLs covers, each once, in order."""
+        return list({id(site): site for site in (self.of(url) for url in start_urls)}.values())
+
+
+def download_slots(sites: Iterable[Site]) -> dict[str, dict[str, float | int]]:
+    """Scrapy's DOWNLOAD_SLOTS for the profiles' politeness overrides: one slot per host (Scrapy's
+    slots are host names), with the site's delay and concurrency."""
+    slots: dict[str, dict[str, float | int]] = {}
+    for site in sites:
+        overrides: dict[str, float | int] = {}
+        if site.download_delay is not None:
+            overrides["delay"] = site.download_delay
+        if site.concurrency is not None:
+            overrides["concurrency"] = site.concurrency
+        if overrides:
+            for host in site.hosts:
+                slots[urlsplit("//" + host).hostname or host] = dict(overrides)
+    return slots
+
+
+@cache
+def _packaged(folder: Path) -> tuple[Site, ...]:
+    sites = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SiteError(f"{path}: cannot read the profile ({exc})") from None
+        sites.append(parse(path.stem, data, str(path)))
+    return tuple(sites)
+
+
+@cache
+def packaged() -> Sites:
+    """The sites whose profiles ship with tnu-archive (one registry: callers that name no sites
+    share it, and what it caches)."""
+    return Sites(_packaged(PROFILES_DIR))
+
+
+def load(db_path: str | Path | None = None) -> Sites:
+    """The shipped profiles, with the `[sites.NAME]` tables of tnu-archive.toml beside the
+    database: a new name adds a site, a shipped one's name changes the keys it gives.
+    SiteError (one line) for a profile that cannot be used."""
+    sites = {site.name: site for site in _packaged(PROFILES_DIR)}
+    if db_path is None:
+        return Sites(sites.values())
+    try:
+        config, path = read_config(db_path)
+    except ConfigError as exc:
+        raise SiteError(str(exc)) from None
+    tables = config.get("sites", {})
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise SiteError(f"{path}: sites must be tables, one a site: [sites.NAME]")
+    for name, table in tables.items():
+        shipped = sites.get(name)
+        if shipped is None:
+            sites[name] = parse(name, table, str(path))
+        else:  # the shipped profile with the operator's keys in place of its own
+            data = {**tomllib.loads(Path(shipped.origin).read_text(encoding="utf-8")), **table}
+            sites[name] = replace(parse(name, data, str(path)), origin=f"{shipped.origin} + {path}")
+    return Sites(sites.values())
+
+
+def recover_matches() -> tuple[str, ...]:
+    """`tnu-archive recover`'s default CDX patterns: those of the RECOVER_SITE profile."""
+    site = packaged().get(RECOVER_SITE)
+    return site.archive_matches if site is not None else ()

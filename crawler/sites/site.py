@@ -1,0 +1,253 @@
+"""The `Site` type: what tnu-archive knows about one news site, read from its profile.
+
+A profile is data, one TOML table per site (profiles/*.toml shipped in the package, or a
+`[sites.NAME]` table of tnu-archive.toml beside the database). Only `hosts` or `start_urls` are
+needed; every rule is optional, and a site without rules is read by the generic rules alone:
+
+    title = "Trường Đại học Ví dụ"
+    hosts = ["example.edu.vn", "www.example.edu.vn"] # each with its subdomains
+    start_urls = ["https://example.edu.vn/"]
+    timezone = "Asia/Ho_Chi_Minh"                    # the site's clock
+    language = "vi"
+    enabled = true                                   # crawled by a plain `tnu-archive crawl`
+    title_names = ["…"]                              # how the site's name ends page titles
+    archive_matches = ["example.edu.vn/*"]           # `tnu-archive recover`'s CDX patterns
+    shared_rules = false                             # its rules also read hosts no profile claims
+
+    [urls]                                           # hints that save requests, never gates
+    article = ['^/tin-tuc/[a-z0-9-]+\\.html$']       # regular expressions matched on the path
+    listing = ['^/tin-tuc\\.html$']
+    excluded = ['^/admin/']                          # searched anywhere in the path
+    page_param = "trang"                             # the query parameter numbering a listing's pages
+
+    [[layouts]]                                      # CSS selectors per layout, newest first
+    layout = "2026"
+    body = "article .content"                        # also title, date, views, author, breadcrumb, furniture
+
+    [politeness]                                     # per host, above the crawl's defaults
+    download_delay = 2.0
+    concurrency = 1
+
+    [categories]                                     # a category as printed -> as archived
+    "News" = "Tin tức"
+
+Nothing here fetches or reads files: `parse` turns one table into one Site, with a one-line
+SiteError for anything it cannot use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive.sites import adhoc_name
+
+# A profile's name: what `--site` takes and `articles.site` holds. Host-like names (dots,
+# colons) are left to the sites no profile claims, which are named by their host.
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SELECTOR_KEYS = ("body", "title", "date", "views", "author", "breadcrumb", "furniture")
+_TOP_KEYS = {
+    "title",
+    "hosts",
+    "start_urls",
+    "timezone",
+    "language",
+    "enabled",
+    "title_names",
+    "archive_matches",
+    "shared_rules",
+    "urls",
+    "layouts",
+    "politeness",
+    "categories",
+}
+_URL_KEYS = {"article", "listing", "excluded", "page_param"}
+_POLITENESS_KEYS = {"download_delay", "concurrency"}
+
+
+class SiteError(ValueError):
+    """A profile that cannot be used; the message is one line naming where it is."""
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """One site. Frozen and compared by identity: a crawl's sites are made once, and the URL
+    classifier caches its answers per site."""
+
+    name: str
+    title: str | None
+    hosts: tuple[str, ...]
+    start_urls: tuple[str, ...] = ()
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    enabled: bool = True
+    # URL rules (crawler/links.py): hints, not gates
+    article_paths: tuple[re.Pattern[str], ...] = ()
+    listing_paths: tuple[re.Pattern[str], ...] = ()
+    excluded_paths: tuple[re.Pattern[str], ...] = ()
+    page_param: str | None = None
+    # extraction (crawler/extract/article.py): one selector set per layout, newest first
+    selectors: tuple[Mapping[str, str], ...] = ()
+    title_names: tuple[str, ...] = ()
+    categories: Mapping[str, str] = field(default_factory=dict)
+    # politeness, per host (crawler/sites/registry.py download_slots)
+    download_delay: float | None = None
+    concurrency: int | None = None
+    archive_matches: tuple[str, ...] = ()
+    shared_rules: bool = False
+    digest: str | None = None  # of the profile's data: the `sites` table notes when it changes
+    origin: str = ""  # where it was defined: a profile file, tnu-archive.toml, or "" (ad hoc)
+
+    @property
+    def adhoc(self) -> bool:
+        """A site no profile defines: a host crawled from a --start-url."""
+        return not self.origin
+
+    def category_name(self, printed: str | None) -> str | None:
+        """A category as the archive names it (the profile's mapping, else as printed)."""
+        return self.categories.get(printed, printed) if printed else printed
+
+
+def digest(data: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
+    """The Site a profile's table describes; SiteError (one line, naming `origin`) otherwise."""
+    where = f"{origin}: site {name!r}"
+    if not NAME.match(name):
+        raise SiteError(f"{where}: a site's name is lower-case letters, digits, - and _ (at most 40)")
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise SiteError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+    start_urls = _strings(data, "start_urls", where)
+    for url in start_urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SiteError(f"{where}: start_urls: not an http(s) URL: {url!r}")
+    # hosts default to the start URLs' (with their ports): a one-line profile of a test replica
+    hosts = _strings(data, "hosts", where) or tuple(dict.fromkeys(adhoc_name(u) for u in start_urls))
+    if not hosts:
+        raise SiteError(f'{where}: give its hosts (hosts = ["example.edu.vn"]) or its start_urls')
+    for host in hosts:
+        if "/" in host or not adhoc_name(host):
+            raise SiteError(f'{where}: hosts: {host!r} is no host name (e.g. "example.edu.vn", "127.0.0.1:8001")')
+    timezone = _string(data, "timezone", where) or "Asia/Ho_Chi_Minh"
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SiteError(f'{where}: timezone {timezone!r} is no IANA time zone (e.g. "Asia/Ho_Chi_Minh")') from None
+    urls = _table(data, "urls", where, _URL_KEYS)
+    politeness = _table(data, "politeness", where, _POLITENESS_KEYS)
+    categories = _table(data, "categories", where, None)
+    for printed, archived in categories.items():
+        if not isinstance(archived, str):
+            raise SiteError(f"{where}: categories: {printed!r} must name a category (a string)")
+    title = _string(data, "title", where)
+    return Site(
+        name=name,
+        title=title,
+        hosts=tuple(h.lower() for h in hosts),
+        start_urls=start_urls,
+        timezone=timezone,
+        language=_string(data, "language", where) or "vi",
+        enabled=_flag(data, "enabled", where, True),
+        article_paths=_patterns(urls, "article", where),
+        listing_paths=_patterns(urls, "listing", where),
+        excluded_paths=_patterns(urls, "excluded", where),
+        page_param=_string(urls, "page_param", f"{where}: urls"),
+        selectors=_layouts(data, where),
+        title_names=_strings(data, "title_names", where) or ((title,) if title else ()),
+        categories=dict(categories),
+        download_delay=_number(politeness, "download_delay", where, float),
+        concurrency=_number(politeness, "concurrency", where, int),
+        archive_matches=_strings(data, "archive_matches", where) or tuple(f"{h}/*" for h in hosts),
+        shared_rules=_flag(data, "shared_rules", where, False),
+        digest=digest({"name": name, **data}),
+        origin=origin,
+    )
+
+
+def _string(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SiteError(f"{where}: {key} must be a string")
+    return value or None
+
+
+def _strings(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SiteError(f"{where}: {key} must be a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _flag(data: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise SiteError(f"{where}: {key} must be true or false")
+    return value
+
+
+def _number(data: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (kind is int and value < 1):
+        raise SiteError(f"{where}: politeness.{key} must be a positive number")
+    return kind(value)
+
+
+def _table(data: Mapping[str, Any], key: str, where: str, known: set[str] | None) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise SiteError(f"{where}: {key} must be a table ([{key}])")
+    if known is not None:
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise SiteError(f"{where}: unknown key {key}.{unknown[0]} (known: {', '.join(sorted(known))})")
+    return value
+
+
+def _patterns(urls: Mapping[str, Any], key: str, where: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for pattern in _strings(urls, key, f"{where}: urls"):
+        try:
+            out.append(re.compile(pattern))
+        except re.error as exc:
+            raise SiteError(f"{where}: urls.{key}: {pattern!r} is no regular expression ({exc})") from None
+    return tuple(out)
+
+
+def _layouts(data: Mapping[str, Any], where: str) -> tuple[Mapping[str, str], ...]:
+    from lxml.cssselect import CSSSelector  # noqa: PLC0415 — lxml only when a profile has layouts
+
+    layouts = data.get("layouts", [])
+    if not isinstance(layouts, list) or not all(isinstance(layout, Mapping) for layout in layouts):
+        raise SiteError(f"{where}: layouts must be tables ([[layouts]])")
+    out = []
+    for number, layout in enumerate(layouts, start=1):
+        name = layout.get("layout") or str(number)
+        unknown = sorted(set(layout) - {"layout", *SELECTOR_KEYS})
+        if unknown:
+            raise SiteError(f"{where}: layout {name}: unknown key {unknown[0]!r} (known: {', '.join(SELECTOR_KEYS)})")
+        if not isinstance(layout.get("body"), str):
+            raise SiteError(f"{where}: layout {name}: needs a body selector (the article's text)")
+        for key in SELECTOR_KEYS:
+            selector = layout.get(key)
+            if selector is None:
+                continue
+            try:
+                CSSSelector(selector, translator="html")
+            except Exception as exc:  # cssselect's SelectorError, or a non-string
+                raise SiteError(f"{where}: layout {name}: {key} = {selector!r} is no CSS selector ({exc})") from None
+        out.append({"layout": str(name), **{k: layout[k] for k in SELECTOR_KEYS if k in layout}})
+    return tuple(out)

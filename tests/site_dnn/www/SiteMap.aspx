@@ -1,0 +1,2 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{{ORIGIN}}/</loc><changefreq>daily</changefreq><priority>0.5</priority></url><url><loc>{{ORIGIN}}/Default.aspx?tabid=53</loc><changefreq>daily</changefreq><priority>0.5</priority></url><url><loc>{{ORIGIN}}/Default.aspx?tabid=57</loc><changefreq>daily</changefreq><priority>0.5</priority></url><url><loc>{{ORIGIN}}/Default.aspx?tabid=58</loc><changefreq>daily</changefreq><priority>0.5</priority></url></urlset>

@@ -1,0 +1,187 @@
+"""crawler/sites/: the shipped profiles, the operator's, the site of any URL, and the one-line
+errors for a profile that cannot be used."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler import links
+from crawler.extract.article import read_article
+from crawler.sites import PROFILES_DIR, SiteError, Sites, download_slots, load, packaged
+from crawler.sites.site import parse
+
+MEMBERS = {
+    "tnu": "tnu.edu.vn",
+    "tnue": "tnue.edu.vn",
+    "tnut": "tnut.edu.vn",
+    "tump": "tump.edu.vn",
+    "tuaf": "tuaf.edu.vn",
+    "tueba": "tueba.edu.vn",
+    "tnus": "tnus.edu.vn",
+    "ictu": "ictu.edu.vn",
+    "sfl": "sfl.tnu.edu.vn",
+    "is": "is.tnu.edu.vn",
+}
+
+
+def test_every_member_site_ships_as_a_profile_with_its_hosts_and_start_page():
+    sites = packaged()
+    assert {site.name for site in sites} == set(MEMBERS)
+    for name, host in MEMBERS.items():
+        site = sites.get(name)
+        assert host in site.hosts and site.start_urls == (f"https://{host}/",) and site.enabled
+        assert site.title and site.timezone == "Asia/Ho_Chi_Minh" and site.digest
+    assert packaged().get("tnu").hosts == ("tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn")
+
+
+def test_only_the_university_profile_has_rules_of_its_own():
+    """Nobody has seen the other members' markup: no guessed selector or URL rule."""
+    for site in packaged():
+        has_rules = bool(site.selectors or site.article_paths or site.listing_paths or site.excluded_paths)
+        assert has_rules == (site.name == "tnu"), site.name
+
+
+def test_the_universitys_name_is_written_in_the_profiles_only():
+    crawler = Path(__file__).resolve().parents[1] / "crawler"
+    for path in crawler.rglob("*.py"):
+        assert "Đại học Thái Nguyên" not in path.read_text(encoding="utf-8"), path
+    assert "Đại học Thái Nguyên" in (PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("https://tnu.edu.vn/tin-tuc-su-kien.html", "tnu"),
+        ("https://en.tnu.edu.vn/x-dt1.html", "tnu"),
+        ("https://sfl.tnu.edu.vn/", "sfl"),
+        ("https://is.tnu.edu.vn/", "is"),
+        ("https://khoa.tnu.edu.vn/", "tnu"),
+        ("https://www.ictu.edu.vn/", "ictu"),
+        ("http://127.0.0.1:8001/", "127.0.0.1:8001"),
+    ],
+)
+def test_every_url_has_a_site_the_most_specific_host_winning(url, name):
+    assert packaged().of(url).name == name
+
+
+def test_a_host_no_profile_claims_is_read_with_the_shared_rules():
+    sites = packaged()
+    adhoc, tnu = sites.of("http://127.0.0.1:8001/"), sites.get("tnu")
+    assert adhoc.adhoc and adhoc.hosts == ("127.0.0.1:8001",) and adhoc.title is None
+    assert adhoc.selectors == tnu.selectors and adhoc.article_paths == tnu.article_paths
+    assert links.is_article("http://127.0.0.1:8001/a-b-dn12.html", sites)
+    # a member's own site borrows nothing: its links are judged by the generic rules alone
+    assert not links.is_article("https://tnue.edu.vn/a-b-dn12.html", sites)
+    assert links.is_article("https://tnu.edu.vn/a-b-dn12.html", sites)
+
+
+def operator(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "tnu-archive.toml").write_text(text, encoding="utf-8")
+    return tmp_path / "tnu.sqlite"
+
+
+def test_an_operator_adds_a_site_and_changes_a_shipped_one(tmp_path):
+    db = operator(
+        tmp_path,
+        'contact = "mailto:a@b.c"\n'
+        "[sites.school]\n"
+        'start_urls = ["http://127.0.0.2:8001/"]\n'
+        "[sites.school.urls]\n"
+        'page_param = "trang-so"\n'
+        "[sites.school.categories]\n"
+        '"Tin" = "Tin tức"\n'
+        "[sites.tnue]\n"
+        "enabled = false\n",
+    )
+    sites = load(db)
+    school = sites.get("school")
+    assert school.hosts == ("127.0.0.2:8001",) and school.origin == str(tmp_path / "tnu-archive.toml")
+    assert not sites.get("tnue").enabled and sites.get("tnue").hosts == ("tnue.edu.vn", "www.tnue.edu.vn")
+    assert "https://tnue.edu.vn/" not in sites.start()
+    assert sites.start(["school"]) == ["http://127.0.0.2:8001/"]
+    # the site's own page parameter numbers its listings' pages
+    assert links.page_number("http://127.0.0.2:8001/tin?trang-so=3", sites) == 3
+    assert links.clean_url("http://127.0.0.2:8001/tin?trang-so=1", sites) == "http://127.0.0.2:8001/tin"
+    assert links.page_number("http://127.0.0.1:9/tin?trang-so=3", sites) == 1
+    page = "<html><body><article><h1>Tiêu đề</h1><p>Đăng ngày: 15-07-2020</p><nav class='breadcrumb'><a>Tin</a></nav>"
+    page += (
+        "<p>"
+        + "Nội dung bài viết dài. " * 12
+        + "</p><p>"
+        + "Đoạn thứ hai của bài. " * 12
+        + "</p></article></body></html>"
+    )
+    assert read_article(page, "http://127.0.0.2:8001/a", site=school).article.category == "Tin tức"
+
+
+def test_the_start_urls_given_and_of_the_sites_named():
+    sites = packaged()
+    assert sites.start([], ["http://127.0.0.1:1/"]) == ["http://127.0.0.1:1/"]
+    assert sites.start(["sfl", "is"]) == ["https://sfl.tnu.edu.vn/", "https://is.tnu.edu.vn/"]
+    assert [s.name for s in sites.of_run(["http://127.0.0.1:1/", "http://127.0.0.1:1/x", "https://tnu.edu.vn/"])] == [
+        "127.0.0.1:1",
+        "tnu",
+    ]
+    with pytest.raises(SiteError, match="no site named 'nowhere'"):
+        sites.start(["nowhere"])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"hosts": ["a.vn"], "colour": "red"}, "unknown key 'colour'"),
+        ({}, "give its hosts"),
+        ({"start_urls": ["ftp://a.vn/"]}, "not an http(s) URL"),
+        ({"hosts": ["a.vn"], "urls": {"article": ["(x"]}}, "urls.article: '(x' is no regular expression"),
+        ({"hosts": ["a.vn"], "layouts": [{"layout": "x", "body": "div[[["}]}, "layout x: body = 'div[[[' is no CSS"),
+        ({"hosts": ["a.vn"], "layouts": [{"title": "h1"}]}, "needs a body selector"),
+        ({"hosts": ["a.vn"], "timezone": "Mars/Olympus"}, "no IANA time zone"),
+        ({"hosts": ["a.vn"], "politeness": {"concurrency": 0}}, "politeness.concurrency must be a positive"),
+        ({"hosts": ["a.vn"], "enabled": "yes"}, "enabled must be true or false"),
+        ({"hosts": ["a/b"]}, "is no host name"),
+    ],
+)
+def test_a_profile_that_cannot_be_used_is_one_line_naming_it(table, message):
+    with pytest.raises(SiteError, match=re.escape(message)) as raised:
+        parse("school", table, "tnu-archive.toml")
+    assert str(raised.value).startswith("tnu-archive.toml: site 'school': ") and "\n" not in str(raised.value)
+
+
+def test_two_sites_may_not_claim_one_host():
+    with pytest.raises(SiteError, match="claimed by both a and b"):
+        Sites([parse("a", {"hosts": ["x.vn"]}, "f"), parse("b", {"hosts": ["x.vn"]}, "f")])
+
+
+def test_a_site_name_is_never_host_like():
+    with pytest.raises(SiteError, match="lower-case letters"):
+        parse("example.org", {"hosts": ["example.org"]}, "f")
+
+
+def test_politeness_overrides_become_each_hosts_download_slot():
+    slow = parse(
+        "slow", {"hosts": ["a.vn", "www.a.vn:8080"], "politeness": {"download_delay": 2, "concurrency": 1}}, "f"
+    )
+    plain = parse("plain", {"hosts": ["b.vn"]}, "f")
+    assert download_slots([slow, plain]) == {
+        "a.vn": {"delay": 2.0, "concurrency": 1},
+        "www.a.vn": {"delay": 2.0, "concurrency": 1},
+    }
+
+
+def test_sites_lists_the_profiles_without_an_archive_and_makes_none(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    result = CliRunner().invoke(cli, ["sites", "--json", "--db", str(tmp_path / "data" / "tnu.sqlite")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [row["name"] for row in rows] == sorted(MEMBERS)
+    assert all(row["articles"] == 0 and row["last_run"] is None for row in rows)
+    assert not (tmp_path / "data").exists()
+    table = CliRunner().invoke(cli, ["sites", "--db", str(tmp_path / "tnu.sqlite")])
+    assert table.exit_code == 0 and "sfl.tnu.edu.vn" in table.output
