@@ -488,3 +488,51 @@ def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: 
         err=True,
     )
     return after
+
+
+# --- scale: shards into one archive -------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SHARD...")
+@click.option(
+    "--into",
+    "into",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data folder of the archive to merge into (its tnu.sqlite, images/, warc/); made if absent.",
+)
+@quiet_option
+def merge(shards: tuple[Path, ...], into: Path, quiet: bool) -> None:
+    """Merge shards (the data folders of scrapyd jobs, each named by its folder) into one archive:
+    articles by URL, images by sha256, WARC files and their indexes, runs and their requests.
+    Merging a shard again changes nothing; a merge killed halfway is finished by running it again."""
+    import sqlite3  # noqa: PLC0415
+
+    from archive.lock import Locked  # noqa: PLC0415
+    from archive.merge import MergeError  # noqa: PLC0415
+    from archive.merge import merge as run_merge  # noqa: PLC0415
+
+    say = None if quiet else (lambda line: click.echo(shown(line), err=True))
+    try:
+        reports = run_merge(shards, into, say=say)
+    except Locked as exc:
+        fail(str(exc), EXIT_LOCKED)
+    except MergeError as exc:
+        fail(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"merge failed: {exc}")
+    problems = [problem for report in reports for problem in report.problems]
+    for problem in problems:
+        click.echo(shown(problem))
+    click.echo(
+        f"merge: {len(reports)} shards into {into}: {sum(r.articles_new for r in reports)} articles new, "
+        f"{sum(r.runs_new for r in reports)} runs new, "
+        + (
+            f"{len(problems)} problem(s) (tnu-archive verify --repair on a shard restores its files)"
+            if problems
+            else "no problem"
+        ),
+        err=True,
+    )
+    sys.exit(EXIT_VERIFY if problems else EXIT_OK)

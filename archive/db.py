@@ -95,6 +95,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "kind": "crawl (the live site) or recover (captures of a web archive, tnu-archive recover)",
         "articles_generic": "Articles of the run read by generic rules alone (no selector of their site's "
         "profile matched): a share rising towards all of them means a new layout; NULL for runs before it was counted",
+        "shard": "For a run merged from a shard (tnu-archive merge, docs/scale.md): the shard it came from (the name "
+        "of its data folder); NULL for a run made on this archive",
+        "shard_run_id": "For a run merged from a shard: its id (crawl_runs.id) in that shard; NULL otherwise",
     },
     "view_counts": {
         "article_id": "The article (articles.id)",
@@ -130,6 +133,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "bytes": "Size of the response body",
         "sha256": "sha256 of the response body (raw_pages.sha256 for pages kept)",
         "fetched_at": "When the response came (UTC)",
+        "shard": "For a request merged from a shard (tnu-archive merge): the shard it came from; NULL for a "
+        "request of a run made on this archive",
     },
     "raw_pages": {
         "sha256": "sha256 of the page body as received",
@@ -627,6 +632,21 @@ def _v12_sites(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v13_shards(db: sqlite_utils.Database) -> None:
+    # Archives merged from shards (archive/merge.py): each merged run and request says which shard
+    # it came from, and a shard's run is known again by (shard, its id there), so merging the
+    # same shard twice adds nothing.
+    _run_script(
+        db,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN shard TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN shard_run_id INTEGER;
+        CREATE UNIQUE INDEX crawl_runs_shard ON crawl_runs(shard, shard_run_id) WHERE shard IS NOT NULL;
+        ALTER TABLE fetch_log ADD COLUMN shard TEXT;
+        """,
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -651,6 +671,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10_article_aliases,
     _v11_set_aside,
     _v12_sites,
+    _v13_shards,
 ]
 
 

@@ -30,6 +30,7 @@ from archive.cli import (
 )
 from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler import scale_plan
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
 from crawler.sites import recover_matches
@@ -107,7 +108,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, o
     """Run one crawl under the data folder's lock; return its exit code."""
     from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
-    return _locked_run(
+    return locked_run(
         start_urls,
         db_path,
         images_dir,
@@ -118,7 +119,7 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, o
     )
 
 
-def _locked_run(
+def locked_run(
     hosts: list[str],
     db_path: Path,
     images_dir: Path,
@@ -476,6 +477,79 @@ def _site_overview(db_path: Path) -> dict | None:
         conn.close()
 
 
+# --- scale: sites as scrapyd jobs on several nodes -----------------------------------------------
+
+
+@cli.command("scale-plan")
+@click.option("--nodes", type=click.IntRange(min=1), required=True, help="How many crawl nodes (scrapyd daemons).")
+@click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    metavar="NAME",
+    help="A site to plan (repeatable; `tnu-archive sites` lists them). Default: every enabled site.",
+)
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="A host no profile claims, planned as a site of its own (repeatable; named by its host).",
+)
+@db_option
+@click.option(
+    "--scrapyd",
+    default=scale_plan.DEFAULT_SCRAPYD,
+    show_default=True,
+    help="Each node's scrapyd; {n} is the node's number.",
+)
+@click.option(
+    "--shards", default=scale_plan.DEFAULT_SHARDS, show_default=True, help="Folder of the sites' shards, on each node."
+)
+@click.option("--into", default=scale_plan.DEFAULT_INTO, show_default=True, help="Data folder the shards merge into.")
+@click.option("--export", "export_dir", default=scale_plan.DEFAULT_EXPORT, show_default=True, help="Export folder.")
+@click.option(
+    "--set", "sets", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting for every job (e.g. CONTACT=…)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def scale_plan_command(
+    nodes: int,
+    site_names: tuple[str, ...],
+    start_urls: tuple[str, ...],
+    db_path: Path,
+    scrapyd: str,
+    shards: str,
+    into: str,
+    export_dir: str,
+    sets: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Assign each site to a node (a stable hash of its name: a site stays on its node) and print
+    the scrapyd schedule.json calls and the nightly merge, verify and export (docs/scale.md)."""
+    from crawler.process import CrawlError, check_start_urls  # noqa: PLC0415
+    from crawler.sites import SiteError  # noqa: PLC0415
+
+    if "{n}" not in scrapyd and nodes > 1:
+        fail(f"--scrapyd {scrapyd!r}: with several nodes it needs {{n}}, the node's number", EXIT_USAGE)
+    sites = load_sites(db_path)
+    try:
+        check_start_urls(start_urls)
+        chosen = [sites.get(name) for name in site_names] if site_names or start_urls else sites.enabled()
+        sites.start(site_names)  # a name no profile has: refused as `crawl --site` refuses it
+    except (CrawlError, SiteError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    # A site with a profile is a job by its name (`site=NAME`); a host no profile claims, by its URL.
+    targets = [scale_plan.Target(site.name, {"site": site.name}) for site in chosen]
+    for url in start_urls:
+        targets.append(scale_plan.Target(sites.of(url).name, {"start_url": url}))
+    settings = _parse_sets(sets)
+    plan = scale_plan.assign(targets, nodes, scrapyd)
+    if as_json:
+        click.echo(json_shown(scale_plan.plan_json(plan, shards, into, export_dir, settings)))
+        return
+    click.echo("\n".join(scale_plan.plan_text(plan, shards, into, export_dir, settings)))
+
+
 # --- recovery from web archives ----------------------------------------------------------------
 
 
@@ -591,4 +665,4 @@ def _recover(db_path: Path, images_dir: Path, overrides: dict[str, str], **argum
     from crawler.process import run_recover  # noqa: PLC0415 — Scrapy is heavy
 
     hosts = [arguments["cdx_api"], arguments["replay"]]
-    return _locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))
+    return locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))

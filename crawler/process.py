@@ -161,10 +161,11 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def run_crawl(start_urls: Sequence[str], settings: Settings) -> RunEnd:
-    """Crawl until done; the run's row is written whatever ends it (the caller holds the lock)."""
+def run_crawl(start_urls: Sequence[str], settings: Settings, **spider_args: object) -> RunEnd:
+    """Crawl until done; the run's row is written whatever ends it (the caller holds the lock).
+    `spider_args`: the spider's other arguments (`scrapy crawl news -a NAME=VALUE`, scrapyd's `_job`)."""
     check_start_urls(start_urls)
-    return _run_spider(NewsSpider, start_urls, settings, start_url=list(start_urls))
+    return _run_spider(NewsSpider, start_urls, settings, **spider_args, start_url=list(start_urls))
 
 
 def run_recover(

@@ -10,6 +10,9 @@ from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
 BOT_NAME = "tnu-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl news` (and so a scrapyd job) runs as `tnu-archive crawl` does: the same checks
+# before the run, the same run row, summary line and exit code (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # Where the archive lives (read by the pipeline; `--db` / `--images-dir` set them).
 ARCHIVE_DB = str(DEFAULT_DB)

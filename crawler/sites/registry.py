@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,9 @@ from crawler.config import ConfigError, read_config
 from .site import Site, SiteError, parse
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+# The same folder read as package data: in a scrapyd job the package is a zipped egg, where
+# PROFILES_DIR is no folder and a glob of it finds nothing (docs/scale.md).
+PROFILES = resources.files(__package__).joinpath("profiles")
 # The site whose `archive_matches` `tnu-archive recover` looks up when given no --match.
 RECOVER_SITE = "tnu"
 # The rules an ad-hoc site borrows from the profiles that share theirs.
@@ -116,29 +120,34 @@ def download_slots(sites: Iterable[Site]) -> dict[str, dict[str, float | int]]:
 
 
 @cache
-def _packaged(folder: Path) -> tuple[Site, ...]:
+def _packaged() -> tuple[Site, ...]:
     sites = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise SiteError(f"{path}: cannot read the profile ({exc})") from None
-        sites.append(parse(path.stem, data, str(path)))
+    for path in sorted((p for p in PROFILES.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
+        sites.append(parse(path.name.removesuffix(".toml"), _profile(path.name), str(path)))
     return tuple(sites)
+
+
+def _profile(file_name: str) -> dict:
+    """A shipped profile's table, read as package data (from a folder or a zipped egg alike)."""
+    path = PROFILES.joinpath(file_name)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SiteError(f"{path}: cannot read the profile ({exc})") from None
 
 
 @cache
 def packaged() -> Sites:
     """The sites whose profiles ship with tnu-archive (one registry: callers that name no sites
     share it, and what it caches)."""
-    return Sites(_packaged(PROFILES_DIR))
+    return Sites(_packaged())
 
 
 def load(db_path: str | Path | None = None) -> Sites:
     """The shipped profiles, with the `[sites.NAME]` tables of tnu-archive.toml beside the
     database: a new name adds a site, a shipped one's name changes the keys it gives.
     SiteError (one line) for a profile that cannot be used."""
-    sites = {site.name: site for site in _packaged(PROFILES_DIR)}
+    sites = {site.name: site for site in _packaged()}
     if db_path is None:
         return Sites(sites.values())
     try:
@@ -153,7 +162,7 @@ def load(db_path: str | Path | None = None) -> Sites:
         if shipped is None:
             sites[name] = parse(name, table, str(path))
         else:  # the shipped profile with the operator's keys in place of its own
-            data = {**tomllib.loads(Path(shipped.origin).read_text(encoding="utf-8")), **table}
+            data = {**_profile(f"{name}.toml"), **table}
             sites[name] = replace(parse(name, data, str(path)), origin=f"{shipped.origin} + {path}")
     return Sites(sites.values())
 

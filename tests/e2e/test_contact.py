@@ -13,6 +13,7 @@ from cron_support import IMAGE_PATHS
 from e2e_support import FAST, crawl, run_cli
 
 from archive import __version__
+from archive.outcome import EXIT_FAILED
 from crawler.contact import is_loopback, missing_contact_warning, user_agent
 
 WARNING = "tnu-archive: warning: no contact in the User-Agent"
@@ -139,6 +140,10 @@ def test_scrapy_crawl_news_is_warned_too_and_a_name_failing_in_the_crawl_is_one_
     )
     assert proc.stderr.count("no contact in the User-Agent") == 1, proc.stderr
     assert "Traceback" not in proc.stderr and "Gave up retrying" not in proc.stderr
-    assert proc.stderr.count("WARNING: dns: http://nonexistent.invalid/") == 1, proc.stderr
+    # As `tnu-archive crawl` says it (the same run: crawler/commands/crawl.py), and the run's
+    # exit code is the process's, not Scrapy's 0.
+    assert proc.stderr.count("cannot resolve nonexistent.invalid") == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("run 1 failed: 0 pages")
+    assert proc.returncode == EXIT_FAILED
     row = sqlite_utils.Database(db).execute("SELECT status, pages, errors FROM crawl_runs").fetchone()
     assert row == ("failed", 0, '{"dns": 1}')
