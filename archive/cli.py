@@ -95,6 +95,22 @@ def cli() -> None:
 
 QUIET_HELP = "No progress display or lines: only errors and the final summary."
 
+# Where the command line keeps the reader of each site's category names (db path -> site ->
+# printed -> the dataset's): site knowledge, owned by the sites' profiles (and the operator's
+# tnu-archive.toml beside the archive); `crawler/cli.py` puts it in the context, so this module
+# needs nothing of the crawler. `export` without it keeps the names as printed.
+CATEGORY_NAMES_KEY = "tnu_archive.category_names"
+
+
+def _category_names(db_path: Path):
+    reader = click.get_current_context().find_root().meta.get(CATEGORY_NAMES_KEY)
+    if reader is None:
+        return None
+    try:
+        return reader(db_path)
+    except ValueError as exc:  # a profile that cannot be used: one line, as every command says it
+        fail(f"export failed: {exc}")
+
 
 def quiet_option(func):
     return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(func)
@@ -339,9 +355,9 @@ def export(
     images_dir: Path,
     quiet: bool,
 ) -> None:
-    """Publish the archive as a Frictionless Data Package: CSV, JSON Lines (and Parquet with
-    pyarrow), the image files, datapackage.json, a dataset card and a sha256 manifest; and/or
-    the web captures as a WACZ package."""
+    """Publish the archive as a dataset: Parquet (one file per table, articles per site), CSV,
+    JSON Lines, the image files, a dataset card, croissant.json, datapackage.json and a sha256
+    manifest; and/or the web captures as a WACZ package."""
     import sqlite3  # noqa: PLC0415
 
     from archive.export import ExportError  # noqa: PLC0415
@@ -360,7 +376,9 @@ def export(
     progress = reporter.callback(lambda c: tuple((what, str(c[what])) for what in ("rows", "image files", "checksums")))
     try:
         with reporter:
-            summary = run_export(db_path, images_dir, out_dir, progress=progress, site=site)
+            summary = run_export(
+                db_path, images_dir, out_dir, progress=progress, site=site, categories=_category_names(db_path)
+            )
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
     rows = summary["rows"]

@@ -31,7 +31,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "body_text": "Article text, paragraphs joined by a blank line; no captions, byline or page furniture",
         "body_html": "The article's HTML, sanitized with an allow-list (no scripts, styles, frames, event attributes)",
         "author": "Byline as printed; NULL when the page has none",
-        "category": "Category of the site the article is filed under",
+        "category": "Category the article is filed under, as the page prints it (the dataset also gives the name "
+        "its site's profile maps it to: tnu-archive export)",
         "first_seen_at": "When this archive first fetched the article (UTC, ISO 8601); for an article recovered "
         "from a web archive, the time of its earliest capture read",
         "last_seen_at": "When this archive last fetched the article (UTC, ISO 8601); for an article recovered "

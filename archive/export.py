@@ -1,15 +1,16 @@
 """Publishing the archive as a dataset others can cite and check: `tnu-archive export`.
 
-The export is a Frictionless Data Package: the public tables as CSV and JSON Lines (and Parquet
-when pyarrow is installed), the image files under their archive paths, `datapackage.json` with
-every resource's schema, sha256 and size, a `README.md` dataset card, and `manifest-sha256.txt`
-for `sha256sum -c`. Nothing in it depends on when the export ran: the same archive always
-exports to the same bytes, so two exports can be compared by their manifests.
+The export holds the history a reader needs (archive/export_tables.py) as Parquet, one file per
+table and, for articles, per site; the same rows as CSV for spreadsheets and JSON Lines; the
+image files under their archive paths; a dataset card (`README.md`, Hugging Face front matter);
+`croissant.json` and `datapackage.json` describing every file and field; and
+`manifest-sha256.txt` for `sha256sum -c`. Nothing in it depends on when or where the export ran:
+the same archive always exports to the same bytes, so two exports can be compared by their
+manifests.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -18,46 +19,26 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
-from archive import __version__
-from archive.db import COLUMNS, TABLE_DESCRIPTIONS
+from archive.categories import CategoryNames
+from archive.export_card import MANIFEST, card, citation
+from archive.export_facts import ArticleStats, facts
+from archive.export_files import TableFiles
+from archive.export_metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
+from archive.export_tables import TABLES, Column, ExportError, count, sites_of_articles, stem
+from archive.export_tables import columns as table_columns
+from archive.export_tables import rows as table_rows
 from archive.progress import ProgressCallback
 from archive.search import open_readonly
 from archive.sites import write_site_subset
 
-# The tables a dataset user needs; runs, fetches, raw pages and versions are the crawler's own
-# records and stay in the SQLite file. Each is ordered by its key so exports are reproducible.
-TABLES: dict[str, str] = {
-    "articles": "id",
-    "article_images": "article_id, position",
-    "images": "sha256",
-    "view_counts": "article_id, observed_at, views, run_id",
-}
-LIVE_SITE = "https://tnu.edu.vn/"
-LICENSE = {
-    "name": "CC-BY-4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-    "title": "Creative Commons Attribution 4.0 International",
-}
-RIGHTS = (
-    "The dataset (its selection, structure, metadata and derived fields) is published under "
-    "CC BY 4.0. The articles' text and photographs belong to Thai Nguyen University (Đại học "
-    "Thái Nguyên) and to the photographers credited in the captions; they are included for "
-    "archival and research use, and reusing them beyond that needs the rights holders' consent."
-)
-MANIFEST = "manifest-sha256.txt"
+__all__ = ["MANIFEST", "PACKAGE_NAME", "ExportError", "earlier_export", "export", "file_sha256"]
+
 MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")  # as sha256sum writes and reads it
-# What an export's datapackage.json is named: how a folder is recognised as an earlier export.
-PACKAGE_NAME = "tnu-news-archive"
-_BATCH = 1000  # rows per Parquet row group, so a large archive is never held in memory at once
 _CHUNK = 1 << 20
-
-
-class ExportError(Exception):
-    """The export could not be made; the message is meant for the user."""
 
 
 Tick = Callable[[str], None]
@@ -89,12 +70,15 @@ def export(
     out_dir: str | Path,
     progress: ProgressCallback | None = None,
     site: str | None = None,
+    categories: CategoryNames | None = None,
 ) -> dict:
     """Write the dataset into `out_dir` (created; a previous export there is replaced); `site`:
     of that site's articles only (their images and view counts), exported from a copy of that
     part of the archive (archive/sites.py write_site_subset), so it is one site's own dataset.
 
-    Returns a summary: out_dir, version, rows per table, images, files, bytes, parquet.
+    `categories`: each site's mapping of printed category names to the dataset's (the sites'
+    profiles own them; the crawler's command passes them); without one a category is as printed.
+    Returns a summary: out_dir, version, rows per table, images, files, bytes, articles per site.
     Raises ExportError when an image file is missing or does not match its recorded sha256 (the
     export would not be what it claims), or when `out_dir` holds anything but an earlier export
     (then nothing in it is touched). Of an earlier export, only the files its manifest lists are
@@ -109,7 +93,7 @@ def export(
                     raise ExportError(f"the archive holds no article of a site named {site!r} (`tnu-archive sites`)")
             except sqlite3.OperationalError as exc:  # an archive older than sites has no articles.site
                 raise ExportError(f"cannot select the site {site!r}: {exc}") from None
-            return export(subset, images_dir, out_dir, progress)
+            return export(subset, images_dir, out_dir, progress, categories=categories)
     # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
     previous = earlier_export(out_dir)  # before anything is written: a foreign folder is not touched
@@ -126,7 +110,7 @@ def export(
         try:
             # One read transaction: a crawl writing meanwhile cannot make the tables disagree.
             conn.execute("BEGIN")
-            summary = _write_package(conn, images_dir, staging, progress)
+            summary = _write_package(conn, images_dir, staging, progress, categories)
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -264,207 +248,121 @@ def _check_writable(out_dir: Path, rel: str) -> None:
         raise ExportError(f"{target} is a folder where the export writes a file; nothing was touched")
 
 
-def _steps(conn: sqlite3.Connection, formats: int) -> int:
-    """Every step the tally will count: rows, image copies, then a checksum of each data file
-    (version) and of each file (manifest, which adds datapackage.json and README.md)."""
-    rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES)
+def _steps(conn: sqlite3.Connection) -> int:
+    """Every step the tally will count: rows, image copies, a checksum of each JSON Lines and
+    image file (the version), then one of each file but the manifest (three formats per table, a
+    Parquet file per site of articles, the images, the card, croissant.json, datapackage.json)."""
+    rows = sum(count(conn, table) for table in TABLES)
     images = conn.execute("SELECT count(*) FROM images").fetchone()[0]
-    data_files = len(TABLES) * formats + images
-    return rows + images + data_files + data_files + 2
+    files = 3 * len(TABLES) + len(sites_of_articles(conn)) - 1 + images + 3
+    return rows + images + (len(TABLES) + images) + files
 
 
 def _write_package(
-    conn: sqlite3.Connection, images_dir: Path, root: Path, progress: ProgressCallback | None = None
+    conn: sqlite3.Connection,
+    images_dir: Path,
+    root: Path,
+    progress: ProgressCallback | None = None,
+    categories: CategoryNames | None = None,
 ) -> dict:
     if not conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         # A dataset with no article would carry no dates, no version, nothing to cite.
         raise ExportError("the archive holds no article yet: nothing to export (run a crawl first)")
-    parquet = _pyarrow()
     tick: Tick = _no_tick
     if progress is not None:
-        tally = _Tally(progress, _steps(conn, 2 + (parquet is not None)))
+        tally = _Tally(progress, _steps(conn))
         progress(0, tally.total, tally.counts)
         tick = tally
-    (root / "data").mkdir()
     digests = _Digests(root)
-    table_resources: list[dict] = []
-    rows: dict[str, int] = {}
-    for table, order in TABLES.items():
-        columns = _columns(conn, table)
-        fields = [_field(table, column) for column in columns]
-        schema = _schema(conn, table, fields)
-        count = _write_table(conn, table, order, columns, fields, root / "data", parquet, tick)
-        rows[table] = count
-        for fmt in ("csv", "jsonl") + (("parquet",) if parquet else ()):
-            table_resources.append(_table_resource(table, fmt, digests, schema))
+    tables = _write_tables(conn, root, categories, tick)
+    rows, columns, stats = tables.rows, tables.columns, tables.stats
     image_resources = _copy_images(conn, images_dir, digests, tick)
-    info = _archive_facts(conn)
-    data_files = [r["path"] for r in table_resources + image_resources]
-    version = _version(info, digests, data_files, tick)
-    package = _package(info, version, table_resources + image_resources)
-    (root / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (root / "README.md").write_text(_dataset_card(package, info, rows, parquet), encoding="utf-8")
-    files = _write_manifest(digests, tick)
+    data = [
+        DataFile(table, cols, fmt, path, part, digests.of(path), (root / path).stat().st_size, n)
+        for table, cols, fmt, path, part, n in tables.written
+    ]
+    info = facts(conn, stats)
+    # The version digests what the data is, not how one library encodes it: the JSON Lines
+    # (written by this code alone) and the image files.
+    version = _version(
+        info, digests, [d.path for d in data if d.fmt == "jsonl"] + [r["path"] for r in image_resources], tick
+    )
+    resources = [table_resource(d) for d in data] + image_resources
+    _write_json(root / "datapackage.json", package(info, version, resources))
+    _, cite = citation(info, version)  # Croissant cites in BibTeX
+    image_types = {
+        r["path"].rsplit(".", 1)[-1]: r.get("mediatype") or "application/octet-stream" for r in image_resources
+    }
+    _write_json(root / "croissant.json", croissant(info, version, data, dict(sorted(image_types.items())), cite))
+    fill = {None: {c.name: stats.fill_rate(c.name) for c in columns["articles"]}}
+    for site in stats.rows:
+        fill[site] = {c.name: stats.fill_rate(c.name, site) for c in columns["articles"]}
+    category_list = sorted(
+        ((c, p, n) for (c, p), n in tables.categories.items()), key=lambda e: (e[0] is None, e[0] or "", e[1] or "")
+    )
+    text = card(info, version, rows, len(image_resources), columns, fill, category_list)
+    (root / "README.md").write_text(text, encoding="utf-8")
+    files_count = _write_manifest(digests, tick)
     return {
         "version": version,
         "rows": rows,
         "images": len(image_resources),
-        "files": files,
+        "files": files_count,
         "bytes": sum(p.stat().st_size for p in root.rglob("*") if p.is_file()),
-        "parquet": parquet is not None,
+        "sites": {site["name"]: site["articles"] for site in info["sites"]},
     }
 
 
-# -- tables ------------------------------------------------------------------------------------
-
-_TYPES = {"INTEGER": "integer", "TEXT": "string", "REAL": "number", "NUMERIC": "number"}
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[dict]:
-    # The live schema, not a list kept here: columns added by later migrations are exported too.
-    return [
-        {"name": name, "type": decl.upper(), "notnull": bool(notnull), "pk": pk}
-        for _, name, decl, notnull, _, pk in conn.execute(f"PRAGMA table_info({table})")
-    ]
+@dataclass
+class _Tables:
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    columns: dict[str, list[Column]] = field(default_factory=dict)
+    written: list[tuple] = field(default_factory=list)  # (table, columns, format, path, site or None, rows)
+    stats: ArticleStats | None = None
+    categories: Counter[tuple[str | None, str | None]] = field(default_factory=Counter)  # (category, printed)
 
 
-def _field(table: str, column: dict) -> dict:
-    field = {"name": column["name"], "type": _TYPES.get(column["type"], "any")}
-    description = COLUMNS.get(table, {}).get(column["name"])
-    if description:
-        field["description"] = description
-    if column["notnull"]:
-        field["constraints"] = {"required": True}
-    return field
+def _write_tables(conn: sqlite3.Connection, root: Path, categories: CategoryNames | None, tick: Tick) -> _Tables:
+    """Every table in its three formats, the articles one Parquet file per site, counting on the
+    way what the card says of the articles."""
+    out = _Tables()
+    for table in TABLES:
+        cols = out.columns[table.name] = table_columns(table)
+        names = [c.name for c in cols]
+        files = TableFiles(root, table.name, cols)
+        parts = {}  # site -> its file's stem
+        try:
+            if table.name == "articles":
+                out.stats = ArticleStats(cols)
+                parts = {site: stem(site) for site in sites_of_articles(conn)}
+                for part in parts.values():
+                    files.open_part(part)
+            else:
+                files.open_part(table.name)
+            for row in table_rows(conn, table, cols, categories):
+                part = table.name
+                if table.name == "articles":
+                    site = row[names.index("site")]
+                    out.stats.add(site, row)
+                    out.categories[(row[names.index("category")], row[names.index("category_printed")])] += 1
+                    part = parts.setdefault(site, stem(site))
+                files.add(row, part)
+                tick("rows")
+        finally:
+            files.close()
+        total = out.rows[table.name] = sum(files.rows.values())
+        out.written += [
+            (table, cols, "csv", files.csv_path, None, total),
+            (table, cols, "jsonl", files.jsonl_path, None, total),
+        ]
+        site_of = {part: site for site, part in parts.items()}
+        for part in sorted(files.rows):
+            out.written.append((table, cols, "parquet", files.parquet_path(part), site_of.get(part), files.rows[part]))
+    return out
 
 
-def _schema(conn: sqlite3.Connection, table: str, fields: list[dict]) -> dict:
-    schema: dict = {"fields": fields}
-    pk = [
-        name
-        for _, name, _, _, _, position in sorted(conn.execute(f"PRAGMA table_info({table})"), key=lambda c: c[5])
-        if position
-    ]
-    if pk:
-        schema["primaryKey"] = pk
-    for _, name, unique, *_ in conn.execute(f"PRAGMA index_list({table})"):
-        cols = [c[2] for c in conn.execute(f"PRAGMA index_info({name})")]
-        if unique and len(cols) == 1 and cols != pk:
-            for field in fields:
-                if field["name"] == cols[0]:
-                    field.setdefault("constraints", {})["unique"] = True
-    # Only links between exported tables: runs and raw pages are not part of the dataset.
-    links: dict[int, dict] = {}
-    for fk_id, _, target, source, to, *_ in conn.execute(f"PRAGMA foreign_key_list({table})"):
-        if target in TABLES:
-            link = links.setdefault(fk_id, {"fields": [], "reference": {"resource": target, "fields": []}})
-            link["fields"].append(source)
-            link["reference"]["fields"].append(to)
-    if links:
-        schema["foreignKeys"] = [links[k] for k in sorted(links)]
-    return schema
-
-
-def _rows(conn: sqlite3.Connection, table: str, order: str, names: list[str]) -> Iterator[tuple]:
-    quoted = ", ".join(f'"{n}"' for n in names)
-    yield from conn.execute(f"SELECT {quoted} FROM {table} ORDER BY {order}, rowid")
-
-
-def _write_table(
-    conn: sqlite3.Connection,
-    table: str,
-    order: str,
-    columns: list[dict],
-    fields: list[dict],
-    folder: Path,
-    parquet,
-    tick: Tick = _no_tick,
-) -> int:
-    names = [c["name"] for c in columns]
-    count = 0
-    writer = batch = None
-    if parquet is not None:
-        pa, pq = parquet
-        arrow_types = {"integer": pa.int64(), "number": pa.float64()}
-        arrow_schema = pa.schema([(f["name"], arrow_types.get(f["type"], pa.string())) for f in fields])
-        writer = pq.ParquetWriter(folder / f"{table}.parquet", arrow_schema)
-        batch = []
-    with (
-        open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file,
-        open(folder / f"{table}.jsonl", "w", encoding="utf-8", newline="\n") as jsonl_file,
-    ):
-        out = csv.writer(csv_file, lineterminator="\n")
-        out.writerow(names)
-        for row in _rows(conn, table, order, names):
-            out.writerow(["" if value is None else value for value in row])
-            jsonl_file.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
-            count += 1
-            tick("rows")
-            if writer is not None:
-                batch.append(row)
-                if len(batch) == _BATCH:
-                    _write_batch(writer, arrow_schema, names, batch)
-                    batch = []
-    if writer is not None:
-        if batch or count == 0:
-            _write_batch(writer, arrow_schema, names, batch)
-        writer.close()
-    return count
-
-
-def _write_batch(writer, arrow_schema, names: list[str], batch: list[tuple]) -> None:
-    import pyarrow as pa  # noqa: PLC0415 — only reached when it is installed
-
-    columns = list(zip(*batch, strict=True)) if batch else [[] for _ in names]
-    writer.write_table(
-        pa.table(
-            [pa.array(list(col), type=arrow_schema.field(i).type) for i, col in enumerate(columns)],
-            schema=arrow_schema,
-        )
-    )
-
-
-def _pyarrow():
-    try:
-        import pyarrow  # noqa: PLC0415
-        import pyarrow.parquet  # noqa: PLC0415
-    except ImportError:
-        return None
-    return pyarrow, pyarrow.parquet
-
-
-_FORMATS = {
-    "csv": ("text/csv", "CSV"),
-    "jsonl": ("application/jsonl", "JSON Lines"),
-    "parquet": ("application/vnd.apache.parquet", "Parquet"),
-}
-
-
-def _table_resource(table: str, fmt: str, digests: _Digests, schema: dict) -> dict:
-    path = f"data/{table}.{fmt}"
-    mediatype, label = _FORMATS[fmt]
-    name = table if fmt == "csv" else f"{table}-{fmt}"
-    if fmt != "csv":  # each format is a self-contained set: links point at the same format
-        schema = json.loads(json.dumps(schema))
-        for link in schema.get("foreignKeys", []):
-            link["reference"]["resource"] = f"{link['reference']['resource']}-{fmt}"
-    resource = {
-        "name": name,
-        "path": path,
-        "title": f"{table} ({label})",
-        "description": TABLE_DESCRIPTIONS.get(table, table),
-        "format": fmt,
-        "mediatype": mediatype,
-        "encoding": "utf-8",
-        "profile": "tabular-data-resource",
-    }
-    if fmt == "parquet":
-        # Declared a plain file: the validator reads Parquet only with pandas installed, and the
-        # same rows are validated as CSV and JSON Lines; the schema still documents the columns.
-        resource.update(type="file", profile="data-resource")
-    resource.update(hash=f"sha256:{digests.of(path)}", bytes=(digests.root / path).stat().st_size)
-    resource["schema"] = schema
-    return resource
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -517,31 +415,7 @@ def _copy_images(conn: sqlite3.Connection, images_dir: Path, digests: _Digests, 
     return [{k: v for k, v in r.items() if v is not None} for r in resources]
 
 
-# -- package metadata --------------------------------------------------------------------------
-
-
-def _archive_facts(conn: sqlite3.Connection) -> dict:
-    first_seen, last_seen = conn.execute("SELECT min(first_seen_at), max(last_seen_at) FROM articles").fetchone()
-    first_obs, last_obs = conn.execute("SELECT min(observed_at), max(observed_at) FROM view_counts").fetchone()
-    crawl_from = min(filter(None, [first_seen, first_obs]), default=None)
-    crawl_to = max(filter(None, [last_seen, last_obs]), default=None)
-    published = conn.execute(
-        "SELECT min(substr(published_at, 1, 10)), max(substr(published_at, 1, 10)) FROM articles"
-    ).fetchone()
-    hosts = sorted(
-        {
-            f"{parts.scheme}://{parts.netloc}/"
-            for (url,) in conn.execute("SELECT url FROM articles")
-            if (parts := urlsplit(url)).scheme and parts.netloc
-        }
-    )
-    schema_version = conn.execute("PRAGMA user_version").fetchone()[0]
-    return {
-        "crawled": {"from": crawl_from, "to": crawl_to},
-        "published": {"from": published[0], "to": published[1]},
-        "sites": hosts or [LIVE_SITE],
-        "schema_version": schema_version,
-    }
+# -- version ------------------------------------------------------------------------------------
 
 
 def _version(info: dict, digests: _Digests, data_files: list[str], tick: Tick = _no_tick) -> str:
@@ -554,120 +428,6 @@ def _version(info: dict, digests: _Digests, data_files: list[str], tick: Tick = 
     day = info["crawled"]["to"][:10]
     year, month, date = (int(part) for part in day.split("-"))
     return f"{year}.{month}.{date}+{digest.hexdigest()[:12]}"
-
-
-def _span(dates: dict, joiner: str = " to ") -> str:
-    if not dates["from"]:
-        return "(dates unknown)"
-    return f"{dates['from']}{joiner}{dates['to']}"
-
-
-def _about(info: dict) -> str:
-    crawled, published = info["crawled"], info["published"]
-    return (
-        "Articles of the news site of Thai Nguyen University (Đại học Thái Nguyên), Vietnam, "
-        "as archived by tnu-archive: text, publication dates, view counters observed over "
-        "time, and the articles' photographs with their captions and credits. "
-        f"Published {_span(published)}; crawled {_span(crawled)}."
-    )
-
-
-def _package(info: dict, version: str, resources: list[dict]) -> dict:
-    return {
-        "profile": "data-package",
-        "name": PACKAGE_NAME,
-        "title": "News of Thai Nguyen University (tnu.edu.vn), archived",
-        "description": f"{_about(info)} {RIGHTS}",
-        "version": version,
-        # The archive's latest observation, not the time of export: re-exporting the same
-        # archive must give the same bytes.
-        "created": info["crawled"]["to"],
-        "homepage": info["sites"][0],
-        "keywords": ["Thai Nguyen University", "Đại học Thái Nguyên", "news", "Vietnam", "web archive"],
-        "licenses": [LICENSE],
-        "rights": RIGHTS,
-        "sources": [{"title": f"News pages of {site}", "path": site} for site in info["sites"]],
-        "contributors": [
-            {"title": "Thai Nguyen University (Đại học Thái Nguyên)", "path": LIVE_SITE, "role": "author"},
-            {"title": f"tnu-archive {__version__}", "role": "contributor"},
-        ],
-        "crawled": info["crawled"],
-        "published": info["published"],
-        "schema_version": info["schema_version"],
-        "resources": resources,
-    }
-
-
-def _dataset_card(package: dict, info: dict, rows: dict[str, int], parquet) -> str:
-    crawled, published = info["crawled"], info["published"]
-    formats = "CSV, JSON Lines" + (" and Parquet" if parquet else "")
-    lines = [
-        f"# {package['title']}",
-        "",
-        _about(info),
-        "",
-        f"- Version: `{package['version']}`",
-        f"- Articles published: {_span(published)}",
-        f"- Crawled: {_span(crawled)} (UTC)",
-        f"- Sources: {', '.join(info['sites'])}",
-        f"- Counts: {rows['articles']} articles, {rows['article_images']} article images, "
-        f"{rows['images']} image files, {rows['view_counts']} view-count observations",
-        "",
-        "## Files",
-        "",
-        f"- `data/<table>.csv`, `.jsonl`{', `.parquet`' if parquet else ''}: the tables below "
-        f"({formats}), UTF-8, Unicode NFC, ordered by key. In CSV an empty cell is NULL; JSON "
-        "Lines keeps `null` apart from the empty string.",
-        "- `images/<first two hex>/<sha256>.<ext>`: the image files, byte for byte as downloaded; "
-        "`images.path` and `article_images.image_sha256` point at them. They are untrusted: "
-        "they are whatever the site (or anyone it linked to) served, and an SVG file (`.svg`) is "
-        "a document that can carry script. Do not publish them on, or open them from, a web "
-        "origin you care about; serve them with `Content-Security-Policy: sandbox` as "
-        "`tnu-archive serve` does.",
-        "- `datapackage.json`: Frictionless Data Package metadata: schemas, sha256 and size of every file.",
-        f"- `{MANIFEST}`: checksums of every file.",
-        "",
-        "Check the copy you have:",
-        "",
-        "```sh",
-        f"sha256sum -c {MANIFEST}",
-        # Plain `frictionless` lacks the JSON Lines reader and reports the .jsonl files invalid.
-        "pip install 'frictionless[json]'",
-        "frictionless validate datapackage.json",
-        "```",
-        "",
-        "## Fields",
-    ]
-    tables = [r for r in package["resources"] if r.get("format") == "csv"]
-    for resource in tables:
-        lines += [
-            "",
-            f"### {resource['name']}",
-            "",
-            resource["description"] + ".",
-            "",
-            "| field | type | description |",
-            "| --- | --- | --- |",
-        ]
-        for field in resource["schema"]["fields"]:
-            description = field.get("description", "").replace("|", "\\|")
-            lines.append(f"| `{field['name']}` | {field['type']} | {description} |")
-    lines += [
-        "",
-        "## Licence",
-        "",
-        RIGHTS,
-        "",
-        "## How to cite",
-        "",
-        f"Thai Nguyen University news archive (tnu-archive), version {package['version']}, "
-        f"articles published {_span(published, '–')}, crawled "
-        f"{_span({k: v[:10] for k, v in crawled.items()}, '–')} from "
-        f"{', '.join(info['sites'])}. Licence: CC BY 4.0 (dataset); content © Thai Nguyen "
-        "University.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 # -- checksums ---------------------------------------------------------------------------------

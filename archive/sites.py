@@ -208,6 +208,13 @@ SITE_ROWS = {
     "view_counts": "article_id IN (SELECT id FROM src.articles WHERE site = :site)",
     "images": "sha256 IN (SELECT image_sha256 FROM src.article_images"
     " WHERE article_id IN (SELECT id FROM src.articles WHERE site = :site))",
+    # the history a dataset holds (archive/export_tables.py): earlier versions, other URLs, and
+    # the runs that crawled the site or read its counters
+    "article_versions": "article_id IN (SELECT id FROM src.articles WHERE site = :site)",
+    "article_aliases": "article_id IN (SELECT id FROM src.articles WHERE site = :site)",
+    "crawl_runs": "id IN (SELECT run_id FROM src.run_sites WHERE site = :site) OR id IN (SELECT run_id FROM"
+    " src.view_counts WHERE article_id IN (SELECT id FROM src.articles WHERE site = :site))",
+    "run_sites": "site = :site",
 }
 
 

@@ -40,8 +40,24 @@ DEFAULT_MATCHES = recover_matches()
 
 @click.group(cls=archive_cli.ArchiveGroup)
 @click.version_option(__version__, prog_name="tnu-archive")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Archive the news sites of the university (`tnu-archive sites` lists them) into one SQLite file."""
+    # The profiles' category names, for `export` (archive/cli.py CATEGORY_NAMES_KEY).
+    ctx.meta[archive_cli.CATEGORY_NAMES_KEY] = category_names
+
+
+def category_names(db_path: Path) -> dict[str, dict[str, str]]:
+    """Each site's category names (printed -> the dataset's), from its profile and the operator's
+    tnu-archive.toml beside the archive; under OTHER_SITES those of the profiles whose rules also
+    read the hosts no profile claims (as their layouts do). SiteError for a profile that cannot be used."""
+    from archive.categories import OTHER_SITES  # noqa: PLC0415
+    from crawler.sites import load  # noqa: PLC0415
+
+    sites = load(db_path)
+    names = {site.name: dict(site.categories) for site in sites}
+    names[OTHER_SITES] = {k: v for site in sites if site.shared_rules for k, v in site.categories.items()}
+    return names
 
 
 for _command in archive_cli.cli.commands.values():

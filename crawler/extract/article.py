@@ -711,8 +711,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
     published_at, published_text, date_node = dated.iso, dated.text, dated.line
     tail = _tail_lines(body) if body is not None and not selectors else []
     views, views_node, views_rule = _views(views_node, before + lead + after + tail)
+    # As printed: the archive keeps what the page says; the profile's names are the dataset's
+    # (`export`: category, with category_printed beside it).
     category, category_rule = _category(root, scope, selectors, title, ld)
-    category = site.category_name(category)
     rules = {
         "title": title_rule,
         "published_at": dated.rule,

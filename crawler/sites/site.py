@@ -28,7 +28,7 @@ needed; every rule is optional, and a site without rules is read by the generic 
     download_delay = 2.0
     concurrency = 1
 
-    [categories]                                     # a category as printed -> as archived
+    [categories]                                     # a category as printed -> as the dataset names it
     "News" = "Tin tức"
 
 Nothing here fetches or reads files: `parse` turns one table into one Site, with a one-line
@@ -108,10 +108,6 @@ class Site:
     def adhoc(self) -> bool:
         """A site no profile defines: a host crawled from a --start-url."""
         return not self.origin
-
-    def category_name(self, printed: str | None) -> str | None:
-        """A category as the archive names it (the profile's mapping, else as printed)."""
-        return self.categories.get(printed, printed) if printed else printed
 
 
 def digest(data: Mapping[str, Any]) -> str:

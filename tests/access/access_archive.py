@@ -22,6 +22,7 @@ from archive.record import Article, ImageRef
 from archive.store import Archive
 
 BASE = "https://tnu.edu.vn"
+SITE_TITLE = "Đại học Thái Nguyên"
 
 
 def image_bytes(color: tuple[int, int, int], fmt: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
@@ -166,11 +167,17 @@ def build_archive(root: Path) -> tuple[Path, Path]:
     its counter (as successive crawls would), images downloaded, one download failing."""
     db_path, images_dir = root / "tnu.sqlite", root / "images"
     with Archive(db_path, images_dir) as archive:
+        # As a crawl does: the site's row from its profile, each article saved as that site's.
+        archive.register_site(
+            "tnu", SITE_TITLE, ["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"], None, OBSERVATIONS[0][0]
+        )
         for seen_at, views_by_index in OBSERVATIONS:
             for index, views in views_by_index.items():
                 article = replace(ARTICLES[index], views=views)
                 html = f"<html><body><h1>{article.title}</h1></body></html>".encode()
-                archive.save_article(article, run_id=None, fetched_at=seen_at, raw_html=html, encoding="utf-8")
+                archive.save_article(
+                    article, run_id=None, fetched_at=seen_at, raw_html=html, encoding="utf-8", site="tnu"
+                )
                 for ref in article.images:
                     key = DOWNLOADS.get(ref.src_url)
                     if key is None:

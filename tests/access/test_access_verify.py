@@ -104,15 +104,16 @@ def test_an_export_is_checked_against_its_manifest(archive, tmp_path):
     out = tmp_path / "ds"
     export(db_path, images_dir, out)
     report = verify(db_path, images_dir, out)
-    assert report.ok and report.export_files_checked == 18
+    # 8 tables in 3 formats, 4 image files, the card, croissant.json, datapackage.json
+    assert report.ok and report.export_files_checked == 8 * 3 + 4 + 3
 
-    with open(out / "data/articles.csv", "a", encoding="utf-8") as handle:
+    with open(out / "csv/articles.csv", "a", encoding="utf-8") as handle:
         handle.write("tampered\n")
     (out / "README.md").unlink()
     (out / "extra.txt").write_text("not part of the dataset")
     problems = {(p.subject, p.detail.split(",")[0].split(" is ")[0]) for p in verify(db_path, images_dir, out).problems}
     assert problems == {
-        (str(out / "data/articles.csv"), "sha256"),
+        (str(out / "csv/articles.csv"), "sha256"),
         (str(out / "README.md"), "listed in the manifest but missing"),
         (str(out / "extra.txt"), "not in the manifest"),
     }

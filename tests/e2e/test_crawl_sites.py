@@ -10,6 +10,7 @@ import socket
 from collections import Counter
 from urllib.parse import urlsplit
 
+import pyarrow.parquet as pq
 import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, FAST, run_cli
@@ -150,7 +151,19 @@ def test_runs_search_and_export_take_a_site(night, tmp_path):
         "-q",
     )
     assert exported.returncode == 0, exported.stderr
-    lines = (out / "data" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (out / "jsonl" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(EXPECTED["articles"]) and {json.loads(line)["site"] for line in lines} == {first}
+    # one site's dataset: its articles' Parquet file (named safely: the site is named by host:port), its row
+    (parquet,) = (out / "data" / "articles").glob("*.parquet")
+    assert ":" not in parquet.name and pq.read_table(parquet).num_rows == len(lines)
+    assert pq.read_table(out / "data/sites/sites.parquet").column("name").to_pylist() == [first]
+    # with its history: the run that crawled it, its counters' observations
+    assert pq.read_table(out / "data/crawl_runs/crawl_runs.parquet").column("id").to_pylist() == [1]
+    db = sqlite_utils.Database(night["db_path"])
+    observed = db.execute(
+        "SELECT count(*) FROM view_counts WHERE article_id IN (SELECT id FROM articles WHERE site = ?)", [first]
+    ).fetchone()[0]
+    db.close()
+    assert pq.read_table(out / "data/view_counts/view_counts.parquet").num_rows == observed > 0
     unknown = run_cli("runs", "--site", "nowhere", "--db", str(night["db_path"]))
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1, unknown.stderr
