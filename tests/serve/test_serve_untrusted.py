@@ -8,6 +8,7 @@ import html
 import re
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from serve_archive import ARTICLE_A, build_archive
@@ -49,17 +50,23 @@ HOSTILE_BODY_ARTICLE = Article(
     body_html=HOSTILE_BODY,
 )
 AT = "2026-03-06T02:00:00+00:00"
+PLANTED_AS = "https://tnu.edu.vn/a-dn1.html"
 
 
 @pytest.fixture(scope="module")
 def untrusted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, int]]]:
     root = tmp_path_factory.mktemp("untrusted")
     built = build_archive(root / "archive")
+    # The store refuses a URL that is not http(s) now; an archive written before that holds one,
+    # so the row is planted as such an archive has it: stored under an http URL, then renamed.
+    planted = replace(HOSTILE, url=PLANTED_AS)
     with Archive(built.db_path, built.images_dir) as archive:
-        for article in (HOSTILE, HOSTILE_BODY_ARTICLE):
+        for article in (planted, HOSTILE_BODY_ARTICLE):
             archive.save_article(article, run_id=None, fetched_at=AT, raw_html=b"<html></html>", encoding="utf-8")
         archive.record_image_failure(SCRIPT_IMAGE, status=None, error="ignored", at=AT, run_id=None)
     conn = sqlite3.connect(built.db_path)
+    with conn:
+        conn.execute("UPDATE articles SET url = ? WHERE url = ?", [SCRIPT_URL, PLANTED_AS])
     ids = dict(conn.execute("SELECT url, id FROM articles"))
     conn.close()
     assert SCRIPT_URL in ids  # stored as given: the page must cope with it
