@@ -140,6 +140,7 @@ def test_the_start_urls_given_and_of_the_sites_named():
         ({"hosts": ["a.vn"], "layouts": [{"layout": "x", "body": "div[[["}]}, "layout x: body = 'div[[[' is no CSS"),
         ({"hosts": ["a.vn"], "layouts": [{"title": "h1"}]}, "needs a body selector"),
         ({"hosts": ["a.vn"], "timezone": "Mars/Olympus"}, "no IANA time zone"),
+        ({"hosts": ["a.vn"], "language": "tiếng Việt"}, "no language tag"),
         ({"hosts": ["a.vn"], "politeness": {"concurrency": 0}}, "politeness.concurrency must be a positive"),
         ({"hosts": ["a.vn"], "enabled": "yes"}, "enabled must be true or false"),
         ({"hosts": ["a/b"]}, "is no host name"),
