@@ -24,8 +24,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "url": "Absolute URL of the article, after redirects",
         "title": "Headline as printed",
         "published_at": "Publication date, ISO 8601: 2020-07-15 when only the day is known, "
-        "2026-02-23T09:15:00+07:00 when the time is (a printed time is the site clock, Asia/Ho_Chi_Minh; a "
-        "timestamp the page declares with its own offset keeps it); never in the future, never before 1991",
+        "2026-02-23T09:15:00+07:00 when the time is (a printed time is on the site's clock, its profile's timezone: "
+        "Asia/Ho_Chi_Minh for the university's sites; a timestamp the page declares with its own offset keeps it); "
+        "never in the future, never before 1991",
         "published_text": "Publication date exactly as printed on the page",
         "views": "Latest observed view counter ('550 lần đọc'); NULL when the page shows none",
         "body_text": "Article text, paragraphs joined by a blank line; no captions, byline or page furniture",

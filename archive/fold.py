@@ -30,7 +30,7 @@ def strip_controls(text: str | None) -> str | None:
 
 
 def fold(text: str | None) -> str:
-    """'Đại học Thái Nguyên' -> 'dai hoc thai nguyen'."""
+    """'Trường Đại học' -> 'truong dai hoc'."""
     if not text:
         return ""
     # Same result as translating these letters and dropping every combining character one by one,

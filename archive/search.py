@@ -259,7 +259,7 @@ def original_snippet(texts: list[str], terms: list[tuple[str, bool]]) -> str | N
     """The stretch of original text showing the most distinct query words, or None.
 
     Searching is done on the folded text; offsets map the window back to the accented original,
-    so the user reads "Đại học Thái Nguyên" even though "dai hoc thai nguyen" matched.
+    so the user reads "Trường Đại học" even though "truong dai hoc" matched.
     """
     if not terms:  # no words to show: the start of the first text
         text = next((t for t in texts if t), "")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from archive import __version__
 from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.browse.guard import guard
+from archive.browse.sites import SiteSummary, site_summaries
 from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
 from archive.existing import NoArchive, require_archive
 from archive.search import immutable_needed, readonly_uri
@@ -76,6 +77,16 @@ def _register_plugin() -> None:
         pm.register(plugin, name="tnu-archive")
 
 
+def archive_sites(db_path: Path) -> list[SiteSummary]:
+    """The sites the archive holds, read (never written) when the server starts: the metadata
+    names them. The home page reads them again on every visit (archive/browse/plugin.py)."""
+    conn = sqlite3.connect(readonly_uri(db_path, immutable_needed(db_path)), uri=True, timeout=30)
+    try:
+        return site_summaries(conn)
+    finally:
+        conn.close()
+
+
 def make_app(db_path: Path, images_dir: Path) -> Datasette:
     """The Datasette instance serving the archive at `db_path` and the images in `images_dir`."""
     from datasette.app import Database, Datasette  # noqa: PLC0415
@@ -85,7 +96,7 @@ def make_app(db_path: Path, images_dir: Path) -> Datasette:
     _register_plugin()
     ds = Datasette(
         files=[],
-        metadata=build_metadata(),
+        metadata=build_metadata(archive_sites(db_path)),
         template_dir=str(TEMPLATES_DIR),
         static_mounts=[(IMAGES_MOUNT, str(Path(images_dir).resolve()))],
         settings=SETTINGS,

@@ -3,8 +3,10 @@ errors for a profile that cannot be used."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -46,11 +48,63 @@ def test_only_the_university_profile_has_rules_of_its_own():
         assert has_rules == (site.name == "tnu"), site.name
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# archive/export.py still writes the university's name and address into the dataset card: it is
+# being rewritten on another branch (a dataset of one site or of several, named from the `sites`
+# table), and excepted here until that lands. Nothing else is.
+NOT_YET = {ROOT / "archive" / "export.py"}
+
+
+def code_files() -> list[Path]:
+    """Every file of the code (crawler/ and archive/: modules, templates, data) but the profiles."""
+    files = []
+    for folder in (ROOT / "crawler", ROOT / "archive"):
+        for path in sorted(folder.rglob("*")):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and PROFILES_DIR not in path.parents
+                and path not in NOT_YET
+                and path.suffix in (".py", ".html", ".toml", ".json", ".txt", ".sql")
+            ):
+                files.append(path)
+    return files
+
+
 def test_the_universitys_name_is_written_in_the_profiles_only():
-    crawler = Path(__file__).resolve().parents[1] / "crawler"
-    for path in crawler.rglob("*.py"):
-        assert "Đại học Thái Nguyên" not in path.read_text(encoding="utf-8"), path
+    tnu = packaged().get("tnu")
+    # its names as the profile gives them (acronyms like TNU are in every file name: not a name here)
+    names = {unicodedata.normalize("NFC", n).casefold() for n in (tnu.title, *tnu.title_names) if " " in n}
+    assert {"đại học thái nguyên", "thai nguyen university"} <= names
+    files = code_files()
+    assert ROOT / "archive" / "browse" / "metadata.py" in files and ROOT / "crawler" / "extract" / "dates.py" in files
+    for path in files:
+        text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8")).casefold()
+        for name in names:
+            assert name not in text, f"{path.relative_to(ROOT)} names {name!r}: site knowledge belongs in its profile"
     assert "Đại học Thái Nguyên" in (PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8")
+
+
+def test_no_code_links_a_sites_address():
+    """What a site is reached at is its profile's (start_urls) or the archive's (its articles'
+    URLs): no string the code uses is a URL on a host a profile claims. Docstrings and comments
+    may give one as an example."""
+    hosts = {host for site in packaged() for host in site.hosts}
+    on_a_site = re.compile(r"https?://(?:[\w-]+\.)*(?:" + "|".join(re.escape(h) for h in sorted(hosts)) + r")\b", re.I)
+    for path in (p for p in code_files() if p.suffix == ".py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                found = on_a_site.search(node.value)
+                assert not found, f"{path.relative_to(ROOT)}:{node.lineno} links {found.group(0)}"
 
 
 @pytest.mark.parametrize(
@@ -143,6 +197,7 @@ def test_the_start_urls_given_and_of_the_sites_named():
         ({"hosts": ["a.vn"], "layouts": [{"layout": "x", "body": "div[[["}]}, "layout x: body = 'div[[[' is no CSS"),
         ({"hosts": ["a.vn"], "layouts": [{"title": "h1"}]}, "needs a body selector"),
         ({"hosts": ["a.vn"], "timezone": "Mars/Olympus"}, "no IANA time zone"),
+        ({"hosts": ["a.vn"], "language": "tiếng Việt"}, "no language tag"),
         ({"hosts": ["a.vn"], "politeness": {"concurrency": 0}}, "politeness.concurrency must be a positive"),
         ({"hosts": ["a.vn"], "enabled": "yes"}, "enabled must be true or false"),
         ({"hosts": ["a/b"]}, "is no host name"),

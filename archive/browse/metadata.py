@@ -1,30 +1,31 @@
 """Datasette metadata for the archive: the data dictionary, the search query and the dashboard.
 
 Built from archive.db.COLUMNS / TABLE_DESCRIPTIONS so that the dictionary Datasette shows is the
-one the schema declares; a column added there shows up here without an edit.
+one the schema declares; a column added there shows up here without an edit. The archive's
+title, description, source and licence name the sites it holds (its `sites` table, read when
+`serve` starts: archive/browse/sites.py); no site is named here.
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
 from typing import Any
 
 from archive.browse import DB_NAME
 from archive.browse.article import ARTICLE_CAPTURES_SQL, ARTICLE_FETCHES_SQL
+from archive.browse.sites import SiteSummary
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
 from archive.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
 
-TITLE = "Thai Nguyen University news archive"
-DESCRIPTION = (
-    "Every news article of Đại học Thái Nguyên (Thai Nguyen University, tnu.edu.vn) that "
-    "tnu-archive has fetched: text, date, view counter history, and the pictures with their "
-    "captions and credits, downloaded and kept unchanged."
+WHAT = (
+    "text, date, view counter history, and the pictures with their captions and credits, downloaded and kept unchanged"
 )
-SOURCE = "tnu.edu.vn — Đại học Thái Nguyên (Thai Nguyen University)"
-SOURCE_URL = "https://tnu.edu.vn/"
-# The articles and pictures stay the university's work; the archive copies them for
-# preservation and research, so the licence says that rather than claiming an open licence.
-LICENSE = "Articles and images © Đại học Thái Nguyên; archived copy for research and preservation"
-LICENSE_URL = "https://tnu.edu.vn/"
+# The articles and pictures stay their sites' work; the archive copies them for preservation
+# and research, so the licence says that rather than claiming an open licence.
+PURPOSE = "archived copy for research and preservation"
+# How many sites' hosts the source line names before it says how many more there are.
+SOURCE_HOSTS = 10
 
 DASHBOARD_SLUG = "collection"
 
@@ -53,7 +54,9 @@ _SEARCH_TABLES: dict[str, dict[str, Any]] = {
 
 # Per-table presentation: how an archivist most likely wants to see each table first.
 _TABLE_OPTIONS: dict[str, dict[str, Any]] = {
-    "articles": {"sort_desc": "published_at", "label_column": "title", "facets": ["category"]},
+    "articles": {"sort_desc": "published_at", "label_column": "title", "facets": ["site", "category"]},
+    "sites": {"sort": "name", "label_column": "title"},
+    "run_sites": {"sort_desc": "run_id", "facets": ["site", "status"]},
     "images": {"sort_desc": "first_seen_at", "label_column": "path"},
     "article_images": {"sort": "article_id", "facets": ["credit"]},
     "crawl_runs": {"sort_desc": "id", "facets": ["status"]},
@@ -78,7 +81,10 @@ ORDER BY bm25(article_search_fts, 5.0, 1.0, 2.0), a.id
 LIMIT 100"""
 
 # Each chart: (title, SQL, Vega-Lite encoding). The SQL is what the page shows beside the chart.
+# Every chart follows the dashboard's site filter (:site, '' when none is chosen: Datasette gives
+# a parameter the request lacks as ''), so each query is plain SQL that runs as printed.
 _MONTH = "substr(published_at, 1, 7) || '-01'"
+_OF_SITE = "(:site = '' OR site = :site)"
 
 # One colour per run status (archive/outcome.py RUN_STATUSES; a test checks none is missing),
 # in the legend's order.
@@ -98,7 +104,7 @@ CHARTS: dict[str, dict[str, Any]] = {
         "query": f"""\
 SELECT {_MONTH} AS month, count(*) AS articles
 FROM articles
-WHERE published_at IS NOT NULL
+WHERE published_at IS NOT NULL AND {_OF_SITE}
 GROUP BY month
 ORDER BY month""",
         "display": {
@@ -109,11 +115,31 @@ ORDER BY month""",
             },
         },
     },
+    "articles_per_site": {
+        "title": "Articles per site (click a bar to list the site's articles)",
+        "query": f"""\
+SELECT s.name AS site, coalesce(s.title, s.name) AS title, count(a.id) AS articles,
+       '/{DB_NAME}/articles?site=' || s.name AS page
+FROM sites AS s
+LEFT JOIN articles AS a ON a.site = s.name
+WHERE :site = '' OR s.name = :site
+GROUP BY s.name
+ORDER BY articles DESC, s.name""",
+        "display": {
+            "mark": {"type": "bar", "tooltip": {"content": "data"}, "cursor": "pointer"},
+            "encoding": {
+                "y": {"field": "site", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 200}},
+                "x": {"field": "articles", "type": "quantitative", "title": "Articles"},
+                "href": {"field": "page"},
+            },
+        },
+    },
     "articles_per_category": {
         "title": "Articles per category",
-        "query": """\
+        "query": f"""\
 SELECT coalesce(category, '(none)') AS category, count(*) AS articles
 FROM articles
+WHERE {_OF_SITE}
 GROUP BY 1
 ORDER BY articles DESC, category
 LIMIT 30""",
@@ -127,10 +153,10 @@ LIMIT 30""",
     },
     "most_read": {
         "title": "Most-read articles (latest view counter; click a bar to open the article)",
-        "query": """\
+        "query": f"""\
 SELECT id, title, views, published_at, '/article/' || id AS page
 FROM articles
-WHERE views IS NOT NULL
+WHERE views IS NOT NULL AND {_OF_SITE}
 ORDER BY views DESC, id
 LIMIT 15""",
         "display": {
@@ -143,15 +169,16 @@ LIMIT 15""",
         },
     },
     "view_growth": {
-        "title": "View-count growth of the chosen article (filter above; by default the most observed)",
+        "title": "View-count growth of the chosen article (filter above; by default the chosen site's most observed)",
         "query": """\
 SELECT vc.observed_at, vc.views, a.id || ' · ' || a.title AS article
 FROM view_counts AS vc
 JOIN articles AS a ON a.id = vc.article_id
 WHERE vc.article_id = coalesce(
     nullif(CAST(:article AS INTEGER), 0),
-    (SELECT article_id FROM view_counts
-     GROUP BY article_id ORDER BY count(*) DESC, max(views) DESC, article_id LIMIT 1))
+    (SELECT v.article_id FROM view_counts AS v JOIN articles AS o ON o.id = v.article_id
+     WHERE :site = '' OR o.site = :site
+     GROUP BY v.article_id ORDER BY count(*) DESC, max(v.views) DESC, v.article_id LIMIT 1))
 ORDER BY vc.observed_at""",
         "display": {
             "mark": {"type": "line", "point": True, "tooltip": True},
@@ -175,7 +202,7 @@ SELECT substr(a.published_at, 1, 7) || '-01' AS month,
        count(*) AS images
 FROM article_images AS ai
 JOIN articles AS a ON a.id = ai.article_id
-WHERE a.published_at IS NOT NULL
+WHERE a.published_at IS NOT NULL AND (:site = '' OR a.site = :site)
 GROUP BY month, state
 ORDER BY month""",
         "display": {
@@ -194,13 +221,18 @@ ORDER BY month""",
         },
     },
     "crawl_runs": {
-        "title": "Latest crawl runs: pages fetched, coloured by status",
+        "title": "Latest crawl runs: pages fetched, coloured by status (a chosen site's own, in its runs)",
         "query": """\
-SELECT id, '#' || id || '  ' || substr(started_at, 1, 16) AS run, status, pages,
-       articles_new, articles_changed, articles_unchanged, images_new, images_failed,
-       started_at, ended_at
-FROM crawl_runs
-ORDER BY id DESC
+SELECT r.id, '#' || r.id || '  ' || substr(r.started_at, 1, 16) AS run,
+       coalesce(s.status, r.status) AS status, coalesce(s.pages, r.pages) AS pages,
+       coalesce(s.articles_new, r.articles_new) AS articles_new,
+       coalesce(s.articles_changed, r.articles_changed) AS articles_changed,
+       coalesce(s.articles_unchanged, r.articles_unchanged) AS articles_unchanged,
+       r.images_new, r.images_failed, r.started_at, r.ended_at
+FROM crawl_runs AS r
+LEFT JOIN run_sites AS s ON s.run_id = r.id AND s.site = :site
+WHERE :site = '' OR s.site IS NOT NULL
+ORDER BY r.id DESC
 LIMIT 20""",
         "display": {
             "mark": {"type": "bar", "tooltip": {"content": "data"}},
@@ -219,10 +251,13 @@ LIMIT 20""",
     },
 }
 
+# The filters' options. datasette-dashboards runs these with the chosen filters only, dropping a
+# [[ … ]] block whose parameter is not chosen.
+SITE_FILTER_SQL = "SELECT name FROM sites ORDER BY name"
 ARTICLE_FILTER_SQL = """\
 SELECT a.id || ' · ' || substr(coalesce(a.title, a.url), 1, 90)
 FROM articles AS a
-WHERE a.id IN (SELECT article_id FROM view_counts)
+WHERE a.id IN (SELECT article_id FROM view_counts) [[ AND a.site = :site ]]
 ORDER BY a.views DESC, a.id
 LIMIT 1000"""
 
@@ -249,6 +284,12 @@ def dashboard() -> dict[str, Any]:
         "description": "What the archive holds, straight from its own tables; "
         "each chart's SQL is shown under it and can be opened in the SQL editor.",
         "filters": {
+            "site": {
+                "name": "Site (its articles, pictures and runs)",
+                "type": "select",
+                "db": DB_NAME,
+                "query": SITE_FILTER_SQL,
+            },
             "article": {
                 "name": "Article (view-count growth)",
                 "type": "select",
@@ -274,24 +315,63 @@ def tables() -> dict[str, dict[str, Any]]:
     return result
 
 
-def build_metadata() -> dict[str, Any]:
-    """The whole Datasette metadata document (what /-/metadata.json returns)."""
+def title(sites: Sequence[SiteSummary]) -> str:
+    """The archive's name: its site's, or its largest site's and how many others it holds."""
+    if not sites:
+        return "News archive"
+    if len(sites) == 1:
+        return f"News archive: {sites[0].label}"
+    others = len(sites) - 1
+    return f"News archive: {sites[0].label} and {others} other site{'s' if others > 1 else ''}"
+
+
+def description(sites: Sequence[SiteSummary]) -> str:
+    if len(sites) == 1:
+        site = sites[0]
+        hosts = ", ".join(site.hosts) or site.name
+        return f"Every news article of {site.label} ({hosts}) that tnu-archive has fetched: {WHAT}."
+    if not sites:
+        return f"Every news article tnu-archive fetches: {WHAT}. It holds none yet."
+    return f"Every news article of the {len(sites)} sites below that tnu-archive has fetched: {WHAT}."
+
+
+def source(sites: Sequence[SiteSummary]) -> tuple[str | None, str | None]:
+    """(the source line, its link): the site itself, or the hosts of the sites, largest first."""
+    if len(sites) == 1:
+        site = sites[0]
+        return f"{', '.join(site.hosts) or site.name} — {site.label}", site.home
+    hosts = [site.hosts[0] if site.hosts else site.name for site in sites]
+    more = len(hosts) - SOURCE_HOSTS
+    return (", ".join(hosts[:SOURCE_HOSTS]) + (f" and {more} more" if more > 0 else "")) or None, None
+
+
+def licence(sites: Sequence[SiteSummary]) -> tuple[str, str | None]:
+    if len(sites) == 1:
+        return f"Articles and images © {sites[0].label}; {PURPOSE}", sites[0].home
+    return f"Articles and images © the site each was archived from (articles.site); {PURPOSE}", None
+
+
+def build_metadata(sites: Sequence[SiteSummary] = ()) -> dict[str, Any]:
+    """The whole Datasette metadata document (what /-/metadata.json returns), naming `sites`
+    (archive/browse/sites.py site_summaries, largest first)."""
+    source_text, source_url = source(sites)
+    licence_text, licence_url = licence(sites)
     return {
-        "title": TITLE,
+        "title": title(sites),
         "description_html": (
-            f"<p>{DESCRIPTION}</p>"
+            f"<p>{html.escape(description(sites))}</p>"
             f'<p><a href="/{DB_NAME}/search">Search the articles</a> (with or without '
             "diacritics: <em>dai hoc</em> finds <em>Đại học</em>) · "
             f'<a href="/-/dashboards/{DASHBOARD_SLUG}">Dashboard of the collection</a> · '
             f'<a href="/{DB_NAME}/articles">All articles</a></p>'
         ),
-        "source": SOURCE,
-        "source_url": SOURCE_URL,
-        "license": LICENSE,
-        "license_url": LICENSE_URL,
+        **({"source": source_text} if source_text else {}),
+        **({"source_url": source_url} if source_url else {}),
+        "license": licence_text,
+        **({"license_url": licence_url} if licence_url else {}),
         "databases": {
             DB_NAME: {
-                "description": DESCRIPTION,
+                "description": description(sites),
                 "tables": tables(),
                 "queries": {
                     "search": {

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from archive.browse import DB_NAME, IMAGES_MOUNT, archived_page_path
 from archive.browse.article import MAX_ID, load_article, load_stored_page
 from archive.browse.metadata import DASHBOARD_SLUG
+from archive.browse.sites import site_summaries
 from archive.fold import fold
 from archive.search import SearchError, build_match, original_snippet
 
@@ -166,6 +167,23 @@ async def stored_page(request: Any, datasette: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/article/(?P<id>\d+)$", article_page), (r"^/article/(?P<id>\d+)/page$", stored_page)]
+
+
+@hookimpl
+def extra_template_vars(template: str, datasette: Any) -> Any:
+    """The home page's table of sites, read from the archive on every visit."""
+    if template != "index.html" or DB_NAME not in datasette.databases:
+        return None
+
+    async def inner() -> dict[str, Any]:
+        sites = await datasette.get_database(DB_NAME).execute_fn(site_summaries)
+        return {
+            "archive_sites": sites,
+            "archive_db": DB_NAME,
+            "dashboard_url": datasette.urls.path(f"/-/dashboards/{DASHBOARD_SLUG}"),
+        }
+
+    return inner
 
 
 @hookimpl

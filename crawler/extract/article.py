@@ -707,6 +707,8 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
         body=body,
         ld_objects=ld.objects,
         title_node=title_node,
+        zone=site.zone,
+        language=site.language,
     )
     published_at, published_text, date_node = dated.iso, dated.text, dated.line
     tail = _tail_lines(body) if body is not None and not selectors else []

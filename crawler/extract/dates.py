@@ -5,19 +5,28 @@ dateparser only as a fallback for unusual wordings, because it costs millisecond
 and returns None as soon as a label such as `Đăng ngày:` is left in front of the date.
 
 Time zones: a time printed without an offset (`Thứ Hai, 23/02/2026 - 09:15`) is the site's
-clock, Asia/Ho_Chi_Minh (+07:00). A machine-readable timestamp that carries its own offset
+clock, the `timezone` of its profile (crawler/sites/), passed in as `zone`: the offset written is
+the one that zone had on that day (Asia/Ho_Chi_Minh: +07:00 for every date since 1976; Europe/Paris:
++01:00 in winter, +02:00 in summer). A machine-readable timestamp that carries its own offset
 (`2024-03-05T23:30:00-05:00`, `…Z`) keeps it: the instant is the page's and so is the day it
 names, so nothing is shifted to another calendar day.
+
+Languages: dateparser, the slow path, tries the site's `language` first, then Vietnamese and English.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
-# The site's clock: Asia/Ho_Chi_Minh has had no daylight saving since 1975.
-SITE_TZ = timezone(timedelta(hours=7))
+from crawler.sites.site import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
+
+# The clock and language of a site whose profile names none (a caller that has a Site passes its own).
+DEFAULT_ZONE: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
+# The languages dateparser tries after the site's own: the languages of the sites' pages seen so far.
+FALLBACK_LANGUAGES = ("vi", "en")
 # No page was published before the web existed; a CMS's empty date prints 1970-01-01 or 0001-01-01.
 EARLIEST = date(1991, 1, 1)
 # A date after now is a scheduled event, a deadline or a wrong clock, not a publication; a day's
@@ -57,10 +66,11 @@ _LABEL = re.compile(
 )
 
 
-def _to_iso(day: date, clock: time | None) -> str:
+def _to_iso(day: date, clock: time | None, zone: tzinfo) -> str:
     if clock is None:
         return day.isoformat()
-    return datetime.combine(day, clock, tzinfo=SITE_TZ).isoformat()
+    # a local time a DST change skips or repeats takes the offset before the change (fold=0)
+    return datetime.combine(day, clock, tzinfo=zone).isoformat()
 
 
 def _clock(hour: str | None, minute: str | None, second: str | None, ampm: str | None) -> time | None:
@@ -75,11 +85,12 @@ def _clock(hour: str | None, minute: str | None, second: str | None, ampm: str |
     return time(h, m, s)  # raises ValueError on 25:61, caught by the caller
 
 
-def find_date(text: str) -> tuple[str, str] | None:
+def find_date(text: str, zone: tzinfo = DEFAULT_ZONE) -> tuple[str, str] | None:
     """The first printed date in `text` as (ISO 8601, the span as printed), or None.
 
-    A printed time gives a full timestamp at the site's +07:00 offset; a day alone gives the
-    day only, so nothing is invented. An impossible date (31/02) is skipped, never raised.
+    A printed time gives a full timestamp at the offset of the site's clock `zone` on that day;
+    a day alone gives the day only, so nothing is invented. An impossible date (31/02) is
+    skipped, never raised.
     """
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
@@ -91,7 +102,7 @@ def find_date(text: str) -> tuple[str, str] | None:
                     clock = _clock(g["aH"], g["aM"], g["aS"], g["aampm"])
             except ValueError:
                 continue
-            return _to_iso(day, clock), match.group(0).strip(" ,-–—|")
+            return _to_iso(day, clock, zone), match.group(0).strip(" ,-–—|")
     return None
 
 
@@ -107,12 +118,12 @@ _ISO = re.compile(
 _RFC2822 = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 
 
-def parse_iso(value: str) -> str | None:
+def parse_iso(value: str, zone: tzinfo = DEFAULT_ZONE) -> str | None:
     """A machine-readable date (JSON-LD, `article:published_time`, `<time datetime>`, meta) as
     ISO 8601, or None.
 
     A timestamp with an offset keeps it (the instant and the day it names are the page's); a
-    timestamp without one is the site's clock (+07:00); a bare day stays a bare day. Fractions of
+    timestamp without one is the site's clock `zone`; a bare day stays a bare day. Fractions of
     a second are dropped. A value that is not ISO-like is tried as a printed date (day first).
     """
     value = value.strip()
@@ -124,7 +135,7 @@ def parse_iso(value: str) -> str | None:
             except (TypeError, ValueError):
                 return None
             return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()  # "-0000": UTC
-        found = find_date(value) if len(value) <= 80 else None
+        found = find_date(value, zone) if len(value) <= 80 else None
         return found[0] if found else None
     g = match.groupdict()
     try:
@@ -132,15 +143,13 @@ def parse_iso(value: str) -> str | None:
         if g["H"] is None:
             return day.isoformat()
         clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0))
-        zone = _zone(g["tz"])
+        own = _zone(g["tz"]) if g["tz"] else zone
     except ValueError:
         return None
-    return datetime.combine(day, clock, tzinfo=zone).isoformat()
+    return datetime.combine(day, clock, tzinfo=own).isoformat()
 
 
-def _zone(text: str | None) -> timezone:
-    if text is None:
-        return SITE_TZ
+def _zone(text: str) -> timezone:
     if text in ("Z", "UTC", "GMT"):
         return UTC
     sign = -1 if text[0] == "-" else 1
@@ -168,15 +177,15 @@ def plausible(iso: str, now: datetime | None = None) -> bool:
     return day >= EARLIEST and not late
 
 
-def same_day(machine: str, printed: str) -> bool:
+def same_day(machine: str, printed: str, zone: tzinfo = DEFAULT_ZONE) -> bool:
     """Whether a machine-readable date and a printed one name the same publication: the same
     instant when both have a time, else the same calendar day, read in the machine value's own
-    offset or at the site's clock (a UTC timestamp of 23:30 is the next day in Vietnam)."""
+    offset or on the site's clock `zone` (a UTC timestamp of 23:30 is the next day in Vietnam)."""
     if "T" in machine and "T" in printed:
         return datetime.fromisoformat(machine) == datetime.fromisoformat(printed)
     days = {machine[:10]}
     if "T" in machine:
-        days.add(datetime.fromisoformat(machine).astimezone(SITE_TZ).date().isoformat())
+        days.add(datetime.fromisoformat(machine).astimezone(zone).date().isoformat())
     return printed[:10] in days
 
 
@@ -212,7 +221,7 @@ DATE_LINE_MAX_WORDS = 8
 
 def is_date_line(text: str, printed: str) -> bool:
     """Whether `text`, which prints the date `printed`, is a date line and not a sentence that
-    mentions a date: "Ngày 04/4/1994, Đại học Thái Nguyên được thành lập." is running text;
+    mentions a date: "Ngày 04/4/1994, nhà trường được thành lập." is running text;
     "Thanh Loan – TNU Media | 12/10/2026 | 550 lượt xem" and "Đăng ngày: 15-07-2020" are date lines."""
     at = text.find(printed)
     rest = text[:at] + " " + text[at + len(printed) :] if at >= 0 else text
@@ -240,22 +249,27 @@ _DATEPARSER_SETTINGS = {
 }
 
 
-def parse_date_fallback(text: str) -> tuple[str, str] | None:
-    """Slow path for wordings the regular expressions do not know; None when nothing parses."""
+def parse_date_fallback(
+    text: str, zone: tzinfo = DEFAULT_ZONE, language: str = DEFAULT_LANGUAGE
+) -> tuple[str, str] | None:
+    """Slow path for wordings the regular expressions do not know; None when nothing parses.
+    dateparser reads `text` in the site's `language` first (its primary subtag: `fr-CA` is `fr`),
+    then in FALLBACK_LANGUAGES; a printed time is on the site's clock `zone`."""
     printed = strip_label(text)
     if not printed or not re.search(r"\d", printed) or len(printed) > 80:
         return None
     import dateparser  # imported here: loading it costs ~0.5 s and the hot path never needs it
 
     has_time = re.search(r"\d\s*(?:[:hH]|giờ)\s*\d{2}", printed) is not None
-    for languages in (["vi"], ["en"]):
-        try:
-            moment = dateparser.parse(printed, languages=languages, settings=_DATEPARSER_SETTINGS)
+    own = language.split("-", 1)[0].strip().lower()
+    for lang in dict.fromkeys((own, *FALLBACK_LANGUAGES) if own else FALLBACK_LANGUAGES):
+        try:  # a language dateparser does not know is a ValueError: the next one is tried
+            moment = dateparser.parse(printed, languages=[lang], settings=_DATEPARSER_SETTINGS)
         except (ValueError, OverflowError, TypeError):
             moment = None
         if moment is not None:
             clock = moment.time() if has_time else None
-            return _to_iso(moment.date(), clock), printed
+            return _to_iso(moment.date(), clock, zone), printed
     return None
 
 

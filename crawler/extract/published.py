@@ -10,11 +10,15 @@
 5. htmldate, shown only the page's head and the article's header lines.
 
 Guards, for every source: never a date of the running text (a header or lead line that is a
-sentence — "Ngày 04/4/1994, Đại học Thái Nguyên được thành lập…" — is not a date line, and
+sentence — "Ngày 04/4/1994, nhà trường được thành lập…" — is not a date line, and
 htmldate never sees the body), never a date after now (dates.FUTURE_GRACE), never one before
 the web (dates.EARLIEST). A page with no date outside its running text is not an article
 (archive/record.py). When structured data gives the date, the printed line that agrees with it
 still supplies `published_text` (and the time, when only the structured value lacks one).
+
+A time printed without an offset, or a machine-readable one without its own, is on the site's
+clock (`zone`, its profile's `timezone`); the slow path reads wordings in the site's `language`
+first (dates.py).
 
 Pure: the tree in, a DateFound out; nothing fetches, stores or logs.
 """
@@ -24,7 +28,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import NamedTuple
 
 from lxml import etree
@@ -36,6 +40,8 @@ from .text import clean, element_text
 Element = etree._Element
 Line = tuple[str, Element]
 Plausible = Callable[[str | None], bool]
+Reader = Callable[[str], str | None]  # a machine-readable value -> ISO 8601 on the site's clock
+Finder = Callable[[str], tuple[str, str] | None]  # printed text -> (ISO 8601, as printed), on the site's clock
 
 # Rules whose date is the page's own statement about itself, never an item's: the listing test
 # trusts them (a category page prints its items' dates, not these).
@@ -96,25 +102,34 @@ def read_date(
     ld_objects: list[dict],
     title_node: Element | None = None,
     now: datetime | None = None,
+    zone: tzinfo,
+    language: str,
 ) -> DateFound:
     """The article's publication date. `lines`: the text lines around the body (header, lead
     and after); `header`: those above it (and a generic body's lead lines); `area`: the part of
-    the page that is the article; `ld_objects`: the page's JSON-LD objects, flattened."""
+    the page that is the article; `ld_objects`: the page's JSON-LD objects, flattened; `zone`
+    and `language`: the site's clock and language (its Site's `zone` and `language`)."""
 
     def ok(iso: str | None) -> bool:
         return iso is not None and dates.plausible(iso, now)
 
+    def find(text: str) -> tuple[str, str] | None:
+        return dates.find_date(text, zone)
+
+    def slow(text: str) -> tuple[str, str] | None:
+        return dates.parse_date_fallback(text, zone, language)
+
     if selector_node is not None:
         text = element_text(selector_node)
-        found = dates.find_date(dates.strip_label(text)) or dates.find_date(text) or dates.parse_date_fallback(text)
+        found = find(dates.strip_label(text)) or find(text) or slow(text)
         if found and ok(found[0]):
             return DateFound(found[0], found[1], selector_node, "site", "site")
 
-    structured = _structured(root, area, body, header, ld_objects, ok)
+    structured = _structured(root, area, body, header, ld_objects, ok, lambda value: dates.parse_iso(value, zone))
     if structured is not None:
         iso, rule, node = structured
-        printed = _printed(lines, header, ok, slow=False)
-        if printed is not None and dates.same_day(iso, printed.iso):
+        printed = _printed(lines, header, ok, find, None)
+        if printed is not None and dates.same_day(iso, printed.iso, zone):
             # the printed line confirms it: its wording, and its time when the structured value has none
             better = printed.iso if "T" not in iso and "T" in printed.iso else iso
             return DateFound(better, printed.text, printed.line, rule, printed.text_rule)
@@ -122,7 +137,7 @@ def read_date(
         # a date line that disagrees is still a date line, not body text: its element is returned
         line = node if node is not None else printed.line if printed is not None else None
         return DateFound(iso, text, line, rule, rule if text else "")
-    printed = _printed(lines, header, ok, slow=True)
+    printed = _printed(lines, header, ok, find, slow)
     if printed is not None:
         return printed
     for candidate in _own_urls(root, url):
@@ -138,20 +153,22 @@ def read_date(
 # --- the printed lines ------------------------------------------------------------------------
 
 
-def _printed(lines: list[Line], header: list[Line], ok: Plausible, *, slow: bool) -> DateFound | None:
-    """The first printed date line: labelled, else of the header; with `slow`, dateparser last."""
+def _printed(
+    lines: list[Line], header: list[Line], ok: Plausible, find: Finder, slow: Finder | None
+) -> DateFound | None:
+    """The first printed date line: labelled, else of the header; with `slow` (dateparser), its reading last."""
     labelled = [(t, el) for t, el in lines if len(t) <= _MAX_PRINTED_LINE and _DATE_LABEL.search(t)]
     for text, element in labelled:
-        found = dates.find_date(dates.strip_label(text)) or dates.find_date(text)
+        found = find(dates.strip_label(text)) or find(text)
         if found and ok(found[0]) and dates.is_date_line(text, found[1]):
             return DateFound(found[0], found[1], element, "generic:labelled date line", "generic:labelled date line")
     for text, element in header:
         if len(text) <= 120:
-            found = dates.find_date(text)
+            found = find(text)
             if found and ok(found[0]) and dates.is_date_line(text, found[1]):
                 return DateFound(found[0], found[1], element, "generic:dated header line", "generic:dated header line")
-    for text, element in labelled if slow else ():
-        found = dates.parse_date_fallback(text)
+    for text, element in labelled if slow is not None else ():
+        found = slow(text)
         if found and ok(found[0]) and dates.is_date_line(text, found[1]):
             return DateFound(found[0], found[1], element, "generic:labelled date line", "generic:labelled date line")
     return None
@@ -161,37 +178,43 @@ def _printed(lines: list[Line], header: list[Line], ok: Plausible, *, slow: bool
 
 
 def _structured(
-    root: Element, area: Element, body: Element | None, header: list[Line], ld_objects: list[dict], ok: Plausible
+    root: Element,
+    area: Element,
+    body: Element | None,
+    header: list[Line],
+    ld_objects: list[dict],
+    ok: Plausible,
+    parse: Reader,
 ) -> tuple[str, str, Element | None] | None:
     """(ISO date, rule, the <time> element when one gave it) from what the page says of itself."""
     for value in _jsonld_published(ld_objects):
-        iso = dates.parse_iso(value)
+        iso = parse(value)
         if ok(iso):
             return iso, "generic:jsonld", None
     metas = _metas(root)
-    iso = _first_ok(metas.get("article:published_time", ()), ok)
+    iso = _first_ok(metas.get("article:published_time", ()), ok, parse)
     if iso:
         return iso, "generic:meta", None
     for node in _header_times(area, body, header):
-        iso = dates.parse_iso(node.get("datetime") or "")
+        iso = parse(node.get("datetime") or "")
         if ok(iso):
             return iso, "generic:time", node
     for name in _META_NAMES:
-        iso = _first_ok(metas.get(name, ()), ok)
+        iso = _first_ok(metas.get(name, ()), ok, parse)
         if iso:
             return iso, "generic:meta", None
     for node in root.iterfind(".//*[@itemprop='datePublished']"):
         if node.tag == "meta":
             continue  # read with the metas above
-        iso = dates.parse_iso(node.get("content") or node.get("datetime") or "")
+        iso = parse(node.get("content") or node.get("datetime") or "")
         if ok(iso):
             return iso, "generic:itemprop", None
     return None
 
 
-def _first_ok(values: Iterable[str], ok: Plausible) -> str | None:
+def _first_ok(values: Iterable[str], ok: Plausible, parse: Reader) -> str | None:
     for value in values:
-        iso = dates.parse_iso(value)
+        iso = parse(value)
         if ok(iso):
             return iso
     return None

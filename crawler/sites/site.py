@@ -51,6 +51,11 @@ from archive.sites import adhoc_name
 # A profile's name: what `--site` takes and `articles.site` holds. Host-like names (dots,
 # colons) are left to the sites no profile claims, which are named by their host.
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+# A site's clock and language when its profile names none: those of every site listed so far.
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_LANGUAGE = "vi"
+# A language tag as BCP 47 writes the common ones: vi, en, en-GB, zh-Hant.
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 SELECTOR_KEYS = ("body", "title", "date", "views", "author", "breadcrumb", "furniture")
 _TOP_KEYS = {
     "title",
@@ -84,8 +89,8 @@ class Site:
     title: str | None
     hosts: tuple[str, ...]
     start_urls: tuple[str, ...] = ()
-    timezone: str = "Asia/Ho_Chi_Minh"
-    language: str = "vi"
+    timezone: str = DEFAULT_TIMEZONE  # an IANA name: a printed time without an offset is on this clock
+    language: str = DEFAULT_LANGUAGE  # a BCP 47 tag: the language dates are read in first
     enabled: bool = True
     # URL rules (crawler/links.py): hints, not gates
     article_paths: tuple[re.Pattern[str], ...] = ()
@@ -103,6 +108,11 @@ class Site:
     shared_rules: bool = False
     digest: str | None = None  # of the profile's data: the `sites` table notes when it changes
     origin: str = ""  # where it was defined: a profile file, tnu-archive.toml, or "" (ad hoc)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The site's clock (ZoneInfo caches one instance per name)."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def adhoc(self) -> bool:
@@ -134,11 +144,14 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
     for host in hosts:
         if "/" in host or not adhoc_name(host):
             raise SiteError(f'{where}: hosts: {host!r} is no host name (e.g. "example.edu.vn", "127.0.0.1:8001")')
-    timezone = _string(data, "timezone", where) or "Asia/Ho_Chi_Minh"
+    timezone = _string(data, "timezone", where) or DEFAULT_TIMEZONE
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise SiteError(f'{where}: timezone {timezone!r} is no IANA time zone (e.g. "Asia/Ho_Chi_Minh")') from None
+    language = _string(data, "language", where) or DEFAULT_LANGUAGE
+    if not LANGUAGE.match(language):
+        raise SiteError(f'{where}: language {language!r} is no language tag (e.g. "vi", "en")')
     urls = _table(data, "urls", where, _URL_KEYS)
     politeness = _table(data, "politeness", where, _POLITENESS_KEYS)
     categories = _table(data, "categories", where, None)
@@ -152,7 +165,7 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
         hosts=tuple(h.lower() for h in hosts),
         start_urls=start_urls,
         timezone=timezone,
-        language=_string(data, "language", where) or "vi",
+        language=language,
         enabled=_flag(data, "enabled", where, True),
         article_paths=_patterns(urls, "article", where),
         listing_paths=_patterns(urls, "listing", where),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -208,3 +209,59 @@ def test_same_day_compares_instants_or_days():
     assert same_day("2026-10-11T23:30:00+00:00", "2026-10-12")
     assert same_day("2026-10-11T23:30:00+00:00", "2026-10-11")
     assert not same_day("2026-10-10", "2026-10-12")
+
+
+# --- the site's clock and language (a profile's `timezone` and `language`) ---------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+NEW_YORK = ZoneInfo("America/New_York")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    "text, zone, iso",
+    [
+        # the zone's offset on that day: winter and summer time
+        ("Thứ Hai, 23/02/2026 - 09:15", PARIS, "2026-02-23T09:15:00+01:00"),
+        ("Thứ Tư, 15/07/2026 - 09:15", PARIS, "2026-07-15T09:15:00+02:00"),
+        ("03/04/2021 02:05 PM", NEW_YORK, "2021-04-03T14:05:00-04:00"),
+        ("Thứ Hai, 23/02/2026 - 09:15", VIETNAM, "2026-02-23T09:15:00+07:00"),
+        # a day alone is a day, whatever the clock
+        ("Đăng ngày: 15-07-2020", PARIS, "2020-07-15"),
+    ],
+)
+def test_a_printed_time_is_on_the_sites_clock(text, zone, iso):
+    assert find_date(text, zone)[0] == iso
+
+
+def test_without_a_clock_given_the_time_is_vietnams():
+    for text in ("Thứ Hai, 23/02/2026 - 09:15", "Cập nhật lúc 9h30, 5.7.2021", "Đăng ngày: 15-07-2020"):
+        assert find_date(text) == find_date(text, VIETNAM)
+    assert parse_iso("2024-03-05 10:00") == parse_iso("2024-03-05 10:00", VIETNAM) == "2024-03-05T10:00:00+07:00"
+
+
+def test_a_machine_readable_time_without_an_offset_is_on_the_sites_clock_one_with_keeps_its_own():
+    assert parse_iso("2024-03-05 10:00", PARIS) == "2024-03-05T10:00:00+01:00"
+    assert parse_iso("2024-08-05T10:00:00", PARIS) == "2024-08-05T10:00:00+02:00"
+    assert parse_iso("2024-03-05T10:00:00+07:00", PARIS) == "2024-03-05T10:00:00+07:00"
+    assert parse_iso("2024-03-05T10:00:00Z", NEW_YORK) == "2024-03-05T10:00:00+00:00"
+    assert parse_iso("05/03/2024 10:00", NEW_YORK) == "2024-03-05T10:00:00-05:00"  # printed, day first
+
+
+def test_the_day_a_timestamp_names_is_read_on_the_sites_clock():
+    # 23:30 UTC on the 11th: the 12th in Vietnam, still the 11th in New York
+    assert same_day("2026-10-11T23:30:00+00:00", "2026-10-12", VIETNAM)
+    assert not same_day("2026-10-11T23:30:00+00:00", "2026-10-12", NEW_YORK)
+    assert same_day("2026-10-11T23:30:00+00:00", "2026-10-11", NEW_YORK)
+
+
+def test_dateparser_reads_the_sites_language_first_then_vietnamese_and_english():
+    french = "mardi 23 février 2026 à 09:15"
+    assert parse_date_fallback(french, PARIS, "fr") == ("2026-02-23T09:15:00+01:00", french)
+    assert parse_date_fallback(french, PARIS, "fr-FR") == ("2026-02-23T09:15:00+01:00", french)
+    assert parse_date_fallback(french, PARIS) is None  # a Vietnamese site's page
+    # a language dateparser does not know is passed over, never raised
+    assert parse_date_fallback("Posted: 23 February 2026 09:15", PARIS, "xx") == (
+        "2026-02-23T09:15:00+01:00",
+        "23 February 2026 09:15",
+    )

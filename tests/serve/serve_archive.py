@@ -1,11 +1,14 @@
 """A small archive for the `serve` tests, written by the real store (archive.store.Archive).
 
 Three crawl runs observe the articles, as cron would: view counters grow from run to run, one
-run ends in `drift`. Chosen so that pages have known answers:
+run ends in `drift`. Two sites, registered from their shipped profiles as a crawl registers
+them: `tnu` (articles A-D, crawled by every run; its layout drifted in the second) and `tnue`
+(article E, crawled from the second run on, ok each time). Chosen so that pages have known answers:
 - "Đại học Thái Nguyên" is in the title of article B and the body of article A, nowhere else;
 - article A (the seed page) has three pictures, credited "Nguyễn Thanh Hà", two of them also
   referenced from its body_html (one by a relative URL, one percent-encoded);
-- article C's only picture failed to download.
+- article C's only picture failed to download;
+- article E, the other site's, has no picture and two view counts.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from PIL import Image, ImageDraw
 
 from archive.record import Article, ImageRef
 from archive.store import Archive
+from crawler.sites import packaged
 
 BASE = "https://tnu.edu.vn"
+OTHER_BASE = "https://tnue.edu.vn"
+SITE, OTHER_SITE = "tnu", "tnue"
 
 
 def picture(color: tuple[int, int, int], fmt: str, size: tuple[int, int] = (160, 100)) -> bytes:
@@ -115,6 +121,16 @@ ARTICLE_D = Article(
     category="Thông báo",
 )
 ARTICLES = (ARTICLE_A, ARTICLE_B, ARTICLE_C, ARTICLE_D)
+ARTICLE_E = Article(
+    url=f"{OTHER_BASE}/tin-tuc/le-khai-giang-nam-hoc-moi.html",
+    title="Lễ khai giảng năm học mới của Trường Sư phạm",
+    published_at="2026-02-10T08:00:00+07:00",
+    published_text="10/02/2026 08:00",
+    body_text="Sáng 10/2, nhà trường chào đón khóa học viên mới.",
+    body_html="<p>Sáng 10/2, nhà trường chào đón khóa học viên mới.</p>",
+    category="Tin tức",
+)
+OTHER_ARTICLES = (ARTICLE_E,)
 
 PICTURES = {
     TG1: picture((200, 30, 30), "JPEG"),
@@ -123,14 +139,21 @@ PICTURES = {
     GRAD: picture((220, 180, 0), "JPEG", (120, 90)),
 }
 
-# (fetched_at, final status of the run, views per article url); the last run's views are current.
+# (fetched_at, final status of the run, each site's status, views per article url); the last
+# run's views are current, and a run's status is the worst of its sites'.
 RUNS = [
-    ("2026-01-05T02:00:00+00:00", "ok", {ARTICLE_A.url: 500, ARTICLE_B.url: 1000}),
-    ("2026-02-05T02:00:00+00:00", "drift", {ARTICLE_A.url: 530, ARTICLE_B.url: 1100}),
+    ("2026-01-05T02:00:00+00:00", "ok", {SITE: "ok"}, {ARTICLE_A.url: 500, ARTICLE_B.url: 1000}),
+    (
+        "2026-02-05T02:00:00+00:00",
+        "drift",
+        {SITE: "drift", OTHER_SITE: "ok"},
+        {ARTICLE_A.url: 530, ARTICLE_B.url: 1100, ARTICLE_E.url: 40},
+    ),
     (
         "2026-03-05T02:00:00+00:00",
         "ok",
-        {ARTICLE_A.url: 550, ARTICLE_B.url: 1200, ARTICLE_C.url: 80, ARTICLE_D.url: None},
+        {SITE: "ok", OTHER_SITE: "ok"},
+        {ARTICLE_A.url: 550, ARTICLE_B.url: 1200, ARTICLE_C.url: 80, ARTICLE_D.url: None, ARTICLE_E.url: 75},
     ),
 ]
 
@@ -146,17 +169,28 @@ class TestArchive:
 def build_archive(root: Path) -> TestArchive:
     """Write the archive under `root` as three crawls would, through the real store."""
     db_path, images_dir = root / "tnu.sqlite", root / "images"
-    by_url = {a.url: a for a in ARTICLES}
+    by_url = {a.url: a for a in (*ARTICLES, *OTHER_ARTICLES)}
+    profiles = packaged()
     with Archive(db_path, images_dir) as archive:
-        for fetched_at, status, views in RUNS:
-            run_id = archive.start_run([f"{BASE}/"], {"DOWNLOAD_DELAY": 1})
+        for fetched_at, status, site_status, views in RUNS:
+            sites = [profiles.get(name) for name in site_status]
+            run_id = archive.start_run([url for site in sites for url in site.start_urls], {"DOWNLOAD_DELAY": 1})
+            for site in sites:
+                archive.register_site(site.name, site.title, list(site.hosts), site.digest, fetched_at)
             for url, count in views.items():
                 article = replace(by_url[url], views=count)
                 raw = f"<html><body><h1>{article.title}</h1></body></html>".encode()
                 archive.log_fetch(
                     run_id, url=url, final_url=url, kind="page", status=200, error=None, body=raw, fetched_at=fetched_at
                 )
-                archive.save_article(article, run_id=run_id, fetched_at=fetched_at, raw_html=raw, encoding="utf-8")
+                archive.save_article(
+                    article,
+                    run_id=run_id,
+                    fetched_at=fetched_at,
+                    raw_html=raw,
+                    encoding="utf-8",
+                    site=profiles.of(url).name,
+                )
                 for ref in article.images:
                     if ref.src_url not in PICTURES:
                         archive.record_image_failure(
@@ -166,6 +200,18 @@ def build_archive(root: Path) -> TestArchive:
                         archive.store_image(
                             run_id, ref.src_url, PICTURES[ref.src_url], status=200, fetched_at=fetched_at
                         )
+            for name, outcome in site_status.items():
+                own = [url for url in views if profiles.of(url).name == name]
+                archive.record_run_site(
+                    run_id,
+                    name,
+                    status=outcome,
+                    exit_code=3 if outcome == "drift" else 0,
+                    counts={"pages": len(own), "articles_unchanged": len(own)},
+                    errors={},
+                    fill_rates={},
+                    problems=[],
+                )
             archive.finish_run(
                 run_id,
                 status=status,

@@ -6,6 +6,7 @@ show everything from its own files, and tests never touch another address.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -58,8 +59,9 @@ def screenshot(page, path: Path) -> None:
     assert data.startswith(PNG_MAGIC) and len(data) > 10_000
 
 
-def chart_rows(served, slug: str) -> int:
-    return len(served.json("/tnu.json?_shape=array&sql=" + urllib.parse.quote(CHARTS[slug]["query"])))
+def chart_rows(served, slug: str, site: str = "") -> int:
+    sql = urllib.parse.quote(CHARTS[slug]["query"])
+    return len(served.json(f"/tnu.json?_shape=array&sql={sql}&site={urllib.parse.quote(site)}"))
 
 
 def test_dashboard_draws_every_chart(page, served, tmp_path):
@@ -75,6 +77,22 @@ def test_dashboard_draws_every_chart(page, served, tmp_path):
     assert drawn == {slug: chart_rows(served, slug) for slug in CHARTS}
     assert page.locator(".chart-sql pre").count() == len(CHARTS)
     screenshot(page, tmp_path / "dashboard.png")
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_dashboard_site_filter_draws_that_sites_data_only(page, served, tmp_path):
+    page.goto(served.url + "/-/dashboards/collection")
+    page.select_option("select#site", value="tnue")
+    page.click("input[type=submit]")
+    expected = {slug: chart_rows(served, slug, "tnue") for slug in CHARTS}
+    assert expected != {slug: chart_rows(served, slug) for slug in CHARTS}  # the choice matters here
+    page.wait_for_function(
+        f"() => JSON.stringify(Object.entries(({_DRAWN_MARKS})()).sort()) === "
+        f"JSON.stringify(Object.entries({json.dumps(expected)}).sort())",
+        timeout=BROWSER_WAIT_MS,
+    )
+    assert page.eval_on_selector("select#site", "s => s.value") == "tnue"
+    screenshot(page, tmp_path / "dashboard-site.png")
     assert page.errors == [] and page.outside_requests == []
 
 

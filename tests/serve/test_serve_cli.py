@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import urllib.parse
 
-from serve_archive import build_archive
+from serve_archive import ARTICLES, OTHER_ARTICLES, build_archive
 from serve_process import serve_command, start_server, stop_server
 
 from archive.record import Article
@@ -58,7 +58,7 @@ def test_serves_while_a_crawl_holds_the_write_lock_and_shows_what_it_commits(tmp
         writer.execute("INSERT INTO crawl_runs (started_at, status) VALUES ('2026-03-06T02:00:00Z', 'running')")
         # Readers are not made to wait for the writer: it holds its lock until after these
         # answers, so a reader that waited could only have failed (no bound on time needed)
-        assert len(server.json("/tnu/articles.json?_shape=array")) == 4
+        assert len(server.json("/tnu/articles.json?_shape=array")) == len(ARTICLES) + len(OTHER_ARTICLES)
         assert server.get("/-/dashboards/collection")[0] == 200
         # Uncommitted work is not visible.
         assert [r["status"] for r in server.json("/tnu/crawl_runs.json?_shape=array")] == ["ok", "drift", "ok"]

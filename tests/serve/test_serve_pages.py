@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from archive.browse.article import localize_images
+from archive.browse.metadata import build_metadata
 from archive.browse.plugin import search_match, search_snippet
+from archive.browse.sites import SiteSummary
 from archive.db import MIGRATIONS
 from archive.serve import ServeError, prepare_archive
 
@@ -110,3 +112,28 @@ def test_a_body_shown_keeps_the_allow_list_and_resolves_what_is_relative():
     )
     # without a usable base (a stored javascript: URL), relative URLs are dropped, as when stored
     assert clean_html(body, "javascript:x") == clean_html(body) == "<p>A <a>b</a> <a>c</a><img></p>"
+
+
+def summary(name: str, title: str | None, hosts: tuple[str, ...], articles: int) -> SiteSummary:
+    home = f"https://{hosts[0]}/" if hosts else None
+    return SiteSummary(name, title, hosts, articles, 0, None, home, None, None, None, ())
+
+
+def test_an_archive_is_named_after_the_sites_it_holds():
+    school = summary("school", "Trường Ví dụ", ("example.edu.vn", "www.example.edu.vn"), 3)
+    one = build_metadata([school])
+    assert one["title"] == "News archive: Trường Ví dụ"
+    assert one["source"] == "example.edu.vn, www.example.edu.vn — Trường Ví dụ"
+    assert one["source_url"] == one["license_url"] == "https://example.edu.vn/"
+    assert "© Trường Ví dụ" in one["license"] and "of Trường Ví dụ (example.edu.vn" in one["description_html"]
+    # a host no profile claims is named by its host
+    assert build_metadata([summary("127.0.0.1:8001", None, ("127.0.0.1:8001",), 1)])["title"] == (
+        "News archive: 127.0.0.1:8001"
+    )
+    many = [school, *(summary(f"s{i}", None, (f"s{i}.example.org",), 0) for i in range(11))]
+    meta = build_metadata(many)
+    assert meta["title"] == "News archive: Trường Ví dụ and 11 other sites"
+    assert meta["source"].startswith("example.edu.vn, s0.example.org") and meta["source"].endswith(" and 2 more")
+    assert "source_url" not in meta and "license_url" not in meta
+    empty = build_metadata([])
+    assert empty["title"] == "News archive" and "source" not in empty and "holds none yet" in empty["description_html"]
