@@ -130,6 +130,26 @@ def test_the_start_urls_given_and_of_the_sites_named():
         sites.start(["nowhere"])
 
 
+def test_recovery_looks_up_every_host_of_the_sites_named():
+    sites = Sites(
+        [
+            *packaged(),
+            parse("school", {"hosts": ["a.vn", "old-a.vn:8080"], "archive_matches": ["*.a.vn"]}, "f"),
+            parse("off", {"hosts": ["off.vn"], "enabled": False}, "f"),
+        ]
+    )
+    assert sites.recover_matches(["tnu"]) == ["tnu.edu.vn/*", "www.tnu.edu.vn/*", "en.tnu.edu.vn/*"]
+    # every host (with its port), then the profile's own patterns; and those given besides
+    assert sites.recover_matches(["school"], ["x.vn/news/*"]) == ["a.vn/*", "old-a.vn:8080/*", "*.a.vn", "x.vn/news/*"]
+    assert sites.recover_matches([], ["x.vn/*"]) == ["x.vn/*"]
+    # neither: every enabled site's hosts
+    every = sites.recover_matches()
+    assert "tnue.edu.vn/*" in every and "sfl.tnu.edu.vn/*" in every and "a.vn/*" in every
+    assert "off.vn/*" not in every
+    with pytest.raises(SiteError, match="no site named 'nowhere'"):
+        sites.recover_matches(["nowhere"])
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
@@ -143,6 +163,7 @@ def test_the_start_urls_given_and_of_the_sites_named():
         ({"hosts": ["a.vn"], "politeness": {"concurrency": 0}}, "politeness.concurrency must be a positive"),
         ({"hosts": ["a.vn"], "enabled": "yes"}, "enabled must be true or false"),
         ({"hosts": ["a/b"]}, "is no host name"),
+        ({"hosts": ["a.vn"], "archive_matches": ["*"]}, "archive_matches: no host in the URL pattern '*'"),
     ],
 )
 def test_a_profile_that_cannot_be_used_is_one_line_naming_it(table, message):
