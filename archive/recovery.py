@@ -219,7 +219,6 @@ def url_verdict(db, url: str) -> bool | None:
     when every one was not (a static page, a listing), None when none was recovered yet. A URL
     no rule names is judged by one capture (crawler/recover_candidates.py): False, and none of
     its captures is fetched again."""
-    found = db.execute(
-        "SELECT max(outcome != 'not_article') FROM recovered_captures WHERE url = ?", [url]
-    ).fetchone()[0]
+    query = "SELECT max(outcome != 'not_article') FROM recovered_captures WHERE url = ?"
+    (found,) = db.execute(query, [url]).fetchone()
     return None if found is None else bool(found)

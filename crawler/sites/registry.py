@@ -171,4 +171,3 @@ def load(db_path: str | Path | None = None) -> Sites:
             data = {**tomllib.loads(Path(shipped.origin).read_text(encoding="utf-8")), **table}
             sites[name] = replace(parse(name, data, str(path)), origin=f"{shipped.origin} + {path}")
     return Sites(sites.values())
-

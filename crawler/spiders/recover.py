@@ -63,6 +63,10 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
+    # Set by from_crawler: every site known, the CDX patterns asked for, and the hosts they name.
+    sites: Sites
+    matches: list[str]
+    hosts: list[str]
     # Why a run that found no article capture is "empty" (exit 3), in its terms.
     nothing_found = (
         "the CDX index listed no successful HTML capture of an article URL, nor of a page that read "
