@@ -209,7 +209,8 @@ COLUMNS["recovered_captures"] = {
     "digest": "The CDX index's digest of the captured body; NULL when the index gives none",
     "raw_url": "The raw-capture URL it was fetched from (<replay><timestamp>id_/<url>)",
     "outcome": "What it became: new, changed, unchanged or older (an article's content; older: earlier "
-    "than the content kept, so a version or an observation only), not_article (a static page)",
+    "than the content kept, so a version or an observation only), not_article (a static page, or a page "
+    "at a URL no rule names that is no article: none of that URL's captures is fetched again)",
     "article_id": "The article it was stored as (articles.id); NULL for a static page",
     "run_id": "The recovery run that fetched it (crawl_runs.id)",
     "recovered_at": "When it was recovered (UTC)",

@@ -212,3 +212,13 @@ def is_recovered(db, url: str, timestamp: str, digest: str | None) -> bool:
         and db.execute("SELECT 1 FROM recovered_captures WHERE url = ? AND digest = ?", [url, digest]).fetchone()
         is not None
     )
+
+
+def url_verdict(db, url: str) -> bool | None:
+    """What the captures recovered of this URL said it is: True when one was an article, False
+    when every one was not (a static page, a listing), None when none was recovered yet. A URL
+    no rule names is judged by one capture (crawler/recover_candidates.py): False, and none of
+    its captures is fetched again."""
+    query = "SELECT max(outcome != 'not_article') FROM recovered_captures WHERE url = ?"
+    (found,) = db.execute(query, [url]).fetchone()
+    return None if found is None else bool(found)

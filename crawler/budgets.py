@@ -25,6 +25,7 @@ BOUNDS: dict[str, str] = {
     "MAX_SITEMAP_ENTRIES": "sitemaps or feeds read only in part",
     "MAX_DISCOVERY_BACKLOG": "links not held for later",
     "MAX_DISCOVERY_PAGES": "discovery requests not made",
+    "RECOVER_MAX_CANDIDATES": "candidate URLs not fetched",
 }
 # The defaults are crawler/settings.py's, documented there.
 DEFAULTS: dict[str, int] = {name: getattr(defaults, name) for name in (*BUDGETS, *BOUNDS)}

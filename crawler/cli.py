@@ -33,9 +33,6 @@ from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler import scale_plan
 from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 from crawler.loopback import LOOPBACK_SETTINGS
-from crawler.sites import recover_matches
-
-DEFAULT_MATCHES = recover_matches()
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
@@ -597,13 +594,21 @@ def _http_url(ctx, param, value: str) -> str:
     help="Replay prefix: captures are fetched raw from <replay><timestamp>id_/<url>.",
 )
 @click.option(
+    "--site",
+    "site_names",
+    multiple=True,
+    metavar="NAME",
+    help="Recover this site: every host of its profile (repeatable; `tnu-archive sites` lists them). "
+    "Default (with no --match): every enabled site.",
+)
+@click.option(
     "--match",
     "matches",
     multiple=True,
     metavar="PATTERN",
     callback=_matches,
-    help="URL pattern to look up (repeatable); a trailing * matches every URL under it. Only http(s) "
-    f"captures of its host and subdomains are read. Default: {', '.join(DEFAULT_MATCHES)}.",
+    help="URL pattern to look up (repeatable), besides the sites' hosts; a trailing * matches every "
+    "URL under it. Only http(s) captures of its host and subdomains are read.",
 )
 @click.option("--from", "since", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures from this date on.")
 @click.option("--to", "until", callback=_date, metavar="YYYY[MM[DD]]", help="Only captures up to this date.")
@@ -628,6 +633,7 @@ def _http_url(ctx, param, value: str) -> str:
 def recover(
     cdx_api: str,
     replay: str,
+    site_names: tuple[str, ...],
     matches: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -638,9 +644,17 @@ def recover(
     db_path: Path,
     images_dir: Path,
 ) -> None:
-    """Recover articles the site no longer serves from a web archive's captures."""
+    """Recover articles the sites no longer serve from a web archive's captures."""
+    from crawler.sites import SiteError  # noqa: PLC0415
+
     if since and until and since > until[: len(since)]:
         fail(f"--from {since} is after --to {until}", EXIT_USAGE)
+    try:
+        patterns = load_sites(db_path).recover_matches(site_names, matches)
+    except SiteError as exc:
+        fail(str(exc), EXIT_USAGE)
+    if not patterns:
+        fail("no site to recover: every profile is disabled (give --site NAME or --match PATTERN)", EXIT_USAGE)
     user_sets = _parse_sets(sets)
     overrides = {**_progress_overrides(quiet, user_sets), **user_sets}
     if warc_dir is not None:
@@ -652,7 +666,7 @@ def recover(
             overrides,
             cdx_api=cdx_api,
             replay=replay,
-            matches=list(matches or DEFAULT_MATCHES),
+            matches=patterns,
             since=since,
             until=until,
             limit=limit,

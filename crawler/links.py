@@ -38,6 +38,12 @@ def is_listing(url: str, sites: Sites | None = None) -> bool:
     return _kind(_path(url), _site(url, sites)) == "listing"
 
 
+def kind(url: str, sites: Sites | None = None) -> str:
+    """What the rules of its site say a URL is: "article", "listing", "other" (no rule names
+    it) or "" (excluded, or a file)."""
+    return _kind(_path(url), _site(url, sites))
+
+
 # Query parameters that only say who sent the reader (campaigns, ad clicks): the same page
 # without them. Dropped from every link, so a page linked with them is fetched once, at its URL.
 TRACKING_PARAMS = frozenset(

@@ -6,7 +6,13 @@ through the run's writer. What differs: the page is extracted and stored under i
 URL (so relative image links resolve on the original site), each image is fetched from the
 archive's capture nearest the article's (`<replay><timestamp>id_/<src>`) and stored under its
 original URL, and the article goes to `save_capture` (archive/recovery.py), which places the
-capture in the article's history by its time.
+capture in the article's history by its time, under the site of its URL (`articles.site`).
+
+A candidate (a capture of a URL no rule names, crawler/recover_candidates.py) is judged here by
+what the extractor reads in it, and the spider told: an article's other captures are fetched
+next; a URL that is no article is marked (recovered_captures) and never fetched again. Such a
+page is not held against the extractor: the drift alarm counts only pages at article URLs that
+turned out not to be articles.
 """
 
 from __future__ import annotations
@@ -30,15 +36,24 @@ class RecoverPipeline(ArchivePipeline):
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = get_run(self.crawler)
         capture = item["capture"]
+        candidate = capture.get("candidate", False)
         extracted = await self.extract(run, item["body"], capture["url"], item["encoding"], capture["raw_url"])
         if extracted is None:
+            if candidate:
+                self.crawler.spider.judged(capture["url"], None)  # asked for again by the next run
             return {"url": capture["raw_url"], "outcome": EXTRACT_ERROR}
         article, raw, generic = extracted
+        if candidate:
+            self.crawler.spider.judged(capture["url"], article.is_article)
         if not article.is_article:
-            # A static page (history, contacts) at an article-shaped URL: noted, not stored.
+            # A static page (history, contacts) at an article-shaped URL, or a candidate that is
+            # no article (a listing, a static page): noted, not stored, not fetched again.
             run.writer.capture_not_article(capture)
-            run.tally.not_article_links.append(capture["url"])
+            if not candidate:
+                run.tally.not_article_links.append(capture["url"])
             return {"url": capture["raw_url"], "outcome": "not_an_article"}
+        if candidate:
+            run.tally.article_links_seen += 1  # an article link after all, by its content
         run.tally.count_fields(article, generic=generic)
         site = run.site_of(capture["url"])  # the captured URL's site (its profile named the hosts asked)
         for ref in article.images:

@@ -182,6 +182,14 @@ CDX_MAX_BARREN_PAGES = 20
 # own most per answer; pywb ignores paging and answers everything at once). Each bound that cuts
 # a walk short is named among the run's problems.
 CDX_MAX_PAGE_ROWS = 150_000
+# Captures whose URL no rule of its site's profile names (not an article, a listing, excluded, a
+# file, nor the home page) are candidates: older URL generations (/Article/Details/210) and sites
+# without rules. One capture of each such URL is fetched and judged by its content; an article's
+# other captures follow, a URL that is no article is remembered (recovered_captures) and never
+# asked for again. This caps, per run, the candidate URLs so fetched; those left out are counted,
+# named among the run's problems, and the next run goes on with them. 0: only the URLs the
+# profiles' rules name are read.
+RECOVER_MAX_CANDIDATES = 500
 
 # Incremental by default (see crawler.spiders.news); `--full` sets this to True.
 FULL_CRAWL = False

@@ -3,7 +3,7 @@ URLs, timezone, optional URL rules, selectors, politeness, category names) and t
 every module that needs site knowledge takes. Never a gate: a host no profile claims is a site
 of its own, read by the generic rules (docs/development.md, "Adding a site")."""
 
-from crawler.sites.registry import PROFILES_DIR, Sites, download_slots, load, packaged, recover_matches
+from crawler.sites.registry import PROFILES_DIR, Sites, download_slots, load, packaged
 from crawler.sites.site import Site, SiteError
 
-__all__ = ["PROFILES_DIR", "Site", "SiteError", "Sites", "download_slots", "load", "packaged", "recover_matches"]
+__all__ = ["PROFILES_DIR", "Site", "SiteError", "Sites", "download_slots", "load", "packaged"]

@@ -26,8 +26,6 @@ PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 # The same folder read as package data: in a scrapyd job the package is a zipped egg, where
 # PROFILES_DIR is no folder and a glob of it finds nothing (docs/scale.md).
 PROFILES = resources.files(__package__).joinpath("profiles")
-# The site whose `archive_matches` `tnu-archive recover` looks up when given no --match.
-RECOVER_SITE = "tnu"
 # The rules an ad-hoc site borrows from the profiles that share theirs.
 _RULES = ("article_paths", "listing_paths", "excluded_paths", "selectors", "title_names")
 
@@ -82,21 +80,38 @@ class Sites:
         name = adhoc_name(url)
         return Site(name=name, title=None, hosts=(name,), **self._borrowed)
 
-    def start(self, names: Sequence[str] = (), start_urls: Sequence[str] = ()) -> list[str]:
-        """The start URLs of a crawl: those given, and those of the sites named; neither: those
-        of every enabled site. SiteError for a name no profile has, or a site without start URLs."""
-        urls = list(start_urls)
+    def chosen(self, names: Sequence[str]) -> list[Site]:
+        """The sites of these names, in order; SiteError (one line) for a name no profile has."""
+        out = []
         for name in names:
             site = self.get(name)
             if site is None:
                 known = ", ".join(sorted(self.by_name)) or "none"
                 raise SiteError(f"no site named {name!r} (`tnu-archive sites` lists them: {known})")
+            out.append(site)
+        return out
+
+    def start(self, names: Sequence[str] = (), start_urls: Sequence[str] = ()) -> list[str]:
+        """The start URLs of a crawl: those given, and those of the sites named; neither: those
+        of every enabled site. SiteError for a name no profile has, or a site without start URLs."""
+        urls = list(start_urls)
+        for site in self.chosen(names):
+            name = site.name
             if not site.start_urls:
                 raise SiteError(f"{site.origin}: site {name!r} has no start_urls to crawl from")
             urls.extend(site.start_urls)
         if not names and not start_urls:
             urls = [url for site in self.enabled() for url in site.start_urls]
         return list(dict.fromkeys(urls))
+
+    def recover_matches(self, names: Sequence[str] = (), matches: Sequence[str] = ()) -> list[str]:
+        """The CDX patterns `tnu-archive recover` asks web archives for: those given, and every
+        host of the sites named (Site.recover_matches); neither: those of every enabled site.
+        SiteError for a name no profile has."""
+        patterns = [p for site in self.chosen(names) for p in site.recover_matches]
+        if not names and not matches:
+            patterns = [p for site in self.enabled() for p in site.recover_matches]
+        return list(dict.fromkeys([*patterns, *matches]))
 
     def of_run(self, start_urls: Sequence[str]) -> list[Site]:
         """The sites a crawl from these start URLs covers, each once, in order."""
@@ -165,9 +180,3 @@ def load(db_path: str | Path | None = None) -> Sites:
             data = {**_profile(f"{name}.toml"), **table}
             sites[name] = replace(parse(name, data, str(path)), origin=f"{shipped.origin} + {path}")
     return Sites(sites.values())
-
-
-def recover_matches() -> tuple[str, ...]:
-    """`tnu-archive recover`'s default CDX patterns: those of the RECOVER_SITE profile."""
-    site = packaged().get(RECOVER_SITE)
-    return site.archive_matches if site is not None else ()

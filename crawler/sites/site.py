@@ -11,7 +11,7 @@ needed; every rule is optional, and a site without rules is read by the generic 
     language = "vi"
     enabled = true                                   # crawled by a plain `tnu-archive crawl`
     title_names = ["…"]                              # how the site's name ends page titles
-    archive_matches = ["example.edu.vn/*"]           # `tnu-archive recover`'s CDX patterns
+    archive_matches = ["*.example.edu.vn"]           # `recover`'s CDX patterns besides every host's
     shared_rules = false                             # its rules also read hosts no profile claims
 
     [urls]                                           # hints that save requests, never gates
@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.sites import adhoc_name
+from crawler.cdx import match_host
 
 # A profile's name: what `--site` takes and `articles.site` holds. Host-like names (dots,
 # colons) are left to the sites no profile claims, which are named by their host.
@@ -104,7 +105,7 @@ class Site:
     # politeness, per host (crawler/sites/registry.py download_slots)
     download_delay: float | None = None
     concurrency: int | None = None
-    archive_matches: tuple[str, ...] = ()
+    archive_matches: tuple[str, ...] = ()  # the profile's own; `recover_matches` adds every host's
     shared_rules: bool = False
     digest: str | None = None  # of the profile's data: the `sites` table notes when it changes
     origin: str = ""  # where it was defined: a profile file, tnu-archive.toml, or "" (ad hoc)
@@ -118,6 +119,14 @@ class Site:
     def adhoc(self) -> bool:
         """A site no profile defines: a host crawled from a --start-url."""
         return not self.origin
+
+    @property
+    def recover_matches(self) -> tuple[str, ...]:
+        """What `tnu-archive recover` asks web archives for: every host as `host/*` (its port
+        too), then the profile's own `archive_matches`. A `www.` host is asked for though most
+        CDX servers fold it into the bare host: one that does not would hide its captures, and
+        the same capture answered twice is fetched once."""
+        return tuple(dict.fromkeys([*(f"{host}/*" for host in self.hosts), *self.archive_matches]))
 
 
 def digest(data: Mapping[str, Any]) -> str:
@@ -176,7 +185,7 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
         categories=dict(categories),
         download_delay=_number(politeness, "download_delay", where, float),
         concurrency=_number(politeness, "concurrency", where, int),
-        archive_matches=_strings(data, "archive_matches", where) or tuple(f"{h}/*" for h in hosts),
+        archive_matches=_archive_matches(data, where),
         shared_rules=_flag(data, "shared_rules", where, False),
         digest=digest({"name": name, **data}),
         origin=origin,
@@ -197,6 +206,16 @@ def _strings(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise SiteError(f"{where}: {key} must be a list of strings")
     return tuple(v.strip() for v in value)
+
+
+def _archive_matches(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    matches = _strings(data, "archive_matches", where)
+    for pattern in matches:
+        try:
+            match_host(pattern)
+        except ValueError as exc:
+            raise SiteError(f"{where}: archive_matches: {exc}") from None
+    return matches
 
 
 def _flag(data: Mapping[str, Any], key: str, where: str, default: bool) -> bool:

@@ -5,12 +5,16 @@ dialects and decides when the walk is over), each capture worth reading is fetch
 (`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recover_pipeline.py),
 which extracts it with the crawler's extractor and stores it under its original URL.
 
-Only successful HTML captures of article URLs (their sites' profiles' rules) are fetched, and
-only http(s) ones of the hosts the patterns name (and their subdomains, the crawl's off-site
-rule), with a capture time that is a date and not in the future: the index is hostile input.
-Redirects, errors, listings, images and static pages are not. Identical captures (same URL,
-same digest) are fetched once, and captures recovered by an earlier run (recovered_captures)
-never again: a killed recovery resumes where it stopped, a second one changes nothing.
+The patterns are every host of the sites asked for (`-a site=tnu,tnue`, their profiles'), and
+any given (`-a match=…`); neither: every enabled site's. Only successful HTML captures are
+fetched, and only http(s) ones of the hosts the patterns name (and their subdomains, the crawl's
+off-site rule), with a capture time that is a date and not in the future: the index is hostile
+input. Captures of article URLs (their sites' profiles' rules) are fetched; listings, excluded
+paths, files and home pages are not; a URL no rule names is a candidate, judged by the content of
+one capture (crawler/recover_candidates.py, bounded by RECOVER_MAX_CANDIDATES), so the URLs of
+older generations of a site come back too. Identical captures (same URL, same digest) are
+fetched once, and captures recovered by an earlier run (recovered_captures), or of a URL judged
+no article, never again: a killed recovery resumes where it stopped, a second one changes nothing.
 
 Every walk of the index is bounded (cdx.Walk: CDX_MAX_PAGES, CDX_MAX_BARREN_PAGES) and so is
 what one page may hold in memory (CDX_MAX_PAGE_ROWS); a bound that cut a walk short is one of
@@ -20,7 +24,8 @@ the run's problems, never silent.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from itertools import groupby
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -29,17 +34,23 @@ from scrapy.http import Response, TextResponse
 
 from archive import recovery
 from archive.error_kinds import CAPTURE_NOT_HTML, CDX_BAD_TIMESTAMP, CDX_NOT_SITE, CDX_ROWS_UNREAD, CDX_UNREADABLE
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import cdx, links
 from crawler import settings as default_settings
 from crawler.errors import error_kind
 from crawler.offsite import on_hosts
-from crawler.run import get_run
-from crawler.sites import recover_matches
+from crawler.recover_candidates import Candidates
+from crawler.run import get_run, refuse
+from crawler.sites import SiteError, Sites
+from crawler.sites import load as load_sites
 
 # Older index pages first would not matter (each page is read whole); captures before the next
 # index page, so a long walk keeps few requests waiting.
 CDX_PRIORITY = 0
 CAPTURE_PRIORITY = 10
+# A candidate's verdict decides whether its URL's other captures are read: after the article
+# captures, before the next index page.
+CANDIDATE_PRIORITY = 5
 
 MAX_PROBLEMS_NAMED = 50
 
@@ -52,10 +63,14 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
+    # Set by from_crawler: every site known, the CDX patterns asked for, and the hosts they name.
+    sites: Sites
+    matches: list[str]
+    hosts: list[str]
     # Why a run that found no article capture is "empty" (exit 3), in its terms.
     nothing_found = (
-        "the CDX index listed no successful HTML capture of an article URL "
-        "(check --match, --from/--to, and that --cdx-api answers CDX queries)"
+        "the CDX index listed no successful HTML capture of an article URL, nor of a page that read "
+        "as an article (check --site, --match, --from/--to, and that --cdx-api answers CDX queries)"
     )
 
     custom_settings = {
@@ -79,6 +94,7 @@ class RecoverSpider(scrapy.Spider):
         cdx_api: str = cdx.WAYBACK_CDX,
         replay: str = cdx.WAYBACK_REPLAY,
         match: str | Iterable[str] | None = None,
+        site: str | Iterable[str] | None = None,
         since: str | None = None,
         until: str | None = None,
         limit: int | str | None = None,
@@ -86,13 +102,11 @@ class RecoverSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        if isinstance(match, str):  # `scrapy crawl recover -a match=A,B`
-            match = [m.strip() for m in match.split(",") if m.strip()]
+        # `scrapy crawl recover -a match=A,B -a site=tnu,tnue` passes one string each.
+        self.asked_matches = _listed(match)
+        self.asked_sites = _listed(site)
         self.cdx_api = cdx_api
         self.replay = replay if replay.endswith("/") else replay + "/"
-        self.matches = list(match or recover_matches())
-        # The sites asked for: only their captures (and their subdomains') are read.
-        self.hosts = sorted({cdx.match_host(m) for m in self.matches})
         self.since = cdx.check_date(since) if since else None
         self.until = cdx.check_date(until) if until else None
         self.limit = int(limit) if limit not in (None, "") else None
@@ -105,11 +119,30 @@ class RecoverSpider(scrapy.Spider):
         self.walks: dict[str, cdx.Walk] = {}
         self.scheduled = 0
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> RecoverSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # The sites: the shipped profiles and the operator's (tnu-archive.toml beside the archive).
+        try:
+            spider.sites = load_sites(crawler.settings.get("ARCHIVE_DB"))
+        except SiteError as exc:
+            refuse(str(exc), EXIT_FAILED)
+        try:  # `scrapy crawl recover -a site=nowhere` (`tnu-archive recover` checked it before)
+            spider.matches = spider.sites.recover_matches(spider.asked_sites, spider.asked_matches)
+            # Only the captures of the hosts asked for (and their subdomains) are read.
+            spider.hosts = sorted({cdx.match_host(m) for m in spider.matches})
+        except (SiteError, ValueError) as exc:
+            refuse(str(exc), EXIT_USAGE)
+        if not spider.matches:
+            refuse("no site to recover: every profile is disabled (give --site NAME or --match PATTERN)", EXIT_USAGE)
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        def bound(name: str) -> int:  # crawler/settings.py documents each
-            return max(1, self.crawler.settings.getint(name, getattr(default_settings, name)))
+        def bound(name: str, least: int = 1) -> int:  # crawler/settings.py documents each
+            return max(least, self.crawler.settings.getint(name, getattr(default_settings, name)))
 
         self.max_page_rows = bound("CDX_MAX_PAGE_ROWS")
+        self.candidates = Candidates(bound("RECOVER_MAX_CANDIDATES", 0))
         for match in self.matches:
             self.walks[match] = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
             yield self.cdx_request(cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match)
@@ -144,26 +177,31 @@ class RecoverSpider(scrapy.Spider):
                 f"{response.url}: {page.unread} rows past the first {self.max_page_rows} not read "
                 "(CDX_MAX_PAGE_ROWS; or narrow --match, --from/--to)"
             )
-        wanted = []
+        articles, others = [], []
         for capture in page.captures:  # successful HTML captures only: no redirect, error or image
             if not self.on_site(capture.url):
                 run.tally.errors[CDX_NOT_SITE] += 1
-            elif self.wanted(capture):
-                wanted.append(capture)
-        fresh = cdx.collapse(wanted, self.seen)
-        db = run.archive.db
+            elif cdx.in_range(capture, self.since, self.until):
+                kind = self.kind(capture.url)
+                if kind == "article":
+                    articles.append(capture)
+                elif kind == "other" and self.candidates.cap:
+                    others.append(capture)
+        fresh = cdx.collapse(articles, self.seen)
+        wanted = len(fresh)
         for capture in fresh:
-            run.tally.article_links_seen += 1
-            if recovery.is_recovered(db, capture.url, capture.timestamp, capture.digest):
-                continue
-            if self.limit is not None and self.scheduled >= self.limit:
-                continue
-            self.scheduled += 1
-            yield self.capture_request(capture)
-        key = walk.next_key(page, wanted=len(fresh))
+            request = self.article_capture(capture)
+            if request is not None:
+                yield request
+        # collapse() keeps a URL's captures together, oldest first
+        for url, captures in groupby(cdx.collapse(others, self.seen), key=lambda capture: capture.url):
+            worth, requests = self.candidate_captures(url, list(captures))
+            wanted += worth
+            yield from requests
+        key = walk.next_key(page, wanted=wanted)
         if walk.stopped:
             run.tally.problems.append(f"the CDX walk of {match} {walk.stopped}: captures after it not read")
-        if key is not None and (self.limit is None or self.scheduled < self.limit):
+        if key is not None and not self.limited():
             next_url = cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key)
             yield self.cdx_request(next_url, match)
 
@@ -179,11 +217,62 @@ class RecoverSpider(scrapy.Spider):
             return False
         return parts.scheme.lower() in ("http", "https") and on_hosts(host, self.hosts)
 
-    def wanted(self, capture: cdx.Capture) -> bool:
-        """A capture of an article URL, within --from/--to."""
-        return links.is_article(capture.url) and cdx.in_range(capture, self.since, self.until)
+    def kind(self, url: str) -> str:
+        """What the rules of its site's profile say a capture's URL is (links.kind); a home page
+        is never an article, whatever rules its site has (or lacks)."""
+        parts = urlsplit(url)
+        if parts.path in ("", "/") and not parts.query:
+            return ""
+        return links.kind(url, self.sites)
 
-    def capture_request(self, capture: cdx.Capture) -> scrapy.Request:
+    def limited(self) -> bool:
+        """--limit met: no more captures fetched this run."""
+        return self.limit is not None and self.scheduled >= self.limit
+
+    def article_capture(self, capture: cdx.Capture) -> scrapy.Request | None:
+        """The request for a capture of an article URL, unless recovered before or past --limit."""
+        run = get_run(self.crawler)
+        run.tally.article_links_seen += 1
+        if recovery.is_recovered(run.archive.db, capture.url, capture.timestamp, capture.digest) or self.limited():
+            return None
+        self.scheduled += 1
+        return self.capture_request(capture)
+
+    def candidate_captures(self, url: str, captures: list[cdx.Capture]) -> tuple[int, Iterator[scrapy.Request]]:
+        """(how many are worth reading, the requests) for the fresh captures of a URL no rule
+        names (crawler/recover_candidates.py): read as an article's once one of its captures
+        was an article, never once judged no article, else one fetched to judge the URL by."""
+        run = get_run(self.crawler)
+        verdict = self.candidates.verdict(url)
+        if verdict is None and not self.candidates.judging(url):
+            verdict = recovery.url_verdict(run.archive.db, url)
+        if verdict is False:
+            return 0, iter(())  # no article: none of its captures is fetched again
+        if verdict is True:
+            requests = [self.article_capture(capture) for capture in captures]
+            return len(captures), (request for request in requests if request is not None)
+        if self.candidates.judging(url):
+            self.candidates.wait(url, captures)
+            return len(captures), iter(())
+        if self.limited():
+            return len(captures), iter(())
+        capture = self.candidates.take(url, captures)
+        if capture is None:  # the run's cap met: counted, named among its problems (crawler/budgets.py)
+            run.tally.capped["RECOVER_MAX_CANDIDATES"] += 1
+            return 0, iter(())
+        self.scheduled += 1
+        return len(captures), iter((self.capture_request(capture, candidate=True),))
+
+    def judged(self, url: str, article: bool | None) -> None:
+        """The verdict on a candidate URL (the pipeline read its capture; None: it could not be
+        read): an article's waiting captures are fetched now."""
+        for capture in self.candidates.judged(url, article):
+            if self.limited():
+                break
+            self.scheduled += 1
+            self.crawler.engine.crawl(self.capture_request(capture))
+
+    def capture_request(self, capture: cdx.Capture, *, candidate: bool = False) -> scrapy.Request:
         meta = {
             "capture": {
                 "url": capture.url,
@@ -191,13 +280,14 @@ class RecoverSpider(scrapy.Spider):
                 "digest": capture.digest,
                 "captured_at": capture.captured_at,
                 "raw_url": capture.raw_url(self.replay),
+                "candidate": candidate,  # its URL is judged by what this capture holds
             }
         }
         return scrapy.Request(
             capture.raw_url(self.replay),
             callback=self.parse_capture,
             errback=self.failed,
-            priority=CAPTURE_PRIORITY,
+            priority=CANDIDATE_PRIORITY if candidate else CAPTURE_PRIORITY,
             meta=meta,
         )
 
@@ -206,6 +296,8 @@ class RecoverSpider(scrapy.Spider):
         capture = dict(response.meta["capture"])
         if not isinstance(response, TextResponse):
             run.tally.errors[CAPTURE_NOT_HTML] += 1
+            if capture["candidate"]:
+                self.judged(capture["url"], None)
             return
         # When the asked capture is not exact, the Wayback Machine redirects to the nearest one
         # and pywb serves it directly, naming it in Content-Location: the content is that
@@ -234,6 +326,16 @@ class RecoverSpider(scrapy.Spider):
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
         run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
+        capture = request.meta.get("capture") if request is not None else None
+        if capture and capture["candidate"]:
+            self.judged(capture["url"], None)
         # The first ones by name (an archive can fail thousands of captures; the counts say the rest).
         if request is not None and len(run.tally.problems) < MAX_PROBLEMS_NAMED:
             run.tally.problems.append(f"{request.url}: {kind}")
+
+
+def _listed(value: str | Iterable[str] | None) -> list[str]:
+    """A spider argument as a list: `a,b` from the command line, or a list from Python."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value or ())
