@@ -198,8 +198,10 @@ def test_an_endless_index_is_walked_within_its_bound_and_the_run_ends(endless):
 
 def test_an_endless_index_is_walked_in_bounded_memory(endless):
     # 21 pages of 20,000 rows (2.6 MB each): the walk keeps digests of pages, not the pages.
-    # The bound is generous (the crawl process alone is ~100 MB); the walk took 3.2 GB.
-    assert endless["peak_mb"] < 400, endless["peak_mb"]
+    # The bound is set against the walk (3.2 GB), not the machine's load: the process
+    # peaks at ~110 MB on a quiet machine but was seen at 471 MB in a full suite on a machine with
+    # a load of 8 on 2 cores (answers wait, unparsed, while the process is starved).
+    assert endless["peak_mb"] < 1000, endless["peak_mb"]
 
 
 def test_only_the_sites_own_http_captures_are_stored(hostile_runs):
