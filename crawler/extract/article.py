@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 from archive.record import Article, ImageRef
 from crawler import sites
 
-from . import dates, listing, reference
+from . import dates, furniture, listing, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from .parse import parse_html
 from .text import (
@@ -44,7 +44,8 @@ _FURNITURE_CLASS = re.compile(
     r"|pager|pagination|nav|navbar|menu|footer|sidebar|widget|subscribe)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-# Headings that open a block of links to other articles.
+# Headings that open a block of links to other articles (inside a body of a known layout too;
+# a generic body is also checked against furniture.py's wider list).
 _RELATED_HEADING = re.compile(
     r"^(?:các\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
     r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
@@ -222,8 +223,10 @@ def _is_furniture(element: Element) -> bool:
     return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
 
 
-def _furniture_in(body: Element, selector: str | None) -> list[Element]:
-    """Elements inside the article body that are page furniture, outermost only."""
+def _furniture_in(body: Element, selector: str | None, generic: bool = False) -> list[Element]:
+    """Elements inside the article body that are page furniture, outermost only. A body found
+    by generic rules is also rid of what only its shape gives away (furniture.py): related lists
+    of dated headlines, rating lines, lines that are one link to another page."""
     marked = set(_select(body, selector)) if selector else set()
     found: list[Element] = []
     for element in body.iterdescendants():
@@ -241,11 +244,19 @@ def _furniture_in(body: Element, selector: str | None) -> list[Element]:
                 while sibling is not None and (sibling.tag in ("ul", "ol") or _mostly_links(sibling)):
                     found.append(sibling)
                     sibling = sibling.getnext()
-    outer = []
-    for element in found:
-        if not any(a in found for a in element.iterancestors()):
-            outer.append(element)
-    return outer
+    if generic:
+        found.extend(furniture.related_blocks(body))
+        for element in body.iter("p", "div", "li", "h2", "h3", "h4", "h5", "h6", "span"):
+            if element is body or (element.tag in ("div", "span") and _has_block(element)):
+                continue
+            text = element_text(element)
+            if furniture.is_rating_line(text) or furniture.is_link_line(element, text):
+                found.append(element)
+    return furniture.outermost(found)
+
+
+def _has_block(element: Element) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in element)
 
 
 def _mostly_links(element: Element) -> bool:
@@ -568,6 +579,83 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
     return area
 
 
+def _title_heading(root: Element, body: Element | None, title: str | None) -> Element | None:
+    """The page's heading that prints the title read from its metadata (og:title, JSON-LD)."""
+    if body is None or not title:
+        return None
+    for heading in root.iter("h1", "h2"):
+        if element_text(heading) == title:
+            return heading
+    return None
+
+
+def _precedes(heading: Element, body: Element) -> bool:
+    """The heading comes before the body on the page, outside it: the body sits under the title."""
+    if any(a is body for a in heading.iterancestors()):
+        return False
+    common = _common_ancestor(heading, body)
+    if common is None or common is heading:
+        return False
+    branch = {}
+    for node in (heading, body):
+        while node.getparent() is not common:
+            node = node.getparent()
+        branch[len(branch)] = node
+    return common.index(branch[0]) < common.index(branch[1])
+
+
+# A body sits under its title when little text separates them: a date line, a counter, a lead.
+UNDER_TITLE_MAX_CHARS = 400
+# Text outside the body this long, in the article's area, may be the article's too.
+LONG_LINE = 80
+
+
+def _between(heading: Element, body: Element, before: list[Line]) -> list[Line] | None:
+    """The lines between the page's title heading and the body, when the heading comes first."""
+    if not _precedes(heading, body):
+        return None
+    for i, (_, element) in enumerate(before):
+        if element is heading or any(a is heading for a in element.iterancestors()):
+            return before[i + 1 :]
+    return None
+
+
+def _under_title(between: list[Line] | None) -> bool:
+    """The body follows the page's title heading closely (what lies between them in the
+    article's area is a few short lines): it is the article the title announces."""
+    return between is not None and sum(len(text) for text, _ in between) <= UNDER_TITLE_MAX_CHARS
+
+
+def _doubtful(lines: list[str], between: list[Line] | None, after: list[Line]) -> bool:
+    """Whether our generic body needs trafilatura's second opinion: it does not stand on its
+    own under the page's title, or the article's area holds prose outside it (a body split in
+    blocks, or the wrong block taken)."""
+    if not (_substantial(lines) and _under_title(between)):
+        return True
+    return any(
+        len(text) >= LONG_LINE and element.tag != "a" and next(element.iterancestors("a"), None) is None
+        for text, element in (*between, *after)
+    )
+
+
+# A body that stands on its own: paragraphs of a few sentences, not a caption or a teaser.
+SUBSTANTIAL_PARAGRAPHS = 2
+SUBSTANTIAL_CHARS = 80
+
+
+def _substantial(lines: list[str]) -> bool:
+    return sum(1 for line in lines if len(line) >= SUBSTANTIAL_CHARS) >= SUBSTANTIAL_PARAGRAPHS
+
+
+def _page_furniture(root: Element, area: Element | None) -> list[Element]:
+    """What trafilatura must not see of the page: its related-news blocks, and the rating lines
+    of the article's part of it."""
+    found = furniture.related_blocks(root)
+    if area is not None:
+        found.extend(furniture.rating_lines(area))
+    return furniture.outermost(found)
+
+
 def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str], str]:
     """The byline (the site's element, a `Tác giả:` line, or a last line that clearly is one)
     and the body's paragraphs without it. Adds the byline's element to `skip`."""
@@ -611,8 +699,11 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     return read_article(html, url, encoding=encoding).article
 
 
-def read_article(html: str | bytes, url: str, *, encoding: str | None = None) -> Reading:
-    """extract_article with the provenance of each field (`probe` shows it; runs count it)."""
+def read_article(
+    html: str | bytes, url: str, *, encoding: str | None = None, known: furniture.Furniture = furniture.NO_FURNITURE
+) -> Reading:
+    """extract_article with the provenance of each field (`probe` shows it; runs count it).
+    `known` is what the site's pages seen so far say is its furniture (crawler/extract_pool.py)."""
     page = decode(html, encoding)
     if not page.strip():
         return Reading(Article(url=url), {})
@@ -631,7 +722,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
-    area = _area(root, body, title_node)
+    # the heading that prints the title, when the title was read elsewhere (og:title, JSON-LD)
+    heading = title_node if title_node is not None else _title_heading(root, body, title)
+    area = _area(root, body, heading)
     header_skip = {body} if body is not None else set()
     header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
     before, after = _lines(area, header_skip, body)
@@ -651,7 +744,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
 
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
-        lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
+        lines, body_rule = reference.checked_body(
+            root, url, [], "", {title} - {None}, published_text, furniture=_page_furniture(root, None), known=known
+        )
         is_listing, rules["listing"] = _listing(
             root, url, ld, selectors, title_node, date_node, views_node, published_at, lines
         )
@@ -667,9 +762,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
         )
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
-    furniture = _furniture_in(body, selectors.get("furniture"))
-    found = find_images(body, url, skip=set(furniture))
-    skip: set = set(furniture)
+    inner_furniture = _furniture_in(body, selectors.get("furniture"), generic=not selectors)
+    found = find_images(body, url, skip=set(inner_furniture))
+    skip: set = set(inner_furniture)
     for item in found:
         skip.update(item.caption_elements)
         skip.update(a for a in item.element.iterancestors("figure") if body in a.iterancestors())
@@ -682,7 +777,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
 
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
     if author is None and not selectors:  # a known layout's byline is its selector's or none
-        marked = _marked_byline(area, furniture)
+        marked = _marked_byline(area, inner_furniture)
         if marked is not None:
             text = element_text(marked)
             labelled = _AUTHOR_LABEL.match(text)
@@ -693,13 +788,25 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None) ->
     if not selectors:
         # no site selector: the body found by our generic rules is checked against trafilatura's
         not_body = {title, author, *(f.caption for f in found)} - {None}
-        lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
+        between = _between(heading, body, before) if heading is not None else None
+        anchored = _substantial(lines_of_body) and _under_title(between)
+        lines_of_body, body_rule = reference.checked_body(
+            root,
+            url,
+            lines_of_body,
+            body_rule,
+            not_body,
+            published_text,
+            furniture=_page_furniture(root, area) if not anchored else furniture.rating_lines(area) + furniture.related_blocks(area),
+            area=area if anchored else None,
+            known=known,
+        )
     body_text = "\n\n".join(lines_of_body) or None
     # before _body_html, which takes the furniture out of the tree
     is_listing, rules["listing"] = _listing(
         root, url, ld, selectors, title_node, date_node, views_node, published_at, lines_of_body
     )
-    body_html = _body_html(body, furniture, found, url) or None
+    body_html = _body_html(body, inner_furniture, found, url) or None
     article = Article(
         url=url,
         title=title,
