@@ -215,6 +215,10 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
     return (articles[0], "generic:<article>") if articles else (None, "")
 
 
+# Elements that may be furniture by their tag or their class/id words (found by libxml2 itself).
+_FURNITURE_CANDIDATES = etree.XPath(".//*[@class or @id or self::nav or self::aside or self::footer or self::form]")
+
+
 def _is_furniture(element: Element) -> bool:
     tag = element.tag
     if tag in ("nav", "aside", "footer", "form"):
@@ -223,10 +227,10 @@ def _is_furniture(element: Element) -> bool:
     return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
 
 
-def _furniture_in(body: Element, selector: str | None, generic: bool = False) -> list[Element]:
+def _furniture_in(body: Element, selector: str | None, shaped: list[Element] | None = None) -> list[Element]:
     """Elements inside the article body that are page furniture, outermost only. A body found
-    by generic rules is also rid of what only its shape gives away (furniture.py): related lists
-    of dated headlines, rating lines, lines that are one link to another page."""
+    by generic rules is also rid of what only its shape gives away (furniture.py): `shaped`, the
+    related lists and rating lines found around it, and lines that are one link to another page."""
     marked = set(_select(body, selector)) if selector else set()
     found: list[Element] = []
     for element in body.iterdescendants():
@@ -244,19 +248,10 @@ def _furniture_in(body: Element, selector: str | None, generic: bool = False) ->
                 while sibling is not None and (sibling.tag in ("ul", "ol") or _mostly_links(sibling)):
                     found.append(sibling)
                     sibling = sibling.getnext()
-    if generic:
-        found.extend(furniture.related_blocks(body))
-        for element in body.iter("p", "div", "li", "h2", "h3", "h4", "h5", "h6", "span"):
-            if element is body or (element.tag in ("div", "span") and _has_block(element)):
-                continue
-            text = element_text(element)
-            if furniture.is_rating_line(text) or furniture.is_link_line(element, text):
-                found.append(element)
+    if shaped is not None:
+        found.extend(f for f in shaped if any(a is body for a in f.iterancestors()))
+        found.extend(furniture.link_lines(body))
     return furniture.outermost(found)
-
-
-def _has_block(element: Element) -> bool:
-    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in element)
 
 
 def _mostly_links(element: Element) -> bool:
@@ -311,16 +306,19 @@ def _lines(area: Element, skip: set, body: Element | None = None) -> tuple[list[
     before: list[Line] = []
     after: list[Line] = []
     out = before
+    hidden: set = set()
+    for element in skip:
+        hidden.update(element.iter())
     for element in area.iter():
         if element is body:
             out = after
-        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+        if element in hidden or not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
             continue
-        if element in skip or any(a in skip for a in element.iterancestors()):
-            continue
-        own = clean(element.text) or any(clean(c.tail) for c in element)
-        if own:
-            out.append((element_text(element), element))
+        text = element.text
+        if (text and not text.isspace()) or any(c.tail and not c.tail.isspace() for c in element):
+            line = element_text(element)
+            if line:
+                out.append((line, element))
     return before, after
 
 
@@ -580,13 +578,23 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
 
 
 def _title_heading(root: Element, body: Element | None, title: str | None) -> Element | None:
-    """The page's heading that prints the title read from its metadata (og:title, JSON-LD)."""
+    """The page's heading that prints the title read from its metadata (og:title, JSON-LD,
+    <title>): the same words, or a part of them (metadata adds the site's name, a date…)."""
     if body is None or not title:
         return None
-    for heading in root.iter("h1", "h2"):
-        if element_text(heading) == title:
-            return heading
+    wanted = title.casefold()
+    for tag in ("h1", "h2"):
+        for heading in root.iter(tag):
+            text = element_text(heading).casefold()
+            if text == wanted or (
+                len(text) >= TITLE_PART_MIN_CHARS and (text in wanted or (len(wanted) >= TITLE_PART_MIN_CHARS and wanted in text))
+            ):
+                return heading
     return None
+
+
+# A heading that prints part of the title is the title's if it is this long at least.
+TITLE_PART_MIN_CHARS = 15
 
 
 def _precedes(heading: Element, body: Element) -> bool:
@@ -645,15 +653,6 @@ SUBSTANTIAL_CHARS = 80
 
 def _substantial(lines: list[str]) -> bool:
     return sum(1 for line in lines if len(line) >= SUBSTANTIAL_CHARS) >= SUBSTANTIAL_PARAGRAPHS
-
-
-def _page_furniture(root: Element, area: Element | None) -> list[Element]:
-    """What trafilatura must not see of the page: its related-news blocks, and the rating lines
-    of the article's part of it."""
-    found = furniture.related_blocks(root)
-    if area is not None:
-        found.extend(furniture.rating_lines(area))
-    return furniture.outermost(found)
 
 
 def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str], str]:
@@ -726,7 +725,7 @@ def read_article(
     heading = title_node if title_node is not None else _title_heading(root, body, title)
     area = _area(root, body, heading)
     header_skip = {body} if body is not None else set()
-    header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
+    header_skip.update(el for el in _FURNITURE_CANDIDATES(area) if _is_furniture(el))
     before, after = _lines(area, header_skip, body)
     # a generic body may open with the date line itself; a site body never does
     lead = _lead_lines(body) if body is not None and not selectors else []
@@ -745,7 +744,7 @@ def read_article(
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
         lines, body_rule = reference.checked_body(
-            root, url, [], "", {title} - {None}, published_text, furniture=_page_furniture(root, None), known=known
+            root, url, [], "", {title} - {None}, published_text, furniture=furniture.related_blocks(root), known=known
         )
         is_listing, rules["listing"] = _listing(
             root, url, ld, selectors, title_node, date_node, views_node, published_at, lines
@@ -762,7 +761,9 @@ def read_article(
         )
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
 
-    inner_furniture = _furniture_in(body, selectors.get("furniture"), generic=not selectors)
+    # what only its shape says is furniture, around a generic body (known layouts say it themselves)
+    shaped = None if selectors else furniture.related_blocks(area) + furniture.rating_lines(area)
+    inner_furniture = _furniture_in(body, selectors.get("furniture"), shaped)
     found = find_images(body, url, skip=set(inner_furniture))
     skip: set = set(inner_furniture)
     for item in found:
@@ -797,7 +798,7 @@ def read_article(
             body_rule,
             not_body,
             published_text,
-            furniture=_page_furniture(root, area) if not anchored else furniture.rating_lines(area) + furniture.related_blocks(area),
+            furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
             area=area if anchored else None,
             known=known,
         )

@@ -170,7 +170,7 @@ def related_blocks(scope: Element) -> list[Element]:
     heading's own block when the list is in it, and dated headline lists without a heading."""
     found = dated_headline_lists(scope)
     # most pages print no such heading at all: their short texts say so
-    if not any(is_related_heading(clean(text)) for text in _SHORT_TEXTS(scope)):
+    if not any(RELATED_HEADING.match(text.strip()) for text in _SHORT_TEXTS(scope)):
         return outermost(found)
     for element in _SHORT_HEADINGS(scope):
         if not is_related_heading(element_text(element)):
@@ -186,6 +186,17 @@ def related_blocks(scope: Element) -> list[Element]:
         if len(block) > 1 or block[0] is not element:
             found.extend(block)
     return outermost(found)
+
+
+_ONE_LINK_LINES = etree.XPath(
+    ".//*[self::p or self::div or self::li or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    f"[count(.//a) = 1][not(.//img)][string-length(normalize-space()) <= {LINK_LINE_MAX_CHARS}]"
+)
+
+
+def link_lines(scope: Element) -> list[Element]:
+    """The blocks of `scope` that are one link to another page and nothing more (is_link_line)."""
+    return outermost(e for e in _ONE_LINK_LINES(scope) if is_link_line(e))
 
 
 def rating_lines(scope: Element) -> list[Element]:
