@@ -590,11 +590,21 @@ def _title_heading(root: Element, body: Element | None, title: str | None) -> El
                 len(text) >= TITLE_PART_MIN_CHARS and (text in wanted or (len(wanted) >= TITLE_PART_MIN_CHARS and wanted in text))
             ):
                 return heading
-    return None
+    if len(title) < TITLE_PART_MIN_CHARS:
+        return None
+    # a template that prints its title in a plain block (<div class="title">): the innermost
+    # block whose whole text is the title (libxml2 compares, only blocks without blocks inside)
+    found = _TITLE_BLOCK(root, title=title)
+    return found[-1] if found else None
 
 
 # A heading that prints part of the title is the title's if it is this long at least.
 TITLE_PART_MIN_CHARS = 15
+_TITLE_BLOCK = etree.XPath(
+    "(//body//*[self::div or self::p or self::span or self::strong or self::b or self::h3 or self::td]"
+    "[not(*[self::div or self::p or self::ul or self::ol or self::table or self::li])]"
+    "[normalize-space() = $title])[1]"
+)
 
 
 def _precedes(heading: Element, body: Element) -> bool:
@@ -702,13 +712,26 @@ def read_article(
     html: str | bytes, url: str, *, encoding: str | None = None, known: furniture.Furniture = furniture.NO_FURNITURE
 ) -> Reading:
     """extract_article with the provenance of each field (`probe` shows it; runs count it).
-    `known` is what the site's pages seen so far say is its furniture (crawler/extract_pool.py)."""
+    `known` is what the site's pages seen so far say of its template (crawler/extract_pool.py)."""
+    return read_on_site(html, url, encoding=encoding, known=known)[0]
+
+
+def read_on_site(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    known: furniture.Furniture = furniture.NO_FURNITURE,
+    learn: bool = False,
+) -> tuple[Reading, furniture.Observed | None]:
+    """read_article, and (with `learn`) what the page shows of its site's template for the
+    site's memory to learn from: None for a page a site selector read, or without a body."""
     page = decode(html, encoding)
     if not page.strip():
-        return Reading(Article(url=url), {})
+        return Reading(Article(url=url), {}), None
     root = parse_html(page)
     if root is None:
-        return Reading(Article(url=url), {})
+        return Reading(Article(url=url), {}), None
     ld = _JsonLd(root)
     selectors, body = _layout(root)
     site = f"site:{selectors.get('layout', '?')}"
@@ -744,7 +767,7 @@ def read_article(
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
         lines, body_rule = reference.checked_body(
-            root, url, [], "", {title} - {None}, published_text, furniture=furniture.related_blocks(root), known=known
+            root, url, [], "", {title} - {None}, published_text, furniture=furniture.related_blocks(root)
         )
         is_listing, rules["listing"] = _listing(
             root, url, ld, selectors, title_node, date_node, views_node, published_at, lines
@@ -759,7 +782,7 @@ def read_article(
             body_text="\n\n".join(lines) or None,
             listing=is_listing,
         )
-        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site))
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, site)), None
 
     # what only its shape says is furniture, around a generic body (known layouts say it themselves)
     shaped = None if selectors else furniture.related_blocks(area) + furniture.rating_lines(area)
@@ -786,22 +809,35 @@ def read_article(
             if any(a is body for a in marked.iterancestors()):
                 skip.add(marked)
                 lines_of_body = paragraphs(body, skip)
+    observed = None
     if not selectors:
-        # no site selector: the body found by our generic rules is checked against trafilatura's
-        not_body = {title, author, *(f.caption for f in found)} - {None}
-        between = _between(heading, body, before) if heading is not None else None
-        anchored = _substantial(lines_of_body) and _under_title(between)
-        lines_of_body, body_rule = reference.checked_body(
-            root,
-            url,
-            lines_of_body,
-            body_rule,
-            not_body,
-            published_text,
-            furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
-            area=area if anchored else None,
-            known=known,
-        )
+        # no site selector: the body found by our generic rules is checked against trafilatura's,
+        # unless trafilatura read the bodies of this block as we did on the site's earlier pages
+        signature = furniture.body_signature(body)
+        agreed = None
+        outside = furniture.outside_lines(root, area) if learn or known else []
+        if known.confirmed(signature) and _substantial(lines_of_body):
+            body_rule += "+confirmed by trafilatura on the site's earlier pages"
+        else:
+            not_body = {title, author, *(f.caption for f in found)} - {None}
+            between = _between(heading, body, before) if heading is not None else None
+            anchored = _substantial(lines_of_body) and _under_title(between)
+            ours = lines_of_body
+            lines_of_body, body_rule = reference.checked_body(
+                root,
+                url,
+                lines_of_body,
+                body_rule,
+                not_body,
+                published_text,
+                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
+                area=area if anchored else None,
+                # the article's area holds no template line: what recurs there is the site's prose
+                known="" if anchored or not known else furniture.known_text(outside, known),
+            )
+            agreed = lines_of_body == ours
+        if learn:
+            observed = furniture.Observed(furniture.template_keys(outside), signature, agreed)
     body_text = "\n\n".join(lines_of_body) or None
     # before _body_html, which takes the furniture out of the tree
     is_listing, rules["listing"] = _listing(
@@ -830,7 +866,7 @@ def read_article(
         "body_html": body_rule.split("+")[0],
         "images": body_rule.split("+")[0],
     }
-    return Reading(article, _sources(article, rules, site))
+    return Reading(article, _sources(article, rules, site)), observed
 
 
 def _listing(

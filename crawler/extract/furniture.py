@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Set
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -236,33 +236,64 @@ def line_key(text: str) -> int:
 
 
 class Furniture:
-    """The lines a site prints outside its articles page after page, as learned from its pages
-    (read-only here: crawler/extract_pool.py keeps and updates the memory)."""
+    """What a site's pages seen so far say of its template (read-only here: the memory lives
+    beside the extraction worker, crawler/extract_pool.py): the lines it prints outside its
+    articles page after page, and the blocks its article bodies sit in that trafilatura read as
+    we did on earlier pages (a page whose body sits in such a block needs no second opinion)."""
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_lines", "_bodies")
 
-    def __init__(self, keys: Set[int] = frozenset()):
-        self._keys = keys
+    def __init__(self, lines: Set[int] = frozenset(), bodies: Set[str] = frozenset()):
+        self._lines = lines
+        self._bodies = bodies
 
     def __contains__(self, line: object) -> bool:
-        return isinstance(line, str) and line_key(line) in self._keys
-
-    def __len__(self) -> int:
-        return len(self._keys)
+        return isinstance(line, str) and line_key(line) in self._lines
 
     def __bool__(self) -> bool:
-        return bool(self._keys)
+        return bool(self._lines or self._bodies)
+
+    def confirmed(self, body: str) -> bool:
+        return body in self._bodies
 
 
 NO_FURNITURE = Furniture()
 
 
-def template_keys(root: Element, area: Element) -> frozenset[int]:
-    """The keys of the page's lines outside its article's area (menus, mottos, footers,
-    sidebars, related lists): what a site's template repeats and its articles do not."""
-    return frozenset(line_key(line) for line in paragraphs(root, (area,)))
+class Observed(NamedTuple):
+    """What one page shows of its site's template, for the memory to learn from."""
+
+    # keys of the page's lines outside its article's area (menus, mottos, footers, sidebars)
+    template: frozenset[int]
+    # the generic body's block (body_signature), None when a site selector read the page
+    body: str | None
+    # whether trafilatura read the same body as we did; None when it was not asked
+    agreed: bool | None
 
 
-def same_site(url: str) -> str:
-    """The key a site's memory is kept under: the URL's host (and port)."""
-    return urlsplit(url).netloc.lower()
+def outside_lines(root: Element, area: Element) -> list[str]:
+    """The page's lines outside its article's area, in reading order: what a site's template
+    repeats and its articles do not."""
+    return paragraphs(root, (area,)) if area is not root else []
+
+
+def template_keys(lines: list[str]) -> frozenset[int]:
+    return frozenset(line_key(line) for line in lines)
+
+
+def known_text(lines: list[str], known: Furniture) -> str:
+    """The page's known furniture as one text without spaces, runs of known lines joined and
+    others left out (a separator in their place): trafilatura's lines, spaced and cut otherwise
+    than ours (a <br>, an inline tag), are furniture when they are found in it."""
+    return "".join("".join(line.split()) if line in known else "\x00" for line in lines)
+
+
+def body_signature(body: Element) -> str:
+    """The block a body sits in, as a template names it: its tag, class and id and those of its
+    three nearest ancestors (the same on every article page of one template)."""
+    parts = []
+    for element in (body, *body.iterancestors()):
+        parts.append(f"{element.tag}.{element.get('class') or ''}#{element.get('id') or ''}")
+        if len(parts) == 4:
+            break
+    return "<".join(parts)

@@ -21,7 +21,6 @@ Pure: trafilatura reads the tree it is given (a copy) and fetches nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
 from copy import deepcopy
 
 from lxml import etree
@@ -114,6 +113,15 @@ def _drop(element: Element) -> None:
     parent.remove(element)
 
 
+# Shorter lines are not looked up in the site's furniture (a word may be anywhere).
+KNOWN_MIN_CHARS = 8
+
+
+def _known(line: str, known: str) -> bool:
+    flat = _flat(line)
+    return len(flat) >= KNOWN_MIN_CHARS and flat in known
+
+
 def _flat(text: str) -> str:
     """Text without any whitespace: trafilatura and the page's markup space lines differently
     (a <br>, an inline tag), the characters are the same."""
@@ -147,7 +155,7 @@ def checked_body(
     *,
     furniture: list[Element] = (),
     area: Element | None = None,
-    known: Container[str] = frozenset(),
+    known: str = "",
 ) -> tuple[list[str], str]:
     """(paragraphs, rule): our generic body checked against trafilatura's text.
 
@@ -155,7 +163,7 @@ def checked_body(
     printed date: trafilatura's text may include them and the date line, the body never does.
     `furniture` are elements of the page trafilatura must not see; `area`, when given, the
     article's part of the page under its title: lines from outside it are not body;
-    `known` holds the site's recurring lines (furniture.Furniture)."""
+    `known` is the page's lines the site prints page after page (furniture.known_text)."""
     reference = reference_text(root, url, list(furniture), part=area)
     if not reference:
         return ours, rule
@@ -168,7 +176,7 @@ def checked_body(
         and line not in not_body
         and not _RELATED_LINE.match(line)
         and not (date_text and date_text in line and len(line) <= 120)
-        and line not in known
+        and not _known(line, known)
         and not page.outside_area(line)
     ]
     found = " ".join(theirs)

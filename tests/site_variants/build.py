@@ -141,6 +141,13 @@ def old_reordered(page: str) -> str:
     return _replace(page, '<div class="site-bottom">', f'<div class="site-bottom">{MOTTO}')
 
 
+def old_untitled(page: str) -> str:
+    """Classes renamed; the title printed in a plain block, not a heading (no <h1> on the page);
+    the "Tin khác" headlines dated; a rating line under the body; the motto in the footer."""
+    page = old_renamed(page)
+    return _sub(page, r'<h1 class="detail-heading">(.*?)</h1>', r'<div class="detail-heading">\1</div>')
+
+
 # --- 2026 layout --------------------------------------------------------------------------------
 
 NEW_NAMES = {
@@ -158,7 +165,7 @@ NEW_NAMES = {
 }
 
 
-def _new_related(page: str, heading: str) -> tuple[str, str]:
+def _new_related(page: str) -> tuple[str, str]:
     """(the page without its related block, the block's dated items)."""
     related = re.search(r'<div class="news-more"><h3>(?:Tin liên quan|Related news)</h3><ul>(.*?)</ul></div>\n', page, re.S)
     if related is None:
@@ -167,10 +174,10 @@ def _new_related(page: str, heading: str) -> tuple[str, str]:
 
 
 def new_renamed(page: str) -> str:
-    """Classes renamed; the related headlines dated ("Tin liên quan", "Tin cùng chuyên mục"
-    in the English edition too: the template's own words); <footer> a plain block with the motto."""
+    """Classes renamed; the related headlines dated, under "Tin cùng chuyên mục" (in the
+    English edition too), after a rating line; <footer> a plain block with the motto."""
     page = _renamed(page, NEW_NAMES)
-    page, items = _new_related(page, "Tin liên quan")
+    page, items = _new_related(page)
     page = _replace(
         page,
         "</article>",
@@ -185,7 +192,7 @@ def new_reordered(page: str) -> str:
     the body one wrapper deeper; the dated related headlines after the article's block, under
     "Tin khác"; the motto in a plain footer block."""
     page = _renamed(page, NEW_NAMES)
-    page, items = _new_related(page, "Tin khác")
+    page, items = _new_related(page)
     page = _sub(page, r'(<main class="main">)(<div class="content">.*?)(<aside class="col-right">.*?</aside>)', r"\1\3\2")
     page = _replace(page, '<article class="news-item">', '<div class="news-item">')
     page = _replace(page, '<div class="news-text">', '<div class="news-text"><div class="text-inner">')
@@ -203,6 +210,7 @@ def new_reordered(page: str) -> str:
 VARIANTS: dict[str, tuple[frozenset[str], Callable[[str], str]]] = {
     "2019-renamed": (frozenset({"old"}), old_renamed),
     "2019-reordered": (frozenset({"old"}), old_reordered),
+    "2019-untitled": (frozenset({"old"}), old_untitled),
     "2026-renamed": (frozenset({"new", "new_en"}), new_renamed),
     "2026-reordered": (frozenset({"new", "new_en"}), new_reordered),
 }
