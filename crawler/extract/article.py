@@ -579,15 +579,17 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
 
 def _title_heading(root: Element, body: Element | None, title: str | None) -> Element | None:
     """The page's heading that prints the title read from its metadata (og:title, JSON-LD,
-    <title>): the same words, or a part of them (metadata adds the site's name, a date…)."""
+    <title>): the same words, or most of them (metadata adds the site's name or a date, the
+    heading a place; dashes and quotes differ)."""
     if body is None or not title:
         return None
-    wanted = title.casefold()
+    wanted = set(_WORDS.findall(title.casefold()))
     for tag in ("h1", "h2"):
         for heading in root.iter(tag):
-            text = element_text(heading).casefold()
-            if text == wanted or (
-                len(text) >= TITLE_PART_MIN_CHARS and (text in wanted or (len(wanted) >= TITLE_PART_MIN_CHARS and wanted in text))
+            words = set(_WORDS.findall(element_text(heading).casefold()))
+            shared = len(words & wanted)
+            if words == wanted or (
+                shared >= TITLE_MIN_SHARED_WORDS and shared >= TITLE_SHARED_SHARE * min(len(words), len(wanted))
             ):
                 return heading
     if len(title) < TITLE_PART_MIN_CHARS:
@@ -598,7 +600,12 @@ def _title_heading(root: Element, body: Element | None, title: str | None) -> El
     return found[-1] if found else None
 
 
-# A heading that prints part of the title is the title's if it is this long at least.
+# A heading is the title's when it shares this many of its words (and this share of the
+# shorter of the two): "Enterprise 2.0" or a site's name in a heading are not a title.
+TITLE_MIN_SHARED_WORDS = 3
+TITLE_SHARED_SHARE = 0.7
+_WORDS = re.compile(r"\w+")
+# A title this short is not looked for in plain blocks.
 TITLE_PART_MIN_CHARS = 15
 _TITLE_BLOCK = etree.XPath(
     "(//body//*[self::div or self::p or self::span or self::strong or self::b or self::h3 or self::td]"
@@ -623,7 +630,7 @@ def _precedes(heading: Element, body: Element) -> bool:
 
 
 # A body sits under its title when little text separates them: a date line, a counter, a lead.
-UNDER_TITLE_MAX_CHARS = 400
+UNDER_TITLE_MAX_CHARS = 1000
 # Text outside the body this long, in the article's area, may be the article's too.
 LONG_LINE = 80
 

@@ -41,10 +41,12 @@ _OPTIONS = {
 # Marks the elements trafilatura must not see (on our tree for the time of a copy only).
 _MARK = "data-tnu-not-body"
 _MARKED = etree.XPath(f".//*[@{_MARK}]")
-# What trafilatura throws away first anyway (code, styles, drawings), taken out before it copies
-# the tree half a dozen times over; JSON-LD stays (it tells a forum thread by it).
+# What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
+# form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
+# over; JSON-LD stays (it tells a forum thread by it).
 _NEVER_TEXT = etree.XPath(
     ".//script[not(@type='application/ld+json')] | .//style | .//svg | .//noscript | .//template | .//iframe"
+    " | .//select | .//button | .//input | .//textarea | .//nav | .//aside | .//footer"
 )
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
@@ -66,8 +68,8 @@ def reference_text(
     root: Element, url: str, not_body: list[Element] = (), fast: bool = False, part: Element | None = None
 ) -> str | None:
     """trafilatura's main text of the page's tree without the `not_body` elements, or None when
-    it finds none (or fails on it); of `part` of the page only when given (a page of its own:
-    its <head> and that part). `root` itself is left as it was."""
+    it finds none (or fails on it); of `part` of the page only when given. `root` itself is
+    left as it was."""
     from trafilatura import extract  # imported on the first doubtful page only: known layouts never pay
 
     for element in not_body:
@@ -88,11 +90,8 @@ def reference_text(
 
 
 def _page_of(root: Element, part: Element) -> Element:
-    """A copy of the page reduced to its <head> and `part` (in a <body> of its own)."""
+    """A copy of `part` of the page, as a page of its own (its <html> and a <body>)."""
     page = root.makeelement("html", dict(root.attrib))
-    head = root.find("head")
-    if head is not None:
-        page.append(deepcopy(head))
     body = page.makeelement("body", {})
     page.append(body)
     body.append(deepcopy(part))
