@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from crawler.sites import packaged
 from crawler.extract.article import _layout
 from crawler.extract.parse import parse_html
+from crawler.sites import packaged
 
 VARIANTS = Path(__file__).resolve().parent / "site_variants"
 
@@ -27,7 +27,9 @@ def test_committed_files_are_what_build_writes(tmp_path):
         p.relative_to(VARIANTS): p.read_bytes() for p in VARIANTS.rglob("*") if p.is_file() and p.name != "build.py"
     }
     assert built.keys() == committed.keys()
-    assert [str(k) for k in built if built[k] != committed[k]] == [], "run: .venv/bin/python tests/site_variants/build.py"
+    assert [str(k) for k in built if built[k] != committed[k]] == [], (
+        "run: .venv/bin/python tests/site_variants/build.py"
+    )
 
 
 def test_no_site_selector_reads_a_variant():

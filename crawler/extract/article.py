@@ -265,6 +265,9 @@ def _furniture_in(body: Element, selector: str | None, shaped: list[Element] | N
             found.append(element)
             continue
         if element.tag in ("h2", "h3", "h4", "h5", "p", "div", "strong", "b") and len(element) <= 2:
+            own = element.text
+            if own and len(own) >= 40 and len(" ".join(own.split())) >= 40:
+                continue  # a paragraph's text, not a heading's (no need to read it whole)
             text = element_text(element)
             if text and len(text) < 40 and _RELATED_HEADING.match(text):
                 found.append(element)
@@ -355,10 +358,16 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     """The short lines a generic body (an <article>) opens with, before its first real paragraph:
     where such layouts print the date and the counter. None for a body of one paragraph: that is
     a teaser in a listing (title, date, summary), not an article."""
-    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+    paragraphs_seen = 0
+    for p in body.iter("p"):
+        if len(element_text(p)) >= 25:
+            paragraphs_seen += 1
+            if paragraphs_seen == 2:
+                break
+    else:
         return []
     out = []
-    for text, element in _lines(body, set())[0]:
+    for text, element in _own_lines(body):
         if len(text) > 120 or len(out) >= 6:
             break
         out.append((text, element))
@@ -371,6 +380,21 @@ _LEAD_MARK = re.compile(
 )
 LEAD_MIN_CHARS = 40  # a sentence: shorter marked lines are labels and captions
 LEAD_MAX_CHARS = 1000
+
+
+def _own_lines(area: Element):
+    """_lines of `area` with nothing skipped, one at a time (a caller may stop early)."""
+    for element in area.iter():
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        text = element.text
+        if (text and not text.isspace()) or any(c.tail and not c.tail.isspace() for c in element):
+            line = element_text(element)
+            if line:
+                yield line, element
+
+
+Found = tuple[str | None, str | None, Element | None, str]
 
 
 def _lead(root: Element, area: Element, body: Element, title: str | None) -> str | None:
@@ -635,16 +659,17 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
 
 def _title_heading(root: Element, body: Element | None, title: str | None) -> Element | None:
     """The page's heading that prints the title read from its metadata (og:title, JSON-LD,
-    <title>): the same words, or a part of them (metadata adds the site's name, a date…)."""
+    <title>): the same words, or most of them (metadata adds the site's name or a date, the
+    heading a place; dashes and quotes differ)."""
     if body is None or not title:
         return None
-    wanted = title.casefold()
+    wanted = set(_WORDS.findall(title.casefold()))
     for tag in ("h1", "h2"):
         for heading in root.iter(tag):
-            text = element_text(heading).casefold()
-            if text == wanted or (
-                len(text) >= TITLE_PART_MIN_CHARS
-                and (text in wanted or (len(wanted) >= TITLE_PART_MIN_CHARS and wanted in text))
+            words = set(_WORDS.findall(element_text(heading).casefold()))
+            shared = len(words & wanted)
+            if words == wanted or (
+                shared >= TITLE_MIN_SHARED_WORDS and shared >= TITLE_SHARED_SHARE * min(len(words), len(wanted))
             ):
                 return heading
     if len(title) < TITLE_PART_MIN_CHARS:
@@ -655,7 +680,12 @@ def _title_heading(root: Element, body: Element | None, title: str | None) -> El
     return found[-1] if found else None
 
 
-# A heading that prints part of the title is the title's if it is this long at least.
+# A heading is the title's when it shares this many of its words (and this share of the
+# shorter of the two): "Enterprise 2.0" or a site's name in a heading are not a title.
+TITLE_MIN_SHARED_WORDS = 3
+TITLE_SHARED_SHARE = 0.7
+_WORDS = re.compile(r"\w+")
+# A title this short is not looked for in plain blocks.
 TITLE_PART_MIN_CHARS = 15
 _TITLE_BLOCK = etree.XPath(
     "(//body//*[self::div or self::p or self::span or self::strong or self::b or self::h3 or self::td]"
@@ -680,9 +710,7 @@ def _precedes(heading: Element, body: Element) -> bool:
 
 
 # A body sits under its title when little text separates them: a date line, a counter, a lead.
-UNDER_TITLE_MAX_CHARS = 400
-# Text outside the body this long, in the article's area, may be the article's too.
-LONG_LINE = 80
+UNDER_TITLE_MAX_CHARS = 1000
 
 
 def _between(heading: Element, body: Element, before: list[Line]) -> list[Line] | None:
@@ -699,18 +727,6 @@ def _under_title(between: list[Line] | None) -> bool:
     """The body follows the page's title heading closely (what lies between them in the
     article's area is a few short lines): it is the article the title announces."""
     return between is not None and sum(len(text) for text, _ in between) <= UNDER_TITLE_MAX_CHARS
-
-
-def _doubtful(lines: list[str], between: list[Line] | None, after: list[Line]) -> bool:
-    """Whether our generic body needs trafilatura's second opinion: it does not stand on its
-    own under the page's title, or the article's area holds prose outside it (a body split in
-    blocks, or the wrong block taken)."""
-    if not (_substantial(lines) and _under_title(between)):
-        return True
-    return any(
-        len(text) >= LONG_LINE and element.tag != "a" and next(element.iterancestors("a"), None) is None
-        for text, element in (*between, *after)
-    )
 
 
 # A body that stands on its own: paragraphs of a few sentences, not a caption or a teaser.

@@ -92,7 +92,9 @@ def is_link_line(element: Element, text: str | None = None) -> bool:
     if len(anchors) != 1 or _DOCUMENT.search(anchors[0].get("href") or ""):
         return False
     rest = len(text) - linked
-    return linked >= HEADLINE_MIN_CHARS and (rest <= 3 or bool(READ_ALSO_LINE.match(text)) or _is_date_note(text, linked))
+    return linked >= HEADLINE_MIN_CHARS and (
+        rest <= 3 or bool(READ_ALSO_LINE.match(text)) or _is_date_note(text, linked)
+    )
 
 
 def _is_date_note(text: str, linked: int) -> bool:
@@ -125,6 +127,11 @@ _SHORT_HEADINGS = etree.XPath(
 _SHORT_TEXTS = etree.XPath(
     ".//text()[string-length(normalize-space()) >= 3][string-length(normalize-space()) <= 60]", smart_strings=False
 )
+# The same tests over many short texts joined by newlines, in one search each.
+_RELATED_LINE_START = re.compile(
+    r"^\s*(?:" + RELATED_HEADING.pattern.replace("|^", "|").removeprefix("^") + ")", re.I | re.M
+)
+_RATING_ANYWHERE = re.compile(RATING_LINE.pattern, re.I | re.M)
 _SHORT_LINES = etree.XPath(
     f".//*[self::p or self::div or self::li or self::span][string-length(normalize-space()) <= {RATING_MAX_CHARS}]"
     "[string-length(normalize-space()) >= 3]"
@@ -169,8 +176,8 @@ def related_blocks(scope: Element) -> list[Element]:
     """Related-news blocks of `scope`: a related heading with the list (or links) after it, the
     heading's own block when the list is in it, and dated headline lists without a heading."""
     found = dated_headline_lists(scope)
-    # most pages print no such heading at all: their short texts say so
-    if not any(RELATED_HEADING.match(text.strip()) for text in _SHORT_TEXTS(scope)):
+    # most pages print no such heading at all: their short texts say so (one search of them all)
+    if not _RELATED_LINE_START.search("\n".join(_SHORT_TEXTS(scope))):
         return outermost(found)
     for element in _SHORT_HEADINGS(scope):
         if not is_related_heading(element_text(element)):
@@ -201,7 +208,7 @@ def link_lines(scope: Element) -> list[Element]:
 
 def rating_lines(scope: Element) -> list[Element]:
     """The lines (short blocks) of `scope` that are a rating widget's, whole."""
-    if not any(RATING_LINE.search(text) for text in _SHORT_TEXTS(scope)):
+    if not _RATING_ANYWHERE.search("\n".join(_SHORT_TEXTS(scope))):
         return []  # most pages rate nothing: their short texts say so
     return outermost(e for e in _SHORT_LINES(scope) if is_rating_line(element_text(e)))
 

@@ -1,21 +1,23 @@
-"""A second opinion on a doubtful body found by generic rules: trafilatura's.
+"""A second opinion on a body found by generic rules: trafilatura's.
 
 On pages of a layout nobody wrote selectors for, our generic rules (itemprop, <article>, the
 densest text block) read the body; on real pages from other sites they miss or overreach more
 often than trafilatura, whose cascade (its own rules, then readability/justext comparisons,
-then a baseline) is the best open extractor we measured (benchmarks/quality.py). So where our
-body is doubtful (article.py decides), its text decides which paragraphs are the body: where
-ours covers what it found, our paragraphs are kept (our paragraphing, our byline and caption
-rules) less those it left out; where ours misses part of it, its text is the body. Known
-layouts (a site selector matched) never come here.
+then a baseline) is the best open extractor we measured (benchmarks/quality.py). So its text
+decides which paragraphs are the body: where ours covers what it found, our paragraphs are kept
+(our paragraphing, our byline and caption rules) less those it left out; where ours misses part
+of it, its text is the body. Known layouts (a site selector matched) never come here, nor a
+body whose block trafilatura confirmed on the site's earlier pages (article.py decides).
 
-trafilatura is no judge of page furniture: on a template it does not know it may return the
-footer, the related-news list, the motto. So it is handed the page's tree (parsed once, by
-parse.py) without what we know is furniture (related blocks, rating lines, the site's recurring
-lines: furniture.py), and when our body sits under the page's own title its lines from outside
-the article's part of the page do not count: they are not the article, however long.
+trafilatura is no judge of page furniture: on a template it does not know it takes the footer,
+the related-news list, the motto for the article. So it is handed the page's tree (parsed once,
+parse.py), a copy without what we know is furniture (related blocks and rating lines by their
+shape: furniture.py) and without what it would throw away first (scripts, menus, sidebars,
+footers); when our body sits under the page's own title, only the article's part of the page
+(its area), which is also far less to read; otherwise the whole page, and its lines the site
+prints page after page (the site's memory, crawler/extract_pool.py) do not count.
 
-Pure: trafilatura reads the tree it is given (a copy) and fetches nothing.
+Pure: trafilatura reads the copy it is given and fetches nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from copy import deepcopy
 
 from lxml import etree
 
+from .furniture import READ_ALSO_LINE
 from .text import clean
 
 Element = etree._Element
@@ -41,33 +44,27 @@ _OPTIONS = {
 # Marks the elements trafilatura must not see (on our tree for the time of a copy only).
 _MARK = "data-tnu-not-body"
 _MARKED = etree.XPath(f".//*[@{_MARK}]")
-# What trafilatura throws away first anyway (code, styles, drawings), taken out before it copies
-# the tree half a dozen times over; JSON-LD stays (it tells a forum thread by it).
+# What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
+# form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
+# over; JSON-LD stays (it tells a forum thread by it).
 _NEVER_TEXT = etree.XPath(
     ".//script[not(@type='application/ld+json')] | .//style | .//svg | .//noscript | .//template | .//iframe"
+    " | .//select | .//button | .//input | .//textarea | .//nav | .//aside | .//footer"
 )
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
 COVER = 0.98
 # Shorter lines of trafilatura's text need not be in ours (measured as COVER).
 PARAGRAPH = 40
-# Lines that point to other articles, in the languages met: "Xem thêm: …", "Read more: …".
-_RELATED_LINE = re.compile(
-    r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|mời\s+(?:bạn\s+)?xem|read\s+more|see\s+also|related"
-    r"|also\s+read|lea(?:\s+también|\s+más)?|mire|le\s+puede\s+interesar|lesen\s+sie\s+auch"
-    r"|mehr\s+zum\s+thema|lire\s+aussi|à\s+lire\s+aussi)\s*:",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"\w+")
-
 
 
 def reference_text(
     root: Element, url: str, not_body: list[Element] = (), fast: bool = False, part: Element | None = None
 ) -> str | None:
     """trafilatura's main text of the page's tree without the `not_body` elements, or None when
-    it finds none (or fails on it); of `part` of the page only when given (a page of its own:
-    its <head> and that part). `root` itself is left as it was."""
+    it finds none (or fails on it); of `part` of the page only when given. `root` itself is
+    left as it was."""
     from trafilatura import extract  # imported on the first doubtful page only: known layouts never pay
 
     for element in not_body:
@@ -88,11 +85,8 @@ def reference_text(
 
 
 def _page_of(root: Element, part: Element) -> Element:
-    """A copy of the page reduced to its <head> and `part` (in a <body> of its own)."""
+    """A copy of `part` of the page, as a page of its own (its <html> and a <body>)."""
     page = root.makeelement("html", dict(root.attrib))
-    head = root.find("head")
-    if head is not None:
-        page.append(deepcopy(head))
     body = page.makeelement("body", {})
     page.append(body)
     body.append(deepcopy(part))
@@ -128,23 +122,6 @@ def _flat(text: str) -> str:
     return "".join(text.split())
 
 
-class Page:
-    """Where a line of text sits on the page: inside the article's part of it or outside."""
-
-    def __init__(self, root: Element, area: Element | None):
-        self._area = self._page = ""
-        if area is not None:
-            self._page = _flat(etree.tostring(root, method="text", encoding="unicode"))
-            self._area = _flat(etree.tostring(area, method="text", encoding="unicode", with_tail=False))
-
-    def outside_area(self, line: str) -> bool:
-        """The line is printed on the page, and not in the article's part of it."""
-        if not self._area:
-            return False
-        flat = _flat(line)
-        return flat not in self._area and flat in self._page
-
-
 def checked_body(
     root: Element,
     url: str,
@@ -162,22 +139,21 @@ def checked_body(
     `not_body` holds texts read as other fields (title, byline, captions) and `date_text` the
     printed date: trafilatura's text may include them and the date line, the body never does.
     `furniture` are elements of the page trafilatura must not see; `area`, when given, the
-    article's part of the page under its title: lines from outside it are not body;
+    article's part of the page under its title: trafilatura reads that part only, what lies
+    outside it is not the article;
     `known` is the page's lines the site prints page after page (furniture.known_text)."""
     reference = reference_text(root, url, list(furniture), part=area)
     if not reference:
         return ours, rule
-    page = Page(root, area)
     theirs = [
         # table cells come as "| a | b |", list items as "- a"
         line
         for line in (clean(x.strip("| ").removeprefix("- ")) for x in reference.splitlines())
         if _WORD.search(line)
         and line not in not_body
-        and not _RELATED_LINE.match(line)
+        and not READ_ALSO_LINE.match(line)
         and not (date_text and date_text in line and len(line) <= 120)
         and not _known(line, known)
-        and not page.outside_area(line)
     ]
     found = " ".join(theirs)
     placed = _placed(ours, found)

@@ -68,7 +68,9 @@ def test_images_and_captions_read_as_the_layouts_own_page(archived, path):
     article = row(archived, path)
     rows = list(db.query("SELECT * FROM article_images WHERE article_id = ? ORDER BY position", [article["id"]]))
     want = ARTICLES[path]["images"]
-    assert [(r["caption"], r["alt"], r["credit"]) for r in rows] == [(w["caption"], w["alt"], w["credit"]) for w in want]
+    assert [(r["caption"], r["alt"], r["credit"]) for r in rows] == [
+        (w["caption"], w["alt"], w["credit"]) for w in want
+    ]
     for r, w in zip(rows, want, strict=True):
         src = w["src"].replace("{{OTHER_ORIGIN}}", server.other_origin).replace("{{ORIGIN}}", server.origin)
         assert r["src_url"] == (src if src.startswith("http") else server.origin + src)

@@ -3,8 +3,9 @@ trafilatura's body carry it (reference.py), and a site's template learned from i
 
 from __future__ import annotations
 
-from lxml import etree
 from pathlib import Path
+
+from lxml import etree
 
 from crawler.extract import furniture, reference
 from crawler.extract.article import read_on_site

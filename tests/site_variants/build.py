@@ -121,7 +121,9 @@ def old_reordered(page: str) -> str:
     related headlines split into "Những tin mới hơn" and "Những tin cũ hơn", dated, inside the
     article's wrapper after the body; the info line under the title moved below the body."""
     page = _renamed(page, OLD_NAMES)
-    page = _sub(page, r'(<div class="main">)(<div class="content">.*?)(<div class="col-right">.*?</div></div>)\n', r"\1\3\2\n")
+    page = _sub(
+        page, r'(<div class="main">)(<div class="content">.*?)(<div class="col-right">.*?</div></div>)\n', r"\1\3\2\n"
+    )
     page = _replace(page, '<div class="detail-text">', '<div class="detail-text"><div class="text-inner">')
     related = re.search(r'<div class="more-box"><h3>Tin khác</h3><ul>(.*?)</ul></div>\n', page, re.S)
     if related is None:
@@ -137,7 +139,9 @@ def old_reordered(page: str) -> str:
         raise ValueError("the replica's old layout has no info line: update tests/site_variants/build.py")
     page = page.replace(info.group(0), "")
     # the body's end: close the inner wrapper, then the info line and the related lists
-    page = _sub(page, r"\n</div>\n</div>\n(<div class=\"feedback\">)", f"\n</div></div>\n{info.group(0)}{lists}\n</div>\n\\1")
+    page = _sub(
+        page, r"\n</div>\n</div>\n(<div class=\"feedback\">)", f"\n</div></div>\n{info.group(0)}{lists}\n</div>\n\\1"
+    )
     return _replace(page, '<div class="site-bottom">', f'<div class="site-bottom">{MOTTO}')
 
 
@@ -167,7 +171,9 @@ NEW_NAMES = {
 
 def _new_related(page: str) -> tuple[str, str]:
     """(the page without its related block, the block's dated items)."""
-    related = re.search(r'<div class="news-more"><h3>(?:Tin liên quan|Related news)</h3><ul>(.*?)</ul></div>\n', page, re.S)
+    related = re.search(
+        r'<div class="news-more"><h3>(?:Tin liên quan|Related news)</h3><ul>(.*?)</ul></div>\n', page, re.S
+    )
     if related is None:
         raise ValueError("the replica's 2026 layout has no related block: update tests/site_variants/build.py")
     return page.replace(related.group(0), ""), _dated_items(related.group(1), _new_date)
@@ -193,13 +199,15 @@ def new_reordered(page: str) -> str:
     "Tin khác"; the motto in a plain footer block."""
     page = _renamed(page, NEW_NAMES)
     page, items = _new_related(page)
-    page = _sub(page, r'(<main class="main">)(<div class="content">.*?)(<aside class="col-right">.*?</aside>)', r"\1\3\2")
+    page = _sub(
+        page, r'(<main class="main">)(<div class="content">.*?)(<aside class="col-right">.*?</aside>)', r"\1\3\2"
+    )
     page = _replace(page, '<article class="news-item">', '<div class="news-item">')
     page = _replace(page, '<div class="news-text">', '<div class="news-text"><div class="text-inner">')
     page = _sub(page, r"\n</div>\n</article>", "\n</div></div>\n</div>")
     page = _sub(
         page,
-        r'(\n</div></div>\n</div>)',
+        r"(\n</div></div>\n</div>)",
         rf'\1\n<div class="news-more"><div class="more-title">Tin khác</div><ul>{items}</ul></div>',
     )
     page = _replace(page, '<footer class="footer">', f'<div class="site-bottom">{MOTTO}')
