@@ -2,13 +2,19 @@
 
 The crawl's main thread runs the reactor and is the crawl's pace; everything it writes goes to
 the writer process (archive/writer.py). Extraction (~4 ms a page, a pure function of the page's
-bytes) moves to these workers without sharing any state; the pipeline awaits its answer (the
-article's images are downloaded next), so unlike the writer they keep their normal priority. A
-worker starts on the first page, not at import, and stops with the spider.
+bytes, of its site's profile and of what is known of its site) moves to these workers without
+sharing any state; the pipeline awaits its answer (the article's images are downloaded next), so
+unlike the writer they keep their normal priority. A worker starts on the first page, not at
+import, and stops with the spider.
 
 A page may take long to read (an 8 MB page of item cards: ~25 s), and one page no rule foresaw
 could take longer still: past EXTRACT_TIMEOUT (crawler/settings.py) its worker is killed and
 replaced, and the page is recorded as `extract_timeout` (crawler/pipelines.py); the run goes on.
+
+Each worker remembers, per site, what the pages it has read show of the site's template
+(`SiteMemory`): the lines printed outside the article page after page (menus, mottos, footers,
+related lists), and the body blocks trafilatura confirmed. Extraction gets it as a read-only
+`Furniture` and gives back what the page showed; nothing else is kept between pages.
 """
 
 from __future__ import annotations
@@ -16,13 +22,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import Counter, OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from urllib.parse import urlsplit
 
 from archive.lifeline import leave_with
 from archive.record import Article
 from archive.store import RawPage
-from crawler.extract.article import read_article
+from crawler.extract.article import read_on_site
+from crawler.extract.furniture import Furniture, Observed
 from crawler.helpers import helpers_context
 from crawler.sites import Site
 
@@ -34,12 +43,113 @@ def default_workers() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
+class _Site:
+    """One site's memory: how many of its pages printed each line outside the article, and how
+    trafilatura judged the bodies of each block."""
+
+    __slots__ = ("pages", "lines", "furniture", "agreed", "disagreed", "confirmed")
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.lines: Counter[int] = Counter()
+        self.furniture: set[int] = set()
+        self.agreed: Counter[str] = Counter()
+        self.disagreed: Counter[str] = Counter()
+        self.confirmed: set[str] = set()
+
+
+class SiteMemory:
+    """What the pages of each site read so far show of its template, bounded in memory.
+
+    A line printed outside the article on `furniture_pages` pages of a site is its furniture; a
+    body block trafilatura read as we did on `confirm_pages` pages (and not otherwise on a
+    quarter as many) needs no second opinion, except on one page in `recheck_every`, which keeps
+    the judgement fresh. At most `max_sites` sites (the least recently read forgotten first)
+    and `max_lines` counted lines a site (lines seen once forgotten first)."""
+
+    def __init__(
+        self,
+        *,
+        max_sites: int = 64,
+        max_lines: int = 4000,
+        max_bodies: int = 64,
+        furniture_pages: int = 3,
+        confirm_pages: int = 2,
+        recheck_every: int = 10,
+    ) -> None:
+        self.max_sites, self.max_lines, self.max_bodies = max_sites, max_lines, max_bodies
+        self.furniture_pages, self.confirm_pages, self.recheck_every = furniture_pages, confirm_pages, recheck_every
+        self._sites: OrderedDict[str, _Site] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._sites)
+
+    def known(self, site: str) -> Furniture:
+        """What is known of `site`'s template, for the extraction of its next page."""
+        memory = self._sites.get(site)
+        if memory is None:
+            return Furniture()
+        self._sites.move_to_end(site)
+        recheck = memory.pages % self.recheck_every == self.recheck_every - 1
+        return Furniture(memory.furniture, frozenset() if recheck else memory.confirmed)
+
+    def learn(self, site: str, observed: Observed | None) -> None:
+        """Count what one page of `site` showed (None: a page that showed nothing of it)."""
+        memory = self._sites.get(site)
+        if memory is None:
+            memory = self._sites[site] = _Site()
+            while len(self._sites) > self.max_sites:
+                self._sites.popitem(last=False)
+        self._sites.move_to_end(site)
+        memory.pages += 1
+        if observed is None:
+            return
+        memory.lines.update(observed.template)
+        memory.furniture.update(k for k in observed.template if memory.lines[k] >= self.furniture_pages)
+        if len(memory.lines) > self.max_lines:
+            self._forget(memory)
+        if observed.agreed is not None and observed.body is not None:
+            (memory.agreed if observed.agreed else memory.disagreed)[observed.body] += 1
+            body = observed.body
+            good, bad = memory.agreed[body], memory.disagreed[body]
+            if good >= self.confirm_pages and bad * 4 <= good:
+                memory.confirmed.add(body)
+            else:
+                memory.confirmed.discard(body)
+            if len(memory.agreed) + len(memory.disagreed) > self.max_bodies:
+                for counter in (memory.agreed, memory.disagreed):
+                    for stale in [b for b in counter if b not in memory.confirmed]:
+                        del counter[stale]
+
+    def _forget(self, memory: _Site) -> None:
+        """Lines seen on one page only go first, then the least seen half."""
+        for key in [k for k, n in memory.lines.items() if n < 2]:
+            del memory.lines[key]
+        if len(memory.lines) > self.max_lines:
+            keep = memory.lines.most_common(self.max_lines // 2)
+            memory.lines = Counter(dict(keep))
+        memory.furniture.intersection_update(memory.lines)
+
+
+# The worker process's memory of the sites it has read (each worker keeps its own).
+_MEMORY = SiteMemory()
+
+
+def site_of(url: str) -> str:
+    """The key a site's memory is kept under: the URL's host (and port)."""
+    return urlsplit(url).netloc.lower()
+
+
 def _extract_and_compress(
     body: bytes, url: str, encoding: str | None, site: Site | None = None
 ) -> tuple[Article, RawPage, bool]:
     # The raw page is hashed and compressed for the archive here too: the worker has the bytes
     # already, and the writer gets the page once, compressed, with its digest.
-    article, sources = read_article(body, url, encoding=encoding, site=site)
+    key = site_of(url)
+    (article, sources), observed = read_on_site(
+        body, url, encoding=encoding, site=site, known=_MEMORY.known(key), learn=True
+    )
+    _MEMORY.learn(key, observed)
     return article, RawPage.of(body, encoding), read_by_generic_rules(sources)
 
 

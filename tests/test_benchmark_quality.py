@@ -60,6 +60,10 @@ def test_both_extractors_are_scored_on_the_same_pages(evaldir, tmp_path):
     assert ours["pages_below_0_5"] == round(1 / 3, 3)
     assert set(result["trafilatura"]) == set(ours)
     assert "| F1 |" in quality.markdown(result)
+    assert ours["pages_below_0_5_count"] == 1
+    ratio = result["time_ratio"]
+    assert ratio["mean"] == round(ours["ms_per_page_mean"] / result["trafilatura"]["ms_per_page_mean"], 3)
+    assert f"Time ours / trafilatura: {ratio['median']} (medians), {ratio['mean']} (means" in quality.markdown(result)
 
 
 def test_scoring_counts_as_trafilaturas_scripts_do():

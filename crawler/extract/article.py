@@ -18,7 +18,7 @@ from lxml.cssselect import CSSSelector
 from archive.record import Article, ImageRef
 from crawler.sites import Site, packaged
 
-from . import dates, listing, published, reference
+from . import dates, furniture, listing, published, reference
 from .images import FoundImage, find_images, image_source, is_furniture_image, looks_like_name
 from .parse import parse_html
 from .text import (
@@ -43,7 +43,8 @@ _FURNITURE_CLASS = re.compile(
     r"|pager|pagination|nav|navbar|menu|footer|sidebar|widget|subscribe)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-# Headings that open a block of links to other articles.
+# Headings that open a block of links to other articles (inside a body of a known layout too;
+# a generic body is also checked against furniture.py's wider list).
 _RELATED_HEADING = re.compile(
     r"^(?:các\s+|những\s+)?(?:tin|bài(?:\s+viết)?)\s+(?:khác|liên\s+quan|cùng\s+chuyên\s+mục|mới\s+hơn|cũ\s+hơn)"
     r"|^(?:xem\s+thêm|related\s+(?:news|posts|articles)|other\s+news|read\s+more)\s*:?$",
@@ -239,6 +240,10 @@ def _loose_runs(block: Element) -> tuple[list[str], int]:
     return [run for run in runs if run], links
 
 
+# Elements that may be furniture by their tag or their class/id words (found by libxml2 itself).
+_FURNITURE_CANDIDATES = etree.XPath(".//*[@class or @id or self::nav or self::aside or self::footer or self::form]")
+
+
 def _is_furniture(element: Element) -> bool:
     tag = element.tag
     if tag in ("nav", "aside", "footer", "form"):
@@ -247,8 +252,10 @@ def _is_furniture(element: Element) -> bool:
     return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
 
 
-def _furniture_in(body: Element, selector: str | None) -> list[Element]:
-    """Elements inside the article body that are page furniture, outermost only."""
+def _furniture_in(body: Element, selector: str | None, shaped: list[Element] | None = None) -> list[Element]:
+    """Elements inside the article body that are page furniture, outermost only. A body found
+    by generic rules is also rid of what only its shape gives away (furniture.py): `shaped`, the
+    related lists and rating lines found around it, and lines that are one link to another page."""
     marked = set(_select(body, selector)) if selector else set()
     found: list[Element] = []
     for element in body.iterdescendants():
@@ -258,6 +265,9 @@ def _furniture_in(body: Element, selector: str | None) -> list[Element]:
             found.append(element)
             continue
         if element.tag in ("h2", "h3", "h4", "h5", "p", "div", "strong", "b") and len(element) <= 2:
+            own = element.text
+            if own and len(own) >= 40 and len(" ".join(own.split())) >= 40:
+                continue  # a paragraph's text, not a heading's (no need to read it whole)
             text = element_text(element)
             if text and len(text) < 40 and _RELATED_HEADING.match(text):
                 found.append(element)
@@ -266,11 +276,10 @@ def _furniture_in(body: Element, selector: str | None) -> list[Element]:
                 while sibling is not None and (sibling.tag in ("ul", "ol") or _mostly_links(sibling)):
                     found.append(sibling)
                     sibling = sibling.getnext()
-    outer = []
-    for element in found:
-        if not any(a in found for a in element.iterancestors()):
-            outer.append(element)
-    return outer
+    if shaped is not None:
+        found.extend(f for f in shaped if any(a is body for a in f.iterancestors()))
+        found.extend(furniture.link_lines(body))
+    return furniture.outermost(found)
 
 
 def _mostly_links(element: Element) -> bool:
@@ -329,16 +338,19 @@ def _lines(area: Element, skip: set, body: Element | None = None) -> tuple[list[
     before: list[Line] = []
     after: list[Line] = []
     out = before
+    hidden: set = set()
+    for element in skip:
+        hidden.update(element.iter())
     for element in area.iter():
         if element is body:
             out = after
-        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+        if element in hidden or not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
             continue
-        if element in skip or any(a in skip for a in element.iterancestors()):
-            continue
-        own = clean(element.text) or any(clean(c.tail) for c in element)
-        if own:
-            out.append((element_text(element), element))
+        text = element.text
+        if (text and not text.isspace()) or any(c.tail and not c.tail.isspace() for c in element):
+            line = element_text(element)
+            if line:
+                out.append((line, element))
     return before, after
 
 
@@ -346,10 +358,16 @@ def _lead_lines(body: Element) -> list[tuple[str, Element]]:
     """The short lines a generic body (an <article>) opens with, before its first real paragraph:
     where such layouts print the date and the counter. None for a body of one paragraph: that is
     a teaser in a listing (title, date, summary), not an article."""
-    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+    paragraphs_seen = 0
+    for p in body.iter("p"):
+        if len(element_text(p)) >= 25:
+            paragraphs_seen += 1
+            if paragraphs_seen == 2:
+                break
+    else:
         return []
     out = []
-    for text, element in _lines(body, set())[0]:
+    for text, element in _own_lines(body):
         if len(text) > 120 or len(out) >= 6:
             break
         out.append((text, element))
@@ -362,6 +380,21 @@ _LEAD_MARK = re.compile(
 )
 LEAD_MIN_CHARS = 40  # a sentence: shorter marked lines are labels and captions
 LEAD_MAX_CHARS = 1000
+
+
+def _own_lines(area: Element):
+    """_lines of `area` with nothing skipped, one at a time (a caller may stop early)."""
+    for element in area.iter():
+        if not isinstance(element.tag, str) or element.tag in SILENT_TAGS:
+            continue
+        text = element.text
+        if (text and not text.isspace()) or any(c.tail and not c.tail.isspace() for c in element):
+            line = element_text(element)
+            if line:
+                yield line, element
+
+
+Found = tuple[str | None, str | None, Element | None, str]
 
 
 def _lead(root: Element, area: Element, body: Element, title: str | None) -> str | None:
@@ -624,6 +657,87 @@ def _area(root: Element, body: Element | None, title_node: Element | None) -> El
     return area
 
 
+def _title_heading(root: Element, body: Element | None, title: str | None) -> Element | None:
+    """The page's heading that prints the title read from its metadata (og:title, JSON-LD,
+    <title>): the same words, or most of them (metadata adds the site's name or a date, the
+    heading a place; dashes and quotes differ)."""
+    if body is None or not title:
+        return None
+    wanted = set(_WORDS.findall(title.casefold()))
+    for tag in ("h1", "h2"):
+        for heading in root.iter(tag):
+            words = set(_WORDS.findall(element_text(heading).casefold()))
+            shared = len(words & wanted)
+            if words == wanted or (
+                shared >= TITLE_MIN_SHARED_WORDS and shared >= TITLE_SHARED_SHARE * min(len(words), len(wanted))
+            ):
+                return heading
+    if len(title) < TITLE_PART_MIN_CHARS:
+        return None
+    # a template that prints its title in a plain block (<div class="title">): the innermost
+    # block whose whole text is the title (libxml2 compares, only blocks without blocks inside)
+    found = _TITLE_BLOCK(root, title=title)
+    return found[-1] if found else None
+
+
+# A heading is the title's when it shares this many of its words (and this share of the
+# shorter of the two): "Enterprise 2.0" or a site's name in a heading are not a title.
+TITLE_MIN_SHARED_WORDS = 3
+TITLE_SHARED_SHARE = 0.7
+_WORDS = re.compile(r"\w+")
+# A title this short is not looked for in plain blocks.
+TITLE_PART_MIN_CHARS = 15
+_TITLE_BLOCK = etree.XPath(
+    "(//body//*[self::div or self::p or self::span or self::strong or self::b or self::h3 or self::td]"
+    "[not(*[self::div or self::p or self::ul or self::ol or self::table or self::li])]"
+    "[normalize-space() = $title])[1]"
+)
+
+
+def _precedes(heading: Element, body: Element) -> bool:
+    """The heading comes before the body on the page, outside it: the body sits under the title."""
+    if any(a is body for a in heading.iterancestors()):
+        return False
+    common = _common_ancestor(heading, body)
+    if common is None or common is heading:
+        return False
+    branch = {}
+    for node in (heading, body):
+        while node.getparent() is not common:
+            node = node.getparent()
+        branch[len(branch)] = node
+    return common.index(branch[0]) < common.index(branch[1])
+
+
+# A body sits under its title when little text separates them: a date line, a counter, a lead.
+UNDER_TITLE_MAX_CHARS = 1000
+
+
+def _between(heading: Element, body: Element, before: list[Line]) -> list[Line] | None:
+    """The lines between the page's title heading and the body, when the heading comes first."""
+    if not _precedes(heading, body):
+        return None
+    for i, (_, element) in enumerate(before):
+        if element is heading or any(a is heading for a in element.iterancestors()):
+            return before[i + 1 :]
+    return None
+
+
+def _under_title(between: list[Line] | None) -> bool:
+    """The body follows the page's title heading closely (what lies between them in the
+    article's area is a few short lines): it is the article the title announces."""
+    return between is not None and sum(len(text) for text, _ in between) <= UNDER_TITLE_MAX_CHARS
+
+
+# A body that stands on its own: paragraphs of a few sentences, not a caption or a teaser.
+SUBSTANTIAL_PARAGRAPHS = 2
+SUBSTANTIAL_CHARS = 80
+
+
+def _substantial(lines: list[str]) -> bool:
+    return sum(1 for line in lines if len(line) >= SUBSTANTIAL_CHARS) >= SUBSTANTIAL_PARAGRAPHS
+
+
 def _author_and_text(body: Element, skip: set, selectors: dict) -> tuple[str | None, list[str], str]:
     """The byline (the site's element, a `Tác giả:` line, or a last line that clearly is one)
     and the body's paragraphs without it. Adds the byline's element to `skip`."""
@@ -668,15 +782,37 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None,
     return read_article(html, url, encoding=encoding, site=site).article
 
 
-def read_article(html: str | bytes, url: str, *, encoding: str | None = None, site: Site | None = None) -> Reading:
-    """extract_article with the provenance of each field (`probe` shows it; runs count it)."""
+def read_article(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    site: Site | None = None,
+    known: furniture.Furniture = furniture.NO_FURNITURE,
+) -> Reading:
+    """extract_article with the provenance of each field (`probe` shows it; runs count it).
+    `known` is what the site's pages seen so far say of its template (crawler/extract_pool.py)."""
+    return read_on_site(html, url, encoding=encoding, site=site, known=known)[0]
+
+
+def read_on_site(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    site: Site | None = None,
+    known: furniture.Furniture = furniture.NO_FURNITURE,
+    learn: bool = False,
+) -> tuple[Reading, furniture.Observed | None]:
+    """read_article, and (with `learn`) what the page shows of its site's template for the
+    site's memory to learn from: None for a page a site selector read, or without a body."""
     site = site or packaged().of(url)
     page = decode(html, encoding)
     if not page.strip():
-        return Reading(Article(url=url), {})
+        return Reading(Article(url=url), {}), None
     root = parse_html(page)
     if root is None:
-        return Reading(Article(url=url), {})
+        return Reading(Article(url=url), {}), None
     ld = _JsonLd(root)
     selectors, body = _layout(root, site)
     layout = f"site:{selectors.get('layout', '?')}"
@@ -689,9 +825,11 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
     date_node = next(iter(_near(scope, root, selectors.get("date"))), None)
     views_node = next(iter(_near(scope, root, selectors.get("views"))), None)
 
-    area = _area(root, body, title_node)
+    # the heading that prints the title, when the title was read elsewhere (og:title, JSON-LD)
+    heading = title_node if title_node is not None else _title_heading(root, body, title)
+    area = _area(root, body, heading)
     header_skip = {body} if body is not None else set()
-    header_skip.update(el for el in area.iterdescendants() if isinstance(el.tag, str) and _is_furniture(el))
+    header_skip.update(el for el in _FURNITURE_CANDIDATES(area) if _is_furniture(el))
     before, after = _lines(area, header_skip, body)
     # a generic body may open with the date line itself; a site body never does
     lead = _lead_lines(body) if body is not None and not selectors else []
@@ -726,7 +864,9 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
 
     if body is None:
         # no block of paragraphs: trafilatura may still find the text (a page of <div>s and <br>s)
-        lines, body_rule = reference.checked_body(page, url, [], "", {title} - {None}, published_text)
+        lines, body_rule = reference.checked_body(
+            root, url, [], "", {title} - {None}, published_text, furniture=furniture.related_blocks(root)
+        )
         is_listing, rules["listing"] = _listing(
             root, url, ld, selectors, title_node, date_node, views_node, dated.rule, lines
         )
@@ -740,11 +880,13 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
             body_text="\n\n".join(lines) or None,
             listing=is_listing,
         )
-        return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout))
+        return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout)), None
 
-    furniture = _furniture_in(body, selectors.get("furniture"))
-    found = find_images(body, url, skip=set(furniture))
-    skip: set = set(furniture)
+    # what only its shape says is furniture, around a generic body (known layouts say it themselves)
+    shaped = None if selectors else furniture.related_blocks(area) + furniture.rating_lines(area)
+    inner_furniture = _furniture_in(body, selectors.get("furniture"), shaped)
+    found = find_images(body, url, skip=set(inner_furniture))
+    skip: set = set(inner_furniture)
     for item in found:
         skip.update(item.caption_elements)
         skip.update(a for a in item.element.iterancestors("figure") if body in a.iterancestors())
@@ -758,7 +900,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
     author, lines_of_body, author_rule = _author_and_text(body, skip, selectors)
     byline = author
     if author is None and not selectors:  # a known layout's byline is its selector's or none
-        marked, author_rule = _marked_byline(area, furniture), "generic:byline block"
+        marked, author_rule = _marked_byline(area, inner_furniture), "generic:byline block"
         if marked is None:
             marked, author_rule = _labelled_line(before + after), "generic:labelled byline near the body"
         if marked is not None:
@@ -771,15 +913,41 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
     sapo = _lead(root, area, body, title) if not selectors else None
     if sapo is not None and sapo not in lines_of_body:
         lines_of_body = [sapo, *lines_of_body]
+    observed = None
     if not selectors:
-        # no site selector: the body found by our generic rules is checked against trafilatura's
-        not_body = {title, author, byline, *(f.caption for f in found)} - {None}
-        # a list of links our rules took out of the body (a "Tin cùng chuyên mục" list) is no body
-        # text trafilatura may bring back (it prints list items as "- …")
-        for element in furniture:
-            if element.tag in ("ul", "ol") or _mostly_links(element) or _RELATED_HEADING.match(element_text(element)):
-                not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
-        lines_of_body, body_rule = reference.checked_body(page, url, lines_of_body, body_rule, not_body, published_text)
+        # no site selector: the body found by our generic rules is checked against trafilatura's,
+        # unless trafilatura read the bodies of this block as we did on the site's earlier pages
+        signature = furniture.body_signature(body)
+        agreed = None
+        outside = furniture.outside_lines(root, area) if learn or known else []
+        if known.confirmed(signature) and _substantial(lines_of_body):
+            body_rule += "+confirmed by trafilatura on the site's earlier pages"
+        else:
+            not_body = {title, author, byline, *(f.caption for f in found)} - {None}
+            # a list of links our rules took out of the body (a "Tin cùng chuyên mục" list) is no
+            # body text trafilatura may bring back (it prints list items as "- …")
+            for element in inner_furniture:
+                listed = element.tag in ("ul", "ol") or _mostly_links(element)
+                if listed or _RELATED_HEADING.match(element_text(element)):
+                    not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
+            between = _between(heading, body, before) if heading is not None else None
+            anchored = _substantial(lines_of_body) and _under_title(between)
+            ours = lines_of_body
+            lines_of_body, body_rule = reference.checked_body(
+                root,
+                url,
+                lines_of_body,
+                body_rule,
+                not_body,
+                published_text,
+                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
+                area=area if anchored else None,
+                # the article's area holds no template line: what recurs there is the site's prose
+                known="" if anchored or not known else furniture.known_text(outside, known),
+            )
+            agreed = lines_of_body == ours
+        if learn:
+            observed = furniture.Observed(furniture.template_keys(outside), signature, agreed)
         if sapo is not None and sapo not in lines_of_body:
             lines_of_body = [sapo, *lines_of_body]  # trafilatura may leave out what sits outside the body block
     body_text = "\n\n".join(lines_of_body) or None
@@ -798,7 +966,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
     # the date line and the counter a generic body holds (a views plugin's block closing it) are
     # no more its HTML than its text
     fields = [n for n in (date_node, views_node) if n is not None and any(a is body for a in n.iterancestors())]
-    body_html = _body_html(body, furniture + fields, found, url) or None
+    body_html = _body_html(body, inner_furniture + fields, found, url) or None
     if sapo is not None and html_lib.escape(sapo, quote=False) not in (body_html or ""):
         body_html = f"<p>{html_lib.escape(sapo, quote=False)}</p>" + (body_html or "")
     article = Article(
@@ -823,7 +991,7 @@ def read_article(html: str | bytes, url: str, *, encoding: str | None = None, si
         "body_html": body_rule.split("+")[0],
         "images": body_rule.split("+")[0],
     }
-    return Reading(article, _sources(article, rules, layout))
+    return Reading(article, _sources(article, rules, layout)), observed
 
 
 def _listing(

@@ -7,6 +7,11 @@ extractor (CSS selectors of sites.py, the generic rules) works on lxml trees. So
 first, and reports where it had to guess; only a page with mis-nested tags (a third of real news
 pages, none of the known layouts) is parsed by lexbor and its well-formed serialization read by
 libxml2. The page keeps one tree either way, and the known layouts pay nothing.
+
+Its elements are lxml.html's HtmlElement, set by a C-level default class lookup that costs next
+to nothing (lxml.html's own parser looks each element's class up in Python): trafilatura, the
+second opinion on a doubtful generic body (reference.py), takes such a tree as it is, so the
+page is not parsed a second time.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import threading
 
 from lxml import etree
+from lxml.html import HtmlElement
 from selectolax.lexbor import LexborHTMLParser
 
 Element = etree._Element
@@ -30,6 +36,7 @@ def _parser() -> etree.HTMLParser:
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=HtmlElement))
     return parser
 
 

@@ -5,17 +5,32 @@ densest text block) read the body; on real pages from other sites they miss or o
 often than trafilatura, whose cascade (its own rules, then readability/justext comparisons,
 then a baseline) is the best open extractor we measured (benchmarks/quality.py). So its text
 decides which paragraphs are the body: where ours covers what it found, our paragraphs are kept
-(our paragraphing, our byline and caption rules) less those it left out; where ours misses
-part of it, its text is the body. Known layouts (a site selector matched) never come here.
+(our paragraphing, our byline and caption rules) less those it left out; where ours misses part
+of it, its text is the body. Known layouts (a site selector matched) never come here, nor a
+body whose block trafilatura confirmed on the site's earlier pages (article.py decides).
 
-Pure: trafilatura parses the page text it is given and fetches nothing.
+trafilatura is no judge of page furniture: on a template it does not know it takes the footer,
+the related-news list, the motto for the article. So it is handed the page's tree (parsed once,
+parse.py), a copy without what we know is furniture (related blocks and rating lines by their
+shape: furniture.py) and without what it would throw away first (scripts, menus, sidebars,
+footers); when our body sits under the page's own title, only the article's part of the page
+(its area), which is also far less to read; otherwise the whole page, and its lines the site
+prints page after page (the site's memory, crawler/extract_pool.py) do not count.
+
+Pure: trafilatura reads the copy it is given and fetches nothing.
 """
 
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 
+from lxml import etree
+
+from .furniture import READ_ALSO_LINE
 from .text import clean
+
+Element = etree._Element
 
 # trafilatura's evaluation settings: no comments, tables kept, plain text.
 _OPTIONS = {
@@ -26,53 +41,119 @@ _OPTIONS = {
     "include_links": False,
     "deduplicate": False,
 }
+# Marks the elements trafilatura must not see (on our tree for the time of a copy only).
+_MARK = "data-tnu-not-body"
+_MARKED = etree.XPath(f".//*[@{_MARK}]")
+# What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
+# form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
+# over; JSON-LD stays (it tells a forum thread by it).
+_NEVER_TEXT = etree.XPath(
+    ".//script[not(@type='application/ld+json')] | .//style | .//svg | .//noscript | .//template | .//iframe"
+    " | .//select | .//button | .//input | .//textarea | .//nav | .//aside | .//footer"
+)
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
 COVER = 0.98
-# Lines that point to other articles, in the languages met: "Xem thêm: …", "Read more: …".
 # Shorter lines of trafilatura's text need not be in ours (measured as COVER).
 PARAGRAPH = 40
-_RELATED_LINE = re.compile(
-    r"^(?:xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|mời\s+(?:bạn\s+)?xem|read\s+more|see\s+also|related"
-    r"|also\s+read|lea(?:\s+también|\s+más)?|mire|le\s+puede\s+interesar|lesen\s+sie\s+auch"
-    r"|mehr\s+zum\s+thema|lire\s+aussi|à\s+lire\s+aussi)\s*:",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"\w+")
 
 
-def reference_text(page: str, url: str) -> str | None:
-    """trafilatura's main text of the page, or None when it finds none (or fails on it)."""
-    from trafilatura import extract  # imported on the first generic page only: known layouts never pay
+def reference_text(
+    root: Element, url: str, not_body: list[Element] = (), fast: bool = False, part: Element | None = None
+) -> str | None:
+    """trafilatura's main text of the page's tree without the `not_body` elements, or None when
+    it finds none (or fails on it); of `part` of the page only when given. `root` itself is
+    left as it was."""
+    from trafilatura import extract  # imported on the first doubtful page only: known layouts never pay
 
+    for element in not_body:
+        element.set(_MARK, "")
     try:
-        return extract(page, url=url, **_OPTIONS)
+        work = deepcopy(root) if part is None else _page_of(root, part)
+    finally:
+        for element in not_body:
+            del element.attrib[_MARK]
+    for element in _MARKED(work):
+        _drop(element)
+    for element in _NEVER_TEXT(work):
+        _drop(element)
+    try:
+        return extract(work, url=url, fast=fast, **_OPTIONS)
     except Exception:  # a bad page must cost its body check, never the article
         return None
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split())
+def _page_of(root: Element, part: Element) -> Element:
+    """A copy of `part` of the page, as a page of its own (its <html> and a <body>)."""
+    page = root.makeelement("html", dict(root.attrib))
+    body = page.makeelement("body", {})
+    page.append(body)
+    body.append(deepcopy(part))
+    body[-1].tail = None
+    return page
+
+
+def _drop(element: Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+# Shorter lines are not looked up in the site's furniture (a word may be anywhere).
+KNOWN_MIN_CHARS = 8
+
+
+def _known(line: str, known: str) -> bool:
+    flat = _flat(line)
+    return len(flat) >= KNOWN_MIN_CHARS and flat in known
+
+
+def _flat(text: str) -> str:
+    """Text without any whitespace: trafilatura and the page's markup space lines differently
+    (a <br>, an inline tag), the characters are the same."""
+    return "".join(text.split())
 
 
 def checked_body(
-    page: str, url: str, ours: list[str], rule: str, not_body: set[str], date_text: str | None = None
+    root: Element,
+    url: str,
+    ours: list[str],
+    rule: str,
+    not_body: set[str],
+    date_text: str | None = None,
+    *,
+    furniture: list[Element] = (),
+    area: Element | None = None,
+    known: str = "",
 ) -> tuple[list[str], str]:
     """(paragraphs, rule): our generic body checked against trafilatura's text.
 
     `not_body` holds texts read as other fields (title, byline, captions) and `date_text` the
-    printed date: trafilatura's text may include them and the date line, the body never does."""
-    reference = reference_text(page, url)
+    printed date: trafilatura's text may include them and the date line, the body never does.
+    `furniture` are elements of the page trafilatura must not see; `area`, when given, the
+    article's part of the page under its title: trafilatura reads that part only, what lies
+    outside it is not the article;
+    `known` is the page's lines the site prints page after page (furniture.known_text)."""
+    reference = reference_text(root, url, list(furniture), part=area)
     if not reference:
         return ours, rule
     theirs = [
-        # table cells come as "| a | b |"
+        # table cells come as "| a | b |", list items as "- a"
         line
-        for line in (clean(x.strip("| ")) for x in reference.splitlines())
+        for line in (clean(x.strip("| ").removeprefix("- ")) for x in reference.splitlines())
         if _WORD.search(line)
         and line not in not_body
-        and not _RELATED_LINE.match(line)
+        and not READ_ALSO_LINE.match(line)
         and not (date_text and date_text in line and len(line) <= 120)
+        and not _known(line, known)
     ]
     found = " ".join(theirs)
     placed = _placed(ours, found)
