@@ -21,7 +21,7 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import Settings, default_settings
 
 from crawler.gctune import crawl_pace
 
@@ -47,6 +47,9 @@ def bare_settings(overrides: dict[str, str]) -> Settings:
     # Ours removed; Scrapy's own downloader middlewares (robots, retry, compression, redirects) stay.
     for name in ("ITEM_PIPELINES", "EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES"):
         settings.set(name, {}, priority="cmdline")
+    # Scrapy's own downloader and scheduler queue, not ours (crawler/slots.py)
+    for name in ("DOWNLOADER", "SCHEDULER_PRIORITY_QUEUE"):
+        settings.set(name, getattr(default_settings, name), priority="cmdline")
     settings.set("SPIDER_MODULES", [], priority="cmdline")
     # Scrapy's own resolver and HTTP handler, not our private-network guard (crawler/netguard.py),
     # which would refuse this spider's loopback URLs anyway: it knows no start URL to open them.

@@ -45,6 +45,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -53,8 +55,9 @@ from typing import Any
 
 import psutil
 
-from benchmarks import quality, sitegen
+from benchmarks import manyhosts, quality, sitegen
 from benchmarks.serve import listen_overflows
+from crawler.config import CONFIG_NAME
 from crawler.loopback import LOOPBACK_SETTINGS, set_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,22 +113,35 @@ LIBRARIES = (
 
 
 class Replica:
-    """The replica server (`python -m benchmarks.serve --site-dir DIR`) in a process of its own."""
+    """The replica server (`python -m benchmarks.serve --site-dir DIR`) in a process of its own;
+    with `hosts` > 1 the same site on that many loopback addresses from `first_address` on."""
 
-    def __init__(self, site_dir: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.serve", "--site-dir", str(site_dir)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = self.proc.stdout.readline()
-        match = re.search(r"(http://\S+/)\s+\(other host: (http://\S+)/\)", line)
-        if not match:
-            self.stop()
-            raise RuntimeError(f"the replica server did not start: {line!r}")
-        self.url, self.other_origin = match.group(1), match.group(2)
+    def __init__(
+        self,
+        site_dir: Path,
+        hosts: int = 1,
+        first_address: str = "127.0.0.1",
+        request_log: Path | None = None,
+        warm_up: bool = True,
+    ):
+        args = [sys.executable, "-m", "benchmarks.serve", "--site-dir", str(site_dir)]
+        if hosts > 1 or first_address != "127.0.0.1":
+            args += ["--hosts", str(hosts), "--first-address", first_address]
+        if request_log is not None:
+            args += ["--request-log", str(request_log)]
+        if not warm_up:
+            args.append("--no-warm-up")
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.urls: list[str] = []
+        for _ in range(hosts):
+            line = self.proc.stdout.readline()
+            match = re.search(r"(http://\S+/)\s+\(other host: (http://\S+)/\)", line)
+            if not match:
+                self.stop()
+                raise RuntimeError(f"the replica server did not start: {line!r}")
+            self.urls.append(match.group(1))
+            self.other_origin = match.group(2)
+        self.url = self.urls[0]
         self.origin = self.url.rstrip("/")
         self.ps = psutil.Process(self.proc.pid)
 
@@ -439,6 +455,133 @@ def bench_crawl(
     incremental["ratio"] = round(incremental["requests_incremental"] / incremental["requests_full"], 4)
     incremental["elapsed_s"] = round(again.elapsed_s, 2)
     return crawl, incremental, full
+
+
+# The many-hosts measure's replica hosts: 127.0.0.10, 127.0.0.11, … (127.0.0.1 is the other benchmarks').
+MANY_HOSTS_FIRST_ADDRESS = "127.0.0.10"
+# The crawler's settings that decide how many hosts are crawled at their pace, noted beside the figures.
+MANY_HOSTS_SETTINGS = (
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY",
+    "DOWNLOAD_DELAY_JITTER",
+    "AUTOTHROTTLE_ENABLED",
+    "AUTOTHROTTLE_START_DELAY",
+    "SCHEDULER_PRIORITY_QUEUE",
+    "DOWNLOADER",
+)
+
+
+# Scrapy's stats dump (elapsed time) is read from the crawl's log: the one setting the measure sets.
+MANY_HOSTS_LOG = {"LOG_LEVEL": "INFO"}
+# What each host's profile says besides its start page and delay: the replica's URL rules and
+# layouts, those of the shipped profile whose site it replicates (the main crawl's replica, an
+# ad-hoc site, borrows them too). A profile without layouts is read by the generic rules and
+# cross-checked by trafilatura: ~27 ms of CPU a page instead of ~3 (docs/performance.md).
+MANY_HOSTS_RULES = ("urls", "layouts", "title_names")
+
+
+def replica_rules(generic: bool = False) -> dict[str, Any]:
+    """The profile keys MANY_HOSTS_RULES of the shipped `tnu` profile (none with `generic`)."""
+    if generic:
+        return {}
+    from crawler.sites import PROFILES_DIR
+
+    profile = tomllib.loads((PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8"))
+    return {key: profile[key] for key in MANY_HOSTS_RULES if key in profile}
+
+
+def many_hosts_crawl(
+    site: Path,
+    folder: Path,
+    hosts: int,
+    delay: float,
+    overrides: Mapping[str, str] | None = None,
+    generic: bool = False,
+) -> dict[str, Any]:
+    """One crawl of `hosts` replica hosts at once, each a site of the operator's tnu-archive.toml
+    with `delay` seconds between its requests, the crawler's settings otherwise untouched
+    (politeness on) but for `overrides` (to try a setting); the figures from the server's
+    request log (benchmarks/manyhosts.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log_path = folder / "requests.log"
+    with Replica(site, hosts, MANY_HOSTS_FIRST_ADDRESS, request_log=log_path) as server:
+        (folder / CONFIG_NAME).write_text(
+            manyhosts.operator_config(server.urls, delay, replica_rules(generic)), encoding="utf-8"
+        )
+        load_before = os.getloadavg()[0]
+        child = run_child(
+            [
+                "-m",
+                "crawler",
+                "crawl",
+                "--db",
+                str(folder / "tnu.sqlite"),
+                "--images-dir",
+                str(folder / "images"),
+                *(arg for url in server.urls for arg in ("--site", manyhosts.site_name(url))),
+                *set_options({**MANY_HOSTS_LOG, **(overrides or {})}),
+            ],
+            server,
+            folder / "crawl.log",
+        )
+        load_after = os.getloadavg()[0]
+        origins = [url.removeprefix("http://").rstrip("/") for url in server.urls]
+    # the server writes its log when it stops
+    times = manyhosts.read_request_log(log_path.read_text(encoding="utf-8"), origins)
+    first = fetched(folder / "tnu.sqlite", 1)
+    figures = manyhosts.crawl_figures(times, 1 / delay, first["kinds"].get("page", 0), child.elapsed_s)
+    return {
+        **figures,
+        "articles": first["articles"],
+        "images": first["kinds"].get("image", 0),
+        "crawler_cpu_s": round(child.cpu_s, 2),
+        "helpers_cpu_s": round(child.helpers_cpu_s, 2),
+        "server_busy": round(child.server_busy, 2),
+        "load_average_1m": [round(load_before, 2), round(load_after, 2)],
+    }
+
+
+def crawler_defaults(names: tuple[str, ...]) -> dict[str, Any]:
+    """The values a crawl gets for these settings: crawler/settings.py over Scrapy's defaults."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    return {name: settings.get(name) for name in names}
+
+
+def bench_many_hosts(
+    work: Path,
+    hosts: int,
+    articles: int,
+    delay: float,
+    overrides: Mapping[str, str] | None = None,
+    generic: bool = False,
+) -> dict[str, Any]:
+    """A replica of `articles` articles served on `hosts` loopback addresses, crawled from one of
+    them alone, then from all at once, each host with `delay` s between its requests."""
+    site = work / "site-many-hosts"
+    sitegen.generate_site(site, articles, seed=2)
+    try:
+        one = many_hosts_crawl(site, work / "many-hosts-1", 1, delay, overrides, generic)
+        many = (
+            many_hosts_crawl(site, work / f"many-hosts-{hosts}", hosts, delay, overrides, generic) if hosts > 1 else one
+        )
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
+    return {
+        "hosts": hosts,
+        "articles_per_host": articles,
+        "delay_s": delay,
+        "configured_rate_per_s": round(1 / delay, 3),
+        "goal_ratio": manyhosts.GOAL,
+        "settings": crawler_defaults(MANY_HOSTS_SETTINGS),
+        "overrides": dict(overrides or {}),
+        "profiles": "generic rules" if generic else f"the tnu profile's {', '.join(MANY_HOSTS_RULES)}",
+        "one": one,
+        "many": many,
+    }
 
 
 # Samples are kept to the millisecond: the crawls of a quick run last a few tenths of a second,
@@ -821,6 +964,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"of a core during the bare crawl and {c['server']['busy_during_archive_crawl']:.0%} during ours.",
         "",
     ]
+    if results.get("many_hosts"):
+        lines.append(manyhosts.markdown(results["many_hosts"]))
     return "\n".join(lines)
 
 
@@ -835,6 +980,9 @@ def run(
     search_repeats: int = 5,
     crawl_repeats: int = 5,
     log=print,
+    many_hosts: int = 20,
+    many_hosts_articles: int = 30,
+    many_hosts_delay: float = 0.25,
 ) -> dict[str, Any]:
     own_work = work is None
     work = Path(work or tempfile.mkdtemp(prefix="tnu-bench-"))
@@ -855,6 +1003,10 @@ def run(
         )
         step("crawl")
         crawl, incremental, full = bench_crawl(site, work, load_seconds, crawl_repeats)
+        many = None
+        if many_hosts > 0:
+            step("many-hosts")
+            many = bench_many_hosts(work, many_hosts, many_hosts_articles, many_hosts_delay)
         step("extract")
         extract, extracted = bench_extract(saved_pages(site, extract_sample))
         step("reparse")
@@ -880,12 +1032,14 @@ def run(
         "memory": memory,
         "store": store,
         "search": search,
+        "many_hosts": many,
         "machine": machine(),
         "bench": {
             "articles": articles,
             "memory_scale": memory_scale,
             "search_articles": search_articles,
             "crawl_repeats": crawl_repeats,
+            "many_hosts": many_hosts,
             "seconds": {a: round(timings[b] - timings[a], 1) for a, b in itertools.pairwise(names)},
         },
     }
@@ -918,6 +1072,16 @@ def main(argv: list[str] | None = None) -> None:
         help="pairs of crawls (archive, bare), interleaved; the crawl figures are their medians",
     )
     ap.add_argument(
+        "--many-hosts",
+        type=int,
+        default=20,
+        help="replica hosts crawled at once, each at its own polite pace (127.0.0.10 on); 0: skip that part",
+    )
+    ap.add_argument("--many-hosts-articles", type=int, default=30, help="articles of each of those hosts")
+    ap.add_argument(
+        "--many-hosts-delay", type=float, default=0.25, help="seconds between two requests to one of those hosts"
+    )
+    ap.add_argument(
         "--quality-data",
         type=Path,
         default=None,
@@ -926,6 +1090,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.crawl_repeats < 1:
         ap.error("--crawl-repeats must be at least 1")
+    if not 0 <= args.many_hosts <= 200:
+        ap.error("--many-hosts must be between 0 and 200 (loopback addresses from 127.0.0.10 on)")
+    if args.many_hosts and (args.many_hosts_articles < 1 or args.many_hosts_delay <= 0):
+        ap.error("--many-hosts-articles must be at least 1 and --many-hosts-delay above 0")
     started = time.perf_counter()
     results = run(
         args.articles,
@@ -938,6 +1106,9 @@ def main(argv: list[str] | None = None) -> None:
         args.search_repeats,
         args.crawl_repeats,
         log=lambda m: print(m, file=sys.stderr, flush=True),
+        many_hosts=args.many_hosts,
+        many_hosts_articles=args.many_hosts_articles,
+        many_hosts_delay=args.many_hosts_delay,
     )
     print(markdown(results))
     quality.bench_section(args.quality_data, args.results, log=lambda m: print(m, file=sys.stderr, flush=True))

@@ -1,9 +1,17 @@
 """The replica server for benchmarks: crawler.replica's content, answered from memory by one
 asyncio loop.
 
-    python -m benchmarks.serve --site-dir DIR
+    python -m benchmarks.serve --site-dir DIR [--hosts N --first-address 127.0.0.10] [--request-log FILE]
 
-Prints the replica's banner line (crawler.replica.banner), then serves until interrupted.
+Prints the replica's banner line (crawler.replica.banner), one per host, then serves until
+interrupted (Ctrl-C or SIGTERM).
+
+With --hosts N the same site is served on N loopback addresses, `--first-address` and the next
+ones (127.0.0.10 … 127.0.0.29 for 20), each on a port of its own: N hosts, and so N download
+slots to a crawler (Scrapy keys its slots by host name), each a site of its own to tnu-archive
+(the many-hosts measure of benchmarks/run.py). With --request-log every request is noted, as
+`<time.time()> <host:port> <method> <target>` a line, in memory while serving and written to the
+file when the server stops: the achieved request rate of each host is read from it.
 
 Why not crawler.replica's own server: a thread per connection and http.server's request
 parsing cost ~0.7 ms of CPU a response. The benchmark machine has two cores, the crawl under
@@ -25,7 +33,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
+import signal
 import time
 from email.utils import formatdate
 from http import HTTPStatus
@@ -75,6 +85,7 @@ class Answers:
     def __init__(self, host: _Host, origin: str) -> None:
         self.host = host
         self.origin = origin
+        self.host_port = origin.removeprefix("http://")
         self._cache: dict[tuple[str, str], tuple[bytes, bytes, bytes]] = {}
 
     def get(self, method: str, target: str) -> tuple[bytes, bytes, bytes]:
@@ -120,9 +131,10 @@ def target_of(relative_file: str) -> str:
 class _Connection(asyncio.Protocol):
     """HTTP/1.1 with keep-alive (and pipelining): one complete response written per request."""
 
-    def __init__(self, answers: Answers, date: _Date) -> None:
+    def __init__(self, answers: Answers, date: _Date, log: list[str] | None = None) -> None:
         self.answers = answers
         self.date = date
+        self.log = log
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -152,6 +164,8 @@ class _Connection(asyncio.Protocol):
                 self.transport.close()
                 return
             method, target, version = parts
+            if self.log is not None:
+                self.log.append(f"{time.time():.6f} {self.answers.host_port} {method} {target}\n")
             slow = self.answers.host.slow.get(route_key(target))
             status_line, head, body = self.answers.get(method, target)
             response = (status_line, self.date.line(), head, body)
@@ -173,32 +187,85 @@ class _Connection(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(site_dir: Path, host: str = "127.0.0.1") -> None:
-    """Serve the replica in `site_dir` (as crawler.replica.ReplicaServer lays it out) until cancelled."""
+def addresses(first: str, count: int) -> list[str]:
+    """`count` loopback addresses from `first` on (127.0.0.10, 127.0.0.11, …); ValueError past 127/8."""
+    start = ipaddress.IPv4Address(first)
+    out = [start + k for k in range(count)]
+    if count < 1 or not all(a.is_loopback for a in out):
+        raise ValueError(f"{count} loopback addresses from {first}: not all in 127.0.0.0/8")
+    return [str(a) for a in out]
+
+
+async def serve(
+    site_dir: Path, host: str = "127.0.0.1", hosts: int = 1, request_log: Path | None = None, warm_up: bool = True
+) -> None:
+    """Serve the replica in `site_dir` (as crawler.replica.ReplicaServer lays it out) until
+    cancelled: on `host`, or on `hosts` loopback addresses from `host` on, each on a port of its
+    own; the other host once, on localhost. With `request_log`, every request is written there
+    when serving ends."""
     loop = asyncio.get_running_loop()
     routes_file = site_dir / "routes.json"
     routes = json.loads(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
     date = _Date()
-    holders: list[Answers] = []
-    factories = [lambda: _Connection(holders[0], date), lambda: _Connection(holders[1], date)]
-    servers = [await loop.create_server(factory, host, 0, backlog=BACKLOG) for factory in factories]
-    site_port, other_port = (server.sockets[0].getsockname()[1] for server in servers)
-    # As crawler.replica: the other host is another name for the same loopback address.
-    origin, other_origin = f"http://{host}:{site_port}", f"http://localhost:{other_port}"
-    holders.append(Answers(_Host("site", site_dir / "www", routes, (origin, other_origin)), origin))
-    holders.append(Answers(_Host("other", site_dir / "_other", {}, (origin, other_origin)), other_origin))
-    for answers in holders:
-        answers.warm_up()
-    print(banner(origin + "/", other_origin), flush=True)
-    await asyncio.gather(*(server.serve_forever() for server in servers))
+    log: list[str] | None = [] if request_log is not None else None
+    site_hosts = addresses(host, hosts) if hosts > 1 else [host]
+    holders: dict[str, Answers] = {}  # by listening address, filled before the first connection
+
+    def factory(key: str):
+        return lambda: _Connection(holders[key], date, log)
+
+    site_servers = [await loop.create_server(factory(a), a, 0, backlog=BACKLOG) for a in site_hosts]
+    # As crawler.replica: the other host is another name for 127.0.0.1, whichever addresses the site is on.
+    other_server = await loop.create_server(factory("other"), "127.0.0.1", 0, backlog=BACKLOG)
+    other_origin = f"http://localhost:{other_server.sockets[0].getsockname()[1]}"
+    origins = [
+        f"http://{a}:{server.sockets[0].getsockname()[1]}" for a, server in zip(site_hosts, site_servers, strict=True)
+    ]
+    for address, origin in zip(site_hosts, origins, strict=True):
+        holders[address] = Answers(_Host("site", site_dir / "www", routes, (origin, other_origin)), origin)
+    holders["other"] = Answers(_Host("other", site_dir / "_other", {}, (origins[0], other_origin)), other_origin)
+    if warm_up:
+        for answers in holders.values():
+            answers.warm_up()
+    for origin in origins:
+        print(banner(origin + "/", other_origin), flush=True)
+    try:
+        await asyncio.gather(*(server.serve_forever() for server in [*site_servers, other_server]))
+    finally:
+        if request_log is not None and log is not None:
+            request_log.write_text("".join(log), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.serve", description=__doc__.splitlines()[0])
     ap.add_argument("--site-dir", type=Path, required=True)
+    ap.add_argument("--hosts", type=int, default=1, help="serve the site on this many loopback addresses")
+    ap.add_argument("--first-address", default="127.0.0.1", help="the first of them (default: %(default)s)")
+    ap.add_argument("--request-log", type=Path, default=None, help="write every request here when stopped")
+    ap.add_argument(
+        "--no-warm-up", dest="warm_up", action="store_false", help="answer files when asked, not all at start-up"
+    )
     args = ap.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.site_dir))
+    if args.hosts < 1:
+        ap.error("--hosts must be at least 1")
+    try:
+        addresses(args.first_address, args.hosts)
+    except ValueError as exc:
+        ap.error(str(exc))
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(
+            _until_stopped(serve(args.site_dir, args.first_address, args.hosts, args.request_log, args.warm_up))
+        )
+
+
+async def _until_stopped(serving) -> None:
+    """Run `serving` until SIGTERM or SIGINT, then let it finish (its request log is written then)."""
+    task = asyncio.ensure_future(serving)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import sitegen  # noqa: E402
+from benchmarks import manyhosts, sitegen  # noqa: E402
 from benchmarks.run import crawl_figures, sample_s, scrapy_stats  # noqa: E402
 
 KEYS = {
@@ -46,6 +46,7 @@ KEYS = {
 
 
 PAIRS = 2  # the fewest that take the repeat path (a fresh folder for every archive crawl after the first)
+MANY_HOSTS, MANY_HOSTS_DELAY = 3, 0.05
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,12 @@ def bench(tmp_path_factory) -> tuple[dict, str, Path]:
             "0.3",
             "--crawl-repeats",
             str(PAIRS),
+            "--many-hosts",
+            str(MANY_HOSTS),
+            "--many-hosts-articles",
+            "2",
+            "--many-hosts-delay",
+            str(MANY_HOSTS_DELAY),
             "--results",
             str(out / "results"),
             "--work",
@@ -251,3 +258,83 @@ def test_peak_rss_is_the_childs_own(tmp_path):
     )
     assert 40 <= child.peak_rss_mb < 150
     del ballast
+
+
+# -- many hosts at once ---------------------------------------------------------------------------
+
+
+def test_many_hosts_each_host_is_measured_against_its_own_pace(bench):
+    """The many-hosts part, small: one host, then three at once, each a site of its own with its
+    own delay. Every figure is recomputed from the samples kept beside it, exactly; no rate is
+    asserted (the pace a busy machine allows is the benchmark's to report, not a test's)."""
+    results, md, out = bench
+    many_hosts = results["many_hosts"]
+    assert many_hosts["hosts"] == MANY_HOSTS and many_hosts["delay_s"] == MANY_HOSTS_DELAY
+    configured = 1 / MANY_HOSTS_DELAY
+    assert many_hosts["configured_rate_per_s"] == round(configured, 3)
+    for crawl, hosts in ((many_hosts["one"], 1), (many_hosts["many"], MANY_HOSTS)):
+        assert crawl["hosts"] == hosts == len(crawl["per_host"])
+        addresses = [h["host"].split(":")[0] for h in crawl["per_host"]]
+        assert addresses == [f"127.0.0.{10 + k}" for k in range(hosts)]  # each host on an address of its own
+        assert crawl["articles"] == 2 * hosts  # every host's site archived whole
+        for host in crawl["per_host"]:
+            assert host["requests"] >= 10  # robots.txt, home, listings, articles, images
+            rate = round((host["requests"] - 1) / (host["last_s"] - host["first_s"]), 3)
+            assert host["rate_per_s"] == rate and host["ratio"] == round(rate / configured, 3)
+            assert 0 < host["min_interval_s"] <= host["median_interval_s"]
+        ratios = [h["ratio"] for h in crawl["per_host"]]
+        assert crawl["min_ratio"] == min(ratios)
+        assert crawl["hosts_at_goal"] == sum(r >= manyhosts.GOAL for r in ratios)
+        assert crawl["requests"] == sum(h["requests"] for h in crawl["per_host"])
+        assert crawl["pages_per_s"] == round(crawl["pages"] / crawl["elapsed_s"], 2)
+        assert crawl["requests_per_s"] == round(crawl["requests"] / crawl["elapsed_s"], 2)
+        assert len(crawl["load_average_1m"]) == 2
+    # the server's request log and each crawl's operator profiles are kept in the scratch folder
+    config = (out / "work" / f"many-hosts-{MANY_HOSTS}" / "tnu-archive.toml").read_text(encoding="utf-8")
+    assert config.count("download_delay = 0.05") == MANY_HOSTS
+    assert f"| hosts at ≥ 0.9 of their rate | {many_hosts['one']['hosts_at_goal']} / 1 |" in md
+
+
+def test_many_hosts_figures_from_a_request_log():
+    log = "".join(
+        f"{t} {host} GET /{k}\n"
+        for k, (t, host) in enumerate(
+            [(100.0, "127.0.0.10:1"), (100.1, "127.0.0.11:2"), (100.25, "127.0.0.10:1"), (100.5, "127.0.0.10:1")]
+            + [(100.75, "127.0.0.10:1"), (101.1, "127.0.0.11:2"), (100.3, "localhost:3")]
+        )
+    )
+    times = manyhosts.read_request_log(log, ["127.0.0.10:1", "127.0.0.11:2"])
+    assert times == {"127.0.0.10:1": [100.0, 100.25, 100.5, 100.75], "127.0.0.11:2": [100.1, 101.1]}
+    figures = manyhosts.crawl_figures(times, configured_rate=4.0, pages=3, elapsed_s=1.5)
+    first, second = figures["per_host"]
+    assert (first["requests"], first["first_s"], first["last_s"], first["rate_per_s"], first["ratio"]) == (
+        4,
+        0.0,
+        0.75,
+        4.0,
+        1.0,
+    )
+    assert (second["first_s"], second["last_s"], second["rate_per_s"], second["ratio"]) == (0.1, 1.1, 1.0, 0.25)
+    assert first["min_interval_s"] == 0.25 and second["median_interval_s"] == 1.0
+    assert figures["hosts_at_goal"] == 1 and figures["min_ratio"] == 0.25 and figures["median_ratio"] == 0.625
+    assert figures["requests"] == 6 and figures["pages_per_s"] == 2.0 and figures["requests_per_s"] == 4.0
+
+
+def test_many_hosts_profiles_give_each_host_its_own_slot(tmp_path):
+    """The operator's tnu-archive.toml the measure writes is read by the crawler's own loader:
+    one site a host, each host its own download slot with its delay (an address of its own: Scrapy
+    keys slots by host name, not port), and the layouts it is given."""
+    import tomllib
+
+    from crawler.config import CONFIG_NAME
+    from crawler.sites import PROFILES_DIR, download_slots, load
+
+    tnu = tomllib.loads((PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8"))
+    rules = {"urls": tnu["urls"], "layouts": tnu["layouts"]}
+    urls = ["http://127.0.0.10:4001/", "http://127.0.0.11:4002/"]
+    (tmp_path / CONFIG_NAME).write_text(manyhosts.operator_config(urls, 0.25, rules), encoding="utf-8")
+    sites = load(tmp_path / "tnu.sqlite")
+    host10, host11 = sites.get("host10"), sites.get("host11")
+    assert host10.start_urls == (urls[0],) and host11.hosts == ("127.0.0.11:4002",)
+    assert host10.download_delay == 0.25 and [s["layout"] for s in host11.selectors] == ["2026", "2019"]
+    assert download_slots([host10, host11]) == {"127.0.0.10": {"delay": 0.25}, "127.0.0.11": {"delay": 0.25}}

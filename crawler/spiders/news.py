@@ -147,10 +147,13 @@ class NewsSpider(scrapy.Spider):
         self.budgets = RunBudgets.from_settings(settings, run.tally.capped)
         self.entries_cap = max(settings.getint("MAX_SITEMAP_ENTRIES", 50_000), 0)
         self.starts = {links.clean_url(u, self.sites) for u in self.start_urls}
-        for url in self.start_urls:
-            yield self.listing_request(url, start=True)
+        # Before the first start page: Scrapy reads start() a request at a time, with turns of the
+        # event loop between them, so the first hosts' robots.txt (robots_parsed) can be read
+        # before the last start page is handed out (tests/e2e/test_crawl_many_sites.py).
         self.sitemaps = settings.getbool("DISCOVERY_SITEMAPS", True)
         self.robots_read: set[str] = set()  # hosts whose Sitemap: lines were looked at
+        for url in self.start_urls:
+            yield self.listing_request(url, start=True)
         if self.sitemaps and not settings.getbool("ROBOTSTXT_OBEY"):
             # Scrapy reads robots.txt only to obey it (robots_parsed, below); here it is read for
             # its Sitemap: lines alone

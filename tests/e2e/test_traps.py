@@ -53,8 +53,10 @@ SETTINGS = (
     *("--set", f"MAX_DISCOVERY_PAGES={DISCOVERY}"),
     *("--set", f"MAX_DISCOVERY_BACKLOG={BACKLOG}"),
 )
-# The discovery requests already on their way when the cap is met are made too (docs/discovery.md).
-IN_FLIGHT = 8  # CONCURRENT_REQUESTS
+# The discovery requests already on their way when the cap is met are made too (docs/discovery.md):
+# what the host holds in the downloader, CONCURRENT_REQUESTS_PER_DOMAIN + 1 (crawler/slots.py)
+# besides the image downloads, which are no candidates.
+IN_FLIGHT = 2 + 1
 # "Ends by itself": each run takes well under a minute; one that does not end within this is
 # taken for never ending (without the budgets, the first run was still going after 300 s).
 FINISHES_WITHIN = 300
