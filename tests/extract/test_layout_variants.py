@@ -6,8 +6,8 @@ with the site's memory (crawler/extract_pool.py) as a crawl reads them."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,18 @@ from crawler.replica import file_for
 from .conftest import ARTICLE_PATHS, ORIGIN, OTHER_ORIGIN, extracted, page_url
 
 VARIANTS = Path(__file__).resolve().parents[1] / "site_variants"
-sys.path.insert(0, str(VARIANTS))
-import build  # noqa: E402
+
+
+def _load_build():
+    # by its path, under a name of its own: every replica folder has a build.py, and a bare
+    # `import build` takes whichever one a test collected earlier put in sys.modules
+    spec = importlib.util.spec_from_file_location("_site_variants_build", VARIANTS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
 
 FIELDS = (
     "title",
