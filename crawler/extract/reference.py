@@ -44,6 +44,7 @@ _OPTIONS = {
 # Marks the elements trafilatura must not see (on our tree for the time of a copy only).
 _MARK = "data-tnu-not-body"
 _MARKED = etree.XPath(f".//*[@{_MARK}]")
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']")
 # What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
 # form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
 # over; JSON-LD stays (it tells a forum thread by it).
@@ -70,7 +71,7 @@ def reference_text(
     for element in not_body:
         element.set(_MARK, "")
     try:
-        work = deepcopy(root) if part is None else _page_of(root, part)
+        work = _page_of(root, part if part is not None else root.find("body"))
     finally:
         for element in not_body:
             del element.attrib[_MARK]
@@ -84,13 +85,24 @@ def reference_text(
         return None
 
 
-def _page_of(root: Element, part: Element) -> Element:
-    """A copy of `part` of the page, as a page of its own (its <html> and a <body>)."""
+def _page_of(root: Element, part: Element | None) -> Element:
+    """A copy of `part` of the page (its <body>, or the article's area) as a page of its own,
+    with the page's JSON-LD (trafilatura tells a forum thread by it) and no other <head>: the
+    styles and scripts there are often most of a page's weight, and none of its text."""
+    if part is None or part is root:
+        return deepcopy(root)
     page = root.makeelement("html", dict(root.attrib))
-    body = page.makeelement("body", {})
-    page.append(body)
-    body.append(deepcopy(part))
-    body[-1].tail = None
+    head = page.makeelement("head", {})
+    page.append(head)
+    for script in _JSON_LD(root):
+        head.append(deepcopy(script))
+    if part.tag == "body":
+        page.append(deepcopy(part))
+    else:
+        body = page.makeelement("body", {})
+        page.append(body)
+        body.append(deepcopy(part))
+        body[-1].tail = None
     return page
 
 
