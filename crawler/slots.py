@@ -8,8 +8,9 @@ host name), with two corrections.
   every host was crawled at 0.82 of the pace it was given. Drawn once, the delays average the
   configured one and each stays within its jitter.
 - `HostQueue` (SCHEDULER_PRIORITY_QUEUE): Scrapy's DownloaderAwarePriorityQueue (the host with
-  the fewest requests in the downloader goes first), which hands a host a request only while its
-  slot has room: its concurrency plus one waiting for the delay. A request handed to the
+  the fewest requests in the downloader goes first), which hands a host a request only while it
+  has room: its concurrency plus one waiting for the delay, counting every request the
+  downloader holds for it (`Downloader.held`), images fetched by the pipeline included. A request handed to the
   downloader waits in its slot's first-come queue, so with CONCURRENT_REQUESTS raised for many
   hosts one host's slot would hold dozens: later articles would wait behind earlier listings
   (priorities are the scheduler's), and the discovery middleware would let a queued page through
@@ -18,15 +19,17 @@ host name), with two corrections.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader import Downloader as ScrapyDownloader
 from scrapy.core.downloader import Slot as ScrapySlot
 from scrapy.core.downloader import _slot_jitter
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
+from twisted.internet.defer import Deferred, inlineCallbacks
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Generator, Iterable
 
     from scrapy import Request
 
@@ -47,7 +50,26 @@ class Slot(ScrapySlot):
 
 
 class Downloader(ScrapyDownloader):
-    """Scrapy's downloader with `Slot` as its slots (Scrapy 2.19's `_get_slot`, with the class changed)."""
+    """Scrapy's downloader with `Slot` as its slots (Scrapy 2.19's `_get_slot`, with the class
+    changed), which counts what it holds for each host from the moment a request is handed to
+    it: a request spends a while in the downloader middlewares before its slot sees it (all of
+    a host's, while its robots.txt is fetched), and a scheduler counting slots alone handed a
+    host hundreds of requests at the start of a crawl."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.held: Counter[str] = Counter()  # slot key -> requests in the downloader
+
+    @inlineCallbacks
+    def fetch(self, request: Request, spider: Any = None) -> Generator[Deferred[Any], Any, Any]:
+        key = self.get_slot_key(request)
+        self.held[key] += 1
+        try:
+            return (yield super().fetch(request))
+        finally:
+            self.held[key] -= 1
+            if not self.held[key]:
+                del self.held[key]
 
     def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, ScrapySlot]:
         key = self.get_slot_key(request)
@@ -60,23 +82,36 @@ class Downloader(ScrapyDownloader):
         return key, self.slots[key]
 
 
-def has_room(active: int, concurrency: int | None) -> bool:
-    """Whether a host's slot takes one more request: a slot not made yet does; one holds its
-    concurrency's transfers plus one request waiting for the delay."""
-    return concurrency is None or active < concurrency + 1
+def has_room(held: int, concurrency: int) -> bool:
+    """Whether a host takes one more request: it holds its concurrency's transfers plus one
+    request waiting for the delay."""
+    return held < concurrency + 1
 
 
-class _SlotsWithRoom(DownloaderInterface):
-    """The scheduler's view of the downloader, leaving out the hosts whose slot is full."""
+class _HostsWithRoom(DownloaderInterface):
+    """The scheduler's view of the downloader: what each host holds in it (every request handed
+    to it, wherever it is inside), leaving out the hosts that are full."""
 
     def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
+        downloader = self.downloader
+        held = getattr(downloader, "held", None)
+        if held is None:  # Scrapy's own downloader (DOWNLOADER set back): counted here, once a call
+            held = Counter(downloader.get_slot_key(request) for request in downloader.active)
         out = []
         for key in possible_slots:
-            slot = self.downloader.slots.get(key)
-            active = len(slot.active) if slot is not None else 0
-            if has_room(active, slot.concurrency if slot is not None else None):
-                out.append((active, key))
+            count = held.get(key, 0)
+            if has_room(count, concurrency_of(downloader, key)):
+                out.append((count, key))
         return out
+
+
+def concurrency_of(downloader: ScrapyDownloader, key: str) -> int:
+    """Requests a host may have in transfer at once: its slot's, or what its slot will have."""
+    slot = downloader.slots.get(key)
+    if slot is not None:
+        return slot.concurrency
+    default = downloader.ip_concurrency or downloader.domain_concurrency
+    return downloader.per_slot_settings.get(key, {}).get("concurrency", default)
 
 
 class HostQueue(DownloaderAwarePriorityQueue):
@@ -85,4 +120,4 @@ class HostQueue(DownloaderAwarePriorityQueue):
 
     def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(crawler, *args, **kwargs)
-        self._downloader_interface = _SlotsWithRoom(crawler)
+        self._downloader_interface = _HostsWithRoom(crawler)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from scrapy import Request, Spider
@@ -38,6 +38,18 @@ def crawler():
     crawler._apply_settings()
     crawler.engine = crawler._create_engine()
     return crawler
+
+
+def in_event_loop_async(check: Callable[[], Awaitable[None]], crawler) -> None:
+    """Run the coroutine `check` on an event loop of its own, then stop the downloader's loops."""
+
+    async def run() -> None:
+        try:
+            await check()
+        finally:
+            crawler.engine.downloader.close()
+
+    asyncio.run(run())
 
 
 def in_event_loop(check: Callable[[], None], crawler) -> None:
@@ -85,30 +97,41 @@ def test_the_downloader_makes_its_slots_from_the_hosts_settings(crawler):
     in_event_loop(check, crawler)
 
 
-def test_a_slot_has_room_for_its_transfers_and_one_waiting():
-    assert has_room(0, None)  # no slot yet
+def test_a_host_has_room_for_its_transfers_and_one_waiting():
     assert has_room(2, 2) and not has_room(3, 2)
     assert has_room(1, 1) and not has_room(2, 1)
 
 
 def test_the_queue_hands_out_requests_only_to_hosts_with_room(crawler):
+    """A host's requests count from the moment the downloader has them, before their slot sees
+    them (they wait in the downloader middlewares while its robots.txt is fetched): counting
+    slots alone, a crawl's start handed each host hundreds."""
     queue = HostQueue.from_crawler(crawler, FifoMemoryQueue, "")
     for k, priority in enumerate((0, 10, 5)):
         queue.push(Request(f"http://a.example/{k}", priority=priority))
     queue.push(Request("http://b.example/0"))
+    queue.push(Request("http://mirror.example/0"))
+    downloader = crawler.engine.downloader
 
-    def check() -> None:
-        _, a = crawler.engine.downloader._get_slot(Request("http://a.example/"))
-        held = [Request(f"http://a.example/held-{k}") for k in range(3)]
-        a.active.update(held)  # a.example's slot holds its 2 transfers and one waiting: full
-        assert queue.pop().url == "http://b.example/0"  # b.example has no slot yet: room
-        assert queue.pop() is None and len(queue) == 3  # a.example waits; its requests are kept
-        a.active.discard(held[0])
-        assert queue.pop().url == "http://a.example/1"  # its highest priority first
-        a.active.add(held[0])
-        assert queue.pop() is None
+    async def check() -> None:
+        loop = asyncio.get_running_loop()
+        # a.example: 2 transfers and 1 waiting handed to the downloader (which cannot download
+        # them here: each fails when its turn comes)
+        fetches = [downloader.fetch(Request(f"http://a.example/held-{k}")) for k in range(3)]
+        failed = [asyncio.ensure_future(fetch.addErrback(lambda _: None).asFuture(loop)) for fetch in fetches]
+        assert downloader.held["a.example"] == 3  # counted before any has reached its slot
+        assert queue.pop().url == "http://b.example/0"  # the hosts with fewest requests first
+        # mirror.example may have 1 in transfer (DOWNLOAD_SLOTS): 1 more waiting, not 2
+        downloader.held["mirror.example"] += 2
+        assert queue.pop() is None and len(queue) == 4  # a.example and the mirror wait; kept
+        downloader.held["mirror.example"] -= 2
+        assert queue.pop().url == "http://mirror.example/0"
+        await asyncio.wait_for(asyncio.gather(*failed), timeout=60)  # their delays are 1 s ± 50 %
+        assert "a.example" not in downloader.held  # each counted out as it left
+        assert [queue.pop().url for _ in range(3)] == [f"http://a.example/{k}" for k in (1, 2, 0)]  # by priority
+        assert queue.pop() is None and len(queue) == 0
 
-    in_event_loop(check, crawler)
+    in_event_loop_async(check, crawler)
 
 
 def test_a_hosts_own_delay_is_its_floor_above_or_below_the_crawls():
