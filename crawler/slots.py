@@ -26,10 +26,10 @@ from scrapy.core.downloader import Downloader as ScrapyDownloader
 from scrapy.core.downloader import Slot as ScrapySlot
 from scrapy.core.downloader import _slot_jitter
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Iterable
 
     from scrapy import Request
 
@@ -60,16 +60,17 @@ class Downloader(ScrapyDownloader):
         super().__init__(crawler)
         self.held: Counter[str] = Counter()  # slot key -> requests in the downloader
 
-    @inlineCallbacks
-    def fetch(self, request: Request, spider: Any = None) -> Generator[Deferred[Any], Any, Any]:
+    def fetch(self, request: Request, spider: Any = None) -> Deferred[Any]:
         key = self.get_slot_key(request)
         self.held[key] += 1
-        try:
-            return (yield super().fetch(request))
-        finally:
-            self.held[key] -= 1
-            if not self.held[key]:
-                del self.held[key]
+        return super().fetch(request).addBoth(self._let_go, key)
+
+    def _let_go(self, result: Any, key: str) -> Any:
+        """A request left the downloader (downloaded, failed or dropped by a middleware)."""
+        self.held[key] -= 1
+        if not self.held[key]:
+            del self.held[key]
+        return result
 
     def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, ScrapySlot]:
         key = self.get_slot_key(request)
