@@ -1,7 +1,7 @@
 """The benchmark suite behind `make bench`: our crawler against the ceiling and the best extractor.
 
     .venv/bin/python -m benchmarks.run [--articles 2000] [--memory-scale auto] [--crawl-repeats 5] \\
-        [--results benchmarks/results]
+        [--many-hosts 20 --many-hosts-articles 30 --many-hosts-delay 0.25] [--results benchmarks/results]
 
 One run measures, side by side and as ratios so that results compare across machines:
 - crawl: a full archive crawl of a generated replica (benchmarks/sitegen.py) against a bare
@@ -13,6 +13,9 @@ One run measures, side by side and as ratios so that results compare across mach
   archive elapsed, `archive_elapsed_s` that median. The samples are kept beside them
   (`*_samples`, `ratio_per_pair`, `cpu_ratio_per_pair`): on a 2-core machine one pair's ratio
   swings ±20%;
+- many hosts (--many-hosts 20, 0 skips it): a replica served on that many loopback addresses,
+  each a site of its own with a polite delay, crawled alone then all at once; each host's achieved
+  request rate against its configured one (benchmarks/manyhosts.py);
 - extract: our extractor against trafilatura's bare_extraction (metadata on) on the same pages;
 - quality (with --quality-data DIR): extraction quality on trafilatura's evaluation set, ours beside
   trafilatura's (benchmarks/quality.py; skipped, saying how to get the data, without it);

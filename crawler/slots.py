@@ -1,20 +1,20 @@
 """Each host at its own pace, however many are crawled at once: Scrapy's download slots (one per
-host name), with two corrections.
+host name), with two corrections (docs/performance.md, "Many hosts at once").
 
 - `Downloader` (DOWNLOADER): a slot draws its jittered delay (DOWNLOAD_DELAY_JITTER, ±50 %) once
   per request. Scrapy 2.19 draws it again every time it looks at the slot, and a request waits
   until one draw is shorter than the time already waited: the wait is then the largest of
   several draws, 1.22 × the delay on average for ±50 % (e − 2 + 0.5, for a uniform draw), so
-  every host was crawled at 0.82 of the pace it was given. Drawn once, the delays average the
-  configured one and each stays within its jitter.
+  every host was crawled at 0.79-0.82 of the pace it was given. Drawn once, the delays average
+  the configured one and each stays within its jitter. It also counts what it holds for each
+  host (`held`), for the queue below.
 - `HostQueue` (SCHEDULER_PRIORITY_QUEUE): Scrapy's DownloaderAwarePriorityQueue (the host with
   the fewest requests in the downloader goes first), which hands a host a request only while it
   has room: its concurrency plus one waiting for the delay, counting every request the
-  downloader holds for it (`Downloader.held`), images fetched by the pipeline included. A request handed to the
-  downloader waits in its slot's first-come queue, so with CONCURRENT_REQUESTS raised for many
-  hosts one host's slot would hold dozens: later articles would wait behind earlier listings
-  (priorities are the scheduler's), and the discovery middleware would let a queued page through
-  long before it is fetched (crawler/discovery.py counts its bound when pages come back).
+  downloader holds for it, images fetched by the pipeline included. A request handed to the
+  downloader waits in its slot's first-come queue, where priorities no longer count: with a
+  CONCURRENT_REQUESTS high enough for many hosts, Scrapy's queue alone gave one host everything
+  it had, and later articles waited behind earlier listings.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from scrapy.core.downloader import Downloader as ScrapyDownloader
 from scrapy.core.downloader import Slot as ScrapySlot
 from scrapy.core.downloader import _slot_jitter
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Iterable
 
     from scrapy import Request
 
@@ -60,16 +60,17 @@ class Downloader(ScrapyDownloader):
         super().__init__(crawler)
         self.held: Counter[str] = Counter()  # slot key -> requests in the downloader
 
-    @inlineCallbacks
-    def fetch(self, request: Request, spider: Any = None) -> Generator[Deferred[Any], Any, Any]:
+    def fetch(self, request: Request, spider: Any = None) -> Deferred[Any]:
         key = self.get_slot_key(request)
         self.held[key] += 1
-        try:
-            return (yield super().fetch(request))
-        finally:
-            self.held[key] -= 1
-            if not self.held[key]:
-                del self.held[key]
+        return super().fetch(request).addBoth(self._let_go, key)
+
+    def _let_go(self, result: Any, key: str) -> Any:
+        """A request left the downloader (downloaded, failed or dropped by a middleware)."""
+        self.held[key] -= 1
+        if not self.held[key]:
+            del self.held[key]
+        return result
 
     def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, ScrapySlot]:
         key = self.get_slot_key(request)
