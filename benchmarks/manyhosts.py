@@ -12,8 +12,9 @@ time of every request it answers; from those notes, per host:
   held back by the crawl, shows it here);
 - `ratio` = rate_per_s / the configured rate (1 / download_delay): the goal is ≥ 0.9 for every
   host with N at once;
-- `min_interval_s`, `median_interval_s`: the gaps between its requests (politeness: the shortest
-  is the delay less its jitter, never two at once).
+- `min_interval_s`, `median_interval_s`: the gaps between its requests as the server saw them
+  (politeness: the shortest is about the delay less its jitter; on a loaded machine a request
+  held up on its way can arrive with the next one, a gap of 0).
 
 Only pure functions here (the profiles' text, the request log read, the figures computed); the
 runner (benchmarks/run.py bench_many_hosts) starts the server and the crawls. Every figure is

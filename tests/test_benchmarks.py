@@ -281,7 +281,9 @@ def test_many_hosts_each_host_is_measured_against_its_own_pace(bench):
             assert host["requests"] >= 10  # robots.txt, home, listings, articles, images
             rate = round((host["requests"] - 1) / (host["last_s"] - host["first_s"]), 3)
             assert host["rate_per_s"] == rate and host["ratio"] == round(rate / configured, 3)
-            assert 0 < host["min_interval_s"] <= host["median_interval_s"]
+            # The gaps are seen from the server: on a loaded machine a request held up on its way
+            # (a new connection, the server not scheduled) arrives with the next one, gap 0.
+            assert 0 <= host["min_interval_s"] <= host["median_interval_s"]
         ratios = [h["ratio"] for h in crawl["per_host"]]
         assert crawl["min_ratio"] == min(ratios)
         assert crawl["hosts_at_goal"] == sum(r >= manyhosts.GOAL for r in ratios)
