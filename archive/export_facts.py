@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from archive.export_tables import Column, has_table, site_expression, stem
 from archive.outcome import FAILED, INTERRUPTED, KILLED
 
-LIVE_SITE = "https://tnu.edu.vn/"
 # Settings of a run that say how politely it crawled (crawl_runs.settings, crawler/run.py).
 POLITENESS = (
     "ROBOTSTXT_OBEY",
@@ -74,9 +73,16 @@ def facts(conn: sqlite3.Connection, stats: ArticleStats) -> dict:
 
 
 def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
-    titles: dict[str, str | None] = {}
+    # what the profiles say of each site's owner (archive/export_publisher.py names it from this);
+    # nothing in an archive older than sites, or than the columns
+    owners: dict[str, tuple] = {}
     if has_table(conn, "sites"):
-        titles = dict(conn.execute("SELECT name, title FROM sites"))
+        owners = {
+            name: rest
+            for name, *rest in conn.execute(
+                f"SELECT name, title, {_column(conn, 'sites', 'title_en')}, {_column(conn, 'sites', 'home')} FROM sites"
+            )
+        }
     origins: dict[str, set[str]] = {}
     for site, url in conn.execute(f"SELECT {site_expression(conn)}, url FROM articles"):
         parts = urlsplit(url)
@@ -86,7 +92,9 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
         {
             "name": site,
             "stem": stem(site),
-            "title": titles.get(site),
+            "title": owners.get(site, (None,) * 3)[0],
+            "title_en": owners.get(site, (None,) * 3)[1],
+            "home": owners.get(site, (None,) * 3)[2],
             "origins": sorted(origins.get(site, ())),
             "articles": stats.rows[site],
             "years": dict(sorted(stats.years.get(site, Counter()).items())),

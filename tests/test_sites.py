@@ -49,12 +49,6 @@ def test_only_the_university_profile_has_rules_of_its_own():
 
 
 ROOT = Path(__file__).resolve().parents[1]
-# The dataset's own metadata (card, Croissant, Frictionless package: its title, publisher, licence
-# and citation) still names the university and its address as the archive's publisher, typed in
-# archive/export_card.py, export_metadata.py and export_facts.py; to be named from the `sites`
-# table and the tnu profile like serve's metadata is (archive/browse/metadata.py). Nothing else is
-# excepted.
-NOT_YET = {ROOT / "archive" / name for name in ("export_card.py", "export_metadata.py", "export_facts.py")}
 
 
 def code_files() -> list[Path]:
@@ -66,7 +60,6 @@ def code_files() -> list[Path]:
                 path.is_file()
                 and "__pycache__" not in path.parts
                 and PROFILES_DIR not in path.parents
-                and path not in NOT_YET
                 and path.suffix in (".py", ".html", ".toml", ".json", ".txt", ".sql")
             ):
                 files.append(path)

@@ -1,0 +1,108 @@
+"""Who the dataset is of: its title, its authors, the owners its licence names, its keywords and
+the authors it is cited by, all derived from the sites it holds (the `sites` rows the crawl
+writes from each site's profile: title, title_en, home; export_facts.py reads them). No site is
+named here: a site no profile claims is named by its host, and an export of one site names that
+site alone.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# The language the dataset declares (the card's `language`, Croissant's `inLanguage`) and its name.
+LANGUAGE = ("vi", "Vietnamese")
+# How many sites the title names before it says how many more it holds.
+TITLE_SITES = 3
+
+
+def label(site: dict) -> str:
+    """A site's owner as the metadata names it: `English name (own name)`, either alone, or, for
+    a site no profile names, its host."""
+    title, english = site.get("title"), site.get("title_en")
+    if title and english and english != title:
+        return f"{english} ({title})"
+    return english or title or site["name"]
+
+
+def home(site: dict) -> str | None:
+    """The site's home page: its profile's, else the first origin its articles were found on."""
+    return site.get("home") or next(iter(site.get("origins") or ()), None)
+
+
+def host(site: dict) -> str:
+    """The host a reader knows the site by (its home page's), or its name."""
+    page = home(site)
+    return (urlsplit(page).netloc.lower() or site["name"]) if page else site["name"]
+
+
+def _named(site: dict) -> str:
+    """`label (host)`, or the host alone for a site no profile names."""
+    text, where = label(site), host(site)
+    return text if text == where else f"{text} ({where})"
+
+
+def ordered(sites: list[dict]) -> list[dict]:
+    """Largest first (then by name): the order the title and the authors name them in."""
+    return sorted(sites, key=lambda s: (-s.get("articles", 0), s["name"]))
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def title(sites: list[dict]) -> str:
+    """`News of <site> (<host>), archived`; several sites by name up to TITLE_SITES, then the
+    largest and how many others."""
+    if not sites:
+        return "News archived with tnu-archive"
+    named = [_named(site) for site in ordered(sites)]
+    if len(named) > TITLE_SITES:
+        others = len(named) - 1
+        named = [named[0], f"{others} other sites"]
+    return f"News of {_listed(named)}, archived"
+
+
+def sites_phrase(sites: list[dict]) -> str:
+    """Every site, named with its host, for the prose."""
+    return _listed([_named(site) for site in ordered(sites)]) if sites else "no site"
+
+
+def owners(sites: list[dict]) -> str:
+    """Who the articles belong to: each site's owner, or the owner of a host no profile names."""
+    named = [label(s) if s.get("title") or s.get("title_en") else f"the owner of {s['name']}" for s in ordered(sites)]
+    return _listed(named) if named else "the sites' owners"
+
+
+def authors(sites: list[dict]) -> list[dict]:
+    """The sites' owners as authors: name and home page (where known)."""
+    out = []
+    for site in ordered(sites):
+        author = {"name": label(site)}
+        if home(site):
+            author["url"] = home(site)
+        out.append(author)
+    return out
+
+
+def keywords(sites: list[dict]) -> list[str]:
+    """Each site's names (or host), then what the dataset is."""
+    names = []
+    for site in ordered(sites):
+        names += [n for n in (site.get("title_en"), site.get("title")) if n] or [host(site)]
+    return list(dict.fromkeys([*names, "news", LANGUAGE[1], "web archive"]))
+
+
+def rights(sites: list[dict]) -> str:
+    """The licence line: the dataset's licence, and whose the articles and photographs are."""
+    return (
+        "The dataset (its selection, structure, metadata and derived fields) is published under "
+        f"CC BY 4.0. The articles' text and photographs belong to {owners(sites)} and the "
+        "photographers credited in the captions; they are included for archival and research use, "
+        "and reusing them beyond that needs the rights holders' consent."
+    )
+
+
+def bibtex_authors(sites: list[dict]) -> str:
+    """The owners as BibTeX corporate authors (each in braces, joined by `and`)."""
+    names = [label(site).replace("{", "(").replace("}", ")") for site in ordered(sites)]
+    return " and ".join(f"{{{name}}}" for name in names) or "{tnu-archive}"
