@@ -239,15 +239,15 @@ COLUMNS["sites"] = {
     "profile claims the host itself, with its port when it has one (127.0.0.1:8001)",
     "title": "The name of the site's owner as its profile gives it (in the site's language): the publisher the "
     "exported dataset names; NULL for a host no profile claims",
-    "title_en": "The same name in English as the profile gives it (NULL when it gives none): the exported "
-    "dataset's metadata names both",
-    "home": "The site's home page as the profile gives it (its first start URL unless it names one): the "
-    "publisher's address in the exported dataset's metadata; NULL for a host no profile claims",
     "hosts": "JSON list of the hosts the site claims (each with its subdomains, unless a more specific site claims "
     "one); a host given with a port claims that port only",
     "profile_digest": "sha256 of the profile the site was last crawled with (NULL for a host no profile claims)",
     "digest_changed_at": "When a run first used the profile with this digest (UTC): a layout drift right after it "
     "may be the profile's doing",
+    "title_en": "The same name in English as the profile gives it (NULL when it gives none): the exported "
+    "dataset's metadata names both",
+    "home": "The site's home page as the profile gives it (its first start URL unless it names one): the "
+    "publisher's address in the exported dataset's metadata; NULL for a host no profile claims",
 }
 TABLE_DESCRIPTIONS["sites"] = (
     "One row per site ever archived (crawled, or holding an article): the university's member sites, and any "
