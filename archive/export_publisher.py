@@ -15,30 +15,37 @@ LANGUAGE = ("vi", "Vietnamese")
 TITLE_SITES = 3
 
 
-def label(site: dict) -> str:
-    """A site's owner as the metadata names it: `English name (own name)`, either alone, or, for
-    a site no profile names, its host."""
-    title, english = site.get("title"), site.get("title_en")
-    if title and english and english != title:
-        return f"{english} ({title})"
-    return english or title or site["name"]
-
-
 def home(site: dict) -> str | None:
     """The site's home page: its profile's, else the first origin its articles were found on."""
     return site.get("home") or next(iter(site.get("origins") or ()), None)
 
 
 def host(site: dict) -> str:
-    """The host a reader knows the site by (its home page's), or its name."""
+    """The host (and port) a reader knows the site by: its home page's, else its name."""
     page = home(site)
     return (urlsplit(page).netloc.lower() or site["name"]) if page else site["name"]
 
 
-def _named(site: dict) -> str:
-    """`label (host)`, or the host alone for a site no profile names."""
-    text, where = label(site), host(site)
-    return text if text == where else f"{text} ({where})"
+def label(site: dict) -> str:
+    """A site's owner as the metadata names it: `English name (own name)`, either alone, or, for
+    a site no profile names (an ad-hoc site, an archive older than sites), its host."""
+    title, english = site.get("title"), site.get("title_en")
+    if title and english and english != title:
+        return f"{english} ({title})"
+    return english or title or host(site)
+
+
+def named(site: dict) -> str:
+    """The owner with the site's host: `English name (own name, host)`, `name (host)`, or the host."""
+    title, english, where = site.get("title"), site.get("title_en"), host(site)
+    if title and english and english != title:
+        return f"{english} ({title}, {where})"
+    name = english or title
+    return f"{name} ({where})" if name else where
+
+
+def _titled(site: dict) -> bool:
+    return bool(site.get("title") or site.get("title_en"))
 
 
 def ordered(sites: list[dict]) -> list[dict]:
@@ -55,22 +62,21 @@ def title(sites: list[dict]) -> str:
     largest and how many others."""
     if not sites:
         return "News archived with tnu-archive"
-    named = [_named(site) for site in ordered(sites)]
-    if len(named) > TITLE_SITES:
-        others = len(named) - 1
-        named = [named[0], f"{others} other sites"]
-    return f"News of {_listed(named)}, archived"
+    names = [named(site) for site in ordered(sites)]
+    if len(names) > TITLE_SITES:
+        names = [names[0], f"{len(names) - 1} other sites"]
+    return f"News of {_listed(names)}, archived"
 
 
 def sites_phrase(sites: list[dict]) -> str:
     """Every site, named with its host, for the prose."""
-    return _listed([_named(site) for site in ordered(sites)]) if sites else "no site"
+    return _listed([named(site) for site in ordered(sites)]) if sites else "no site"
 
 
 def owners(sites: list[dict]) -> str:
     """Who the articles belong to: each site's owner, or the owner of a host no profile names."""
-    named = [label(s) if s.get("title") or s.get("title_en") else f"the owner of {s['name']}" for s in ordered(sites)]
-    return _listed(named) if named else "the sites' owners"
+    names = [label(site) if _titled(site) else f"the owner of {host(site)}" for site in ordered(sites)]
+    return _listed(names) if names else "the sites' owners"
 
 
 def authors(sites: list[dict]) -> list[dict]:
@@ -88,7 +94,7 @@ def keywords(sites: list[dict]) -> list[str]:
     """Each site's names (or host), then what the dataset is."""
     names = []
     for site in ordered(sites):
-        names += [n for n in (site.get("title_en"), site.get("title")) if n] or [host(site)]
+        names += [name for name in (site.get("title_en"), site.get("title")) if name] or [host(site)]
     return list(dict.fromkeys([*names, "news", LANGUAGE[1], "web archive"]))
 
 
