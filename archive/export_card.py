@@ -64,7 +64,7 @@ def front_matter(info: dict) -> list[str]:
         "tags:",
         "- news",
         "- web-archive",
-        "- vietnamese",
+        f"- {publisher.LANGUAGE[1].lower()}",
         "configs:",
     ]
     for index, (name, path) in enumerate(configs(info)):
@@ -230,7 +230,8 @@ def _cell(text: str | None) -> str:
 
 def _site_label(site: dict) -> str:
     where = ", ".join(site["origins"]) or "no URL"
-    return f"`{site['name']}`" + (f" ({site['title']}, {where})" if site["title"] else f" ({where})")
+    titled = site.get("title") or site.get("title_en")
+    return f"`{site['name']}`" + (f" ({publisher.label(site)}, {where})" if titled else f" ({where})")
 
 
 def _how(info: dict) -> list[str]:

@@ -306,7 +306,9 @@ def croissant(info: dict, version: str, files: list[DataFile], image_types: dict
         "keywords": publisher.keywords(sites),
         "citeAs": cite,
         "creator": creators[0] if len(creators) == 1 else creators,
-        "publisher": {"@type": "sc:Organization", "name": f"tnu-archive {__version__}"},
+        # the sites published the news; the tool only gathered it
+        "publisher": creators[0] if len(creators) == 1 else creators,
+        "contributor": {"@type": "sc:SoftwareApplication", "name": f"tnu-archive {__version__}"},
         "copyrightNotice": publisher.rights(sites),
         "isAccessibleForFree": True,
         "distribution": distribution,

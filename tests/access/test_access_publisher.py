@@ -87,7 +87,9 @@ def test_a_tnu_archive_names_the_university_from_its_profile(tmp_path):
     assert f"\n# {title}\n" in card and package["title"] == croissant["alternateName"] == title
     owner = f"{TNU.title_en} ({TNU.title})"
     assert package["contributors"][0] == {"title": owner, "path": TNU.home, "role": "author"}
-    assert croissant["creator"] == {"@type": "sc:Organization", "name": owner, "url": TNU.home}
+    assert (
+        croissant["creator"] == croissant["publisher"] == {"@type": "sc:Organization", "name": owner, "url": TNU.home}
+    )
     assert croissant["url"] == package["homepage"] == TNU.home
     rights = f"The articles' text and photographs belong to {owner} and the photographers credited"
     assert rights in package["rights"] and rights in croissant["copyrightNotice"]
@@ -144,6 +146,7 @@ def test_export_site_names_that_site_alone(two_sites, tmp_path):
     owner = f"{ICTU.title_en} ({ICTU.title})"
     title = f"News of {ICTU.title_en} ({ICTU.title}, ictu.edu.vn), archived"
     assert package["title"] == croissant["alternateName"] == title and f"\n# {title}\n" in card
+    assert croissant["creator"] == croissant["publisher"]
     assert croissant["creator"] == {"@type": "sc:Organization", "name": owner, "url": "https://ictu.edu.vn/"}
     assert [c["title"] for c in package["contributors"] if c["role"] == "author"] == [owner]
     assert f"belong to {owner} and the photographers" in package["rights"]
