@@ -44,17 +44,9 @@ def section(card: str, heading: str) -> str:
 
 
 def publisher_texts(card: str, package: dict, croissant: dict) -> list[str]:
-    """Every text that says whose the dataset is (the tables' field descriptions aside: the data
-    dictionary gives the university's site as its example of a site's name)."""
-    head = card.split("\n## ", 1)[0]  # front matter, title, what it is, the sites
-    pick = ("title", "description", "homepage", "keywords", "rights", "sources", "contributors")
-    return [
-        head,
-        section(card, "Licence"),
-        section(card, "How to cite"),
-        json.dumps({k: package.get(k) for k in pick}, ensure_ascii=False),
-        json.dumps({k: v for k, v in croissant.items() if k not in ("distribution", "recordSet")}, ensure_ascii=False),
-    ]
+    """The whole card and both metadata files: titles, authors, licence, citation, keywords, and
+    every table's and field's description."""
+    return [card, json.dumps(package, ensure_ascii=False), json.dumps(croissant, ensure_ascii=False)]
 
 
 def save(archive: Archive, site: str, url: str, title: str, at: str = "2026-03-01T02:00:00Z") -> None:
