@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from archive.export_files import SPREADSHEET_TRIGGERS
 from archive import export_publisher as publisher
+from archive.export_files import SPREADSHEET_TRIGGERS
 from archive.export_metadata import FORMATS, about, span
 from archive.export_tables import TABLES, Column
 
