@@ -89,7 +89,7 @@ def citation(info: dict, version: str) -> tuple[str, str]:
     bibtex = "\n".join(
         [
             f"@misc{{tnu_news_archive_{day.replace('-', '')},",
-            f"  title = {{{{{title}}}}},",
+            f"  title = {{{{{publisher.bibtex(title)}}}}},",
             f"  author = {{{publisher.bibtex_authors(sites)}}},",
             f"  year = {{{day[:4]}}},",
             f"  version = {{{version}}},",

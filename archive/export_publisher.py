@@ -108,7 +108,14 @@ def rights(sites: list[dict]) -> str:
     )
 
 
+def bibtex(text: str) -> str:
+    """Text inside a BibTeX field: braces made parentheses, & % # $ _ escaped."""
+    text = text.replace("{", "(").replace("}", ")")
+    for char in "&%#$_":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def bibtex_authors(sites: list[dict]) -> str:
     """The owners as BibTeX corporate authors (each in braces, joined by `and`)."""
-    names = [label(site).replace("{", "(").replace("}", ")") for site in ordered(sites)]
-    return " and ".join(f"{{{name}}}" for name in names) or "{tnu-archive}"
+    return " and ".join(f"{{{bibtex(label(site))}}}" for site in ordered(sites)) or "{tnu-archive}"

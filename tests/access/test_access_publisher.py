@@ -188,3 +188,14 @@ def validate(out: Path) -> None:
     )
     report = json.loads(checked.stdout)
     assert report["valid"], [e["message"] for task in report["tasks"] for e in task["errors"]]
+
+
+def test_many_sites_are_the_largest_and_a_count_and_bibtex_text_is_escaped():
+    from archive import export_publisher as publisher
+
+    sites = [{"name": f"s{n}", "title": f"Trường {n}", "articles": n, "origins": []} for n in range(1, 6)]
+    assert publisher.title(sites) == "News of Trường 5 (s5) and 4 other sites, archived"
+    assert publisher.title(sites[:3]) == "News of Trường 3 (s3), Trường 2 (s2) and Trường 1 (s1), archived"
+    owner = {"name": "kt", "title": "Kinh tế & QTKD {50%}", "home": "https://kt.example/", "articles": 1}
+    assert publisher.bibtex_authors([owner]) == "{Kinh tế \\& QTKD (50\\%)}"
+    assert publisher.named(owner) == "Kinh tế & QTKD {50%} (kt.example)"
