@@ -88,19 +88,22 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
         parts = urlsplit(url)
         if parts.scheme and parts.netloc:
             origins.setdefault(site, set()).add(f"{parts.scheme}://{parts.netloc}/")
-    return [
-        {
-            "name": site,
-            "stem": stem(site),
-            "title": owners.get(site, (None,) * 3)[0],
-            "title_en": owners.get(site, (None,) * 3)[1],
-            "home": owners.get(site, (None,) * 3)[2],
-            "origins": sorted(origins.get(site, ())),
-            "articles": stats.rows[site],
-            "years": dict(sorted(stats.years.get(site, Counter()).items())),
-        }
-        for site in sorted(stats.rows)
-    ]
+    out = []
+    for site in sorted(stats.rows):
+        title, title_en, home = owners.get(site, (None, None, None))
+        out.append(
+            {
+                "name": site,
+                "stem": stem(site),
+                "title": title,
+                "title_en": title_en,
+                "home": home,
+                "origins": sorted(origins.get(site, ())),
+                "articles": stats.rows[site],
+                "years": dict(sorted(stats.years.get(site, Counter()).items())),
+            }
+        )
+    return out
 
 
 def _column(conn: sqlite3.Connection, table: str, column: str) -> str:

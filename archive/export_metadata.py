@@ -139,7 +139,7 @@ def span(dates: dict, joiner: str = " to ") -> str:
 def package(info: dict, version: str, resources: list[dict]) -> dict:
     sites = info["sites"]
     origins = [origin for site in sites for origin in site["origins"]]
-    homepage = next(filter(None, (publisher.home(site) for site in publisher.ordered(sites))), None)
+    homepage = publisher.homepage(sites)
     rights = publisher.rights(sites)
     return {
         "profile": "data-package",
@@ -289,7 +289,7 @@ def croissant(info: dict, version: str, files: list[DataFile], image_types: dict
             record_set["key"] = [{"@id": f"{table.name}/{c.name}"} for c in key]
         record_sets.append(record_set)
     sites = info["sites"]
-    homepage = next(filter(None, (publisher.home(site) for site in publisher.ordered(sites))), None)
+    homepage = publisher.homepage(sites)
     creators = [{"@type": "sc:Organization", **author} for author in publisher.authors(sites)]
     return {
         "@context": CROISSANT_CONTEXT,

@@ -20,6 +20,11 @@ def home(site: dict) -> str | None:
     return site.get("home") or next(iter(site.get("origins") or ()), None)
 
 
+def homepage(sites: list[dict]) -> str | None:
+    """The dataset's home page: the largest site's."""
+    return next(filter(None, (home(site) for site in ordered(sites))), None)
+
+
 def host(site: dict) -> str:
     """The host (and port) a reader knows the site by: its home page's, else its name."""
     page = home(site)
