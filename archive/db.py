@@ -237,12 +237,17 @@ TABLE_DESCRIPTIONS["set_aside_articles"] = (
 COLUMNS["sites"] = {
     "name": "The site's name: its profile's (tnu, tnue, …; `tnu-archive sites` lists them), or for a host no "
     "profile claims the host itself, with its port when it has one (127.0.0.1:8001)",
-    "title": "The site's name as its profile gives it; NULL for a host no profile claims",
+    "title": "The name of the site's owner as its profile gives it (in the site's language): the publisher the "
+    "exported dataset names; NULL for a host no profile claims",
     "hosts": "JSON list of the hosts the site claims (each with its subdomains, unless a more specific site claims "
     "one); a host given with a port claims that port only",
     "profile_digest": "sha256 of the profile the site was last crawled with (NULL for a host no profile claims)",
     "digest_changed_at": "When a run first used the profile with this digest (UTC): a layout drift right after it "
     "may be the profile's doing",
+    "title_en": "The same name in English as the profile gives it (NULL when it gives none): the exported "
+    "dataset's metadata names both",
+    "home": "The site's home page as the profile gives it (its first start URL unless it names one): the "
+    "publisher's address in the exported dataset's metadata; NULL for a host no profile claims",
 }
 TABLE_DESCRIPTIONS["sites"] = (
     "One row per site ever archived (crawled, or holding an article): the university's member sites, and any "
@@ -649,6 +654,18 @@ def _v13_shards(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v14_site_owners(db: sqlite_utils.Database) -> None:
+    # The exported dataset names its publishers (title, licence, citation) from the sites it holds,
+    # not from code: each profile's English name and home page, written by the next crawl.
+    _run_script(
+        db,
+        """
+        ALTER TABLE sites ADD COLUMN title_en TEXT;
+        ALTER TABLE sites ADD COLUMN home TEXT;
+        """,
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -674,6 +691,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_set_aside,
     _v12_sites,
     _v13_shards,
+    _v14_site_owners,
 ]
 
 

@@ -11,6 +11,11 @@ from archive.db import COLUMNS, TABLE_DESCRIPTIONS
 # Tables archivists read first; the rest follow in schema order.
 ORDER = ("articles", "article_images", "images", "view_counts", "article_versions", "crawl_runs", "fetch_log")
 
+# An article's site, as the dataset describes it (the archive's description gives its history).
+SITE_COLUMN = (
+    "The site the article belongs to (sites.name: its profile's name, or the host, with its port, of a host no "
+    "profile names); each site is its own configuration of the dataset"
+)
 # The dataset's own columns (`tnu-archive export`): derived from the archive's, for readers who
 # should not have to parse what the archive keeps as printed. Each follows the column it comes from.
 DATASET_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
@@ -27,14 +32,15 @@ DATASET_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "category_printed": ("category", "Category exactly as the page prints it (its breadcrumb or section)"),
         "site": (
             "",
-            "The site the article belongs to (sites.name), e.g. tnu for tnu.edu.vn; each site is its own "
-            "configuration of the dataset",
+            SITE_COLUMN,
         ),
     },
 }
 # Columns whose meaning in the dataset differs from the archive's.
 DATASET_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "articles": {
+        # worded for any dataset: one of a site no profile names, or of one member site, too
+        "site": SITE_COLUMN,
         "category": "Category, one name for each category across the site's layouts (its profile maps the "
         "printed names, e.g. 'Khoa học - Công nghệ' and 'Khoa học và Công nghệ' are one); category_printed "
         "keeps the page's own",

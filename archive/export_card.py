@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from archive import export_publisher as publisher
 from archive.export_files import SPREADSHEET_TRIGGERS
-from archive.export_metadata import FORMATS, KEYWORDS, RIGHTS, TITLE, about, span
+from archive.export_metadata import FORMATS, about, span
 from archive.export_tables import TABLES, Column
 
 MANIFEST = "manifest-sha256.txt"
@@ -53,8 +54,8 @@ def front_matter(info: dict) -> list[str]:
         "---",
         "license: cc-by-4.0",
         "language:",
-        "- vi",
-        f"pretty_name: {_yaml(TITLE)}",
+        f"- {publisher.LANGUAGE[0]}",
+        f"pretty_name: {_yaml(publisher.title(info['sites']))}",
         "size_categories:",
         f"- {size_category(articles)}",
         "task_categories:",
@@ -63,7 +64,7 @@ def front_matter(info: dict) -> list[str]:
         "tags:",
         "- news",
         "- web-archive",
-        "- vietnamese",
+        f"- {publisher.LANGUAGE[1].lower()}",
         "configs:",
     ]
     for index, (name, path) in enumerate(configs(info)):
@@ -78,16 +79,18 @@ def citation(info: dict, version: str) -> tuple[str, str]:
     crawled, published = info["crawled"], info["published"]
     origins = ", ".join(o for site in info["sites"] for o in site["origins"])
     day = (crawled["to"] or "")[:10]
+    sites = info["sites"]
+    title = publisher.title(sites)
     text = (
-        f"Thai Nguyen University news archive (tnu-archive), version {version}, articles published "
+        f"{title} (tnu-archive), version {version}, articles published "
         f"{span(published, '–')}, crawled {span({k: (v or '')[:10] for k, v in crawled.items()}, '–')} from "
-        f"{origins}. Licence: CC BY 4.0 (dataset); content © Thai Nguyen University and its member schools."
+        f"{origins}. Licence: CC BY 4.0 (dataset); content © {publisher.owners(sites)}."
     )
     bibtex = "\n".join(
         [
             f"@misc{{tnu_news_archive_{day.replace('-', '')},",
-            "  title = {{News of Thai Nguyen University (tnu.edu.vn), archived}},",
-            "  author = {{Thai Nguyen University}},",
+            f"  title = {{{{{publisher.bibtex(title)}}}}},",
+            f"  author = {{{publisher.bibtex_authors(sites)}}},",
             f"  year = {{{day[:4]}}},",
             f"  version = {{{version}}},",
             f"  note = {{Articles published {span(published, '--')}; crawled with tnu-archive. CC BY 4.0}},",
@@ -113,7 +116,7 @@ def card(
     cite, bibtex = citation(info, version)
     lines = front_matter(info) + [
         "",
-        f"# {TITLE}",
+        f"# {publisher.title(info['sites'])}",
         "",
         about(info),
         "",
@@ -200,7 +203,7 @@ def card(
         "",
         "## Licence",
         "",
-        RIGHTS,
+        publisher.rights(info["sites"]),
         "",
         "## How to cite",
         "",
@@ -210,7 +213,7 @@ def card(
         bibtex,
         "```",
         "",
-        "Keywords: " + ", ".join(KEYWORDS) + ".",
+        "Keywords: " + ", ".join(publisher.keywords(info["sites"])) + ".",
         "",
     ]
     return "\n".join(lines)
@@ -227,7 +230,8 @@ def _cell(text: str | None) -> str:
 
 def _site_label(site: dict) -> str:
     where = ", ".join(site["origins"]) or "no URL"
-    return f"`{site['name']}`" + (f" ({site['title']}, {where})" if site["title"] else f" ({where})")
+    titled = site.get("title") or site.get("title_en")
+    return f"`{site['name']}`" + (f" ({publisher.label(site)}, {where})" if titled else f" ({where})")
 
 
 def _how(info: dict) -> list[str]:

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from archive.export_tables import Column, has_table, site_expression, stem
 from archive.outcome import FAILED, INTERRUPTED, KILLED
 
-LIVE_SITE = "https://tnu.edu.vn/"
 # Settings of a run that say how politely it crawled (crawl_runs.settings, crawler/run.py).
 POLITENESS = (
     "ROBOTSTXT_OBEY",
@@ -74,25 +73,37 @@ def facts(conn: sqlite3.Connection, stats: ArticleStats) -> dict:
 
 
 def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
-    titles: dict[str, str | None] = {}
+    # what the profiles say of each site's owner (archive/export_publisher.py names it from this);
+    # nothing in an archive older than sites, or than the columns
+    owners: dict[str, tuple] = {}
     if has_table(conn, "sites"):
-        titles = dict(conn.execute("SELECT name, title FROM sites"))
+        owners = {
+            name: rest
+            for name, *rest in conn.execute(
+                f"SELECT name, title, {_column(conn, 'sites', 'title_en')}, {_column(conn, 'sites', 'home')} FROM sites"
+            )
+        }
     origins: dict[str, set[str]] = {}
     for site, url in conn.execute(f"SELECT {site_expression(conn)}, url FROM articles"):
         parts = urlsplit(url)
         if parts.scheme and parts.netloc:
             origins.setdefault(site, set()).add(f"{parts.scheme}://{parts.netloc}/")
-    return [
-        {
-            "name": site,
-            "stem": stem(site),
-            "title": titles.get(site),
-            "origins": sorted(origins.get(site, ())),
-            "articles": stats.rows[site],
-            "years": dict(sorted(stats.years.get(site, Counter()).items())),
-        }
-        for site in sorted(stats.rows)
-    ]
+    out = []
+    for site in sorted(stats.rows):
+        title, title_en, home = owners.get(site, (None, None, None))
+        out.append(
+            {
+                "name": site,
+                "stem": stem(site),
+                "title": title,
+                "title_en": title_en,
+                "home": home,
+                "origins": sorted(origins.get(site, ())),
+                "articles": stats.rows[site],
+                "years": dict(sorted(stats.years.get(site, Counter()).items())),
+            }
+        )
+    return out
 
 
 def _column(conn: sqlite3.Connection, table: str, column: str) -> str:

@@ -8,23 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archive import __version__
+from archive import export_publisher as publisher
 from archive.export_tables import TABLES, Column, Table, foreign_keys, stem, unique_columns
 
+# The package's name is the tool's (export.py knows its own folder by it); the title, authors,
+# licence line and keywords name the sites the dataset holds (archive/export_publisher.py).
 PACKAGE_NAME = "tnu-news-archive"
-TITLE = "News of Thai Nguyen University (tnu.edu.vn) and its member schools, archived"
 LICENSE = {
     "name": "CC-BY-4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/",
     "title": "Creative Commons Attribution 4.0 International",
 }
-RIGHTS = (
-    "The dataset (its selection, structure, metadata and derived fields) is published under "
-    "CC BY 4.0. The articles' text and photographs belong to Thai Nguyen University (Đại học "
-    "Thái Nguyên), its member schools, and the photographers credited in the captions; they are "
-    "included for archival and research use, and reusing them beyond that needs the rights holders' consent."
-)
-KEYWORDS = ["Thai Nguyen University", "Đại học Thái Nguyên", "news", "Vietnamese", "Vietnam", "web archive"]
-UNIVERSITY = "https://tnu.edu.vn/"
 
 _FRICTIONLESS_TYPES = {"text": "string", "integer": "integer", "number": "number", "date": "date", "time": "datetime"}
 _CROISSANT_TYPES = {
@@ -128,8 +122,8 @@ def _table_description(table: str) -> str:
 def about(info: dict) -> str:
     crawled, published = info["crawled"], info["published"]
     return (
-        "News articles of Thai Nguyen University (Đại học Thái Nguyên), Vietnam, and its member "
-        "schools' sites, as archived by tnu-archive: text, publication dates, categories, view "
+        f"News articles of {publisher.sites_phrase(info['sites'])}, as archived by tnu-archive: "
+        "text, publication dates, categories, view "
         "counters observed over time, the articles' photographs with their captions and credits, "
         "and their earlier versions. "
         f"Published {span(published)}; crawled {span(crawled)}."
@@ -143,23 +137,29 @@ def span(dates: dict, joiner: str = " to ") -> str:
 
 
 def package(info: dict, version: str, resources: list[dict]) -> dict:
-    origins = [origin for site in info["sites"] for origin in site["origins"]] or [UNIVERSITY]
+    sites = info["sites"]
+    origins = [origin for site in sites for origin in site["origins"]]
+    homepage = publisher.homepage(sites)
+    rights = publisher.rights(sites)
     return {
         "profile": "data-package",
         "name": PACKAGE_NAME,
-        "title": TITLE,
-        "description": f"{about(info)} {RIGHTS}",
+        "title": publisher.title(sites),
+        "description": f"{about(info)} {rights}",
         "version": version,
         # The archive's latest observation, not the time of export: re-exporting the same
         # archive must give the same bytes.
         "created": info["crawled"]["to"],
-        "homepage": origins[0],
-        "keywords": KEYWORDS,
+        **({"homepage": homepage} if homepage else {}),
+        "keywords": publisher.keywords(sites),
         "licenses": [LICENSE],
-        "rights": RIGHTS,
+        "rights": rights,
         "sources": [{"title": f"News pages of {origin}", "path": origin} for origin in origins],
         "contributors": [
-            {"title": "Thai Nguyen University (Đại học Thái Nguyên)", "path": UNIVERSITY, "role": "author"},
+            *(
+                {"title": author["name"], **({"path": author["url"]} if "url" in author else {}), "role": "author"}
+                for author in publisher.authors(sites)
+            ),
             {"title": f"tnu-archive {__version__}", "role": "contributor"},
         ],
         "crawled": info["crawled"],
@@ -288,28 +288,28 @@ def croissant(info: dict, version: str, files: list[DataFile], image_types: dict
         if key:
             record_set["key"] = [{"@id": f"{table.name}/{c.name}"} for c in key]
         record_sets.append(record_set)
-    origins = [origin for site in info["sites"] for origin in site["origins"]] or [UNIVERSITY]
+    sites = info["sites"]
+    homepage = publisher.homepage(sites)
+    creators = [{"@type": "sc:Organization", **author} for author in publisher.authors(sites)]
     return {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "name": PACKAGE_NAME,
-        "alternateName": TITLE,
+        "alternateName": publisher.title(sites),
         "description": about(info),
         "license": LICENSE["path"],
-        "url": origins[0],
+        **({"url": homepage} if homepage else {}),
         "version": version,
         "datePublished": (info["crawled"]["to"] or "")[:10] or None,
-        "inLanguage": "vi",
-        "keywords": KEYWORDS,
+        "inLanguage": publisher.LANGUAGE[0],
+        "keywords": publisher.keywords(sites),
         "citeAs": cite,
-        "creator": {
-            "@type": "sc:Organization",
-            "name": "Thai Nguyen University (Đại học Thái Nguyên)",
-            "url": UNIVERSITY,
-        },
-        "publisher": {"@type": "sc:Organization", "name": f"tnu-archive {__version__}"},
-        "copyrightNotice": RIGHTS,
+        "creator": creators[0] if len(creators) == 1 else creators,
+        # the sites published the news; the tool only gathered it
+        "publisher": creators[0] if len(creators) == 1 else creators,
+        "contributor": {"@type": "sc:SoftwareApplication", "name": f"tnu-archive {__version__}"},
+        "copyrightNotice": publisher.rights(sites),
         "isAccessibleForFree": True,
         "distribution": distribution,
         "recordSet": record_sets,

@@ -83,15 +83,25 @@ def site_of_url(db: sqlite_utils.Database, url: str) -> str:
 
 
 def register(
-    db: sqlite_utils.Database, name: str, *, title: str | None, hosts: Sequence[str], digest: str | None, at: str
+    db: sqlite_utils.Database,
+    name: str,
+    *,
+    title: str | None,
+    hosts: Sequence[str],
+    digest: str | None,
+    at: str,
+    title_en: str | None = None,
+    home: str | None = None,
 ) -> None:
     """Insert or update a site's row; `digest_changed_at` moves only when the profile changed."""
     db.execute(
-        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET title = excluded.title, hosts = excluded.hosts,"
+        " title_en = excluded.title_en, home = excluded.home,"
         " digest_changed_at = CASE WHEN profile_digest IS excluded.profile_digest THEN digest_changed_at"
         " ELSE excluded.digest_changed_at END, profile_digest = excluded.profile_digest",
-        [name, title, json.dumps(list(hosts), ensure_ascii=False), digest, at if digest else None],
+        [name, title, json.dumps(list(hosts), ensure_ascii=False), digest, at if digest else None, title_en, home],
     )
 
 

@@ -210,8 +210,19 @@ class Archive:
         """A site's outcome in a run (sites.record_run_site)."""
         sites.record_run_site(self.db, run_id, site, **outcome)
 
-    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
-        sites.register(self.db, name, title=title, hosts=hosts, digest=digest, at=runs.utc_iso(at))
+    def register_site(
+        self,
+        name: str,
+        title: str | None,
+        hosts: list[str],
+        digest: str | None,
+        at: str,
+        title_en: str | None = None,
+        home: str | None = None,
+    ) -> None:
+        sites.register(
+            self.db, name, title=title, hosts=hosts, digest=digest, at=runs.utc_iso(at), title_en=title_en, home=home
+        )
 
     def _count(self, run_id: int | None, name: str, site: str | None = None) -> None:
         if run_id is not None:

@@ -146,8 +146,17 @@ class ArchiveWriter:
     def not_an_article(self, link: str, at: str) -> None:
         self._send(Writes.not_an_article, link, at)
 
-    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
-        self._send(Writes.register_site, name, title, hosts, digest, at)
+    def register_site(
+        self,
+        name: str,
+        title: str | None,
+        hosts: list[str],
+        digest: str | None,
+        at: str,
+        title_en: str | None = None,
+        home: str | None = None,
+    ) -> None:
+        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home)
 
     def save_article(
         self,
@@ -419,8 +428,17 @@ class Writes:
     def not_an_article(self, link: str, at: str) -> None:
         frontier.link_not_article(self.db, link, at)
 
-    def register_site(self, name: str, title: str | None, hosts: list[str], digest: str | None, at: str) -> None:
-        self.archive.register_site(name, title, hosts, digest, at)
+    def register_site(
+        self,
+        name: str,
+        title: str | None,
+        hosts: list[str],
+        digest: str | None,
+        at: str,
+        title_en: str | None = None,
+        home: str | None = None,
+    ) -> None:
+        self.archive.register_site(name, title, hosts, digest, at, title_en, home)
 
     def save_article(
         self,

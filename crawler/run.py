@@ -112,7 +112,9 @@ class CrawlRun:
         """The site's row of `sites`, written once a run, before any article of it."""
         if site.name not in self.registered:
             self.registered.add(site.name)
-            self.writer.register_site(site.name, site.title, list(site.hosts), site.digest, utc_now())
+            self.writer.register_site(
+                site.name, site.title, list(site.hosts), site.digest, utc_now(), site.title_en, site.home
+            )
 
     def summary(self) -> str:
         return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(

@@ -4,7 +4,9 @@ A profile is data, one TOML table per site (profiles/*.toml shipped in the packa
 `[sites.NAME]` table of tnu-archive.toml beside the database). Only `hosts` or `start_urls` are
 needed; every rule is optional, and a site without rules is read by the generic rules alone:
 
-    title = "Trường Đại học Ví dụ"
+    title = "Trường Đại học Ví dụ"                   # the site's owner, as it names itself
+    title_en = "Example University"                  # the same name in English (the dataset's metadata)
+    home = "https://example.edu.vn/"                 # its home page (default: the first start URL)
     hosts = ["example.edu.vn", "www.example.edu.vn"] # each with its subdomains
     start_urls = ["https://example.edu.vn/"]
     timezone = "Asia/Ho_Chi_Minh"                    # the site's clock
@@ -60,6 +62,8 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 SELECTOR_KEYS = ("body", "title", "date", "views", "author", "breadcrumb", "furniture")
 _TOP_KEYS = {
     "title",
+    "title_en",
+    "home",
     "hosts",
     "start_urls",
     "timezone",
@@ -87,9 +91,11 @@ class Site:
     classifier caches its answers per site."""
 
     name: str
-    title: str | None
+    title: str | None  # the name of the site's owner, as it names itself: the dataset's publisher
     hosts: tuple[str, ...]
     start_urls: tuple[str, ...] = ()
+    title_en: str | None = None  # the same name in English, for the dataset's metadata
+    home: str | None = None  # the site's home page: its first start URL unless the profile says
     timezone: str = DEFAULT_TIMEZONE  # an IANA name: a printed time without an offset is on this clock
     language: str = DEFAULT_LANGUAGE  # a BCP 47 tag: the language dates are read in first
     enabled: bool = True
@@ -142,10 +148,11 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
     if unknown:
         raise SiteError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})")
     start_urls = _strings(data, "start_urls", where)
-    for url in start_urls:
+    home = _string(data, "home", where)
+    for key, url in [*(("start_urls", u) for u in start_urls), *((("home", home),) if home else ())]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SiteError(f"{where}: start_urls: not an http(s) URL: {url!r}")
+            raise SiteError(f"{where}: {key}: not an http(s) URL: {url!r}")
     # hosts default to the start URLs' (with their ports): a one-line profile of a test replica
     hosts = _strings(data, "hosts", where) or tuple(dict.fromkeys(adhoc_name(u) for u in start_urls))
     if not hosts:
@@ -173,6 +180,8 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
         title=title,
         hosts=tuple(h.lower() for h in hosts),
         start_urls=start_urls,
+        title_en=_string(data, "title_en", where),
+        home=home or (start_urls[0] if start_urls else None),
         timezone=timezone,
         language=language,
         enabled=_flag(data, "enabled", where, True),

@@ -20,9 +20,12 @@ from PIL import Image
 
 from archive.record import Article, ImageRef
 from archive.store import Archive
+from crawler.sites import packaged
 
 BASE = "https://tnu.edu.vn"
-SITE_TITLE = "Đại học Thái Nguyên"
+# The site's row as a crawl writes it, from the shipped profile.
+TNU = packaged().get("tnu")
+SITE_TITLE = TNU.title
 
 
 def image_bytes(color: tuple[int, int, int], fmt: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
@@ -168,9 +171,7 @@ def build_archive(root: Path) -> tuple[Path, Path]:
     db_path, images_dir = root / "tnu.sqlite", root / "images"
     with Archive(db_path, images_dir) as archive:
         # As a crawl does: the site's row from its profile, each article saved as that site's.
-        archive.register_site(
-            "tnu", SITE_TITLE, ["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"], None, OBSERVATIONS[0][0]
-        )
+        archive.register_site(TNU.name, TNU.title, list(TNU.hosts), None, OBSERVATIONS[0][0], TNU.title_en, TNU.home)
         for seen_at, views_by_index in OBSERVATIONS:
             for index, views in views_by_index.items():
                 article = replace(ARTICLES[index], views=views)

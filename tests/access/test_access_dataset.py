@@ -55,7 +55,13 @@ def test_every_table_is_one_parquet_file_with_the_sqlite_rows(built):
         assert pq.read_table(files[0]).num_rows == conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     assert [f.name for f in (out / "data/articles").iterdir()] == ["tnu.parquet"]  # one site: tnu
     assert pq.read_table(out / "data/sites/sites.parquet").to_pylist() == [
-        {"name": "tnu", "title": "Đại học Thái Nguyên", "hosts": '["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]'}
+        {
+            "name": "tnu",
+            "title": "Đại học Thái Nguyên",
+            "title_en": "Thai Nguyen University",
+            "hosts": '["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]',
+            "home": "https://tnu.edu.vn/",
+        }
     ]
 
 

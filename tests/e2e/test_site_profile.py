@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROFILE = """
 [sites.school]
 title = "Trường Thử nghiệm"
+title_en = "Test School"
 start_urls = ["{url}"]
 
 [sites.school.politeness]
@@ -79,9 +80,27 @@ def test_the_profile_alone_makes_the_site_crawlable_by_name(school):
     row = db["sites"].get("school")
     host = school["server"].origin.removeprefix("http://")
     assert (row["title"], json.loads(row["hosts"])) == ("Trường Thử nghiệm", [host])
+    # what the exported dataset names as its publisher: the English name, and the home page (the start URL)
+    assert (row["title_en"], row["home"]) == ("Test School", school["server"].url)
     assert row["profile_digest"] and row["digest_changed_at"]
     run = db["run_sites"].get((1, "school"))
     assert (run["status"], run["articles_new"]) == ("ok", len(EXPECTED["articles"]))
+
+
+def test_the_dataset_of_the_crawl_is_the_profiles_sites(school, tmp_path):
+    """The title, author and licence of the exported dataset come from the profile the crawl read."""
+    db = school["db"]
+    done = run_cli("export", "--out", str(tmp_path / "out"), "--db", str(db), "--images-dir", str(db.parent / "images"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    host = school["server"].origin.removeprefix("http://")
+    assert package["title"] == f"News of Test School (Trường Thử nghiệm, {host}), archived"
+    assert package["contributors"][0] == {
+        "title": "Test School (Trường Thử nghiệm)",
+        "path": school["server"].url,
+        "role": "author",
+    }
+    assert "belong to Test School (Trường Thử nghiệm) and the photographers" in package["rights"]
 
 
 def test_the_profiles_politeness_is_its_hosts_download_slot(school):

@@ -84,6 +84,15 @@ def test_the_digest_change_is_dated_only_when_the_profile_changed(archive):
     assert archive.db["sites"].get("127.0.0.1:1")["digest_changed_at"] is None
 
 
+def test_the_owners_english_name_and_home_page_follow_the_profile(archive):
+    archive.register_site("tnu", "T", ["tnu.edu.vn"], "d1", "2026-01-01T00:00:00Z", "U", "https://tnu.edu.vn/")
+    row = archive.db["sites"].get("tnu")
+    assert (row["title_en"], row["home"]) == ("U", "https://tnu.edu.vn/")
+    archive.register_site("tnu", "T", ["tnu.edu.vn"], "d2", "2026-02-01T00:00:00Z", None, "https://www.tnu.edu.vn/")
+    row = archive.db["sites"].get("tnu")
+    assert (row["title_en"], row["home"]) == (None, "https://www.tnu.edu.vn/")
+
+
 def test_a_sites_history_is_its_own(archive):
     first = archive.start_run(["http://a/"], {})
     for name, rate in (("a", 1.0), ("b", 0.2)):
