@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler import links
 from crawler.cli import category_names
 from crawler.extract.article import read_article
+from crawler.navigation import links
 from crawler.sites import PROFILES_DIR, SiteError, Sites, download_slots, load, packaged
 from crawler.sites.site import parse
 
@@ -51,10 +51,10 @@ def test_only_the_university_profile_has_rules_of_its_own():
 ROOT = Path(__file__).resolve().parents[1]
 # The dataset's own metadata (card, Croissant, Frictionless package: its title, publisher, licence
 # and citation) still names the university and its address as the archive's publisher, typed in
-# archive/export_card.py, export_metadata.py and export_facts.py; to be named from the `sites`
+# archive/dataset/card.py, metadata.py and facts.py; to be named from the `sites`
 # table and the tnu profile like serve's metadata is (archive/browse/metadata.py). Nothing else is
 # excepted.
-NOT_YET = {ROOT / "archive" / name for name in ("export_card.py", "export_metadata.py", "export_facts.py")}
+NOT_YET = {ROOT / "archive" / "dataset" / name for name in ("card.py", "metadata.py", "facts.py")}
 
 
 def code_files() -> list[Path]:
