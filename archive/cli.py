@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from archive import __version__
-from archive.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
+from archive.operations.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -26,7 +26,7 @@ from archive.outcome import (  # noqa: F401 — the exit codes are part of this 
     EXIT_USAGE,
     EXIT_VERIFY,
 )
-from archive.paths import DEFAULT_DB, DEFAULT_IMAGES, default_warc_dir
+from archive.storage.paths import DEFAULT_DB, DEFAULT_IMAGES, default_warc_dir
 
 
 def db_option(func):
@@ -59,7 +59,7 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
 def shown(text: object) -> str:
     """Text for the terminal: stored data is the site's, and its control characters (ESC...)
     would drive the terminal of whoever prints it."""
-    from archive.fold import strip_controls  # noqa: PLC0415
+    from archive.storage.fold import strip_controls  # noqa: PLC0415
 
     return strip_controls(str(text)) or ""
 
@@ -117,8 +117,8 @@ def quiet_option(func):
 
 
 def progress_reporter(quiet: bool, title: str, unit: str):
-    """The progress reporter of reparse and export (archive/progress.py)."""
-    from archive.progress import choose_mode, make_reporter  # noqa: PLC0415
+    """The progress reporter of reparse and export (archive/operations/progress.py)."""
+    from archive.operations.progress import choose_mode, make_reporter  # noqa: PLC0415
 
     try:
         return make_reporter(choose_mode(quiet), title, unit)
@@ -127,10 +127,10 @@ def progress_reporter(quiet: bool, title: str, unit: str):
 
 
 def require_archive(db_path: Path) -> None:
-    """End the command in one line unless there is an archive at `db_path` (archive/existing.py):
+    """End the command in one line unless there is an archive at `db_path` (archive/storage/existing.py):
     no command but a crawl or a recovery may make one."""
-    from archive.existing import NoArchive  # noqa: PLC0415
-    from archive.existing import require_archive as check  # noqa: PLC0415
+    from archive.storage.existing import NoArchive  # noqa: PLC0415
+    from archive.storage.existing import require_archive as check  # noqa: PLC0415
 
     try:
         check(db_path)
@@ -184,10 +184,10 @@ def runs(
 
     import sqlite_utils  # noqa: PLC0415
 
-    from archive import runs_report  # noqa: PLC0415
-    from archive.outcome import BASELINE_RUNS  # noqa: PLC0415
-    from archive.runs import finished_runs, list_runs  # noqa: PLC0415
-    from archive.sites import run_sites, site_runs  # noqa: PLC0415
+    from archive.operations import runs_report  # noqa: PLC0415
+    from archive.operations.outcome import BASELINE_RUNS  # noqa: PLC0415
+    from archive.operations.runs import finished_runs, list_runs  # noqa: PLC0415
+    from archive.storage.sites import run_sites, site_runs  # noqa: PLC0415
 
     if max_age is not None and not check:
         fail("--max-age goes with --check", EXIT_USAGE)
@@ -392,7 +392,7 @@ def export(
 
 
 def _export_wacz(db_path: Path, warc_dir: Path, wacz_path: Path) -> None:
-    from archive.wacz import write_wacz  # noqa: PLC0415
+    from archive.captures.wacz import write_wacz  # noqa: PLC0415
 
     warcs = sorted(warc_dir.glob("*.warc.gz"))
     if not warcs:
@@ -464,8 +464,8 @@ def _repair(db_path: Path, images_dir: Path, export_dir: Path | None, warc_dir: 
     """Restore what can be restored, say what could not, and verify again."""
     import sqlite3  # noqa: PLC0415
 
-    from archive.lock import Locked, RunLock  # noqa: PLC0415
-    from archive.repair import repair_images  # noqa: PLC0415
+    from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.operations.repair import repair_images  # noqa: PLC0415
     from archive.verify import verify as run_verify  # noqa: PLC0415
 
     try:
@@ -509,9 +509,9 @@ def merge(shards: tuple[Path, ...], into: Path, quiet: bool) -> None:
     Merging a shard again changes nothing; a merge killed halfway is finished by running it again."""
     import sqlite3  # noqa: PLC0415
 
-    from archive.lock import Locked  # noqa: PLC0415
-    from archive.merge import MergeError  # noqa: PLC0415
-    from archive.merge import merge as run_merge  # noqa: PLC0415
+    from archive.operations.lock import Locked  # noqa: PLC0415
+    from archive.operations.merge import MergeError  # noqa: PLC0415
+    from archive.operations.merge import merge as run_merge  # noqa: PLC0415
 
     say = None if quiet else (lambda line: click.echo(shown(line), err=True))
     try:

@@ -14,8 +14,8 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import __version__
-from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
-from archive.outcome import RUN_STATUSES
+from archive.operations.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
+from archive.operations.outcome import RUN_STATUSES
 
 # Column descriptions: the data dictionary shown by `serve` and written into exports.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -393,7 +393,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
 
 
 def _v2_search(db: sqlite_utils.Database) -> None:
-    # The index is over a folded copy (archive/fold.py), written by the store with each article;
+    # The index is over a folded copy (archive/storage/fold.py), written by the store with each article;
     # triggers keep the FTS5 table in step with it, whoever writes.
     _run_script(
         db,
@@ -555,7 +555,7 @@ def _v9_generic_reads(db: sqlite_utils.Database) -> None:
 def _v10_article_aliases(db: sqlite_utils.Database) -> None:
     # One article, one row: a page reached under a short link, a second category's URL or a URL
     # its <link rel=canonical> corrects is stored once, under one URL; the others are kept here,
-    # so a later run knows them without fetching them (archive/aliases.py).
+    # so a later run knows them without fetching them (archive/storage/aliases.py).
     _run_script(
         db,
         """
@@ -572,7 +572,7 @@ def _v10_article_aliases(db: sqlite_utils.Database) -> None:
 def _v11_set_aside(db: sqlite_utils.Database) -> None:
     # A page an earlier extractor archived as an article that a newer one does not read as one (a
     # tag page, a static page dated by a day in its text) leaves articles on reparse, kept whole
-    # here so nothing is lost and the move can be undone (archive/set_aside.py).
+    # here so nothing is lost and the move can be undone (archive/storage/set_aside.py).
     _run_script(
         db,
         """
@@ -640,7 +640,7 @@ def _v12_sites(db: sqlite_utils.Database) -> None:
 
 
 def _v13_shards(db: sqlite_utils.Database) -> None:
-    # Archives merged from shards (archive/merge.py): each merged run and request says which shard
+    # Archives merged from shards (archive/operations/merge.py): each merged run and request says which shard
     # it came from, and a shard's run is known again by (shard, its id there), so merging the
     # same shard twice adds nothing.
     _run_script(

@@ -1,6 +1,6 @@
 """Publishing the archive as a dataset others can cite and check: `tnu-archive export`.
 
-The export holds the history a reader needs (archive/export_tables.py) as Parquet, one file per
+The export holds the history a reader needs (archive/dataset/tables.py) as Parquet, one file per
 table and, for articles, per site; the same rows as CSV for spreadsheets and JSON Lines; the
 image files under their archive paths; a dataset card (`README.md`, Hugging Face front matter);
 `croissant.json` and `datapackage.json` describing every file and field; and
@@ -23,17 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archive.categories import CategoryNames
-from archive.export_card import MANIFEST, card, citation
-from archive.export_facts import ArticleStats, facts
-from archive.export_files import TableFiles
-from archive.export_metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
-from archive.export_tables import TABLES, Column, ExportError, count, sites_of_articles, stem
-from archive.export_tables import columns as table_columns
-from archive.export_tables import rows as table_rows
-from archive.progress import ProgressCallback
+from archive.dataset.card import MANIFEST, card, citation
+from archive.dataset.facts import ArticleStats, facts
+from archive.dataset.files import TableFiles
+from archive.dataset.metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
+from archive.dataset.tables import TABLES, Column, ExportError, count, sites_of_articles, stem
+from archive.dataset.tables import columns as table_columns
+from archive.dataset.tables import rows as table_rows
+from archive.operations.progress import ProgressCallback
 from archive.search import open_readonly
-from archive.sites import write_site_subset
+from archive.storage.categories import CategoryNames
+from archive.storage.sites import write_site_subset
 
 __all__ = ["MANIFEST", "PACKAGE_NAME", "ExportError", "earlier_export", "export", "file_sha256"]
 
@@ -74,7 +74,7 @@ def export(
 ) -> dict:
     """Write the dataset into `out_dir` (created; a previous export there is replaced); `site`:
     of that site's articles only (their images and view counts), exported from a copy of that
-    part of the archive (archive/sites.py write_site_subset), so it is one site's own dataset.
+    part of the archive (archive/storage/sites.py write_site_subset), so it is one site's own dataset.
 
     `categories`: each site's mapping of printed category names to the dataset's (the sites'
     profiles own them; the crawler's command passes them); without one a category is as printed.

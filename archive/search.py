@@ -1,7 +1,7 @@
 """Folded full-text search over the archive: what `tnu-archive search` runs.
 
 Archivists type Vietnamese with or without its marks ("dai hoc" for "Đại học"). The index
-(`article_search_fts`, see archive/db.py) holds text folded by archive.fold.fold, so the query is
+(`article_search_fts`, see archive/db.py) holds text folded by archive.storage.fold.fold, so the query is
 folded the same way. The user's text never reaches FTS5's query parser as syntax: it is cut into
 words, each word becomes a quoted FTS5 string, and the strings are AND-ed. Two conveniences are
 kept from the usual search-box grammar because they cannot be abused: a word ending in `*` is a
@@ -20,7 +20,7 @@ import sqlite_utils
 
 from archive.browse import article_page_path
 from archive.db import check_version
-from archive.fold import fold
+from archive.storage.fold import fold
 
 # A word as unicode61 sees one: letters and digits; everything else separates words.
 _WORD = r"[^\W_]+"

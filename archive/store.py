@@ -1,7 +1,7 @@
 """Writing the archive: articles with their history, image files, raw pages, runs and fetches.
 
 Called by the crawler's pipelines in Scrapy's reactor thread, so every call is one short
-transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/runs.py); times passed
+transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/operations/runs.py); times passed
 in any ISO 8601 form are converted to it.
 """
 
@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from isal import isal_zlib
 
-from archive import runs, sites
 from archive.db import connect
-from archive.error_kinds import NOT_AN_IMAGE
-from archive.fold import fold, nfc, strip_controls
-from archive.images import ImageInfo, NotAnImage, write_image
+from archive.operations import runs
+from archive.operations.error_kinds import NOT_AN_IMAGE
 from archive.record import Article, ImageRef
+from archive.storage import sites
+from archive.storage.fold import fold, nfc, strip_controls
+from archive.storage.images import ImageInfo, NotAnImage, write_image
 
 # Fields an extraction may miss on a bad day; an empty value never replaces a stored one.
 PROTECTED_FIELDS = ("title", "published_at", "published_text", "body_text", "body_html", "author", "category")
@@ -43,7 +44,7 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 # ISA-L's default level: zlib-format output any zlib reads, at a fifth of zlib level 3's CPU for
-# ~6 % more bytes (archive/warc_writer.py TEXT_GZIP_LEVEL has the measurements).
+# ~6 % more bytes (archive/captures/warc_writer.py TEXT_GZIP_LEVEL has the measurements).
 RAW_ZLIB_LEVEL = 2
 
 
@@ -300,7 +301,7 @@ class Archive:
         return info, self.record_image(run_id, src_url, info, status=status, fetched_at=fetched_at)
 
     def record_image(self, run_id: int | None, src_url: str, info: ImageInfo, *, status: int, fetched_at: str) -> bool:
-        """The rows of an image file already written (archive.images.write_image into this images
+        """The rows of an image file already written (archive.storage.images.write_image into this images
         folder, e.g. by the crawler in a worker thread); True when its bytes are new to the
         archive. Articles saved while this URL was failing get their image_sha256 filled in now.
         """
@@ -415,7 +416,7 @@ class Archive:
         site: str | None = None,
     ) -> SaveResult:
         """`recovered`: (captured_at, raw-capture URL) when the page came from a web archive
-        (archive/recovery.py), None when it came from the live site, whose reading always
+        (archive/operations/recovery.py), None when it came from the live site, whose reading always
         replaces a recovered one's provenance. `site`: the site of a new article (an archived
         one keeps its own)."""
         row = self._article_row(article.url)
@@ -522,7 +523,7 @@ class Archive:
             return True
         return self.db.execute("SELECT 1 FROM article_search WHERE article_id = ?", [row["id"]]).fetchone() is None
 
-    # Numbered past every id ever given, set-aside rows included (archive/set_aside.py): an article
+    # Numbered past every id ever given, set-aside rows included (archive/storage/set_aside.py): an article
     # put back must find its id free, and its images and counts must not meet another's.
     _NEXT_ID = (
         "max(coalesce((SELECT max(id) FROM articles), 0),"

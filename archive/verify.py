@@ -12,10 +12,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from archive.captures.verify_warc import DIGEST_SAMPLE, check_warcs
 from archive.export import MANIFEST, MANIFEST_LINE, file_sha256
-from archive.paths import default_warc_dir
 from archive.search import open_readonly
-from archive.verify_warc import DIGEST_SAMPLE, check_warcs
+from archive.storage.paths import default_warc_dir
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def verify(
 
     The WARC files (in `warc_dir`, by default `warc/` beside the database) are read whole, and
     the payload digests of `sample` random captures (of all of them when `full`) are compared
-    with the `captures` table (archive/verify_warc.py).
+    with the `captures` table (archive/captures/verify_warc.py).
     Raises FileNotFoundError when there is no database at `db_path`. A file SQLite cannot read
     is reported as a problem, not raised: finding such damage is what verify is for.
     """

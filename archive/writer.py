@@ -44,15 +44,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from archive import aliases, frontier, recovery, runs
-from archive.content_coding import body_digest
-from archive.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
-from archive.images import NotAnImage, write_image
-from archive.lifeline import leave_with
+from archive.captures.content_coding import body_digest
+from archive.captures.warc_index import CaptureLedger, cdxj_path
+from archive.captures.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
+from archive.operations import recovery, runs
+from archive.operations.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
+from archive.operations.lifeline import leave_with
 from archive.record import Article
+from archive.storage import aliases, frontier
+from archive.storage.images import NotAnImage, write_image
 from archive.store import Archive, NotHttpUrl, RawPage
-from archive.warc_index import CaptureLedger, cdxj_path
-from archive.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class ArchiveWriter:
         site: str | None = None,
     ) -> None:
         """`canonical`, `others`: the URL the page names as its own and its other names (short
-        links), from which the archive picks the article's one URL (archive/aliases.py).
+        links), from which the archive picks the article's one URL (archive/storage/aliases.py).
         `site`: the site the article belongs to (registered before, `register_site`)."""
         self._send(Writes.save_article, link, article, fetched_at, raw, canonical, others, site)
 
@@ -450,7 +451,7 @@ class Writes:
         others: tuple[str, ...] | list[str] = (),
         site: str | None = None,
     ) -> str:
-        """Archive.save_article under the article's one URL (archive/aliases.py: an archived
+        """Archive.save_article under the article's one URL (archive/storage/aliases.py: an archived
         article keeps its URL; else the page's canonical URL), its other names kept as aliases,
         and the link it was found under tied to it; its outcome (also counted) is returned, its
         problems are kept for the end of the run."""
@@ -459,7 +460,7 @@ class Writes:
         )
         if claimed:
             # a page that only claims to be an archived article (its canonical link) and shows
-            # its text: tied to it, never its source (archive/aliases.py)
+            # its text: tied to it, never its source (archive/storage/aliases.py)
             article_id = self.db.execute("SELECT id FROM articles WHERE url = ?", [key]).fetchone()[0]
             frontier.link_archived(self.db, link, article_id, fetched_at)
             self.tally.count("articles_unchanged")
@@ -476,7 +477,7 @@ class Writes:
         return result.outcome
 
     def save_capture(self, capture: dict, article: Article, raw: RawPage, site: str | None = None) -> str:
-        """An article read from a web archive's capture (archive/recovery.py), and the capture
+        """An article read from a web archive's capture (archive/operations/recovery.py), and the capture
         marked recovered in the same transaction: a killed recovery resumes after it."""
         try:
             result = recovery.save_capture(

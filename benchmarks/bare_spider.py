@@ -5,7 +5,7 @@
 It runs with the archive crawler's settings (crawler/settings.py: user agent, robots.txt,
 retries, timeouts, size limits, headers) and the same `--set` overrides, minus everything that
 is ours: no pipeline, no extension, no middleware of crawler/. It gets the archive crawl's
-garbage-collector pace too (crawler/gctune.py): that is how our crawl runs Scrapy, and with
+garbage-collector pace too (crawler/operations/gctune.py): that is how our crawl runs Scrapy, and with
 Python's default pace the bare spider spent 0.24-0.63 s of its ~2.3-4.3 s in collections, a
 handicap that would have flattered the ratio. Whatever time the archive crawl
 takes beyond this spider's is the cost of archiving. Scrapy's stats are dumped on stderr at
@@ -23,7 +23,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings, default_settings
 
-from crawler.gctune import crawl_pace
+from crawler.operations.gctune import crawl_pace
 
 
 class BareSpider(scrapy.Spider):
@@ -47,11 +47,11 @@ def bare_settings(overrides: dict[str, str]) -> Settings:
     # Ours removed; Scrapy's own downloader middlewares (robots, retry, compression, redirects) stay.
     for name in ("ITEM_PIPELINES", "EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES"):
         settings.set(name, {}, priority="cmdline")
-    # Scrapy's own downloader and scheduler queue, not ours (crawler/slots.py)
+    # Scrapy's own downloader and scheduler queue, not ours (crawler/fetching/slots.py)
     for name in ("DOWNLOADER", "SCHEDULER_PRIORITY_QUEUE"):
         settings.set(name, getattr(default_settings, name), priority="cmdline")
     settings.set("SPIDER_MODULES", [], priority="cmdline")
-    # Scrapy's own resolver and HTTP handler, not our private-network guard (crawler/netguard.py),
+    # Scrapy's own resolver and HTTP handler, not our private-network guard (crawler/fetching/netguard.py),
     # which would refuse this spider's loopback URLs anyway: it knows no start URL to open them.
     settings.set("DOWNLOAD_HANDLERS", {}, priority="cmdline")
     settings.set("TWISTED_DNS_RESOLVER", "scrapy.resolver.CachingThreadedResolver", priority="cmdline")

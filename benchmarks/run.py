@@ -60,8 +60,8 @@ import psutil
 
 from benchmarks import manyhosts, quality, sitegen
 from benchmarks.serve import listen_overflows
-from crawler.config import CONFIG_NAME
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.operations.config import CONFIG_NAME
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"
@@ -659,7 +659,7 @@ def bench_memory(small: Child, n: int, scale: int, work: Path) -> dict[str, Any]
 
 def saved_pages(site: Path, sample: int) -> list[tuple[str, bytes, dict[str, Any]]]:
     """(url, bytes as served, ground truth) of up to `sample` articles spread over the site."""
-    from crawler.replica import read_page
+    from crawler.replica.server import read_page
 
     expected = json.loads((site / "expected.json").read_text(encoding="utf-8"))["articles"]
     paths = sorted(expected)
@@ -779,7 +779,7 @@ def bench_extract(pages: list[tuple[str, bytes, dict[str, Any]]]) -> tuple[dict[
 
 
 def bench_reparse(db_path: Path, images: Path) -> dict[str, Any]:
-    from archive.reparse import reparse
+    from archive.operations.reparse import reparse
     from archive.store import Archive
     from crawler.extract import extract_article
 

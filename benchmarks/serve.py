@@ -1,9 +1,9 @@
-"""The replica server for benchmarks: crawler.replica's content, answered from memory by one
+"""The replica server for benchmarks: crawler.replica.server's content, answered from memory by one
 asyncio loop.
 
     python -m benchmarks.serve --site-dir DIR [--hosts N --first-address 127.0.0.10] [--request-log FILE]
 
-Prints the replica's banner line (crawler.replica.banner), one per host, then serves until
+Prints the replica's banner line (crawler.replica.server.banner), one per host, then serves until
 interrupted (Ctrl-C or SIGTERM).
 
 With --hosts N the same site is served on N loopback addresses, `--first-address` and the next
@@ -13,11 +13,11 @@ slots to a crawler (Scrapy keys its slots by host name), each a site of its own 
 `<time.time()> <host:port> <method> <target>` a line, in memory while serving and written to the
 file when the server stops: the achieved request rate of each host is read from it.
 
-Why not crawler.replica's own server: a thread per connection and http.server's request
+Why not crawler.replica.server's own server: a thread per connection and http.server's request
 parsing cost ~0.7 ms of CPU a response. The benchmark machine has two cores, the crawl under
 test uses both and the bare spider one, so the replica's CPU was taken from the archive crawl
 alone: ~0.9 CPU-s of a 300-article crawl, where the live site's server costs the crawler's
-machine nothing. Here every answer is computed once by crawler.replica's `_Host.respond` (so
+machine nothing. Here every answer is computed once by crawler.replica.server's `_Host.respond` (so
 what is served, status, headers and bytes, is still decided there) and kept as the bytes
 that go on the wire; a request costs a dictionary lookup and one write. Every file of the site
 is answered once at start-up, so that the first crawl of a run does not pay for reading the
@@ -42,7 +42,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
-from crawler.replica import QUERY_SEP, _Host, banner, route_key
+from crawler.replica.server import QUERY_SEP, _Host, banner, route_key
 
 BACKLOG = 1024
 MAX_HEAD = 64 * 1024  # a request head longer than this is not a crawler's: the connection is closed
@@ -80,7 +80,7 @@ class _Date:
 
 class Answers:
     """One host's responses as wire bytes: (status line, header block, body), the Date line goes
-    between the first two. The body is the very bytes object crawler.replica keeps, not a copy."""
+    between the first two. The body is the very bytes object crawler.replica.server keeps, not a copy."""
 
     def __init__(self, host: _Host, origin: str) -> None:
         self.host = host
@@ -119,7 +119,7 @@ class Answers:
 
 
 def target_of(relative_file: str) -> str:
-    """The request target a file of a document root answers (crawler.replica.file_for reversed)."""
+    """The request target a file of a document root answers (crawler.replica.server.file_for reversed)."""
     folder, _, name = relative_file.rpartition("/")
     name, _, query = name.partition(QUERY_SEP)
     if name == "index.html" and not query:
@@ -199,7 +199,7 @@ def addresses(first: str, count: int) -> list[str]:
 async def serve(
     site_dir: Path, host: str = "127.0.0.1", hosts: int = 1, request_log: Path | None = None, warm_up: bool = True
 ) -> None:
-    """Serve the replica in `site_dir` (as crawler.replica.ReplicaServer lays it out) until
+    """Serve the replica in `site_dir` (as crawler.replica.server.ReplicaServer lays it out) until
     cancelled: on `host`, or on `hosts` loopback addresses from `host` on, each on a port of its
     own; the other host once, on localhost. With `request_log`, every request is written there
     when serving ends."""
@@ -215,7 +215,7 @@ async def serve(
         return lambda: _Connection(holders[key], date, log)
 
     site_servers = [await loop.create_server(factory(a), a, 0, backlog=BACKLOG) for a in site_hosts]
-    # As crawler.replica: the other host is another name for 127.0.0.1, whichever addresses the site is on.
+    # As crawler.replica.server: the other host is another name for 127.0.0.1, whichever addresses the site is on.
     other_server = await loop.create_server(factory("other"), "127.0.0.1", 0, backlog=BACKLOG)
     other_origin = f"http://localhost:{other_server.sockets[0].getsockname()[1]}"
     origins = [

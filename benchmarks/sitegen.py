@@ -13,7 +13,7 @@ so a benchmark crawls the HTML the tests crawl, only more of it and heavier:
 
     .venv/bin/python -m benchmarks.sitegen OUT_DIR --articles 2000
 
-The folder is served by `crawler.replica` like the bundled one (`python -m crawler.replica
+The folder is served by `crawler.replica.server` like the bundled one (`python -m crawler.replica.server
 --site-dir OUT_DIR`).
 """
 
@@ -39,7 +39,7 @@ SITE_SRC = Path(__file__).resolve().parent.parent / "tests" / "site"
 sys.path.insert(0, str(SITE_SRC))
 import build  # noqa: E402  (the bundled replica's generator: templates, listings, ground truth)
 
-from crawler.replica import QUERY_SEP  # noqa: E402
+from crawler.replica.server import QUERY_SEP  # noqa: E402
 
 PAGE_MIN_BYTES = 60_000
 PAGE_MAX_BYTES = 120_000

@@ -28,11 +28,11 @@ from archive.cli import (
     quiet_option,
     shown,
 )
-from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
-from archive.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
-from crawler import scale_plan
-from crawler.cdx import WAYBACK_CDX, WAYBACK_REPLAY
-from crawler.loopback import LOOPBACK_SETTINGS
+from archive.operations.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.storage.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
+from crawler.operations import scale_plan
+from crawler.operations.loopback import LOOPBACK_SETTINGS
+from crawler.recovery.cdx import WAYBACK_CDX, WAYBACK_REPLAY
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
@@ -48,7 +48,7 @@ def category_names(db_path: Path) -> dict[str, dict[str, str]]:
     """Each site's category names (printed -> the dataset's), from its profile and the operator's
     tnu-archive.toml beside the archive; under OTHER_SITES those of the profiles whose rules also
     read the hosts no profile claims (as their layouts do). SiteError for a profile that cannot be used."""
-    from archive.categories import OTHER_SITES  # noqa: PLC0415
+    from archive.storage.categories import OTHER_SITES  # noqa: PLC0415
     from crawler.sites import load  # noqa: PLC0415
 
     sites = load(db_path)
@@ -76,10 +76,10 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
-    """Scrapy settings for how a crawl reports on stderr (crawler/progress.py): a live display on
+    """Scrapy settings for how a crawl reports on stderr (crawler/operations/progress.py): a live display on
     a terminal, a plain line a minute elsewhere, Scrapy's log from WARNING up in both; with
     --quiet no progress and no log below ERROR. A LOG_LEVEL or TNU_PROGRESS the user --set wins."""
-    from archive.progress import MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
+    from archive.operations.progress import MODES, OFF, choose_mode, interval_from_env, parse_interval  # noqa: PLC0415
 
     try:
         interval_from_env()
@@ -103,7 +103,7 @@ def _progress_overrides(quiet: bool, sets: dict[str, str]) -> dict[str, str]:
 
 def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, overrides: dict[str, str]) -> int:
     """Run one crawl under the data folder's lock; return its exit code."""
-    from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
+    from crawler.operations.process import check_start_urls, run_crawl  # noqa: PLC0415 — Scrapy is heavy
 
     return locked_run(
         start_urls,
@@ -128,13 +128,13 @@ def locked_run(
 ) -> int:
     """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
     code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
-    from archive.lock import Locked, RunLock  # noqa: PLC0415
-    from crawler.helpers import warm_up_helpers  # noqa: PLC0415
+    from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    from crawler.operations.helpers import warm_up_helpers  # noqa: PLC0415
 
     warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
     from archive.db import check_file  # noqa: PLC0415
-    from crawler.contact import warning_once  # noqa: PLC0415
-    from crawler.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy
+    from crawler.fetching.contact import warning_once  # noqa: PLC0415
+    from crawler.operations.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy
 
     try:
         if check is not None:
@@ -161,9 +161,9 @@ def locked_run(
 
 
 def _failure_lines(db_path: Path, run_id: int | None) -> list[str]:
-    """One line per kind of failure of the run (archive/run_failures.py); none when the run left
+    """One line per kind of failure of the run (archive/operations/run_failures.py); none when the run left
     no row or the archive cannot be read now (the summary still says how it went)."""
-    from archive.run_failures import failure_lines  # noqa: PLC0415
+    from archive.operations.run_failures import failure_lines  # noqa: PLC0415
 
     if run_id is None:
         return []
@@ -319,7 +319,7 @@ def demo(
     quiet: bool,
 ) -> None:
     """Serve the bundled replica of the site on 127.0.0.1 and archive it, offline."""
-    from crawler.replica import ReplicaServer  # noqa: PLC0415
+    from crawler.replica.server import ReplicaServer  # noqa: PLC0415
 
     user_sets = _parse_sets(sets)
     overrides = {**DEMO_SETTINGS, "LOG_LEVEL": "WARNING", **_progress_overrides(quiet, user_sets), **user_sets}
@@ -351,7 +351,7 @@ def demo(
 def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str]:
     """Why the demo's archive has a failed image: the replica answers 404 for it on purpose.
     Said so that a first user does not take the failure for a fault of the crawler."""
-    from crawler.replica import deliberate_404s  # noqa: PLC0415
+    from crawler.replica.server import deliberate_404s  # noqa: PLC0415
 
     paths = deliberate_404s(site_dir)
     failed = _read_after_run(
@@ -382,8 +382,8 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
     keep versions where the result changed; set aside the rows that no longer read as articles
     (and put back set-aside rows that read as articles again)."""
-    from archive.lock import Locked, RunLock  # noqa: PLC0415
-    from archive.reparse import reparse as reparse_all  # noqa: PLC0415
+    from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.operations.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
 
     sites = load_sites(db_path)
@@ -423,8 +423,8 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
 @click.argument("url")
 def probe(url: str) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
-    from crawler.probe import ProbeError  # noqa: PLC0415
-    from crawler.probe import probe as probe_page
+    from crawler.operations.probe import ProbeError  # noqa: PLC0415
+    from crawler.operations.probe import probe as probe_page
 
     try:
         record = probe_page(url)
@@ -439,7 +439,7 @@ def probe(url: str) -> None:
 def sites(db_path: Path, as_json: bool) -> None:
     """List the sites: every profile (shipped, and tnu-archive.toml's beside the database) and
     every site the archive holds, with its hosts, articles, newest article, last run and drift."""
-    from crawler.sites_report import site_lines, site_list  # noqa: PLC0415
+    from crawler.operations.sites_report import site_lines, site_list  # noqa: PLC0415
 
     rows = site_list(load_sites(db_path), _site_overview(db_path))
     if as_json:
@@ -449,13 +449,13 @@ def sites(db_path: Path, as_json: bool) -> None:
 
 
 def _site_overview(db_path: Path) -> dict | None:
-    """What the archive holds of each site (archive.sites.overview); None without an archive."""
+    """What the archive holds of each site (archive.storage.sites.overview); None without an archive."""
     import sqlite3  # noqa: PLC0415
 
     import sqlite_utils  # noqa: PLC0415
 
     from archive.search import open_readonly  # noqa: PLC0415
-    from archive.sites import overview  # noqa: PLC0415
+    from archive.storage.sites import overview  # noqa: PLC0415
 
     if not db_path.is_file():
         return None  # the profiles alone: nothing is archived yet
@@ -523,7 +523,7 @@ def scale_plan_command(
 ) -> None:
     """Assign each site to a node (a stable hash of its name: a site stays on its node) and print
     the scrapyd schedule.json calls and the nightly merge, verify and export (docs/scale.md)."""
-    from crawler.process import CrawlError, check_start_urls  # noqa: PLC0415
+    from crawler.operations.process import CrawlError, check_start_urls  # noqa: PLC0415
     from crawler.sites import SiteError  # noqa: PLC0415
 
     if "{n}" not in scrapyd and nodes > 1:
@@ -553,7 +553,7 @@ def scale_plan_command(
 def _date(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
-    from crawler.cdx import check_date  # noqa: PLC0415
+    from crawler.recovery.cdx import check_date  # noqa: PLC0415
 
     try:
         return check_date(value)
@@ -562,7 +562,7 @@ def _date(ctx, param, value: str | None) -> str | None:
 
 
 def _matches(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
-    from crawler.cdx import match_host  # noqa: PLC0415
+    from crawler.recovery.cdx import match_host  # noqa: PLC0415
 
     for value in values:
         try:
@@ -676,7 +676,7 @@ def recover(
 
 def _recover(db_path: Path, images_dir: Path, overrides: dict[str, str], **arguments) -> int:
     """One recovery under the data folder's lock (the crawl's); its exit code."""
-    from crawler.process import run_recover  # noqa: PLC0415 — Scrapy is heavy
+    from crawler.operations.process import run_recover  # noqa: PLC0415 — Scrapy is heavy
 
     hosts = [arguments["cdx_api"], arguments["replay"]]
     return locked_run(hosts, db_path, images_dir, overrides, lambda settings: run_recover(settings, **arguments))

@@ -2,7 +2,7 @@
 store both.
 
 Images are fetched through the engine (so robots.txt, retries, throttling and the fetch log apply
-to them too), hashed and written by archive/images.py with their original bytes; Scrapy's
+to them too), hashed and written by archive/storage/images.py with their original bytes; Scrapy's
 ImagesPipeline would re-encode them, and FilesPipeline neither writes atomically nor keeps
 failures. An image that fails is recorded and never costs its article. Every write goes to the
 run's writer process (archive/writer.py) without waiting for it; an article's images are sent
@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from archive import frontier
-from archive.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
+from archive.operations.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
+from archive.storage import frontier
 from archive.writer import WriterDied
-from crawler import links
-from crawler.errors import error_kind
-from crawler.extract_pool import ExtractPool, ExtractTimeout
-from crawler.run import CrawlRun, get_run, utc_now
+from crawler.fetching.errors import error_kind
+from crawler.navigation import links
+from crawler.operations.extract_pool import ExtractPool, ExtractTimeout
+from crawler.operations.run import CrawlRun, get_run, utc_now
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -62,7 +62,7 @@ class ArchivePipeline:
         self._extract.close()
         # The crawl is not over until what it sent is written: wait for the writer to apply
         # all of it (here, before the spider_closed signal, so Scrapy's elapsed time counts it).
-        with contextlib.suppress(WriterDied):  # the run reports it (crawler.run.RunExtension.spider_closed)
+        with contextlib.suppress(WriterDied):  # the run reports it (crawler.operations.run.RunExtension.spider_closed)
             await asyncio.wrap_future(get_run(self.crawler).writer.caught_up())
 
     async def extract(self, run, body: bytes, url: str, encoding: str | None, where: str, link: str | None = None):

@@ -5,7 +5,7 @@ Every value can be overridden per run with `tnu-archive crawl --set NAME=VALUE` 
 """
 
 from archive import __version__
-from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
+from archive.storage.paths import DEFAULT_DB, DEFAULT_IMAGES
 
 BOT_NAME = "tnu-archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -21,13 +21,13 @@ IMAGES_STORE = str(DEFAULT_IMAGES)
 # Who runs this crawl: a mailto: or http(s) URL of the operator (`--set CONTACT=mailto:you@example.org`,
 # or `contact = "mailto:you@example.org"` in tnu-archive.toml beside the database), so the site's
 # admins can ask for a slower pace instead of blocking. There is no default: it must be yours. A
-# crawl of a site off this machine without one is warned about (crawler/contact.py).
+# crawl of a site off this machine without one is warned about (crawler/fetching/contact.py).
 CONTACT = None
 # Identify ourselves on every request (robots.txt and images too): built from CONTACT when the crawl
 # starts by the add-on below, `tnu-archive/<version> (+<CONTACT>)`, or this without a contact.
 # `--set USER_AGENT=…` replaces it whole.
 USER_AGENT = f"tnu-archive/{__version__}"
-ADDONS = {"crawler.contact.ContactAddon": 0}
+ADDONS = {"crawler.fetching.contact.ContactAddon": 0}
 
 # The site's robots.txt keeps crawlers out of its internal area (/account/); we obey it.
 ROBOTSTXT_OBEY = True
@@ -43,7 +43,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 512
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 
-# Each host at its own pace (crawler/slots.py). The scheduler hands the host with the fewest
+# Each host at its own pace (crawler/fetching/slots.py). The scheduler hands the host with the fewest
 # requests in the downloader the next one (Scrapy's DownloaderAwarePriorityQueue, made for many
 # domains), and only while it has room (its concurrency plus one waiting for the delay, counted
 # from the moment the downloader has a request): in its slot a request waits first come first
@@ -52,8 +52,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # was handed all its pages at a crawl's start, its robots.txt not read yet; their images filled
 # the scraper and a few hosts stalled for 15-25 s.) Slots draw their jittered delay once per
 # request: Scrapy draws it again while a request waits, and each host went at 0.79-0.82 of its pace.
-SCHEDULER_PRIORITY_QUEUE = "crawler.slots.HostQueue"
-DOWNLOADER = "crawler.slots.Downloader"
+SCHEDULER_PRIORITY_QUEUE = "crawler.fetching.slots.HostQueue"
+DOWNLOADER = "crawler.fetching.slots.Downloader"
 
 # Outputs of one response processed side by side (Scrapy's default: 100). A page yields one
 # article item or a few dozen links, and Scrapy starts that many asyncio tasks for every
@@ -62,7 +62,7 @@ CONCURRENT_ITEMS = 8
 
 # Start at one request per second per host and let AutoThrottle adapt to the server's latency:
 # it slows down when responses slow down (or errors pile up) and never goes below DOWNLOAD_DELAY,
-# or below a host's own delay where its site's profile sets one (crawler/throttle.py).
+# or below a host's own delay where its site's profile sets one (crawler/fetching/throttle.py).
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50%: no fixed beat the server could mistake for an attack
 AUTOTHROTTLE_ENABLED = True
@@ -75,7 +75,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# A 429 or 503 that says `Retry-After: N` gets its N seconds before the retry (crawler/retry_after.py),
+# A 429 or 503 that says `Retry-After: N` gets its N seconds before the retry (crawler/fetching/retry_after.py),
 # up to this many; a server that needs longer is left to the next run.
 RETRY_AFTER_MAX = 60
 
@@ -89,7 +89,7 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 # Reading a page takes ~4 ms; the worst page the rules were made for, 8 MB of item cards, ~25 s
-# (crawler/extract_pool.py). A page still being read after this many seconds is one no rule
+# (crawler/operations/extract_pool.py). A page still being read after this many seconds is one no rule
 # foresaw: its worker is stopped, the page recorded as `extract_timeout` (fetch_log, the run's
 # errors) and fetched again after a wait, and the run goes on. 0: no limit.
 EXTRACT_TIMEOUT = 120
@@ -102,12 +102,12 @@ EXTRACT_TIMEOUT = 120
 # e.g. ["10.0.0.0/8"] (or `--set ALLOWED_PRIVATE_NETWORKS=10.0.0.0/8,192.168.1.0/24`) for a site
 # mirrored inside a private network. The check is made where the connection is made: by the
 # resolver below (the address checked is the address connected to) and the download handler
-# (addresses written in the URL). See crawler/netguard.py and docs/security.md.
+# (addresses written in the URL). See crawler/fetching/netguard.py and docs/security.md.
 ALLOWED_PRIVATE_NETWORKS: list[str] = []
-TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.fetching.netguard.GuardedResolver"
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.netguard.GuardedDownloadHandler",
-    "https": "crawler.netguard.GuardedDownloadHandler",
+    "http": "crawler.fetching.netguard.GuardedDownloadHandler",
+    "https": "crawler.fetching.netguard.GuardedDownloadHandler",
 }
 
 # No cookies or sessions are needed to read public news.
@@ -123,29 +123,29 @@ REMOTE_CONTROL_ENABLED = False
 DEPTH_PRIORITY = 0
 
 DOWNLOADER_MIDDLEWARES = {
-    # Same filter as Scrapy's, but it lets image hosts' robots.txt through (see crawler/offsite.py).
+    # Same filter as Scrapy's, but it lets image hosts' robots.txt through (see crawler/fetching/offsite.py).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.offsite.OffsiteMiddleware": 50,
+    "crawler.fetching.offsite.OffsiteMiddleware": 50,
     # Right after it: drops queued discovery requests past MAX_DISCOVERY_PAGES, or for a URL an
-    # article fetched meanwhile named as its own (crawler/discovery.py), before they cost a request.
-    "crawler.discovery.DiscoveryMiddleware": 60,
+    # article fetched meanwhile named as its own (crawler/navigation/discovery.py), before they cost a request.
+    "crawler.navigation.discovery.DiscoveryMiddleware": 60,
     # Scrapy's robots.txt middleware lets through requests that waited for robots.txt with others
-    # (crawler/robots.py); this one gives each the parsed file. Same place as Scrapy's (100).
+    # (crawler/fetching/robots.py); this one gives each the parsed file. Same place as Scrapy's (100).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.RobotsTxtMiddleware": 100,
+    "crawler.fetching.robots.RobotsTxtMiddleware": 100,
     # Between the redirect (600) and cookies (700) middlewares: sees every HTTP exchange,
     # 3xx and 5xx included, before retries and redirects turn them into new requests.
-    "crawler.fetchlog.FetchLogMiddleware": 650,
+    "crawler.fetching.fetchlog.FetchLogMiddleware": 650,
     # Just above the retry middleware (550): holds a 429/503 for its Retry-After, then lets it retry.
-    "crawler.retry_after.RetryAfterMiddleware": 555,
+    "crawler.fetching.retry_after.RetryAfterMiddleware": 555,
     # Scrapy's, naming a body past DOWNLOAD_MAXSIZE once decoded (a small gzip of 9 MB of
     # padding) `too_large` in fetch_log and the run, as a body past it on the wire is, rather
-    # than an ignored request logged 200 (crawler/compression.py). Same place as Scrapy's (590).
+    # than an ignored request logged 200 (crawler/fetching/compression.py). Same place as Scrapy's (590).
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.compression.HttpCompressionMiddleware": 590,
+    "crawler.fetching.compression.HttpCompressionMiddleware": 590,
     # Closest to the downloader: every response exactly as received (gzip still gzip), 3xx and
-    # 5xx, robots.txt and images, written to the run's WARC file (crawler/warc.py).
-    "crawler.warc.WarcCaptureMiddleware": 950,
+    # 5xx, robots.txt and images, written to the run's WARC file (crawler/fetching/warc.py).
+    "crawler.fetching.warc.WarcCaptureMiddleware": 950,
 }
 
 # WARC capture of every response (ISO 28500): `warc/` beside ARCHIVE_DB unless set
@@ -166,17 +166,17 @@ DEFAULT_REQUEST_HEADERS = {
 
 # Each host its own download slot (Scrapy's, by host name): a site's profile may set its hosts'
 # delay and concurrency (`[politeness]`, crawler/sites/), which the `news` spider adds here; AutoThrottle
-# keeps such a delay as the slot's floor (crawler/throttle.py). `--set DOWNLOAD_SLOTS=…` replaces them.
+# keeps such a delay as the slot's floor (crawler/fetching/throttle.py). `--set DOWNLOAD_SLOTS=…` replaces them.
 DOWNLOAD_SLOTS: dict = {}
 
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.SiteAutoThrottle": 0,
+    "crawler.fetching.throttle.SiteAutoThrottle": 0,
     # Opens the archive and the run row when the spider opens, closes them with its status.
-    "crawler.run.RunExtension": 0,
+    "crawler.operations.run.RunExtension": 0,
     # Progress on stderr (live display on a terminal, a plain line a minute in cron logs); after
     # RunExtension, so the run it polls is open when it starts.
-    "crawler.progress.ProgressExtension": 10,
+    "crawler.operations.progress.ProgressExtension": 10,
 }
 
 # How the crawl reports progress on stderr: "auto" (live on a terminal, plain otherwise),
@@ -230,7 +230,7 @@ MAX_DISCOVERY_PAGES = 500
 # every run: two or three requests that list every article of a site that has them.
 DISCOVERY_SITEMAPS = True
 
-# Budgets of one run (crawler/budgets.py, docs/discovery.md "Bounds"): a site can be endless to a
+# Budgets of one run (crawler/navigation/budgets.py, docs/discovery.md "Bounds"): a site can be endless to a
 # crawler that follows everything (a pager whose every page links one more, a chain of sitemap
 # indexes, a new feed on every page). Past a budget the requests are not made; the run ends `ok`
 # with what it found and its summary names the budget met.

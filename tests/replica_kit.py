@@ -18,7 +18,7 @@ from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS.parent))
-from crawler.replica import file_for  # noqa: E402  (one mapping for the writer and the server)
+from crawler.replica.server import file_for  # noqa: E402  (one mapping for the writer and the server)
 
 _spec = importlib.util.spec_from_file_location("_site_build", TESTS / "site" / "build.py")
 _site_build = importlib.util.module_from_spec(_spec)
@@ -80,7 +80,7 @@ def clear_pages(www: Path) -> None:
 
 
 def write_text(www: Path, url: str, text: str) -> None:
-    """The file that serves `url` (path with query, crawler.replica.file_for)."""
+    """The file that serves `url` (path with query, crawler.replica.server.file_for)."""
     target = www / file_for(url)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")

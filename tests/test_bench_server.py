@@ -1,4 +1,4 @@
-"""The benchmark's replica server (benchmarks/serve.py) answers exactly what crawler.replica's
+"""The benchmark's replica server (benchmarks/serve.py) answers exactly what crawler.replica.server's
 server answers, over keep-alive and pipelined connections, from the bundled replica."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTES = json.loads((DEFAULT_SITE_DIR / "routes.json").read_text(encoding="utf-8"))
@@ -123,7 +123,7 @@ def test_keep_alive_and_pipelined_requests(fast):
 
 def test_every_file_of_the_replica_has_the_target_that_serves_it():
     from benchmarks.serve import target_of
-    from crawler.replica import file_for
+    from crawler.replica.server import file_for
 
     files = [
         p.relative_to(DEFAULT_SITE_DIR / "www").as_posix() for p in (DEFAULT_SITE_DIR / "www").rglob("*") if p.is_file()

@@ -328,7 +328,7 @@ def test_many_hosts_profiles_give_each_host_its_own_slot(tmp_path):
     keys slots by host name, not port), and the layouts it is given."""
     import tomllib
 
-    from crawler.config import CONFIG_NAME
+    from crawler.operations.config import CONFIG_NAME
     from crawler.sites import PROFILES_DIR, download_slots, load
 
     tnu = tomllib.loads((PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8"))

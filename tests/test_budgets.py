@@ -1,4 +1,4 @@
-"""crawler/budgets.py: the budgets of one run, their notices, and their documentation (issue 25)."""
+"""crawler/navigation/budgets.py: the budgets of one run, their notices, and their documentation (issue 25)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from crawler.budgets import BOUNDS, BUDGETS, DEFAULTS, RunBudgets, notices
+from crawler.navigation.budgets import BOUNDS, BUDGETS, DEFAULTS, RunBudgets, notices
 
 ROOT = Path(__file__).resolve().parent.parent
 

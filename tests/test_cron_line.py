@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from crawler.replica import ReplicaServer
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

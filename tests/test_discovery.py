@@ -1,10 +1,10 @@
-"""crawler/discovery.py: sitemaps, feeds and what a page says about itself, read from bytes."""
+"""crawler/navigation/discovery.py: sitemaps, feeds and what a page says about itself, read from bytes."""
 
 from __future__ import annotations
 
 import gzip
 
-from crawler.discovery import read_feed, read_sitemap, self_references, sitemaps_in_robots
+from crawler.navigation.discovery import read_feed, read_sitemap, self_references, sitemaps_in_robots
 
 ORIGIN = "https://tnu.edu.vn"
 URLSET = (

@@ -1,4 +1,4 @@
-"""crawler/errors.py names failures only with the archive's kinds (archive/error_kinds.py), which
+"""crawler/fetching/errors.py names failures only with the archive's kinds (archive/operations/error_kinds.py), which
 the data dictionary explains: no kind the crawler records goes undocumented."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from archive.error_kinds import ERROR_KINDS, HTTP_PREFIX
-from crawler import errors
+from archive.operations.error_kinds import ERROR_KINDS, HTTP_PREFIX
+from crawler.fetching import errors
 
 
 @pytest.mark.parametrize("types", [types for types, _ in errors._KINDS])

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.runs import process_alive
+from archive.operations.runs import process_alive
 from crawler.extract import extract_article
-from crawler.extract_pool import ExtractPool
-from crawler.replica import file_for
+from crawler.operations.extract_pool import ExtractPool
+from crawler.replica.server import file_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "tests" / "site"
@@ -104,7 +104,7 @@ def test_the_worker_leaves_when_the_crawler_is_killed(tmp_path):
     # A crawler process killed outright must not leave its extraction worker behind.
     script = (
         "import asyncio, os, sys\n"
-        "from crawler.extract_pool import ExtractPool\n"
+        "from crawler.operations.extract_pool import ExtractPool\n"
         "pool = ExtractPool(workers=1)\n"
         "asyncio.run(pool.extract(b'<html></html>', 'http://127.0.0.1:8000/tin/a.html', None))\n"
         "print(*pool.worker_pids(), flush=True)\n"
@@ -147,7 +147,7 @@ def _gone(pids: list[int]) -> bool:
 
 
 def test_a_page_past_the_limit_stops_its_worker_and_the_next_page_is_read():
-    from crawler.extract_pool import ExtractTimeout
+    from crawler.operations.extract_pool import ExtractTimeout
 
     pool = ExtractPool(workers=1, time_limit=LIMIT)
     path = ARTICLE_PATHS[0]
@@ -172,7 +172,7 @@ def test_a_page_past_the_limit_stops_its_worker_and_the_next_page_is_read():
 def test_the_limit_counts_a_page_s_own_time_not_its_wait_for_a_worker():
     """One worker: the second page waits the whole limit behind the first, then is read in
     milliseconds; and with two workers, the page beside the stopped one is not disturbed."""
-    from crawler.extract_pool import ExtractTimeout
+    from crawler.operations.extract_pool import ExtractTimeout
 
     path = ARTICLE_PATHS[0]
 

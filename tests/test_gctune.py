@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from crawler.gctune import GEN0_THRESHOLD, crawl_pace
+from crawler.operations.gctune import GEN0_THRESHOLD, crawl_pace
 
 
 def test_inside_the_crawl_startup_objects_are_frozen_and_young_collections_rarer():

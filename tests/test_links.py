@@ -1,10 +1,10 @@
-"""crawler/links.py: a page's hrefs sorted into article and listing URLs (patterns: the sites' profiles)."""
+"""crawler/navigation/links.py: a page's hrefs sorted into article and listing URLs (patterns: the sites' profiles)."""
 
 from __future__ import annotations
 
 from scrapy.http import HtmlResponse
 
-from crawler.links import PageLinks, classify_hrefs, classify_links
+from crawler.navigation.links import PageLinks, classify_hrefs, classify_links
 
 ORIGIN = "https://tnu.edu.vn"
 LISTING = f"{ORIGIN}/tin-tuc-su-kien.html?categoryId=3"
@@ -152,7 +152,7 @@ def test_unknown_same_site_pages_are_returned_as_others_and_files_are_not():
 
 
 def test_tracking_parameters_are_dropped_and_other_queries_kept():
-    from crawler.links import clean_url
+    from crawler.navigation.links import clean_url
 
     assert clean_url(f"{ARTICLE}?utm_source=rss&utm_medium=rss") == ARTICLE
     assert clean_url(f"{ARTICLE}?fbclid=IwAR0x&gclid=abc") == ARTICLE
@@ -166,7 +166,7 @@ def test_tracking_parameters_are_dropped_and_other_queries_kept():
 def test_session_ids_are_dropped_from_the_query_and_the_path():
     """A server that keeps sessions in links writes a fresh id on every link a cookie-less client
     sees: kept, every link is a page never seen, and the site endless (issue 25)."""
-    from crawler.links import clean_url
+    from crawler.navigation.links import clean_url
 
     cases = {
         f"{OLD_LISTING}?PHPSESSID=5f9c4ab08cac7457e9111a30e4": OLD_LISTING,
@@ -200,7 +200,7 @@ def test_a_link_with_a_session_id_is_what_it_is_without_one():
 
 
 def test_pagination_in_the_path_or_the_query_is_read_in_its_common_forms():
-    from crawler.links import clean_url, listing_key, page_number
+    from crawler.navigation.links import clean_url, listing_key, page_number
 
     cases = {
         f"{ORIGIN}/chuyen-muc/tin-tuc/": (1, f"{ORIGIN}/chuyen-muc/tin-tuc"),
@@ -235,7 +235,7 @@ def test_next_page_links_aliases_and_feeds_are_read_from_the_page():
 
 
 def test_item_shaped_urls_are_told_from_sections():
-    from crawler.links import looks_like_item
+    from crawler.navigation.links import looks_like_item
 
     for url in (
         "/bai-viet/2026/10/12/hoi-nghi-tong-ket-1201",

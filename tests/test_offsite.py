@@ -1,11 +1,11 @@
-"""crawler/offsite.py on_hosts: the one rule of which hosts' pages are followed (Scrapy's offsite
+"""crawler/fetching/offsite.py on_hosts: the one rule of which hosts' pages are followed (Scrapy's offsite
 filter's), shared by the spider, the fetch log and the progress display."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.offsite import on_hosts
+from crawler.fetching.offsite import on_hosts
 
 START_HOSTS = ["tnu.edu.vn", "127.0.0.1"]
 

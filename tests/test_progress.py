@@ -1,4 +1,4 @@
-"""Progress reporting (archive/progress.py) and the crawl's article queue (crawler/progress.py),
+"""Progress reporting (archive/operations/progress.py) and the crawl's article queue (crawler/operations/progress.py),
 without a crawl: the lines, the throttle, the live display on a real pseudo-terminal."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import pytest
 from scrapy import Request
 
-from archive.progress import (
+from archive.operations.progress import (
     LIVE,
     OFF,
     PLAIN,
@@ -25,7 +25,7 @@ from archive.progress import (
     parse_interval,
     plain_line,
 )
-from crawler.progress import CHAIN, ArticleQueue, crawl_snapshot
+from crawler.operations.progress import CHAIN, ArticleQueue, crawl_snapshot
 
 ARTICLE = "http://127.0.0.1:8471/so-ket-cong-tac-tuyen-giao-dn5521.html"
 LISTING = "http://127.0.0.1:8471/tin-tuc-su-kien.html?page=2"

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from crawler.replica import ReplicaServer
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica.server import ReplicaServer
 
 FAST = set_options(LOOPBACK_SETTINGS)
 SUMMARY = re.compile(

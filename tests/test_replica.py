@@ -16,7 +16,15 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from PIL import Image
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, accepts_gzip, content_type, file_for, read_page, route_key
+from crawler.replica.server import (
+    DEFAULT_SITE_DIR,
+    ReplicaServer,
+    accepts_gzip,
+    content_type,
+    file_for,
+    read_page,
+    route_key,
+)
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 ARTICLES: dict[str, dict] = EXPECTED["articles"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive import db as schema
-from archive import dictionary
+from archive.storage import dictionary
 
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
 
@@ -24,14 +24,14 @@ def test_schema_doc_carries_the_generated_data_dictionary():
     text = SCHEMA_DOC.read_text(encoding="utf-8")
     start, end = "<!-- schema:start -->\n", "<!-- schema:end -->"
     section = text[text.index(start) + len(start) : text.index(end)]
-    assert section.strip() == dictionary.markdown().strip(), "run: python -m archive.dictionary"
+    assert section.strip() == dictionary.markdown().strip(), "run: python -m archive.storage.dictionary"
 
 
 def test_the_dictionary_names_every_run_status_and_error_kind():
-    # Generated from archive/outcome.py and archive/error_kinds.py: a status or kind added there
+    # Generated from archive/operations/outcome.py and archive/operations/error_kinds.py: a status or kind added there
     # is documented without anyone restating it.
-    from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS
-    from archive.outcome import RUN_STATUSES
+    from archive.operations.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS
+    from archive.operations.outcome import RUN_STATUSES
 
     runs = schema.COLUMNS["crawl_runs"]
     assert all(f"{status} ({meaning})" in runs["status"] for status, meaning in RUN_STATUSES.items())

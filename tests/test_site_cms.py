@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract.article import read_article
-from crawler.replica import read_page
+from crawler.replica.server import read_page
 
 TESTS = Path(__file__).resolve().parent
 SITES = {name: TESTS / f"site_{name}" for name in ("wordpress", "nukeviet", "dnn")}

@@ -1,4 +1,4 @@
-"""A site's template learned from its pages (crawler/extract_pool.py SiteMemory): what it
+"""A site's template learned from its pages (crawler/operations/extract_pool.py SiteMemory): what it
 remembers, its bounds, and that the extraction worker keeps it between the pages of a crawl."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from crawler.extract import extract_article
 from crawler.extract.article import read_on_site
 from crawler.extract.furniture import Observed, line_key
-from crawler.extract_pool import ExtractPool, SiteMemory, site_of
-from crawler.replica import file_for
+from crawler.operations.extract_pool import ExtractPool, SiteMemory, site_of
+from crawler.replica.server import file_for
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANT = ROOT / "tests" / "site_variants" / "2019-untitled" / "www"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler import links
 from crawler.cli import category_names
 from crawler.extract.article import read_article
+from crawler.navigation import links
 from crawler.sites import PROFILES_DIR, SiteError, Sites, download_slots, load, packaged
 from crawler.sites.site import parse
 

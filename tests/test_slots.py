@@ -1,4 +1,4 @@
-"""Each host at its own pace (crawler/slots.py, crawler/throttle.py), on Scrapy's own objects: a
+"""Each host at its own pace (crawler/fetching/slots.py, crawler/fetching/throttle.py), on Scrapy's own objects: a
 real crawler's downloader, its slots, the scheduler's queue, AutoThrottle. The pace these give a
 crawl of twenty hosts at once is measured by `make bench` (benchmarks/manyhosts.py)."""
 
@@ -15,12 +15,12 @@ from scrapy.http import Response
 from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.slots import Downloader, HostQueue, Slot, has_room
-from crawler.throttle import SiteAutoThrottle, floor_of
+from crawler.fetching.slots import Downloader, HostQueue, Slot, has_room
+from crawler.fetching.throttle import SiteAutoThrottle, floor_of
 
 SETTINGS = {
-    "DOWNLOADER": "crawler.slots.Downloader",
-    "SCHEDULER_PRIORITY_QUEUE": "crawler.slots.HostQueue",
+    "DOWNLOADER": "crawler.fetching.slots.Downloader",
+    "SCHEDULER_PRIORITY_QUEUE": "crawler.fetching.slots.HostQueue",
     "DOWNLOAD_DELAY": 1.0,
     "DOWNLOAD_DELAY_JITTER": 0.5,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,

@@ -5,7 +5,7 @@ image files, and a picture that was never downloaded is shown as a note, never f
 site (the archive must read the same when the site is gone).
 
 Nothing stored is trusted on the archive's origin: the body is sanitized again with the
-extractor's allow-list (archive/sanitize.py), and a stored URL becomes a live link only when it
+extractor's allow-list (archive/browse/sanitize.py), and a stored URL becomes a live link only when it
 is an http(s) URL (a `javascript:` one recovered from a web archive's index stays text).
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 
-from archive.sanitize import clean_html, is_web_url
+from archive.browse.sanitize import clean_html, is_web_url
 
 # Attributes lazy-loading themes put the real source in; the sanitizer may keep some of them.
 _SRC_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src")

@@ -18,8 +18,8 @@ from archive.browse import DB_NAME, IMAGES_MOUNT, archived_page_path
 from archive.browse.article import MAX_ID, load_article, load_stored_page
 from archive.browse.metadata import DASHBOARD_SLUG
 from archive.browse.sites import site_summaries
-from archive.fold import fold
 from archive.search import SearchError, build_match, original_snippet
+from archive.storage.fold import fold
 
 # An FTS5 expression that is valid and matches nothing: what an empty or unusable query becomes,
 # so the search page shows no rows instead of an FTS5 syntax error.

@@ -3,7 +3,7 @@ every visit, so a site a crawl adds while the server runs shows up at once) and 
 metadata gives the archive (read when the server starts).
 
 Everything comes from the archive (`sites`, `articles`, `article_images`, `run_sites`: the same
-overview as `tnu-archive sites`, archive/sites.py); nothing here knows any site by name.
+overview as `tnu-archive sites`, archive/storage/sites.py); nothing here knows any site by name.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive.sites import overview
+from archive.storage.sites import overview
 
 
 @dataclass(frozen=True)

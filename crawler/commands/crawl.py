@@ -1,6 +1,6 @@
 """`scrapy crawl news`, and so every scrapyd job (scrapyd runs `scrapy crawl` in the project's egg),
 as one run of `tnu-archive crawl`: through the same machinery (crawler/cli.py `locked_run`,
-crawler/process.py), with the same guarantees.
+crawler/operations/process.py), with the same guarantees.
 
 Scrapy's own `crawl` would start the spider bare: the run's row would be opened by the run's
 extension, but what `tnu-archive crawl` checks before it (a start URL that is no http(s) URL or
@@ -23,15 +23,15 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from archive.cli import fail
-from archive.outcome import EXIT_USAGE
-from archive.paths import DEFAULT_DB, DEFAULT_IMAGES
+from archive.operations.outcome import EXIT_USAGE
+from archive.storage.paths import DEFAULT_DB, DEFAULT_IMAGES
 
 # Settings the command line gives that are not overrides of the run: where the archive is.
 _PLACES = ("ARCHIVE_DB", "IMAGES_STORE")
 
 
 class Command(ScrapyCrawl):
-    requires_crawler_process = False  # `news` is run by crawler/process.py, in a process of its own making
+    requires_crawler_process = False  # `news` is run by crawler/operations/process.py, in a process of its own making
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -40,7 +40,7 @@ class Command(ScrapyCrawl):
             self._run_as_scrapy(args, opts)
             return
         from crawler.cli import locked_run  # noqa: PLC0415 — the command line's own run
-        from crawler.process import check_start_urls, run_crawl  # noqa: PLC0415
+        from crawler.operations.process import check_start_urls, run_crawl  # noqa: PLC0415
         from crawler.sites import SiteError, load  # noqa: PLC0415
 
         settings = self.settings

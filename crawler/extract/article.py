@@ -791,7 +791,7 @@ def read_article(
     known: furniture.Furniture = furniture.NO_FURNITURE,
 ) -> Reading:
     """extract_article with the provenance of each field (`probe` shows it; runs count it).
-    `known` is what the site's pages seen so far say of its template (crawler/extract_pool.py)."""
+    `known` is what the site's pages seen so far say of its template (crawler/operations/extract_pool.py)."""
     return read_on_site(html, url, encoding=encoding, site=site, known=known)[0]
 
 

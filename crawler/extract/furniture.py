@@ -8,7 +8,7 @@ Two ways to know it:
   another article ("Xem thêm: …", "Read more: …", a paragraph that is one link);
 - by recurrence, across the pages of one site: a line the site prints outside the article on
   page after page (menus, mottos, footers, the related lists' headlines) is template. The pages
-  seen so far are remembered per site beside the extraction worker (crawler/extract_pool.py);
+  seen so far are remembered per site beside the extraction worker (crawler/operations/extract_pool.py);
   extraction gets what is known as a `Furniture` and gives back the page's own template lines
   (`template_keys`) for the memory to learn from. Nothing here keeps state between pages.
 
@@ -244,7 +244,7 @@ def line_key(text: str) -> int:
 
 class Furniture:
     """What a site's pages seen so far say of its template (read-only here: the memory lives
-    beside the extraction worker, crawler/extract_pool.py): the lines it prints outside its
+    beside the extraction worker, crawler/operations/extract_pool.py): the lines it prints outside its
     articles page after page, and the blocks its article bodies sit in that trafilatura read as
     we did on earlier pages (a page whose body sits in such a block needs no second opinion)."""
 

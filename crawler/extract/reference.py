@@ -15,7 +15,7 @@ parse.py), a copy without what we know is furniture (related blocks and rating l
 shape: furniture.py) and without what it would throw away first (scripts, menus, sidebars,
 footers); when our body sits under the page's own title, only the article's part of the page
 (its area), which is also far less to read; otherwise the whole page, and its lines the site
-prints page after page (the site's memory, crawler/extract_pool.py) do not count.
+prints page after page (the site's memory, crawler/operations/extract_pool.py) do not count.
 
 Pure: trafilatura reads the copy it is given and fetches nothing.
 """

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
-from archive.sanitize import clean_html
+from archive.browse.sanitize import clean_html
 
 # --- decoding -------------------------------------------------------------------------------
 # Charset detection is Beautiful Soup's (UnicodeDammit/EncodingDetector): byte-order marks,
@@ -226,7 +226,7 @@ def paragraphs(element: etree._Element, skip: Collection = frozenset()) -> list[
 
 
 # --- sanitizing -----------------------------------------------------------------------------
-# The allow-list lives in archive/sanitize.py: `serve` applies the same one when it shows a body.
+# The allow-list lives in archive/browse/sanitize.py: `serve` applies the same one when it shows a body.
 
 
 def absolutize_links(element: etree._Element, base_url: str) -> None:

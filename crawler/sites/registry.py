@@ -3,7 +3,7 @@
 The profiles shipped in the package (profiles/*.toml, one file a site) come first; an operator
 adds sites, or changes a shipped one's keys, with `[sites.NAME]` tables in tnu-archive.toml
 beside the database. A URL belongs to the site whose hosts claim its host most specifically
-(archive/sites.py); a host no profile claims is never refused: it is a site of its own, named
+(archive/storage/sites.py); a host no profile claims is never refused: it is a site of its own, named
 by its host (and port), read by the rules of the profiles that share theirs (`shared_rules`).
 """
 
@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.sites import adhoc_name, claimant
-from crawler.config import ConfigError, read_config
+from archive.storage.sites import adhoc_name, claimant
+from crawler.operations.config import ConfigError, read_config
 
 from .site import Site, SiteError, parse
 

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.sites import adhoc_name
-from crawler.cdx import match_host
+from archive.storage.sites import adhoc_name
+from crawler.recovery.cdx import match_host
 
 # A profile's name: what `--site` takes and `articles.site` holds. Host-like names (dots,
 # colons) are left to the sites no profile claims, which are named by their host.
@@ -99,7 +99,7 @@ class Site:
     timezone: str = DEFAULT_TIMEZONE  # an IANA name: a printed time without an offset is on this clock
     language: str = DEFAULT_LANGUAGE  # a BCP 47 tag: the language dates are read in first
     enabled: bool = True
-    # URL rules (crawler/links.py): hints, not gates
+    # URL rules (crawler/navigation/links.py): hints, not gates
     article_paths: tuple[re.Pattern[str], ...] = ()
     listing_paths: tuple[re.Pattern[str], ...] = ()
     excluded_paths: tuple[re.Pattern[str], ...] = ()

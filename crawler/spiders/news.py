@@ -11,7 +11,7 @@ followed, and its pager (`/page/2`, "Trang sau", rel=next, …) walked as a list
 (robots.txt `Sitemap:` lines, else /sitemap.xml; indexes, gzipped) and RSS/Atom feeds linked
 from pages feed candidates too (docs/discovery.md).
 
-Every kind of navigation request has a budget per run (crawler/budgets.py): listing pages,
+Every kind of navigation request has a budget per run (crawler/navigation/budgets.py): listing pages,
 sitemaps, feeds; and the links held for later are URLs in a bounded backlog, not requests. A site
 that is endless to a crawler (a pager that always links one more page, fresh session ids, a chain
 of sitemap indexes) costs a run its budgets, and the run ends.
@@ -36,15 +36,15 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive import frontier
-from archive.error_kinds import http_kind
-from archive.outcome import EXIT_FAILED, EXIT_USAGE
-from archive.runs import utc_days_ago
-from crawler import discovery, links
-from crawler.budgets import RunBudgets
-from crawler.errors import error_kind
-from crawler.offsite import on_hosts
-from crawler.run import get_run, refuse, utc_now
+from archive.operations.error_kinds import http_kind
+from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
+from archive.operations.runs import utc_days_ago
+from archive.storage import frontier
+from crawler.fetching.errors import error_kind
+from crawler.fetching.offsite import on_hosts
+from crawler.navigation import discovery, links
+from crawler.navigation.budgets import RunBudgets
+from crawler.operations.run import get_run, refuse, utc_now
 from crawler.sites import SiteError, Sites, download_slots
 from crawler.sites import load as load_sites
 
@@ -124,7 +124,7 @@ class NewsSpider(scrapy.Spider):
         # middleware, three times the requests actually made.
         self.requested: set[str] = set()
         # Other names (canonical URL, short link) announced by pages fetched this run: a queued
-        # candidate under one of them is dropped (crawler.discovery.DiscoveryMiddleware).
+        # candidate under one of them is dropped (crawler.navigation.discovery.DiscoveryMiddleware).
         self.announced: set[str] = set()
         # Unknown links the archive already knows (archived, aliases, static pages): looked up once a run.
         self.skipped: set[str] = set()
@@ -365,7 +365,7 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def forget(self, *urls: str, flush: bool = False) -> None:
-        """Links a bound left out: forgotten by the frontier (archive.frontier.forget_links), in
+        """Links a bound left out: forgotten by the frontier (archive.storage.frontier.forget_links), in
         batches."""
         self.forgotten.extend(urls)
         if self.forgotten and (flush or len(self.forgotten) >= 1000):

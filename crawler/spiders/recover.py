@@ -1,8 +1,8 @@
 """Spider `recover`: the site's lost years, from a web archive speaking the Wayback CDX API.
 
-Navigation only, as the `news` spider: the CDX index is walked (crawler/cdx.py reads both
+Navigation only, as the `news` spider: the CDX index is walked (crawler/recovery/cdx.py reads both
 dialects and decides when the walk is over), each capture worth reading is fetched raw
-(`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recover_pipeline.py),
+(`<replay><timestamp>id_/<url>`) and handed to the pipeline (crawler/recovery/pipeline.py),
 which extracts it with the crawler's extractor and stores it under its original URL.
 
 The patterns are every host of the sites asked for (`-a site=tnu,tnue`, their profiles'), and
@@ -11,7 +11,7 @@ fetched, and only http(s) ones of the hosts the patterns name (and their subdoma
 off-site rule), with a capture time that is a date and not in the future: the index is hostile
 input. Captures of article URLs (their sites' profiles' rules) are fetched; listings, excluded
 paths, files and home pages are not; a URL no rule names is a candidate, judged by the content of
-one capture (crawler/recover_candidates.py, bounded by RECOVER_MAX_CANDIDATES), so the URLs of
+one capture (crawler/recovery/candidates.py, bounded by RECOVER_MAX_CANDIDATES), so the URLs of
 older generations of a site come back too. Identical captures (same URL, same digest) are
 fetched once, and captures recovered by an earlier run (recovered_captures), or of a URL judged
 no article, never again: a killed recovery resumes where it stopped, a second one changes nothing.
@@ -32,15 +32,22 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from archive import recovery
-from archive.error_kinds import CAPTURE_NOT_HTML, CDX_BAD_TIMESTAMP, CDX_NOT_SITE, CDX_ROWS_UNREAD, CDX_UNREADABLE
-from archive.outcome import EXIT_FAILED, EXIT_USAGE
-from crawler import cdx, links
+from archive.operations import recovery
+from archive.operations.error_kinds import (
+    CAPTURE_NOT_HTML,
+    CDX_BAD_TIMESTAMP,
+    CDX_NOT_SITE,
+    CDX_ROWS_UNREAD,
+    CDX_UNREADABLE,
+)
+from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import settings as default_settings
-from crawler.errors import error_kind
-from crawler.offsite import on_hosts
-from crawler.recover_candidates import Candidates
-from crawler.run import get_run, refuse
+from crawler.fetching.errors import error_kind
+from crawler.fetching.offsite import on_hosts
+from crawler.navigation import links
+from crawler.operations.run import get_run, refuse
+from crawler.recovery import cdx
+from crawler.recovery.candidates import Candidates
 from crawler.sites import SiteError, Sites
 from crawler.sites import load as load_sites
 
@@ -74,10 +81,10 @@ class RecoverSpider(scrapy.Spider):
     )
 
     custom_settings = {
-        "ITEM_PIPELINES": {"crawler.recover_pipeline.RecoverPipeline": 300},
+        "ITEM_PIPELINES": {"crawler.recovery.pipeline.RecoverPipeline": 300},
         # The Wayback Machine throttles heavy users: one request at a time, at most one a
         # second (no jitter below it); AutoThrottle only ever slows down from there, and 429s
-        # wait for their Retry-After (crawler/retry_after.py). --set overrides any of these.
+        # wait for their Retry-After (crawler/fetching/retry_after.py). --set overrides any of these.
         "DOWNLOAD_DELAY": 1.0,
         "DOWNLOAD_DELAY_JITTER": 0.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
@@ -240,7 +247,7 @@ class RecoverSpider(scrapy.Spider):
 
     def candidate_captures(self, url: str, captures: list[cdx.Capture]) -> tuple[int, Iterator[scrapy.Request]]:
         """(how many are worth reading, the requests) for the fresh captures of a URL no rule
-        names (crawler/recover_candidates.py): read as an article's once one of its captures
+        names (crawler/recovery/candidates.py): read as an article's once one of its captures
         was an article, never once judged no article, else one fetched to judge the URL by."""
         run = get_run(self.crawler)
         verdict = self.candidates.verdict(url)
@@ -257,7 +264,7 @@ class RecoverSpider(scrapy.Spider):
         if self.limited():
             return len(captures), iter(())
         capture = self.candidates.take(url, captures)
-        if capture is None:  # the run's cap met: counted, named among its problems (crawler/budgets.py)
+        if capture is None:  # the run's cap met: counted, named among its problems (crawler/navigation/budgets.py)
             run.tally.capped["RECOVER_MAX_CANDIDATES"] += 1
             return 0, iter(())
         self.scheduled += 1

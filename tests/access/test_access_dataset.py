@@ -218,7 +218,7 @@ def test_an_older_archive_exports_to_the_same_columns(built, tmp_path):
 def test_the_version_does_not_depend_on_the_parquet_encoder(built, tmp_path, monkeypatch):
     db_path, images_dir, out = built
     first = json.loads((out / "datapackage.json").read_text())["version"]
-    import archive.export_files as export_files
+    import archive.dataset.files as export_files
 
     monkeypatch.setitem(export_files.PARQUET_OPTIONS, "compression", "gzip")
     export(db_path, images_dir, tmp_path / "other-encoder")
@@ -268,7 +268,7 @@ def test_parquet_files_name_the_pinned_pyarrow(built):
 
 
 def test_each_site_its_own_category_names_the_unclaimed_sites_the_shared_ones():
-    from archive.categories import OTHER_SITES, names_for, normalised
+    from archive.storage.categories import OTHER_SITES, names_for, normalised
 
     shared = {"Khoa học - Công nghệ": "Khoa học và Công nghệ"}
     categories = {"tnu": shared, "tnue": {}, OTHER_SITES: shared}

@@ -114,7 +114,7 @@ def test_image_files_are_created_as_the_umask_says(tmp_path, umask):
 
     from PIL import Image
 
-    from archive.images import write_image
+    from archive.storage.images import write_image
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "blue").save(buffer, "PNG")

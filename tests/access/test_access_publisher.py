@@ -191,7 +191,7 @@ def validate(out: Path) -> None:
 
 
 def test_many_sites_are_the_largest_and_a_count_and_bibtex_text_is_escaped():
-    from archive import export_publisher as publisher
+    from archive.dataset import publisher
 
     sites = [{"name": f"s{n}", "title": f"Trường {n}", "articles": n, "origins": []} for n in range(1, 6)]
     assert publisher.title(sites) == "News of Trường 5 (s5) and 4 other sites, archived"

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 from e2e_support import Result, crawl
 
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from e2e_support import EXPECTED, Result, crawl
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, RequestRecord, file_for
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer, RequestRecord, file_for
 
 ARTICLES: dict = EXPECTED["articles"]
 # What a crawler may request for an article: its final path, or the old path that redirects to it.

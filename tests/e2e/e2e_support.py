@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, run_cli
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
 
 
 def test_demo_archives_the_replica_offline_and_says_where(tmp_path):

@@ -1,4 +1,4 @@
-"""The operator's contact in the User-Agent (crawler/contact.py): from `--set CONTACT=…` or the
+"""The operator's contact in the User-Agent (crawler/fetching/contact.py): from `--set CONTACT=…` or the
 config file beside the database, on every request the replica sees (robots.txt and images of
 both hosts included); a crawl of a site off this machine without one is warned about."""
 
@@ -13,8 +13,8 @@ from cron_support import IMAGE_PATHS
 from e2e_support import FAST, crawl, run_cli
 
 from archive import __version__
-from archive.outcome import EXIT_FAILED
-from crawler.contact import is_loopback, missing_contact_warning, user_agent
+from archive.operations.outcome import EXIT_FAILED
+from crawler.fetching.contact import is_loopback, missing_contact_warning, user_agent
 
 WARNING = "tnu-archive: warning: no contact in the User-Agent"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 from e2e_support import crawl
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 
 ARTICLE = "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-tuyen-dn5840.html"
 PLANTED = "Đại học Thái Nguyên hủy toàn bộ kỳ thi kết thúc học phần học kỳ I."

@@ -22,7 +22,7 @@ import sqlite_utils
 from e2e_support import EXPECTED as TNU_EXPECTED
 from e2e_support import FAST, Result, run_cli
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, route_key
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer, route_key
 
 TESTS = Path(__file__).resolve().parent.parent
 # name -> (replica folder, loopback address it is served on)

@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, crawl
 
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 
 VARIANTS = Path(__file__).resolve().parent.parent / "site_variants"
 # one variant of each known layout: each rewrites every article page of its layout

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from e2e_support import FAST, run_cli
 
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 SITES = 12  # the first hosts' robots.txt came back before start() reached the sixth start page
 ROOMY = ("--set", "CONCURRENT_REQUESTS=64")

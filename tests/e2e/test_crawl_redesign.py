@@ -17,7 +17,7 @@ import pytest
 import sqlite_utils
 from e2e_support import crawl
 
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 SITE = Path(__file__).resolve().parent.parent / "site_redesign"
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ import pytest
 from e2e_support import EXPECTED
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.replica import DEFAULT_SITE_DIR
+from crawler.replica.server import DEFAULT_SITE_DIR
 
 ARTICLES = EXPECTED["articles"]
 FIELDS = ("title", "published_at", "published_text", "views", "author", "category", "body_text")

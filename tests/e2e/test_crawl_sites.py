@@ -15,8 +15,8 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, FAST, run_cli
 
-from archive.outcome import EXIT_FAILED
-from crawler.replica import ReplicaServer
+from archive.operations.outcome import EXIT_FAILED
+from crawler.replica.server import ReplicaServer
 
 
 def refused_port(host: str) -> socket.socket:

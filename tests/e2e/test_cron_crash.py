@@ -30,9 +30,9 @@ import pytest
 from cron_support import ARTICLE_PATHS, FirstCrawl, copy_site, first_crawl, page_file, query, requested_articles
 from e2e_support import FAST, crawl
 
-from archive.images import TEMP_PREFIX, TEMP_SUFFIX
-from crawler import links
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer, substitute
+from archive.storage.images import TEMP_PREFIX, TEMP_SUFFIX
+from crawler.navigation import links
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer, substitute
 
 SLOW_IMAGE = "/uploads/2026/01/nhom-nghien-cuu-manh-2-960.jpg"
 LISTING = "/news/tin-tuc-su-kien.html"

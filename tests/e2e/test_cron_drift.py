@@ -13,11 +13,11 @@ import sqlite_utils
 from cron_support import ARTICLES, copy_site, first_crawl, page_file, query, requested_articles, sub_page
 from e2e_support import crawl
 
-from archive.frontier import pending_links
-from archive.outcome import EXIT_DRIFT
-from archive.runs import list_runs
-from crawler import links
-from crawler.replica import ReplicaServer
+from archive.operations.outcome import EXIT_DRIFT
+from archive.operations.runs import list_runs
+from archive.storage.frontier import pending_links
+from crawler.navigation import links
+from crawler.replica.server import ReplicaServer
 
 # The printed date and view counter: the old layout's one line, the new layout's two spans.
 DATE_AND_COUNTER = r'<span class="date-view">.*?</span>|<span class="post-(?:date|views)">.*?</span>'

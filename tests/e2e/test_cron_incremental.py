@@ -36,9 +36,9 @@ from cron_support import (
 from e2e_support import Result, crawl, run_cli
 
 from archive import __version__
-from archive.frontier import RETRY_MAX_DAYS
-from archive.runs import list_runs, utc_days_ago
-from crawler.replica import ReplicaServer
+from archive.operations.runs import list_runs, utc_days_ago
+from archive.storage.frontier import RETRY_MAX_DAYS
+from crawler.replica.server import ReplicaServer
 
 CUTOFF = date(2026, 2, 1)
 COUNTED = "/tin-tuc-su-kien/tuyen-sinh-dai-hoc-chinh-quy-nam-2026.html?categoryId=3"  # 12.873 views

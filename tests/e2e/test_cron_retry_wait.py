@@ -1,5 +1,5 @@
 """What failed waits before it is asked for again: 1, 2, 4, … days after its last attempt, at most
-RETRY_MAX_DAYS (archive/frontier.py), so a photograph or an article deleted from the site does
+RETRY_MAX_DAYS (archive/storage/frontier.py), so a photograph or an article deleted from the site does
 not cost a request every night for ever. (The incremental runs of test_cron_incremental.py are
 made a month apart for it, and retry the failed image each time.)"""
 
@@ -19,8 +19,8 @@ from cron_support import (
 )
 from e2e_support import crawl
 
-from archive.runs import utc_days_ago
-from crawler.replica import ReplicaServer
+from archive.operations.runs import utc_days_ago
+from crawler.replica.server import ReplicaServer
 
 DELETED = "/hoi-thao-khoa-hoc-quoc-gia-ve-hoa-hoc-xanh-dn5687.html"
 

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from e2e_support import FAST
 
-from archive.outcome import EXIT_INTERRUPTED
-from crawler.replica import ReplicaServer
-from crawler.replica_faults import Body, FaultServer
+from archive.operations.outcome import EXIT_INTERRUPTED
+from crawler.replica.faults import Body, FaultServer
+from crawler.replica.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

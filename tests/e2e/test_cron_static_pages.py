@@ -19,8 +19,8 @@ from cron_support import (
 )
 from e2e_support import crawl
 
-from archive.runs import utc_days_ago
-from crawler.replica import DEFAULT_SITE_DIR, ReplicaServer
+from archive.operations.runs import utc_days_ago
+from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 from crawler.settings import NOT_ARTICLE_RECHECK_DAYS
 
 DATE_AND_COUNTER = r'<span class="date-view">.*?</span>|<span class="post-(?:date|views)">.*?</span>'

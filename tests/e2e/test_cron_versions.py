@@ -24,10 +24,10 @@ import sqlite_utils
 from cron_support import ARTICLES, copy_site, edit_page, first_crawl, query, sub_page
 from e2e_support import Result, crawl, run_cli
 
+from archive.operations.runs import list_runs
 from archive.record import ImageRef
-from archive.runs import list_runs
 from archive.store import content_hash
-from crawler.replica import DEFAULT_SITE_DIR, content_type, file_for, substitute
+from crawler.replica.server import DEFAULT_SITE_DIR, content_type, file_for, substitute
 
 TITLED = "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-tuyen-dn5840.html"
 NEW_TITLE = "Kế hoạch thi kết thúc học phần học kỳ I năm học 2020 - 2021 (điều chỉnh)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 from e2e_support import EXPECTED, crawl
 
-from crawler import links
+from crawler.navigation import links
 
 CONTENT_TABLES = ("articles", "images", "article_images", "article_versions", "view_counts", "image_sources")
 

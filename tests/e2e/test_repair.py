@@ -10,8 +10,8 @@ import sqlite3
 
 from e2e_support import crawl, run_cli
 
-from archive import frontier
 from archive.db import connect
+from archive.storage import frontier
 
 
 def sha(path) -> str:

@@ -14,10 +14,10 @@ import pytest
 import sqlite_utils
 from e2e_support import crawl, run_cli
 
-from archive import frontier
 from archive.record import Article
+from archive.storage import frontier
 from archive.store import Archive
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 SITE = Path(__file__).resolve().parent.parent / "site_redesign"
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))

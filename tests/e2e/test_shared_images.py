@@ -7,7 +7,7 @@ import pytest
 from cron_support import copy_site, edit_page, query, requested_images
 from e2e_support import crawl
 
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 OWNER = "/dai-hoc-thai-nguyen-co-5-de-tai-duoc-quy-nafosted-tai-tro-dn5903.html"
 BORROWER = "/hoi-nghi-pho-bien-van-ban-phap-quy-moi-ve-giao-duc-dai-hoc-dn5102.html"

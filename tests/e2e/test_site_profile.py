@@ -14,8 +14,8 @@ import pytest
 import sqlite_utils
 from e2e_support import FAST, run_cli
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from crawler.replica import ReplicaServer
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica.server import ReplicaServer
 
 SITE = Path(__file__).resolve().parent.parent / "site_redesign"
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Runs that end (issue 25.1 and 25.2): the replica with the traps of crawler/replica_traps.py (an
+"""Runs that end (issue 25.1 and 25.2): the replica with the traps of crawler/replica/traps.py (an
 endless pager, a fresh session id on every link, an endless chain of sitemap indexes, sitemaps of
 20,000 junk URLs each, a new feed on every page), crawled through the real engine three times:
 
@@ -26,11 +26,11 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, FAST, Result, run_cli
 
-from archive.frontier import pending_links
-from archive.runs import utc_days_ago
-from crawler import links
-from crawler.replica import RequestRecord
-from crawler.replica_traps import JUNK_PREFIX, PAGER, SESSIONS, TrapServer
+from archive.operations.runs import utc_days_ago
+from archive.storage.frontier import pending_links
+from crawler.navigation import links
+from crawler.replica.server import RequestRecord
+from crawler.replica.traps import JUNK_PREFIX, PAGER, SESSIONS, TrapServer
 from crawler.spiders.news import taken_up_again
 
 ARTICLES = EXPECTED["articles"]
@@ -54,7 +54,7 @@ SETTINGS = (
     *("--set", f"MAX_DISCOVERY_BACKLOG={BACKLOG}"),
 )
 # The discovery requests already on their way when the cap is met are made too (docs/discovery.md):
-# what the host holds in the downloader, CONCURRENT_REQUESTS_PER_DOMAIN + 1 (crawler/slots.py)
+# what the host holds in the downloader, CONCURRENT_REQUESTS_PER_DOMAIN + 1 (crawler/fetching/slots.py)
 # besides the image downloads, which are no candidates.
 IN_FLIGHT = 2 + 1
 # "Ends by itself": each run takes well under a minute; one that does not end within this is

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from cron_support import ARTICLES, copy_site, query
 from e2e_support import FAST, crawl
 
-from crawler.replica import ReplicaServer
+from crawler.replica.server import ReplicaServer
 
 LISTING = "/news/tin-tuc-su-kien.html"
 PAGE_2, PAGE_3 = LISTING + "?page=2", LISTING + "?page=3"

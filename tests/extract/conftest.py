@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from crawler.extract import Article, extract_article
-from crawler.replica import file_for
+from crawler.replica.server import file_for
 from crawler.sites import Site, packaged
 
 SITE = Path(__file__).resolve().parents[1] / "site"

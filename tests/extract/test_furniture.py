@@ -11,7 +11,7 @@ from crawler.extract import furniture, reference
 from crawler.extract.article import read_on_site
 from crawler.extract.parse import parse_html
 from crawler.extract.text import element_text
-from crawler.replica import file_for
+from crawler.replica.server import file_for
 
 from .conftest import ARTICLE_PATHS, ORIGIN, OTHER_ORIGIN, extracted, page_url
 

@@ -2,7 +2,7 @@
 reordered, the title in a plain block, more furniture: dated related lists, a rating line, the
 motto in the footer) read exactly as the layouts' selectors read the originals, field for field,
 by the generic rules alone: on a page read alone (the first page of a site), and page after page
-with the site's memory (crawler/extract_pool.py) as a crawl reads them."""
+with the site's memory (crawler/operations/extract_pool.py) as a crawl reads them."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crawler.extract.article import read_article, read_on_site
-from crawler.extract_pool import SiteMemory
-from crawler.replica import file_for
+from crawler.operations.extract_pool import SiteMemory
+from crawler.replica.server import file_for
 
 from .conftest import ARTICLE_PATHS, ORIGIN, OTHER_ORIGIN, extracted, page_url
 

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.extract import listing
 from crawler.extract.article import extract_article, read_article
-from crawler.replica import file_for, substitute
+from crawler.replica.server import file_for, substitute
 
 from .conftest import ARTICLE_PATHS, EXPECTED, ORIGIN, OTHER_ORIGIN, page_bytes, page_url, without_selectors
 

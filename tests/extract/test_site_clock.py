@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from crawler.extract.article import read_article
-from crawler.replica import read_page
+from crawler.replica.server import read_page
 from crawler.sites import load
 
 from .conftest import EXPECTED, page_bytes, page_url

@@ -17,9 +17,9 @@ import sqlite_utils
 from fault_site import BIG_LISTING, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, RETRY_TIMES, FaultSite, build_site
 from faults_support import Run, Sandbox
 
-from archive.runs import utc_days_ago
-from crawler.replica import RequestRecord
-from crawler.replica_faults import FaultServer
+from archive.operations.runs import utc_days_ago
+from crawler.replica.faults import FaultServer
+from crawler.replica.server import RequestRecord
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,7 +84,7 @@ def scenario(fault_site, tmp_path_factory) -> Scenario:
             src.backup(dst)
         server.reset_log()
         server.faulty = False
-        # The next night: what failed has waited its day (archive.frontier.retry_due).
+        # The next night: what failed has waited its day (archive.storage.frontier.retry_due).
         with closing(sqlite3.connect(sandbox.db)) as conn, conn:
             conn.execute("UPDATE image_sources SET last_attempt_at = ? WHERE image_sha256 IS NULL", [utc_days_ago(1)])
             conn.execute(

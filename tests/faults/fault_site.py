@@ -1,5 +1,5 @@
 """The fault site: a small replica of tnu.edu.vn rendered by tests/site/build.py, and the faults
-`crawler.replica_faults.FaultServer` applies to it (issue 5.1).
+`crawler.replica.faults.FaultServer` applies to it (issue 5.1).
 
 Every page that is served with a fault is a real article of the site (in its listings and in the
 ground truth), so once the server behaves again the next run can be checked against what the
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.replica import file_for
-from crawler.replica_faults import Body, Fault, Header, Oversize, Redirect, Reset, Slow, Status, Truncate
+from crawler.replica.faults import Body, Fault, Header, Oversize, Redirect, Reset, Slow, Status, Truncate
+from crawler.replica.server import file_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site"))
 import build  # noqa: E402  (tests/site/build.py: the replica's own generator and templates)

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
-from crawler.replica import ReplicaServer
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.replica.server import ReplicaServer
 
 # Loopback needs no politeness (the same as tests/e2e).
 FAST = set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"})

@@ -31,9 +31,9 @@ from fault_site import (
 )
 from lxml import html as lxml_html
 
-from archive.outcome import EXIT_OK
+from archive.operations.outcome import EXIT_OK
 from crawler.cli import cli
-from crawler.replica import file_for
+from crawler.replica.server import file_for
 
 FIELDS = ("title", "published_at", "published_text", "views", "author", "category", "body_text")
 ATTEMPTS = RETRY_TIMES + 1
@@ -164,7 +164,7 @@ def test_short_outage_is_absorbed_by_the_retries_of_the_same_run(scenario, role,
 
 
 def test_wait_after_429_with_retry_after(scenario):
-    """The retry of a `429 Retry-After: N` comes N seconds later (crawler/retry_after.py)."""
+    """The retry of a `429 Retry-After: N` comes N seconds later (crawler/fetching/retry_after.py)."""
     hits = [(t, status) for t, path, status in scenario.timeline if path == P["too_many"]]
     assert [status for _, status in hits] == [429, 200]
     waited = hits[1][0] - hits[0][0]

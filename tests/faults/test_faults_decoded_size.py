@@ -10,10 +10,10 @@ import json
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_OK
+from archive.operations.outcome import EXIT_OK
 from crawler.pipelines import IMAGE_MAXSIZE
-from crawler.replica import DEFAULT_SITE_DIR
-from crawler.replica_faults import FaultServer, Oversize
+from crawler.replica.faults import FaultServer, Oversize
+from crawler.replica.server import DEFAULT_SITE_DIR
 
 EXPECTED = json.loads((DEFAULT_SITE_DIR / "expected.json").read_text(encoding="utf-8"))
 PAGE = "/hoi-nghi-pho-bien-van-ban-phap-quy-moi-ve-giao-duc-dai-hoc-dn5102.html"

@@ -21,8 +21,8 @@ from scrapy.exceptions import (
 from scrapy.utils._download_handlers import get_maxsize_msg
 from twisted.internet import error as tx_error
 
-from crawler.addresses import BlockedAddress
-from crawler.errors import error_kind, status_kind
+from crawler.fetching.addresses import BlockedAddress
+from crawler.fetching.errors import error_kind, status_kind
 
 REQUEST = Request("http://127.0.0.1:9/x.html")
 

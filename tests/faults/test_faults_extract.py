@@ -12,9 +12,9 @@ from pathlib import Path
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_OK
-from crawler.replica import DEFAULT_SITE_DIR
-from crawler.replica_faults import Body, FaultServer
+from archive.operations.outcome import EXIT_OK
+from crawler.replica.faults import Body, FaultServer
+from crawler.replica.server import DEFAULT_SITE_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.cardpage import card_page  # noqa: E402

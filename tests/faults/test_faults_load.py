@@ -22,8 +22,8 @@ import sqlite_utils
 from fault_site import PARAS, build
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_OK
-from crawler.replica import ReplicaServer
+from archive.operations.outcome import EXIT_OK
+from crawler.replica.server import ReplicaServer
 
 ARTICLES = int(os.environ.get("TNU_LOAD_ARTICLES", "5000"))
 MAX_RSS_MB = 300

@@ -26,9 +26,9 @@ import pytest
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_FAILED
-from crawler.addresses import AddressPolicy, parse_networks, policy_for, special_block
-from crawler.replica_faults import FaultServer, Redirect
+from archive.operations.outcome import EXIT_FAILED
+from crawler.fetching.addresses import AddressPolicy, parse_networks, policy_for, special_block
+from crawler.replica.faults import FaultServer, Redirect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site"))
 import build  # noqa: E402  (tests/site/build.py: the replica's own generator and templates)
@@ -288,7 +288,7 @@ def test_a_malformed_allowed_network_is_one_line(tmp_path):
     ]
 
 
-# --- the rule itself (crawler/addresses.py) ---------------------------------------------------------
+# --- the rule itself (crawler/fetching/addresses.py) ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -357,7 +357,7 @@ def test_allowed_networks_are_checked():
 def test_probe_refuses_a_redirect_into_another_private_block(target):
     """`probe` fetches through urllib, not the crawl's guarded resolver: a page on 127.0.0.1
     that redirects to [::1] (another block) is refused in one line, and [::1] is never asked."""
-    from crawler.probe import ProbeError, probe
+    from crawler.operations.probe import ProbeError, probe
 
     class Redirect(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.retry_after import retry_after_seconds
+from crawler.fetching.retry_after import retry_after_seconds
 
 NOW = datetime(2026, 11, 26, 6, 0, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from crawler.replica_faults import Body, FaultServer, Header, Oversize, Redirect, Reset, Slow, Status, Truncate
+from crawler.replica.faults import Body, FaultServer, Header, Oversize, Redirect, Reset, Slow, Status, Truncate
 
 PAGE = b'<html><head><meta charset="utf-8"><title>x</title></head><body><p>{{ORIGIN}}</p></body></html>'
 

@@ -1,9 +1,9 @@
-"""crawler/recover_candidates.py: captures of URLs no rule names, judged one URL at a time."""
+"""crawler/recovery/candidates.py: captures of URLs no rule names, judged one URL at a time."""
 
 from __future__ import annotations
 
-from crawler.cdx import Capture
-from crawler.recover_candidates import Candidates
+from crawler.recovery.candidates import Candidates
+from crawler.recovery.cdx import Capture
 
 
 def captures(url: str, *timestamps: str) -> list[Capture]:

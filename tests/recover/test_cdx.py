@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler import cdx
+from crawler.recovery import cdx
 
 SEED = "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-6-thang-dau-nam-2020-dn5521.html"
 

@@ -5,7 +5,7 @@ URL, other hosts, one whose name only begins like the site's, a capture dated in
 and one in month 13. Its replay serves an article page for whatever is asked, and names the
 seed's capture as one from the year 9999 (Content-Location, as pywb names the nearest).
 
-A recovery with `--limit 5` ends by itself, within its bounds (crawler/cdx.py's Walk), in
+A recovery with `--limit 5` ends by itself, within its bounds (crawler/recovery/cdx.py's Walk), in
 bounded memory, and stores only the site's own http(s) captures.
 """
 

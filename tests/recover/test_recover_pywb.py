@@ -35,7 +35,7 @@ from wayback_support import (
     write_warc,
 )
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
 
 EXPECTED = json.loads((WWW.parent / "expected.json").read_text(encoding="utf-8"))["articles"]
 FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "WARNING"}), "-q")
@@ -301,7 +301,7 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
 
 
 def test_one_run_at_a_time_and_bad_arguments_in_one_line(runs, tmp_path):
-    from archive.lock import RunLock
+    from archive.operations.lock import RunLock
 
     server, db_path = runs["server"], tmp_path / "tnu.sqlite"
     with RunLock(db_path):

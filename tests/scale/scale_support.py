@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
 
 ROOT = Path(__file__).resolve().parents[2]
 # Loopback needs no politeness (as tests/e2e's crawls).

@@ -27,8 +27,8 @@ pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -e 
 
 from scale_support import FAST, ROOT, Scrapyd, build_egg, content, dump, files, run_cli, run_totals  # noqa: E402
 
-from crawler.loopback import LOOPBACK_SETTINGS  # noqa: E402
-from crawler.replica import ReplicaServer  # noqa: E402
+from crawler.operations.loopback import LOOPBACK_SETTINGS  # noqa: E402
+from crawler.replica.server import ReplicaServer  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
 SITES = {"a": (TESTS / "site", "127.0.0.1"), "b": (TESTS / "site_redesign", "127.0.0.2")}

@@ -104,7 +104,7 @@ def test_only_absolute_http_urls_are_web_links():
 
 
 def test_a_body_shown_keeps_the_allow_list_and_resolves_what_is_relative():
-    from archive.sanitize import clean_html
+    from archive.browse.sanitize import clean_html
 
     body = '<p onclick="x">A <a href="b.html">b</a> <a href="javascript:x">c</a><img src="/i.jpg" onerror="x"></p>'
     assert clean_html(body, BASE) == (

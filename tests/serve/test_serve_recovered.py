@@ -26,7 +26,7 @@ from serve_process import Server, serve_command, start_server, stop_server
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "recover"))
 from wayback_support import SEED_URL, Pywb, tnu_records, write_warc  # noqa: E402
 
-from crawler.loopback import LOOPBACK_SETTINGS, set_options  # noqa: E402
+from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options  # noqa: E402
 
 FAST = (*set_options({**LOOPBACK_SETTINGS, "LOG_LEVEL": "ERROR"}), "-q")
 

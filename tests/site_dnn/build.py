@@ -4,7 +4,7 @@
 
 A DotNetNuke portal with a news module, as Vietnamese schools ran them for years, and no entry in
 any site profile: everything here is read by the generic rules.
-Served by `crawler.replica.ReplicaServer(Path("tests/site_dnn"), host="127.0.0.4")`.
+Served by `crawler.replica.server.ReplicaServer(Path("tests/site_dnn"), host="127.0.0.4")`.
 
 - one page script: a tab is `/Default.aspx?tabid=N`, an article `/Default.aspx?tabid=57&ArticleID=N`
   (its id in the query string), a news tab's pages `&page=2`; the whole page is one ASP.NET

@@ -4,7 +4,7 @@
 
 NukeViet 4 (the Vietnamese CMS many schools run) with its default theme's news module and no
 entry in any site profile: everything here is read by the generic rules.
-Served by `crawler.replica.ReplicaServer(Path("tests/site_nukeviet"), host="127.0.0.3")`.
+Served by `crawler.replica.server.ReplicaServer(Path("tests/site_nukeviet"), host="127.0.0.3")`.
 
 - articles at `/vi/news/<cat>/<slug>-<id>.html`; the module's listing `/vi/news/`, category
   listings `/vi/news/<cat>/` paginated as `/vi/news/<cat>/page-2.html` (a shape no pagination

@@ -3,7 +3,7 @@
     .venv/bin/python tests/site_redesign/build.py [--force-images]
 
 A third layout nobody has written rules for (no profile of crawler/sites/ knows anything of it): a
-WordPress-like university CMS. Served by `crawler.replica.ReplicaServer(Path("tests/site_redesign"))` as a
+WordPress-like university CMS. Served by `crawler.replica.server.ReplicaServer(Path("tests/site_redesign"))` as a
 site of its own (its own host), so the two known layouts' replica (tests/site/) and their tests
 stay as they are. Everything the crawler must find here it must find without URL rules:
 
@@ -40,7 +40,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
-from crawler.replica import file_for  # noqa: E402
+from crawler.replica.server import file_for  # noqa: E402
 
 # The known replica's picture drawer (gradient + shapes + number): one way of drawing fixtures.
 _spec = importlib.util.spec_from_file_location("_site_build", HERE.parent / "site" / "build.py")

@@ -31,7 +31,7 @@ SITE = HERE.parent / "site"
 sys.path.insert(0, str(SITE))
 import layouts  # noqa: E402
 
-from crawler.replica import file_for  # noqa: E402
+from crawler.replica.server import file_for  # noqa: E402
 
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 

@@ -4,7 +4,7 @@
 
 A WordPress school site as Vietnamese universities run them (a classic theme, core sitemaps, a
 views plugin), with no entry in any site profile: everything here is read by the generic rules.
-Served by `crawler.replica.ReplicaServer(Path("tests/site_wordpress"), host="127.0.0.2")`.
+Served by `crawler.replica.server.ReplicaServer(Path("tests/site_wordpress"), host="127.0.0.2")`.
 
 - permalinks by date `/<yyyy>/<mm>/<dd>/<slug>/`; the blog index `/` and its `/page/N/`, category
   `/category/<slug>/` (and `/page/2/`), tag `/tag/<slug>/`, author `/author/<slug>/` and month

@@ -7,9 +7,9 @@ import unicodedata
 
 import pytest
 
-from archive import aliases, frontier
-from archive.aliases import Naming
 from archive.record import Article
+from archive.storage import aliases, frontier
+from archive.storage.aliases import Naming
 from archive.store import Archive
 from archive.writer import Writes
 

@@ -1,10 +1,10 @@
-"""archive/aliases.py on a real archive: one article, one row, whatever URL it is reached under."""
+"""archive/storage/aliases.py on a real archive: one article, one row, whatever URL it is reached under."""
 
 from __future__ import annotations
 
-from archive import aliases
-from archive.aliases import Naming
 from archive.db import connect
+from archive.storage import aliases
+from archive.storage.aliases import Naming
 
 ORIGIN = "https://tnu.edu.vn"
 
@@ -44,7 +44,7 @@ def test_a_canonical_url_naming_an_article_with_another_title_is_not_believed(tm
 
 
 def test_recorded_aliases_are_known_to_the_frontier(tmp_path):
-    from archive import frontier
+    from archive.storage import frontier
 
     db, article_id = archive_with(tmp_path, f"{ORIGIN}/bai-viet/a-1", "A")
     aliases.record(db, [f"{ORIGIN}/?p=1"], article_id, "2026-01-02T00:00:00Z")

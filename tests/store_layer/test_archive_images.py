@@ -1,4 +1,4 @@
-"""archive/images.py: sniffing, header-only dimensions, content-addressed atomic files."""
+"""archive/storage/images.py: sniffing, header-only dimensions, content-addressed atomic files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from archive.images import NotAnImage, inspect_image, write_image
+from archive.storage.images import NotAnImage, inspect_image, write_image
 
 
 def _png_claiming(width: int, height: int) -> bytes:

@@ -1,4 +1,4 @@
-"""archive/recovery.py: where a web archive's capture lands in an article's history, in a real
+"""archive/operations/recovery.py: where a web archive's capture lands in an article's history, in a real
 SQLite file. The live site always wins; captures come in any order and give the same history."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from archive.recovery import capture_recovered, is_recovered, save_capture, url_variants
+from archive.operations.recovery import capture_recovered, is_recovered, save_capture, url_variants
 from archive.store import RawPage
 
 CAPTURED = {

@@ -1,11 +1,11 @@
-"""archive/reparse.py: offline re-extraction from stored raw pages."""
+"""archive/operations/reparse.py: offline re-extraction from stored raw pages."""
 
 from __future__ import annotations
 
 import re
 
+from archive.operations.reparse import reparse
 from archive.record import Article, ImageRef
-from archive.reparse import reparse
 
 URL = "http://tnu.edu.vn/so-ket-dn5001.html"
 PAGE = """<html><body><h1>Sơ kết công tác tuyên giáo</h1>

@@ -10,8 +10,8 @@ from datetime import UTC
 
 import pytest
 
-from archive.images import NotAnImage
 from archive.record import ImageRef
+from archive.storage.images import NotAnImage
 from archive.store import Archive, content_hash
 
 T1 = "2026-11-20T05:00:00Z"
@@ -301,7 +301,7 @@ def test_times_are_stored_as_utc_z(archive, make_article):
 
 
 def test_known_article_answers_for_every_url_that_leads_to_an_article_with_its_date(archive, make_article):
-    from archive import frontier
+    from archive.storage import frontier
 
     saved = save(archive, make_article())
     save(archive, make_article(url="http://tnu.edu.vn/khac-dn7.html", published_at=None))
@@ -330,7 +330,7 @@ def test_known_article_answers_for_every_url_that_leads_to_an_article_with_its_d
 
 
 def test_static_pages_are_known_until_their_recheck_is_due_then_pending(archive, make_article):
-    from archive import frontier
+    from archive.storage import frontier
 
     frontier.link_not_article(archive.db, "http://tnu.edu.vn/lich-su-dn45.html", "2026-10-01T00:00:00Z")
     frontier.note_links(archive.db, ["http://tnu.edu.vn/failed-dn9.html"], "2026-10-01T00:00:00Z")
@@ -346,7 +346,7 @@ def test_static_pages_are_known_until_their_recheck_is_due_then_pending(archive,
 
 
 def test_a_static_page_that_turns_out_an_article_loses_its_mark(archive, make_article):
-    from archive import frontier
+    from archive.storage import frontier
 
     url = "http://tnu.edu.vn/so-ket-cong-tac-tuyen-giao-dn5001.html"
     frontier.link_not_article(archive.db, url, "2026-10-01T00:00:00Z")
@@ -419,7 +419,7 @@ def test_search_follows_a_caption_edit_and_a_lost_row_is_rebuilt(archive, make_a
 def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     from datetime import datetime
 
-    from archive import frontier
+    from archive.storage import frontier
 
     url = "http://tnu.edu.vn/deleted-dn8.html"
     frontier.note_links(archive.db, [url], "2026-10-01T00:00:00Z")
@@ -440,7 +440,7 @@ def test_pending_links_are_chosen_and_bounded_oldest_first(archive):
     a frontier left with thousands of junk links costs a run no more than that."""
     from datetime import datetime
 
-    from archive import frontier
+    from archive.storage import frontier
 
     junk = [f"http://tnu.edu.vn/rac/{i:04d}" for i in range(2000)]
     frontier.note_links(archive.db, ["http://tnu.edu.vn/old-dn1.html"], "2026-09-01T00:00:00Z")
@@ -460,7 +460,7 @@ def test_pending_links_are_chosen_and_bounded_oldest_first(archive):
 def test_forgetting_links_drops_only_those_with_no_history(archive, make_article):
     """Links a run's bounds left out are forgotten; one that failed, a static page or an archived
     article keeps its row (its wait, its mark, its article)."""
-    from archive import frontier
+    from archive.storage import frontier
 
     found, failed, static = (f"http://tnu.edu.vn/{name}" for name in ("found", "failed", "static"))
     saved = save(archive, make_article())
@@ -476,7 +476,7 @@ def test_forgetting_links_drops_only_those_with_no_history(archive, make_article
 def test_the_wait_doubles_up_to_the_cap_and_a_night_is_23_hours():
     from datetime import datetime, timedelta
 
-    from archive.frontier import RETRY_MAX_DAYS, retry_due
+    from archive.storage.frontier import RETRY_MAX_DAYS, retry_due
 
     last = "2026-11-01T02:00:00Z"
     at = datetime(2026, 11, 1, 2, tzinfo=UTC)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from archive import frontier
 from archive import writer as writer_module
-from archive.runs import RunTally, process_alive
+from archive.captures.warc_writer import HttpExchange, new_record_id
+from archive.operations.runs import RunTally, process_alive
+from archive.storage import frontier
 from archive.store import Archive, RawPage
-from archive.warc_writer import HttpExchange, new_record_id
 from archive.writer import ArchiveWriter, WriterDied, Writes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""archive/content_coding.py: the body as the crawler read it, decoded exactly as Scrapy's
+"""archive/captures/content_coding.py: the body as the crawler read it, decoded exactly as Scrapy's
 HttpCompressionMiddleware decodes it (checked against Scrapy itself on the same bytes)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 
-from archive import content_coding
-from archive.content_coding import body_digest, content_codings, decoded_body
+from archive.captures import content_coding
+from archive.captures.content_coding import body_digest, content_codings, decoded_body
 
 PAGE = "<html><body><p>Đại học Thái Nguyên tổ chức Hội nghị</p></body></html>".encode() * 30
 

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from archive.lock import Locked, RunLock
+from archive.operations.lock import Locked, RunLock
 
 HOLD = """
 import sys
-from archive.lock import RunLock
+from archive.operations.lock import RunLock
 with RunLock(sys.argv[1]):
     print("held", flush=True)
     sys.stdin.readline()
@@ -34,7 +34,7 @@ def other_process(tmp_path):
 
 def acquire_elsewhere(db) -> subprocess.CompletedProcess:
     """Try the lock from another process (which then exits, releasing it)."""
-    code = "import sys; from archive.lock import RunLock; RunLock(sys.argv[1]).acquire()"
+    code = "import sys; from archive.operations.lock import RunLock; RunLock(sys.argv[1]).acquire()"
     return subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=False)
 
 

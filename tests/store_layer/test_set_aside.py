@@ -1,4 +1,4 @@
-"""archive/set_aside.py and reparse's use of it: a row a newer extractor no longer reads as an
+"""archive/storage/set_aside.py and reparse's use of it: a row a newer extractor no longer reads as an
 article leaves `articles` whole and reversibly; a set-aside row read as an article comes back
 under its id with everything that belonged to it."""
 
@@ -10,10 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from archive import aliases, frontier, recovery, set_aside
+from archive.operations import recovery
+from archive.operations.reparse import reparse
 from archive.record import Article
-from archive.reparse import reparse
 from archive.search import search
+from archive.storage import aliases, frontier, set_aside
 
 STATIC_URL = "http://tnu.edu.vn/lich-su-dn45.html"
 STATIC_PAGE = """<html><body><h1>Lịch sử phát triển</h1>

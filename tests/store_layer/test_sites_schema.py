@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from archive import sites
 from archive.db import MIGRATIONS, connect
-from archive.outcome import DRIFT, EMPTY, EXIT_DRIFT, EXIT_FAILED, EXIT_OK, FAILED, OK, worst
-from archive.runs import RunTally
+from archive.operations.outcome import DRIFT, EMPTY, EXIT_DRIFT, EXIT_FAILED, EXIT_OK, FAILED, OK, worst
+from archive.operations.runs import RunTally
+from archive.storage import sites
 from archive.store import ARTICLE_COLUMNS, ARTICLE_ROW, IMAGE_COLUMNS
 
 
@@ -179,7 +179,7 @@ def test_a_tally_counts_for_the_run_and_for_the_site():
 def test_the_morning_check_names_the_sites_that_failed_or_raised_the_alarm():
     from datetime import UTC, datetime
 
-    from archive.runs_report import morning_check
+    from archive.operations.runs_report import morning_check
 
     now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     latest = {"id": 3, "status": FAILED, "exit_code": EXIT_FAILED, "started_at": "2026-12-07T03:00:00Z", "errors": {}}

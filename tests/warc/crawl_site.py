@@ -14,7 +14,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import TextResponse
 
-from crawler.loopback import LOOPBACK_SETTINGS
+from crawler.operations.loopback import LOOPBACK_SETTINGS
 
 
 class LinkSpider(Spider):
@@ -42,8 +42,8 @@ def main(start_url: str, db: str, warc_dir: str, feed: str) -> None:
             "IMAGES_STORE": str(Path(db).parent / "images"),
             "WARC_DIR": warc_dir,
             # WARC capture is part of an archive run: the run's writer process writes the records.
-            "EXTENSIONS": {"crawler.run.RunExtension": 0},
-            "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcCaptureMiddleware": 950},
+            "EXTENSIONS": {"crawler.operations.run.RunExtension": 0},
+            "DOWNLOADER_MIDDLEWARES": {"crawler.fetching.warc.WarcCaptureMiddleware": 950},
             "ROBOTSTXT_OBEY": True,
             "RETRY_TIMES": 1,
             **LOOPBACK_SETTINGS,

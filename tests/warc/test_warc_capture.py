@@ -10,7 +10,7 @@ from warc_site import ARTICLE_A, CHUNKED_HTML, GZIP_HTML, PHOTO, ROUTES
 from warc_support import BIN, read_records
 
 from archive import __version__
-from archive.warc_index import CaptureLedger, cdxj_path, read_capture
+from archive.captures.warc_index import CaptureLedger, cdxj_path, read_capture
 
 # Every path the crawl reaches; /account/login is refused by robots.txt and never fetched.
 FETCHED = {

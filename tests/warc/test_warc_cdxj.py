@@ -8,10 +8,10 @@ import gzip
 import pytest
 from cdxj_indexer.main import CDXJIndexer
 
-import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: compared with it in effect)
+import archive.captures.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: compared with it in effect)
+from archive.captures.warc_index import CaptureLedger, cdxj_path
+from archive.captures.warc_writer import HttpExchange, WarcRecorder
 from archive.db import connect
-from archive.warc_index import CaptureLedger, cdxj_path
-from archive.warc_writer import HttpExchange, WarcRecorder
 
 SITE = "http://127.0.0.1:8"
 UA = [("User-Agent", "tnu-archive-test"), ("Accept", "*/*")]
@@ -29,7 +29,7 @@ def ledger(tmp_path):
 
 
 def indexed_by_reading(warc, tmp_path) -> bytes:
-    """What CDXJIndexer writes for the file, as archive.warc_index.write_cdxj runs it."""
+    """What CDXJIndexer writes for the file, as archive.captures.warc_index.write_cdxj runs it."""
     out = tmp_path / "reference.cdxj"
     CDXJIndexer(str(out), [str(warc)], sort=True, records="response,revisit").process_all()
     return out.read_bytes()

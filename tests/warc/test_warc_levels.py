@@ -10,9 +10,9 @@ import zlib
 from PIL import Image
 from warc_support import BIN
 
+from archive.captures.warc_index import CaptureLedger, read_capture
+from archive.captures.warc_writer import HttpExchange, WarcRecorder
 from archive.db import connect
-from archive.warc_index import CaptureLedger, read_capture
-from archive.warc_writer import HttpExchange, WarcRecorder
 
 URL = "http://127.0.0.1:8/tin/a.html"
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from warc_support import BIN
 
-from archive.wacz import WaczError, write_wacz
+from archive.captures.wacz import WaczError, write_wacz
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-import archive.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
-from archive.db import connect
-from archive.warc_index import CaptureLedger, cdxj_path, payload_digest, read_capture
-from archive.warc_writer import (
+import archive.captures.wacz  # noqa: F401  (its import changes the CDXJ indexer's defaults: see below)
+from archive.captures.warc_index import CaptureLedger, cdxj_path, payload_digest, read_capture
+from archive.captures.warc_writer import (
     HttpExchange,
     WarcRecorder,
     _response_headers,
@@ -29,7 +28,8 @@ from archive.warc_writer import (
     finish_interrupted,
     new_record_id,
 )
-from crawler.warc import WarcCaptureMiddleware
+from archive.db import connect
+from crawler.fetching.warc import WarcCaptureMiddleware
 
 URL = "http://127.0.0.1:8/tin/a.html"
 
@@ -380,8 +380,8 @@ FULL_DISK = r"""
 import json, os, resource, signal, sys
 from pathlib import Path
 from archive.db import connect
-from archive.warc_index import CaptureLedger
-from archive.warc_writer import HttpExchange, WarcRecorder
+from archive.captures.warc_index import CaptureLedger
+from archive.captures.warc_writer import HttpExchange, WarcRecorder
 
 tmp = Path(sys.argv[1])
 db = connect(tmp / "tnu.sqlite")

@@ -1,0 +1,399 @@
+"""One crawl run: the open archive, its run row, its writer, and its tally (archive/operations/runs.py
+RunTally: every counter that ends up in `crawl_runs`).
+
+The run is shared by the spider (navigation counters), the fetch-log middleware and the
+pipeline; `RunExtension` opens it when the spider opens and closes it with a status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
+
+from scrapy import signals
+
+from archive.db import SchemaTooNew, check_file
+from archive.operations.error_kinds import WRITER_DIED
+from archive.operations.lock import Locked, RunLock
+from archive.operations.outcome import (
+    BASELINE_RUNS,
+    DRIFT,
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    OK,
+    baseline_history,
+    decide,
+    worst,
+)
+from archive.operations.repair import images_folder_problem
+from archive.operations.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
+from archive.storage import frontier
+from archive.storage.images import remove_abandoned_temp_files
+from archive.store import Archive
+from archive.writer import ArchiveWriter, WriterDied
+from crawler.fetching.contact import warning_once
+from crawler.navigation import budgets
+from crawler.operations.gctune import crawl_pace
+from crawler.operations.helpers import helpers_context, warm_up_helpers
+from crawler.sites import Site, Sites
+from crawler.sites import load as load_sites
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.spiders import Spider
+
+logger = logging.getLogger(__name__)
+
+# Settings recorded with each run, so a later reader knows how it was crawled.
+RECORDED_SETTINGS = (
+    "BOT_NAME",
+    "USER_AGENT",
+    "ROBOTSTXT_OBEY",
+    "COOKIES_ENABLED",
+    "DEPTH_LIMIT",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY",
+    "AUTOTHROTTLE_ENABLED",
+    "RETRY_TIMES",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_MAXSIZE",
+    "EXTRACT_TIMEOUT",
+    "FULL_CRAWL",
+    "REFRESH_DAYS",
+    "NOT_ARTICLE_RECHECK_DAYS",
+    "MAX_DISCOVERY_PAGES",
+    "DISCOVERY_SITEMAPS",
+    "MAX_LISTING_PAGES",
+    "MAX_SITEMAP_REQUESTS",
+    "MAX_FEED_REQUESTS",
+    "MAX_SITEMAP_ENTRIES",
+    "MAX_DISCOVERY_BACKLOG",
+    "MAX_PENDING_LINKS",
+    "LISTING_MIN_ITEMS",
+    "DOWNLOAD_SLOTS",
+)
+
+
+def recorded_settings(settings) -> dict:
+    """RECORDED_SETTINGS as the run's row keeps them (a table of settings as a plain dict)."""
+    values = {name: settings.get(name) for name in RECORDED_SETTINGS}
+    return {name: v.copy_to_dict() if hasattr(v, "copy_to_dict") else v for name, v in values.items()}
+
+
+@dataclass
+class CrawlRun:
+    archive: Archive  # read here; written during the crawl by the writer process alone
+    writer: ArchiveWriter
+    run_id: int
+    start_urls: list[str]
+    # The run's counters: the writer keeps its counts up to date as it writes the archive (the
+    # same object as `writer.tally`); the spider, the fetch log and the pipeline add the rest.
+    tally: RunTally
+    status: str = "running"
+    exit_code: int | None = None
+    notices: list[str] = field(default_factory=list)  # problems the summary line repeats
+    # Set on SIGTERM/SIGINT: downloads failing from then on were cut by the stop, not by the site,
+    # and are not held against their URLs (no retry wait).
+    stopping: bool = False
+    closed: bool = False  # its row written (RunExtension.close_run): once
+    # Every site known (the site of any URL) and the names of those this run crawls: each is
+    # counted (tally.sites) and judged on its own; a recovery crawls none of them.
+    sites: Sites | None = None
+    run_sites: tuple[str, ...] = ()
+    registered: set[str] = field(default_factory=set)  # sites whose `sites` row this run wrote
+
+    def site_of(self, url: str) -> Site | None:
+        return self.sites.of(url) if self.sites is not None else None
+
+    def site_name(self, url: str) -> str | None:
+        """The name of the site of this run `url` belongs to; None when the run does not crawl it
+        (an image host, another member's page a link led to): it counts for the run alone."""
+        site = self.site_of(url)
+        return site.name if site is not None and site.name in self.run_sites else None
+
+    def register(self, site: Site) -> None:
+        """The site's row of `sites`, written once a run, before any article of it."""
+        if site.name not in self.registered:
+            self.registered.add(site.name)
+            self.writer.register_site(
+                site.name, site.title, list(site.hosts), site.digest, utc_now(), site.title_en, site.home
+            )
+
+    def summary(self) -> str:
+        return summary_line(self.run_id, self.status, self.tally.counts, sum(self.tally.errors.values())) + "".join(
+            f"; {notice}" for notice in self.notices
+        )
+
+
+def run_kind(spider: Spider) -> str:
+    """crawl_runs.kind: "crawl", or what the spider says it does (the recover spider: "recover")."""
+    return getattr(spider, "run_kind", "crawl")
+
+
+# After a stop, downloads still in flight are cut every _CUT_INTERVAL seconds, at most
+# _CUT_SWEEPS times: the run ends in about a second rather than at the download timeout.
+_CUT_INTERVAL, _CUT_SWEEPS = 0.2, 20
+
+
+def refuse(message: str, code: int) -> NoReturn:
+    """End a `scrapy crawl` that must not run: one line on stderr, the documented exit code."""
+    print(f"tnu-archive: {message}", file=sys.stderr, flush=True)
+    logging.shutdown()
+    # SystemExit would be caught and logged by Scrapy's crawl task; nothing is open yet.
+    os._exit(code)
+
+
+def get_run(crawler: Crawler) -> CrawlRun:
+    run = getattr(crawler, "tnu_run", None)
+    if run is None:
+        raise RuntimeError("the archive run is not open (is crawler.operations.run.RunExtension enabled?)")
+    return run
+
+
+class RunExtension:
+    """Opens the archive and a `crawl_runs` row with the spider; records the outcome on close."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.lock = RunLock(crawler.settings.get("ARCHIVE_DB"))
+        self._pace = ExitStack()  # the garbage collector's crawl pace, from open to close
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunExtension:
+        ext = cls(crawler)
+        # One run at a time per archive, however the crawl was started: `tnu-archive crawl` holds
+        # the lock already (and reports a refusal in one line); `scrapy crawl news` is refused
+        # here, before anything is opened or fetched, in one line too: an exception here would
+        # reach the operator as an asyncio traceback ("Task exception was never retrieved") and
+        # exit 1.
+        try:
+            check_file(crawler.settings.get("ARCHIVE_DB"))
+            ext.lock.acquire()
+        except Locked as exc:
+            refuse(str(exc), EXIT_LOCKED)
+        except SchemaTooNew as exc:
+            refuse(str(exc), EXIT_FAILED)
+        warm_up_helpers()  # already running when started by `tnu-archive crawl`
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        return ext
+
+    def spider_error(self, failure, response, spider: Spider) -> None:
+        # Without a response: the spider's start raised, and the run ends "failed" (outcome.decide);
+        # the row says why.
+        run = getattr(self.crawler, "tnu_run", None)
+        if response is None and run is not None:
+            text = " ".join(str(failure.value).split())
+            run.tally.problems.append(f"the spider's start failed: {type(failure.value).__name__}: {text}")
+
+    def spider_opened(self, spider: Spider) -> None:
+        # Here rather than around the reactor, so that `scrapy crawl news` runs at it too.
+        self._pace.enter_context(crawl_pace())
+        settings = self.crawler.settings
+        archive = Archive(settings.get("ARCHIVE_DB"), settings.get("IMAGES_STORE"))
+        start_urls = list(getattr(spider, "start_urls", []))
+        warning = warning_once(settings, start_urls)  # `scrapy crawl news`: not told before the run
+        if warning:
+            logger.warning(warning)
+        recorded = recorded_settings(settings)
+        run_id = archive.start_run(start_urls, recorded, kind=run_kind(spider))
+        for path in remove_abandoned_temp_files(archive.images_dir):
+            logger.warning("removed %s, left by a killed run", path)
+        loop = asyncio.get_running_loop()
+        tally = RunTally()
+        writer = ArchiveWriter(
+            archive.db_path,
+            archive.images_dir,
+            run_id,
+            mp_context=helpers_context(),
+            schedule=loop.call_soon,
+            on_death=lambda why: loop.call_soon_threadsafe(self._writer_died, why),
+            tally=tally,
+        )
+        self._cancel_downloads_on_stop()
+        crawled = list(getattr(spider, "run_sites", ()))
+        self.crawler.tnu_run = run = CrawlRun(
+            archive=archive,
+            writer=writer,
+            run_id=run_id,
+            start_urls=start_urls,
+            tally=tally,
+            sites=getattr(spider, "sites", None) or load_sites(settings.get("ARCHIVE_DB")),
+            run_sites=tuple(site.name for site in crawled),
+        )
+        for site in crawled:
+            tally.sites[site.name] = RunTally(counts={})  # a site nothing was counted for is judged too
+            run.register(site)
+        lost = images_folder_problem(archive.db.conn, archive.images_dir)
+        if lost:  # said before the crawl fills the folder again, and in the run's summary
+            logger.warning(lost)
+            run.tally.problems.append(lost)
+            run.notices.append(lost)
+
+    def _cancel_downloads_on_stop(self) -> None:
+        """When the crawl is stopped (SIGTERM, SIGINT: Scrapy's graceful stop calls
+        `Crawler.stop_async`), cut the downloads in flight once the engine has begun closing:
+        Scrapy would wait for each to finish or time out (30 s, a minute for a slow page), and
+        cron or systemd kill what does not stop within seconds."""
+        crawler = self.crawler
+        original = crawler.stop_async
+
+        async def stop_async(*args, **kwargs):
+            from twisted.internet import reactor  # noqa: PLC0415 — the running reactor
+
+            reactor.callLater(0, self._cut_downloads)  # runs once close_spider has begun below
+            return await original(*args, **kwargs)
+
+        crawler.stop_async = stop_async
+
+    def _cut_downloads(self, sweeps: int = 0) -> None:
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is not None:
+            run.stopping = True
+        from twisted.internet import reactor, tcp  # noqa: PLC0415 — the running reactor
+
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        for request in list(getattr(downloader, "active", ())):
+            # Or the retry middleware would send a cut download again, and wait for it.
+            request.meta["dont_retry"] = True
+        # The crawl's only TCP clients are its downloads (the writer talks over a pipe).
+        cut = 0
+        for selectable in {*reactor.getReaders(), *reactor.getWriters()}:
+            if isinstance(selectable, tcp.Client):
+                selectable.abortConnection()
+                cut += 1
+        if cut:
+            logger.info("stopping: %d downloads in flight cut", cut)
+        # Twisted's connection pool sends a GET cut on a reused connection once more, on a new
+        # one: sweep again while downloads remain.
+        if getattr(downloader, "active", None) and sweeps < _CUT_SWEEPS:
+            reactor.callLater(_CUT_INTERVAL, self._cut_downloads, sweeps + 1)
+
+    def _writer_died(self, why: str) -> None:
+        # Nothing fetched from now on could be archived: stop instead of asking the site for it.
+        logger.error("%s: stopping the crawl; the next run fetches again what was not written", why)
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is not None and run.stopping:
+            return  # a stop is closing the spider already: a second close would race it
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            asyncio.ensure_future(engine.close_spider_async(reason="writer_died"))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.close_run(spider, reason)
+
+    def close_run(self, spider: Spider, reason: str) -> None:
+        """Judge the run, write its row with the tally, release the lock: once, whoever asks first.
+
+        Scrapy's spider_closed signal asks, at the end of the spider's close. But a close can be
+        cut: a SIGTERM's graceful stop that meets a close already under way (the writer's death,
+        `_writer_died`) waits only for the downloads, not for that close, and may stop the reactor
+        before the signal is sent. Then crawler/operations/process.py asks once the reactor has stopped: a
+        crawl killed that way was recorded `failed, 0 pages` after 1,531 pages."""
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is None or run.closed:
+            return
+        run.closed = True
+        tally = run.tally
+        try:
+            # Everything the crawl sent is written (and counted) before the run is judged.
+            run.writer.close()  # the writer's counts, errors and problems join the tally
+        except WriterDied as exc:
+            tally.errors[WRITER_DIED] += 1
+            tally.problems.append(
+                f"{exc}: the writes in flight were lost, and {run.writer.lost} sent after it; "
+                "the next run fetches those pages again"
+            )
+            reason = "the archive writer died"  # archiving stopped before the crawl did
+        outcomes = self._judge(run, reason, run_kind(spider))
+        run.status, run.exit_code = worst([(status, code) for status, code, _ in outcomes.values()])
+        whole = reason != "finished"  # stopped, or never started: the run's fate, not a site's
+        problems = next(iter(outcomes.values()))[2] if whole else [p for o in outcomes.values() for p in o[2]]
+        if len(outcomes) > 1 and not whole:  # several sites: each problem says whose it is
+            problems = [f"site {name}: {p}" for name, (_, _, ps) in outcomes.items() for p in ps]
+        if run.status == "empty" and getattr(spider, "nothing_found", None):
+            problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
+        tally.problems.extend(problems)
+        for name, (status, _, site_problems) in outcomes.items():
+            if name is not None and status != OK and not whole:  # the summary's last line names the site
+                run.notices.append(f"site {name} {status}" + (f": {site_problems[0]}" if site_problems else ""))
+        settings = self.crawler.settings
+        met = budgets.notices(tally.capped, {name: settings.getint(name) for name in tally.capped})
+        tally.problems.extend(met)
+        run.notices.extend(met)  # and in the summary line: a cron log shows which budget was met
+        for name, (status, _, _) in outcomes.items():
+            if status == DRIFT:
+                # Taken for static pages while the layout was changing: not to be skipped from now on.
+                mine = tally if name is None else tally.sites[name]
+                frontier.forget_not_articles(run.archive.db, mine.not_article_links)
+        try:
+            for name, (status, exit_code, site_problems) in outcomes.items():
+                if name is not None:
+                    mine = tally.sites[name]
+                    run.archive.record_run_site(
+                        run.run_id,
+                        name,
+                        status=status,
+                        exit_code=exit_code,
+                        counts={**mine.counts, "articles_generic": mine.articles_generic},
+                        errors=dict(mine.errors),
+                        fill_rates=mine.fill_rates(),
+                        problems=site_problems,
+                    )
+            run.archive.finish_run(
+                run.run_id,
+                status=run.status,
+                exit_code=run.exit_code,
+                counts={**tally.counts, "articles_generic": tally.articles_generic},
+                errors=dict(tally.errors),
+                fill_rates=tally.fill_rates(),
+                problems=tally.problems,
+            )
+            logger.info(run.summary())
+        finally:
+            run.archive.close()
+            self.lock.release()
+            self._pace.close()
+
+    def close_unclosed(self, reason: str) -> None:
+        """After the reactor: the run's row, if the spider's close was cut before it was written
+        (close_run). Its reason is the stop's when one was asked for."""
+        run = getattr(self.crawler, "tnu_run", None)
+        if run is None or run.closed:
+            return
+        spider = self.crawler.spider
+        logger.warning("the crawl stopped before its spider was closed; recording the run as it stands")
+        self.close_run(spider, "shutdown" if run.stopping else reason)
+
+    def _judge(self, run: CrawlRun, reason: str, kind: str) -> dict[str | None, tuple[str, int, list[str]]]:
+        """(status, exit code, problems) of each site of the run, each judged on its own figures
+        against its own history (a site's drift is not hidden, nor raised, by the others'); a run
+        of no site (a recovery) is judged whole, under the name None."""
+        judged: dict[str | None, tuple[str, int, list[str]]] = {}
+        for name in run.run_sites or (None,):
+            mine = run.tally if name is None else run.tally.sites[name]
+            # More rows than the baseline needs: runs that raised the alarm, or fetched nothing, are
+            # skipped. Only runs of the same kind: a recovery's captures are not the live site's pages.
+            if name is None:
+                history = run.archive.finished_runs(limit=BASELINE_RUNS * 10, before=run.run_id, kind=kind)
+            else:
+                history = run.archive.site_runs(name, limit=BASELINE_RUNS * 10, before=run.run_id, kind=kind)
+            judged[name] = decide(
+                close_reason=reason,
+                pages_ok=mine.pages_ok,
+                article_links_seen=mine.article_links_seen,
+                articles_fetched=mine.articles_fetched,
+                not_articles=len(mine.not_article_links),
+                fill_rates=mine.fill_rates(),
+                previous_fill_rates=baseline_history(history),
+                errors=mine.errors,
+            )
+        return judged
