@@ -50,10 +50,10 @@ from archive.captures.warc_writer import HttpExchange, WarcRecorder, finish_inte
 from archive.operations import recovery, runs
 from archive.operations.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
 from archive.operations.lifeline import leave_with
-from archive.record import Article
+from archive.record import Article, RawPage
 from archive.storage import aliases, frontier
 from archive.storage.images import NotAnImage, write_image
-from archive.store import Archive, NotHttpUrl, RawPage
+from archive.store import Archive, NotHttpUrl
 
 logger = logging.getLogger(__name__)
 

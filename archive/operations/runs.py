@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from archive import __version__
+from archive.operations.lifeline import process_alive
 from archive.operations.outcome import RUN_STATUSES, WATCHED_FIELDS
 
 # What the archive counts as it writes a run (the columns of crawl_runs of the same names).
@@ -242,23 +243,6 @@ def record_failed_run(
         problems=[problem],
     )
     return run_id
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid runs on this host (a zombie, exited but not yet reaped by
-    its parent, does not: a killed crawl's helpers can stay zombies for a while)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            # pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ")"
-            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): existing is all that can be told
 
 
 def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False) -> list[int]:

@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from archive.operations.lifeline import process_alive
 from archive.operations.outcome import (
     ALARM_STATUSES,
     EXIT_DRIFT,
@@ -21,7 +22,7 @@ from archive.operations.outcome import (
     baseline,
     baseline_history,
 )
-from archive.operations.runs import generic_share, process_alive, summary_line
+from archive.operations.runs import generic_share, summary_line
 
 # A field's fill rate is shown as fallen when it is this much (in share of articles, 0.10 = ten
 # points) below its baseline, the median of earlier runs; the drift alarm itself needs a fall

@@ -13,9 +13,11 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import sqlite_utils
+if TYPE_CHECKING:  # annotations only: crawler/sites/ (the extraction worker too) uses the host rules, not the database
+    import sqlite_utils
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -16,8 +16,16 @@ from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
 # This module first: in the server it makes the server, and every helper forked from it, deaf to
-# a SIGTERM sent to the crawl's process group (below).
-PRELOAD = ["crawler.operations.helpers", "crawler.operations.extract_pool", "archive.writer"]
+# a SIGTERM sent to the crawl's process group (below). Then what the helpers import where it is
+# used, so that the crawler's own process never does: the extractor (the extraction worker's
+# side of extract_pool) and surt (the writer's CDXJ keys, archive/captures/warc_index.py).
+PRELOAD = [
+    "crawler.operations.helpers",
+    "crawler.operations.extract_pool",
+    "crawler.extract.article",
+    "archive.writer",
+    "surt",
+]
 
 
 def _imported_by_the_forkserver() -> bool:

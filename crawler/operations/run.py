@@ -30,10 +30,9 @@ from archive.operations.outcome import (
     decide,
     worst,
 )
-from archive.operations.repair import images_folder_problem
 from archive.operations.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.storage import frontier
-from archive.storage.images import remove_abandoned_temp_files
+from archive.storage.images import images_folder_problem, remove_abandoned_temp_files
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
 from crawler.fetching.contact import warning_once

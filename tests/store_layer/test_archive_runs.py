@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from archive import __version__
-from archive.operations.runs import finished_runs, list_runs, mark_stale_runs_killed, process_alive, utc_iso
+from archive.operations.lifeline import process_alive
+from archive.operations.runs import finished_runs, list_runs, mark_stale_runs_killed, utc_iso
 
 
 def _dead_pid() -> int:
