@@ -1,7 +1,7 @@
 """Writing the archive: articles with their history, image files, raw pages, runs and fetches.
 
 Called by the crawler's pipelines in Scrapy's reactor thread, so every call is one short
-transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/operations/runs.py); times passed
+transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/storage/runs.py); times passed
 in any ISO 8601 form are converted to it.
 """
 
@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from archive.db import connect
-from archive.operations import runs
-from archive.operations.error_kinds import NOT_AN_IMAGE
+from archive.error_kinds import NOT_AN_IMAGE
 from archive.record import Article, ImageRef, RawPage
-from archive.storage import sites
+from archive.storage import runs, sites
 from archive.storage.fold import fold, nfc, strip_controls
 from archive.storage.images import ImageInfo, NotAnImage, write_image
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from archive.operations.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
+from archive.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
 from archive.storage import frontier
 from archive.writer import WriterDied
 from crawler.fetching.errors import error_kind

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from archive.captures.warc_index import read_capture
 from archive.db import connect
-from archive.operations.error_kinds import MISSING_FILE
+from archive.error_kinds import MISSING_FILE
 from archive.storage.images import write_image
 from archive.verify import Problem
 

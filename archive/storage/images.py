@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from archive.operations.lifeline import process_alive
+from archive.lifeline import process_alive
 
 
 @dataclass(frozen=True)

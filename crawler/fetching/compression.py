@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware as ScrapyHttpCompression
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from archive.operations.error_kinds import TOO_LARGE
+from archive.error_kinds import TOO_LARGE
 from crawler.operations.run import get_run
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive.operations.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
+from archive.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
 from crawler.fetching.addresses import BlockedAddress
 from crawler.fetching.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.fetching.offsite import on_hosts

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from archive.operations.lifeline import leave_with
+from archive.lifeline import leave_with
 from archive.record import Article, RawPage
 from crawler.operations.helpers import helpers_context
 from crawler.sites import Site

@@ -44,7 +44,7 @@ if _imported_by_the_forkserver():
     # forkserver sentinels), so its death broke the extraction pool ("the extraction worker
     # died") and made the writer look dead, whose death raced the crawler's stop. The server
     # leaves with the crawler whatever the signal (its `alive` pipe closes), as do the helpers
-    # (archive/operations/lifeline.py); SIGINT it ignores already.
+    # (archive/lifeline.py); SIGINT it ignores already.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 

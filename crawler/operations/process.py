@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
-from archive.operations.outcome import EXIT_FAILED
-from archive.operations.runs import record_failed_run, summary_line, utc_now
+from archive.outcome import EXIT_FAILED
+from archive.storage.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.fetching.addresses import parse_networks
 from crawler.fetching.contact import ContactError, resolve_contact, user_agent

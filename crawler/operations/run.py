@@ -1,4 +1,4 @@
-"""One crawl run: the open archive, its run row, its writer, and its tally (archive/operations/runs.py
+"""One crawl run: the open archive, its run row, its writer, and its tally (archive/storage/runs.py
 RunTally: every counter that ends up in `crawl_runs`).
 
 The run is shared by the spider (navigation counters), the fetch-log middleware and the
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, NoReturn
 from scrapy import signals
 
 from archive.db import SchemaTooNew, check_file
-from archive.operations.error_kinds import WRITER_DIED
+from archive.error_kinds import WRITER_DIED
 from archive.operations.lock import Locked, RunLock
-from archive.operations.outcome import (
+from archive.outcome import (
     BASELINE_RUNS,
     DRIFT,
     EXIT_FAILED,
@@ -30,9 +30,9 @@ from archive.operations.outcome import (
     decide,
     worst,
 )
-from archive.operations.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.storage import frontier
 from archive.storage.images import images_folder_problem, remove_abandoned_temp_files
+from archive.storage.runs import RunTally, summary_line, utc_now  # noqa: F401 — one time format for the whole archive
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied
 from crawler.fetching.contact import warning_once

@@ -36,10 +36,10 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.operations.error_kinds import http_kind
-from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
-from archive.operations.runs import utc_days_ago
+from archive.error_kinds import http_kind
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from archive.storage import frontier
+from archive.storage.runs import utc_days_ago
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import discovery, links

@@ -32,15 +32,15 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from archive.operations import recovery
-from archive.operations.error_kinds import (
+from archive.error_kinds import (
     CAPTURE_NOT_HTML,
     CDX_BAD_TIMESTAMP,
     CDX_NOT_SITE,
     CDX_ROWS_UNREAD,
     CDX_UNREADABLE,
 )
-from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
+from archive.operations import recovery
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import settings as default_settings
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts

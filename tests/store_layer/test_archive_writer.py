@@ -22,10 +22,10 @@ import pytest
 
 from archive import writer as writer_module
 from archive.captures.warc_writer import HttpExchange, new_record_id
-from archive.operations.lifeline import process_alive
-from archive.operations.runs import RunTally
+from archive.lifeline import process_alive
 from archive.record import RawPage
 from archive.storage import frontier
+from archive.storage.runs import RunTally
 from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied, Writes
 
