@@ -562,7 +562,7 @@ def _date(ctx, param, value: str | None) -> str | None:
 
 
 def _matches(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
-    from crawler.recovery.cdx import match_host  # noqa: PLC0415
+    from crawler.sites.site import match_host  # noqa: PLC0415
 
     for value in values:
         try:

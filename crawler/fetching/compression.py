@@ -18,7 +18,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from archive.error_kinds import TOO_LARGE
-from crawler.operations.run import get_run
+from crawler.crawl_run import get_run
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
