@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from archive import __version__
-from archive.operations.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
+from archive.outcome import (  # noqa: F401 — the exit codes are part of this command's interface
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -185,8 +185,8 @@ def runs(
     import sqlite_utils  # noqa: PLC0415
 
     from archive.operations import runs_report  # noqa: PLC0415
-    from archive.operations.outcome import BASELINE_RUNS  # noqa: PLC0415
-    from archive.operations.runs import finished_runs, list_runs  # noqa: PLC0415
+    from archive.outcome import BASELINE_RUNS  # noqa: PLC0415
+    from archive.storage.runs import finished_runs, list_runs  # noqa: PLC0415
     from archive.storage.sites import run_sites, site_runs  # noqa: PLC0415
 
     if max_age is not None and not check:

@@ -14,8 +14,8 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import __version__
-from archive.operations.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
-from archive.operations.outcome import RUN_STATUSES
+from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
+from archive.outcome import RUN_STATUSES
 
 # Column descriptions: the data dictionary shown by `serve` and written into exports.
 COLUMNS: dict[str, dict[str, str]] = {

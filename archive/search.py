@@ -20,6 +20,7 @@ import sqlite_utils
 
 from archive.browse import article_page_path
 from archive.db import check_version
+from archive.storage.existing import cannot_open, immutable_needed, readonly_uri
 from archive.storage.fold import fold
 
 # A word as unicode61 sees one: letters and digits; everything else separates words.
@@ -52,7 +53,7 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     try:
         check_version(conn, path)
     except sqlite3.DatabaseError as exc:
-        if _cannot_open(exc):
+        if cannot_open(exc):
             conn.close()
             raise
         # not a database at all: the caller's first query says so in its own words
@@ -60,37 +61,6 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-def readonly_uri(path: Path, immutable: bool = False) -> str:
-    return f"{path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
-
-
-def immutable_needed(path: str | Path) -> bool:
-    """Whether the archive can only be read as an immutable file (read-only media).
-
-    Immutable means SQLite takes no locks and reads no `-wal` file: right for media nothing
-    can write to, and the only way to read a WAL archive there.
-    """
-    path = Path(path)
-    try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
-    except sqlite3.Error:
-        return True
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return False
-    except sqlite3.DatabaseError as exc:
-        return _cannot_open(exc)
-    finally:
-        conn.close()
-
-
-def _cannot_open(exc: sqlite3.Error) -> bool:
-    # Python 3.11+ names SQLite's result code; "unable to open database file" is SQLITE_CANTOPEN,
-    # "attempt to write a readonly database" (a -shm it may not create) SQLITE_READONLY.
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    return name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")) or "unable to open" in str(exc)
 
 
 def build_match(query: str) -> str:

@@ -22,8 +22,7 @@ from archive.browse import DB_NAME, IMAGES_MOUNT, TEMPLATES_DIR
 from archive.browse.guard import guard
 from archive.browse.sites import SiteSummary, site_summaries
 from archive.db import MIGRATIONS, SchemaTooNew, check_version, connect
-from archive.search import immutable_needed, readonly_uri
-from archive.storage.existing import NoArchive, require_archive
+from archive.storage.existing import NoArchive, immutable_needed, readonly_uri, require_archive
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

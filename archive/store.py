@@ -1,7 +1,7 @@
 """Writing the archive: articles with their history, image files, raw pages, runs and fetches.
 
 Called by the crawler's pipelines in Scrapy's reactor thread, so every call is one short
-transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/operations/runs.py); times passed
+transaction. Times are stored as UTC "2026-11-26T05:40:00Z" (see archive/storage/runs.py); times passed
 in any ISO 8601 form are converted to it.
 """
 
@@ -16,13 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlite_utils
-from isal import isal_zlib
 
 from archive.db import connect
-from archive.operations import runs
-from archive.operations.error_kinds import NOT_AN_IMAGE
-from archive.record import Article, ImageRef
-from archive.storage import sites
+from archive.error_kinds import NOT_AN_IMAGE
+from archive.record import Article, ImageRef, RawPage
+from archive.storage import runs, sites
 from archive.storage.fold import fold, nfc, strip_controls
 from archive.storage.images import ImageInfo, NotAnImage, write_image
 
@@ -41,31 +39,6 @@ ARTICLE_IMAGE_ROW = ("article_id", *IMAGE_COLUMNS, "image_sha256")
 
 def insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-
-
-# ISA-L's default level: zlib-format output any zlib reads, at a fifth of zlib level 3's CPU for
-# ~6 % more bytes (archive/captures/warc_writer.py TEXT_GZIP_LEVEL has the measurements).
-RAW_ZLIB_LEVEL = 2
-
-
-def compress_raw(body: bytes) -> bytes:
-    """A raw page as `raw_pages.content` holds it (zlib format; `zlib.decompress` reads it)."""
-    return isal_zlib.compress(body, RAW_ZLIB_LEVEL)
-
-
-@dataclass(frozen=True)
-class RawPage:
-    """A fetched page as `raw_pages` keeps it: the digest of its bytes, the encoding its response
-    declared and the compressed bytes. Made where the bytes are (the crawler's extraction
-    worker), so the page itself never travels on to the writer only to be hashed there."""
-
-    sha256: str
-    encoding: str | None
-    compressed: bytes
-
-    @classmethod
-    def of(cls, body: bytes, encoding: str | None) -> RawPage:
-        return cls(hashlib.sha256(body).hexdigest(), encoding, compress_raw(body))
 
 
 @dataclass

@@ -47,13 +47,13 @@ from typing import Any
 from archive.captures.content_coding import body_digest
 from archive.captures.warc_index import CaptureLedger, cdxj_path
 from archive.captures.warc_writer import HttpExchange, WarcRecorder, finish_interrupted
-from archive.operations import recovery, runs
-from archive.operations.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
-from archive.operations.lifeline import leave_with
-from archive.record import Article
-from archive.storage import aliases, frontier
+from archive.error_kinds import NOT_AN_IMAGE, NOT_HTTP_URL, WRITE_ERROR
+from archive.lifeline import leave_with
+from archive.operations import recovery
+from archive.record import Article, RawPage
+from archive.storage import aliases, frontier, runs
 from archive.storage.images import NotAnImage, write_image
-from archive.store import Archive, NotHttpUrl, RawPage
+from archive.store import Archive, NotHttpUrl
 
 logger = logging.getLogger(__name__)
 

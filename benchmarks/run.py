@@ -60,8 +60,8 @@ import psutil
 
 from benchmarks import manyhosts, quality, sitegen
 from benchmarks.serve import listen_overflows
-from crawler.operations.config import CONFIG_NAME
 from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
+from crawler.sites.config import CONFIG_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results"

@@ -28,7 +28,7 @@ from archive.cli import (
     quiet_option,
     shown,
 )
-from archive.operations.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
 from archive.storage.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.operations import scale_plan
 from crawler.operations.loopback import LOOPBACK_SETTINGS
@@ -562,7 +562,7 @@ def _date(ctx, param, value: str | None) -> str | None:
 
 
 def _matches(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
-    from crawler.recovery.cdx import match_host  # noqa: PLC0415
+    from crawler.sites.site import match_host  # noqa: PLC0415
 
     for value in values:
         try:

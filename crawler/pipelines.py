@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from archive.operations.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
+from archive.error_kinds import EXTRACT_ERROR, EXTRACT_TIMEOUT, http_kind
 from archive.storage import frontier
+from archive.storage.runs import utc_now
 from archive.writer import WriterDied
+from crawler.crawl_run import CrawlRun, get_run
 from crawler.fetching.errors import error_kind
 from crawler.navigation import links
 from crawler.operations.extract_pool import ExtractPool, ExtractTimeout
-from crawler.operations.run import CrawlRun, get_run, utc_now
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

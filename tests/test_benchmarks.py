@@ -328,8 +328,8 @@ def test_many_hosts_profiles_give_each_host_its_own_slot(tmp_path):
     keys slots by host name, not port), and the layouts it is given."""
     import tomllib
 
-    from crawler.operations.config import CONFIG_NAME
     from crawler.sites import PROFILES_DIR, download_slots, load
+    from crawler.sites.config import CONFIG_NAME
 
     tnu = tomllib.loads((PROFILES_DIR / "tnu.toml").read_text(encoding="utf-8"))
     rules = {"urls": tnu["urls"], "layouts": tnu["layouts"]}

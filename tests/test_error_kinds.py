@@ -1,4 +1,4 @@
-"""crawler/fetching/errors.py names failures only with the archive's kinds (archive/operations/error_kinds.py), which
+"""crawler/fetching/errors.py names failures only with the archive's kinds (archive/error_kinds.py), which
 the data dictionary explains: no kind the crawler records goes undocumented."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from archive.operations.error_kinds import ERROR_KINDS, HTTP_PREFIX
+from archive.error_kinds import ERROR_KINDS, HTTP_PREFIX
 from crawler.fetching import errors
 
 

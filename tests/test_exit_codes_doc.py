@@ -1,12 +1,12 @@
 """The README's exit-code table is the contract cron and monitors rely on: it lists every exit
-code of archive/operations/outcome.py, with its number, and no other."""
+code of archive/outcome.py, with its number, and no other."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from archive.operations import outcome
+from archive import outcome
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -30,9 +30,9 @@ def test_the_table_lists_every_exit_code_of_outcome_and_no_other():
     assert len(codes) == len(set(codes)), f"a code is listed twice: {codes}"
     constants = exit_constants()
     missing = {name: value for name, value in constants.items() if value not in codes}
-    assert not missing, f"exit codes of archive/operations/outcome.py missing from the README's table: {missing}"
+    assert not missing, f"exit codes of archive/outcome.py missing from the README's table: {missing}"
     unknown = sorted(set(codes) - set(constants.values()))
-    assert not unknown, f"the README's table lists codes archive/operations/outcome.py does not have: {unknown}"
+    assert not unknown, f"the README's table lists codes archive/outcome.py does not have: {unknown}"
     assert all(meaning for _, meaning in rows)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.operations.runs import process_alive
+from archive.lifeline import process_alive
 from crawler.extract import extract_article
 from crawler.operations.extract_pool import ExtractPool
 from crawler.replica.server import file_for

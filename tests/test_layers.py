@@ -27,3 +27,54 @@ def test_the_archive_layer_loads_nothing_from_above():
     modules, *above = done.stdout.split()
     assert int(modules) > 20  # the walk found the layer's modules
     assert above == [], f"archive/ loads {above}"
+
+
+# What a crawl's processes import (crawler/operations/helpers.py): each only what it uses. The
+# crawler's own modules, as Scrapy loads them for a crawl...
+CRAWLER_MODULES = (
+    "crawler.cli",
+    "crawler.operations.process",
+    "crawler.operations.progress",
+    "crawler.pipelines",
+    "crawler.spiders.news",
+    "crawler.spiders.recover",
+    "crawler.recovery.pipeline",
+    "crawler.fetching.fetchlog",
+    "crawler.fetching.warc",
+    "crawler.fetching.compression",
+    "crawler.fetching.netguard",
+    "crawler.fetching.slots",
+)
+# ...load neither the extraction worker's side nor what only a run's end, `verify` or `export` need
+# (surt: the writer's CDXJ keys; cdxj_indexer: indexing a killed run's WARC file)...
+NOT_IN_THE_CRAWLER = ("crawler.extract", "archive.verify", "archive.export", "surt", "cdxj_indexer")
+# ...and the extraction worker loads no database library (sqlite-utils brings pandas where it is installed).
+NOT_IN_THE_WORKER = ("sqlite_utils", "archive.store", "archive.db", "pandas")
+
+IMPORTED = """
+import importlib, sys
+for name in sys.argv[1].split(","):
+    importlib.import_module(name)
+wanted = sys.argv[2].split(",")
+print(" ".join(sorted(w for w in wanted if any(m == w or m.startswith(w + ".") for m in sys.modules))))
+"""
+
+
+def _loaded(modules: tuple[str, ...], unwanted: tuple[str, ...]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED, ",".join(modules), ",".join(unwanted)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_crawlers_process_loads_neither_the_extractor_nor_what_only_other_commands_need():
+    assert _loaded(CRAWLER_MODULES, NOT_IN_THE_CRAWLER) == []
+
+
+def test_the_extraction_worker_loads_no_database_library():
+    assert _loaded(("crawler.operations.extract_pool", "crawler.extract.article"), NOT_IN_THE_WORKER) == []

@@ -1,11 +1,11 @@
-"""How a run ends (archive/operations/outcome.py): status, exit code and the layout-drift alarm."""
+"""How a run ends (archive/outcome.py): status, exit code and the layout-drift alarm."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive.operations import outcome
-from archive.operations.outcome import (
+from archive import outcome
+from archive.outcome import (
     BASELINE_RUNS,
     DRIFT_RATIO,
     EXIT_DRIFT,

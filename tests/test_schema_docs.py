@@ -28,10 +28,10 @@ def test_schema_doc_carries_the_generated_data_dictionary():
 
 
 def test_the_dictionary_names_every_run_status_and_error_kind():
-    # Generated from archive/operations/outcome.py and archive/operations/error_kinds.py: a status or kind added there
+    # Generated from archive/outcome.py and archive/error_kinds.py: a status or kind added there
     # is documented without anyone restating it.
-    from archive.operations.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS
-    from archive.operations.outcome import RUN_STATUSES
+    from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS
+    from archive.outcome import RUN_STATUSES
 
     runs = schema.COLUMNS["crawl_runs"]
     assert all(f"{status} ({meaning})" in runs["status"] for status, meaning in RUN_STATUSES.items())

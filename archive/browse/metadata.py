@@ -16,7 +16,7 @@ from archive.browse import DB_NAME
 from archive.browse.article import ARTICLE_CAPTURES_SQL, ARTICLE_FETCHES_SQL
 from archive.browse.sites import SiteSummary
 from archive.db import COLUMNS, TABLE_DESCRIPTIONS
-from archive.operations.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
+from archive.outcome import DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED, OK, RUNNING
 
 WHAT = (
     "text, date, view counter history, and the pictures with their captions and credits, downloaded and kept unchanged"
@@ -86,7 +86,7 @@ LIMIT 100"""
 _MONTH = "substr(published_at, 1, 7) || '-01'"
 _OF_SITE = "(:site = '' OR site = :site)"
 
-# One colour per run status (archive/operations/outcome.py RUN_STATUSES; a test checks none is missing),
+# One colour per run status (archive/outcome.py RUN_STATUSES; a test checks none is missing),
 # in the legend's order.
 STATUS_COLOURS: dict[str, str] = {
     OK: "#54a24b",

@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import sqlite_utils
-import surt
-from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
@@ -188,6 +186,8 @@ def _unzstd(body: bytes) -> bytes:
 
 
 def _find_original(warc_dir: Path, url: str, digest: str) -> tuple[Path, int]:
+    import surt  # noqa: PLC0415 — see _url_key
+
     key = surt.surt(url) + " "
     for cdxj in sorted(warc_dir.glob("*" + CDXJ_SUFFIX)):
         with open(cdxj, encoding="utf-8") as fh:
@@ -213,6 +213,9 @@ def write_cdxj(warc_path: str | Path) -> Path:
     # A half-written index would be trusted by replay tools: write aside, then rename.
     # Records named explicitly: importing the `wacz` package adds warcinfo to the indexer's
     # defaults, process-wide, and replay needs only what can be looked up by URL.
+    # imported here: cdxj_indexer brings pyamf and pkg_resources (~0.3 s), for killed runs' files only
+    from cdxj_indexer.main import CDXJIndexer  # noqa: PLC0415
+
     CDXJIndexer(str(tmp), [str(warc_path)], sort=True, records="response,revisit").process_all()
     os.replace(tmp, out)
     return out
@@ -282,9 +285,13 @@ def _parsed_http_index_fields(http_head: bytes) -> tuple[str | None, str | None]
     return _index_mime(parsed.get_header("content-type")), parsed.get_statuscode()
 
 
+# CDXJIndexer.RE_SPACE, the separator its get_field cuts a Content-Type at.
+_MIME_END = re.compile(r"[;\s]")
+
+
 def _index_mime(content_type: str | None) -> str | None:
     # CDXJIndexer.get_field: the media type without parameters; "" and None stay as they are.
-    return CDXJIndexer.RE_SPACE.split(content_type, 1)[0].strip() if content_type else content_type
+    return _MIME_END.split(content_type, 1)[0].strip() if content_type else content_type
 
 
 def cdxj_line(entry: CdxjEntry, filename: str) -> str:
@@ -318,6 +325,10 @@ def _second_timestamp(second: str) -> str:
 
 
 def _url_key(url: str) -> str:
+    # imported here: surt brings tldextract and requests (~0.15 s), which only the keys need; the
+    # writer's process has it already (crawler/operations/helpers.py PRELOAD), the crawler's never
+    import surt  # noqa: PLC0415
+
     try:  # as CDXJIndexer.get_url_key: an unparsable URL is its own key
         return surt.surt(url)
     except Exception:  # noqa: BLE001 (the indexer catches everything too)

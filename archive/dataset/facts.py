@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.dataset.tables import Column, has_table, site_expression, stem
-from archive.operations.outcome import FAILED, INTERRUPTED, KILLED
+from archive.outcome import FAILED, INTERRUPTED, KILLED
 
 # Settings of a run that say how politely it crawled (crawl_runs.settings, crawler/operations/run.py).
 POLITENESS = (

@@ -40,10 +40,9 @@ from pathlib import Path, PurePosixPath
 from archive.captures.warc_index import WARC_SUFFIX, cdxj_path
 from archive.db import MIGRATIONS, check_file, check_version
 from archive.db import connect as connect_archive
+from archive.lifeline import process_alive
 from archive.operations.lock import RunLock
-from archive.operations.runs import process_alive
-from archive.search import immutable_needed, readonly_uri
-from archive.storage.existing import NoArchive, require_archive
+from archive.storage.existing import NoArchive, immutable_needed, readonly_uri, require_archive
 from archive.storage.images import TEMP_PREFIX, TEMP_SUFFIX, remove_abandoned_temp_files
 from archive.storage.paths import default_warc_dir
 

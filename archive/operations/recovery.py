@@ -22,9 +22,9 @@ import json
 from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
-from archive.operations import runs
-from archive.record import Article
-from archive.store import Archive, RawPage, SaveResult, content_hash, normalize_article, require_http
+from archive.record import Article, RawPage
+from archive.storage import runs
+from archive.store import Archive, SaveResult, content_hash, normalize_article, require_http
 
 # Outcomes of a capture (recovered_captures.outcome): the Archive's, and "older".
 OLDER = "older"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from archive.captures.warc_index import read_capture
 from archive.db import connect
-from archive.operations.error_kinds import MISSING_FILE
+from archive.error_kinds import MISSING_FILE
 from archive.storage.images import write_image
 from archive.verify import Problem
 
@@ -117,22 +117,3 @@ def _queue(conn: sqlite3.Connection, sha256: str) -> list[str]:
     ]
     conn.execute("UPDATE image_sources SET error = ? WHERE image_sha256 = ?", [MISSING_FILE, sha256])
     return urls
-
-
-def images_folder_problem(conn: sqlite3.Connection, images_dir: str | Path) -> str | None:
-    """What is wrong when the images folder is gone or empty while the archive lists images
-    (a folder moved, a disk not mounted); None when nothing is."""
-    images_dir = Path(images_dir)
-    count = conn.execute("SELECT count(*) FROM images").fetchone()[0]
-    if not count:
-        return None
-    if not images_dir.is_dir():
-        state = "is missing"
-    elif not any(images_dir.iterdir()):
-        state = "is empty"
-    else:
-        return None
-    return (
-        f"the images folder {images_dir} {state} but the archive lists {count} image files "
-        "(run `tnu-archive verify --repair` to restore them from the WARC captures)"
-    )

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Protocol
 
 from archive.captures.warc_index import CaptureLedger, read_capture
-from archive.operations import runs
 from archive.operations.progress import ProgressCallback
 from archive.record import Article
-from archive.storage import set_aside
+from archive.storage import runs, set_aside
 from archive.store import Archive
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from archive.operations.error_kinds import ERROR_KINDS, HTTP, HTTP_PREFIX
+from archive.error_kinds import ERROR_KINDS, HTTP, HTTP_PREFIX
 
 
 def explain(kind: str) -> str:
-    """What an error kind means, in words (archive/operations/error_kinds.py)."""
+    """What an error kind means, in words (archive/error_kinds.py)."""
     return ERROR_KINDS.get(HTTP if kind.startswith(HTTP_PREFIX) else kind, "")
 
 

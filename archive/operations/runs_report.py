@@ -1,7 +1,7 @@
 """What `tnu-archive runs` tells the operator: the run table, with the fill rates that fell and
 the problems of each run, and the one-line morning check (`runs --check`).
 
-Pure functions over `crawl_runs` rows (as archive.operations.runs decodes them); the command reads the rows
+Pure functions over `crawl_runs` rows (as archive.storage.runs decodes them); the command reads the rows
 and prints what these return.
 """
 
@@ -11,22 +11,17 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from archive.operations.outcome import (
+from archive.lifeline import process_alive
+from archive.outcome import (
     ALARM_STATUSES,
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
     FAILED,
-    MIN_ARTICLES_FOR_DRIFT,
-    baseline,
-    baseline_history,
+    fallen_fields,
 )
-from archive.operations.runs import generic_share, process_alive, summary_line
+from archive.storage.runs import generic_share, summary_line
 
-# A field's fill rate is shown as fallen when it is this much (in share of articles, 0.10 = ten
-# points) below its baseline, the median of earlier runs; the drift alarm itself needs a fall
-# below half of it (archive/operations/outcome.py). Smaller runs than the alarm judges are not compared.
-FELL_BY = 0.10
 # The morning check's default: one run a night, plus two hours of slack for a slow night.
 DEFAULT_MAX_AGE_HOURS = 26.0
 
@@ -34,21 +29,6 @@ HEADER = (
     f"{'run':>4}  {'started (UTC)':20}  {'status':11}  {'exit':>4}  {'pages':>5}  "
     f"{'new':>4}  {'chg':>4}  {'same':>4}  {'img+':>4}  {'img!':>4}  {'generic':>7}  errors"
 )
-
-
-def articles_saved(row: Mapping) -> int:
-    return sum(int(row.get(name) or 0) for name in ("articles_new", "articles_changed", "articles_unchanged"))
-
-
-def fallen_fields(row: Mapping, earlier: Sequence[Mapping]) -> list[tuple[str, float, float]]:
-    """(field, rate, baseline) of the fields whose fill rate fell at least FELL_BY below the
-    median of the earlier runs (newest first, as finished_runs returns them), worst first."""
-    rates = row.get("fill_rates") or {}
-    if not rates or articles_saved(row) < MIN_ARTICLES_FOR_DRIFT:
-        return []
-    base = baseline(baseline_history(earlier))
-    fallen = [(name, rate, base[name]) for name, rate in rates.items() if name in base and rate <= base[name] - FELL_BY]
-    return sorted(fallen, key=lambda f: (f[1] - f[2], f[0]))
 
 
 def _count(row: Mapping, name: str) -> int | str:

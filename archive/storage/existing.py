@@ -16,6 +16,38 @@ from pathlib import Path
 HINT = "run a crawl first, or pass --db"
 
 
+def readonly_uri(path: Path, immutable: bool = False) -> str:
+    return f"{path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
+
+
+def immutable_needed(path: str | Path) -> bool:
+    """Whether the archive can only be read as an immutable file (read-only media).
+
+    Immutable means SQLite takes no locks and reads no `-wal` file: right for media nothing
+    can write to, and the only way to read a WAL archive there.
+    """
+    path = Path(path)
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
+    except sqlite3.Error:
+        return True
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return False
+    except sqlite3.DatabaseError as exc:
+        return cannot_open(exc)
+    finally:
+        conn.close()
+
+
+def cannot_open(exc: sqlite3.Error) -> bool:
+    """Whether SQLite's error means the file cannot be opened as it is (read-only media)."""
+    # Python 3.11+ names SQLite's result code; "unable to open database file" is SQLITE_CANTOPEN,
+    # "attempt to write a readonly database" (a -shm it may not create) SQLITE_READONLY.
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")) or "unable to open" in str(exc)
+
+
 class NoArchive(Exception):
     """There is no archive at the path; the message is one line for the user."""
 
@@ -34,8 +66,6 @@ def require_archive(db_path: str | Path) -> None:
 def _has_schema(path: Path) -> bool:
     # Read-only, and through SQLite rather than by the file's size: the first crawl's schema can
     # still be in the -wal file beside an empty main file, and a reader must see it there.
-    from archive.search import immutable_needed, readonly_uri  # noqa: PLC0415
-
     try:
         conn = sqlite3.connect(readonly_uri(path, immutable_needed(path)), uri=True, timeout=30)
     except sqlite3.Error:

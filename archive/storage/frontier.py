@@ -51,7 +51,7 @@ def pending_links(
 
     "Not an article" is the extractor's judgment of one fetch. A redesign can make new articles
     look like static pages to it, and a daily run sees too few of them for the drift alarm
-    (archive/operations/outcome.py): without a second look they would never be archived, even after the
+    (archive/outcome.py): without a second look they would never be archived, even after the
     extractor is fixed. Static pages are few, so looking again now and then costs little.
 
     `keep(url, tried)` chooses among them (`tried`: it failed, or was taken for a static page,

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sqlite3
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from archive.operations.runs import process_alive
+from archive.lifeline import process_alive
 
 
 @dataclass(frozen=True)
@@ -216,3 +217,22 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def images_folder_problem(conn: sqlite3.Connection, images_dir: str | Path) -> str | None:
+    """What is wrong when the images folder is gone or empty while the archive lists images
+    (a folder moved, a disk not mounted); None when nothing is."""
+    images_dir = Path(images_dir)
+    count = conn.execute("SELECT count(*) FROM images").fetchone()[0]
+    if not count:
+        return None
+    if not images_dir.is_dir():
+        state = "is missing"
+    elif not any(images_dir.iterdir()):
+        state = "is empty"
+    else:
+        return None
+    return (
+        f"the images folder {images_dir} {state} but the archive lists {count} image files "
+        "(run `tnu-archive verify --repair` to restore them from the WARC captures)"
+    )

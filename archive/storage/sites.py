@@ -13,9 +13,14 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import sqlite_utils
+from archive.outcome import BASELINE_RUNS, fallen_fields
+from archive.storage.existing import readonly_uri
+
+if TYPE_CHECKING:  # annotations only: crawler/sites/ (the extraction worker too) uses the host rules, not the database
+    import sqlite_utils
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -187,9 +192,6 @@ def overview(db: sqlite_utils.Database) -> dict[str, dict]:
     """What the archive holds of each site: its row of `sites` (title, hosts), its articles,
     the newest publication date, its latest run outcome (`last_run`, a run_sites row) and the
     fill rates that fell in it against the site's own earlier runs (`fallen`: field, rate, baseline)."""
-    from archive.operations.outcome import BASELINE_RUNS  # noqa: PLC0415 — runs_report imports this module's neighbours
-    from archive.operations.runs_report import fallen_fields  # noqa: PLC0415
-
     out: dict[str, dict] = {}
     for name, title, hosts in db.execute("SELECT name, title, hosts FROM sites ORDER BY name"):
         out[name] = {"title": title, "hosts": json.loads(hosts or "[]"), "articles": 0, "newest": None}
@@ -232,8 +234,6 @@ def write_site_subset(db_path: str | Path, site: str, target: str | Path) -> int
     """Write a new archive file at `target` holding one site's articles, their images and view
     counts, with the tables' own definitions and the archive's schema version; the number of
     articles copied. Reads `db_path` only."""
-    from archive.search import readonly_uri  # noqa: PLC0415 — search imports the store's neighbours
-
     conn = sqlite3.connect(str(target), isolation_level=None)
     try:
         conn.execute("ATTACH DATABASE ? AS src", [readonly_uri(Path(db_path))])

@@ -23,7 +23,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from archive.cli import fail
-from archive.operations.outcome import EXIT_USAGE
+from archive.outcome import EXIT_USAGE
 from archive.storage.paths import DEFAULT_DB, DEFAULT_IMAGES
 
 # Settings the command line gives that are not overrides of the run: where the archive is.

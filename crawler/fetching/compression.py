@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware as ScrapyHttpCompression
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from archive.operations.error_kinds import TOO_LARGE
-from crawler.operations.run import get_run
+from archive.error_kinds import TOO_LARGE
+from crawler.crawl_run import get_run
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import __version__
-from crawler.operations.config import CONFIG_NAME, ConfigError, config_path, read_config
+from crawler.sites.config import CONFIG_NAME, ConfigError, config_path, read_config
 
 _CONTACT = re.compile(r"^(?:mailto:[^@\s()]+@[^@\s()]+|https?://[^\s()]+)$")
 

@@ -1,5 +1,5 @@
 """Names for what went wrong with a request: one short kind per failure, recorded in fetch_log.
-The kinds themselves, and what each means, are the archive's (archive/operations/error_kinds.py)."""
+The kinds themselves, and what each means, are the archive's (archive/error_kinds.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scrapy.exceptions import (
 from twisted.internet import error as tx_error
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from archive.operations.error_kinds import (
+from archive.error_kinds import (
     BLOCKED_ADDRESS,
     CONNECT_ERROR,
     CONNECTION_LOST,

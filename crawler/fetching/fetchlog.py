@@ -14,12 +14,13 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from archive.operations.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
+from archive.error_kinds import INTERRUPTED, REDIRECT_LOOP, REDIRECT_OFFSITE
+from archive.storage.runs import utc_now
+from crawler.crawl_run import get_run
 from crawler.fetching.addresses import BlockedAddress
 from crawler.fetching.errors import NETWORK_KINDS, error_kind, status_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.fetching.warc import META_KEY as WARC_META_KEY
-from crawler.operations.run import get_run, utc_now
 
 if TYPE_CHECKING:
     from scrapy import Request

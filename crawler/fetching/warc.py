@@ -31,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 from archive.captures.warc_index import WARC_SUFFIX
 from archive.captures.warc_writer import HttpExchange, new_record_id, run_file_name, unused_path
 from archive.storage.paths import DEFAULT_DB, default_warc_dir
-from crawler.operations.run import get_run, recorded_settings  # warcinfo names the settings the run row records
+from crawler.crawl_run import get_run, recorded_settings  # warcinfo names the settings the run row records
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -152,7 +152,7 @@ class DiscoveryMiddleware:
         spider = self.crawler.spider
         if request.url in getattr(spider, "announced", ()):
             raise IgnoreRequest(f"already fetched under another name: {request.url}")
-        from crawler.operations.run import get_run  # the run exists only while a crawl does
+        from crawler.crawl_run import get_run  # the run exists only while a crawl does
 
         run = get_run(self.crawler)
         if run.tally.discovery_not_articles >= self.cap:

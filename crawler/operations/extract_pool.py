@@ -25,15 +25,16 @@ import os
 from collections import Counter, OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from archive.operations.lifeline import leave_with
-from archive.record import Article
-from archive.store import RawPage
-from crawler.extract.article import read_on_site
-from crawler.extract.furniture import Furniture, Observed
+from archive.lifeline import leave_with
+from archive.record import Article, RawPage
 from crawler.operations.helpers import helpers_context
 from crawler.sites import Site
+
+if TYPE_CHECKING:
+    from crawler.extract.furniture import Furniture, Observed
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ class SiteMemory:
 
     def known(self, site: str) -> Furniture:
         """What is known of `site`'s template, for the extraction of its next page."""
+        # The extractor's modules are the worker's side (bs4, dateparser...: ~0.3 s), imported in the
+        # helpers' server (crawler/operations/helpers.py PRELOAD), never in the crawler's process.
+        from crawler.extract.furniture import Furniture  # noqa: PLC0415
+
         memory = self._sites.get(site)
         if memory is None:
             return Furniture()
@@ -145,6 +150,8 @@ def _extract_and_compress(
 ) -> tuple[Article, RawPage, bool]:
     # The raw page is hashed and compressed for the archive here too: the worker has the bytes
     # already, and the writer gets the page once, compressed, with its digest.
+    from crawler.extract.article import read_on_site  # noqa: PLC0415 — the worker's side, see SiteMemory.known
+
     key = site_of(url)
     (article, sources), observed = read_on_site(
         body, url, encoding=encoding, site=site, known=_MEMORY.known(key), learn=True

@@ -16,8 +16,16 @@ from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
 # This module first: in the server it makes the server, and every helper forked from it, deaf to
-# a SIGTERM sent to the crawl's process group (below).
-PRELOAD = ["crawler.operations.helpers", "crawler.operations.extract_pool", "archive.writer"]
+# a SIGTERM sent to the crawl's process group (below). Then what the helpers import where it is
+# used, so that the crawler's own process never does: the extractor (the extraction worker's
+# side of extract_pool) and surt (the writer's CDXJ keys, archive/captures/warc_index.py).
+PRELOAD = [
+    "crawler.operations.helpers",
+    "crawler.operations.extract_pool",
+    "crawler.extract.article",
+    "archive.writer",
+    "surt",
+]
 
 
 def _imported_by_the_forkserver() -> bool:
@@ -36,7 +44,7 @@ if _imported_by_the_forkserver():
     # forkserver sentinels), so its death broke the extraction pool ("the extraction worker
     # died") and made the writer look dead, whose death raced the crawler's stop. The server
     # leaves with the crawler whatever the signal (its `alive` pipe closes), as do the helpers
-    # (archive/operations/lifeline.py); SIGINT it ignores already.
+    # (archive/lifeline.py); SIGINT it ignores already.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 

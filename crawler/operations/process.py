@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
-from archive.operations.outcome import EXIT_FAILED
-from archive.operations.runs import record_failed_run, summary_line, utc_now
+from archive.outcome import EXIT_FAILED
+from archive.storage.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
+from crawler.crawl_run import CrawlRun, recorded_settings
 from crawler.fetching.addresses import parse_networks
 from crawler.fetching.contact import ContactError, resolve_contact, user_agent
-from crawler.operations.run import CrawlRun, RunExtension, recorded_settings
+from crawler.operations.run import RunExtension
 from crawler.spiders.news import NewsSpider
 
 

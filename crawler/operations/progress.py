@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-    from crawler.operations.run import CrawlRun
+    from crawler.crawl_run import CrawlRun
 
 # Meta key carried by an article request and by the retries and redirects made from it.
 CHAIN = "tnu_progress_chain"

@@ -14,7 +14,7 @@ resume keys only while they change, pages do not repeat and some page brings a c
 reading, within a bound of pages; `collapse` drops identical captures (same URL, same digest).
 
 Nor is anything a server says about a capture trusted: a row's `original` can be any scheme and
-host (`match_host` names the hosts asked for; the spider keeps their http(s) captures), its
+host (crawler/sites/site.py `match_host` names the hosts asked for; the spider keeps their http(s) captures), its
 timestamp any digits (a capture whose time is no date or is in the future is skipped and
 counted, never raised on), a page any number of rows (read up to a bound, the rest counted).
 """
@@ -331,17 +331,6 @@ def collapse(captures: Iterable[Capture], seen: set[tuple[str, str]]) -> list[Ca
         seen.add(capture.key)
         fresh.append(capture)
     return fresh
-
-
-def match_host(pattern: str) -> str:
-    """The host a URL pattern names (`tnu.edu.vn/*`, `*.tnu.edu.vn`, `http://en.tnu.edu.vn/news/*`):
-    recovery keeps the captures of that host and its subdomains. ValueError when it names none."""
-    rest = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", pattern.strip()).removeprefix("*.")
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-    host = re.sub(r":\d*$", "", host).strip(".").lower()
-    if not host or re.search(r"[\s*\[\]:@\\]", host):
-        raise ValueError(f"no host in the URL pattern {pattern!r} (e.g. tnu.edu.vn/*)")
-    return host
 
 
 def _digest(text: str) -> bytes:

@@ -22,8 +22,8 @@ from typing import Any
 
 from scrapy import Request
 
-from archive.operations.error_kinds import EXTRACT_ERROR
-from crawler.operations.run import get_run
+from archive.error_kinds import EXTRACT_ERROR
+from crawler.crawl_run import get_run
 from crawler.pipelines import IMAGE_MAXSIZE, IMAGE_PRIORITY, ArchivePipeline
 from crawler.recovery.cdx import raw_capture_url
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.storage.sites import adhoc_name, claimant
-from crawler.operations.config import ConfigError, read_config
+from crawler.sites.config import ConfigError, read_config
 
 from .site import Site, SiteError, parse
 

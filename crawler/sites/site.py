@@ -49,7 +49,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.storage.sites import adhoc_name
-from crawler.recovery.cdx import match_host
 
 # A profile's name: what `--site` takes and `articles.site` holds. Host-like names (dots,
 # colons) are left to the sites no profile claims, which are named by their host.
@@ -215,6 +214,17 @@ def _strings(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise SiteError(f"{where}: {key} must be a list of strings")
     return tuple(v.strip() for v in value)
+
+
+def match_host(pattern: str) -> str:
+    """The host a URL pattern names (`tnu.edu.vn/*`, `*.tnu.edu.vn`, `http://en.tnu.edu.vn/news/*`):
+    recovery keeps the captures of that host and its subdomains. ValueError when it names none."""
+    rest = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", pattern.strip()).removeprefix("*.")
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    host = re.sub(r":\d*$", "", host).strip(".").lower()
+    if not host or re.search(r"[\s*\[\]:@\\]", host):
+        raise ValueError(f"no host in the URL pattern {pattern!r} (e.g. tnu.edu.vn/*)")
+    return host
 
 
 def _archive_matches(data: Mapping[str, Any], where: str) -> tuple[str, ...]:

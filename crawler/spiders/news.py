@@ -36,15 +36,15 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.operations.error_kinds import http_kind
-from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
-from archive.operations.runs import utc_days_ago
+from archive.error_kinds import http_kind
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from archive.storage import frontier
+from archive.storage.runs import utc_days_ago, utc_now
+from crawler.crawl_run import get_run, refuse
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import discovery, links
 from crawler.navigation.budgets import RunBudgets
-from crawler.operations.run import get_run, refuse, utc_now
 from crawler.sites import SiteError, Sites, download_slots
 from crawler.sites import load as load_sites
 

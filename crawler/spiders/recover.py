@@ -32,24 +32,25 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from archive.operations import recovery
-from archive.operations.error_kinds import (
+from archive.error_kinds import (
     CAPTURE_NOT_HTML,
     CDX_BAD_TIMESTAMP,
     CDX_NOT_SITE,
     CDX_ROWS_UNREAD,
     CDX_UNREADABLE,
 )
-from archive.operations.outcome import EXIT_FAILED, EXIT_USAGE
+from archive.operations import recovery
+from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import settings as default_settings
+from crawler.crawl_run import get_run, refuse
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import links
-from crawler.operations.run import get_run, refuse
 from crawler.recovery import cdx
 from crawler.recovery.candidates import Candidates
 from crawler.sites import SiteError, Sites
 from crawler.sites import load as load_sites
+from crawler.sites.site import match_host
 
 # Older index pages first would not matter (each page is read whole); captures before the next
 # index page, so a long walk keeps few requests waiting.
@@ -137,7 +138,7 @@ class RecoverSpider(scrapy.Spider):
         try:  # `scrapy crawl recover -a site=nowhere` (`tnu-archive recover` checked it before)
             spider.matches = spider.sites.recover_matches(spider.asked_sites, spider.asked_matches)
             # Only the captures of the hosts asked for (and their subdomains) are read.
-            spider.hosts = sorted({cdx.match_host(m) for m in spider.matches})
+            spider.hosts = sorted({match_host(m) for m in spider.matches})
         except (SiteError, ValueError) as exc:
             refuse(str(exc), EXIT_USAGE)
         if not spider.matches:

@@ -13,7 +13,7 @@ from cron_support import IMAGE_PATHS
 from e2e_support import FAST, crawl, run_cli
 
 from archive import __version__
-from archive.operations.outcome import EXIT_FAILED
+from archive.outcome import EXIT_FAILED
 from crawler.fetching.contact import is_loopback, missing_contact_warning, user_agent
 
 WARNING = "tnu-archive: warning: no contact in the User-Agent"

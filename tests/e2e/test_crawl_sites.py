@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, FAST, run_cli
 
-from archive.operations.outcome import EXIT_FAILED
+from archive.outcome import EXIT_FAILED
 from crawler.replica.server import ReplicaServer
 
 

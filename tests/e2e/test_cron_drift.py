@@ -13,9 +13,9 @@ import sqlite_utils
 from cron_support import ARTICLES, copy_site, first_crawl, page_file, query, requested_articles, sub_page
 from e2e_support import crawl
 
-from archive.operations.outcome import EXIT_DRIFT
-from archive.operations.runs import list_runs
+from archive.outcome import EXIT_DRIFT
 from archive.storage.frontier import pending_links
+from archive.storage.runs import list_runs
 from crawler.navigation import links
 from crawler.replica.server import ReplicaServer
 

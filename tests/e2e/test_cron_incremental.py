@@ -36,8 +36,8 @@ from cron_support import (
 from e2e_support import Result, crawl, run_cli
 
 from archive import __version__
-from archive.operations.runs import list_runs, utc_days_ago
 from archive.storage.frontier import RETRY_MAX_DAYS
+from archive.storage.runs import list_runs, utc_days_ago
 from crawler.replica.server import ReplicaServer
 
 CUTOFF = date(2026, 2, 1)

@@ -16,8 +16,8 @@ from cron_support import copy_site, first_crawl, query
 from e2e_support import FAST, crawl
 
 from archive.operations.lock import RunLock
-from archive.operations.outcome import EXIT_INTERRUPTED, EXIT_LOCKED
-from archive.operations.runs import list_runs
+from archive.outcome import EXIT_INTERRUPTED, EXIT_LOCKED
+from archive.storage.runs import list_runs
 from crawler.replica.server import ReplicaServer
 
 SLOW_START = 60.0  # the start page of the first crawl answers after this long: it is still running

@@ -19,7 +19,7 @@ from cron_support import (
 )
 from e2e_support import crawl
 
-from archive.operations.runs import utc_days_ago
+from archive.storage.runs import utc_days_ago
 from crawler.replica.server import ReplicaServer
 
 DELETED = "/hoi-thao-khoa-hoc-quoc-gia-ve-hoa-hoc-xanh-dn5687.html"

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from e2e_support import FAST
 
-from archive.operations.outcome import EXIT_INTERRUPTED
+from archive.outcome import EXIT_INTERRUPTED
 from crawler.replica.faults import Body, FaultServer
 from crawler.replica.server import ReplicaServer
 

@@ -19,7 +19,7 @@ from cron_support import (
 )
 from e2e_support import crawl
 
-from archive.operations.runs import utc_days_ago
+from archive.storage.runs import utc_days_ago
 from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
 from crawler.settings import NOT_ARTICLE_RECHECK_DAYS
 

@@ -24,8 +24,8 @@ import sqlite_utils
 from cron_support import ARTICLES, copy_site, edit_page, first_crawl, query, sub_page
 from e2e_support import Result, crawl, run_cli
 
-from archive.operations.runs import list_runs
 from archive.record import ImageRef
+from archive.storage.runs import list_runs
 from archive.store import content_hash
 from crawler.replica.server import DEFAULT_SITE_DIR, content_type, file_for, substitute
 

@@ -26,8 +26,8 @@ import pytest
 import sqlite_utils
 from e2e_support import EXPECTED, FAST, Result, run_cli
 
-from archive.operations.runs import utc_days_ago
 from archive.storage.frontier import pending_links
+from archive.storage.runs import utc_days_ago
 from crawler.navigation import links
 from crawler.replica.server import RequestRecord
 from crawler.replica.traps import JUNK_PREFIX, PAGER, SESSIONS, TrapServer

@@ -17,7 +17,7 @@ import sqlite_utils
 from fault_site import BIG_LISTING, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, RETRY_TIMES, FaultSite, build_site
 from faults_support import Run, Sandbox
 
-from archive.operations.runs import utc_days_ago
+from archive.storage.runs import utc_days_ago
 from crawler.replica.faults import FaultServer
 from crawler.replica.server import RequestRecord
 

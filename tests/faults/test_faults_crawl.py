@@ -31,7 +31,7 @@ from fault_site import (
 )
 from lxml import html as lxml_html
 
-from archive.operations.outcome import EXIT_OK
+from archive.outcome import EXIT_OK
 from crawler.cli import cli
 from crawler.replica.server import file_for
 

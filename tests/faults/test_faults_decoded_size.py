@@ -10,7 +10,7 @@ import json
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.operations.outcome import EXIT_OK
+from archive.outcome import EXIT_OK
 from crawler.pipelines import IMAGE_MAXSIZE
 from crawler.replica.faults import FaultServer, Oversize
 from crawler.replica.server import DEFAULT_SITE_DIR

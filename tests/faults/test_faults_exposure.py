@@ -19,7 +19,7 @@ import pytest
 from faults_support import FAST
 
 from archive.db import connect
-from archive.operations.outcome import EXIT_DRIFT
+from archive.outcome import EXIT_DRIFT
 from crawler.replica.server import ReplicaServer
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc")

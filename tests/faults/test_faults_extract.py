@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.operations.outcome import EXIT_OK
+from archive.outcome import EXIT_OK
 from crawler.replica.faults import Body, FaultServer
 from crawler.replica.server import DEFAULT_SITE_DIR
 

@@ -22,7 +22,7 @@ import sqlite_utils
 from fault_site import PARAS, build
 from faults_support import Sandbox
 
-from archive.operations.outcome import EXIT_OK
+from archive.outcome import EXIT_OK
 from crawler.replica.server import ReplicaServer
 
 ARTICLES = int(os.environ.get("TNU_LOAD_ARTICLES", "5000"))

@@ -27,7 +27,7 @@ import sqlite_utils
 from faults_support import Sandbox
 from w3lib.url import safe_url_string
 
-from archive.operations.outcome import EXIT_FAILED
+from archive.outcome import EXIT_FAILED
 from crawler.fetching.addresses import AddressPolicy, parse_networks, policy_for, special_block
 from crawler.replica.faults import FaultServer, Redirect
 

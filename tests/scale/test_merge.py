@@ -14,11 +14,11 @@ from PIL import Image
 from scale_support import dump, run_cli
 
 from archive.db import MIGRATIONS, connect
-from archive.operations import runs
 from archive.operations.lock import RunLock
 from archive.operations.merge import Rule, combine
-from archive.operations.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_VERIFY
+from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_VERIFY
 from archive.record import Article, ImageRef
+from archive.storage import runs
 from archive.store import Archive
 
 SITE = "http://news.example.org"

@@ -8,7 +8,7 @@ import shlex
 
 from scale_support import run_cli
 
-from archive.operations.outcome import EXIT_USAGE
+from archive.outcome import EXIT_USAGE
 from crawler.operations.scale_plan import Target, assign, node_of
 
 NAMES = [f"site{i}.edu.vn" for i in range(300)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from scale_support import BIN, ROOT, free_port
 
-from archive.operations.outcome import EXIT_FAILED
+from archive.outcome import EXIT_FAILED
 
 
 def scrapy_crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from archive.operations.recovery import capture_recovered, is_recovered, save_capture, url_variants
-from archive.store import RawPage
+from archive.record import RawPage
 
 CAPTURED = {
     "20200801030000": ("2020-08-01T03:00:00Z", 120, "Sơ kết tuyên giáo 2020"),

@@ -1,4 +1,4 @@
-"""archive/operations/runs.py: the crawl_runs rows a run leaves, and stale runs of dead processes."""
+"""archive/storage/runs.py: the crawl_runs rows a run leaves, and stale runs of dead processes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from archive import __version__
-from archive.operations.runs import finished_runs, list_runs, mark_stale_runs_killed, process_alive, utc_iso
+from archive.lifeline import process_alive
+from archive.storage.runs import finished_runs, list_runs, mark_stale_runs_killed, utc_iso
 
 
 def _dead_pid() -> int:
@@ -147,7 +148,7 @@ def test_a_zombie_is_not_alive():
 
 
 def test_a_run_records_how_many_articles_generic_rules_read(archive):
-    from archive.operations.runs import generic_share
+    from archive.storage.runs import generic_share
 
     run_id = archive.start_run(["https://tnu.edu.vn/"], {})
     counts = {"pages": 12, "articles_new": 6, "articles_changed": 1, "articles_unchanged": 1, "articles_generic": 6}
@@ -158,7 +159,7 @@ def test_a_run_records_how_many_articles_generic_rules_read(archive):
 
 
 def test_the_generic_share_of_runs_that_predate_it_or_archived_nothing_is_unknown():
-    from archive.operations.runs import generic_share
+    from archive.storage.runs import generic_share
 
     assert generic_share({"articles_new": 3, "articles_generic": None}) == "-"
     assert (

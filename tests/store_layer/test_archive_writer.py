@@ -22,9 +22,11 @@ import pytest
 
 from archive import writer as writer_module
 from archive.captures.warc_writer import HttpExchange, new_record_id
-from archive.operations.runs import RunTally, process_alive
+from archive.lifeline import process_alive
+from archive.record import RawPage
 from archive.storage import frontier
-from archive.store import Archive, RawPage
+from archive.storage.runs import RunTally
+from archive.store import Archive
 from archive.writer import ArchiveWriter, WriterDied, Writes
 
 ROOT = Path(__file__).resolve().parents[2]

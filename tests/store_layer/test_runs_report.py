@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.operations.runs import finish_run, start_run
+from archive.storage.runs import finish_run, start_run
 from archive.store import Archive
 
 FULL = {"title": 1.0, "published_at": 1.0, "views": 0.9, "body_text": 1.0, "images": 0.8}

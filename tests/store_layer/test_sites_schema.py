@@ -10,9 +10,9 @@ import pytest
 import sqlite_utils
 
 from archive.db import MIGRATIONS, connect
-from archive.operations.outcome import DRIFT, EMPTY, EXIT_DRIFT, EXIT_FAILED, EXIT_OK, FAILED, OK, worst
-from archive.operations.runs import RunTally
+from archive.outcome import DRIFT, EMPTY, EXIT_DRIFT, EXIT_FAILED, EXIT_OK, FAILED, OK, worst
 from archive.storage import sites
+from archive.storage.runs import RunTally
 from archive.store import ARTICLE_COLUMNS, ARTICLE_ROW, IMAGE_COLUMNS
 
 

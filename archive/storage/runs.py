@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from archive import __version__
-from archive.operations.outcome import RUN_STATUSES, WATCHED_FIELDS
+from archive.lifeline import process_alive
+from archive.outcome import RUN_STATUSES, WATCHED_FIELDS
 
 # What the archive counts as it writes a run (the columns of crawl_runs of the same names).
 COUNT_FIELDS = (
@@ -36,10 +37,10 @@ class RunTally:
     """Everything one run counts, in one object: what the archive counts as it writes
     (`counts`), the failures by kind and the problems noticed (the crawler and the archive
     writer both add to these), and the figures only the crawler sees, from which the run's
-    status is decided (archive/operations/outcome.py)."""
+    status is decided (archive/outcome.py)."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
-    errors: Counter = field(default_factory=Counter)  # error kind (archive/operations/error_kinds.py) -> count
+    errors: Counter = field(default_factory=Counter)  # error kind (archive/error_kinds.py) -> count
     problems: list[str] = field(default_factory=list)
     pages_ok: int = 0  # page responses below 400
     article_links_seen: int = 0
@@ -64,7 +65,7 @@ class RunTally:
             tally.counts[name] = tally.counts.get(name, 0) + 1
 
     def error(self, kind: str, site: str | None = None) -> None:
-        """One failure of this kind (archive/operations/error_kinds.py), of this site's page when it is one."""
+        """One failure of this kind (archive/error_kinds.py), of this site's page when it is one."""
         for tally in self._and(site):
             tally.errors[kind] += 1
 
@@ -242,23 +243,6 @@ def record_failed_run(
         problems=[problem],
     )
     return run_id
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid runs on this host (a zombie, exited but not yet reaped by
-    its parent, does not: a killed crawl's helpers can stay zombies for a while)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            # pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ")"
-            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True  # no /proc (not Linux): existing is all that can be told
 
 
 def mark_stale_runs_killed(db: sqlite_utils.Database, *, lock_held: bool = False) -> list[int]:

@@ -18,7 +18,7 @@ EXIT_VERIFY = 5  # verify found missing or corrupt files
 EXIT_INTERRUPTED = 6  # the run was stopped (SIGINT/SIGTERM) before it finished; the next run resumes
 
 # The statuses of a run (crawl_runs.status), with what each means; the data dictionary lists them
-# from here. `decide` gives the ones a run ends with; archive/operations/runs.py the other two.
+# from here. `decide` gives the ones a run ends with; archive/storage/runs.py the other two.
 RUNNING, OK, DRIFT, EMPTY, FAILED, INTERRUPTED, KILLED = (
     "running",
     "ok",
@@ -141,3 +141,24 @@ def decide(
         ]
         return DRIFT, EXIT_DRIFT, problems
     return OK, EXIT_OK, []
+
+
+# A field's fill rate is shown as fallen when it is this much (in share of articles, 0.10 = ten
+# points) below its baseline, the median of earlier runs; the drift alarm itself needs a fall
+# below half of it (DRIFT_RATIO, above). Smaller runs than the alarm judges are not compared.
+FELL_BY = 0.10
+
+
+def articles_saved(row: Mapping) -> int:
+    return sum(int(row.get(name) or 0) for name in ("articles_new", "articles_changed", "articles_unchanged"))
+
+
+def fallen_fields(row: Mapping, earlier: Sequence[Mapping]) -> list[tuple[str, float, float]]:
+    """(field, rate, baseline) of the fields whose fill rate fell at least FELL_BY below the
+    median of the earlier runs (newest first, as finished_runs returns them), worst first."""
+    rates = row.get("fill_rates") or {}
+    if not rates or articles_saved(row) < MIN_ARTICLES_FOR_DRIFT:
+        return []
+    base = baseline(baseline_history(earlier))
+    fallen = [(name, rate, base[name]) for name, rate in rates.items() if name in base and rate <= base[name] - FELL_BY]
+    return sorted(fallen, key=lambda f: (f[1] - f[2], f[0]))

@@ -15,7 +15,22 @@ import signal
 import threading
 import time
 
-from archive.operations.runs import process_alive
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (a zombie, exited but not yet reaped by
+    its parent, does not: a killed crawl's helpers can stay zombies for a while)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ")"
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): existing is all that can be told
 
 
 def leave_with(crawler_pid: int, *, niceness: int = 0) -> None:
