@@ -12,6 +12,7 @@ import re
 from functools import cache
 from typing import NamedTuple
 
+import cssselect
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -178,12 +179,49 @@ class _JsonLd:
 # --- the pieces of the page -----------------------------------------------------------------
 
 
-def _layout(root: Element, site: Site) -> tuple[dict[str, str], Element | None]:
+def _layout(root: Element, site: Site, page: str) -> tuple[dict[str, str], Element | None]:
     for selectors in site.selectors:
+        if not _may_match(selectors.get("body"), page):
+            continue  # a class or id the selector needs is nowhere in the page: no match
         body = _first(root, selectors.get("body"))
         if body is not None:
             return selectors, body
     return {}, None
+
+
+def _may_match(selector: str | None, page: str) -> bool:
+    """Whether the page's text holds every class name and id one of the selector's alternatives
+    needs: a search of the page text, against libxml2 evaluating the selector over every element
+    (a site's selectors are tried on every page of the site, most of them not of its layout)."""
+    needs = _needs(selector) if selector else None
+    return needs is None or any(all(token in page for token in tokens) for tokens in needs)
+
+
+@cache
+def _needs(selector: str) -> tuple[tuple[str, ...], ...] | None:
+    """The class names and ids each alternative of a selector requires (of the elements it
+    matches and of their ancestors; not those inside :not() or :has()), None when it does not
+    parse. Written in the page, they appear as they are (class names spelled with character
+    references would escape this, and no template writes them so)."""
+    try:
+        alternatives = cssselect.parse(selector)
+    except Exception:
+        return None
+    out = []
+    for alternative in alternatives:
+        tokens, stack = [], [alternative.parsed_tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cssselect.parser.Class):
+                tokens.append(node.class_name)
+            elif isinstance(node, cssselect.parser.Hash):
+                tokens.append(node.id)
+            if isinstance(node, cssselect.parser.CombinedSelector):
+                stack.append(node.subselector)
+            if hasattr(node, "selector"):
+                stack.append(node.selector)
+        out.append(tuple(tokens))
+    return tuple(out)
 
 
 def _generic_body(root: Element) -> tuple[Element | None, str]:
@@ -814,7 +852,7 @@ def read_on_site(
     if root is None:
         return Reading(Article(url=url), {}), None
     ld = _JsonLd(root)
-    selectors, body = _layout(root, site)
+    selectors, body = _layout(root, site, page)
     layout = f"site:{selectors.get('layout', '?')}"
     body_rule = layout
     if body is None:
@@ -1018,9 +1056,10 @@ def _listing(
     heading = title_node if title_node is not None else root.find(".//h1")
     verdict = listing.structured_verdict(kinds)
     if verdict is None:
-        cards = listing.item_cards(root, url, heading, _is_furniture)
-        og_article = (_meta(root, "og:type") or "").lower() == "article"
         machine_date = published_rule in published.PAGE_LEVEL_RULES
+        # a date of the page's own keeps it an article whatever its cards: they are not looked for
+        cards = [] if machine_date else listing.item_cards(root, url, heading, _is_furniture)
+        og_article = (_meta(root, "og:type") or "").lower() == "article"
         verdict = listing.content_verdict(cards, (date_node, views_node), machine_date, body_lines, og_article)
     # recorded only when it refuses the page: the provenance lists what the record holds
     return verdict.listing, verdict.rule if verdict.listing else ""
