@@ -23,6 +23,7 @@ Pure: trafilatura reads the copy it is given and fetches nothing.
 from __future__ import annotations
 
 import re
+import threading
 from copy import deepcopy
 
 from lxml import etree
@@ -32,15 +33,17 @@ from .text import clean
 
 Element = etree._Element
 
-# trafilatura's evaluation settings: no comments, tables kept, plain text.
+# trafilatura's evaluation settings: no comments, tables kept, plain text (its Extractor's names).
 _OPTIONS = {
-    "include_comments": False,
-    "include_tables": True,
-    "include_formatting": False,
-    "include_images": False,
-    "include_links": False,
-    "deduplicate": False,
+    "output_format": "txt",
+    "comments": False,
+    "tables": True,
+    "formatting": False,
+    "images": False,
+    "links": False,
+    "dedup": False,
 }
+_local = threading.local()
 # Marks the elements trafilatura must not see (on our tree for the time of a copy only).
 _MARK = "data-tnu-not-body"
 _MARKED = etree.XPath(f".//*[@{_MARK}]")
@@ -48,9 +51,11 @@ _JSON_LD = etree.XPath("//script[@type='application/ld+json']")
 # What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
 # form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
 # over; JSON-LD stays (it tells a forum thread by it).
+# One walk of the tree (a union of `.//x` paths walks it once per path).
 _NEVER_TEXT = etree.XPath(
-    ".//script[not(@type='application/ld+json')] | .//style | .//svg | .//noscript | .//template | .//iframe"
-    " | .//select | .//button | .//input | .//textarea | .//nav | .//aside | .//footer"
+    ".//*[self::script[not(@type='application/ld+json')] or self::style or self::svg or self::noscript"
+    " or self::template or self::iframe or self::select or self::button or self::input or self::textarea"
+    " or self::nav or self::aside or self::footer]"
 )
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
@@ -60,9 +65,7 @@ PARAGRAPH = 40
 _WORD = re.compile(r"\w+")
 
 
-def reference_text(
-    root: Element, url: str, not_body: list[Element] = (), fast: bool = False, part: Element | None = None
-) -> str | None:
+def reference_text(root: Element, url: str, not_body: list[Element] = (), part: Element | None = None) -> str | None:
     """trafilatura's main text of the page's tree without the `not_body` elements, or None when
     it finds none (or fails on it); of `part` of the page only when given. `root` itself is
     left as it was."""
@@ -80,9 +83,23 @@ def reference_text(
     for element in _NEVER_TEXT(work):
         _drop(element)
     try:
-        return extract(work, url=url, fast=fast, **_OPTIONS)
+        return extract(work, options=_options(url))
     except Exception:  # a bad page must cost its body check, never the article
         return None
+
+
+def _options(url: str):
+    """trafilatura's options for a page of `url`: made once a thread (its constructor reads its
+    configuration anew each time, a few percent of a check), the page's address set on each call
+    as trafilatura's own command line does."""
+    options = getattr(_local, "options", None)
+    if options is None:
+        from trafilatura.settings import Extractor
+
+        options = _local.options = Extractor(**_OPTIONS)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
 
 
 def _page_of(root: Element, part: Element | None) -> Element:
