@@ -27,7 +27,7 @@ from .text import (
     SILENT_TAGS,
     absolutize_links,
     clean,
-    decode,
+    decode_page,
     element_text,
     paragraphs,
     sanitize,
@@ -845,10 +845,10 @@ def read_on_site(
     """read_article, and (with `learn`) what the page shows of its site's template for the
     site's memory to learn from: None for a page a site selector read, or without a body."""
     site = site or packaged().of(url)
-    page = decode(html, encoding)
+    page, utf8 = decode_page(html, encoding)
     if not page.strip():
         return Reading(Article(url=url), {}), None
-    root = parse_html(page)
+    root = parse_html(page, utf8)
     if root is None:
         return Reading(Article(url=url), {}), None
     ld = _JsonLd(root)

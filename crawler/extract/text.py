@@ -43,7 +43,14 @@ def _mixed_utf8(data: bytes) -> str | None:
 
 
 def decode(data: str | bytes, encoding: str | None = None) -> str:
-    """The page as NFC text: the given encoding, else the declared one, else UTF-8.
+    """The page as NFC text (see decode_page)."""
+    return decode_page(data, encoding)[0]
+
+
+def decode_page(data: str | bytes, encoding: str | None = None) -> tuple[str, bytes | None]:
+    """The page as NFC text: the given encoding, else the declared one, else UTF-8; and the
+    text's UTF-8 bytes when they are `data` itself (a UTF-8 page, already NFC, without a byte
+    order mark), which the parser then reads as they are instead of an encoded copy.
 
     When the bytes are not valid in the encoding tried (a server that says UTF-8 for a
     windows-1258 page), the page's own declaration, wherever it sits, gets its turn, then a
@@ -51,10 +58,13 @@ def decode(data: str | bytes, encoding: str | None = None) -> str:
     windows-1258 spells Vietnamese with combining tone marks, so decoding alone is not enough:
     the result is composed to NFC here, once, for the whole page.
     """
+    raw = None
     if isinstance(data, bytes):
         # the common case costs one strict decode and a look at the page's head
         first = encoding or EncodingDetector.find_declared_encoding(data, is_html=True) or "utf-8"
         text = _strict(data, first)
+        if text is not None and _canonical(first) == "utf-8":
+            raw = data
         if text is None:
             declared = EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=True)
             if declared is not None and not _known(declared):
@@ -68,10 +78,11 @@ def decode(data: str | bytes, encoding: str | None = None) -> str:
             if text is None:
                 text = data.decode("utf-8", errors="replace")
         if text.startswith("\ufeff"):
-            text = text[1:]
+            text, raw = text[1:], None
     else:
         text = data
-    return nfc(text)
+    composed = nfc(text)
+    return composed, raw if composed is text else None
 
 
 def _canonical(encoding: str) -> str | None:
