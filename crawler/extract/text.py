@@ -102,17 +102,21 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def nfc(text: str) -> str:
-    # is_normalized is a fast scan; most pages are already NFC.
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    # ASCII is NFC (isascii reads a flag of the string); is_normalized is a fast scan, and most
+    # pages are already NFC.
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def clean(text: str | None) -> str:
     """NFC, invisible characters dropped, runs of whitespace collapsed to one space, stripped."""
     if not text:
         return ""
-    text = nfc(text)
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
+    if not text.isascii():  # NFC and the invisible characters concern non-ASCII text only
+        text = nfc(text)
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
     # str.split() splits on every Unicode space (no-break, thin, ideographic), several times
     # faster than a regular expression on this hot path
     return " ".join(text.split())
