@@ -528,11 +528,7 @@ def _category(root: Element, scope: Element, selectors: dict, title: str | None,
                 (
                     el
                     for el in root.iter("nav", "div", "ol", "ul", "p")
-                    if re.search(
-                        r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)",
-                        f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}",
-                        re.I,
-                    )
+                    if _CRUMBS.search(f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}")
                 ),
                 None,
             )

@@ -172,12 +172,19 @@ def _text_of(element: Element) -> str:
     return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
 
-def related_blocks(scope: Element) -> list[Element]:
+def short_texts(scope: Element) -> str:
+    """The short texts of `scope` (3 to 60 characters), one a line: what related_blocks and
+    rating_lines search first, to pass over a page that prints no related heading or rating."""
+    return "\n".join(_SHORT_TEXTS(scope))
+
+
+def related_blocks(scope: Element, short: str | None = None) -> list[Element]:
     """Related-news blocks of `scope`: a related heading with the list (or links) after it, the
-    heading's own block when the list is in it, and dated headline lists without a heading."""
+    heading's own block when the list is in it, and dated headline lists without a heading.
+    `short` is short_texts(scope) when the caller has it already."""
     found = dated_headline_lists(scope)
     # most pages print no such heading at all: their short texts say so (one search of them all)
-    if not _RELATED_LINE_START.search("\n".join(_SHORT_TEXTS(scope))):
+    if not _RELATED_LINE_START.search(short_texts(scope) if short is None else short):
         return outermost(found)
     for element in _SHORT_HEADINGS(scope):
         if not is_related_heading(element_text(element)):
@@ -206,9 +213,10 @@ def link_lines(scope: Element) -> list[Element]:
     return outermost(e for e in _ONE_LINK_LINES(scope) if is_link_line(e))
 
 
-def rating_lines(scope: Element) -> list[Element]:
-    """The lines (short blocks) of `scope` that are a rating widget's, whole."""
-    if not _RATING_ANYWHERE.search("\n".join(_SHORT_TEXTS(scope))):
+def rating_lines(scope: Element, short: str | None = None) -> list[Element]:
+    """The lines (short blocks) of `scope` that are a rating widget's, whole (`short`: as
+    related_blocks)."""
+    if not _RATING_ANYWHERE.search(short_texts(scope) if short is None else short):
         return []  # most pages rate nothing: their short texts say so
     return outermost(e for e in _SHORT_LINES(scope) if is_rating_line(element_text(e)))
 
