@@ -9,7 +9,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import cssselect
@@ -240,10 +240,12 @@ def _generic_body(root: Element) -> tuple[Element | None, str]:
             continue
         links = sum(len(clean("".join(a.itertext()))) for a in p.iter("a"))
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
+    # blocks with a <br> of their own, in one walk of the <br>s (asking each block is a call a block)
+    broken = {br.getparent() for br in root.iter("br")}
     for block in root.iter("div", "td", "section", "article", "blockquote", "center"):
         # paragraphs written straight into a block, parted by <br> (a body pasted without any
         # <p>, met in NukeViet and portal editors): the block is their parent
-        if block.find("br") is not None and not _is_furniture(block):
+        if block in broken and not _is_furniture(block):
             runs, links = _loose_runs(block)
             text = [run for run in runs if len(run) >= 25]
             if len(text) >= 2:
@@ -286,7 +288,12 @@ def _is_furniture(element: Element) -> bool:
     tag = element.tag
     if tag in ("nav", "aside", "footer", "form"):
         return True
-    ident = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return _furniture_ident(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _furniture_ident(ident: str) -> bool:
+    # a page repeats its class names on element after element (and a site on page after page)
     return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
 
 
@@ -516,6 +523,9 @@ def _names_views(element: Element) -> bool:
         if marks.strip() and _VIEWS_MARK.search(marks):
             return True
     return False
+
+
+_CRUMBS = re.compile(r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)", re.I)
 
 
 def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> tuple[str | None, str]:
@@ -917,7 +927,10 @@ def read_on_site(
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout)), None
 
     # what only its shape says is furniture, around a generic body (known layouts say it themselves)
-    shaped = None if selectors else furniture.related_blocks(area) + furniture.rating_lines(area)
+    shaped = None
+    if not selectors:
+        short = furniture.short_texts(area)  # read once for both
+        shaped = furniture.related_blocks(area, short) + furniture.rating_lines(area, short)
     inner_furniture = _furniture_in(body, selectors.get("furniture"), shaped)
     found = find_images(body, url, skip=set(inner_furniture))
     skip: set = set(inner_furniture)
