@@ -44,19 +44,15 @@ _OPTIONS = {
     "dedup": False,
 }
 _local = threading.local()
-# Marks the elements trafilatura must not see (on our tree for the time of a copy only).
-_MARK = "data-tnu-not-body"
-_MARKED = etree.XPath(f".//*[@{_MARK}]")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']")
 # What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
 # form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
 # over; JSON-LD stays (it tells a forum thread by it).
-# One walk of the tree (a union of `.//x` paths walks it once per path).
-_NEVER_TEXT = etree.XPath(
-    ".//*[self::script[not(@type='application/ld+json')] or self::style or self::svg or self::noscript"
-    " or self::template or self::iframe or self::select or self::button or self::input or self::textarea"
-    " or self::nav or self::aside or self::footer]"
-)
+# (scripts but JSON-LD; libxml2's walk matching tag names, cheaper than an XPath of them)
+_NEVER_TEXT_TAGS = (
+    "script", "style", "svg", "noscript", "template", "iframe", "select", "button", "input", "textarea",
+    "nav", "aside", "footer",
+)  # fmt: skip
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
 COVER = 0.98
@@ -71,16 +67,19 @@ def reference_text(root: Element, url: str, not_body: list[Element] = (), part: 
     left as it was."""
     from trafilatura import extract  # imported on the first doubtful page only: known layouts never pay
 
-    for element in not_body:
-        element.set(_MARK, "")
-    try:
-        work = _page_of(root, part if part is not None else root.find("body"))
-    finally:
-        for element in not_body:
-            del element.attrib[_MARK]
-    for element in _MARKED(work):
+    part = part if part is not None else root.find("body")
+    work, top, copied = _page_of(root, part)
+    # each element is found in the copy by its place under the copied part (in page order, as
+    # a drop moves its tail text onto what precedes it), not by a walk of the whole copy
+    found = []
+    for path in sorted({p for p in (_path(e, top) for e in not_body) if p is not None}):
+        element = copied
+        for index in path:
+            element = element[index]
+        found.append(element)
+    for element in found:  # all found before any is dropped: a drop moves the places after it
         _drop(element)
-    for element in _NEVER_TEXT(work):
+    for element in [e for e in work.iter(*_NEVER_TEXT_TAGS) if e.tag != "script" or _not_json_ld(e)]:
         _drop(element)
     try:
         return extract(work, options=_options(url))
@@ -102,12 +101,14 @@ def _options(url: str):
     return options
 
 
-def _page_of(root: Element, part: Element | None) -> Element:
+def _page_of(root: Element, part: Element | None) -> tuple[Element, Element, Element]:
     """A copy of `part` of the page (its <body>, or the article's area) as a page of its own,
     with the page's JSON-LD (trafilatura tells a forum thread by it) and no other <head>: the
-    styles and scripts there are often most of a page's weight, and none of its text."""
+    styles and scripts there are often most of a page's weight, and none of its text. With
+    what was copied and its copy."""
     if part is None or part is root:
-        return deepcopy(root)
+        page = deepcopy(root)
+        return page, root, page
     page = root.makeelement("html", dict(root.attrib))
     head = page.makeelement("head", {})
     page.append(head)
@@ -120,7 +121,23 @@ def _page_of(root: Element, part: Element | None) -> Element:
         page.append(body)
         body.append(deepcopy(part))
         body[-1].tail = None
-    return page
+    return page, part, page[-1] if part.tag == "body" else page[-1][-1]
+
+
+def _path(element: Element, top: Element) -> tuple[int, ...] | None:
+    """The child indexes leading from `top` down to `element`; None when it is not under `top`."""
+    path = []
+    while element is not top:
+        parent = element.getparent()
+        if parent is None:
+            return None
+        path.append(parent.index(element))
+        element = parent
+    return tuple(reversed(path))
+
+
+def _not_json_ld(script: Element) -> bool:
+    return script.get("type") != "application/ld+json"
 
 
 def _drop(element: Element) -> None:
