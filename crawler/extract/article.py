@@ -473,11 +473,21 @@ def _lead(root: Element, area: Element, body: Element, title: str | None) -> str
     return None
 
 
+def _paragraphs_at_least(body: Element, count: int) -> bool:
+    """Whether the body holds `count` <p>s of a sentence's length (read until it is known)."""
+    for p in body.iter("p"):
+        if len(element_text(p)) >= 25:
+            count -= 1
+            if count == 0:
+                return True
+    return False
+
+
 def _tail_lines(body: Element) -> list[Line]:
     """The short blocks a generic body ends with, after its last real paragraph, last first:
     where a views plugin prints its counter (WordPress's Post Views Counter: "Đã xem: 1.234"
     after the content). Whole blocks, so that the counter's label goes with its number."""
-    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+    if not _paragraphs_at_least(body, 2):
         return []
     out: list[Line] = []
     for element in reversed(list(body.iter(*BLOCK_TAGS))):

@@ -158,6 +158,8 @@ KNOWN_MIN_CHARS = 8
 
 
 def _known(line: str, known: str) -> bool:
+    if not known:
+        return False
     flat = _flat(line)
     return len(flat) >= KNOWN_MIN_CHARS and flat in known
 
