@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -224,16 +225,18 @@ def _needs(selector: str) -> tuple[tuple[str, ...], ...] | None:
     return tuple(out)
 
 
-def _generic_body(root: Element) -> tuple[Element | None, str]:
+def _generic_body(root: Element, page: str) -> tuple[Element | None, str]:
     """Microdata or <article> first; else the block holding the most paragraph text.
-    With the rule that found it (for the record's provenance)."""
-    marked = root.find(".//*[@itemprop='articleBody']")
+    With the rule that found it (for the record's provenance). `page`: the page's text."""
+    # (the page's text is searched first: lxml looks for an attribute value element by element)
+    marked = root.find(".//*[@itemprop='articleBody']") if "articleBody" in page else None
     if marked is not None:
         return marked, "generic:itemprop=articleBody"
     scores: dict[Element, float] = {}
+    is_furniture = _furniture_memo()  # a block's paragraphs ask about it once
     for p in root.iter("p"):
         parent = p.getparent()
-        if parent is None or _is_furniture(parent):
+        if parent is None or is_furniture(parent):
             continue
         text = element_text(p)
         if len(text) < 25:
@@ -289,6 +292,20 @@ def _is_furniture(element: Element) -> bool:
     if tag in ("nav", "aside", "footer", "form"):
         return True
     return _furniture_ident(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+def _furniture_memo() -> Callable[[Element], bool]:
+    """_is_furniture remembering its answer per element (for one page: the item cards of a
+    listing ask about the same ancestors card after card)."""
+    seen: dict[Element, bool] = {}
+
+    def is_furniture(element: Element) -> bool:
+        answer = seen.get(element)
+        if answer is None:
+            answer = seen[element] = _is_furniture(element)
+        return answer
+
+    return is_furniture
 
 
 @lru_cache(maxsize=4096)
@@ -538,11 +555,15 @@ def _names_views(element: Element) -> bool:
 _CRUMBS = re.compile(r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)", re.I)
 
 
-def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> tuple[str | None, str]:
+def _category(
+    root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd, page: str
+) -> tuple[str | None, str]:
     crumbs = [element_text(a) for a in _near(scope, root, selectors.get("breadcrumb"))]
     rule = "site" if crumbs else "generic:breadcrumb"
     if not crumbs:
-        trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
+        trail = None
+        if "BreadcrumbList" in page:  # searched first: lxml looks for the value element by element
+            trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
         if trail is None:
             trail = next(
                 (
@@ -872,7 +893,7 @@ def read_on_site(
     layout = f"site:{selectors.get('layout', '?')}"
     body_rule = layout
     if body is None:
-        body, body_rule = _generic_body(root)
+        body, body_rule = _generic_body(root, page)
 
     scope = _scope(body, root)
     title, title_node, title_rule = _title(root, scope, selectors, ld, site)
@@ -907,7 +928,7 @@ def read_on_site(
     views, views_node, views_rule = _views(views_node, before + lead + after + tail)
     # As printed: the archive keeps what the page says; the profile's names are the dataset's
     # (`export`: category, with category_printed beside it).
-    category, category_rule = _category(root, scope, selectors, title, ld)
+    category, category_rule = _category(root, scope, selectors, title, ld, page)
     rules = {
         "title": title_rule,
         "published_at": dated.rule,
@@ -1077,7 +1098,7 @@ def _listing(
     if verdict is None:
         machine_date = published_rule in published.PAGE_LEVEL_RULES
         # a date of the page's own keeps it an article whatever its cards: they are not looked for
-        cards = [] if machine_date else listing.item_cards(root, url, heading, _is_furniture)
+        cards = [] if machine_date else listing.item_cards(root, url, heading, _furniture_memo())
         og_article = (_meta(root, "og:type") or "").lower() == "article"
         verdict = listing.content_verdict(cards, (date_node, views_node), machine_date, body_lines, og_article)
     # recorded only when it refuses the page: the provenance lists what the record holds
