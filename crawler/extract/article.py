@@ -959,9 +959,10 @@ def read_on_site(
 
     # what only its shape says is furniture, around a generic body (known layouts say it themselves)
     shaped = None
+    lists: dict = {}  # the headline lists found in the area, known when the whole page is read
     if not selectors:
         short = furniture.short_texts(area)  # read once for both
-        shaped = furniture.related_blocks(area, short) + furniture.rating_lines(area, short)
+        shaped = furniture.related_blocks(area, short, lists) + furniture.rating_lines(area, short)
     inner_furniture = _furniture_in(body, selectors.get("furniture"), shaped)
     found = find_images(body, url, skip=set(inner_furniture))
     skip: set = set(inner_furniture)
@@ -1018,7 +1019,7 @@ def read_on_site(
                 body_rule,
                 not_body,
                 published_text,
-                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
+                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root, lists=lists)),
                 area=area if anchored else None,
                 # the article's area holds no template line: what recurs there is the site's prose
                 known="" if anchored or not known else furniture.known_text(outside, known),
