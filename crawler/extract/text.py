@@ -79,8 +79,10 @@ def decode_page(data: str | bytes, encoding: str | None = None) -> tuple[str, by
                 text = data.decode("utf-8", errors="replace")
         if text.startswith("\ufeff"):
             text, raw = text[1:], None
-    else:
+    elif isinstance(data, str):
         text = data
+    else:
+        raise TypeError(f"a page is bytes or str, not {type(data).__name__}")
     composed = nfc(text)
     return composed, raw if composed is text else None
 
