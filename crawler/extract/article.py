@@ -1019,7 +1019,9 @@ def read_on_site(
                 body_rule,
                 not_body,
                 published_text,
-                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root, lists=lists)),
+                furniture=shaped
+                if anchored
+                else furniture.outermost(shaped + furniture.related_blocks(root, lists=lists)),
                 area=area if anchored else None,
                 # the article's area holds no template line: what recurs there is the site's prose
                 known="" if anchored or not known else furniture.known_text(outside, known),
