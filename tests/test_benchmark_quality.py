@@ -66,6 +66,24 @@ def test_both_extractors_are_scored_on_the_same_pages(evaldir, tmp_path):
     assert f"Time ours / trafilatura: {ratio['median']} (medians), {ratio['mean']} (means" in quality.markdown(result)
 
 
+def test_who_is_timed_first_on_a_page_takes_turns(evaldir):
+    # timed first on a page, an extractor takes 5-10 % longer than timed right after another
+    calls = []
+
+    def reader(name):
+        def read(body: bytes, url: str) -> str:
+            calls.append((name, url))
+            return body.decode("utf-8")
+
+        return read
+
+    quality.evaluate(evaldir, extractors={"ours": reader("ours"), "trafilatura": reader("trafilatura")})
+    timed = calls[2:]  # after each one's untimed warm-up on the first page
+    pages = sorted(EVAL)
+    assert [url for _, url in timed] == [url for url in pages for _ in range(2)]
+    assert [name for name, _ in timed] == ["ours", "trafilatura", "trafilatura", "ours", "ours", "trafilatura"]
+
+
 def test_scoring_counts_as_trafilaturas_scripts_do():
     item = {"with": ["a  b", "c"], "without": ["x", "y"]}
     assert quality.count(item, "a\nb and x") == (1, 1, 1, 1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from typing import NamedTuple
 
+import cssselect
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -26,7 +28,7 @@ from .text import (
     SILENT_TAGS,
     absolutize_links,
     clean,
-    decode,
+    decode_page,
     element_text,
     paragraphs,
     sanitize,
@@ -178,34 +180,75 @@ class _JsonLd:
 # --- the pieces of the page -----------------------------------------------------------------
 
 
-def _layout(root: Element, site: Site) -> tuple[dict[str, str], Element | None]:
+def _layout(root: Element, site: Site, page: str) -> tuple[dict[str, str], Element | None]:
     for selectors in site.selectors:
+        if not _may_match(selectors.get("body"), page):
+            continue  # a class or id the selector needs is nowhere in the page: no match
         body = _first(root, selectors.get("body"))
         if body is not None:
             return selectors, body
     return {}, None
 
 
-def _generic_body(root: Element) -> tuple[Element | None, str]:
+def _may_match(selector: str | None, page: str) -> bool:
+    """Whether the page's text holds every class name and id one of the selector's alternatives
+    needs: a search of the page text, against libxml2 evaluating the selector over every element
+    (a site's selectors are tried on every page of the site, most of them not of its layout)."""
+    needs = _needs(selector) if selector else None
+    return needs is None or any(all(token in page for token in tokens) for tokens in needs)
+
+
+@cache
+def _needs(selector: str) -> tuple[tuple[str, ...], ...] | None:
+    """The class names and ids each alternative of a selector requires (of the elements it
+    matches and of their ancestors; not those inside :not() or :has()), None when it does not
+    parse. Written in the page, they appear as they are (class names spelled with character
+    references would escape this, and no template writes them so)."""
+    try:
+        alternatives = cssselect.parse(selector)
+    except Exception:
+        return None
+    out = []
+    for alternative in alternatives:
+        tokens, stack = [], [alternative.parsed_tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cssselect.parser.Class):
+                tokens.append(node.class_name)
+            elif isinstance(node, cssselect.parser.Hash):
+                tokens.append(node.id)
+            if isinstance(node, cssselect.parser.CombinedSelector):
+                stack.append(node.subselector)
+            if hasattr(node, "selector"):
+                stack.append(node.selector)
+        out.append(tuple(tokens))
+    return tuple(out)
+
+
+def _generic_body(root: Element, page: str) -> tuple[Element | None, str]:
     """Microdata or <article> first; else the block holding the most paragraph text.
-    With the rule that found it (for the record's provenance)."""
-    marked = root.find(".//*[@itemprop='articleBody']")
+    With the rule that found it (for the record's provenance). `page`: the page's text."""
+    # (the page's text is searched first: lxml looks for an attribute value element by element)
+    marked = root.find(".//*[@itemprop='articleBody']") if "articleBody" in page else None
     if marked is not None:
         return marked, "generic:itemprop=articleBody"
     scores: dict[Element, float] = {}
+    is_furniture = _furniture_memo()  # a block's paragraphs ask about it once
     for p in root.iter("p"):
         parent = p.getparent()
-        if parent is None or _is_furniture(parent):
+        if parent is None or is_furniture(parent):
             continue
         text = element_text(p)
         if len(text) < 25:
             continue
         links = sum(len(clean("".join(a.itertext()))) for a in p.iter("a"))
         scores[parent] = scores.get(parent, 0) + len(text) - 2 * links
+    # blocks with a <br> of their own, in one walk of the <br>s (asking each block is a call a block)
+    broken = {br.getparent() for br in root.iter("br")}
     for block in root.iter("div", "td", "section", "article", "blockquote", "center"):
         # paragraphs written straight into a block, parted by <br> (a body pasted without any
         # <p>, met in NukeViet and portal editors): the block is their parent
-        if block.find("br") is not None and not _is_furniture(block):
+        if block in broken and not _is_furniture(block):
             runs, links = _loose_runs(block)
             text = [run for run in runs if len(run) >= 25]
             if len(text) >= 2:
@@ -248,7 +291,26 @@ def _is_furniture(element: Element) -> bool:
     tag = element.tag
     if tag in ("nav", "aside", "footer", "form"):
         return True
-    ident = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return _furniture_ident(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+def _furniture_memo() -> Callable[[Element], bool]:
+    """_is_furniture remembering its answer per element (for one page: the item cards of a
+    listing ask about the same ancestors card after card)."""
+    seen: dict[Element, bool] = {}
+
+    def is_furniture(element: Element) -> bool:
+        answer = seen.get(element)
+        if answer is None:
+            answer = seen[element] = _is_furniture(element)
+        return answer
+
+    return is_furniture
+
+
+@lru_cache(maxsize=4096)
+def _furniture_ident(ident: str) -> bool:
+    # a page repeats its class names on element after element (and a site on page after page)
     return bool(ident.strip()) and bool(_FURNITURE_CLASS.search(ident))
 
 
@@ -428,11 +490,21 @@ def _lead(root: Element, area: Element, body: Element, title: str | None) -> str
     return None
 
 
+def _paragraphs_at_least(body: Element, count: int) -> bool:
+    """Whether the body holds `count` <p>s of a sentence's length (read until it is known)."""
+    for p in body.iter("p"):
+        if len(element_text(p)) >= 25:
+            count -= 1
+            if count == 0:
+                return True
+    return False
+
+
 def _tail_lines(body: Element) -> list[Line]:
     """The short blocks a generic body ends with, after its last real paragraph, last first:
     where a views plugin prints its counter (WordPress's Post Views Counter: "Đã xem: 1.234"
     after the content). Whole blocks, so that the counter's label goes with its number."""
-    if sum(1 for p in body.iter("p") if len(element_text(p)) >= 25) < 2:
+    if not _paragraphs_at_least(body, 2):
         return []
     out: list[Line] = []
     for element in reversed(list(body.iter(*BLOCK_TAGS))):
@@ -480,21 +552,24 @@ def _names_views(element: Element) -> bool:
     return False
 
 
-def _category(root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd) -> tuple[str | None, str]:
+_CRUMBS = re.compile(r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)", re.I)
+
+
+def _category(
+    root: Element, scope: Element, selectors: dict, title: str | None, ld: _JsonLd, page: str
+) -> tuple[str | None, str]:
     crumbs = [element_text(a) for a in _near(scope, root, selectors.get("breadcrumb"))]
     rule = "site" if crumbs else "generic:breadcrumb"
     if not crumbs:
-        trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
+        trail = None
+        if "BreadcrumbList" in page:  # searched first: lxml looks for the value element by element
+            trail = root.find(".//*[@itemtype='https://schema.org/BreadcrumbList']")
         if trail is None:
             trail = next(
                 (
                     el
                     for el in root.iter("nav", "div", "ol", "ul", "p")
-                    if re.search(
-                        r"breadcrumb|(?:^|\s)crumbs?(?:$|\s)",
-                        f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}",
-                        re.I,
-                    )
+                    if _CRUMBS.search(f"{el.get('class') or ''} {el.get('id') or ''} {el.get('aria-label') or ''}")
                 ),
                 None,
             )
@@ -807,18 +882,18 @@ def read_on_site(
     """read_article, and (with `learn`) what the page shows of its site's template for the
     site's memory to learn from: None for a page a site selector read, or without a body."""
     site = site or packaged().of(url)
-    page = decode(html, encoding)
+    page, utf8 = decode_page(html, encoding)
     if not page.strip():
         return Reading(Article(url=url), {}), None
-    root = parse_html(page)
+    root = parse_html(page, utf8)
     if root is None:
         return Reading(Article(url=url), {}), None
     ld = _JsonLd(root)
-    selectors, body = _layout(root, site)
+    selectors, body = _layout(root, site, page)
     layout = f"site:{selectors.get('layout', '?')}"
     body_rule = layout
     if body is None:
-        body, body_rule = _generic_body(root)
+        body, body_rule = _generic_body(root, page)
 
     scope = _scope(body, root)
     title, title_node, title_rule = _title(root, scope, selectors, ld, site)
@@ -853,7 +928,7 @@ def read_on_site(
     views, views_node, views_rule = _views(views_node, before + lead + after + tail)
     # As printed: the archive keeps what the page says; the profile's names are the dataset's
     # (`export`: category, with category_printed beside it).
-    category, category_rule = _category(root, scope, selectors, title, ld)
+    category, category_rule = _category(root, scope, selectors, title, ld, page)
     rules = {
         "title": title_rule,
         "published_at": dated.rule,
@@ -883,7 +958,11 @@ def read_on_site(
         return Reading(article, _sources(article, rules | {"body_text": body_rule}, layout)), None
 
     # what only its shape says is furniture, around a generic body (known layouts say it themselves)
-    shaped = None if selectors else furniture.related_blocks(area) + furniture.rating_lines(area)
+    shaped = None
+    lists: dict = {}  # the headline lists found in the area, known when the whole page is read
+    if not selectors:
+        short = furniture.short_texts(area)  # read once for both
+        shaped = furniture.related_blocks(area, short, lists) + furniture.rating_lines(area, short)
     inner_furniture = _furniture_in(body, selectors.get("furniture"), shaped)
     found = find_images(body, url, skip=set(inner_furniture))
     skip: set = set(inner_furniture)
@@ -940,7 +1019,9 @@ def read_on_site(
                 body_rule,
                 not_body,
                 published_text,
-                furniture=shaped if anchored else furniture.outermost(shaped + furniture.related_blocks(root)),
+                furniture=shaped
+                if anchored
+                else furniture.outermost(shaped + furniture.related_blocks(root, lists=lists)),
                 area=area if anchored else None,
                 # the article's area holds no template line: what recurs there is the site's prose
                 known="" if anchored or not known else furniture.known_text(outside, known),
@@ -1018,9 +1099,10 @@ def _listing(
     heading = title_node if title_node is not None else root.find(".//h1")
     verdict = listing.structured_verdict(kinds)
     if verdict is None:
-        cards = listing.item_cards(root, url, heading, _is_furniture)
-        og_article = (_meta(root, "og:type") or "").lower() == "article"
         machine_date = published_rule in published.PAGE_LEVEL_RULES
+        # a date of the page's own keeps it an article whatever its cards: they are not looked for
+        cards = [] if machine_date else listing.item_cards(root, url, heading, _furniture_memo())
+        og_article = (_meta(root, "og:type") or "").lower() == "article"
         verdict = listing.content_verdict(cards, (date_node, views_node), machine_date, body_lines, og_article)
     # recorded only when it refuses the page: the provenance lists what the record holds
     return verdict.listing, verdict.rule if verdict.listing else ""

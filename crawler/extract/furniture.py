@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Set
+from itertools import islice
 from typing import NamedTuple
 
 from lxml import etree
@@ -138,11 +139,13 @@ _SHORT_LINES = etree.XPath(
 )
 
 
-def dated_headline_lists(scope: Element) -> list[Element]:
+def dated_headline_lists(scope: Element, lists: dict[Element, bool] | None = None) -> list[Element]:
     """Blocks of `scope` that list at least two linked headlines, each with its date, and
-    nothing else: related-news blocks, whatever their class or heading."""
+    nothing else: related-news blocks, whatever their class or heading. `lists` remembers
+    which blocks are such lists, for another scope of the same page (the area, then the page)."""
     out: list[Element] = []
     seen: set[Element] = set()
+    lists = {} if lists is None else lists
     for anchor in _HEADLINE_LINKS(scope):
         # the item is the anchor's block: the anchor itself or up to two levels above it
         item = anchor.getparent()
@@ -156,28 +159,42 @@ def dated_headline_lists(scope: Element) -> list[Element]:
         if container is None or container in seen:
             continue
         seen.add(container)
-        # each item prints a date: fewer dates than items, and it is no such list (cheap, in C)
-        if not 2 <= len(container) <= LIST_MAX_ITEMS:
-            continue
-        text = _text_of(container)
-        if len(text) > ITEM_MAX_CHARS * len(container) or len(_DATE.findall(text)) < 2:
-            continue
-        items = [c for c in container if isinstance(c.tag, str) and c.tag not in SILENT_TAGS and element_text(c)]
-        if len(items) >= 2 and all(_headline_item(c) for c in items):
+        listed = lists.get(container)
+        if listed is None:
+            listed = lists[container] = _headline_list(container)
+        if listed:
             out.append(container)
     return outermost(out)
+
+
+def _headline_list(container: Element) -> bool:
+    # each item prints a date: fewer dates than items, and it is no such list (cheap, in C)
+    if not 2 <= len(container) <= LIST_MAX_ITEMS:
+        return False
+    text = _text_of(container)
+    if len(text) > ITEM_MAX_CHARS * len(container) or len(list(islice(_DATE.finditer(text), 2))) < 2:
+        return False
+    items = [c for c in container if isinstance(c.tag, str) and c.tag not in SILENT_TAGS and element_text(c)]
+    return len(items) >= 2 and all(_headline_item(c) for c in items)
 
 
 def _text_of(element: Element) -> str:
     return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
 
-def related_blocks(scope: Element) -> list[Element]:
+def short_texts(scope: Element) -> str:
+    """The short texts of `scope` (3 to 60 characters), one a line: what related_blocks and
+    rating_lines search first, to pass over a page that prints no related heading or rating."""
+    return "\n".join(_SHORT_TEXTS(scope))
+
+
+def related_blocks(scope: Element, short: str | None = None, lists: dict[Element, bool] | None = None) -> list[Element]:
     """Related-news blocks of `scope`: a related heading with the list (or links) after it, the
-    heading's own block when the list is in it, and dated headline lists without a heading."""
-    found = dated_headline_lists(scope)
+    heading's own block when the list is in it, and dated headline lists without a heading.
+    `short` is short_texts(scope) when the caller has it already; `lists` as dated_headline_lists."""
+    found = dated_headline_lists(scope, lists)
     # most pages print no such heading at all: their short texts say so (one search of them all)
-    if not _RELATED_LINE_START.search("\n".join(_SHORT_TEXTS(scope))):
+    if not _RELATED_LINE_START.search(short_texts(scope) if short is None else short):
         return outermost(found)
     for element in _SHORT_HEADINGS(scope):
         if not is_related_heading(element_text(element)):
@@ -206,9 +223,10 @@ def link_lines(scope: Element) -> list[Element]:
     return outermost(e for e in _ONE_LINK_LINES(scope) if is_link_line(e))
 
 
-def rating_lines(scope: Element) -> list[Element]:
-    """The lines (short blocks) of `scope` that are a rating widget's, whole."""
-    if not _RATING_ANYWHERE.search("\n".join(_SHORT_TEXTS(scope))):
+def rating_lines(scope: Element, short: str | None = None) -> list[Element]:
+    """The lines (short blocks) of `scope` that are a rating widget's, whole (`short`: as
+    related_blocks)."""
+    if not _RATING_ANYWHERE.search(short_texts(scope) if short is None else short):
         return []  # most pages rate nothing: their short texts say so
     return outermost(e for e in _SHORT_LINES(scope) if is_rating_line(element_text(e)))
 

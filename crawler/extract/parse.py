@@ -44,13 +44,16 @@ def _misread(parser: etree.HTMLParser) -> bool:
     return any(error.type_name in _TREE_ERRORS for error in parser.error_log)
 
 
-def parse_html(page: str) -> Element | None:
-    """The page's tree as a browser builds it, or None when nothing could be parsed."""
+def parse_html(page: str, utf8: bytes | None = None) -> Element | None:
+    """The page's tree as a browser builds it, or None when nothing could be parsed. `utf8` is
+    the page's UTF-8 encoding when the caller has it (text.decode_page): not encoded again."""
     parser = _parser()
+    data = page.encode("utf-8", "replace") if utf8 is None else utf8
     try:
-        root = etree.fromstring(page.encode("utf-8", "replace"), parser=parser)
+        root = etree.fromstring(data, parser=parser)
         if root is not None and _misread(parser):
-            root = etree.fromstring(LexborHTMLParser(page).html.encode("utf-8", "replace"), parser=parser)
+            # lexbor reads UTF-8: the bytes at hand, not the text it would encode again
+            root = etree.fromstring(LexborHTMLParser(data).html.encode("utf-8", "replace"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
     return root

@@ -23,6 +23,7 @@ Pure: trafilatura reads the copy it is given and fetches nothing.
 from __future__ import annotations
 
 import re
+import threading
 from copy import deepcopy
 
 from lxml import etree
@@ -32,26 +33,25 @@ from .text import clean
 
 Element = etree._Element
 
-# trafilatura's evaluation settings: no comments, tables kept, plain text.
+# trafilatura's evaluation settings: no comments, tables kept, plain text (its Extractor's names).
 _OPTIONS = {
-    "include_comments": False,
-    "include_tables": True,
-    "include_formatting": False,
-    "include_images": False,
-    "include_links": False,
-    "deduplicate": False,
+    "output_format": "txt",
+    "comments": False,
+    "tables": True,
+    "formatting": False,
+    "images": False,
+    "links": False,
+    "dedup": False,
 }
-# Marks the elements trafilatura must not see (on our tree for the time of a copy only).
-_MARK = "data-tnu-not-body"
-_MARKED = etree.XPath(f".//*[@{_MARK}]")
-_JSON_LD = etree.XPath("//script[@type='application/ld+json']")
+_local = threading.local()
 # What trafilatura throws away first anyway (code, styles, drawings, menus, sidebars, footers,
 # form controls: its tree_cleaning), taken out before it copies the tree half a dozen times
 # over; JSON-LD stays (it tells a forum thread by it).
-_NEVER_TEXT = etree.XPath(
-    ".//script[not(@type='application/ld+json')] | .//style | .//svg | .//noscript | .//template | .//iframe"
-    " | .//select | .//button | .//input | .//textarea | .//nav | .//aside | .//footer"
-)
+# (scripts but JSON-LD; libxml2's walk matching tag names, cheaper than an XPath of them)
+_NEVER_TEXT_TAGS = (
+    "script", "style", "svg", "noscript", "template", "iframe", "select", "button", "input", "textarea",
+    "nav", "aside", "footer",
+)  # fmt: skip
 # Ours stands when it holds this share of the words trafilatura found (measured on its
 # evaluation set: 0.98 keeps F1 at or above trafilatura's alone, lower costs recall).
 COVER = 0.98
@@ -60,42 +60,60 @@ PARAGRAPH = 40
 _WORD = re.compile(r"\w+")
 
 
-def reference_text(
-    root: Element, url: str, not_body: list[Element] = (), fast: bool = False, part: Element | None = None
-) -> str | None:
+def reference_text(root: Element, url: str, not_body: list[Element] = (), part: Element | None = None) -> str | None:
     """trafilatura's main text of the page's tree without the `not_body` elements, or None when
     it finds none (or fails on it); of `part` of the page only when given. `root` itself is
     left as it was."""
     from trafilatura import extract  # imported on the first doubtful page only: known layouts never pay
 
-    for element in not_body:
-        element.set(_MARK, "")
-    try:
-        work = _page_of(root, part if part is not None else root.find("body"))
-    finally:
-        for element in not_body:
-            del element.attrib[_MARK]
-    for element in _MARKED(work):
+    part = part if part is not None else root.find("body")
+    work, top, copied = _page_of(root, part)
+    # each element is found in the copy by its place under the copied part (in page order, as
+    # a drop moves its tail text onto what precedes it), not by a walk of the whole copy
+    found = []
+    for path in sorted({p for p in (_path(e, top) for e in not_body) if p is not None}):
+        element = copied
+        for index in path:
+            element = element[index]
+        found.append(element)
+    for element in found:  # all found before any is dropped: a drop moves the places after it
         _drop(element)
-    for element in _NEVER_TEXT(work):
+    for element in [e for e in work.iter(*_NEVER_TEXT_TAGS) if e.tag != "script" or _not_json_ld(e)]:
         _drop(element)
     try:
-        return extract(work, url=url, fast=fast, **_OPTIONS)
+        return extract(work, options=_options(url))
     except Exception:  # a bad page must cost its body check, never the article
         return None
 
 
-def _page_of(root: Element, part: Element | None) -> Element:
+def _options(url: str):
+    """trafilatura's options for a page of `url`: made once a thread (its constructor reads its
+    configuration anew each time, a few percent of a check), the page's address set on each call
+    as trafilatura's own command line does."""
+    options = getattr(_local, "options", None)
+    if options is None:
+        from trafilatura.settings import Extractor
+
+        options = _local.options = Extractor(**_OPTIONS)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
+
+
+def _page_of(root: Element, part: Element | None) -> tuple[Element, Element, Element]:
     """A copy of `part` of the page (its <body>, or the article's area) as a page of its own,
     with the page's JSON-LD (trafilatura tells a forum thread by it) and no other <head>: the
-    styles and scripts there are often most of a page's weight, and none of its text."""
+    styles and scripts there are often most of a page's weight, and none of its text. With
+    what was copied and its copy."""
     if part is None or part is root:
-        return deepcopy(root)
+        page = deepcopy(root)
+        return page, root, page
     page = root.makeelement("html", dict(root.attrib))
     head = page.makeelement("head", {})
     page.append(head)
-    for script in _JSON_LD(root):
-        head.append(deepcopy(script))
+    for script in root.iter("script"):  # libxml2's walk by tag name: cheaper than an XPath of the type
+        if not _not_json_ld(script):
+            head.append(deepcopy(script))
     if part.tag == "body":
         page.append(deepcopy(part))
     else:
@@ -103,7 +121,23 @@ def _page_of(root: Element, part: Element | None) -> Element:
         page.append(body)
         body.append(deepcopy(part))
         body[-1].tail = None
-    return page
+    return page, part, page[-1] if part.tag == "body" else page[-1][-1]
+
+
+def _path(element: Element, top: Element) -> tuple[int, ...] | None:
+    """The child indexes leading from `top` down to `element`; None when it is not under `top`."""
+    path = []
+    while element is not top:
+        parent = element.getparent()
+        if parent is None:
+            return None
+        path.append(parent.index(element))
+        element = parent
+    return tuple(reversed(path))
+
+
+def _not_json_ld(script: Element) -> bool:
+    return script.get("type") != "application/ld+json"
 
 
 def _drop(element: Element) -> None:
@@ -124,6 +158,8 @@ KNOWN_MIN_CHARS = 8
 
 
 def _known(line: str, known: str) -> bool:
+    if not known:
+        return False
     flat = _flat(line)
     return len(flat) >= KNOWN_MIN_CHARS and flat in known
 

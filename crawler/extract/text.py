@@ -43,7 +43,14 @@ def _mixed_utf8(data: bytes) -> str | None:
 
 
 def decode(data: str | bytes, encoding: str | None = None) -> str:
-    """The page as NFC text: the given encoding, else the declared one, else UTF-8.
+    """The page as NFC text (see decode_page)."""
+    return decode_page(data, encoding)[0]
+
+
+def decode_page(data: str | bytes, encoding: str | None = None) -> tuple[str, bytes | None]:
+    """The page as NFC text: the given encoding, else the declared one, else UTF-8; and the
+    text's UTF-8 bytes when they are `data` itself (a UTF-8 page, already NFC, without a byte
+    order mark), which the parser then reads as they are instead of an encoded copy.
 
     When the bytes are not valid in the encoding tried (a server that says UTF-8 for a
     windows-1258 page), the page's own declaration, wherever it sits, gets its turn, then a
@@ -51,10 +58,13 @@ def decode(data: str | bytes, encoding: str | None = None) -> str:
     windows-1258 spells Vietnamese with combining tone marks, so decoding alone is not enough:
     the result is composed to NFC here, once, for the whole page.
     """
+    raw = None
     if isinstance(data, bytes):
         # the common case costs one strict decode and a look at the page's head
         first = encoding or EncodingDetector.find_declared_encoding(data, is_html=True) or "utf-8"
         text = _strict(data, first)
+        if text is not None and _canonical(first) == "utf-8":
+            raw = data
         if text is None:
             declared = EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=True)
             if declared is not None and not _known(declared):
@@ -68,10 +78,13 @@ def decode(data: str | bytes, encoding: str | None = None) -> str:
             if text is None:
                 text = data.decode("utf-8", errors="replace")
         if text.startswith("\ufeff"):
-            text = text[1:]
-    else:
+            text, raw = text[1:], None
+    elif isinstance(data, str):
         text = data
-    return nfc(text)
+    else:
+        raise TypeError(f"a page is bytes or str, not {type(data).__name__}")
+    composed = nfc(text)
+    return composed, raw if composed is text else None
 
 
 def _canonical(encoding: str) -> str | None:
@@ -91,17 +104,21 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def nfc(text: str) -> str:
-    # is_normalized is a fast scan; most pages are already NFC.
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    # ASCII is NFC (isascii reads a flag of the string); is_normalized is a fast scan, and most
+    # pages are already NFC.
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def clean(text: str | None) -> str:
     """NFC, invisible characters dropped, runs of whitespace collapsed to one space, stripped."""
     if not text:
         return ""
-    text = nfc(text)
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
+    if not text.isascii():  # NFC and the invisible characters concern non-ASCII text only
+        text = nfc(text)
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
     # str.split() splits on every Unicode space (no-break, thin, ideographic), several times
     # faster than a regular expression on this hot path
     return " ".join(text.split())

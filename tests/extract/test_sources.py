@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crawler.extract import extract_article
 from crawler.extract.article import read_article
 
@@ -34,3 +36,19 @@ def test_fields_the_page_lacks_have_no_source():
     article, sources = read_article(page, "http://127.0.0.1/x")
     assert article.views is None and "views" not in sources
     assert article.published_at is None and "published_at" not in sources
+
+
+def test_a_layout_is_tried_when_the_page_holds_what_one_of_its_selectors_needs():
+    # the page's text is searched for the selector's class names and ids before libxml2 runs it:
+    # an alternative (a comma) or a :not() must not make a matching layout look absent
+    page = (
+        b"<html><body><div id='main'><div class='post x-body'><h1>Tieu de bai viet</h1>"
+        b"<p>" + b"noi dung " * 20 + b"</p></div></div></body></html>"
+    )
+    url = "http://127.0.0.1/tin/a.html"
+    base = without_selectors(url)
+    for body in ("#main .x-body:not(.draft)", "article.post-detail .post-content, div#main > div.x-body"):
+        site = replace(base, selectors=({"layout": "t", "body": body, "title": "h1"},))
+        assert read_article(page, url, site=site).sources["body_text"] == "site:t", body
+    absent = replace(base, selectors=({"layout": "t", "body": ".post-content", "title": "h1"},))
+    assert read_article(page, url, site=absent).sources["body_text"].startswith("generic:")

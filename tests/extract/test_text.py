@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.text import clean, decode, paragraphs, sanitize
+from crawler.extract.text import clean, decode, decode_page, paragraphs, sanitize
 
 VI = "Đại học Thái Nguyên: Phương pháp đổi mới, kiểm định chất lượng"
 
@@ -55,6 +55,21 @@ def test_an_unknown_declared_charset_falls_back_to_utf8():
 def test_nfd_text_is_composed():
     assert decode(unicodedata.normalize("NFD", VI)) == VI
     assert clean(unicodedata.normalize("NFD", VI)) == VI
+
+
+def test_the_parser_is_handed_the_pages_own_bytes_only_when_they_are_its_utf8_nfc_text():
+    utf8 = f"<html><body><p>{VI}</p></body></html>".encode()
+    assert decode_page(utf8) == (utf8.decode(), utf8)
+    nfd = unicodedata.normalize("NFD", utf8.decode()).encode()
+    assert decode_page(nfd) == (utf8.decode(), None)  # composed: the bytes are no longer its text
+    assert decode_page(b"\xef\xbb\xbf" + utf8) == (utf8.decode(), None)  # the byte order mark is not text
+    assert decode_page(cp1258(VI), "windows-1258") == (VI, None)
+    assert decode_page(VI) == (VI, None)
+
+
+def test_a_page_that_is_neither_bytes_nor_text_is_a_type_error():
+    with pytest.raises(TypeError, match="bytes or str"):
+        decode(12345)  # type: ignore[arg-type]
 
 
 def test_clean_collapses_whitespace_and_invisible_characters():
