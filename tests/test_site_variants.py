@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from crawler.extract.article import _layout
+from crawler.extract.article import _first, _layout
 from crawler.extract.parse import parse_html
 from crawler.sites import packaged
 
@@ -37,6 +37,10 @@ def test_no_site_selector_reads_a_variant():
     pages = [p for p in VARIANTS.rglob("*") if p.is_file() and "www" in p.parts]
     assert len(pages) >= 30
     for page in pages:
-        selectors, body = _layout(parse_html(page.read_text(encoding="utf-8")), tnu)
+        text = page.read_text(encoding="utf-8")
+        root = parse_html(text)
+        selectors, body = _layout(root, tnu, text)
         assert body is None and selectors == {}, page
+        # nor over the whole tree, without the page-text shortcut _layout takes first
+        assert all(_first(root, layout.get("body")) is None for layout in tnu.selectors), page
     assert len(tnu.selectors) == 2  # a layout added to the profile deserves variants of its own here
