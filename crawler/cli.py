@@ -129,9 +129,12 @@ def locked_run(
     """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
     code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
     from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
-    from crawler.operations.helpers import warm_up_helpers  # noqa: PLC0415
+    from crawler.operations.helpers import HelpersError, warm_up_helpers  # noqa: PLC0415
 
-    warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
+    try:
+        warm_up_helpers()  # the helper processes' imports, beside Scrapy's below
+    except HelpersError as exc:
+        fail(str(exc), EXIT_FAILED)
     from archive.db import check_file  # noqa: PLC0415
     from crawler.fetching.contact import warning_once  # noqa: PLC0415
     from crawler.operations.process import CrawlError, build_settings  # noqa: PLC0415 — Scrapy is heavy

@@ -10,8 +10,10 @@ the server first and let its imports (~0.8 s of CPU) run beside Scrapy's own.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
+import tempfile
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
@@ -54,7 +56,34 @@ def helpers_context() -> BaseContext:
     return context
 
 
+# The server listens on a UNIX socket in a folder of TMPDIR, pymp-XXXXXXXX/listener-XXXXXXXX, and
+# such a path holds at most 107 bytes (sun_path less its NUL): a deeper TMPDIR failed every
+# crawl with a traceback from inside multiprocessing.
+SOCKET_PATH_MAX = 107
+_SOCKET_UNDER_TMPDIR = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+class HelpersError(RuntimeError):
+    """The helpers' server cannot be started here; the message says why and what to do."""
+
+
+def socket_folder_problem(tmpdir: str | None = None) -> str | None:
+    """Why the helpers' server could not listen under `tmpdir` (TMPDIR by default), or None."""
+    folder = tmpdir if tmpdir is not None else tempfile.gettempdir()
+    length = len(os.fsencode(folder)) + _SOCKET_UNDER_TMPDIR
+    if length <= SOCKET_PATH_MAX:
+        return None
+    return (
+        f"the temporary folder {folder} is too deep for the helper processes' socket "
+        f"({length} bytes, at most {SOCKET_PATH_MAX}): set TMPDIR to a shorter folder, e.g. TMPDIR=/tmp"
+    )
+
+
 def warm_up_helpers() -> None:
-    """Start the helpers' server now (a no-op once it runs); it does not wait for the server."""
+    """Start the helpers' server now (a no-op once it runs); it does not wait for the server.
+    HelpersError when it cannot listen in this TMPDIR."""
+    problem = socket_folder_problem()
+    if problem:
+        raise HelpersError(problem)
     helpers_context()
     forkserver.ensure_running()

@@ -37,7 +37,7 @@ from crawler.crawl_run import CrawlRun, recorded_settings, refuse, run_kind
 from crawler.fetching.contact import warning_once
 from crawler.navigation import budgets
 from crawler.operations.gctune import crawl_pace
-from crawler.operations.helpers import helpers_context, warm_up_helpers
+from crawler.operations.helpers import HelpersError, helpers_context, warm_up_helpers
 from crawler.sites import load as load_sites
 
 if TYPE_CHECKING:
@@ -74,7 +74,10 @@ class RunExtension:
             refuse(str(exc), EXIT_LOCKED)
         except SchemaTooNew as exc:
             refuse(str(exc), EXIT_FAILED)
-        warm_up_helpers()  # already running when started by `tnu-archive crawl`
+        try:
+            warm_up_helpers()  # already running when started by `tnu-archive crawl`
+        except HelpersError as exc:
+            refuse(str(exc), EXIT_FAILED)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)

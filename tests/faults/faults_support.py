@@ -9,10 +9,12 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.operations.helpers import socket_folder_problem
 from crawler.operations.loopback import LOOPBACK_SETTINGS, set_options
 from crawler.replica.server import ReplicaServer
 
@@ -54,10 +56,16 @@ class Sandbox:
     """Folders of one scenario: `data/` holds the archive; cwd, tmp and home must stay empty."""
 
     root: Path
+    tmp: Path = field(init=False)
 
     def __post_init__(self) -> None:
         for name in ("data", "cwd", "tmp", "home"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
+        self.tmp = self.root / "tmp"
+        if socket_folder_problem(str(self.tmp)):
+            # a deep pytest temp root (a long user name, PYTEST_DEBUG_TEMPROOT) leaves no room under
+            # it for the helpers' socket: the crawl would refuse to start (test_temp_folder.py)
+            self.tmp = Path(tempfile.mkdtemp(prefix="tnu-sandbox-"))
 
     @property
     def data(self) -> Path:
@@ -77,7 +85,7 @@ class Sandbox:
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
-            "TMPDIR": str(self.root / "tmp"),
+            "TMPDIR": str(self.tmp),
             "HOME": str(self.root / "home"),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
@@ -99,9 +107,8 @@ class Sandbox:
 
     def stray_files(self) -> list[str]:
         """Every file written where the crawl had no business writing."""
-        stray = [
-            str(p.relative_to(self.root)) for name in ("cwd", "tmp", "home") for p in (self.root / name).rglob("*")
-        ]
+        stray = [str(p.relative_to(self.root)) for name in ("cwd", "home") for p in (self.root / name).rglob("*")]
+        stray += ["tmp/" + p.relative_to(self.tmp).as_posix() for p in self.tmp.rglob("*")]
         for path in self.data.rglob("*"):
             relative = path.relative_to(self.data).as_posix()
             if path.is_file() and not ALLOWED_IN_DATA.fullmatch(relative):
