@@ -78,3 +78,44 @@ def test_the_crawlers_process_loads_neither_the_extractor_nor_what_only_other_co
 
 def test_the_extraction_worker_loads_no_database_library():
     assert _loaded(("crawler.operations.extract_pool", "crawler.extract.article"), NOT_IN_THE_WORKER) == []
+
+
+# The command and the helpers' server are processes of our own: there pandas, which sqlite-utils
+# imports wherever it is installed and no command uses, is declared absent (crawler/entry.py).
+def _pandas_is_installed() -> None:
+    # without pandas in this environment the tests below would prove nothing: the test extras bring it
+    import importlib.util
+
+    assert importlib.util.find_spec("pandas") is not None
+
+
+def test_a_command_runs_without_importing_pandas(tmp_path):
+    _pandas_is_installed()
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "crawler", "runs", "--db", str(tmp_path / "a.sqlite")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "sqlite_utils" in imported  # the command opened the archive...
+    # ...without what sqlite-utils would have loaded for nothing
+    assert not [name for name in imported if name.split(".")[0] == "pandas"]
+
+
+def test_the_helpers_server_preloads_the_writer_without_pandas():
+    _pandas_is_installed()
+    from crawler.operations.helpers import helpers_context
+
+    context = helpers_context()
+    # a builtin as the target: the child needs nothing of this test module to run it
+    child = context.Process(
+        target=exec,
+        args=(
+            "import sys; sys.exit(0 if 'archive.writer' in sys.modules and sys.modules.get('pandas') is None else 3)",
+        ),
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0
