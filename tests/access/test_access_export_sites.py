@@ -1,0 +1,143 @@
+"""A dataset of several sites, or of one (`export --site`), says what is that site's: the runs'
+figures are the site's own, never another site's. Real archives written by the store (a run
+crawling two member sites, each site's outcome recorded as a crawl records it), exported by the
+command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from access_archive import run_cli
+
+from archive.export import export
+from archive.record import Article
+from archive.store import Archive
+from crawler.sites import packaged
+
+SITES = packaged()
+TNU, ICTU = SITES.get("tnu"), SITES.get("ictu")
+AT = "2026-03-01T02:00:00Z"
+
+# One crawl of both sites: each site's own figures, and the run's (their sum, and its images).
+OUTCOMES = {
+    "tnu": {"status": "ok", "pages": 41, "articles_new": 17, "articles_changed": 3, "errors": {"http_404": 2}},
+    "ictu": {"status": "drift", "pages": 9, "articles_new": 5, "articles_changed": 1, "errors": {"timeout": 1}},
+}
+RUN = {"status": "drift", "pages": 50, "articles_new": 22, "articles_changed": 4, "images_new": 13}
+
+
+def register(archive: Archive, site) -> None:
+    """The site's row as a crawl writes it (crawler/crawl_run.py register), from its profile."""
+    archive.register_site(site.name, site.title, list(site.hosts), site.digest, AT, site.title_en, site.home)
+
+
+def save(archive: Archive, site: str, url: str, title: str, run_id: int | None, views: int | None = None) -> None:
+    article = Article(
+        url=url,
+        title=title,
+        published_at="2026-02-20",
+        published_text="20/02/2026",
+        body_text=f"{title}.",
+        body_html=f"<p>{title}.</p>",
+        category="Tin tức",
+        views=views,
+    )
+    archive.save_article(article, run_id=run_id, fetched_at=AT, site=site)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory) -> tuple[Path, Path, dict[str, int]]:
+    """Two member sites crawled in one run, then a recovery that read an ictu article's counter:
+    (database, images folder, run ids by kind)."""
+    root = tmp_path_factory.mktemp("crawled")
+    db_path, images_dir = root / "tnu.sqlite", root / "images"
+    with Archive(db_path, images_dir) as archive:
+        register(archive, TNU)
+        register(archive, ICTU)
+        crawl = archive.start_run([TNU.home, ICTU.home], {"DOWNLOAD_DELAY": 0.5})
+        save(archive, "tnu", "https://tnu.edu.vn/tin-tuc-su-kien/khai-giang.html", "Khai giảng", crawl, 120)
+        save(archive, "ictu", "https://ictu.edu.vn/tin-tuc/hoi-thao.html", "Hội thảo", crawl, 40)
+        for site, outcome in OUTCOMES.items():
+            counts = {k: v for k, v in outcome.items() if k not in ("status", "errors")}
+            archive.record_run_site(
+                crawl,
+                site,
+                status=outcome["status"],
+                exit_code=0 if outcome["status"] == "ok" else 3,
+                counts={**counts, "articles_unchanged": 0},
+                errors=outcome["errors"],
+                fill_rates={"title": 1.0},
+                problems=[],
+            )
+        archive.finish_run(
+            crawl,
+            status=RUN["status"],
+            exit_code=3,
+            counts={k: v for k, v in RUN.items() if k != "status"} | {"articles_unchanged": 0, "images_failed": 2},
+            errors={"http_404": 2, "timeout": 1},
+            fill_rates={"title": 1.0},
+            problems=["site ictu: date empty"],
+        )
+        recover = archive.start_run(["https://web.archive.org/"], {}, kind="recover")
+        save(archive, "ictu", "https://ictu.edu.vn/tin-tuc/tuyen-sinh.html", "Tuyển sinh", recover, 7)
+        archive.finish_run(
+            recover,
+            status="ok",
+            exit_code=0,
+            counts={"pages": 6, "articles_new": 1},
+            errors={"capture_not_html": 1},
+            fill_rates={},
+            problems=[],
+        )
+    return db_path, images_dir, {"crawl": crawl, "recover": recover}
+
+
+def runs_of(out: Path) -> dict[int, dict]:
+    lines = (out / "jsonl" / "crawl_runs.jsonl").read_text(encoding="utf-8").splitlines()
+    return {row["id"]: row for row in map(json.loads, lines)}
+
+
+def test_a_dataset_of_one_site_carries_that_sites_own_run_figures(crawled, tmp_path):
+    db_path, images_dir, ids = crawled
+    for site in ("ictu", "tnu"):
+        out = tmp_path / site
+        done = run_cli("export", "--site", site, "--out", out, "--db", db_path, "--images-dir", images_dir, "-q")
+        assert done.returncode == 0, done.stderr
+        run = runs_of(out)[ids["crawl"]]
+        own = OUTCOMES[site]
+        assert {k: run[k] for k in own} == {**own, "errors": json.dumps(own["errors"])}
+        assert run["articles_unchanged"] == 0
+        # images are the run's, shared by its sites: none is claimed as the site's
+        assert run["images_new"] is None and run["images_failed"] is None
+        # the month's figures in the card are the site's too (ictu's has the recovery, of no figure)
+        card = (out / "README.md").read_text(encoding="utf-8")
+        line = next(line for line in card.splitlines() if line.startswith(f"| {run['started_at'][:7]} | "))
+        assert line.endswith(f" | {own['pages']} | {own['articles_new']} | {own['articles_changed']} |")
+    # the recovery counted no site apart: no figure of its own, its status the run's
+    recovered = runs_of(tmp_path / "ictu")[ids["recover"]]
+    assert recovered["status"] == "ok" and recovered["kind"] == "recover"
+    assert [recovered[k] for k in ("pages", "articles_new", "errors", "images_new")] == [None] * 4
+    assert ids["recover"] not in runs_of(tmp_path / "tnu")  # it read no counter of tnu's
+
+
+def test_a_dataset_of_every_site_carries_the_whole_runs_figures(crawled, tmp_path):
+    db_path, images_dir, ids = crawled
+    export(db_path, images_dir, tmp_path / "all")
+    run = runs_of(tmp_path / "all")[ids["crawl"]]
+    assert {k: run[k] for k in RUN} == RUN and run["images_failed"] == 2
+    assert json.loads(run["errors"]) == {"http_404": 2, "timeout": 1}
+    recovered = runs_of(tmp_path / "all")[ids["recover"]]
+    assert recovered["pages"] == 6 and recovered["articles_new"] == 1
+
+
+def test_the_run_figures_say_whose_they_are(crawled, tmp_path):
+    db_path, images_dir, _ = crawled
+    export(db_path, images_dir, tmp_path / "all", site="ictu")
+    package = json.loads((tmp_path / "all" / "datapackage.json").read_text(encoding="utf-8"))
+    runs = next(r for r in package["resources"] if r["name"] == "crawl_runs")
+    fields = {f["name"]: f["description"] for f in runs["schema"]["fields"]}
+    for name in ("pages", "articles_new", "errors"):
+        assert "in a dataset of one site (`export --site`) the site's own (its run_sites row)" in fields[name]
+    assert "NULL in a dataset of one site" in fields["images_new"]
