@@ -156,8 +156,9 @@ class ArchiveWriter:
         at: str,
         title_en: str | None = None,
         home: str | None = None,
+        language: str | None = None,
     ) -> None:
-        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home)
+        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home, language)
 
     def save_article(
         self,
@@ -438,8 +439,9 @@ class Writes:
         at: str,
         title_en: str | None = None,
         home: str | None = None,
+        language: str | None = None,
     ) -> None:
-        self.archive.register_site(name, title, hosts, digest, at, title_en, home)
+        self.archive.register_site(name, title, hosts, digest, at, title_en, home, language)
 
     def save_article(
         self,

@@ -1,16 +1,16 @@
-"""Who the dataset is of: its title, its authors, the owners its licence names, its keywords and
-the authors it is cited by, all derived from the sites it holds (the `sites` rows the crawl
-writes from each site's profile: title, title_en, home; dataset/facts.py reads them). No site is
-named here: a site no profile claims is named by its host, and an export of one site names that
-site alone.
+"""Who the dataset is of: its title, its authors, the owners its licence names, its keywords, the
+authors it is cited by and the languages it declares, all derived from the sites it holds (the
+`sites` rows the crawl writes from each site's profile: title, title_en, home, language;
+dataset/facts.py reads them). No site is named here: a site no profile claims is named by its
+host, and an export of one site names that site alone.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-# The language the dataset declares (the card's `language`, Croissant's `inLanguage`) and its name.
-LANGUAGE = ("vi", "Vietnamese")
+from babel import Locale, UnknownLocaleError
+
 # How many sites the title names before it says how many more it holds.
 TITLE_SITES = 3
 
@@ -58,6 +58,23 @@ def ordered(sites: list[dict]) -> list[dict]:
     return sorted(sites, key=lambda s: (-s.get("articles", 0), s["name"]))
 
 
+def languages(sites: list[dict]) -> list[str]:
+    """The languages the dataset declares (the card's `language`, Croissant's `inLanguage`): each
+    site's as its profile gives it, the largest site's first, each once. A site whose language is
+    unknown (a host no profile claims, a row written before the column) adds none: with no site's
+    known, the dataset declares no language rather than a guess."""
+    return list(dict.fromkeys(site["language"] for site in ordered(sites) if site.get("language")))
+
+
+def language_name(tag: str) -> str:
+    """The English name of a language tag's language (vi: Vietnamese, en-GB: English), from the
+    Unicode CLDR data Babel carries; the tag itself for a language it does not know."""
+    try:
+        return Locale.parse(tag, sep="-").get_language_name("en") or tag
+    except (UnknownLocaleError, ValueError):
+        return tag
+
+
 def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -96,11 +113,11 @@ def authors(sites: list[dict]) -> list[dict]:
 
 
 def keywords(sites: list[dict]) -> list[str]:
-    """Each site's names (or host), then what the dataset is."""
+    """Each site's names (or host), then what the dataset is: news, in which languages, archived."""
     names = []
     for site in ordered(sites):
         names += [name for name in (site.get("title_en"), site.get("title")) if name] or [host(site)]
-    return list(dict.fromkeys([*names, "news", LANGUAGE[1], "web archive"]))
+    return list(dict.fromkeys([*names, "news", *map(language_name, languages(sites)), "web archive"]))
 
 
 def rights(sites: list[dict]) -> str:

@@ -97,16 +97,26 @@ def register(
     at: str,
     title_en: str | None = None,
     home: str | None = None,
+    language: str | None = None,
 ) -> None:
     """Insert or update a site's row; `digest_changed_at` moves only when the profile changed."""
     db.execute(
-        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home, language)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET title = excluded.title, hosts = excluded.hosts,"
-        " title_en = excluded.title_en, home = excluded.home,"
+        " title_en = excluded.title_en, home = excluded.home, language = excluded.language,"
         " digest_changed_at = CASE WHEN profile_digest IS excluded.profile_digest THEN digest_changed_at"
         " ELSE excluded.digest_changed_at END, profile_digest = excluded.profile_digest",
-        [name, title, json.dumps(list(hosts), ensure_ascii=False), digest, at if digest else None, title_en, home],
+        [
+            name,
+            title,
+            json.dumps(list(hosts), ensure_ascii=False),
+            digest,
+            at if digest else None,
+            title_en,
+            home,
+            language,
+        ],
     )
 
 

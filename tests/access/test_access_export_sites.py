@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from access_archive import run_cli
+from test_access_publisher import validate
 
 from archive.export import export
 from archive.record import Article
 from archive.store import Archive
 from crawler.sites import packaged
+from crawler.sites.site import parse
 
 SITES = packaged()
 TNU, ICTU = SITES.get("tnu"), SITES.get("ictu")
@@ -30,7 +32,9 @@ RUN = {"status": "drift", "pages": 50, "articles_new": 22, "articles_changed": 4
 
 def register(archive: Archive, site) -> None:
     """The site's row as a crawl writes it (crawler/crawl_run.py register), from its profile."""
-    archive.register_site(site.name, site.title, list(site.hosts), site.digest, AT, site.title_en, site.home)
+    archive.register_site(
+        site.name, site.title, list(site.hosts), site.digest, AT, site.title_en, site.home, site.language
+    )
 
 
 def save(archive: Archive, site: str, url: str, title: str, run_id: int | None, views: int | None = None) -> None:
@@ -141,3 +145,94 @@ def test_the_run_figures_say_whose_they_are(crawled, tmp_path):
     for name in ("pages", "articles_new", "errors"):
         assert "in a dataset of one site (`export --site`) the site's own (its run_sites row)" in fields[name]
     assert "NULL in a dataset of one site" in fields["images_new"]
+
+
+# -- the languages it declares --------------------------------------------------------------
+
+# An operator's site of English pages (a profile in tnu-archive.toml), beside the university's.
+ENGLISH = parse(
+    "intl",
+    {
+        "title": "International Office",
+        "title_en": "International Office",
+        "start_urls": ["https://intl.example.org/"],
+        "language": "en-GB",
+    },
+    "tnu-archive.toml",
+)
+
+
+def front(out: Path) -> str:
+    return (out / "README.md").read_text(encoding="utf-8").split("---\n")[1]
+
+
+def croissant_of(out: Path) -> dict:
+    return json.loads((out / "croissant.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def two_languages(tmp_path_factory) -> tuple[Path, Path]:
+    """tnu (Vietnamese, one article) and an English site (two), each row from its profile."""
+    root = tmp_path_factory.mktemp("languages")
+    db_path, images_dir = root / "tnu.sqlite", root / "images"
+    with Archive(db_path, images_dir) as archive:
+        register(archive, TNU)
+        register(archive, ENGLISH)
+        save(archive, "tnu", "https://tnu.edu.vn/tin-tuc-su-kien/khai-giang.html", "Khai giảng", None)
+        save(archive, "intl", "https://intl.example.org/news/exchange.html", "Exchange programme", None)
+        save(archive, "intl", "https://intl.example.org/news/visit.html", "A visit", None)
+    return db_path, images_dir
+
+
+def test_a_dataset_declares_the_languages_of_its_sites_largest_first(two_languages, tmp_path):
+    db_path, images_dir = two_languages
+    out = tmp_path / "all"
+    export(db_path, images_dir, out)
+    assert '\nlanguage:\n- "en-GB"\n- "vi"\n' in f"\n{front(out)}"
+    assert '- "english"\n- "vietnamese"\n' in front(out)  # the hub's tags
+    croissant = croissant_of(out)
+    assert croissant["inLanguage"] == ["en-GB", "vi"]
+    assert croissant["keywords"][-3:] == ["English", "Vietnamese", "web archive"]
+    assert "- Languages: English (`en-GB`), Vietnamese (`vi`)\n" in (out / "README.md").read_text(encoding="utf-8")
+    # the sites table says each site's
+    sites = [json.loads(line) for line in (out / "jsonl" / "sites.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["name"]: row["language"] for row in sites} == {"intl": "en-GB", "tnu": "vi"}
+    validate(out)
+
+
+def test_a_dataset_of_one_site_declares_its_language_alone(two_languages, tmp_path):
+    db_path, images_dir = two_languages
+    export(db_path, images_dir, tmp_path / "intl", site="intl")
+    assert '\nlanguage:\n- "en-GB"\npretty_name' in f"\n{front(tmp_path / 'intl')}"
+    croissant = croissant_of(tmp_path / "intl")
+    assert croissant["inLanguage"] == "en-GB" and "Vietnamese" not in croissant["keywords"]
+    assert "vi" not in front(tmp_path / "intl").split("\n")
+    export(db_path, images_dir, tmp_path / "tnu", site="tnu")
+    assert croissant_of(tmp_path / "tnu")["inLanguage"] == "vi"
+    assert "English" not in croissant_of(tmp_path / "tnu")["keywords"]
+
+
+def test_a_dataset_whose_sites_language_is_unknown_declares_none(tmp_path):
+    """A host no profile claims: its row has no language (crawler/crawl_run.py writes none), and
+    the dataset claims none rather than a guess."""
+    db_path, images_dir = tmp_path / "a.sqlite", tmp_path / "images"
+    host = "127.0.0.1:8001"
+    with Archive(db_path, images_dir) as archive:
+        archive.register_site(host, None, [host], None, AT)
+        save(archive, host, f"http://{host}/news/one.html", "One", None)
+    export(db_path, images_dir, tmp_path / "out")
+    assert "language:" not in front(tmp_path / "out")
+    croissant = croissant_of(tmp_path / "out")
+    assert "inLanguage" not in croissant and "Vietnamese" not in croissant["keywords"]
+    assert "- Language: not recorded" in (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_language_babel_does_not_know_is_named_by_its_tag():
+    from archive.dataset.publisher import language_name
+
+    assert [language_name(tag) for tag in ("vi", "en-GB", "zh-Hant", "qaa")] == [
+        "Vietnamese",
+        "English",
+        "Chinese",
+        "qaa",
+    ]

@@ -118,6 +118,9 @@ def test_sites_lists_the_profiles_and_the_hosts_crawled(night):
         assert rows[name]["last_run"]["status"] == "ok" and rows[name]["drift"] == []
         assert rows[name]["hosts"] == [name] and rows[name]["profile"] is None
     assert rows[night["dead"]]["articles"] == 0 and rows[night["dead"]]["last_run"]["status"] == "failed"
+    # a host no profile claims: no language is known of it (its dates were read as a profile's)
+    languages = {row["name"]: row["language"] for row in night["db"].query("SELECT name, language FROM sites")}
+    assert [languages[name] for name in night["names"]] == [None, None]
     assert rows["tnu"]["hosts"] == ["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]
     assert rows["tnu"]["articles"] == 0 and rows["tnu"]["last_run"] is None
 
