@@ -194,6 +194,7 @@ class Archive:
         title_en: str | None = None,
         home: str | None = None,
         language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
         sites.register(
             self.db,
@@ -205,6 +206,7 @@ class Archive:
             title_en=title_en,
             home=home,
             language=language,
+            member_of=member_of,
         )
 
     def _count(self, run_id: int | None, name: str, site: str | None = None) -> None:

@@ -157,8 +157,9 @@ class ArchiveWriter:
         title_en: str | None = None,
         home: str | None = None,
         language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
-        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home, language)
+        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home, language, member_of)
 
     def save_article(
         self,
@@ -440,8 +441,9 @@ class Writes:
         title_en: str | None = None,
         home: str | None = None,
         language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
-        self.archive.register_site(name, title, hosts, digest, at, title_en, home, language)
+        self.archive.register_site(name, title, hosts, digest, at, title_en, home, language, member_of)
 
     def save_article(
         self,

@@ -98,7 +98,15 @@ class CrawlRun:
             # an ad-hoc site's language is unknown: its dates are read as a profile's, no more
             language = None if site.adhoc else site.language
             self.writer.register_site(
-                site.name, site.title, list(site.hosts), site.digest, utc_now(), site.title_en, site.home, language
+                site.name,
+                site.title,
+                list(site.hosts),
+                site.digest,
+                utc_now(),
+                site.title_en,
+                site.home,
+                language,
+                site.member_of,
             )
 
     def summary(self) -> str:

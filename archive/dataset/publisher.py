@@ -1,8 +1,8 @@
 """Who the dataset is of: its title, its authors, the owners its licence names, its keywords, the
 authors it is cited by and the languages it declares, all derived from the sites it holds (the
-`sites` rows the crawl writes from each site's profile: title, title_en, home, language;
-dataset/facts.py reads them). No site is named here: a site no profile claims is named by its
-host, and an export of one site names that site alone.
+`sites` rows the crawl writes from each site's profile: title, title_en, home, language,
+member_of; dataset/facts.py reads them). No site is named here: a site no profile claims is named
+by its host, and an export of one site names that site alone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,20 @@ def home(site: dict) -> str | None:
 
 
 def homepage(sites: list[dict]) -> str | None:
-    """The dataset's home page: the largest site's."""
-    return next(filter(None, (home(site) for site in ordered(sites))), None)
+    """The dataset's home page: its institution's (institution()), else the largest site's."""
+    head = institution(sites)
+    first = [head] if head is not None else []
+    return next(filter(None, (home(site) for site in [*first, *ordered(sites)])), None)
+
+
+def institution(sites: list[dict]) -> dict | None:
+    """The site every other one belongs to (their profiles' `member_of`), when the dataset holds
+    it and at least one of its members: the university, in a dataset of the university's sites."""
+    for site in ordered(sites):
+        others = [other for other in sites if other is not site]
+        if others and all(other.get("member_of") == site["name"] for other in others):
+            return site
+    return None
 
 
 def host(site: dict) -> str:
@@ -81,11 +93,15 @@ def _listed(items: list[str]) -> str:
 
 def title(sites: list[dict]) -> str:
     """`News of <site> (<host>), archived`; several sites by name up to TITLE_SITES, then the
-    largest and how many others."""
+    institution they belong to and how many of its members (institution()), or else the largest
+    and how many others."""
     if not sites:
         return "News archived with tnu-archive"
     names = [named(site) for site in ordered(sites)]
     if len(names) > TITLE_SITES:
+        head = institution(sites)
+        if head is not None:
+            return f"News of {named(head)} and {len(names) - 1} of its member sites, archived"
         names = [names[0], f"{len(names) - 1} other sites"]
     return f"News of {_listed(names)}, archived"
 

@@ -98,13 +98,15 @@ def register(
     title_en: str | None = None,
     home: str | None = None,
     language: str | None = None,
+    member_of: str | None = None,
 ) -> None:
     """Insert or update a site's row; `digest_changed_at` moves only when the profile changed."""
     db.execute(
-        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home, language)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home, language,"
+        " member_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET title = excluded.title, hosts = excluded.hosts,"
         " title_en = excluded.title_en, home = excluded.home, language = excluded.language,"
+        " member_of = excluded.member_of,"
         " digest_changed_at = CASE WHEN profile_digest IS excluded.profile_digest THEN digest_changed_at"
         " ELSE excluded.digest_changed_at END, profile_digest = excluded.profile_digest",
         [
@@ -116,6 +118,7 @@ def register(
             title_en,
             home,
             language,
+            member_of,
         ],
     )
 

@@ -62,6 +62,7 @@ def test_every_table_is_one_parquet_file_with_the_sqlite_rows(built):
             "hosts": '["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]',
             "home": "https://tnu.edu.vn/",
             "language": "vi",
+            "member_of": None,
         }
     ]
 

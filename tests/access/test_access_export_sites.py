@@ -33,7 +33,15 @@ RUN = {"status": "drift", "pages": 50, "articles_new": 22, "articles_changed": 4
 def register(archive: Archive, site) -> None:
     """The site's row as a crawl writes it (crawler/crawl_run.py register), from its profile."""
     archive.register_site(
-        site.name, site.title, list(site.hosts), site.digest, AT, site.title_en, site.home, site.language
+        site.name,
+        site.title,
+        list(site.hosts),
+        site.digest,
+        AT,
+        site.title_en,
+        site.home,
+        site.language,
+        site.member_of,
     )
 
 
@@ -236,3 +244,52 @@ def test_a_language_babel_does_not_know_is_named_by_its_tag():
         "Chinese",
         "qaa",
     ]
+
+
+# -- whose sites they are -------------------------------------------------------------------
+
+
+def university(root: Path, *others: str) -> tuple[Path, Path]:
+    """tnu and four of its member sites (ictu the largest), each row from its profile, and the
+    hosts no profile claims in `others`."""
+    db_path, images_dir = root / "tnu.sqlite", root / "images"
+    with Archive(db_path, images_dir) as archive:
+        for name, articles in (("tnu", 1), ("ictu", 3), ("tnue", 1), ("sfl", 1), ("tump", 2)):
+            site = SITES.get(name)
+            register(archive, site)
+            for n in range(articles):
+                save(archive, name, f"{site.home}tin-tuc/bai-{n}.html", f"Tin {name} {n}", None)
+        for host in others:
+            archive.register_site(host, None, [host], None, AT)
+            save(archive, host, f"http://{host}/news/one.html", "One", None)
+    return db_path, images_dir
+
+
+def test_a_dataset_of_the_universitys_sites_is_titled_after_the_university(tmp_path):
+    db_path, images_dir = university(tmp_path / "archive")
+    out = tmp_path / "out"
+    export(db_path, images_dir, out)
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    title = f"News of {TNU.title_en} ({TNU.title}, tnu.edu.vn) and 4 of its member sites, archived"
+    assert package["title"] == croissant_of(out)["alternateName"] == title
+    assert f"\n# {title}\n" in (out / "README.md").read_text(encoding="utf-8")
+    assert package["homepage"] == croissant_of(out)["url"] == TNU.home  # not the largest site's
+    # each school is still an author of its own articles, the largest first
+    authors = [c["title"] for c in package["contributors"] if c["role"] == "author"]
+    assert authors[0] == f"{ICTU.title_en} ({ICTU.title})" and len(authors) == 5
+    sites = [json.loads(line) for line in (out / "jsonl" / "sites.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["name"]: row["member_of"] for row in sites} == {
+        "tnu": None,
+        "ictu": "tnu",
+        "tnue": "tnu",
+        "sfl": "tnu",
+        "tump": "tnu",
+    }
+
+
+def test_a_site_of_no_member_keeps_the_largest_site_and_a_count(tmp_path):
+    db_path, images_dir = university(tmp_path / "archive", "127.0.0.1:8001")
+    export(db_path, images_dir, tmp_path / "out")
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["title"] == f"News of {ICTU.title_en} ({ICTU.title}, ictu.edu.vn) and 5 other sites, archived"
+    assert package["homepage"] == ICTU.home

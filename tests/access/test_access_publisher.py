@@ -73,6 +73,7 @@ def register(archive: Archive, site) -> None:
         site.title_en,
         site.home,
         site.language,
+        site.member_of,
     )
 
 

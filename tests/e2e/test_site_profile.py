@@ -25,6 +25,7 @@ PROFILE = """
 [sites.school]
 title = "Trường Thử nghiệm"
 title_en = "Test School"
+member_of = "tnu"
 start_urls = ["{url}"]
 
 [sites.school.politeness]
@@ -83,6 +84,7 @@ def test_the_profile_alone_makes_the_site_crawlable_by_name(school):
     # what the exported dataset names as its publisher: the English name, and the home page (the start URL)
     assert (row["title_en"], row["home"]) == ("Test School", school["server"].url)
     assert row["language"] == "vi"  # the profiles' default: the languages the dataset declares
+    assert row["member_of"] == "tnu"  # what titles a dataset of the university's sites
     assert row["profile_digest"] and row["digest_changed_at"]
     run = db["run_sites"].get((1, "school"))
     assert (run["status"], run["articles_new"]) == ("ok", len(EXPECTED["articles"]))
