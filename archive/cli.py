@@ -381,6 +381,9 @@ def export(
             )
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (archive/dataset/staging.py Stopped)
+        how = str(exc) or "stopped by Ctrl-C"
+        fail(f"export {how} before the end: its staging folder was removed; run it again", EXIT_INTERRUPTED)
     rows = summary["rows"]
     click.echo(
         f"Exported {rows['articles']} articles, {rows['article_images']} article images, "

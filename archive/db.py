@@ -248,6 +248,12 @@ COLUMNS["sites"] = {
     "dataset's metadata names both",
     "home": "The site's home page as the profile gives it (its first start URL unless it names one): the "
     "publisher's address in the exported dataset's metadata; NULL for a host no profile claims",
+    "language": "The language of the site's pages as its profile gives it (a BCP 47 tag: vi, en; the profiles' "
+    "default is vi): the exported dataset declares the languages of its sites; NULL for a host no profile claims, "
+    "or a site not crawled since the column was added",
+    "member_of": "The site of the institution the site's owner belongs to, as its profile gives it (sites.name: tnu "
+    "for the university's member schools): a dataset of the institution's sites is titled after it; NULL for a site "
+    "of no other's, or not crawled since the column was added",
 }
 TABLE_DESCRIPTIONS["sites"] = (
     "One row per site ever archived (crawled, or holding an article): the university's member sites, and any "
@@ -666,6 +672,18 @@ def _v14_site_owners(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v15_site_language(db: sqlite_utils.Database) -> None:
+    # The exported dataset declares the languages of the sites it holds, as their profiles give
+    # them, not one language for all: written by the next crawl of each site.
+    _run_script(db, "ALTER TABLE sites ADD COLUMN language TEXT;")
+
+
+def _v16_site_membership(db: sqlite_utils.Database) -> None:
+    # Which site's institution a site belongs to (its profile's `member_of`): the exported dataset
+    # of the university's sites is titled after the university, not after its largest site.
+    _run_script(db, "ALTER TABLE sites ADD COLUMN member_of TEXT;")
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -692,6 +710,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v12_sites,
     _v13_shards,
     _v14_site_owners,
+    _v15_site_language,
+    _v16_site_membership,
 ]
 
 

@@ -27,6 +27,7 @@ from archive.dataset.card import MANIFEST, card, citation
 from archive.dataset.facts import ArticleStats, facts
 from archive.dataset.files import TableFiles
 from archive.dataset.metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
+from archive.dataset.staging import StagingError, discard, new_staging, remove_leftovers, sigterm_stops
 from archive.dataset.tables import TABLES, Column, ExportError, count, sites_of_articles, stem
 from archive.dataset.tables import columns as table_columns
 from archive.dataset.tables import rows as table_rows
@@ -84,7 +85,23 @@ def export(
     (then nothing in it is touched). Of an earlier export, only the files its manifest lists are
     replaced or removed: whatever else is in the folder stays. `progress(done, total, counts)` is
     called after each row, image file and checksum.
+
+    It is written into a staging folder of its own (archive/dataset/staging.py), removed whatever
+    ends the export (an error, Ctrl-C, SIGTERM: raised as staging.Stopped, a KeyboardInterrupt);
+    the staging folders of `out_dir` that a killed export left are removed first.
     """
+    with sigterm_stops():
+        return _export(db_path, images_dir, out_dir, progress, site, categories)
+
+
+def _export(
+    db_path: str | Path,
+    images_dir: str | Path,
+    out_dir: str | Path,
+    progress: ProgressCallback | None,
+    site: str | None,
+    categories: CategoryNames | None,
+) -> dict:
     if site is not None:
         with tempfile.TemporaryDirectory(prefix="tnu-export-") as folder:
             subset = Path(folder) / "site.sqlite"
@@ -93,18 +110,17 @@ def export(
                     raise ExportError(f"the archive holds no article of a site named {site!r} (`tnu-archive sites`)")
             except sqlite3.OperationalError as exc:  # an archive older than sites has no articles.site
                 raise ExportError(f"cannot select the site {site!r}: {exc}") from None
-            return export(subset, images_dir, out_dir, progress, categories=categories)
+            return _export(subset, images_dir, out_dir, progress, None, categories)
     # abspath: `--out .` (or `..`) has no name to build the staging folder's from.
     db_path, images_dir, out_dir = Path(db_path), Path(images_dir), Path(os.path.abspath(out_dir))
+    # A killed export's staging folder is no file of anyone's: inside an empty folder, it would
+    # make the folder look like someone else's to earlier_export.
+    remove_leftovers(out_dir)
     previous = earlier_export(out_dir)  # before anything is written: a foreign folder is not touched
-    # An existing folder is kept (it can be the shell's working folder, or a mount point) and
-    # its files are swapped; a new one is staged beside its final place and renamed.
-    in_place = out_dir.is_dir()
-    if in_place:
-        staging = _new_folder(out_dir, ".partial")
-    else:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = _new_folder(out_dir.parent, f".{out_dir.name}.partial")
+    try:
+        staging, in_place = new_staging(out_dir)
+    except StagingError as exc:
+        raise ExportError(str(exc)) from None
     try:
         conn = open_readonly(db_path)
         try:
@@ -119,22 +135,10 @@ def export(
         else:
             staging.rename(out_dir)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         raise
     summary["out_dir"] = str(out_dir)
     return summary
-
-
-def _new_folder(parent: Path, stem: str) -> Path:
-    """A folder of that name that did not exist (one that does is someone's: never reused)."""
-    for attempt in range(100):
-        folder = parent / f"{stem}-{os.getpid()}-{attempt}"
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
-    raise ExportError(f"cannot find a free name for a staging folder in {parent}")
 
 
 def earlier_export(out_dir: Path) -> frozenset[str]:

@@ -193,9 +193,20 @@ class Archive:
         at: str,
         title_en: str | None = None,
         home: str | None = None,
+        language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
         sites.register(
-            self.db, name, title=title, hosts=hosts, digest=digest, at=runs.utc_iso(at), title_en=title_en, home=home
+            self.db,
+            name,
+            title=title,
+            hosts=hosts,
+            digest=digest,
+            at=runs.utc_iso(at),
+            title_en=title_en,
+            home=home,
+            language=language,
+            member_of=member_of,
         )
 
     def _count(self, run_id: int | None, name: str, site: str | None = None) -> None:

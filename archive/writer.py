@@ -156,8 +156,10 @@ class ArchiveWriter:
         at: str,
         title_en: str | None = None,
         home: str | None = None,
+        language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
-        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home)
+        self._send(Writes.register_site, name, title, hosts, digest, at, title_en, home, language, member_of)
 
     def save_article(
         self,
@@ -438,8 +440,10 @@ class Writes:
         at: str,
         title_en: str | None = None,
         home: str | None = None,
+        language: str | None = None,
+        member_of: str | None = None,
     ) -> None:
-        self.archive.register_site(name, title, hosts, digest, at, title_en, home)
+        self.archive.register_site(name, title, hosts, digest, at, title_en, home, language, member_of)
 
     def save_article(
         self,

@@ -95,8 +95,18 @@ class CrawlRun:
         """The site's row of `sites`, written once a run, before any article of it."""
         if site.name not in self.registered:
             self.registered.add(site.name)
+            # an ad-hoc site's language is unknown: its dates are read as a profile's, no more
+            language = None if site.adhoc else site.language
             self.writer.register_site(
-                site.name, site.title, list(site.hosts), site.digest, utc_now(), site.title_en, site.home
+                site.name,
+                site.title,
+                list(site.hosts),
+                site.digest,
+                utc_now(),
+                site.title_en,
+                site.home,
+                language,
+                site.member_of,
             )
 
     def summary(self) -> str:

@@ -239,6 +239,19 @@ def test_a_sites_home_page_is_its_first_start_url_unless_the_profile_names_one()
     assert packaged().get("tnu").title_en == "Thai Nguyen University"
 
 
+def test_the_members_of_the_university_say_so_and_a_membership_names_another_site():
+    """What titles a dataset of the university's sites after the university (archive/dataset/publisher.py)."""
+    members = {site.name: site.member_of for site in packaged()}
+    assert members.pop("tnu") is None and set(members.values()) == {"tnu"} and len(members) == 9
+    with pytest.raises(SiteError, match="member_of 'school' is no other site's name"):
+        parse("school", {"hosts": ["a.vn"], "member_of": "school"}, "f")
+    with pytest.raises(SiteError, match="member_of 'Đại học' is no other site's name"):
+        parse("school", {"hosts": ["a.vn"], "member_of": "Đại học"}, "f")
+    with pytest.raises(SiteError, match=re.escape("tnu-archive.toml: site 'school': member_of 'tnuu' names no site")):
+        Sites([*packaged(), parse("school", {"hosts": ["a.vn"], "member_of": "tnuu"}, "tnu-archive.toml")])
+    assert Sites([*packaged(), parse("school", {"hosts": ["a.vn"], "member_of": "tnu"}, "f")]).get("school")
+
+
 def test_two_sites_may_not_claim_one_host():
     with pytest.raises(SiteError, match="claimed by both a and b"):
         Sites([parse("a", {"hosts": ["x.vn"]}, "f"), parse("b", {"hosts": ["x.vn"]}, "f")])

@@ -50,11 +50,11 @@ def configs(info: dict) -> list[tuple[str, str]]:
 
 def front_matter(info: dict) -> list[str]:
     articles = sum(site["articles"] for site in info["sites"])
+    tags = publisher.languages(info["sites"])
     lines = [
         "---",
         "license: cc-by-4.0",
-        "language:",
-        f"- {publisher.LANGUAGE[0]}",
+        *(["language:", *(f"- {_yaml(tag)}" for tag in tags)] if tags else []),
         f"pretty_name: {_yaml(publisher.title(info['sites']))}",
         "size_categories:",
         f"- {size_category(articles)}",
@@ -64,7 +64,7 @@ def front_matter(info: dict) -> list[str]:
         "tags:",
         "- news",
         "- web-archive",
-        f"- {publisher.LANGUAGE[1].lower()}",
+        *(f"- {_yaml(publisher.language_name(tag).lower())}" for tag in tags),
         "configs:",
     ]
     for index, (name, path) in enumerate(configs(info)):
@@ -124,6 +124,7 @@ def card(
         f"- Articles published: {span(published)}",
         f"- Crawled: {span(crawled)} (UTC)",
         "- Sites: " + ", ".join(_site_label(site) for site in info["sites"]),
+        _languages_line(info["sites"]),
         f"- Counts: {rows['articles']} articles, {rows['article_images']} article images, {images} image files, "
         f"{rows['view_counts']} view-count observations, {rows['article_versions']} earlier versions, "
         f"{rows['article_aliases']} other URLs of articles, {rows['crawl_runs']} runs",
@@ -232,6 +233,17 @@ def _site_label(site: dict) -> str:
     where = ", ".join(site["origins"]) or "no URL"
     titled = site.get("title") or site.get("title_en")
     return f"`{site['name']}`" + (f" ({publisher.label(site)}, {where})" if titled else f" ({where})")
+
+
+def _languages_line(sites: list[dict]) -> str:
+    tags = publisher.languages(sites)
+    if not tags:
+        return (
+            "- Language: not recorded (no site's row holds its profile's language: a host no profile claims has "
+            "none, and a site last crawled before tnu-archive recorded it gets it from its next crawl)"
+        )
+    named = ", ".join(f"{publisher.language_name(tag)} (`{tag}`)" for tag in tags)
+    return f"- Language{'s' if len(tags) > 1 else ''}: {named}"
 
 
 def _how(info: dict) -> list[str]:

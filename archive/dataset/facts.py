@@ -77,12 +77,8 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
     # nothing in an archive older than sites, or than the columns
     owners: dict[str, tuple] = {}
     if has_table(conn, "sites"):
-        owners = {
-            name: rest
-            for name, *rest in conn.execute(
-                f"SELECT name, title, {_column(conn, 'sites', 'title_en')}, {_column(conn, 'sites', 'home')} FROM sites"
-            )
-        }
+        optional = ", ".join(_column(conn, "sites", column) for column in ("title_en", "home", "language", "member_of"))
+        owners = {name: rest for name, *rest in conn.execute(f"SELECT name, title, {optional} FROM sites")}
     origins: dict[str, set[str]] = {}
     for site, url in conn.execute(f"SELECT {site_expression(conn)}, url FROM articles"):
         parts = urlsplit(url)
@@ -90,7 +86,7 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
             origins.setdefault(site, set()).add(f"{parts.scheme}://{parts.netloc}/")
     out = []
     for site in sorted(stats.rows):
-        title, title_en, home = owners.get(site, (None, None, None))
+        title, title_en, home, language, member_of = owners.get(site, (None, None, None, None, None))
         out.append(
             {
                 "name": site,
@@ -98,6 +94,8 @@ def _sites(conn: sqlite3.Connection, stats: ArticleStats) -> list[dict]:
                 "title": title,
                 "title_en": title_en,
                 "home": home,
+                "language": language,
+                "member_of": member_of,
                 "origins": sorted(origins.get(site, ())),
                 "articles": stats.rows[site],
                 "years": dict(sorted(stats.years.get(site, Counter()).items())),

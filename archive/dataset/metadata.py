@@ -290,6 +290,7 @@ def croissant(info: dict, version: str, files: list[DataFile], image_types: dict
         record_sets.append(record_set)
     sites = info["sites"]
     homepage = publisher.homepage(sites)
+    tags = publisher.languages(sites)
     creators = [{"@type": "sc:Organization", **author} for author in publisher.authors(sites)]
     return {
         "@context": CROISSANT_CONTEXT,
@@ -302,7 +303,8 @@ def croissant(info: dict, version: str, files: list[DataFile], image_types: dict
         **({"url": homepage} if homepage else {}),
         "version": version,
         "datePublished": (info["crawled"]["to"] or "")[:10] or None,
-        "inLanguage": publisher.LANGUAGE[0],
+        # one language as a text, several as a list, none unsaid (schema.org takes either)
+        **({"inLanguage": tags[0] if len(tags) == 1 else tags} if tags else {}),
         "keywords": publisher.keywords(sites),
         "citeAs": cite,
         "creator": creators[0] if len(creators) == 1 else creators,

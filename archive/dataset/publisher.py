@@ -1,16 +1,16 @@
-"""Who the dataset is of: its title, its authors, the owners its licence names, its keywords and
-the authors it is cited by, all derived from the sites it holds (the `sites` rows the crawl
-writes from each site's profile: title, title_en, home; dataset/facts.py reads them). No site is
-named here: a site no profile claims is named by its host, and an export of one site names that
-site alone.
+"""Who the dataset is of: its title, its authors, the owners its licence names, its keywords, the
+authors it is cited by and the languages it declares, all derived from the sites it holds (the
+`sites` rows the crawl writes from each site's profile: title, title_en, home, language,
+member_of; dataset/facts.py reads them). No site is named here: a site no profile claims is named
+by its host, and an export of one site names that site alone.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-# The language the dataset declares (the card's `language`, Croissant's `inLanguage`) and its name.
-LANGUAGE = ("vi", "Vietnamese")
+from babel import Locale, UnknownLocaleError
+
 # How many sites the title names before it says how many more it holds.
 TITLE_SITES = 3
 
@@ -21,8 +21,20 @@ def home(site: dict) -> str | None:
 
 
 def homepage(sites: list[dict]) -> str | None:
-    """The dataset's home page: the largest site's."""
-    return next(filter(None, (home(site) for site in ordered(sites))), None)
+    """The dataset's home page: its institution's (institution()), else the largest site's."""
+    head = institution(sites)
+    first = [head] if head is not None else []
+    return next(filter(None, (home(site) for site in [*first, *ordered(sites)])), None)
+
+
+def institution(sites: list[dict]) -> dict | None:
+    """The site every other one belongs to (their profiles' `member_of`), when the dataset holds
+    it and at least one of its members: the university, in a dataset of the university's sites."""
+    for site in ordered(sites):
+        others = [other for other in sites if other is not site]
+        if others and all(other.get("member_of") == site["name"] for other in others):
+            return site
+    return None
 
 
 def host(site: dict) -> str:
@@ -58,17 +70,38 @@ def ordered(sites: list[dict]) -> list[dict]:
     return sorted(sites, key=lambda s: (-s.get("articles", 0), s["name"]))
 
 
+def languages(sites: list[dict]) -> list[str]:
+    """The languages the dataset declares (the card's `language`, Croissant's `inLanguage`): each
+    site's as its profile gives it, the largest site's first, each once. A site whose language is
+    unknown (a host no profile claims, a row written before the column) adds none: with no site's
+    known, the dataset declares no language rather than a guess."""
+    return list(dict.fromkeys(site["language"] for site in ordered(sites) if site.get("language")))
+
+
+def language_name(tag: str) -> str:
+    """The English name of a language tag's language (vi: Vietnamese, en-GB: English), from the
+    Unicode CLDR data Babel carries; the tag itself for a language it does not know."""
+    try:
+        return Locale.parse(tag, sep="-").get_language_name("en") or tag
+    except (UnknownLocaleError, ValueError):
+        return tag
+
+
 def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def title(sites: list[dict]) -> str:
     """`News of <site> (<host>), archived`; several sites by name up to TITLE_SITES, then the
-    largest and how many others."""
+    institution they belong to and how many of its members (institution()), or else the largest
+    and how many others."""
     if not sites:
         return "News archived with tnu-archive"
     names = [named(site) for site in ordered(sites)]
     if len(names) > TITLE_SITES:
+        head = institution(sites)
+        if head is not None:
+            return f"News of {named(head)} and {len(names) - 1} of its member sites, archived"
         names = [names[0], f"{len(names) - 1} other sites"]
     return f"News of {_listed(names)}, archived"
 
@@ -96,11 +129,11 @@ def authors(sites: list[dict]) -> list[dict]:
 
 
 def keywords(sites: list[dict]) -> list[str]:
-    """Each site's names (or host), then what the dataset is."""
+    """Each site's names (or host), then what the dataset is: news, in which languages, archived."""
     names = []
     for site in ordered(sites):
         names += [name for name in (site.get("title_en"), site.get("title")) if name] or [host(site)]
-    return list(dict.fromkeys([*names, "news", LANGUAGE[1], "web archive"]))
+    return list(dict.fromkeys([*names, "news", *map(language_name, languages(sites)), "web archive"]))
 
 
 def rights(sites: list[dict]) -> str:

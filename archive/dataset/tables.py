@@ -46,7 +46,7 @@ TABLES: tuple[Table, ...] = (
     Table("view_counts", "article_id, observed_at, views, run_id"),
     Table("article_versions", "id"),
     Table("article_aliases", "url"),
-    Table("sites", "name", keep=("name", "title", "title_en", "hosts", "home")),
+    Table("sites", "name", keep=("name", "title", "title_en", "hosts", "home", "language", "member_of")),
     # Runs that fetched something or read a counter: when and how the data was collected. Their
     # process ids, host names, exit codes and alarms are operations, not data.
     Table(

@@ -46,6 +46,25 @@ DATASET_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "keeps the page's own",
     },
 }
+# A run's figures in a dataset: the whole run's, or in one site's (`export --site`) that site's own.
+_ONE_SITE = (
+    "; in a dataset of one site (`export --site`) the site's own (its run_sites row), NULL where the run did not "
+    "count it apart (a recovery)"
+)
+DATASET_DESCRIPTIONS["crawl_runs"] = {
+    **{
+        name: f"{COLUMNS['crawl_runs'][name]}: all the run's sites'{_ONE_SITE}"
+        for name in ("pages", "articles_new", "articles_changed", "articles_unchanged")
+    },
+    "errors": f"The run's failures, of all its sites{_ONE_SITE}. {COLUMNS['crawl_runs']['errors']}",
+    "status": f"{COLUMNS['crawl_runs']['status']}. The run's, the worst of its sites'; in a dataset of one site "
+    "the site's own outcome where the run crawled it",
+    **{
+        name: f"{COLUMNS['crawl_runs'][name]}: the run's, shared by its sites' articles; NULL in a dataset of one "
+        "site (`export --site`)"
+        for name in ("images_new", "images_failed")
+    },
+}
 # The tables of the dataset that the archive does not have in every schema version.
 DATASET_TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "sites": (

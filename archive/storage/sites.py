@@ -97,16 +97,29 @@ def register(
     at: str,
     title_en: str | None = None,
     home: str | None = None,
+    language: str | None = None,
+    member_of: str | None = None,
 ) -> None:
     """Insert or update a site's row; `digest_changed_at` moves only when the profile changed."""
     db.execute(
-        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO sites (name, title, hosts, profile_digest, digest_changed_at, title_en, home, language,"
+        " member_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET title = excluded.title, hosts = excluded.hosts,"
-        " title_en = excluded.title_en, home = excluded.home,"
+        " title_en = excluded.title_en, home = excluded.home, language = excluded.language,"
+        " member_of = excluded.member_of,"
         " digest_changed_at = CASE WHEN profile_digest IS excluded.profile_digest THEN digest_changed_at"
         " ELSE excluded.digest_changed_at END, profile_digest = excluded.profile_digest",
-        [name, title, json.dumps(list(hosts), ensure_ascii=False), digest, at if digest else None, title_en, home],
+        [
+            name,
+            title,
+            json.dumps(list(hosts), ensure_ascii=False),
+            digest,
+            at if digest else None,
+            title_en,
+            home,
+            language,
+            member_of,
+        ],
     )
 
 
@@ -229,11 +242,17 @@ SITE_ROWS = {
     "run_sites": "site = :site",
 }
 
+# A run's figures that are the site's own in its run_sites row: in one site's archive they replace
+# the whole run's, which count every site of the run.
+_OWN_FIGURES = (*SITE_COUNTS, "status", "exit_code", "errors", "fill_rates", "problems")
+# A run's figures no site has its own of (an image file can serve several sites' articles).
+_RUN_FIGURES = ("images_new", "images_failed")
+
 
 def write_site_subset(db_path: str | Path, site: str, target: str | Path) -> int:
     """Write a new archive file at `target` holding one site's articles, their images and view
     counts, with the tables' own definitions and the archive's schema version; the number of
-    articles copied. Reads `db_path` only."""
+    articles copied. Its runs carry the site's own figures (_own_figures). Reads `db_path` only."""
     conn = sqlite3.connect(str(target), isolation_level=None)
     try:
         conn.execute("ATTACH DATABASE ? AS src", [readonly_uri(Path(db_path))])
@@ -245,8 +264,24 @@ def write_site_subset(db_path: str | Path, site: str, target: str | Path) -> int
             ).fetchall():
                 conn.execute(sql)  # the table, then its indexes ("table" > "index")
             conn.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table} WHERE {where}", {"site": site})
+        _own_figures(conn)
         conn.execute(f"PRAGMA user_version = {int(version)}")
         conn.execute("COMMIT")
         return conn.execute("SELECT count(*) FROM main.articles").fetchone()[0]
     finally:
         conn.close()
+
+
+def _own_figures(conn: sqlite3.Connection) -> None:
+    """Each run of one site's archive with the site's own figures, not the whole run's: its
+    run_sites row's counts, status and errors; none where the run did not count the site apart
+    (a recovery, a run that only read the counter of an article another site's page led to: its
+    status stays the run's), and no image counts (they are the run's, shared by its sites)."""
+    own = ", ".join(_OWN_FIGURES)
+    conn.execute(
+        f"UPDATE main.crawl_runs SET ({own}) = (SELECT {own} FROM main.run_sites s WHERE s.run_id = crawl_runs.id)"
+        " WHERE id IN (SELECT run_id FROM main.run_sites)"
+    )
+    unknown = ", ".join(f"{name} = NULL" for name in _OWN_FIGURES if name != "status")
+    conn.execute(f"UPDATE main.crawl_runs SET {unknown} WHERE id NOT IN (SELECT run_id FROM main.run_sites)")
+    conn.execute(f"UPDATE main.crawl_runs SET {', '.join(f'{name} = NULL' for name in _RUN_FIGURES)}")

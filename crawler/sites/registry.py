@@ -39,6 +39,9 @@ class Sites:
             self.by_name[site.name] = site
         self._claims = [(site.name, site.hosts) for site in self.by_name.values()]
         self._check_claims()
+        for site in self.by_name.values():
+            if site.member_of is not None and site.member_of not in self.by_name:
+                raise SiteError(f"{site.origin}: site {site.name!r}: member_of {site.member_of!r} names no site")
         shared = [site for site in self.by_name.values() if site.shared_rules]
         self._borrowed = {name: tuple(x for site in shared for x in getattr(site, name)) for name in _RULES}
         self._borrowed["page_param"] = next((s.page_param for s in shared if s.page_param), None)

@@ -6,6 +6,7 @@ needed; every rule is optional, and a site without rules is read by the generic 
 
     title = "Trường Đại học Ví dụ"                   # the site's owner, as it names itself
     title_en = "Example University"                  # the same name in English (the dataset's metadata)
+    member_of = "tnu"                                # the site of the institution it belongs to
     home = "https://example.edu.vn/"                 # its home page (default: the first start URL)
     hosts = ["example.edu.vn", "www.example.edu.vn"] # each with its subdomains
     start_urls = ["https://example.edu.vn/"]
@@ -62,6 +63,7 @@ SELECTOR_KEYS = ("body", "title", "date", "views", "author", "breadcrumb", "furn
 _TOP_KEYS = {
     "title",
     "title_en",
+    "member_of",
     "home",
     "hosts",
     "start_urls",
@@ -95,6 +97,9 @@ class Site:
     start_urls: tuple[str, ...] = ()
     title_en: str | None = None  # the same name in English, for the dataset's metadata
     home: str | None = None  # the site's home page: its first start URL unless the profile says
+    # the site (its name) of the institution this one's owner belongs to: a dataset of the
+    # institution's sites is titled after it (archive/dataset/publisher.py)
+    member_of: str | None = None
     timezone: str = DEFAULT_TIMEZONE  # an IANA name: a printed time without an offset is on this clock
     language: str = DEFAULT_LANGUAGE  # a BCP 47 tag: the language dates are read in first
     enabled: bool = True
@@ -174,12 +179,16 @@ def parse(name: str, data: Mapping[str, Any], origin: str) -> Site:
         if not isinstance(archived, str):
             raise SiteError(f"{where}: categories: {printed!r} must name a category (a string)")
     title = _string(data, "title", where)
+    member_of = _string(data, "member_of", where)
+    if member_of is not None and (not NAME.match(member_of) or member_of == name):
+        raise SiteError(f'{where}: member_of {member_of!r} is no other site\'s name (e.g. "tnu")')
     return Site(
         name=name,
         title=title,
         hosts=tuple(h.lower() for h in hosts),
         start_urls=start_urls,
         title_en=_string(data, "title_en", where),
+        member_of=member_of,
         home=home or (start_urls[0] if start_urls else None),
         timezone=timezone,
         language=language,

@@ -171,7 +171,9 @@ def build_archive(root: Path) -> tuple[Path, Path]:
     db_path, images_dir = root / "tnu.sqlite", root / "images"
     with Archive(db_path, images_dir) as archive:
         # As a crawl does: the site's row from its profile, each article saved as that site's.
-        archive.register_site(TNU.name, TNU.title, list(TNU.hosts), None, OBSERVATIONS[0][0], TNU.title_en, TNU.home)
+        archive.register_site(
+            TNU.name, TNU.title, list(TNU.hosts), None, OBSERVATIONS[0][0], TNU.title_en, TNU.home, TNU.language
+        )
         for seen_at, views_by_index in OBSERVATIONS:
             for index, views in views_by_index.items():
                 article = replace(ARTICLES[index], views=views)

@@ -61,6 +61,8 @@ def test_every_table_is_one_parquet_file_with_the_sqlite_rows(built):
             "title_en": "Thai Nguyen University",
             "hosts": '["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]',
             "home": "https://tnu.edu.vn/",
+            "language": "vi",
+            "member_of": None,
         }
     ]
 
@@ -129,7 +131,7 @@ def test_a_dataset_card_a_hub_reads(built):
     _, _, out = built
     card = (out / "README.md").read_text(encoding="utf-8")
     front = card.split("---\n")[1]
-    for line in ("license: cc-by-4.0", "language:\n- vi", "size_categories:\n- n<1K", 'config_name: "tnu"'):
+    for line in ("license: cc-by-4.0", 'language:\n- "vi"', "size_categories:\n- n<1K", 'config_name: "tnu"'):
         assert line in front
     assert 'path: "data/articles/tnu.parquet"' in front and 'path: "data/view_counts/*.parquet"' in front
     for heading in ("## How it was collected", "## Counts per site and year", "## Fill rate of each field"):

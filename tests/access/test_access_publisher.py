@@ -65,7 +65,15 @@ def save(archive: Archive, site: str, url: str, title: str, at: str = "2026-03-0
 def register(archive: Archive, site) -> None:
     """The site's row as a crawl writes it (crawler/run.py register), from its profile."""
     archive.register_site(
-        site.name, site.title, list(site.hosts), site.digest, "2026-03-01T02:00:00Z", site.title_en, site.home
+        site.name,
+        site.title,
+        list(site.hosts),
+        site.digest,
+        "2026-03-01T02:00:00Z",
+        site.title_en,
+        site.home,
+        site.language,
+        site.member_of,
     )
 
 

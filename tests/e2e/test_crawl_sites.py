@@ -118,6 +118,9 @@ def test_sites_lists_the_profiles_and_the_hosts_crawled(night):
         assert rows[name]["last_run"]["status"] == "ok" and rows[name]["drift"] == []
         assert rows[name]["hosts"] == [name] and rows[name]["profile"] is None
     assert rows[night["dead"]]["articles"] == 0 and rows[night["dead"]]["last_run"]["status"] == "failed"
+    # a host no profile claims: no language is known of it (its dates were read as a profile's)
+    languages = {row["name"]: row["language"] for row in night["db"].query("SELECT name, language FROM sites")}
+    assert [languages[name] for name in night["names"]] == [None, None]
     assert rows["tnu"]["hosts"] == ["tnu.edu.vn", "www.tnu.edu.vn", "en.tnu.edu.vn"]
     assert rows["tnu"]["articles"] == 0 and rows["tnu"]["last_run"] is None
 
@@ -160,6 +163,11 @@ def test_runs_search_and_export_take_a_site(night, tmp_path):
     # with its history: the run that crawled it, its counters' observations
     assert pq.read_table(out / "data/crawl_runs/crawl_runs.parquet").column("id").to_pylist() == [1]
     db = sqlite_utils.Database(night["db_path"])
+    # with the site's own figures in that run, not the run's (which failed on the dead site)
+    (run,) = pq.read_table(out / "data/crawl_runs/crawl_runs.parquet").to_pylist()
+    own = db["run_sites"].get((1, first))
+    assert (run["status"], run["pages"], run["articles_new"]) == ("ok", own["pages"], own["articles_new"])
+    assert run["pages"] < db["crawl_runs"].get(1)["pages"] and run["images_new"] is None
     observed = db.execute(
         "SELECT count(*) FROM view_counts WHERE article_id IN (SELECT id FROM articles WHERE site = ?)", [first]
     ).fetchone()[0]

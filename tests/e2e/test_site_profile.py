@@ -25,6 +25,7 @@ PROFILE = """
 [sites.school]
 title = "Trường Thử nghiệm"
 title_en = "Test School"
+member_of = "tnu"
 start_urls = ["{url}"]
 
 [sites.school.politeness]
@@ -82,6 +83,8 @@ def test_the_profile_alone_makes_the_site_crawlable_by_name(school):
     assert (row["title"], json.loads(row["hosts"])) == ("Trường Thử nghiệm", [host])
     # what the exported dataset names as its publisher: the English name, and the home page (the start URL)
     assert (row["title_en"], row["home"]) == ("Test School", school["server"].url)
+    assert row["language"] == "vi"  # the profiles' default: the languages the dataset declares
+    assert row["member_of"] == "tnu"  # what titles a dataset of the university's sites
     assert row["profile_digest"] and row["digest_changed_at"]
     run = db["run_sites"].get((1, "school"))
     assert (run["status"], run["articles_new"]) == ("ok", len(EXPECTED["articles"]))
@@ -101,6 +104,8 @@ def test_the_dataset_of_the_crawl_is_the_profiles_sites(school, tmp_path):
         "role": "author",
     }
     assert "belong to Test School (Trường Thử nghiệm) and the photographers" in package["rights"]
+    croissant = json.loads((tmp_path / "out" / "croissant.json").read_text(encoding="utf-8"))
+    assert croissant["inLanguage"] == "vi" and "Vietnamese" in croissant["keywords"]
 
 
 def test_the_profiles_politeness_is_its_hosts_download_slot(school):
