@@ -89,16 +89,29 @@ def _pandas_is_installed() -> None:
     assert importlib.util.find_spec("pandas") is not None
 
 
-def test_a_command_runs_without_importing_pandas(tmp_path):
+def test_a_crawls_command_runs_without_importing_pandas(tmp_path):
     _pandas_is_installed()
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "crawler", "runs", "--db", str(tmp_path / "a.sqlite")],
+        # refused at its site name, after the command has read the archive's sites
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "crawler",
+            "crawl",
+            "--site",
+            "nosuch",
+            "--db",
+            str(tmp_path / "a.db"),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=120,
     )
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "no site named 'nosuch'" in done.stderr
     assert "sqlite_utils" in imported  # the command opened the archive...
     # ...without what sqlite-utils would have loaded for nothing
     assert not [name for name in imported if name.split(".")[0] == "pandas"]
