@@ -259,7 +259,7 @@ COLUMNS["run_sites"] = {
     "status": "How the site fared in the run (the statuses of crawl_runs.status); the run's own status is the worst "
     "of its sites'",
     "exit_code": "The exit code this site's outcome alone would give",
-    "pages": "Pages of the site fetched",
+    "pages": "Pages of the site fetched (a recovery: the web archive's index pages and captures of it)",
     "articles_new": "Articles of the site archived for the first time",
     "articles_changed": "Articles of the site whose content changed",
     "articles_unchanged": "Articles of the site fetched again with no change",
@@ -269,7 +269,9 @@ COLUMNS["run_sites"] = {
     "compares a site with its own earlier runs only",
     "problems": "JSON list of the problems noticed on this site",
 }
-TABLE_DESCRIPTIONS["run_sites"] = "Each run's outcome per site it crawled (a crawl of several sites has a row for each)"
+TABLE_DESCRIPTIONS["run_sites"] = (
+    "Each run's outcome per site it crawled or recovered (a run of several sites has a row for each)"
+)
 
 COLUMNS["article_search"] = {
     "article_id": "The article (articles.id); also the rowid in article_search_fts",

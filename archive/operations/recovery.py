@@ -77,10 +77,10 @@ def save_capture(
                 recovered=(at, raw_url),
                 site=site,
             )
-            archive._count(run_id, f"articles_{result.outcome}")
+            archive._count(run_id, f"articles_{result.outcome}", site=site)
             return result
         added = _older_reading(archive, row, article, at=at, raw_url=raw_url, run_id=run_id, raw=raw)
-    archive._count(run_id, "articles_changed" if added else "articles_unchanged")
+    archive._count(run_id, "articles_changed" if added else "articles_unchanged", site=site)
     return SaveResult(article_id=row["id"], outcome=OLDER)
 
 

@@ -42,13 +42,13 @@ from archive.error_kinds import (
 from archive.operations import recovery
 from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import settings as default_settings
-from crawler.crawl_run import get_run, refuse
+from crawler.crawl_run import STANDS_FOR, get_run, refuse
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import links
 from crawler.recovery import cdx
 from crawler.recovery.candidates import Candidates
-from crawler.sites import SiteError, Sites
+from crawler.sites import Site, SiteError, Sites
 from crawler.sites import load as load_sites
 from crawler.sites.site import match_host
 
@@ -71,10 +71,12 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
-    # Set by from_crawler: every site known, the CDX patterns asked for, and the hosts they name.
+    # Set by from_crawler: every site known, the CDX patterns asked for, the hosts they name, and
+    # the sites of those hosts: the run's sites, each accounted on its own (run_sites), as a crawl's.
     sites: Sites
     matches: list[str]
     hosts: list[str]
+    run_sites: list[Site]
     # Why a run that found no article capture is "empty" (exit 3), in its terms.
     nothing_found = (
         "the CDX index listed no successful HTML capture of an article URL, nor of a page that read "
@@ -143,6 +145,9 @@ class RecoverSpider(scrapy.Spider):
             refuse(str(exc), EXIT_USAGE)
         if not spider.matches:
             refuse("no site to recover: every profile is disabled (give --site NAME or --match PATTERN)", EXIT_USAGE)
+        # A pattern's index pages count for the site of its host (its captures, for their own URL's).
+        spider.pattern_sites = {m: f"http://{match_host(m)}/" for m in spider.matches}
+        spider.run_sites = spider.sites.of_run(list(spider.pattern_sites.values()))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -162,25 +167,26 @@ class RecoverSpider(scrapy.Spider):
             errback=self.failed,
             priority=CDX_PRIORITY,
             dont_filter=True,
-            meta={"match": match},
+            meta={"match": match, STANDS_FOR: self.pattern_sites[match]},
         )
 
     def parse_cdx(self, response: Response) -> Iterable[scrapy.Request]:
         run = get_run(self.crawler)
         match = response.meta["match"]
         walk = self.walks[match]
+        site = run.request_site(response.request)
         try:
             page = cdx.parse(response.text, now=cdx.now_timestamp(), max_rows=self.max_page_rows, html_only=True)
         except (cdx.CdxError, AttributeError) as exc:  # AttributeError: not a text response
-            run.tally.errors[CDX_UNREADABLE] += 1
+            run.tally.error(CDX_UNREADABLE, site)
             run.tally.problems.append(f"{response.url}: not a CDX answer ({exc})")
             return
         if walk.repeats(page):
             return  # a server that ignores paging answered with a page read already
         if page.bad_times:
-            run.tally.errors[CDX_BAD_TIMESTAMP] += page.bad_times
+            run.tally.error(CDX_BAD_TIMESTAMP, site, page.bad_times)
         if page.unread:
-            run.tally.errors[CDX_ROWS_UNREAD] += page.unread
+            run.tally.error(CDX_ROWS_UNREAD, site, page.unread)
             run.tally.problems.append(
                 f"{response.url}: {page.unread} rows past the first {self.max_page_rows} not read "
                 "(CDX_MAX_PAGE_ROWS; or narrow --match, --from/--to)"
@@ -188,7 +194,7 @@ class RecoverSpider(scrapy.Spider):
         articles, others = [], []
         for capture in page.captures:  # successful HTML captures only: no redirect, error or image
             if not self.on_site(capture.url):
-                run.tally.errors[CDX_NOT_SITE] += 1
+                run.tally.error(CDX_NOT_SITE, site)
             elif cdx.in_range(capture, self.since, self.until):
                 kind = self.kind(capture.url)
                 if kind == "article":
@@ -240,7 +246,7 @@ class RecoverSpider(scrapy.Spider):
     def article_capture(self, capture: cdx.Capture) -> scrapy.Request | None:
         """The request for a capture of an article URL, unless recovered before or past --limit."""
         run = get_run(self.crawler)
-        run.tally.article_links_seen += 1
+        run.tally.links_seen(1, run.site_name(capture.url))
         if recovery.is_recovered(run.archive.db, capture.url, capture.timestamp, capture.digest) or self.limited():
             return None
         self.scheduled += 1
@@ -289,7 +295,8 @@ class RecoverSpider(scrapy.Spider):
                 "captured_at": capture.captured_at,
                 "raw_url": capture.raw_url(self.replay),
                 "candidate": candidate,  # its URL is judged by what this capture holds
-            }
+            },
+            STANDS_FOR: capture.url,  # a page of the capture's site
         }
         return scrapy.Request(
             capture.raw_url(self.replay),
@@ -303,7 +310,7 @@ class RecoverSpider(scrapy.Spider):
         run = get_run(self.crawler)
         capture = dict(response.meta["capture"])
         if not isinstance(response, TextResponse):
-            run.tally.errors[CAPTURE_NOT_HTML] += 1
+            run.tally.error(CAPTURE_NOT_HTML, run.site_name(capture["url"]))
             if capture["candidate"]:
                 self.judged(capture["url"], None)
             return
@@ -332,8 +339,8 @@ class RecoverSpider(scrapy.Spider):
         run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
-        run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
+        run.tally.error(kind, run.request_site(request) if request is not None else None)
         capture = request.meta.get("capture") if request is not None else None
         if capture and capture["candidate"]:
             self.judged(capture["url"], None)
