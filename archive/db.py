@@ -219,6 +219,20 @@ TABLE_DESCRIPTIONS["recovered_captures"] = (
     "Web-archive captures already recovered (tnu-archive recover): never fetched again"
 )
 
+COLUMNS["cdx_walks"] = {
+    "cdx_api": "The web archive's CDX endpoint walked (tnu-archive recover --cdx-api)",
+    "pattern": "The URL pattern looked up (a site's host as host/*, or a --match)",
+    "since": "The --from of the walk (YYYY[MM[DD]]); empty when none",
+    "until": "The --to of the walk (YYYY[MM[DD]]); empty when none",
+    "resume_key": "The index's resume key of the page the next recovery starts its walk at (the page before "
+    "the one a killed run was reading, the page a bound or --limit left unread)",
+    "saved_at": "When it was saved (UTC)",
+}
+TABLE_DESCRIPTIONS["cdx_walks"] = (
+    "Where each unfinished walk of a web archive's CDX index goes on (tnu-archive recover): one row a walk cut "
+    "short, removed once a walk reads the index to its end"
+)
+
 COLUMNS["set_aside_articles"] = {
     "article_id": "The id it had in articles; never given to another article, and its own again if it is restored",
     "url": "Its URL (articles.url as it was)",
@@ -668,6 +682,26 @@ def _v14_site_owners(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v15_cdx_walks(db: sqlite_utils.Database) -> None:
+    # A recovery whose walk of a CDX index was cut short (killed, --limit, CDX_MAX_PAGES) went on
+    # from the index's first page: a walk longer than a run's bounds never ended. Each unfinished
+    # walk keeps the resume key it goes on from (archive/operations/recovery.py).
+    _run_script(
+        db,
+        """
+        CREATE TABLE cdx_walks (
+            cdx_api TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            since TEXT NOT NULL DEFAULT '',
+            until TEXT NOT NULL DEFAULT '',
+            resume_key TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (cdx_api, pattern, since, until)
+        );
+        """,
+    )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -694,6 +728,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v12_sites,
     _v13_shards,
     _v14_site_owners,
+    _v15_cdx_walks,
 ]
 
 

@@ -204,6 +204,9 @@ class RunExtension:
         run.closed = True
         tally = run.tally
         try:
+            finished = getattr(spider, "run_finished", None)
+            if reason == "finished" and finished is not None:
+                finished()  # the spider's last writes, once every request is done (recover: its walks)
             # Everything the crawl sent is written (and counted) before the run is judged.
             run.writer.close()  # the writer's counts, errors and problems join the tally
         except WriterDied as exc:

@@ -18,7 +18,8 @@ no article, never again: a killed recovery resumes where it stopped, a second on
 
 Every walk of the index is bounded (cdx.Walk: CDX_MAX_PAGES, CDX_MAX_BARREN_PAGES) and so is
 what one page may hold in memory (CDX_MAX_PAGE_ROWS); a bound that cut a walk short is one of
-the run's problems, never silent.
+the run's problems, never silent. A walk left unfinished (a bound, --limit, a kill) goes on in the
+next run where it stopped: its resume key is kept in the archive (cdx_walks).
 """
 
 from __future__ import annotations
@@ -156,25 +157,46 @@ class RecoverSpider(scrapy.Spider):
 
         self.max_page_rows = bound("CDX_MAX_PAGE_ROWS")
         self.candidates = Candidates(bound("RECOVER_MAX_CANDIDATES", 0))
+        db = get_run(self.crawler).archive.db
         for match in self.matches:
-            self.walks[match] = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
-            yield self.cdx_request(cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match)
+            walk = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
+            self.walks[match] = walk
+            # a walk an earlier run left unfinished goes on where it was (cdx_walks)
+            walk.resume_at = recovery.walk_resume_key(db, self.cdx_api, match, self.since, self.until)
+            if walk.resume_at is not None:
+                self.logger.info("the CDX walk of %s goes on at the resume key %r", match, walk.resume_at)
+            yield self.cdx_request(match, walk.resume_at)
 
-    def cdx_request(self, url: str, match: str) -> scrapy.Request:
+    def cdx_request(self, match: str, key: str | None) -> scrapy.Request:
         return scrapy.Request(
-            url,
+            cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key),
             callback=self.parse_cdx,
             errback=self.failed,
             priority=CDX_PRIORITY,
             dont_filter=True,
-            meta={"match": match, STANDS_FOR: self.pattern_sites[match]},
+            meta={"match": match, "resume_key": key, STANDS_FOR: self.pattern_sites[match]},
         )
+
+    def save_walk(self, match: str, key: str | None) -> None:
+        get_run(self.crawler).writer.save_walk(self.cdx_api, match, self.since, self.until, key)
+
+    def run_finished(self) -> None:
+        """Every request done (the run was not stopped): each walk goes on next time where it
+        ends now; one that read its index to the end starts again from its first page."""
+        for match, walk in self.walks.items():
+            self.save_walk(match, walk.resume_at)
 
     def parse_cdx(self, response: Response) -> Iterable[scrapy.Request]:
         run = get_run(self.crawler)
         match = response.meta["match"]
         walk = self.walks[match]
         site = run.request_site(response.request)
+        walk.reading(response.meta["resume_key"])
+        if walk.previous is not None:
+            # A run killed from now on goes on at the page before this one: its captures are
+            # all fetched and written by now (they come before the next index page), or waiting
+            # for their candidate's verdict, so the next run reads it again (what it recovered is skipped).
+            self.save_walk(match, walk.previous)
         try:
             page = cdx.parse(response.text, now=cdx.now_timestamp(), max_rows=self.max_page_rows, html_only=True)
         except (cdx.CdxError, AttributeError) as exc:  # AttributeError: not a text response
@@ -214,10 +236,13 @@ class RecoverSpider(scrapy.Spider):
             yield from requests
         key = walk.next_key(page, wanted=wanted)
         if walk.stopped:
-            run.tally.problems.append(f"the CDX walk of {match} {walk.stopped}: captures after it not read")
-        if key is not None and not self.limited():
-            next_url = cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key)
-            yield self.cdx_request(next_url, match)
+            run.tally.problems.append(
+                f"the CDX walk of {match} {walk.stopped}: captures after it not read (the next recovery goes on there)"
+            )
+        if self.limited():
+            walk.resume_at = walk.current  # this page's captures past --limit are read next time
+        elif key is not None:
+            yield self.cdx_request(match, key)
 
     def on_site(self, url: str) -> bool:
         """An http(s) URL of a host asked for, or of its subdomains: an index's `original` can
