@@ -7,6 +7,7 @@ at `PRAGMA user_version` = the number of migrations applied to it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,8 @@ import sqlite_utils
 from archive import __version__
 from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
 from archive.outcome import RUN_STATUSES
+
+logger = logging.getLogger(__name__)
 
 # Column descriptions: the data dictionary shown by `serve` and written into exports.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -702,6 +705,32 @@ def _v15_cdx_walks(db: sqlite_utils.Database) -> None:
     )
 
 
+# A link of an earlier version that was page code, not a page: `javascript:void(0)` as written, or
+# resolved against its page as a path (`https://host/news/javascript:void(0)`). Discovery has
+# dropped them for long (crawler/navigation/links.py); rows kept from before were asked for by
+# every run: the first kind broke the release of the crawl's held links with a traceback, the
+# second was fetched (a 404 counted as the site's error).
+_JAVASCRIPT_LINK = (
+    "(lower(ltrim({column}, ' ' || char(9, 10, 13))) LIKE 'javascript:%' OR lower({column}) LIKE '%/javascript:%')"
+)
+
+
+def _v16_no_javascript_links(db: sqlite_utils.Database) -> None:
+    # Harmless to remove: such a row names no article (article_id IS NULL) and holds nothing but
+    # when it was seen and how often it failed; no page of any site can be fetched at it.
+    links = db.execute(
+        f"DELETE FROM article_links WHERE article_id IS NULL AND {_JAVASCRIPT_LINK.format(column='url')}"
+    ).rowcount
+    listings = db.execute(f"DELETE FROM listings WHERE {_JAVASCRIPT_LINK.format(column='listing_url')}").rowcount
+    if links or listings:
+        logger.warning(
+            "archive migration 16: removed %d pending links and %d listings that were javascript: code, not "
+            "pages (kept by an earlier version, never to be fetched)",
+            links,
+            listings,
+        )
+
+
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     # sqlite3's executescript() commits first; run statement by statement to stay inside the
     # migration's transaction.
@@ -729,6 +758,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v13_shards,
     _v14_site_owners,
     _v15_cdx_walks,
+    _v16_no_javascript_links,
 ]
 
 
