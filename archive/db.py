@@ -7,6 +7,7 @@ at `PRAGMA user_version` = the number of migrations applied to it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,8 @@ import sqlite_utils
 from archive import __version__
 from archive.error_kinds import ERROR_KINDS, FETCH_ERRORS, IMAGE_ERRORS, UNNAMED, explained, listed
 from archive.outcome import RUN_STATUSES
+
+logger = logging.getLogger(__name__)
 
 # Column descriptions: the data dictionary shown by `serve` and written into exports.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -219,6 +222,20 @@ TABLE_DESCRIPTIONS["recovered_captures"] = (
     "Web-archive captures already recovered (tnu-archive recover): never fetched again"
 )
 
+COLUMNS["cdx_walks"] = {
+    "cdx_api": "The web archive's CDX endpoint walked (tnu-archive recover --cdx-api)",
+    "pattern": "The URL pattern looked up (a site's host as host/*, or a --match)",
+    "since": "The --from of the walk (YYYY[MM[DD]]); empty when none",
+    "until": "The --to of the walk (YYYY[MM[DD]]); empty when none",
+    "resume_key": "The index's resume key of the page the next recovery starts its walk at (the page before "
+    "the one a killed run was reading, the page a bound or --limit left unread)",
+    "saved_at": "When it was saved (UTC)",
+}
+TABLE_DESCRIPTIONS["cdx_walks"] = (
+    "Where each unfinished walk of a web archive's CDX index goes on (tnu-archive recover): one row a walk cut "
+    "short, removed once a walk reads the index to its end"
+)
+
 COLUMNS["set_aside_articles"] = {
     "article_id": "The id it had in articles; never given to another article, and its own again if it is restored",
     "url": "Its URL (articles.url as it was)",
@@ -265,7 +282,7 @@ COLUMNS["run_sites"] = {
     "status": "How the site fared in the run (the statuses of crawl_runs.status); the run's own status is the worst "
     "of its sites'",
     "exit_code": "The exit code this site's outcome alone would give",
-    "pages": "Pages of the site fetched",
+    "pages": "Pages of the site fetched (a recovery: the web archive's index pages and captures of it)",
     "articles_new": "Articles of the site archived for the first time",
     "articles_changed": "Articles of the site whose content changed",
     "articles_unchanged": "Articles of the site fetched again with no change",
@@ -275,7 +292,9 @@ COLUMNS["run_sites"] = {
     "compares a site with its own earlier runs only",
     "problems": "JSON list of the problems noticed on this site",
 }
-TABLE_DESCRIPTIONS["run_sites"] = "Each run's outcome per site it crawled (a crawl of several sites has a row for each)"
+TABLE_DESCRIPTIONS["run_sites"] = (
+    "Each run's outcome per site it crawled or recovered (a run of several sites has a row for each)"
+)
 
 COLUMNS["article_search"] = {
     "article_id": "The article (articles.id); also the rowid in article_search_fts",
@@ -682,6 +701,50 @@ def _v16_site_membership(db: sqlite_utils.Database) -> None:
     # Which site's institution a site belongs to (its profile's `member_of`): the exported dataset
     # of the university's sites is titled after the university, not after its largest site.
     _run_script(db, "ALTER TABLE sites ADD COLUMN member_of TEXT;")
+def _v17_cdx_walks(db: sqlite_utils.Database) -> None:
+    # A recovery whose walk of a CDX index was cut short (killed, --limit, CDX_MAX_PAGES) went on
+    # from the index's first page: a walk longer than a run's bounds never ended. Each unfinished
+    # walk keeps the resume key it goes on from (archive/operations/recovery.py).
+    _run_script(
+        db,
+        """
+        CREATE TABLE cdx_walks (
+            cdx_api TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            since TEXT NOT NULL DEFAULT '',
+            until TEXT NOT NULL DEFAULT '',
+            resume_key TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (cdx_api, pattern, since, until)
+        );
+        """,
+    )
+
+
+# A link of an earlier version that was page code, not a page: `javascript:void(0)` as written, or
+# resolved against its page as a path (`https://host/news/javascript:void(0)`). Discovery has
+# dropped them for long (crawler/navigation/links.py); rows kept from before were asked for by
+# every run: the first kind broke the release of the crawl's held links with a traceback, the
+# second was fetched (a 404 counted as the site's error).
+_JAVASCRIPT_LINK = (
+    "(lower(ltrim({column}, ' ' || char(9, 10, 13))) LIKE 'javascript:%' OR lower({column}) LIKE '%/javascript:%')"
+)
+
+
+def _v18_no_javascript_links(db: sqlite_utils.Database) -> None:
+    # Harmless to remove: such a row names no article (article_id IS NULL) and holds nothing but
+    # when it was seen and how often it failed; no page of any site can be fetched at it.
+    links = db.execute(
+        f"DELETE FROM article_links WHERE article_id IS NULL AND {_JAVASCRIPT_LINK.format(column='url')}"
+    ).rowcount
+    listings = db.execute(f"DELETE FROM listings WHERE {_JAVASCRIPT_LINK.format(column='listing_url')}").rowcount
+    if links or listings:
+        logger.warning(
+            "archive migration 18: removed %d pending links and %d listings that were javascript: code, not "
+            "pages (kept by an earlier version, never to be fetched)",
+            links,
+            listings,
+        )
 
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
@@ -712,6 +775,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v14_site_owners,
     _v15_site_language,
     _v16_site_membership,
+    _v17_cdx_walks,
+    _v18_no_javascript_links,
 ]
 
 

@@ -64,6 +64,14 @@ def worst(outcomes: Sequence[tuple[str, int]]) -> tuple[str, int]:
     return max(outcomes, key=lambda outcome: SEVERITY.get(outcome[0], 2), default=(OK, EXIT_OK))
 
 
+def worst_recovered(outcomes: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """A recovery's (status, exit code): the worst of its sites', as a crawl's, but a site the web
+    archive held no article capture of (`empty`: most member sites, for a young archive) counts
+    only when every site is: a recovery is empty when it found nothing at all."""
+    found = [outcome for outcome in outcomes if outcome[0] != EMPTY]
+    return worst(found or outcomes)
+
+
 def baseline_history(runs: Sequence[Mapping]) -> list[Mapping[str, float]]:
     """Fill rates of earlier runs (rows of crawl_runs, newest first) that make the baseline."""
     usable = [r["fill_rates"] for r in runs if r.get("status") not in ALARM_STATUSES and r.get("fill_rates")]

@@ -188,6 +188,10 @@ class ArchiveWriter:
     def capture_not_article(self, capture: dict) -> None:
         self._send(Writes.capture_not_article, capture)
 
+    def save_walk(self, cdx_api: str, pattern: str, since: str | None, until: str | None, key: str | None) -> None:
+        """Where a walk of a CDX index goes on next time (recovery.save_walk)."""
+        self._send(Writes.save_walk, cdx_api, pattern, since, until, key, runs.utc_now())
+
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
         self._send(Writes.store_image, src_url, body, status, fetched_at)
 
@@ -508,6 +512,11 @@ class Writes:
     def capture_not_article(self, capture: dict) -> None:
         """A capture at an article URL that turned out to be a static page: not fetched again."""
         recovery.capture_recovered(self.db, capture, "not_article", None, self.run_id)
+
+    def save_walk(
+        self, cdx_api: str, pattern: str, since: str | None, until: str | None, key: str | None, at: str
+    ) -> None:
+        recovery.save_walk(self.db, cdx_api, pattern, since, until, key, at)
 
     def store_image(self, src_url: str, body: bytes, status: int, fetched_at: str) -> None:
         """Write the file (in a thread: its fsyncs wait on the disk), its rows with the group of

@@ -60,6 +60,11 @@ def recorded_settings(settings) -> dict:
     return {name: v.copy_to_dict() if hasattr(v, "copy_to_dict") else v for name, v in values.items()}
 
 
+# Request meta: the URL of a site's page that a request sent elsewhere stands for (a recovery
+# fetches a page's captures from a web archive): the request counts as that site's.
+STANDS_FOR = "tnu_stands_for"
+
+
 @dataclass
 class CrawlRun:
     archive: Archive  # read here; written during the crawl by the writer process alone
@@ -76,8 +81,8 @@ class CrawlRun:
     # and are not held against their URLs (no retry wait).
     stopping: bool = False
     closed: bool = False  # its row written (RunExtension.close_run): once
-    # Every site known (the site of any URL) and the names of those this run crawls: each is
-    # counted (tally.sites) and judged on its own; a recovery crawls none of them.
+    # Every site known (the site of any URL) and the names of those this run crawls (a recovery:
+    # those its patterns name): each is counted (tally.sites) and judged on its own.
     sites: Sites | None = None
     run_sites: tuple[str, ...] = ()
     registered: set[str] = field(default_factory=set)  # sites whose `sites` row this run wrote
@@ -90,6 +95,11 @@ class CrawlRun:
         (an image host, another member's page a link led to): it counts for the run alone."""
         site = self.site_of(url)
         return site.name if site is not None and site.name in self.run_sites else None
+
+    def request_site(self, request) -> str | None:
+        """site_name of the page a request is for: its own URL, or the site's page it stands for
+        (STANDS_FOR: a web archive's capture of that page, a CDX query for that site's captures)."""
+        return self.site_name(request.meta.get(STANDS_FOR) or request.url)
 
     def register(self, site: Site) -> None:
         """The site's row of `sites`, written once a run, before any article of it."""

@@ -3,7 +3,9 @@
 - every WARC file the `captures` table or a CDXJ index names is in the WARC folder;
 - every WARC file there reads to its end: each gzip member whole (its CRC and size checked by
   zlib: warcio skips a damaged member with a note on stderr and stops early, as if the file
-  had ended), each record one warcio parses;
+  had ended), each record one warcio parses; a damaged member is one problem, and the file is
+  read on from the next member that reads whole (searched for, bounded), so every damaged
+  record of every file is named, not only the first;
 - each capture finds its record at its offset, of its length, under its record id;
 - the payload of a sample of captures (all of them with `full`) has the digest `captures`
   recorded: sha1 of the body as sent, what `WARC-Payload-Digest` says.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import re
 import sqlite3
 import zlib
@@ -38,6 +41,14 @@ DIGEST_SAMPLE = 100
 _CHUNK = 1 << 16
 _OUT = 1 << 20  # decompressed bytes held at once while a member is checked
 _FILENAME = re.compile(r'"filename": "((?:[^"\\]|\\.)*)"')
+# After a member that does not read, the next whole one is looked for this far on (past the
+# largest record a crawl writes: a page or an image of tens of MB), trying at most this many
+# places that look like a gzip header.
+RESYNC_BYTES = 256 << 20
+MAX_RESYNC_TRIES = 100_000
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_RECORD_START = b"WARC/"
+_PAST_THE_END = 1 << 62  # a damage that runs to the end of the file takes the captures past it too
 
 
 @dataclass
@@ -147,44 +158,63 @@ def _captures_by_file(conn: sqlite3.Connection, sample: int | None) -> Iterator[
 def _check_file(path: Path, captures: list[_Capture], tally: WarcTally) -> None:
     tally.files += 1
     try:
-        members, good_end, damage = _gzip_members(path)
+        scan = _gzip_members(path)
     except OSError as exc:
         tally.add(path, f"unreadable: {exc}")
         return
-    lost = [c for c in captures if c.offset >= good_end]
-    # a cut-short end is reported unless it is a file being written or left by a killed run
-    if damage and (damage.startswith("damaged") or lost or cdxj_path(path).exists()):
-        lost_too = f"; captures lost with it ({len(lost)}): {_listed(lost)}" if lost else ""
-        tally.add(path, f"{damage} at byte {good_end}{lost_too}")
-    else:
-        lost = []
-    by_id = {c.record_id: c for c in captures if c.offset < good_end}
+    lost_ids: set[int] = set()
+    for damage in scan.damages:
+        lost = [c for c in captures if damage.start <= c.offset < damage.end]
+        # a cut-short end is reported unless it is a file being written or left by a killed run
+        if not damage.cut or lost or cdxj_path(path).exists():
+            lost_too = f"; captures lost with it ({len(lost)}): {_listed(lost)}" if lost else ""
+            tally.add(path, f"{damage.what} at byte {damage.start}{damage.after}{lost_too}")
+            lost_ids.update(c.id for c in lost)
+    readable = [c for c in captures if any(start <= c.offset < end for start, end in scan.spans)]
+    by_id = {c.record_id: c for c in readable}
     seen: set[int] = set()
     complaints = io.StringIO()
-    records = None
-    try:
-        # warcio reports a record that is not what its Content-Length says on stderr and reads on
-        with open(path, "rb") as fh, contextlib.redirect_stderr(complaints):
-            records = ArchiveIterator(LimitReader(fh, good_end))
-            for record in records:
-                capture = by_id.get(record.rec_headers.get_header("WARC-Record-ID"))
-                digest = None
-                if capture is not None and capture.sampled and record.rec_type == "response":
-                    digest = _payload_digest(record.raw_stream)
-                offset, length = records.get_record_offset(), records.get_record_length()
-                tally.records += 1
-                if capture is not None:
-                    seen.add(capture.id)
-                    _check_capture(path, capture, record, offset, length, members, digest, tally)
-    except (OSError, ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
-        tally.add(path, f"a record does not read after byte {records.offset if records else 0}: {exc}")
+    with open(path, "rb") as fh, contextlib.redirect_stderr(complaints):
+        for start, end in scan.spans:  # the runs of whole members, each read on its own
+            _check_records(path, fh, start, end, by_id, scan.members, seen, tally)
     for line in complaints.getvalue().splitlines():
         if line.strip():
             tally.add(path, f"warcio: {line.strip()}")
-    seen.update(c.id for c in lost)  # said in the damage's line
+    seen.update(lost_ids)  # said in the damage's line
     unseen = [c for c in captures if c.id not in seen]
     if unseen:
         tally.add(path, f"captures without their record at their offset ({len(unseen)}): {_listed(unseen)}")
+
+
+def _check_records(
+    path: Path,
+    fh,
+    start: int,
+    end: int,
+    by_id: dict[str, _Capture],
+    members: dict[int, int],
+    seen: set[int],
+    tally: WarcTally,
+) -> None:
+    """Parse the records of the whole members between `start` and `end`, checking the captures among them."""
+    records = None
+    try:
+        fh.seek(start)
+        # warcio reports a record that is not what its Content-Length says on stderr and reads on
+        records = ArchiveIterator(LimitReader(fh, end - start))
+        for record in records:
+            capture = by_id.get(record.rec_headers.get_header("WARC-Record-ID"))
+            digest = None
+            if capture is not None and capture.sampled and record.rec_type == "response":
+                digest = _payload_digest(record.raw_stream)
+            # warcio counts from where it began: this run of members
+            offset, length = start + records.get_record_offset(), records.get_record_length()
+            tally.records += 1
+            if capture is not None:
+                seen.add(capture.id)
+                _check_capture(path, capture, record, offset, length, members, digest, tally)
+    except (OSError, ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
+        tally.add(path, f"a record does not read after byte {start + (records.offset if records else 0)}: {exc}")
 
 
 def _listed(captures: list[_Capture]) -> str:
@@ -229,34 +259,135 @@ def _payload_digest(stream) -> str:
     return "sha1:" + b32encode(digest.digest()).decode("ascii")
 
 
-def _gzip_members(path: Path) -> tuple[dict[int, int], int, str | None]:
-    """({member offset: length}, where the readable part ends, what is wrong after it or None).
+@dataclass(frozen=True)
+class _Damage:
+    start: int  # where the first member that does not read begins
+    end: int  # where the next whole member begins (_PAST_THE_END when none does)
+    what: str
+    after: str = ""  # what the line says of the bytes after it
+    cut: bool = False  # the file ends inside a member: maybe one still being written
 
-    Every member is decompressed (in bounded pieces) to its end, where zlib checks its CRC and
-    size: the one way to know the file reads whole."""
-    members: dict[int, int] = {}
-    start = 0  # of the member being read
-    at = 0  # file position of `data`'s first byte
-    member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+@dataclass
+class _Scan:
+    members: dict[int, int] = field(default_factory=dict)  # member offset -> length
+    spans: list[tuple[int, int]] = field(default_factory=list)  # runs of whole members: (start, end)
+    damages: list[_Damage] = field(default_factory=list)
+
+
+def _gzip_members(path: Path, *, resync_bytes: int = RESYNC_BYTES) -> _Scan:
+    """Every gzip member of the file, decompressed (in bounded pieces) to its end, where zlib
+    checks its CRC and size: the one way to know the file reads whole. A member that does not
+    read is one damage; the scan goes on at the next member that reads whole (looked for within
+    `resync_bytes` after it), so every damaged record of the file is found, not only the first."""
+    scan = _Scan()
     with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            data = chunk
-            while data:
-                try:
-                    member.decompress(data, _OUT)
-                except zlib.error as exc:
-                    return members, start, f"damaged ({exc})"
-                if member.eof:
-                    end = at + len(data) - len(member.unused_data)
-                    members[start] = end - start
-                    data, at, start = member.unused_data, end, end
-                    member = zlib.decompressobj(zlib.MAX_WBITS | 16)
-                elif member.unconsumed_tail:
-                    at += len(data) - len(member.unconsumed_tail)
-                    data = member.unconsumed_tail
-                else:
-                    at += len(data)
-                    data = b""
-    if at > start:
-        return members, start, "cut short: ends inside a record"
-    return members, start, None
+        size = os.fstat(fh.fileno()).st_size
+        pos = 0
+        while pos < size:  # each turn moves on by at least one byte: bounded by the file's size
+            end, error = _read_members(fh, pos, scan.members)
+            if end > pos:
+                scan.spans.append((pos, end))
+            if error is None:
+                if end < size:
+                    scan.damages.append(_Damage(end, _PAST_THE_END, "cut short: ends inside a record", cut=True))
+                break
+            found = _next_member(fh, end + 1, min(size, end + 1 + resync_bytes))
+            if found is None:
+                scan.damages.append(
+                    _Damage(
+                        end,
+                        _PAST_THE_END,
+                        f"damaged ({error})",
+                        f"; no whole gzip member after it: {size - end} bytes to the end not read"
+                        if end + 1 + resync_bytes >= size
+                        else f"; no whole gzip member in the {resync_bytes} bytes after it (the search's bound): "
+                        f"{size - end} bytes to the end not read",
+                    )
+                )
+                break
+            scan.damages.append(
+                _Damage(
+                    end,
+                    found,
+                    f"damaged ({error})",
+                    f"; {found - end} bytes skipped to the next member, at byte {found}",
+                )
+            )
+            pos = found
+    return scan
+
+
+def _read_members(fh, pos: int, members: dict[int, int]) -> tuple[int, str | None]:
+    """Read whole members from `pos` on, adding each to `members`: (where the last whole one
+    ends, None at the end of the file or what zlib said of the member after it)."""
+    fh.seek(pos)
+    start = pos  # of the member being read
+    at = pos  # file position of `data`'s first byte
+    member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    while chunk := fh.read(_CHUNK):
+        data = chunk
+        while data:
+            try:
+                member.decompress(data, _OUT)
+            except zlib.error as exc:
+                return start, str(exc)
+            if member.eof:
+                end = at + len(data) - len(member.unused_data)
+                members[start] = end - start
+                data, at, start = member.unused_data, end, end
+                member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            elif member.unconsumed_tail:
+                at += len(data) - len(member.unconsumed_tail)
+                data = member.unconsumed_tail
+            else:
+                at += len(data)
+                data = b""
+    return start, None
+
+
+def _next_member(fh, begin: int, limit: int) -> int | None:
+    """The offset of the first gzip member that reads whole starting in [begin, limit), or None.
+
+    A gzip header is three bytes (1f 8b 08) that any payload can hold too: a candidate counts only
+    once a member starting there decompresses to its end, and to a WARC record. At most MAX_RESYNC_TRIES
+    candidates are tried, each read no further than its own first error."""
+    tries = 0
+    at = begin
+    while at < limit and tries < MAX_RESYNC_TRIES:
+        fh.seek(at)
+        window = fh.read(min(_CHUNK, limit - at) + len(_GZIP_MAGIC) - 1)
+        found = window.find(_GZIP_MAGIC)
+        if found < 0 or at + found >= limit:
+            at += max(len(window) - len(_GZIP_MAGIC) + 1, 1)
+            continue
+        candidate = at + found
+        tries += 1
+        if _one_member_reads(fh, candidate):
+            return candidate
+        at = candidate + 1
+    return None
+
+
+def _one_member_reads(fh, pos: int) -> bool:
+    """A whole gzip member starts at `pos`, and holds a WARC record: a record stored uncompressed
+    (level 0: an image, a gzip-encoded page) carries its payload's bytes as they are, and a
+    gzip-encoded body is a whole member of its own, which is no record."""
+    fh.seek(pos)
+    member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    head = b""
+    while chunk := fh.read(_CHUNK):
+        data = chunk
+        while data:
+            try:
+                out = member.decompress(data, _OUT)
+            except zlib.error:
+                return False
+            if len(head) < len(_RECORD_START):
+                head += out[: len(_RECORD_START) - len(head)]
+                if not _RECORD_START.startswith(head):
+                    return False
+            if member.eof:
+                return head == _RECORD_START
+            data = member.unconsumed_tail
+    return False

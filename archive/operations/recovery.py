@@ -77,10 +77,10 @@ def save_capture(
                 recovered=(at, raw_url),
                 site=site,
             )
-            archive._count(run_id, f"articles_{result.outcome}")
+            archive._count(run_id, f"articles_{result.outcome}", site=site)
             return result
         added = _older_reading(archive, row, article, at=at, raw_url=raw_url, run_id=run_id, raw=raw)
-    archive._count(run_id, "articles_changed" if added else "articles_unchanged")
+    archive._count(run_id, "articles_changed" if added else "articles_unchanged", site=site)
     return SaveResult(article_id=row["id"], outcome=OLDER)
 
 
@@ -222,3 +222,31 @@ def url_verdict(db, url: str) -> bool | None:
     query = "SELECT max(outcome != 'not_article') FROM recovered_captures WHERE url = ?"
     (found,) = db.execute(query, [url]).fetchone()
     return None if found is None else bool(found)
+
+
+# A resume key longer than this is not kept (Wayback's are about a hundred characters): an index
+# is hostile input, and its walk then starts again from its first page.
+MAX_RESUME_KEY = 2048
+
+
+def walk_resume_key(db, cdx_api: str, pattern: str, since: str | None, until: str | None) -> str | None:
+    """The resume key an unfinished walk of this index goes on from (cdx_walks); None: its first page."""
+    row = db.execute(
+        "SELECT resume_key FROM cdx_walks WHERE cdx_api = ? AND pattern = ? AND since = ? AND until = ?",
+        [cdx_api, pattern, since or "", until or ""],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def save_walk(db, cdx_api: str, pattern: str, since: str | None, until: str | None, key: str | None, at: str) -> None:
+    """Where this walk of the index goes on next time: `key`, or its first page (None: the row goes)."""
+    where = [cdx_api, pattern, since or "", until or ""]
+    if key is None or len(key) > MAX_RESUME_KEY:
+        db.execute("DELETE FROM cdx_walks WHERE cdx_api = ? AND pattern = ? AND since = ? AND until = ?", where)
+        return
+    db.execute(
+        "INSERT INTO cdx_walks (cdx_api, pattern, since, until, resume_key, saved_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (cdx_api, pattern, since, until) DO UPDATE SET resume_key = excluded.resume_key,"
+        " saved_at = excluded.saved_at",
+        [*where, key, runs.utc_iso(at)],
+    )

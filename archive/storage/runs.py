@@ -64,10 +64,10 @@ class RunTally:
         for tally in self._and(site):
             tally.counts[name] = tally.counts.get(name, 0) + 1
 
-    def error(self, kind: str, site: str | None = None) -> None:
-        """One failure of this kind (archive/error_kinds.py), of this site's page when it is one."""
+    def error(self, kind: str, site: str | None = None, n: int = 1) -> None:
+        """`n` failures of this kind (archive/error_kinds.py), of this site's pages when they are."""
         for tally in self._and(site):
-            tally.errors[kind] += 1
+            tally.errors[kind] += n
 
     def page(self, ok: bool, site: str | None = None) -> None:
         """A page response (`ok`: below 400). The run's `pages` count is the archive writer's,

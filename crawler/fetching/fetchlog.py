@@ -75,7 +75,7 @@ class FetchLogMiddleware:
         run = get_run(self.crawler)
         kind = request_kind(request)
         if kind == "page" and not request.meta.get("dont_obey_robotstxt"):  # robots.txt is no page of the site
-            run.tally.page(response.status < 400, run.site_name(request.url))
+            run.tally.page(response.status < 400, run.request_site(request))
         row = {
             "url": request.url,
             "final_url": response.url,
@@ -113,7 +113,7 @@ class FetchLogMiddleware:
                 kind = REDIRECT_OFFSITE
         if kind:
             run = get_run(self.crawler)
-            run.tally.error(kind, run.site_name(request.url))
+            run.tally.error(kind, run.request_site(request))
         return kind
 
     def process_exception(self, request: Request, exception: Exception) -> None:

@@ -21,12 +21,14 @@ from archive.operations.lock import Locked, RunLock
 from archive.outcome import (
     BASELINE_RUNS,
     DRIFT,
+    EMPTY,
     EXIT_FAILED,
     EXIT_LOCKED,
     OK,
     baseline_history,
     decide,
     worst,
+    worst_recovered,
 )
 from archive.storage import frontier
 from archive.storage.images import images_folder_problem, remove_abandoned_temp_files
@@ -202,6 +204,9 @@ class RunExtension:
         run.closed = True
         tally = run.tally
         try:
+            finished = getattr(spider, "run_finished", None)
+            if reason == "finished" and finished is not None:
+                finished()  # the spider's last writes, once every request is done (recover: its walks)
             # Everything the crawl sent is written (and counted) before the run is judged.
             run.writer.close()  # the writer's counts, errors and problems join the tally
         except WriterDied as exc:
@@ -211,18 +216,29 @@ class RunExtension:
                 "the next run fetches those pages again"
             )
             reason = "the archive writer died"  # archiving stopped before the crawl did
-        outcomes = self._judge(run, reason, run_kind(spider))
-        run.status, run.exit_code = worst([(status, code) for status, code, _ in outcomes.values()])
+        kind = run_kind(spider)
+        outcomes = self._judge(run, reason, kind)
         whole = reason != "finished"  # stopped, or never started: the run's fate, not a site's
+        nothing_found = getattr(spider, "nothing_found", None)
+        if nothing_found and not whole:  # the spider's own words for "no article to fetch"
+            outcomes = {n: (s, c, [nothing_found] if s == EMPTY else ps) for n, (s, c, ps) in outcomes.items()}
+        judged = [(status, code) for status, code, _ in outcomes.values()]
+        run.status, run.exit_code = worst_recovered(judged) if kind == "recover" else worst(judged)
         problems = next(iter(outcomes.values()))[2] if whole else [p for o in outcomes.values() for p in o[2]]
         if len(outcomes) > 1 and not whole:  # several sites: each problem says whose it is
             problems = [f"site {name}: {p}" for name, (_, _, ps) in outcomes.items() for p in ps]
-        if run.status == "empty" and getattr(spider, "nothing_found", None):
-            problems = [spider.nothing_found]  # the spider's own words for "no article to fetch"
+        if run.status == EMPTY and nothing_found:
+            problems = [nothing_found]  # every site empty: one line says it
         tally.problems.extend(problems)
+        # the summary's last line names each site that did not end ok (a recovery's sites whose web
+        # archive held nothing to read, in one notice, when others' did)
+        quiet = run.status != EMPTY and kind == "recover"
+        empty = [name for name, (status, _, _) in outcomes.items() if status == EMPTY and quiet]
         for name, (status, _, site_problems) in outcomes.items():
-            if name is not None and status != OK and not whole:  # the summary's last line names the site
+            if name is not None and status != OK and not whole and name not in empty:
                 run.notices.append(f"site {name} {status}" + (f": {site_problems[0]}" if site_problems else ""))
+        if empty:
+            run.notices.append(f"no article capture of site {', '.join(empty)}")
         settings = self.crawler.settings
         met = budgets.notices(tally.capped, {name: settings.getint(name) for name in tally.capped})
         tally.problems.extend(met)
@@ -273,8 +289,8 @@ class RunExtension:
 
     def _judge(self, run: CrawlRun, reason: str, kind: str) -> dict[str | None, tuple[str, int, list[str]]]:
         """(status, exit code, problems) of each site of the run, each judged on its own figures
-        against its own history (a site's drift is not hidden, nor raised, by the others'); a run
-        of no site (a recovery) is judged whole, under the name None."""
+        against its own history (a site's drift is not hidden, nor raised, by the others'), a
+        recovery's as a crawl's; a run of no site is judged whole, under the name None."""
         judged: dict[str | None, tuple[str, int, list[str]]] = {}
         for name in run.run_sites or (None,):
             mine = run.tally if name is None else run.tally.sites[name]

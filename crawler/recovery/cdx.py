@@ -342,19 +342,36 @@ class Walk:
     """One URL pattern's walk through the index's pages, and what ends it: no resume key, a key
     or a page met before (a server looping, or ignoring paging), `max_pages` pages, or
     `max_barren` pages in a row without a capture worth reading (a server that hands out a new
-    key with unwanted captures forever). It keeps two 16-byte digests a page, never the pages."""
+    key with unwanted captures forever). It keeps two 16-byte digests a page, never the pages.
+
+    And where it stands, in resume keys (None: the index's first page), which the archive keeps
+    so that the next run goes on from there (archive/operations/recovery.py `save_walk`): the key
+    of the page read last (`current`), of the one before it (`previous`: where a run killed now
+    goes on, that page's captures being all handled by then), and `resume_at`, where the next run
+    goes on once this one has ended: the page a bound or --limit left unread, None once the
+    index was read to its end."""
 
     max_pages: int  # CDX_MAX_PAGES (crawler/settings.py has the defaults)
     max_barren: int  # CDX_MAX_BARREN_PAGES
     pages: int = 0
     barren: int = 0  # pages in a row without a capture worth reading
     stopped: str | None = None  # which bound ended the walk, in words; None when the index did
+    current: str | None = None
+    previous: str | None = None
+    resume_at: str | None = None
     _keys: set[bytes] = field(default_factory=set)
     _signatures: set[bytes] = field(default_factory=set)
+
+    def reading(self, key: str | None) -> None:
+        """The page that `key` asked for has come: it is the walk's current page (and, until the
+        walk decides otherwise, where the next run goes on)."""
+        self.previous, self.current = self.current, key
+        self.resume_at = key
 
     def repeats(self, page: CdxPage) -> bool:
         """True when `page` is one read already: the walk ends there, the page is not read again."""
         if page.signature in self._signatures:
+            self.resume_at = None  # nothing new after it: the index is read
             return True
         self._signatures.add(page.signature)
         return False
@@ -365,12 +382,14 @@ class Walk:
         self.pages += 1
         self.barren = 0 if wanted else self.barren + 1
         key = page.resume_key
+        self.resume_at = None  # the index read to its end, unless a key is followed or left below
         if not key:
             return None
         digest = _digest(key)
         if digest in self._keys:
             return None
         self._keys.add(digest)
+        self.resume_at = key
         if self.pages >= self.max_pages:
             self.stopped = f"stopped after {self.pages} pages (CDX_MAX_PAGES)"
         elif self.barren >= self.max_barren:

@@ -45,16 +45,17 @@ class RecoverPipeline(ArchivePipeline):
         article, raw, generic = extracted
         if candidate:
             self.crawler.spider.judged(capture["url"], article.is_article)
+        here = run.site_name(capture["url"])  # the run's site it counts for (None: another's)
         if not article.is_article:
             # A static page (history, contacts) at an article-shaped URL, or a candidate that is
             # no article (a listing, a static page): noted, not stored, not fetched again.
             run.writer.capture_not_article(capture)
             if not candidate:
-                run.tally.not_article_links.append(capture["url"])
+                run.tally.not_article(capture["url"], here)
             return {"url": capture["raw_url"], "outcome": "not_an_article"}
         if candidate:
-            run.tally.article_links_seen += 1  # an article link after all, by its content
-        run.tally.count_fields(article, generic=generic)
+            run.tally.links_seen(1, here)  # an article link after all, by its content
+        run.tally.count_fields(article, generic=generic, site=here)
         site = run.site_of(capture["url"])  # the captured URL's site (its profile named the hosts asked)
         for ref in article.images:
             self._image_timestamp.setdefault(ref.src_url, capture["timestamp"])

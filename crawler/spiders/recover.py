@@ -18,7 +18,8 @@ no article, never again: a killed recovery resumes where it stopped, a second on
 
 Every walk of the index is bounded (cdx.Walk: CDX_MAX_PAGES, CDX_MAX_BARREN_PAGES) and so is
 what one page may hold in memory (CDX_MAX_PAGE_ROWS); a bound that cut a walk short is one of
-the run's problems, never silent.
+the run's problems, never silent. A walk left unfinished (a bound, --limit, a kill) goes on in the
+next run where it stopped: its resume key is kept in the archive (cdx_walks).
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ from archive.error_kinds import (
 from archive.operations import recovery
 from archive.outcome import EXIT_FAILED, EXIT_USAGE
 from crawler import settings as default_settings
-from crawler.crawl_run import get_run, refuse
+from crawler.crawl_run import STANDS_FOR, get_run, refuse
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import links
 from crawler.recovery import cdx
 from crawler.recovery.candidates import Candidates
-from crawler.sites import SiteError, Sites
+from crawler.sites import Site, SiteError, Sites
 from crawler.sites import load as load_sites
 from crawler.sites.site import match_host
 
@@ -71,10 +72,12 @@ _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 class RecoverSpider(scrapy.Spider):
     name = "recover"
     run_kind = "recover"  # crawl_runs.kind
-    # Set by from_crawler: every site known, the CDX patterns asked for, and the hosts they name.
+    # Set by from_crawler: every site known, the CDX patterns asked for, the hosts they name, and
+    # the sites of those hosts: the run's sites, each accounted on its own (run_sites), as a crawl's.
     sites: Sites
     matches: list[str]
     hosts: list[str]
+    run_sites: list[Site]
     # Why a run that found no article capture is "empty" (exit 3), in its terms.
     nothing_found = (
         "the CDX index listed no successful HTML capture of an article URL, nor of a page that read "
@@ -143,6 +146,9 @@ class RecoverSpider(scrapy.Spider):
             refuse(str(exc), EXIT_USAGE)
         if not spider.matches:
             refuse("no site to recover: every profile is disabled (give --site NAME or --match PATTERN)", EXIT_USAGE)
+        # A pattern's index pages count for the site of its host (its captures, for their own URL's).
+        spider.pattern_sites = {m: f"http://{match_host(m)}/" for m in spider.matches}
+        spider.run_sites = spider.sites.of_run(list(spider.pattern_sites.values()))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -151,36 +157,58 @@ class RecoverSpider(scrapy.Spider):
 
         self.max_page_rows = bound("CDX_MAX_PAGE_ROWS")
         self.candidates = Candidates(bound("RECOVER_MAX_CANDIDATES", 0))
+        db = get_run(self.crawler).archive.db
         for match in self.matches:
-            self.walks[match] = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
-            yield self.cdx_request(cdx.query_url(self.cdx_api, match, since=self.since, until=self.until), match)
+            walk = cdx.Walk(max_pages=bound("CDX_MAX_PAGES"), max_barren=bound("CDX_MAX_BARREN_PAGES"))
+            self.walks[match] = walk
+            # a walk an earlier run left unfinished goes on where it was (cdx_walks)
+            walk.resume_at = recovery.walk_resume_key(db, self.cdx_api, match, self.since, self.until)
+            if walk.resume_at is not None:
+                self.logger.info("the CDX walk of %s goes on at the resume key %r", match, walk.resume_at)
+            yield self.cdx_request(match, walk.resume_at)
 
-    def cdx_request(self, url: str, match: str) -> scrapy.Request:
+    def cdx_request(self, match: str, key: str | None) -> scrapy.Request:
         return scrapy.Request(
-            url,
+            cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key),
             callback=self.parse_cdx,
             errback=self.failed,
             priority=CDX_PRIORITY,
             dont_filter=True,
-            meta={"match": match},
+            meta={"match": match, "resume_key": key, STANDS_FOR: self.pattern_sites[match]},
         )
+
+    def save_walk(self, match: str, key: str | None) -> None:
+        get_run(self.crawler).writer.save_walk(self.cdx_api, match, self.since, self.until, key)
+
+    def run_finished(self) -> None:
+        """Every request done (the run was not stopped): each walk goes on next time where it
+        ends now; one that read its index to the end starts again from its first page."""
+        for match, walk in self.walks.items():
+            self.save_walk(match, walk.resume_at)
 
     def parse_cdx(self, response: Response) -> Iterable[scrapy.Request]:
         run = get_run(self.crawler)
         match = response.meta["match"]
         walk = self.walks[match]
+        site = run.request_site(response.request)
+        walk.reading(response.meta["resume_key"])
+        if walk.previous is not None:
+            # A run killed from now on goes on at the page before this one: its captures are
+            # all fetched and written by now (they come before the next index page), or waiting
+            # for their candidate's verdict, so the next run reads it again (what it recovered is skipped).
+            self.save_walk(match, walk.previous)
         try:
             page = cdx.parse(response.text, now=cdx.now_timestamp(), max_rows=self.max_page_rows, html_only=True)
         except (cdx.CdxError, AttributeError) as exc:  # AttributeError: not a text response
-            run.tally.errors[CDX_UNREADABLE] += 1
+            run.tally.error(CDX_UNREADABLE, site)
             run.tally.problems.append(f"{response.url}: not a CDX answer ({exc})")
             return
         if walk.repeats(page):
             return  # a server that ignores paging answered with a page read already
         if page.bad_times:
-            run.tally.errors[CDX_BAD_TIMESTAMP] += page.bad_times
+            run.tally.error(CDX_BAD_TIMESTAMP, site, page.bad_times)
         if page.unread:
-            run.tally.errors[CDX_ROWS_UNREAD] += page.unread
+            run.tally.error(CDX_ROWS_UNREAD, site, page.unread)
             run.tally.problems.append(
                 f"{response.url}: {page.unread} rows past the first {self.max_page_rows} not read "
                 "(CDX_MAX_PAGE_ROWS; or narrow --match, --from/--to)"
@@ -188,7 +216,7 @@ class RecoverSpider(scrapy.Spider):
         articles, others = [], []
         for capture in page.captures:  # successful HTML captures only: no redirect, error or image
             if not self.on_site(capture.url):
-                run.tally.errors[CDX_NOT_SITE] += 1
+                run.tally.error(CDX_NOT_SITE, site)
             elif cdx.in_range(capture, self.since, self.until):
                 kind = self.kind(capture.url)
                 if kind == "article":
@@ -208,10 +236,13 @@ class RecoverSpider(scrapy.Spider):
             yield from requests
         key = walk.next_key(page, wanted=wanted)
         if walk.stopped:
-            run.tally.problems.append(f"the CDX walk of {match} {walk.stopped}: captures after it not read")
-        if key is not None and not self.limited():
-            next_url = cdx.query_url(self.cdx_api, match, since=self.since, until=self.until, resume_key=key)
-            yield self.cdx_request(next_url, match)
+            run.tally.problems.append(
+                f"the CDX walk of {match} {walk.stopped}: captures after it not read (the next recovery goes on there)"
+            )
+        if self.limited():
+            walk.resume_at = walk.current  # this page's captures past --limit are read next time
+        elif key is not None:
+            yield self.cdx_request(match, key)
 
     def on_site(self, url: str) -> bool:
         """An http(s) URL of a host asked for, or of its subdomains: an index's `original` can
@@ -240,7 +271,7 @@ class RecoverSpider(scrapy.Spider):
     def article_capture(self, capture: cdx.Capture) -> scrapy.Request | None:
         """The request for a capture of an article URL, unless recovered before or past --limit."""
         run = get_run(self.crawler)
-        run.tally.article_links_seen += 1
+        run.tally.links_seen(1, run.site_name(capture.url))
         if recovery.is_recovered(run.archive.db, capture.url, capture.timestamp, capture.digest) or self.limited():
             return None
         self.scheduled += 1
@@ -289,7 +320,8 @@ class RecoverSpider(scrapy.Spider):
                 "captured_at": capture.captured_at,
                 "raw_url": capture.raw_url(self.replay),
                 "candidate": candidate,  # its URL is judged by what this capture holds
-            }
+            },
+            STANDS_FOR: capture.url,  # a page of the capture's site
         }
         return scrapy.Request(
             capture.raw_url(self.replay),
@@ -303,7 +335,7 @@ class RecoverSpider(scrapy.Spider):
         run = get_run(self.crawler)
         capture = dict(response.meta["capture"])
         if not isinstance(response, TextResponse):
-            run.tally.errors[CAPTURE_NOT_HTML] += 1
+            run.tally.error(CAPTURE_NOT_HTML, run.site_name(capture["url"]))
             if capture["candidate"]:
                 self.judged(capture["url"], None)
             return
@@ -332,8 +364,8 @@ class RecoverSpider(scrapy.Spider):
         run = get_run(self.crawler)
         response = getattr(failure.value, "response", None)
         kind = f"http_{response.status}" if response is not None else error_kind(failure.value)
-        run.tally.errors[kind] += 1
         request = getattr(failure, "request", None)
+        run.tally.error(kind, run.request_site(request) if request is not None else None)
         capture = request.meta.get("capture") if request is not None else None
         if capture and capture["candidate"]:
             self.judged(capture["url"], None)

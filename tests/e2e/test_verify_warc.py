@@ -183,3 +183,87 @@ def gzip_members(path: Path):
         end = len(data) - len(member.unused_data)
         yield data[:end]
         data = member.unused_data
+
+
+def test_every_damaged_member_is_named_and_the_rest_of_each_file_is_read(archive):
+    """A bad gzip member does not end the check of its file: each one is a line (file, byte,
+    what zlib said, the captures lost with it), the records after it are read and checked, and
+    the other files too; the summary counts every problem."""
+    first, second = warcs(archive)
+    intact = run_verify(archive)
+    assert intact.returncode == 0, intact.stdout
+    records = int(intact.stderr.split(" records read")[0].rsplit("(", 1)[1])
+
+    def damage(victim: Path, picks: list[int]) -> list[tuple[int, int, int]]:
+        """Flip a byte inside the compressed data of the members at these positions (of the
+        file's members): [(offset, length, capture id)]."""
+        rows = captures(
+            archive, "SELECT offset, length, id FROM captures WHERE warc_file = ? ORDER BY offset", victim.name
+        )
+        data = bytearray(victim.read_bytes())
+        chosen = [rows[i] for i in picks]
+        for offset, length, _ in chosen:
+            data[offset + length // 2] ^= 0xFF
+        victim.write_bytes(bytes(data))
+        return chosen
+
+    rows_first = captures(archive, "SELECT count(*) FROM captures WHERE warc_file = ?", first.name)[0][0]
+    bad = {first: damage(first, [1, rows_first // 2]), second: damage(second, [2])}
+    result = run_verify(archive)
+    assert result.returncode == 5
+    lines = result.stdout.splitlines()
+    damaged = [(victim, member) for victim, members in bad.items() for member in members]
+    assert len(lines) == len(damaged) == 3, "\n".join(lines)
+    for line, (victim, (offset, length, capture_id)) in zip(lines, damaged, strict=True):
+        assert line.startswith(f"warc: {victim}: damaged (Error -3 while decompressing data"), line
+        assert f" at byte {offset}; {length} bytes skipped to the next member, at byte {offset + length}" in line
+        assert line.endswith(f"; captures lost with it (1): capture {capture_id} (offset {offset})"), line
+    # every record but the three damaged ones was read, the other file's and those after each damage
+    assert f"{records - 3} records read" in result.stderr
+    assert result.stderr.rstrip().endswith("3 problem(s)"), result.stderr
+
+
+def test_the_search_for_the_next_member_is_bounded(archive, tmp_path):
+    """Past the bound, the rest of the file is named as unread in the damage's line, never scanned."""
+    from archive.captures.verify_warc import _gzip_members
+
+    victim = warcs(archive)[0]
+    members = list(gzip_members(victim))
+    broken = bytearray(members[0])
+    broken[len(broken) // 2] ^= 0xFF
+    path = tmp_path / "two.warc.gz"
+    path.write_bytes(bytes(broken) + members[1])
+    found = _gzip_members(path)
+    assert [(d.start, d.end) for d in found.damages] == [(0, len(broken))]
+    assert found.spans == [(len(broken), len(broken) + len(members[1]))]
+    bounded = _gzip_members(path, resync_bytes=len(broken) // 4)
+    assert [d.start for d in bounded.damages] == [0] and bounded.spans == []
+    assert bounded.damages[0].after == (
+        f"; no whole gzip member in the {len(broken) // 4} bytes after it (the search's bound): "
+        f"{path.stat().st_size} bytes to the end not read"
+    )
+    # the file's last member damaged: nothing after it to find
+    path.write_bytes(members[1] + bytes(broken))
+    last = _gzip_members(path).damages
+    assert [(d.start, d.after) for d in last] == [
+        (len(members[1]), f"; no whole gzip member after it: {len(broken)} bytes to the end not read")
+    ]
+
+
+def test_a_gzip_body_inside_a_damaged_record_is_not_taken_for_the_next_member(tmp_path):
+    """A record stored uncompressed (a gzip-encoded page, an image) carries its payload as it is:
+    the page's own gzip stream reads whole, but it is no WARC record, so the search goes on."""
+    from archive.captures.verify_warc import _gzip_members
+    from archive.captures.warc_writer import _stored_gzip_member
+
+    body = gzip.compress(b"<html><body>" + b"tin tuc " * 200 + b"</body></html>", mtime=0)
+    record = b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n" % (len(body), body)
+    stored = bytearray(_stored_gzip_member(record))
+    assert stored.find(body) > 0
+    stored[20] ^= 0xFF  # in the record's header, before the page's gzip stream
+    following = gzip.compress(b"WARC/1.1\r\nWARC-Type: request\r\nContent-Length: 0\r\n\r\n\r\n\r\n", mtime=0)
+    path = tmp_path / "stored.warc.gz"
+    path.write_bytes(bytes(stored) + following)
+    scan = _gzip_members(path)
+    assert [(d.start, d.end) for d in scan.damages] == [(0, len(stored))]
+    assert scan.spans == [(len(stored), len(stored) + len(following))]

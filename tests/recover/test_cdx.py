@@ -258,3 +258,25 @@ def test_the_host_a_pattern_names():
 def test_query_asks_for_json_and_resume_keys_without_trusting_filters():
     url = cdx.query_url("http://127.0.0.1:1/tnu/cdx", "tnu.edu.vn/*", since="2015", until="2021")
     assert url == ("http://127.0.0.1:1/tnu/cdx?url=tnu.edu.vn%2F%2A&output=json&showResumeKey=true&from=2015&to=2021")
+
+
+def test_a_walk_knows_where_the_next_run_goes_on():
+    # cut by a bound: at the key it did not follow
+    walk = cdx.Walk(max_pages=2, max_barren=100)
+    walk.reading(None)
+    assert walk.next_key(endless(0), wanted=1) == "key 0" and walk.resume_at == "key 0"
+    walk.reading("key 0")
+    assert (walk.previous, walk.current) == (None, "key 0")
+    assert walk.next_key(endless(1), wanted=1) is None and walk.stopped
+    assert walk.resume_at == "key 1"
+    # read to its end (no key, a key or a page met before): from the first page next time
+    for last in (cdx.CdxPage([], None, signature=b"a"), cdx.CdxPage([], "key 0", signature=b"b")):
+        walk = cdx.Walk(max_pages=100, max_barren=100)
+        walk.reading(None)
+        walk.next_key(endless(0), wanted=1)
+        walk.reading("key 0")
+        assert walk.next_key(last, wanted=1) is None and walk.stopped is None and walk.resume_at is None
+    walk = cdx.Walk(max_pages=100, max_barren=100)
+    walk.reading("saved")
+    assert not walk.repeats(endless(5)) and walk.resume_at == "saved"
+    assert walk.repeats(endless(5)) and walk.resume_at is None

@@ -191,7 +191,7 @@ def test_an_endless_index_is_walked_within_its_bound_and_the_run_ends(endless):
     (problems,) = db.execute("SELECT problems FROM crawl_runs").fetchone()
     assert (
         f"the CDX walk of tnu.edu.vn/* stopped after {CDX_MAX_BARREN_PAGES} pages in a row without an article"
-        " capture (CDX_MAX_BARREN_PAGES): captures after it not read"
+        " capture (CDX_MAX_BARREN_PAGES): captures after it not read (the next recovery goes on there)"
     ) in json.loads(problems)
     assert sorted(r[0] for r in db.execute("SELECT url FROM articles")) == sorted([SEED_URL, SECOND_WWW])
 
@@ -228,15 +228,21 @@ def test_what_is_not_the_sites_is_counted_once_never_raised(hostile_runs):
     first, second = hostile_runs["results"]
     db = hostile_runs["db"]
     pages = 1 + CDX_MAX_BARREN_PAGES
-    for result in (first, second):
-        assert result.returncode == 0, result.stderr
+    # the second run goes on where the first one's walk stopped (cdx_walks): pages that hold no
+    # capture of the site, up to its own CDX_MAX_BARREN_PAGES, so it is empty (exit 3)
+    for result, code in ((first, 0), (second, 3)):
+        assert result.returncode == code, result.stderr
         assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    first_requests, second_requests = hostile_runs["requests"]
+    assert "resumeKey" not in cdx_requests(first_requests)[0]
+    assert parse_qs(urlsplit(cdx_requests(second_requests)[0]).query)["resumeKey"] == [f"resume {pages}"]
+    assert len(cdx_requests(second_requests)) == CDX_MAX_BARREN_PAGES
     runs = db.execute("SELECT status, errors FROM crawl_runs ORDER BY id").fetchall()
-    assert [status for status, _ in runs] == ["ok", "ok"]
-    for _, errors in runs:
+    assert [status for status, _ in runs] == ["ok", "empty"]
+    for (_, errors), read in zip(runs, (pages, CDX_MAX_BARREN_PAGES), strict=True):
         errors = json.loads(errors)
-        assert errors["cdx_not_site"] == NOT_SITE_A_PAGE * pages
-        assert errors["cdx_bad_timestamp"] == BAD_TIMES_A_PAGE * pages
+        assert errors["cdx_not_site"] == NOT_SITE_A_PAGE * read
+        assert errors["cdx_bad_timestamp"] == BAD_TIMES_A_PAGE * read
 
 
 def test_a_second_run_fetches_nothing_again(hostile_runs):

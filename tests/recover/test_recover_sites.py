@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 import sqlite_utils
@@ -83,7 +85,7 @@ def tnu(pywb):
     server, root = pywb
     db_path, images = root / "tnu" / "tnu.sqlite", root / "tnu" / "images"
     results = [recover(server, db_path, images, "--site", "tnu") for _ in range(2)]
-    return {"results": results, "db": sqlite_utils.Database(db_path), "server": server}
+    return {"results": results, "db": sqlite_utils.Database(db_path), "server": server, "path": db_path}
 
 
 def captures_fetched(db, run_id: int) -> list[str]:
@@ -185,3 +187,62 @@ def test_an_unknown_site_is_one_line_and_exit_2(pywb, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert "no site named 'nowhere'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "tnu.sqlite").exists()
+
+
+def runs_command(db_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", "runs", "--db", str(db_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_each_recovery_is_accounted_site_by_site_as_a_crawl_is(tnu):
+    """A recovery writes its site's run_sites row, with a crawl's counts and statuses: the
+    `runs --site` listing and `runs --site --check` read it."""
+    db = tnu["db"]
+    rows = {row["run_id"]: row for row in db.query("SELECT * FROM run_sites ORDER BY run_id")}
+    runs = {row["id"]: row for row in db.query("SELECT * FROM crawl_runs ORDER BY id")}
+    assert sorted(rows) == sorted(runs) == [1, 2]
+    for run_id, row in rows.items():
+        run = runs[run_id]
+        assert row["site"] == "tnu" and row["status"] == run["status"] == "ok" and row["exit_code"] == 0
+        # every page (index pages and captures) was the site's: its counts are the run's, but for
+        # the archive's robots.txt (the run's page, as a crawl's is, and no page of the site)
+        for name in ("articles_new", "articles_changed", "articles_unchanged", "articles_generic"):
+            assert row[name] == run[name], (run_id, name)
+        (robots,) = db.execute(
+            "SELECT count(*) FROM fetch_log WHERE run_id = ? AND kind = 'page' AND url LIKE '%/robots.txt%'", [run_id]
+        ).fetchone()
+        assert row["pages"] == run["pages"] - robots, run_id
+        assert json.loads(row["fill_rates"]) == json.loads(run["fill_rates"])
+    assert rows[1]["pages"] == len(captures_fetched(db, 1)) + 3 and rows[1]["articles_new"] == len(ARTICLES)
+    assert (rows[2]["pages"], rows[2]["articles_new"], rows[2]["articles_unchanged"]) == (3, 0, 0)
+    listing = runs_command(tnu["path"], "--site", "tnu")
+    assert listing.returncode == 0, listing.stderr
+    assert len([line for line in listing.stdout.splitlines() if " ok " in f" {line} "]) == 2, listing.stdout
+    check = runs_command(tnu["path"], "--site", "tnu", "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith("OK: run 2 ok: 3 pages")
+
+
+def test_a_site_the_archive_holds_nothing_of_is_empty_in_its_row_not_in_the_run(pywb, tmp_path):
+    """Recovered beside one with captures, a site with none ends `empty` in its own row and is
+    named in the summary; the run, which found articles, ends ok (only a recovery that found
+    nothing at all is empty)."""
+    server, _ = pywb
+    db_path = tmp_path / "tnu.sqlite"
+    result = recover(server, db_path, tmp_path / "images", "--site", "tnu", "--match", "khong-co.example/*")
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert "run 1 ok:" in last and last.endswith("; no article capture of site khong-co.example"), last
+    db = sqlite_utils.Database(db_path)
+    outcomes = {row["site"]: row for row in db.query("SELECT * FROM run_sites WHERE run_id = 1")}
+    assert set(outcomes) == {"tnu", "khong-co.example"}
+    assert (outcomes["tnu"]["status"], outcomes["tnu"]["articles_new"]) == ("ok", len(ARTICLES))
+    empty = outcomes["khong-co.example"]
+    assert (empty["status"], empty["exit_code"], empty["pages"], empty["articles_new"]) == ("empty", 3, 1, 0)
+    assert json.loads(empty["problems"])[0].startswith("the CDX index listed no successful HTML capture")
+    check = runs_command(db_path, "--site", "khong-co.example", "--check")
+    assert check.returncode == 3 and check.stdout.startswith("ALERT: drift alarm: run 1 empty"), check.stdout
