@@ -701,6 +701,8 @@ def _v16_site_membership(db: sqlite_utils.Database) -> None:
     # Which site's institution a site belongs to (its profile's `member_of`): the exported dataset
     # of the university's sites is titled after the university, not after its largest site.
     _run_script(db, "ALTER TABLE sites ADD COLUMN member_of TEXT;")
+
+
 def _v17_cdx_walks(db: sqlite_utils.Database) -> None:
     # A recovery whose walk of a CDX index was cut short (killed, --limit, CDX_MAX_PAGES) went on
     # from the index's first page: a walk longer than a run's bounds never ended. Each unfinished
