@@ -193,6 +193,10 @@ def test_a_killed_walk_goes_on_at_the_page_before_the_one_it_was_reading(server,
         while time.monotonic() < deadline and [row[-1] for row in saved(tmp_path)] != ["k1"]:
             time.sleep(0.1)
         assert [row[-1] for row in saved(tmp_path)] == ["k1"]
+        # and the captures of the pages it read are stored before the kill (under load they lag the walk)
+        while time.monotonic() < deadline and recovered(tmp_path) != [timestamp(page) for page in range(3)]:
+            time.sleep(0.1)
+        assert recovered(tmp_path) == [timestamp(page) for page in range(3)]
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
