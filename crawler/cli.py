@@ -28,7 +28,7 @@ from archive.cli import (
     quiet_option,
     shown,
 )
-from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.outcome import EXIT_FAILED, EXIT_HELD_BACK, EXIT_LOCKED, EXIT_USAGE
 from archive.storage.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.operations import scale_plan
 from crawler.operations.loopback import LOOPBACK_SETTINGS
@@ -380,12 +380,20 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
     default=None,
     help="Folder of the WARC captures [warc/ beside the database].",
 )
+@click.option(
+    "--allow-mass-set-aside",
+    is_flag=True,
+    help="Set aside the rows that no longer read as articles even when they are more than half of "
+    "those read (the brake holds them back otherwise: a broken extractor reads every page so).",
+)
 @quiet_option
-def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
+def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, allow_mass_set_aside: bool, quiet: bool) -> None:
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
     keep versions where the result changed; set aside the rows that no longer read as articles
-    (and put back set-aside rows that read as articles again)."""
+    (and put back set-aside rows that read as articles again), unless they are more than half
+    of the articles read (exit 7, nothing set aside)."""
     from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.operations.reparse import BRAKE_MIN_ROWS, brake_read  # noqa: PLC0415
     from archive.operations.reparse import reparse as reparse_all  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
 
@@ -408,6 +416,7 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
                 lambda body, url, *, encoding: extract_article(body, url, encoding=encoding, site=sites.of(url)),
                 progress=progress,
                 warc_dir=warc_dir or default_warc_dir(db_path),
+                allow_mass_set_aside=allow_mass_set_aside,
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
@@ -416,10 +425,18 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     click.echo(
         f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
         f"{counts['set_aside']} set aside (no longer read as articles), {counts['restored']} put back, "
-        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
-        f"({counts['from_warc']} read from WARC captures)",
+        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed, "
+        f"{counts['held_back']} held back by the brake ({counts['from_warc']} read from WARC captures)",
         err=True,
     )
+    if counts["held_back"]:
+        fail(
+            f"set nothing aside: {counts['held_back']} of the {brake_read(counts)} articles read no longer read as "
+            f"articles, more than half (the brake holds past half of at least {BRAKE_MIN_ROWS}); they stay in "
+            "articles. A broken extractor reads every page so: try `tnu-archive probe` on one of them. If they "
+            "are not articles, set them aside with `tnu-archive reparse --allow-mass-set-aside`",
+            EXIT_HELD_BACK,
+        )
 
 
 @cli.command()
