@@ -54,7 +54,9 @@ def brake_holds(to_set_aside: int, read: int) -> bool:
 
 class Extract(Protocol):
     """What turns a stored page into an Article: the crawler's `extract_article` is one. The caller
-    passes it in, so this layer never imports the crawler's extractors."""
+    passes it in, so this layer never imports the crawler's extractors. A TimeoutError means the
+    page's reading passed the caller's time limit (the crawl's EXTRACT_TIMEOUT): the row is left as
+    it was, counted `timed_out`, and the pass goes on."""
 
     def __call__(self, body: bytes, url: str, *, encoding: str | None) -> Article: ...
 
@@ -70,8 +72,9 @@ def reparse(
     """Counts: articles, changed, unchanged, set_aside (no longer read as articles: moved out of
     `articles`), held_back (no longer read as articles, but left in `articles` because the brake
     held: see the module), restored (set-aside rows read as articles again: put back),
-    missing_raw, failed (the extractor raised), and from_warc (pages read from WARC captures;
-    the rest came from raw_pages). `articles` counts the rows of `articles` and of
+    missing_raw, failed (the extractor raised), timed_out (its reading passed the extractor's time
+    limit), and from_warc (pages read from WARC captures; the rest came from raw_pages).
+    `articles` counts the rows of `articles` and of
     `set_aside_articles` looked at.
 
     `progress(done, total, counts)` is called before the first article and after each one; its
@@ -88,6 +91,7 @@ def reparse(
         "restored": 0,
         "missing_raw": 0,
         "failed": 0,
+        "timed_out": 0,
         "from_warc": 0,
     }
     ledger = CaptureLedger(archive.db) if warc_dir is not None else None
@@ -171,6 +175,9 @@ def _reparse_one(
     body, encoding = page
     try:
         article = extract(body, url, encoding=encoding)
+    except TimeoutError:  # a page no rule foresaw: stopped by the caller's time limit
+        counts["timed_out"] += 1
+        return None
     except Exception:  # one page the extractor cannot handle must not stop the others
         counts["failed"] += 1
         return None

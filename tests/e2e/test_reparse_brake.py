@@ -63,7 +63,7 @@ def test_more_than_half_is_held_back_until_asked_for(tmp_path):
     summary, brake = held.stderr.strip().splitlines()
     assert summary.startswith(
         "reparsed 20 articles: 0 changed, 6 unchanged, 0 set aside (no longer read as articles), 0 put back, "
-        "0 without a stored page, 0 failed, 14 held back by the brake"
+        "0 without a stored page, 0 failed, 0 timed out, 14 held back by the brake"
     ), summary
     assert brake.startswith("tnu-archive: set nothing aside: 14 of the 20 articles read no longer read as articles")
     assert "--allow-mass-set-aside" in brake and "Traceback" not in held.stderr

@@ -59,6 +59,7 @@ def test_same_extractor_changes_nothing(archive, counts):
         "restored": 0,
         "missing_raw": 0,
         "failed": 0,
+        "timed_out": 0,
         "from_warc": 0,
     }
     assert counts(archive) == before
@@ -108,6 +109,7 @@ def test_articles_without_raw_page_and_extractor_crashes_are_counted(archive, ma
         "restored": 0,
         "missing_raw": 1,
         "failed": 1,
+        "timed_out": 0,
         "from_warc": 0,
     }
 
@@ -128,5 +130,6 @@ def test_the_crawlers_extractor_reparses(archive):
         "restored": 0,
         "missing_raw": 0,
         "failed": 0,
+        "timed_out": 0,
         "from_warc": 0,
     }
