@@ -372,6 +372,17 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
     ]
 
 
+# reparse's and probe's limit on one page's reading (_extraction_limit).
+extract_timeout_option = click.option(
+    "--extract-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help=f"Stop reading a page after this many seconds, as a crawl does (its EXTRACT_TIMEOUT); 0: no limit "
+    f"[{EXTRACT_TIMEOUT:g}].",
+)
+
+
 @cli.command()
 @db_option
 @images_option
@@ -381,14 +392,7 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
     default=None,
     help="Folder of the WARC captures [warc/ beside the database].",
 )
-@click.option(
-    "--extract-timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    metavar="SECONDS",
-    help=f"Stop reading a page after this many seconds, as a crawl does (its EXTRACT_TIMEOUT); 0: no limit "
-    f"[{EXTRACT_TIMEOUT:g}].",
-)
+@extract_timeout_option
 @click.option(
     "--allow-mass-set-aside",
     is_flag=True,
@@ -494,14 +498,7 @@ def _reparse_extract(timed: Any, sites: Any, quiet: bool) -> Callable[..., Any]:
 
 @cli.command()
 @click.argument("url")
-@click.option(
-    "--extract-timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    metavar="SECONDS",
-    help=f"Stop reading the page after this many seconds, as a crawl does (its EXTRACT_TIMEOUT); 0: no limit "
-    f"[{EXTRACT_TIMEOUT:g}].",
-)
+@extract_timeout_option
 def probe(url: str, extract_timeout: float | None) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
     from crawler.operations.probe import ProbeError  # noqa: PLC0415

@@ -74,8 +74,7 @@ def reparse(
     held: see the module), restored (set-aside rows read as articles again: put back),
     missing_raw, failed (the extractor raised), timed_out (its reading passed the extractor's time
     limit), and from_warc (pages read from WARC captures; the rest came from raw_pages).
-    `articles` counts the rows of `articles` and of
-    `set_aside_articles` looked at.
+    `articles` counts the rows of `articles` and of `set_aside_articles` looked at.
 
     `progress(done, total, counts)` is called before the first article and after each one; its
     `set_aside` counts the rows found to set aside so far (set aside after the pass).
