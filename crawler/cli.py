@@ -28,11 +28,12 @@ from archive.cli import (
     quiet_option,
     shown,
 )
-from archive.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_USAGE
+from archive.outcome import EXIT_FAILED, EXIT_HELD_BACK, EXIT_LOCKED, EXIT_USAGE
 from archive.storage.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.operations import scale_plan
 from crawler.operations.loopback import LOOPBACK_SETTINGS
 from crawler.recovery.cdx import WAYBACK_CDX, WAYBACK_REPLAY
+from crawler.settings import EXTRACT_TIMEOUT
 
 
 @click.group(cls=archive_cli.ArchiveGroup)
@@ -371,6 +372,17 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
     ]
 
 
+# reparse's and probe's limit on one page's reading (_extraction_limit).
+extract_timeout_option = click.option(
+    "--extract-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help=f"Stop reading a page after this many seconds, as a crawl does (its EXTRACT_TIMEOUT); 0: no limit "
+    f"[{EXTRACT_TIMEOUT:g}].",
+)
+
+
 @cli.command()
 @db_option
 @images_option
@@ -380,15 +392,33 @@ def _deliberate_failures(db_path: Path, origin: str, site_dir: Path) -> list[str
     default=None,
     help="Folder of the WARC captures [warc/ beside the database].",
 )
+@extract_timeout_option
+@click.option(
+    "--allow-mass-set-aside",
+    is_flag=True,
+    help="Set aside the rows that no longer read as articles even when they are more than half of "
+    "those read (the brake holds them back otherwise: a broken extractor reads every page so).",
+)
 @quiet_option
-def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool) -> None:
+def reparse(
+    db_path: Path,
+    images_dir: Path,
+    warc_dir: Path | None,
+    extract_timeout: float | None,
+    allow_mass_set_aside: bool,
+    quiet: bool,
+) -> None:
     """Re-extract every article from its stored page (WARC capture, else raw_pages), offline;
     keep versions where the result changed; set aside the rows that no longer read as articles
-    (and put back set-aside rows that read as articles again)."""
+    (and put back set-aside rows that read as articles again), unless they are more than half
+    of the articles read (exit 7, nothing set aside). A page whose reading passes the time limit
+    is left as it was, counted, and the pass goes on."""
     from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    from archive.operations.reparse import BRAKE_MIN_ROWS, brake_read  # noqa: PLC0415
     from archive.operations.reparse import reparse as reparse_all  # noqa: PLC0415
-    from crawler.extract import extract_article  # noqa: PLC0415
+    from crawler.operations.extract_pool import TimedExtraction  # noqa: PLC0415
 
+    limit = _extraction_limit(extract_timeout)
     sites = load_sites(db_path)
     archive = open_archive(db_path, images_dir)
     reporter = progress_reporter(quiet, "reparse", "articles")
@@ -399,15 +429,17 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
             ("set aside", str(c["set_aside"])),
             ("without a stored page", str(c["missing_raw"])),
             ("failed", str(c["failed"])),
+            ("timed out", str(c["timed_out"])),
         )
     )
     try:
-        with RunLock(db_path), reporter:
+        with RunLock(db_path), TimedExtraction(limit) as timed, reporter:
             counts = reparse_all(
                 archive,
-                lambda body, url, *, encoding: extract_article(body, url, encoding=encoding, site=sites.of(url)),
+                _reparse_extract(timed, sites, quiet),
                 progress=progress,
                 warc_dir=warc_dir or default_warc_dir(db_path),
+                allow_mass_set_aside=allow_mass_set_aside,
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
@@ -416,21 +448,64 @@ def reparse(db_path: Path, images_dir: Path, warc_dir: Path | None, quiet: bool)
     click.echo(
         f"reparsed {counts['articles']} articles: {counts['changed']} changed, {counts['unchanged']} unchanged, "
         f"{counts['set_aside']} set aside (no longer read as articles), {counts['restored']} put back, "
-        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed "
-        f"({counts['from_warc']} read from WARC captures)",
+        f"{counts['missing_raw']} without a stored page, {counts['failed']} failed, {counts['timed_out']} timed out, "
+        f"{counts['held_back']} held back by the brake ({counts['from_warc']} read from WARC captures)",
         err=True,
     )
+    if counts["held_back"]:
+        fail(
+            f"set nothing aside: {counts['held_back']} of the {brake_read(counts)} articles read no longer read as "
+            f"articles, more than half (the brake holds past half of at least {BRAKE_MIN_ROWS}); they stay in "
+            "articles. A broken extractor reads every page so: try `tnu-archive probe` on one of them. If they "
+            "are not articles, set them aside with `tnu-archive reparse --allow-mass-set-aside`",
+            EXIT_HELD_BACK,
+        )
+
+
+def _extraction_limit(extract_timeout: float | None) -> float:
+    """The time limit of a page's reading outside a crawl (the crawl's EXTRACT_TIMEOUT unless
+    given; 0: none). With one, pages are read in an extraction worker: its server is started
+    here, before anything else, and a TMPDIR it cannot listen in is one line."""
+    from crawler.operations.helpers import HelpersError, warm_up_helpers  # noqa: PLC0415
+
+    limit = EXTRACT_TIMEOUT if extract_timeout is None else extract_timeout
+    if limit:
+        try:
+            warm_up_helpers()
+        except HelpersError as exc:
+            fail(str(exc), EXIT_FAILED)
+    return limit
+
+
+def _reparse_extract(timed: Any, sites: Any, quiet: bool) -> Callable[..., Any]:
+    """reparse's `extract`: extract_article by the rules of the page's site, under `timed`'s limit;
+    a page past it is named on stderr (unless quiet) and raised on, for reparse to count."""
+    from functools import partial  # noqa: PLC0415
+
+    from crawler.extract import extract_article  # noqa: PLC0415
+    from crawler.operations.extract_pool import ExtractTimeout  # noqa: PLC0415
+
+    def extract(body: bytes, url: str, *, encoding: str | None):
+        try:
+            return timed.run(partial(extract_article, encoding=encoding, site=sites.of(url)), body, url)
+        except ExtractTimeout as exc:
+            if not quiet:
+                click.echo(shown(f"tnu-archive: {url}: {exc} (EXTRACT_TIMEOUT); left as it was"), err=True)
+            raise
+
+    return extract
 
 
 @cli.command()
 @click.argument("url")
-def probe(url: str) -> None:
+@extract_timeout_option
+def probe(url: str, extract_timeout: float | None) -> None:
     """Fetch one page and print, as JSON, what would be archived (nothing is stored)."""
     from crawler.operations.probe import ProbeError  # noqa: PLC0415
     from crawler.operations.probe import probe as probe_page
 
     try:
-        record = probe_page(url)
+        record = probe_page(url, extract_timeout=_extraction_limit(extract_timeout))
     except ProbeError as exc:
         fail(str(exc))
     click.echo(json_shown(record))

@@ -190,3 +190,26 @@ def test_the_limit_counts_a_page_s_own_time_not_its_wait_for_a_worker():
             pool.close()
         assert isinstance(slow, ExtractTimeout), (workers, slow)
         assert all(not isinstance(r, BaseException) and r[0].is_article for r in others), (workers, others)
+
+
+def test_timed_extraction_stops_a_page_past_its_limit_from_synchronous_code():
+    """What reparse and probe use: a page past the limit raises ExtractTimeout (a TimeoutError,
+    which reparse counts without importing the crawler), its worker is killed, the next page is
+    read as extract_article reads it in this process; without a limit no worker is started."""
+    from functools import partial
+
+    from crawler.operations.extract_pool import ExtractTimeout, TimedExtraction
+
+    path = ARTICLE_PATHS[0]
+    with TimedExtraction(LIMIT) as timed:
+        with pytest.raises(ExtractTimeout) as stopped:
+            timed.run(partial(extract_article, encoding="utf-8"), SLOW_PAGE, SLOW_URL)
+        assert isinstance(stopped.value, TimeoutError) and stopped.value.seconds == LIMIT
+        article = timed.run(partial(extract_article, encoding="utf-8"), page_bytes(path), page_url(path))
+        assert article == extract_article(page_bytes(path), page_url(path), encoding="utf-8")
+        workers = timed.worker_pids()
+        assert workers and os.getpid() not in workers
+    assert _gone(workers)  # closed: no worker left behind
+    with TimedExtraction(0) as untimed:
+        assert untimed.run(partial(extract_article, encoding="utf-8"), page_bytes(path), page_url(path)) == article
+        assert untimed.worker_pids() == []

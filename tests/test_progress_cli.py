@@ -179,7 +179,7 @@ def test_reparse_prints_progress_lines_with_eta_and_quiet_only_the_summary(crawl
     assert progress and all(
         re.match(
             rf"^reparse \d+:\d\d:\d\d: \d+/{total} articles \(\d+%\); changed \d+, unchanged \d+, set aside \d+, "
-            r"without a stored page \d+, failed \d+; [\d.]+ articles/(s|min)(, ETA \d+:\d\d:\d\d)?$",
+            r"without a stored page \d+, failed \d+, timed out \d+; [\d.]+ articles/(s|min)(, ETA \d+:\d\d:\d\d)?$",
             line,
         )
         for line in progress

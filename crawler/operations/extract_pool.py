@@ -11,6 +11,9 @@ A page may take long to read (an 8 MB page of item cards: ~25 s), and one page n
 could take longer still: past EXTRACT_TIMEOUT (crawler/settings.py) its worker is killed and
 replaced, and the page is recorded as `extract_timeout` (crawler/pipelines.py); the run goes on.
 
+The commands that read pages one at a time outside a crawl (`reparse`, `probe`) use the same
+workers and limit through `TimedExtraction`, from synchronous code.
+
 Each worker remembers, per site, what the pages it has read show of the site's template
 (`SiteMemory`): the lines printed outside the article page after page (menus, mottos, footers,
 related lists), and the body blocks trafilatura confirmed. Extraction gets it as a read-only
@@ -23,9 +26,10 @@ import asyncio
 import logging
 import os
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from archive.lifeline import leave_with
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from crawler.extract.furniture import Furniture, Observed
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def default_workers() -> int:
@@ -165,8 +170,9 @@ def read_by_generic_rules(sources: dict[str, str]) -> bool:
     return not any(rule.startswith("site:") for rule in sources.values())
 
 
-class ExtractTimeout(Exception):
-    """A page's extraction passed the pool's time limit: its worker was stopped (and is replaced)."""
+class ExtractTimeout(TimeoutError):
+    """A page's extraction passed the pool's time limit: its worker was stopped (and is replaced).
+    A TimeoutError, so that reparse (archive/, which never imports the crawler) can tell it."""
 
     def __init__(self, seconds: float):
         super().__init__(f"extraction stopped after {seconds:g} s")
@@ -206,6 +212,11 @@ class ExtractPool:
     async def extract(
         self, body: bytes, url: str, encoding: str | None, site: Site | None = None
     ) -> tuple[Article, RawPage, bool]:
+        return await self.call(_extract_and_compress, body, url, encoding, site)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a worker, under the time limit (what `extract` does with a page);
+        `function` and its arguments go to the worker by pickle: a module's function."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # asyncio's primitives belong to one loop
             self._loop, self._slots = loop, asyncio.Semaphore(self.workers)
@@ -213,19 +224,15 @@ class ExtractPool:
         async with self._slots:
             index = self._idle.pop()
             try:
-                return await self._extract_on(index, body, url, encoding, site)
+                return await self._call_on(index, function, args)
             finally:
                 self._idle.append(index)
 
-    async def _extract_on(
-        self, index: int, body: bytes, url: str, encoding: str | None, site: Site | None
-    ) -> tuple[Article, RawPage, bool]:
+    async def _call_on(self, index: int, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         executor = self._executor(index)
         try:
             # a worker that died idle is found here, by submit: replaced all the same
-            future = asyncio.get_running_loop().run_in_executor(
-                executor, _extract_and_compress, body, url, encoding, site
-            )
+            future = asyncio.get_running_loop().run_in_executor(executor, function, *args)
             return await asyncio.wait_for(future, self.time_limit)
         except TimeoutError:
             self._stop(index, kill=True)
@@ -253,8 +260,49 @@ class ExtractPool:
             pid for executor in self._executors if executor is not None for pid in getattr(executor, "_processes", {})
         ]
 
+    def kill(self) -> None:
+        """Stop every worker now, a page still being read with it (Ctrl-C in the middle of one)."""
+        for index in range(self.workers):
+            self._stop(index, kill=True)
+
     def close(self) -> None:
         for index, executor in enumerate(self._executors):
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
                 self._executors[index] = None
+
+
+class TimedExtraction:
+    """`run(function, *args)`: `function(*args)` in one extraction worker under `time_limit`
+    seconds, from synchronous code (reparse, probe read one page at a time); ExtractTimeout past
+    it, and the next call gets a fresh worker. Without a limit (None or 0) the function runs in
+    this process, as it did before there was one. Close it (or use it as a context manager)."""
+
+    def __init__(self, time_limit: float | None):
+        self.time_limit = time_limit or None
+        self._pool = ExtractPool(workers=1, time_limit=self.time_limit) if self.time_limit else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        if self._pool is None:
+            return function(*args)
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self._pool.call(function, *args))
+
+    def worker_pids(self) -> list[int]:
+        """The process id of its worker while one runs (never one without a limit)."""
+        return self._pool.worker_pids() if self._pool is not None else []
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.kill()  # a worker still busy (Ctrl-C during a page) is not waited for
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    def __enter__(self) -> TimedExtraction:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,20 +1,28 @@
 """Bounded extraction through the real crawl (issue 25, point 7): an article URL that answers a
 page whose reading takes far longer than EXTRACT_TIMEOUT is stopped, recorded as
 `extract_timeout` (its fetch_log row, the run's errors and problems), and waits before it is
-fetched again; the run goes on and ends ok with every other article archived."""
+fetched again; the run goes on and ends ok with every other article archived.
+
+`reparse` and `probe` read pages under the same limit: reparse leaves such a stored page's row as
+it was, counts it and goes on; probe ends in one line."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_OK
+from archive.outcome import EXIT_FAILED, EXIT_OK
+from archive.record import Article
+from archive.store import Archive
+from crawler.extract import extract_article
 from crawler.replica.faults import Body, FaultServer
-from crawler.replica.server import DEFAULT_SITE_DIR
+from crawler.replica.server import DEFAULT_SITE_DIR, file_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.cardpage import card_page  # noqa: E402
@@ -53,4 +61,64 @@ def test_a_page_past_the_extraction_limit_is_recorded_and_the_run_goes_on(tmp_pa
     assert archived == {origin + path for path in ARTICLES if path != SLOW}
     link = next(db.query("SELECT article_id, failed_attempts FROM article_links WHERE url = ?", [origin + SLOW]))
     assert link == {"article_id": None, "failed_attempts": 1}
+    assert sandbox.stray_files() == []
+
+
+def tnu_archive(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess:
+    """The command, in the sandbox's folders; a generous bound: a page read to its end takes ~20 s."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(sandbox.tmp), "HOME": str(sandbox.root / "home")}
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=sandbox.root / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_reparse_leaves_a_page_past_the_limit_as_it_was_and_goes_on(tmp_path):
+    """An archive that holds the slow page as an article (stored when a crawl had no limit): its
+    reading is stopped, its row stays as it was, and the articles after it are reparsed."""
+    sandbox = Sandbox(tmp_path / "reparse")
+    origin = "http://127.0.0.1:8000"
+    others = [path for path in ARTICLES if path != SLOW][:3]
+    with Archive(sandbox.db, sandbox.images) as archive:
+        for path in [others[0], SLOW, *others[1:]]:
+            url = origin + path
+            if path == SLOW:
+                body, article = SLOW_PAGE, Article(url=url, title="Hội thảo", published_at="2020-07-15", body_text="x")
+            else:
+                body = (DEFAULT_SITE_DIR / "www" / file_for(path)).read_bytes().replace(b"{{ORIGIN}}", origin.encode())
+                article = extract_article(body, url, encoding="utf-8")
+            archive.save_article(
+                article, run_id=None, fetched_at="2026-11-30T00:00:00Z", raw_html=body, encoding="utf-8"
+            )
+    before = list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id"))
+
+    where = ("--db", str(sandbox.db), "--images-dir", str(sandbox.images))
+    result = tnu_archive(sandbox, "reparse", *where, "--extract-timeout", str(LIMIT))
+    assert result.returncode == EXIT_OK, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert f"tnu-archive: {origin}{SLOW}: extraction stopped after {LIMIT} s (EXTRACT_TIMEOUT); left as it was" in lines
+    assert lines[-1].startswith(
+        "reparsed 4 articles: 0 changed, 3 unchanged, 0 set aside (no longer read as articles), 0 put back, "
+        "0 without a stored page, 0 failed, 1 timed out, 0 held back by the brake"
+    ), lines[-1]
+    assert list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id")) == before
+    assert sandbox.stray_files() == []
+
+
+def test_probe_of_a_page_past_the_limit_is_one_line(tmp_path):
+    sandbox = Sandbox(tmp_path / "probe")
+    with FaultServer(DEFAULT_SITE_DIR, {SLOW: Body(SLOW_PAGE, "text/html; charset=utf-8")}) as server:
+        result = tnu_archive(sandbox, "probe", server.origin + SLOW, "--extract-timeout", str(LIMIT))
+        origin = server.origin
+        assert (SLOW, "body") in server.applied
+    assert result.returncode == EXIT_FAILED, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines() == [
+        f"tnu-archive: {origin}{SLOW}: extraction stopped after {LIMIT} s (EXTRACT_TIMEOUT, --extract-timeout)"
+    ]
+    assert result.stdout == ""
     assert sandbox.stray_files() == []

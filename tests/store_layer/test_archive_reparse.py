@@ -55,9 +55,11 @@ def test_same_extractor_changes_nothing(archive, counts):
         "changed": 0,
         "unchanged": 1,
         "set_aside": 0,
+        "held_back": 0,
         "restored": 0,
         "missing_raw": 0,
         "failed": 0,
+        "timed_out": 0,
         "from_warc": 0,
     }
     assert counts(archive) == before
@@ -103,9 +105,11 @@ def test_articles_without_raw_page_and_extractor_crashes_are_counted(archive, ma
         "changed": 0,
         "unchanged": 0,
         "set_aside": 0,
+        "held_back": 0,
         "restored": 0,
         "missing_raw": 1,
         "failed": 1,
+        "timed_out": 0,
         "from_warc": 0,
     }
 
@@ -122,8 +126,10 @@ def test_the_crawlers_extractor_reparses(archive):
         "changed": 0,
         "unchanged": 1,
         "set_aside": 0,
+        "held_back": 0,
         "restored": 0,
         "missing_raw": 0,
         "failed": 0,
+        "timed_out": 0,
         "from_warc": 0,
     }

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from archive.operations import recovery
+from archive.operations.reparse import brake_holds as reparse_brake
 from archive.operations.reparse import reparse
 from archive.record import Article
 from archive.search import search
@@ -198,3 +199,82 @@ def test_a_version_number_taken_meanwhile_gives_the_restored_version_a_new_one(a
         (1, first_id),
         (2, history_id),
     ]
+
+
+def _store_pages(archive, articles: int, static: int) -> None:
+    """`articles` pages with a date line and `static` history pages, each stored as an article."""
+    for n in range(articles):
+        page = STATIC_PAGE.replace("<h1>Lịch sử phát triển</h1>", f"<h1>Tin {n}</h1><p>Đăng ngày: 15-07-2020</p>")
+        article = replace(old_reading(page.encode(), f"http://tnu.edu.vn/tin-dn{n}.html", "utf-8"), title=f"Tin {n}")
+        archive.save_article(
+            article, run_id=None, fetched_at="2026-11-01T00:00:00Z", raw_html=page.encode(), encoding="utf-8"
+        )
+    for n in range(static):
+        page = STATIC_PAGE.replace("Lịch sử phát triển", f"Lịch sử phát triển {n}").encode()
+        article = old_reading(page, f"http://tnu.edu.vn/lich-su-dn{100 + n}.html", "utf-8")
+        archive.save_article(article, run_id=None, fetched_at="2026-11-01T00:00:00Z", raw_html=page, encoding="utf-8")
+
+
+def dated_line_reading(body: bytes, url: str, encoding: str | None) -> Article:
+    """Today's judgement, for _store_pages: a page with a `Đăng ngày` line is dated by it, any other
+    has no date outside its running text."""
+    reading = new_reading(body, url, encoding)
+    if "Đăng ngày: 15-07-2020" in body.decode(encoding or "utf-8"):
+        return replace(reading, published_at="2020-07-15")
+    return reading
+
+
+def broken_reading(body: bytes, url: str, encoding: str | None) -> Article:
+    """A regression: no page has a title any more."""
+    return replace(dated_line_reading(body, url, encoding), title=None)
+
+
+@pytest.mark.parametrize(
+    "to_set_aside, read, holds",
+    [
+        (11, 20, True),
+        (10, 20, False),
+        (19, 19, False),
+        (20, 20, True),
+        (0, 0, False),
+        (500, 999, True),
+        (499, 999, False),
+    ],
+)
+def test_the_brake_holds_past_half_of_at_least_20_rows_read(to_set_aside, read, holds):
+    assert reparse_brake(to_set_aside, read) is holds
+
+
+def test_a_broken_extractor_sets_nothing_aside_and_the_rows_stay_as_they_were(archive):
+    _store_pages(archive, articles=15, static=10)
+    before = tables(archive)
+    counts = reparse(archive, broken_reading)
+    assert (counts["articles"], counts["set_aside"], counts["held_back"]) == (25, 0, 25)
+    assert tables(archive) == before
+    assert archive.db.execute("SELECT count(*) FROM set_aside_articles").fetchone() == (0,)
+    # asked for on purpose, the same pass sets them all aside
+    counts = reparse(archive, broken_reading, allow_mass_set_aside=True)
+    assert (counts["set_aside"], counts["held_back"]) == (25, 0)
+    assert archive.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    # nothing was lost: the next extractor puts them back
+    assert reparse(archive, dated_line_reading)["restored"] == 15
+
+
+@pytest.mark.parametrize("articles, static, set_aside_, held_back", [(11, 10, 10, 0), (10, 11, 0, 11)])
+def test_the_brake_lets_nearly_half_through_and_holds_more(archive, articles, static, set_aside_, held_back):
+    """Nearly half of the rows being tag and static pages is an archive whose earlier versions
+    stored many of them: set aside; more than half is held back."""
+    _store_pages(archive, articles=articles, static=static)
+    counts = reparse(archive, dated_line_reading)
+    assert (counts["unchanged"] + counts["changed"], counts["set_aside"], counts["held_back"]) == (
+        articles,
+        set_aside_,
+        held_back,
+    )
+    assert archive.db.execute("SELECT count(*) FROM articles").fetchone() == (articles + static - set_aside_,)
+
+
+def test_a_small_archive_has_no_brake(archive):
+    _store_pages(archive, articles=4, static=15)
+    counts = reparse(archive, dated_line_reading)
+    assert (counts["set_aside"], counts["held_back"]) == (15, 0)
