@@ -240,6 +240,14 @@ DISCOVERY_SITEMAPS = True
 # here starts again at its first page in the next run: a site whose first full crawl needs more
 # pages needs a higher value for that crawl (`--full --set MAX_LISTING_PAGES=20000`).
 MAX_LISTING_PAGES = 5000
+# Pager pages in a row that link nothing the listing's earlier pages did not (the listing's own
+# pager links aside) before its walk stops: a site that prints page N+1 for any N, every page
+# showing the same items, costs this many pages a run, not MAX_LISTING_PAGES. A real archive
+# brings new items on every page; a page can repeat earlier ones only when items move between
+# two fetches (a new article pushes each page's last item onto the next: that page still shows
+# new ones) or when all its items were withdrawn, and three such pages in a row are no archive.
+# The walk is then taken for walked to its end. 0: never stopped this way.
+LISTING_STALE_PAGES = 3
 # Sitemaps and sitemap indexes fetched per run (robots.txt is not counted): a site with 50 of them
 # lists millions of URLs; an endless chain of indexes stops here.
 MAX_SITEMAP_REQUESTS = 50

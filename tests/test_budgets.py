@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from crawler.navigation.budgets import BOUNDS, BUDGETS, DEFAULTS, RunBudgets, notices
+from crawler.navigation.budgets import BOUNDS, BUDGETS, DEFAULTS, ListingWalks, RunBudgets, notices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +37,32 @@ def test_every_bound_is_a_setting_documented_at_its_line_and_in_the_discovery_do
         assert settings[line - 1].startswith("#"), f"{name}: no comment above its default"
         assert f"`{name}`" in docs, f"{name} is not in docs/discovery.md"
         assert DEFAULTS.get(name, 1) > 0
+
+
+def test_a_walk_stops_after_its_limit_of_pages_in_a_row_that_link_nothing_new():
+    refused: Counter = Counter()
+    walks = ListingWalks(3, refused)
+    items = ["/a-1001.html", "/b-1002.html", "/news/"]
+    # an endless pager, every page showing the same items: pages 2, 3 and 4 bring nothing new
+    assert [walks.goes_on("/cat", n, items) for n in range(1, 5)] == [True, True, True, False]
+    assert refused == Counter({"LISTING_STALE_PAGES": 1})
+    # a page with one item not seen before on the walk starts the count again
+    pages = [["/a"], ["/a"], ["/a"], ["/a", "/b"], ["/b"], ["/a"], ["/a", "/b"]]
+    assert [walks.goes_on("/other", n, shown) for n, shown in enumerate(pages, 1)] == [True] * 6 + [False]
+    assert refused == Counter({"LISTING_STALE_PAGES": 2})
+
+
+def test_a_real_archive_is_walked_whole_and_each_walk_is_its_own():
+    refused: Counter = Counter()
+    walks = ListingWalks(3, refused)
+    # 30 pages of distinct items, two listings walked at once, one showing the other's items
+    for n in range(1, 31):
+        assert walks.goes_on("/cat", n, [f"/item-{n}-{i}" for i in range(10)] + ["/menu"])
+        assert walks.goes_on("/tag", n, [f"/item-{n}-{i}" for i in range(10)] + ["/menu"])
+    # a walk started again at its first page forgets what its earlier walk saw
+    walks.end("/cat")
+    assert [walks.goes_on("/cat", n, ["/item-1-0"]) for n in (1, 2, 3)] == [True, True, True]
+    assert refused == Counter()
+    # 0: no walk is stopped this way
+    never = ListingWalks(0, refused)
+    assert all(never.goes_on("/cat", n, ["/a"]) for n in range(1, 100)) and refused == Counter()

@@ -217,6 +217,25 @@ def test_pagination_in_the_path_or_the_query_is_read_in_its_common_forms():
     assert page_number(f"{ORIGIN}/bai-viet/2026/10/12/hoi-nghi-1201") == 1
 
 
+def test_nukeviet_page_n_html_is_its_category_listing_s_pager():
+    """NukeViet numbers a category's pages `/vi/news/<cat>/page-2.html`: page 2 of the listing
+    `/vi/news/<cat>/`, whose own page 1 is the listing itself; an article of the category
+    (`<slug>-<id>.html`) stays a page of nothing."""
+    from crawler.navigation.links import clean_url, listing_key, page_number
+
+    category = "http://127.0.0.3:8000/vi/news/tin-hoat-dong"
+    for n in (2, 3, 17):
+        url = f"{category}/page-{n}.html"
+        assert (page_number(url), listing_key(url)) == (n, category), url
+        assert clean_url(url) == url
+    assert (page_number(category + "/"), listing_key(category + "/")) == (1, category)
+    assert clean_url(f"{category}/page-1.html") == category + "/"
+    article = f"{category}/khai-giang-lop-boi-duong-nghiep-vu-khuyen-nong-1504.html"
+    assert (page_number(article), listing_key(article)) == (1, article)
+    # only as the last segment: a folder named page-2 holds pages of its own
+    assert page_number(f"{category}/page-2.html/chi-tiet-1504.html") == 1
+
+
 def test_next_page_links_aliases_and_feeds_are_read_from_the_page():
     html = """<html><head>
     <link rel="canonical" href="/bai-viet/2026/10/12/hoi-nghi-1201">

@@ -46,8 +46,8 @@ def pending_links(
     keep: Callable[[str, bool], bool] | None = None,
 ) -> list[str]:
     """Article links found by earlier runs that have not been archived (failed, when their wait
-    is over, or interrupted), and those taken for static pages before `recheck_before` (none
-    when it is None), oldest first.
+    is over, but fewer than RETRY_GIVE_UP times; or interrupted), and those taken for static pages
+    before `recheck_before` (none when it is None), oldest first.
 
     "Not an article" is the extractor's judgment of one fetch. A redesign can make new articles
     look like static pages to it, and a daily run sees too few of them for the drift alarm
@@ -61,13 +61,13 @@ def pending_links(
     cursor = db.execute(
         """
         SELECT l.url, l.failed_attempts, l.last_failed_at, l.not_article_at FROM article_links l
-        WHERE l.article_id IS NULL
+        WHERE l.article_id IS NULL AND l.failed_attempts < ?
           AND (l.not_article_at IS NULL OR l.not_article_at < coalesce(?, ''))
           AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = l.url)
           AND NOT EXISTS (SELECT 1 FROM article_aliases x WHERE x.url = l.url)
         ORDER BY l.first_seen_at, l.url
         """,
-        [recheck_before],
+        [RETRY_GIVE_UP, recheck_before],
     )
     out: list[str] = []
     try:
@@ -113,6 +113,13 @@ def is_archived(db: sqlite_utils.Database, url: str) -> bool:
 # this many: an old article's photograph deleted from the site (or the article itself) must not
 # cost a request every night for ever, and one that failed during an outage is back within days.
 RETRY_MAX_DAYS = 32
+# A link that failed this many times (a 404, a 410, a page past EXTRACT_TIMEOUT…: its last wait
+# was RETRY_MAX_DAYS, about two months after the first failure) is no longer taken up by a run for
+# its own sake (pending_links): it is asked again only where a page, sitemap or feed still links
+# it, once its wait is over (link_waiting), as a link no URL rule knows always was. A deleted
+# article that nothing links any more costs 7 requests, not one a month for ever. Its row stays:
+# it is the wait, and the history of the link.
+RETRY_GIVE_UP = 7
 # A nightly run starts a little earlier or later each night: a day's wait is 23 hours.
 _RETRY_SLACK = timedelta(hours=1)
 

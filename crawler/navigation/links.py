@@ -5,7 +5,7 @@ and are hints: a link they do not know is not dropped
 but returned among `others`, for the spider to look at (discovery, docs/discovery.md). Here is
 only the generic work: resolving, cleaning (fragments, tracking parameters, page 1) and
 de-duplicating URLs (session ids dropped too), recognizing pagination in its common forms (`?page=N`, `/page/N`,
-`/trang-N`, rel=next, "Trang sau", "Tiếp", "›", "»"), and reading what a page says about
+`/trang-N`, NukeViet's `/page-N.html`, rel=next, "Trang sau", "Tiếp", "›", "»"), and reading what a page says about
 itself (canonical URL, short link, feeds).
 """
 
@@ -94,8 +94,9 @@ _ASPNET_SEGMENT = re.compile(r"/\((?:[A-Z]\([A-Za-z0-9]*\))+\)(?=/)")
 
 # Query parameters that number a listing's pages, besides the site's own (Site.page_param).
 PAGE_PARAMS = frozenset({"page", "trang", "paged", "pg"})
-# ... and the same in the path: /page/2, /page/2/, /trang-2, /trang/2/
-_PAGE_IN_PATH = re.compile(r"^(?P<base>.*?)/(?:page/|trang[-/])(?P<n>\d{1,5})/?$", re.IGNORECASE)
+# ... and the same in the path: /page/2, /page/2/, /trang-2, /trang/2/, and NukeViet's
+# /page-2.html (its category listings: /vi/news/<cat>/page-2.html), as the last segment only.
+_PAGE_IN_PATH = re.compile(r"^(?P<base>.*?)/(?:page[-/]|trang[-/])(?P<n>\d{1,5})(?:\.html?)?/?$", re.IGNORECASE)
 
 # Links that are files, not pages: never candidates for discovery.
 _ASSET = re.compile(
@@ -141,7 +142,8 @@ def clean_url(url: str, sites: Sites | None = None) -> str:
 
 
 def page_number(url: str, sites: Sites | None = None) -> int:
-    """1 for a listing's first page, N for `?page=N` (or `?trang=N`, `?paged=N`), `/page/N`, `/trang-N`."""
+    """1 for a listing's first page, N for `?page=N` (or `?trang=N`, `?paged=N`), `/page/N`, `/trang-N`,
+    `/page-N.html`."""
     parts = urlsplit(url)
     page_params = _page_params(_site(url, sites))
     for key, value in parse_qsl(parts.query):

@@ -8,15 +8,19 @@ everything busy for ever (issue 25). For tests only; like the replica it listens
 
 The traps (while `armed`), on the site's own host:
 - an endless pager: `/news/vo-tan.html?page=N` (a listing by the site's URL rules) always links
-  page N+1, shows the real articles again and announces a feed never announced before
-  (`/feeds/trang-K.rss`, a few junk items): new pages and new feeds without end;
+  page N+1, shows the real articles again with one link never shown before
+  (`/bai-rac/trang-N/tin-rac`, a 404) and announces a feed never announced before
+  (`/feeds/trang-K.rss`, a few junk items): new pages, new links and new feeds without end, which
+  only the run's budgets stop;
+- an endless pager of nothing new: `/news/lap-lai.html?page=N` always links page N+1 and shows
+  the real articles again, nothing else: left after LISTING_STALE_PAGES pages;
 - session ids: `/news/phien.html` (two pages) is linked with a fresh session id on every link
   (`?PHPSESSID=`, `;jsessionid=`, `?sid=`, `?sessionid=`, `?ASP.NET_SessionId=`), and so are
   the real articles it shows: without the ids dropped, every link is a page never seen;
 - an endless chain of sitemap indexes: robots.txt names `/sitemaps/chuoi-1.xml`, and each index
   N names index N+1 and `/sitemaps/rac-N.xml`, a sitemap of `junk_per_sitemap` URLs that all
   answer 404 (`/bai-rac/N/<i>-tin-rac`);
-- the home page links the pager and the session listing.
+- the home page links both pagers and the session listing.
 
 As a PHP or Java site would, the server ignores session ids in what it serves: a page asked with
 `?PHPSESSID=…` or `;jsessionid=…` is the page without it. Every token is fresh (a counter), and
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from crawler.replica.server import _Handler
 
 PAGER = "/news/vo-tan.html"
+STALE_PAGER = "/news/lap-lai.html"
 SESSIONS = "/news/phien.html"
 CHAIN = re.compile(r"^/sitemaps/chuoi-(\d{1,9})\.xml$")
 JUNK_SITEMAP = re.compile(r"^/sitemaps/rac-(\d{1,9})\.xml$")
@@ -101,7 +106,10 @@ class TrapServer(ReplicaServer):
                 line = f"\nSitemap: {handler.origin}/sitemaps/chuoi-1.xml\n".encode()
                 response = Response(200, dict(response.headers), response.body.rstrip(b"\n") + line)
             elif path == "/":
-                links = f'<div class="trap"><a href="{PAGER}">Tin mới</a> {self.session_link(SESSIONS)}</div>'
+                links = (
+                    f'<div class="trap"><a href="{PAGER}">Tin mới</a> <a href="{STALE_PAGER}">Tin cũ</a> '
+                    f"{self.session_link(SESSIONS)}</div>"
+                )
                 response = Response(
                     200, dict(response.headers), response.body.replace(b"</body>", links.encode() + b"</body>", 1)
                 )
@@ -112,6 +120,8 @@ class TrapServer(ReplicaServer):
         page = int(number) if number.isdigit() else 1
         if path == PAGER:
             return self.pager(page)
+        if path == STALE_PAGER:
+            return self.stale_pager(page)
         if path == SESSIONS and page <= 2:
             return self.sessions(page)
         match = CHAIN.match(path)
@@ -152,13 +162,20 @@ class TrapServer(ReplicaServer):
         )
         return Response(200, {"Content-Type": HTML}, html.encode())
 
-    def pager(self, page: int) -> Response:
-        items = "".join(
+    def items(self) -> str:
+        return "".join(
             f'<div class="item"><h2><a href="{escape(p)}">Bài {i}</a></h2></div>' for i, p in enumerate(self.articles)
         )
+
+    def pager(self, page: int) -> Response:
+        new = f'<div class="item"><a href="{JUNK_PREFIX}trang-{page}/tin-rac">Tin {page}</a></div>'
         feed = f'<link rel="alternate" type="application/rss+xml" href="/feeds/trang-{self._next()}.rss">'
         pager = f'<div class="pager"><a href="{PAGER}?page={page + 1}">Trang sau</a></div>'
-        return self.page(f"Tin mới - trang {page}", items + pager, feed)
+        return self.page(f"Tin mới - trang {page}", self.items() + new + pager, feed)
+
+    def stale_pager(self, page: int) -> Response:
+        pager = f'<div class="pager"><a href="{STALE_PAGER}?page={page + 1}">Trang sau</a></div>'
+        return self.page(f"Tin cũ - trang {page}", self.items() + pager)
 
     def sessions(self, page: int) -> Response:
         links = [self.session_link(SESSIONS), self.session_link(SESSIONS, "Trang đầu")]

@@ -14,7 +14,8 @@ from pages feed candidates too (docs/discovery.md).
 Every kind of navigation request has a budget per run (crawler/navigation/budgets.py): listing pages,
 sitemaps, feeds; and the links held for later are URLs in a bounded backlog, not requests. A site
 that is endless to a crawler (a pager that always links one more page, fresh session ids, a chain
-of sitemap indexes) costs a run its budgets, and the run ends.
+of sitemap indexes) costs a run its budgets, and the run ends; a pager walk whose pages stop
+linking anything new is left after LISTING_STALE_PAGES of them (budgets.ListingWalks).
 
 Incremental by default: an archived article is not fetched again unless it was published
 within REFRESH_DAYS (to observe its view counter), and a listing that has been walked to its
@@ -44,7 +45,7 @@ from crawler.crawl_run import get_run, refuse
 from crawler.fetching.errors import error_kind
 from crawler.fetching.offsite import on_hosts
 from crawler.navigation import discovery, links
-from crawler.navigation.budgets import RunBudgets
+from crawler.navigation.budgets import ListingWalks, RunBudgets
 from crawler.sites import SiteError, Sites, download_slots
 from crawler.sites import load as load_sites
 
@@ -145,6 +146,7 @@ class NewsSpider(scrapy.Spider):
         self.cap = settings.getint("MAX_DISCOVERY_PAGES", 500)
         self.discover = self.cap > 0
         self.budgets = RunBudgets.from_settings(settings, run.tally.capped)
+        self.walks = ListingWalks.from_settings(settings, run.tally.capped)
         self.entries_cap = max(settings.getint("MAX_SITEMAP_ENTRIES", 50_000), 0)
         self.starts = {links.clean_url(u, self.sites) for u in self.start_urls}
         # Before the first start page: Scrapy reads start() a request at a time, with turns of the
@@ -467,8 +469,11 @@ class NewsSpider(scrapy.Spider):
 
         here, page = links.listing_key(response.url, self.sites), links.page_number(response.url, self.sites)
         next_page = None
+        # what the page links besides its own listing's pages: the walk's news (ListingWalks)
+        shown = list(on_site)
         for url in found.listings:
             if links.listing_key(url, self.sites) != here:
+                shown.append(url)
                 # Another listing: entered at its first page; its own pages lead further.
                 if links.page_number(url, self.sites) == 1 and url not in self.requested:
                     request = self.listing_request(url)
@@ -477,12 +482,17 @@ class NewsSpider(scrapy.Spider):
             elif links.page_number(url, self.sites) == page + 1:
                 next_page = url
         others = []
+        own = links.clean_url(response.url, self.sites)
         for url in found.others:
-            if links.listing_key(url, self.sites) == here and url != links.clean_url(response.url, self.sites):
+            key = links.listing_key(url, self.sites)
+            if key == here and url != own:
                 # this listing's own pager: followed one page after another, below
                 if next_page is None and links.page_number(url, self.sites) == page + 1 and self.on_site(url):
                     next_page = url
-            elif links.page_number(url, self.sites) == 1:
+                continue
+            if key != here and self.on_site(url):
+                shown.append(url)
+            if links.page_number(url, self.sites) == 1:
                 others.append(url)
         requests, wanted_here = self.consider(others)
         wanted = wanted or wanted_here
@@ -492,7 +502,6 @@ class NewsSpider(scrapy.Spider):
             # No numbered pager. A rel=next or "Trang sau"/"Tiếp"/"›" link may still lead on, but
             # an article's "next article" link reads the same: followed as a candidate (judged by
             # its content), and nothing is recorded as a listing.
-            own = links.clean_url(response.url, self.sites)
             following = next(
                 (
                     u
@@ -506,7 +515,10 @@ class NewsSpider(scrapy.Spider):
             return
         if page == 1:
             run.writer.listing_crawled(here, utc_now())
-        if next_page is None:
+        if next_page is None or not self.walks.goes_on(here, page, shown):
+            # its last page, or the last of LISTING_STALE_PAGES pages in a row that showed
+            # nothing new (a pager that goes on for ever, or past the end): walked to its end
+            self.walks.end(here)
             run.writer.listing_reached_end(here, page, utc_now())
         elif self.full or wanted or not frontier.listing_completed(run.archive.db, here):
             # Pages are walked one after another (never by their numbered links), so the walk
@@ -516,6 +528,10 @@ class NewsSpider(scrapy.Spider):
             request = self.listing_request(next_page)
             if request is not None:
                 yield request
+            else:
+                self.walks.end(here)
+        else:
+            self.walks.end(here)
 
     def release_deferred(self) -> None:
         """spider_idle: held links go now, from the first of the backlog's queues that has any

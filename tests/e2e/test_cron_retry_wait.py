@@ -1,6 +1,7 @@
 """What failed waits before it is asked for again: 1, 2, 4, … days after its last attempt, at most
 RETRY_MAX_DAYS (archive/storage/frontier.py), so a photograph or an article deleted from the site does
-not cost a request every night for ever. (The incremental runs of test_cron_incremental.py are
+not cost a request every night for ever; and an article link that failed RETRY_GIVE_UP times is no
+longer asked for its own sake, only where a page still links it. (The incremental runs of test_cron_incremental.py are
 made a month apart for it, and retry the failed image each time.)"""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cron_support import (
 )
 from e2e_support import crawl
 
+from archive.storage.frontier import RETRY_GIVE_UP, RETRY_MAX_DAYS
 from archive.storage.runs import utc_days_ago
 from crawler.replica.server import ReplicaServer
 
@@ -56,3 +58,31 @@ def test_a_deleted_article_waits_too_and_is_asked_for_once_its_wait_is_over(tmp_
     assert DELETED in ARTICLES
     assert asked == [1, 0, 1]  # the first run, not right after it, the next night
     assert query(db_path, "SELECT failed_attempts FROM article_links WHERE url LIKE ?", ["%" + DELETED]) == [(2,)]
+
+
+def test_a_link_nothing_links_any_more_is_given_up_after_its_last_retry(tmp_path_factory, tmp_path):
+    """Two article links of earlier runs that no page links, both 404s, both waited out their last
+    wait (RETRY_MAX_DAYS): the one a failure short of RETRY_GIVE_UP is asked for again, the one
+    that failed RETRY_GIVE_UP times is not (it was asked once a month for ever)."""
+    first = first_crawl(tmp_path_factory)
+    db_path, images_dir = first.copy_archive(tmp_path / "data")
+    gone, short = "/bai-viet-da-go-dn9990.html", "/bai-viet-da-go-dn9991.html"
+    with first.serve() as server:
+        last = utc_days_ago(RETRY_MAX_DAYS + 1)
+        with sqlite3.connect(db_path) as conn:
+            conn.executemany(
+                "INSERT INTO article_links(url, first_seen_at, last_seen_at, failed_attempts, last_failed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (server.origin + gone, last, last, RETRY_GIVE_UP, last),
+                    (server.origin + short, last, last, RETRY_GIVE_UP - 1, last),
+                ],
+            )
+        conn.close()
+        server.reset_log()
+        result = crawl(server, db_path, images_dir, "--refresh-days", "0")
+        asked, origin = [r.path for r in server.requests], server.origin
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (asked.count(short), asked.count(gone)) == (1, 0)
+    rows = query(db_path, "SELECT url, failed_attempts FROM article_links WHERE url LIKE ? ORDER BY url", ["%da-go%"])
+    assert rows == [(origin + gone, RETRY_GIVE_UP), (origin + short, RETRY_GIVE_UP)]

@@ -3,7 +3,7 @@ endless pager, a fresh session id on every link, an endless chain of sitemap ind
 20,000 junk URLs each, a new feed on every page), crawled through the real engine three times:
 
 1. while the traps are set: the run must end by itself, within its budgets, `ok`, with every real
-   article archived once;
+   article archived once, and the pager of nothing new left after LISTING_STALE_PAGES pages;
 2. the next run, traps still set: the same, and nothing archived again;
 3. the traps gone (the site fixed) and every failed link due again (a day later): the run must
    not go back to the junk the first runs met;
@@ -30,7 +30,7 @@ from archive.storage.frontier import pending_links
 from archive.storage.runs import utc_days_ago
 from crawler.navigation import links
 from crawler.replica.server import RequestRecord
-from crawler.replica.traps import JUNK_PREFIX, PAGER, SESSIONS, TrapServer
+from crawler.replica.traps import JUNK_PREFIX, PAGER, SESSIONS, STALE_PAGER, TrapServer
 from crawler.spiders.news import taken_up_again
 
 ARTICLES = EXPECTED["articles"]
@@ -57,6 +57,7 @@ SETTINGS = (
 # what the host holds in the downloader, CONCURRENT_REQUESTS_PER_DOMAIN + 1 (crawler/fetching/slots.py)
 # besides the image downloads, which are no candidates.
 IN_FLIGHT = 2 + 1
+STALE = 3  # LISTING_STALE_PAGES, the default
 # "Ends by itself": each run takes well under a minute; one that does not end within this is
 # taken for never ending (without the budgets, the first run was still going after 300 s).
 FINISHES_WITHIN = 300
@@ -166,6 +167,8 @@ def test_the_trapped_runs_stay_within_their_budgets(trapped):
     # sitemap indexes followed until its budget was, and junk fetched until the discovery cap
     first = trapped.fetched(1)
     assert count(first, lambda u: u.split("?")[0].endswith(PAGER)) >= LISTING_PAGES // 2
+    # the pager of nothing new was left after its first page and STALE more
+    assert count(first, lambda u: u.split("?")[0].endswith(STALE_PAGER)) == 1 + STALE
     assert count(first, lambda u: "/sitemaps/" in u) == SITEMAPS
     assert count(first, is_junk) >= DISCOVERY
 
@@ -180,6 +183,7 @@ def test_a_met_budget_is_a_notice_of_the_run(trapped):
         f"MAX_SITEMAP_ENTRIES ({ENTRIES}) met",
         f"MAX_DISCOVERY_PAGES ({DISCOVERY}) met",
         f"MAX_DISCOVERY_BACKLOG ({BACKLOG}) met",
+        f"LISTING_STALE_PAGES ({STALE}) met; listing walks stopped, their last pages linking nothing new: 1",
     ):
         assert notice in first  # in the summary line a cron log keeps
         assert notice in problems

@@ -7,8 +7,9 @@ entry in any site profile: everything here is read by the generic rules.
 Served by `crawler.replica.server.ReplicaServer(Path("tests/site_nukeviet"), host="127.0.0.3")`.
 
 - articles at `/vi/news/<cat>/<slug>-<id>.html`; the module's listing `/vi/news/`, category
-  listings `/vi/news/<cat>/` paginated as `/vi/news/<cat>/page-2.html` (a shape no pagination
-  rule knows: found as a candidate and judged by its content), tag pages `/vi/news/tag/<alias>`;
+  listings `/vi/news/<cat>/` paginated as `/vi/news/<cat>/page-2.html` (the generic pager rule
+  reads it as the category's page 2: walked as a listing page, never judged as an article), tag
+  pages `/vi/news/tag/<alias>`;
 - robots.txt naming `/sitemap.xml` (a sitemap index), the module's RSS `/vi/news/rss/`
   (announced in <head>, served as `application/rss+xml`);
 - an article: og:title, `<h1 class="title">`, "Thứ hai - 12/10/2026 08:30" and "Xem: 1874" (hits

@@ -435,6 +435,33 @@ def test_a_failed_link_waits_its_turn_then_is_pending_again(archive):
     assert frontier.pending_links(archive.db, now=after) == [url] and not frontier.link_waiting(archive.db, url, after)
 
 
+def test_a_link_that_failed_its_last_retry_is_no_longer_pending_but_keeps_its_row_and_wait(archive):
+    """1, 2, 4, … 32 days, then no more for its own sake: RETRY_GIVE_UP failures (about two
+    months of trying); a page that still links it asks for it once its wait is over."""
+    from datetime import datetime, timedelta
+
+    from archive.storage import frontier
+
+    url, other = "http://tnu.edu.vn/deleted-dn9.html", "http://tnu.edu.vn/deleted-dn10.html"
+    frontier.note_links(archive.db, [url, other], "2025-12-31T00:00:00Z")
+    first = datetime(2026, 1, 1, 2, tzinfo=UTC)
+    at = first
+    for attempt in range(1, frontier.RETRY_GIVE_UP + 1):
+        assert url in frontier.pending_links(archive.db, now=at), attempt  # each time its wait is over
+        frontier.link_failed(archive.db, url, at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if attempt < frontier.RETRY_GIVE_UP - 1:
+            frontier.link_failed(archive.db, other, at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        at += timedelta(days=min(2 ** (attempt - 1), frontier.RETRY_MAX_DAYS))
+    assert at - first == timedelta(days=1 + 2 + 4 + 8 + 16 + 32 + 32)
+    # given up: not pending however long it waits; the one a failure short of it still is
+    assert frontier.pending_links(archive.db, now=at + timedelta(days=365)) == [other]
+    row = archive.db.execute("SELECT failed_attempts FROM article_links WHERE url = ?", [url]).fetchone()
+    assert row == (frontier.RETRY_GIVE_UP,)
+    assert not frontier.link_waiting(archive.db, url, at) and frontier.link_waiting(
+        archive.db, url, at - timedelta(days=2)
+    )
+
+
 def test_pending_links_are_chosen_and_bounded_oldest_first(archive):
     """A run takes up at most MAX_PENDING_LINKS of them, and the spider chooses which (`keep`):
     a frontier left with thousands of junk links costs a run no more than that."""
