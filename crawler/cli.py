@@ -28,7 +28,7 @@ from archive.cli import (
     quiet_option,
     shown,
 )
-from archive.outcome import EXIT_FAILED, EXIT_HELD_BACK, EXIT_LOCKED, EXIT_USAGE
+from archive.outcome import EXIT_FAILED, EXIT_HELD_BACK, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 from archive.storage.paths import DEMO_DB, DEMO_IMAGES, default_warc_dir
 from crawler.operations import scale_plan
 from crawler.operations.loopback import LOOPBACK_SETTINGS
@@ -117,19 +117,15 @@ def _crawl(start_urls: list[str], db_path: Path, images_dir: Path, full: bool, o
     )
 
 
-def locked_run(
+def _before_the_lock(
     hosts: list[str],
     db_path: Path,
     images_dir: Path,
     overrides: dict[str, str],
-    run: Callable[[Any], Any],
-    *,
-    full: bool = False,
-    check: Callable[[list[str]], None] | None = None,
-) -> int:
-    """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
-    code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
-    from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+    full: bool,
+    check: Callable[[list[str]], None] | None,
+) -> Any:
+    """The run's settings, once the helpers' server is starting and the arguments are checked."""
     from crawler.operations.helpers import HelpersError, warm_up_helpers  # noqa: PLC0415
 
     try:
@@ -150,6 +146,31 @@ def locked_run(
     warning = warning_once(settings, hosts)
     if warning:
         click.echo(f"tnu-archive: warning: {warning}", err=True)
+    return settings
+
+
+def locked_run(
+    hosts: list[str],
+    db_path: Path,
+    images_dir: Path,
+    overrides: dict[str, str],
+    run: Callable[[Any], Any],
+    *,
+    full: bool = False,
+    check: Callable[[list[str]], None] | None = None,
+) -> int:
+    """One run (crawl or recovery) under the data folder's lock, started from `hosts`; its exit
+    code. Bad arguments are refused before the lock; after it, every ending leaves a row."""
+    from crawler.operations import early_stop  # noqa: PLC0415
+
+    early_stop.listen()  # a SIGTERM or Ctrl-C from here on ends the command in one line
+    try:
+        settings = _before_the_lock(hosts, db_path, images_dir, overrides, full, check)
+    except early_stop.StoppedEarly as stop:
+        fail(f"stopped by {stop.name} before the run began: nothing was fetched or written", EXIT_INTERRUPTED)
+    from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
+
+    early_stop.hold()  # from the lock on, a stop ends the run with its row (crawler/operations/process.py)
     try:
         with RunLock(db_path):
             ended = run(settings)  # from here on, whatever happens leaves a crawl_runs row

@@ -225,17 +225,18 @@ def record_failed_run(
     exit_code: int,
     run_id: int | None = None,
     kind: str = "crawl",
+    status: str = "failed",
 ) -> int:
     """Close a run that ended before it crawled anything (no DNS, a bad setting, a crash while
-    starting) as "failed" with zero counts and `problem`; opens its row first when `run_id` is
-    None. Every run that took the lock leaves a row: the morning's `runs` must not show the
-    night before as the latest."""
+    starting; `status` "interrupted" for a stop asked for then) as `status` with zero counts and
+    `problem`; opens its row first when `run_id` is None. Every run that took the lock leaves a
+    row: the morning's `runs` must not show the night before as the latest."""
     if run_id is None:
         run_id = start_run(db, start_urls, settings, kind=kind)
     finish_run(
         db,
         run_id,
-        status="failed",
+        status=status,
         exit_code=exit_code,
         counts={name: 0 for name in COUNT_FIELDS},
         errors=errors,

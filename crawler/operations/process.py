@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
-from archive.outcome import EXIT_FAILED
+from archive.outcome import EXIT_FAILED, EXIT_INTERRUPTED, INTERRUPTED
 from archive.storage.runs import record_failed_run, summary_line, utc_now
 from archive.store import Archive
 from crawler.crawl_run import CrawlRun, recorded_settings
 from crawler.fetching.addresses import parse_networks
 from crawler.fetching.contact import ContactError, resolve_contact, user_agent
+from crawler.operations import early_stop
 from crawler.operations.run import RunExtension
 from crawler.spiders.news import NewsSpider
 
@@ -115,8 +116,11 @@ def _record_failure(
     failed_fetches: Sequence[tuple[str, str]] = (),
     run: CrawlRun | None = None,
     kind: str = "crawl",
+    status: str = "failed",
+    exit_code: int = EXIT_FAILED,
 ) -> RunEnd:
-    """Write the failed run's row (and fetch_log rows for what failed before any request)."""
+    """Write the failed run's row (and fetch_log rows for what failed before any request); with
+    `status` "interrupted" and its exit code, the row of a run stopped before it began."""
     recorded = recorded_settings(settings)
     if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
         recorded["USER_AGENT"] = user_agent(settings.get("CONTACT"))  # what the add-on would have sent
@@ -129,9 +133,10 @@ def _record_failure(
                 recorded,
                 problem=problem,
                 errors=errors,
-                exit_code=EXIT_FAILED,
+                exit_code=exit_code,
                 run_id=run.run_id if run is not None else None,
                 kind=kind,
+                status=status,
             )
             for url, kind in failed_fetches:
                 archive.log_fetch(
@@ -149,12 +154,12 @@ def _record_failure(
     except Exception as exc:  # the database itself is unusable: nothing to write the row into
         return RunEnd(
             None,
-            "failed",
-            EXIT_FAILED,
-            summary_line(None, "failed", {}, sum(errors.values())),
+            status,
+            exit_code,
+            summary_line(None, status, {}, sum(errors.values())),
             f"{problem}; and the run could not be recorded: {exc}",
         )
-    return RunEnd(run_id, "failed", EXIT_FAILED, summary_line(run_id, "failed", {}, sum(errors.values())), problem)
+    return RunEnd(run_id, status, exit_code, summary_line(run_id, status, {}, sum(errors.values())), problem)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -222,10 +227,15 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
             failed_fetches=[(url, "dns") for url, _ in unresolved],
             kind=kind,
         )
+    if early_stop.asked():
+        return _stopped_early(settings, start_urls, kind)
     failures: list[BaseException] = []
     crawler = None
     try:
-        process = CrawlerProcess(settings)
+        process = CrawlerProcess(settings)  # installs Scrapy's SIGTERM/SIGINT handlers
+        early_stop.remember_behind()
+        if early_stop.asked():  # asked for in the instant before they were there
+            return _stopped_early(settings, start_urls, kind)
         crawler = process.create_crawler(spider)
         started = process.crawl(crawler, **spider_args)
         # Taken here, the failure is reported once, as the run's problem, not as Twisted's
@@ -246,6 +256,8 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
         if run.exit_code == EXIT_FAILED:
             error = "; ".join(run.tally.problems) or "the run failed"
         return RunEnd(run.run_id, run.status, run.exit_code, run.summary(), error)
+    if run is None and early_stop.asked():  # Scrapy stopped on it before the spider opened its run
+        return _stopped_early(settings, start_urls, kind)
     if failures:
         cause = _one_line(failures[0])
     else:
@@ -256,6 +268,19 @@ def _run_spider(spider: type, start_urls: Sequence[str], settings: Settings, **s
             run.writer.close()
     return _record_failure(
         settings, start_urls, f"the crawl could not run: {cause}{hint}", errors={"start_failed": 1}, run=run, kind=kind
+    )
+
+
+def _stopped_early(settings: Settings, start_urls: Sequence[str], kind: str) -> RunEnd:
+    """The row of a run stopped before it began (crawler/operations/early_stop.py)."""
+    return _record_failure(
+        settings,
+        start_urls,
+        f"stopped by {early_stop.asked()} before the run began; nothing was fetched",
+        errors={},
+        kind=kind,
+        status=INTERRUPTED,
+        exit_code=EXIT_INTERRUPTED,
     )
 
 
