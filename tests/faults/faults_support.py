@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +68,8 @@ class Sandbox:
             # a deep pytest temp root (a long user name, PYTEST_DEBUG_TEMPROOT) leaves no room under
             # it for the helpers' socket: the crawl would refuse to start (test_temp_folder.py)
             self.tmp = Path(tempfile.mkdtemp(prefix="tnu-sandbox-"))
+            # outside the test's folder, so pytest does not clean it: removed with the sandbox
+            weakref.finalize(self, shutil.rmtree, self.tmp, ignore_errors=True)
 
     @property
     def data(self) -> Path:
