@@ -180,7 +180,8 @@ COLUMNS["article_links"] = {
     "not_article_at": "When it last turned out to be a static page, not an article (UTC); fetched again only after "
     "NOT_ARTICLE_RECHECK_DAYS (30)",
     "failed_attempts": "How many runs asked for it and got no page (an error, or HTTP 4xx/5xx after retries)",
-    "last_failed_at": "When the last of those failed (UTC); the next run asks again 1, 2, 4, … days later, at most 32",
+    "last_failed_at": "When the last of those failed (UTC); the next run asks again 1, 2, 4, … days later, at most 32; "
+    "after RETRY_GIVE_UP (7) failures only where a page, sitemap or feed still links it",
 }
 
 TABLE_DESCRIPTIONS: dict[str, str] = {
