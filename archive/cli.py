@@ -381,7 +381,7 @@ def export(
             )
     except (ExportError, OSError, sqlite3.DatabaseError) as exc:
         fail(f"export failed: {exc}")
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (archive/dataset/staging.py Stopped)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (archive/operations/stopping.py Stopped)
         how = str(exc) or "stopped by Ctrl-C"
         fail(f"export {how} before the end: its staging folder was removed; run it again", EXIT_INTERRUPTED)
     rows = summary["rows"]

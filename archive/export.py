@@ -27,11 +27,12 @@ from archive.dataset.card import MANIFEST, card, citation
 from archive.dataset.facts import ArticleStats, facts
 from archive.dataset.files import TableFiles
 from archive.dataset.metadata import PACKAGE_NAME, DataFile, croissant, package, table_resource
-from archive.dataset.staging import StagingError, discard, new_staging, remove_leftovers, sigterm_stops
+from archive.dataset.staging import StagingError, discard, new_staging, remove_leftovers
 from archive.dataset.tables import TABLES, Column, ExportError, count, sites_of_articles, stem
 from archive.dataset.tables import columns as table_columns
 from archive.dataset.tables import rows as table_rows
 from archive.operations.progress import ProgressCallback
+from archive.operations.stopping import sigterm_stops
 from archive.search import open_readonly
 from archive.storage.categories import CategoryNames
 from archive.storage.sites import write_site_subset
@@ -87,7 +88,7 @@ def export(
     called after each row, image file and checksum.
 
     It is written into a staging folder of its own (archive/dataset/staging.py), removed whatever
-    ends the export (an error, Ctrl-C, SIGTERM: raised as staging.Stopped, a KeyboardInterrupt);
+    ends the export (an error, Ctrl-C, SIGTERM: raised as operations.stopping.Stopped, a KeyboardInterrupt);
     the staging folders of `out_dir` that a killed export left are removed first.
     """
     with sigterm_stops():

@@ -437,6 +437,7 @@ def reparse(
     from archive.operations.lock import Locked, RunLock  # noqa: PLC0415
     from archive.operations.reparse import BRAKE_MIN_ROWS, brake_read  # noqa: PLC0415
     from archive.operations.reparse import reparse as reparse_all  # noqa: PLC0415
+    from archive.operations.stopping import sigterm_stops  # noqa: PLC0415
     from crawler.operations.extract_pool import TimedExtraction  # noqa: PLC0415
 
     limit = _extraction_limit(extract_timeout)
@@ -454,7 +455,7 @@ def reparse(
         )
     )
     try:
-        with RunLock(db_path), TimedExtraction(limit) as timed, reporter:
+        with sigterm_stops(), RunLock(db_path), TimedExtraction(limit) as timed, reporter:
             counts = reparse_all(
                 archive,
                 _reparse_extract(timed, sites, quiet),
@@ -464,6 +465,13 @@ def reparse(
             )
     except Locked as exc:
         fail(str(exc), EXIT_LOCKED)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (archive/operations/stopping.py)
+        how = str(exc) or "stopped by Ctrl-C"
+        fail(
+            f"reparse {how} before the end: the articles read before it keep their new reading (each in "
+            "a transaction of its own, the one being read rolled back), nothing was set aside; run it again",
+            EXIT_INTERRUPTED,
+        )
     finally:
         archive.close()
     click.echo(

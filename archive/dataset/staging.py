@@ -11,14 +11,12 @@ of any other name, of another host, of a live process, or holding anything else 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import signal
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from archive.dataset.card import MANIFEST
@@ -34,11 +32,6 @@ _ATTEMPTS = 100
 
 class StagingError(Exception):
     """No staging folder could be made; the message is meant for the user."""
-
-
-class Stopped(KeyboardInterrupt):
-    """The export was asked to stop (SIGTERM): raised where it runs, so that it cleans up as after
-    Ctrl-C; a KeyboardInterrupt, so that whatever stops on Ctrl-C stops on it too."""
 
 
 def _host() -> str:
@@ -118,25 +111,3 @@ def remove_leftovers(out_dir: Path) -> list[Path]:
     for folder in removed:
         discard(folder)
     return removed
-
-
-@contextlib.contextmanager
-def sigterm_stops() -> Iterator[None]:
-    """While inside: SIGTERM raises Stopped where the export runs (its default would end the
-    process on the spot, its staging folder left behind). Only from the main thread, and only
-    where SIGTERM has no handler of its own (an application's is left as it is)."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) not in (
-        signal.SIG_DFL,
-        None,
-    ):
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise Stopped("stopped by SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import sqlite_utils
 from faults_support import Sandbox
 
-from archive.outcome import EXIT_FAILED, EXIT_OK
+from archive.outcome import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from archive.record import Article
 from archive.store import Archive
 from crawler.extract import extract_article
@@ -77,11 +79,12 @@ def tnu_archive(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_reparse_leaves_a_page_past_the_limit_as_it_was_and_goes_on(tmp_path):
-    """An archive that holds the slow page as an article (stored when a crawl had no limit): its
-    reading is stopped, its row stays as it was, and the articles after it are reparsed."""
-    sandbox = Sandbox(tmp_path / "reparse")
-    origin = "http://127.0.0.1:8000"
+ORIGIN = "http://127.0.0.1:8000"
+
+
+def _archive_with_the_slow_page(sandbox: Sandbox) -> None:
+    """An archive that holds the slow page as its second article (stored when a crawl had no limit)."""
+    origin = ORIGIN
     others = [path for path in ARTICLES if path != SLOW][:3]
     with Archive(sandbox.db, sandbox.images) as archive:
         for path in [others[0], SLOW, *others[1:]]:
@@ -94,6 +97,14 @@ def test_reparse_leaves_a_page_past_the_limit_as_it_was_and_goes_on(tmp_path):
             archive.save_article(
                 article, run_id=None, fetched_at="2026-11-30T00:00:00Z", raw_html=body, encoding="utf-8"
             )
+
+
+def test_reparse_leaves_a_page_past_the_limit_as_it_was_and_goes_on(tmp_path):
+    """The slow page's reading is stopped, its row stays as it was, and the articles after it are
+    reparsed."""
+    sandbox = Sandbox(tmp_path / "reparse")
+    origin = ORIGIN
+    _archive_with_the_slow_page(sandbox)
     before = list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id"))
 
     where = ("--db", str(sandbox.db), "--images-dir", str(sandbox.images))
@@ -108,6 +119,43 @@ def test_reparse_leaves_a_page_past_the_limit_as_it_was_and_goes_on(tmp_path):
     ), lines[-1]
     assert list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id")) == before
     assert sandbox.stray_files() == []
+
+
+def test_reparse_stopped_by_sigterm_says_so_in_one_line_and_keeps_the_archive_whole(tmp_path):
+    """Stopped while it reads the slow page (no limit): one line, exit 6, the archive as it was
+    (the rows before it unchanged, the one being read rolled back), verify clean."""
+    sandbox = Sandbox(tmp_path / "reparse-stopped")
+    _archive_with_the_slow_page(sandbox)
+    before = list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id"))
+    where = ("--db", str(sandbox.db), "--images-dir", str(sandbox.images))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(sandbox.tmp), "HOME": str(sandbox.root / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "reparse", *where, "--extract-timeout", "0"],
+        cwd=sandbox.root / "cwd",
+        env={**env, "TNU_PROGRESS": "plain", "TNU_PROGRESS_INTERVAL": "0.001"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # the plain progress line (one at each article, at this interval) says when the first article
+        # is read: the second is the slow one
+        for line in proc.stderr:
+            if "1/4 articles" in line:
+                break
+        time.sleep(0.5)  # well into the slow page's reading (seconds): not a measure
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == EXIT_INTERRUPTED, rest
+    assert "Traceback" not in rest
+    assert rest.strip().splitlines()[-1].startswith("tnu-archive: reparse stopped by SIGTERM before the end:")
+    assert list(sqlite_utils.Database(sandbox.db).query("SELECT * FROM articles ORDER BY id")) == before
+    verified = tnu_archive(sandbox, "verify", *where)
+    assert verified.returncode == EXIT_OK, verified.stderr[-2000:]
 
 
 def test_probe_of_a_page_past_the_limit_is_one_line(tmp_path):
