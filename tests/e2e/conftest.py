@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from e2e_support import Result, crawl
+from cron_support import first_crawl
+from e2e_support import Result
 
 from crawler.replica.server import ReplicaServer
 
@@ -32,9 +33,12 @@ class Archived:
 
 
 @pytest.fixture(scope="module")
-def archived(replica, tmp_path_factory) -> Archived:
-    """One crawl of the replica into a fresh archive, shared by the module's tests."""
-    folder = tmp_path_factory.mktemp("archive")
-    replica.reset_log()
-    result = crawl(replica, folder / "tnu.sqlite", folder / "images")
-    return Archived(replica, folder / "tnu.sqlite", folder / "images", result, list(replica.requests))
+def archived(tmp_path_factory) -> Archived:
+    """One crawl of the replica into a fresh archive, shared by the module's tests: the session's
+    first crawl (the same command on the same replica), read from a copy of its own so that no
+    reader left open here touches the archive the scheduled-run tests copy; the replica is served
+    on its ports again for its addresses."""
+    first = first_crawl(tmp_path_factory)
+    db_path, images_dir = first.copy_archive(tmp_path_factory.mktemp("archive") / "data")
+    with first.serve() as server:
+        yield Archived(server, db_path, images_dir, first.result, list(first.requests))

@@ -10,16 +10,18 @@ import sys
 from pathlib import Path
 
 import sqlite_utils
+from cron_support import first_crawl
 from e2e_support import crawl, run_cli
 
 BIN = Path(sys.executable).parent
 
 
-def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
-    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
-    assert crawl(replica, db_path, images).returncode == 0
-    assert crawl(replica, db_path, images).returncode == 0
-    warcs = sorted((tmp_path / "warc").glob("*.warc.gz"))
+def test_captures_of_two_runs_and_their_wacz(tmp_path_factory, tmp_path):
+    first = first_crawl(tmp_path_factory)  # run 1 (exit 0), shared: this test runs on a copy of its archive
+    db_path, images = first.copy_archive(tmp_path / "data")
+    with first.serve() as replica:  # the same site on the same ports
+        assert crawl(replica, db_path, images).returncode == 0
+    warcs = sorted((tmp_path / "data" / "warc").glob("*.warc.gz"))
     assert len(warcs) == 2
     for warc in warcs:
         check = subprocess.run([BIN / "warcio", "check", str(warc)], capture_output=True, text=True)
@@ -41,9 +43,9 @@ def test_captures_of_two_runs_and_their_wacz(replica, tmp_path):
     assert valid.returncode == 0, valid.stdout + valid.stderr
 
 
-def test_reparse_reads_article_pages_from_the_warc_files(replica, tmp_path):
-    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
-    assert crawl(replica, db_path, images).returncode == 0
+def test_reparse_reads_article_pages_from_the_warc_files(tmp_path_factory, tmp_path):
+    # a copy of the shared run 1 (exit 0): this test deletes its stored pages
+    db_path, images = first_crawl(tmp_path_factory).copy_archive(tmp_path / "data")
     articles = sqlite_utils.Database(db_path)["articles"].count
     result = reparse_from_warc_only(db_path, images)
     assert (

@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 import sqlite_utils
+from cron_support import first_crawl
 from e2e_support import crawl
 
-from crawler.replica.server import DEFAULT_SITE_DIR, ReplicaServer
+from crawler.replica.server import DEFAULT_SITE_DIR
 
 ARTICLE = "/ke-hoach-to-chuc-thi-ket-thuc-hoc-phan-hoc-ky-i-theo-hinh-thuc-truc-tuyen-dn5840.html"
 PLANTED = "Đại học Thái Nguyên hủy toàn bộ kỳ thi kết thúc học phần học kỳ I."
@@ -36,11 +37,11 @@ def add_pages(site: Path) -> None:
     (www / "index.html").write_text(home.replace('<div class="news-list">', '<div class="news-list">' + items, 1))
 
 
-def test_a_page_claiming_an_archived_article_does_not_take_it_over(tmp_path):
+def test_a_page_claiming_an_archived_article_does_not_take_it_over(tmp_path_factory, tmp_path):
     site = Path(shutil.copytree(DEFAULT_SITE_DIR, tmp_path / "site"))
-    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
-    with ReplicaServer(site) as server:
-        assert crawl(server, db_path, images).returncode == 0
+    first = first_crawl(tmp_path_factory)  # the site before the pages are added, crawled (exit 0): shared
+    db_path, images = first.copy_archive(tmp_path / "data")
+    with first.serve(site) as server:  # the copy of the site, on that crawl's ports
         db = sqlite_utils.Database(db_path)
         origin = server.origin
         url = origin + ARTICLE

@@ -8,6 +8,7 @@ import hashlib
 import shutil
 import sqlite3
 
+from cron_support import first_crawl
 from e2e_support import crawl, run_cli
 
 from archive.db import connect
@@ -18,9 +19,9 @@ def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_verify_repair_restores_from_the_warc_and_queues_the_rest(replica, tmp_path):
-    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
-    assert crawl(replica, db_path, images).returncode == 0
+def test_verify_repair_restores_from_the_warc_and_queues_the_rest(tmp_path_factory, tmp_path):
+    first = first_crawl(tmp_path_factory)  # run 1 (exit 0), shared: this test damages a copy of its archive
+    db_path, images = first.copy_archive(tmp_path / "data")
     conn = sqlite3.connect(db_path)
     rows = conn.execute("SELECT sha256, path FROM images ORDER BY path").fetchall()
     assert len(rows) >= 3
@@ -54,7 +55,8 @@ def test_verify_repair_restores_from_the_warc_and_queues_the_rest(replica, tmp_p
     db.close()
 
     # The next crawl downloads the queued image again: then everything is whole.
-    assert crawl(replica, db_path, images).returncode == 0
+    with first.serve() as replica:  # the same site on the same ports
+        assert crawl(replica, db_path, images).returncode == 0
     assert sha(images / lost) == lost_sha
     result = run_cli("verify", "--db", str(db_path), "--images-dir", str(images))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -66,11 +68,12 @@ def test_verify_repair_restores_from_the_warc_and_queues_the_rest(replica, tmp_p
     assert sha(images / deleted) == deleted_sha
 
 
-def test_a_crawl_says_when_the_images_folder_is_gone(replica, tmp_path):
-    db_path, images = tmp_path / "tnu.sqlite", tmp_path / "images"
-    assert crawl(replica, db_path, images).returncode == 0
+def test_a_crawl_says_when_the_images_folder_is_gone(tmp_path_factory, tmp_path):
+    first = first_crawl(tmp_path_factory)  # run 1 (exit 0), shared: this test runs on a copy of its archive
+    db_path, images = first.copy_archive(tmp_path / "data")
     shutil.rmtree(images)
-    result = crawl(replica, db_path, images)
+    with first.serve() as replica:  # the same site on the same ports
+        result = crawl(replica, db_path, images)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"the images folder {images} is missing but the archive lists" in result.stderr
     summary = [line for line in result.stderr.splitlines() if line.startswith("run 2 ")]

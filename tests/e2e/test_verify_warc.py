@@ -11,18 +11,22 @@ import zlib
 from pathlib import Path
 
 import pytest
+from cron_support import first_crawl
 from e2e_support import crawl, run_cli
 
 from archive.verify import verify
 
 
 @pytest.fixture(scope="module")
-def crawled(replica, tmp_path_factory) -> Path:
-    """Two crawls of the replica: two WARC files, the second one's captures revisits."""
-    folder = tmp_path_factory.mktemp("verify-warc")
-    for _ in range(2):
+def crawled(tmp_path_factory) -> Path:
+    """Two crawls of the replica: two WARC files, the second one's captures revisits. The first
+    is the session's shared first crawl (exit 0), copied; the second runs on the copy."""
+    first = first_crawl(tmp_path_factory)
+    folder = tmp_path_factory.mktemp("verify-warc") / "data"
+    first.copy_archive(folder)
+    with first.serve() as replica:  # the same site on the same ports
         result = crawl(replica, folder / "tnu.sqlite", folder / "images")
-        assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr
     return folder
 
 

@@ -252,7 +252,8 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
     import time
 
     server, db_path, images = runs["server"], tmp_path / "tnu.sqlite", tmp_path / "images"
-    # Slow enough to be killed halfway: one request every 2 s.
+    # Slow enough to be killed halfway: one request every second (0.5-1.5 s), and some seven of them
+    # (replays and images) still to come when the first capture is recorded: seconds to see it in.
     slow = subprocess.Popen(
         [
             sys.executable,
@@ -268,7 +269,7 @@ def test_a_killed_recovery_resumes_where_it_stopped(runs, tmp_path):
             "--images-dir",
             str(images),
             "--set",
-            "DOWNLOAD_DELAY=2",
+            "DOWNLOAD_DELAY=1",
             "-q",
         ],
         stdout=subprocess.DEVNULL,
