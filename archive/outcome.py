@@ -15,7 +15,7 @@ EXIT_USAGE = 2  # a bad command line (click's own code)
 EXIT_DRIFT = 3  # finished, but the layout seems to have changed: fill rates fell, or no article found
 EXIT_LOCKED = 4  # another run holds the data folder's lock
 EXIT_VERIFY = 5  # verify found missing or corrupt files
-EXIT_INTERRUPTED = 6  # the run (or an export, a reparse) was stopped (SIGINT/SIGTERM) before it finished; the next run resumes
+EXIT_INTERRUPTED = 6  # a run, export or reparse stopped (SIGINT/SIGTERM) before it finished; run it again
 EXIT_HELD_BACK = 7  # reparse finished, but set nothing aside: too many rows no longer read as articles
 
 # The statuses of a run (crawl_runs.status), with what each means; the data dictionary lists them
