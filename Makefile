@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# Test processes side by side (pytest-xdist); each test file runs whole in one of them, so its
+# module fixtures are made once (a session fixture once a process). 0: all in pytest's own process.
+TEST_WORKERS ?= 2
 BENCH_ARTICLES ?= 2000
 # The memory crawl has BENCH_ARTICLES x this many articles (peak RSS must not grow with the archive);
 # auto: 10, about 1,000 articles when BENCH_ARTICLES < 1,000 (a quick run).
@@ -40,7 +43,7 @@ crawl: $(RUN_STAMP)  ## archive the live sites into data/ (CONTACT=mailto:you@ex
 test: $(TEST_STAMP)  ## lint, then the whole suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(RUN_STAMP)  ## benchmarks on a generated replica of BENCH_ARTICLES articles -> benchmarks/results/latest.{json,md}
 	# bench-only tool: psutil (the replica server's CPU)
