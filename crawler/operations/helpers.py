@@ -48,9 +48,9 @@ if _imported_by_the_forkserver():
     # leaves with the crawler whatever the signal (its `alive` pipe closes), as do the helpers
     # (archive/lifeline.py); SIGINT it ignores already.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # The server is a process of our own, like the command's (crawler/entry.py): the writer it
+    # The server is a process of our own, like a crawl's command (crawler/entry.py): the writer it
     # preloads imports sqlite-utils, and sqlite-utils pandas wherever it is installed.
-    from crawler.entry import declare_unused
+    from crawler.operations.absent import declare_unused
 
     declare_unused()
 
