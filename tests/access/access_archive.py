@@ -214,3 +214,27 @@ def run_installed(*args: object) -> subprocess.CompletedProcess[str]:
     """The installed `tnu-archive` entry point, as a user runs it."""
     script = Path(sys.executable).with_name("tnu-archive")
     return subprocess.run([str(script), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def save_news(
+    archive: Archive,
+    site: str,
+    url: str,
+    title: str,
+    run_id: int | None = None,
+    views: int | None = None,
+    *,
+    at: str = "2026-03-01T02:00:00Z",
+) -> None:
+    """One plain article of `site` (its text the title), as a crawl at `at` stores it."""
+    article = Article(
+        url=url,
+        title=title,
+        published_at="2026-02-20",
+        published_text="20/02/2026",
+        body_text=f"{title}.",
+        body_html=f"<p>{title}.</p>",
+        category="Tin tức",
+        views=views,
+    )
+    archive.save_article(article, run_id=run_id, fetched_at=at, site=site)

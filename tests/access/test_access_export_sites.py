@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from access_archive import run_cli
+from access_archive import save_news as save
 from test_access_publisher import validate
 
 from archive.export import export
-from archive.record import Article
 from archive.store import Archive
 from crawler.sites import packaged
 from crawler.sites.site import parse
@@ -43,20 +43,6 @@ def register(archive: Archive, site) -> None:
         site.language,
         site.member_of,
     )
-
-
-def save(archive: Archive, site: str, url: str, title: str, run_id: int | None, views: int | None = None) -> None:
-    article = Article(
-        url=url,
-        title=title,
-        published_at="2026-02-20",
-        published_text="20/02/2026",
-        body_text=f"{title}.",
-        body_html=f"<p>{title}.</p>",
-        category="Tin tức",
-        views=views,
-    )
-    archive.save_article(article, run_id=run_id, fetched_at=AT, site=site)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from access_archive import build_archive, run_cli
+from access_archive import save_news as save
 
 from archive.export import export
-from archive.record import Article
 from archive.store import Archive
 from crawler.sites import packaged
 
@@ -47,19 +47,6 @@ def publisher_texts(card: str, package: dict, croissant: dict) -> list[str]:
     """The whole card and both metadata files: titles, authors, licence, citation, keywords, and
     every table's and field's description."""
     return [card, json.dumps(package, ensure_ascii=False), json.dumps(croissant, ensure_ascii=False)]
-
-
-def save(archive: Archive, site: str, url: str, title: str, at: str = "2026-03-01T02:00:00Z") -> None:
-    article = Article(
-        url=url,
-        title=title,
-        published_at="2026-02-20",
-        published_text="20/02/2026",
-        body_text=f"{title}.",
-        body_html=f"<p>{title}.</p>",
-        category="Tin tức",
-    )
-    archive.save_article(article, run_id=None, fetched_at=at, site=site)
 
 
 def register(archive: Archive, site) -> None:
