@@ -63,7 +63,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "article_id": "The article (articles.id)",
         "position": "0-based position of the image in the article, page order",
         "src_url": "Absolute URL of the image as the page references it",
-        "image_sha256": "The downloaded bytes (images.sha256); NULL while the download has failed",
+        "image_sha256": "The downloaded bytes (images.sha256); NULL while the download has failed (a src_url "
+        "that is not http(s), e.g. javascript: kept by an earlier version, is never requested: it stays NULL)",
         "caption": "Caption as printed, photo credit included",
         "alt": "The image's alt text",
         "credit": "Photographer, parsed from '(ảnh: …)' or 'Ảnh: …'",
@@ -74,7 +75,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "status": "HTTP status of the last attempt, NULL when no response came",
         "error": f"Why the last attempt failed: {listed(IMAGE_ERRORS)}; NULL on success",
         "attempts": "How many times it has been requested",
-        "last_attempt_at": "When it was last requested (UTC)",
+        "last_attempt_at": "When it was last requested (UTC); while it has failed, the next run asks again 1, 2, 4, … "
+        "days later, at most 32; after RETRY_GIVE_UP (7) failures only where its article is fetched again and "
+        "still shows it (missing_file: at once)",
     },
     "crawl_runs": {
         "id": "Run number",

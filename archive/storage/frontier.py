@@ -118,7 +118,8 @@ RETRY_MAX_DAYS = 32
 # its own sake (pending_links): it is asked again only where a page, sitemap or feed still links
 # it, once its wait is over (link_waiting), as a link no URL rule knows always was. A deleted
 # article that nothing links any more costs 7 requests, not one a month for ever. Its row stays:
-# it is the wait, and the history of the link.
+# it is the wait, and the history of the link. A failed image likewise (failed_images): asked
+# again only where its article is fetched again and still shows it.
 RETRY_GIVE_UP = 7
 # A nightly run starts a little earlier or later each night: a day's wait is 23 hours.
 _RETRY_SLACK = timedelta(hours=1)
@@ -136,15 +137,30 @@ def retry_due(attempts: int, last_attempt_at: str | None, now: datetime | None =
 def failed_images(db: sqlite_utils.Database, now: datetime | None = None) -> list[str]:
     """Images of archived articles whose download has not succeeded yet (it failed, or the run was
     killed between the article and its image) and is due again (retry_due): tried whether or
-    not their article is fetched again."""
+    not their article is fetched again, but fewer than RETRY_GIVE_UP times.
+
+    An image that failed RETRY_GIVE_UP times is given up as a link is: no run takes it up for
+    its own sake any more; it is asked again only when its article is fetched again (a recent
+    article refreshed, `--full`) and still shows it, once its wait is over (image_waiting), by the
+    pipeline's normal path. An old article's photograph deleted from the site costs 7 requests,
+    not one a month for ever. Its image_sources row stays, with its count and its wait.
+
+    An address that is not http(s) (`javascript:…`, `data:…`, `mailto:…`, `about:…`, kept by an
+    earlier version of the extractor) is never returned: it can never be fetched. Its row stays.
+    """
     rows = db.execute(
         """
         SELECT DISTINCT ai.src_url, s.attempts, s.last_attempt_at, s.error = 'missing_file'
         FROM article_images ai LEFT JOIN image_sources s ON s.src_url = ai.src_url
-        WHERE ai.image_sha256 IS NULL OR s.error = 'missing_file' ORDER BY ai.src_url
-        """
+        WHERE (ai.image_sha256 IS NULL OR s.error = 'missing_file')
+          AND (s.error = 'missing_file' OR coalesce(s.attempts, 0) < :give_up)
+          AND (lower(ai.src_url) LIKE 'http://%' OR lower(ai.src_url) LIKE 'https://%')
+        ORDER BY ai.src_url
+        """,
+        {"give_up": RETRY_GIVE_UP},
     ).fetchall()
-    # A file lost from disk that no WARC held (`verify --repair` queued it) is due at once.
+    # A file lost from disk that no WARC held (`verify --repair` queued it) is due at once, whatever
+    # its count (its attempts count the downloads that succeeded too).
     return [url for url, attempts, last, lost in rows if lost or retry_due(attempts or 0, last, now)]
 
 

@@ -175,8 +175,9 @@ class NewsSpider(scrapy.Spider):
             elif self.discover and not self.hold(url, self.deferred_earlier):
                 self.forget(url)
         self.forget(flush=True)
-        # Failed images are retried even when their article is not fetched again; downloading
-        # them is the pipeline's job, so they are handed over as items.
+        # Failed images are retried even when their article is not fetched again (until they
+        # failed RETRY_GIVE_UP times); downloading them is the pipeline's job, so they are handed
+        # over as items.
         for url in frontier.failed_images(db):
             yield {"retry_image": url}
 

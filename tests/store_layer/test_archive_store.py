@@ -462,6 +462,71 @@ def test_a_link_that_failed_its_last_retry_is_no_longer_pending_but_keeps_its_ro
     )
 
 
+def test_an_image_that_failed_its_last_retry_is_no_longer_retried_but_keeps_its_row_and_wait(
+    archive, make_article, image_bytes
+):
+    """As a link: 1, 2, 4, … 32 days, then no more for its own sake (RETRY_GIVE_UP failures); once
+    its wait is over it is not waiting (image_waiting), so its article fetched again and still
+    showing it asks for it. A file `verify --repair` found lost is due at once, whatever its count."""
+    from datetime import datetime, timedelta
+
+    from archive.storage import frontier
+
+    article = make_article()
+    save(archive, article)
+    gone, short = (ref.src_url for ref in article.images)
+    first = datetime(2026, 1, 1, 2, tzinfo=UTC)
+    at = first
+    for attempt in range(1, frontier.RETRY_GIVE_UP + 1):
+        assert gone in frontier.failed_images(archive.db, now=at), attempt  # each time its wait is over
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        archive.record_image_failure(gone, status=404, error="http_404", at=stamp)
+        if attempt < frontier.RETRY_GIVE_UP:
+            archive.record_image_failure(short, status=404, error="http_404", at=stamp)
+        at += timedelta(days=min(2 ** (attempt - 1), frontier.RETRY_MAX_DAYS))
+    assert at - first == timedelta(days=1 + 2 + 4 + 8 + 16 + 32 + 32)
+    # given up: not retried however long it waits; the one a failure short of it still is
+    assert frontier.failed_images(archive.db, now=at + timedelta(days=365)) == [short]
+    rows = archive.db.execute("SELECT src_url, attempts, error FROM image_sources ORDER BY src_url").fetchall()
+    assert rows == [(gone, frontier.RETRY_GIVE_UP, "http_404"), (short, frontier.RETRY_GIVE_UP - 1, "http_404")]
+    assert not frontier.image_waiting(archive.db, gone, at) and frontier.image_waiting(
+        archive.db, gone, at - timedelta(days=2)
+    )
+
+    lost = "http://tnu.edu.vn/Uploads/mat-file.jpg"
+    save(archive, make_article(url="http://tnu.edu.vn/anh-mat-dn5002.html", images=(ImageRef(0, lost),)))
+    archive.store_image(None, lost, image_bytes(), status=200, fetched_at=T1)
+    # as `verify --repair` leaves a file no WARC held, after many downloads of it
+    archive.db.execute(
+        "UPDATE image_sources SET error = 'missing_file', attempts = ? WHERE src_url = ?",
+        [frontier.RETRY_GIVE_UP + 3, lost],
+    )
+    assert frontier.failed_images(archive.db, now=at) == [short, lost]
+
+
+def test_an_image_address_that_is_not_http_is_never_retried_and_keeps_its_row(archive, make_article):
+    """`javascript:`, `data:`, `mailto:`, `about:`, `blob:` sources an earlier version kept: they can
+    never be fetched (a run that handed one to Scrapy lost the item to "Missing scheme", every run)."""
+    from archive.storage import frontier
+
+    odd = [
+        "javascript:void(0)",
+        "JavaScript:;",
+        "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
+        "mailto:anh@tnu.edu.vn",
+        "about:blank",
+        "blob:http://tnu.edu.vn/0b1c",
+    ]
+    real = ["HTTP://TNU.EDU.VN/Uploads/ANH.JPG", "https://tnu.edu.vn/Uploads/anh.jpg"]
+    article = make_article(images=tuple(ImageRef(i, url) for i, url in enumerate([*odd, *real])))
+    save(archive, article)
+    archive.record_image_failure(odd[0], status=None, error="valueerror", at=T1)  # once tried: due long since
+    assert frontier.failed_images(archive.db) == real
+    kept = archive.db.execute("SELECT src_url FROM article_images ORDER BY position").fetchall()
+    assert kept == [(url,) for url in [*odd, *real]]
+    assert archive.db.execute("SELECT attempts FROM image_sources WHERE src_url = ?", [odd[0]]).fetchone() == (1,)
+
+
 def test_pending_links_are_chosen_and_bounded_oldest_first(archive):
     """A run takes up at most MAX_PENDING_LINKS of them, and the spider chooses which (`keep`):
     a frontier left with thousands of junk links costs a run no more than that."""
