@@ -184,7 +184,8 @@ def _in_heading(anchor: Element) -> bool:
             return True
         if depth == 2:
             break
-    return next(anchor.iterdescendants(*_HEADINGS), None) is not None
+    # most links hold their text alone: no child, nothing to walk
+    return len(anchor) > 0 and next(anchor.iterdescendants(*_HEADINGS), None) is not None
 
 
 def item_cards(

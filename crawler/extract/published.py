@@ -47,8 +47,11 @@ Finder = Callable[[str], tuple[str, str] | None]  # printed text -> (ISO 8601, a
 # trusts them (a category page prints its items' dates, not these).
 PAGE_LEVEL_RULES = frozenset({"generic:jsonld", "generic:meta", "generic:itemprop"})
 
+# đăng ngày, đăng lúc, ngày đăng, ngày xuất bản, cập nhật, posted, published: every line around
+# the body is searched, so the words share their openings, and the lookahead (the first letters)
+# lets the search skip the positions where none can start.
 _DATE_LABEL = re.compile(
-    r"(?:đăng\s*ngày|ngày\s*đăng|cập\s*nhật|đăng\s*lúc|posted|published|ngày\s*xuất\s*bản)",
+    r"(?=[đncp])(?:đăng\s*(?:ngày|lúc)|ngày\s*(?:đăng|xuất\s*bản)|cập\s*nhật|p(?:osted|ublished))",
     re.IGNORECASE,
 )
 # Meta names of a publication date, after article:published_time, most specific first. Names of a
