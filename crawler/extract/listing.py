@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from lxml import etree
 
@@ -96,7 +96,11 @@ def _host(hostname: str | None) -> str:
 
 def _normalized(url: str) -> str:
     parts = urlsplit(url)
-    return f"{_host(parts.hostname)}{parts.path.rstrip('/') or '/'}?{parts.query}"
+    return _page_key(_host(parts.hostname), parts)
+
+
+def _page_key(host: str, parts: SplitResult) -> str:
+    return f"{host}{parts.path.rstrip('/') or '/'}?{parts.query}"
 
 
 def _raw_text(element: Element) -> str:
@@ -163,7 +167,8 @@ def _title_links(root: Element, url: str, title_node: Element | None) -> list[tu
             continue
         if title_node is not None and (anchor is title_node or title_node in anchor.iterancestors()):
             continue
-        out.append((anchor, text, _normalized(target)))
+        # _normalized(target), from the parts at hand: its host is the page's
+        out.append((anchor, text, _page_key(host, parts)))
     own = _own_names(names, url)
     # a theme that links the article's own title to itself
     return [link for link in out if link[2] not in own]
