@@ -57,6 +57,10 @@ def _dated(date_re: str) -> re.Pattern[str]:
 
 
 _PATTERNS = (_dated(_DMY), _dated(_VI_LONG))
+# Both patterns print the year in four digits: a text without four digits in a row holds no date,
+# and most texts asked (a page's header lines, its item cards) have none. Found in one quick scan,
+# where each pattern tries its optional time, weekday and "ngày" at every position.
+_YEAR_DIGITS = re.compile(r"\d{4}")
 
 # Words that introduce a date and are never part of it.
 _LABEL = re.compile(
@@ -92,6 +96,8 @@ def find_date(text: str, zone: tzinfo = DEFAULT_ZONE) -> tuple[str, str] | None:
     a day alone gives the day only, so nothing is invented. An impossible date (31/02) is
     skipped, never raised.
     """
+    if _YEAR_DIGITS.search(text) is None:
+        return None
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             g = match.groupdict()

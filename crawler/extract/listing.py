@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from lxml import etree
 
@@ -96,14 +96,39 @@ def _host(hostname: str | None) -> str:
 
 def _normalized(url: str) -> str:
     parts = urlsplit(url)
-    return f"{_host(parts.hostname)}{parts.path.rstrip('/') or '/'}?{parts.query}"
+    return _page_key(_host(parts.hostname), parts)
 
 
-def _own_names(root: Element, url: str) -> set[str]:
-    """The page's URL and the names it gives itself (canonical link, og:url): a title linked to
-    any of them is the page's own, not an item's."""
+def _page_key(host: str, parts: SplitResult) -> str:
+    return f"{host}{parts.path.rstrip('/') or '/'}?{parts.query}"
+
+
+def _raw_text(element: Element) -> str:
+    """The element's text as `"".join(element.itertext())` gives it, gathered by libxml2 in one
+    call (comments are not in the tree: parse.py drops them): the listing test reads the text of
+    every link of a page."""
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+
+
+def _names_page(node: Element) -> bool:
+    """Whether a <link> or <meta> gives the page's own URL: a canonical link or og:url."""
+    if node.tag == "link":
+        return node.get("rel") == "canonical"
+    return node.get("property") == "og:url"
+
+
+def self_names(root: Element) -> list[Element]:
+    """The page's canonical <link>s, then its og:url <meta>s, each in page order: what
+    `.//link[@rel='canonical']` and `.//meta[@property='og:url']` find, in one walk of the tree."""
+    found = [node for node in root.iterdescendants("link", "meta") if _names_page(node)]
+    return [node for node in found if node.tag == "link"] + [node for node in found if node.tag == "meta"]
+
+
+def _own_names(nodes: Iterable[Element], url: str) -> set[str]:
+    """The page's URL and the names it gives itself (`nodes`: its canonical links and og:url): a
+    title linked to any of them is the page's own, not an item's."""
     names = {_normalized(url)}
-    for node in (*root.iterfind(".//link[@rel='canonical']"), *root.iterfind(".//meta[@property='og:url']")):
+    for node in nodes:
         href = (node.get("href") or node.get("content") or "").strip()
         if href:
             with suppress(ValueError):  # a malformed URL names nothing
@@ -111,17 +136,23 @@ def _own_names(root: Element, url: str) -> set[str]:
     return names
 
 
-def _title_links(root: Element, url: str, title_node: Element | None) -> list[tuple[Element, str]]:
-    """(link, target) of each link whose text reads as a title and that leads to another page of
-    the same site (not this page, not an anchor on it)."""
+def _title_links(root: Element, url: str, title_node: Element | None) -> list[tuple[Element, str, str]]:
+    """(link, its text, target) of each link whose text reads as a title and that leads to another
+    page of the same site (not this page, not an anchor on it)."""
     host = _host(urlsplit(url).hostname)
-    own = _own_names(root, url)
+    names: list[Element] = []
     out = []
-    for anchor in root.iter("a"):
+    # the page's own names are gathered in the walk over its links: a walk of the whole tree
+    # costs about as much as the checks of all its links
+    for anchor in root.iter("a", "link", "meta"):
+        if anchor.tag != "a":
+            if anchor is not root and _names_page(anchor):
+                names.append(anchor)
+            continue
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        text = clean("".join(anchor.itertext()))
+        text = clean(_raw_text(anchor))
         if len(text) < TITLE_MIN_CHARS or len(text.split()) < TITLE_MIN_WORDS:
             continue
         if (len(text) < PLAIN_TITLE_MIN_CHARS or _words(text) < PLAIN_TITLE_MIN_WORDS) and not _in_heading(anchor):
@@ -134,13 +165,13 @@ def _title_links(root: Element, url: str, title_node: Element | None) -> list[tu
             continue
         if parts.scheme not in ("http", "https") or _host(hostname) != host:
             continue
-        target = _normalized(target)
-        if target in own:
-            continue  # a theme that links the article's own title to itself
         if title_node is not None and (anchor is title_node or title_node in anchor.iterancestors()):
             continue
-        out.append((anchor, target))
-    return out
+        # _normalized(target), from the parts at hand: its host is the page's
+        out.append((anchor, text, _page_key(host, parts)))
+    own = _own_names(names, url)
+    # a theme that links the article's own title to itself
+    return [link for link in out if link[2] not in own]
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -158,7 +189,8 @@ def _in_heading(anchor: Element) -> bool:
             return True
         if depth == 2:
             break
-    return any(el.tag in _HEADINGS for el in anchor.iterdescendants())
+    # most links hold their text alone: no child, nothing to walk
+    return len(anchor) > 0 and next(anchor.iterdescendants(*_HEADINGS), None) is not None
 
 
 def item_cards(
@@ -174,7 +206,7 @@ def item_cards(
         return []
     # the distinct targets under each ancestor of a title link (two are enough to know)
     targets: dict[Element, set[str]] = {}
-    for anchor, target in links:
+    for anchor, _, target in links:
         for ancestor in anchor.iterancestors():
             seen = targets.setdefault(ancestor, set())
             if len(seen) < 2:
@@ -183,7 +215,7 @@ def item_cards(
     above_heading = set(title_node.iterancestors()) if title_node is not None else set()
     cards: list[Element] = []
     done: set[Element] = set()
-    for anchor, _ in links:
+    for anchor, title, _ in links:
         card = anchor
         for ancestor in anchor.iterancestors():
             if ancestor.tag in stops or ancestor in above_heading or len(targets[ancestor]) > 1:
@@ -192,7 +224,7 @@ def item_cards(
         if card in done:
             continue
         done.add(card)
-        if _is_item_card(card, anchor) and not _in_furniture(card, is_furniture):
+        if _is_item_card(card, title) and not _in_furniture(card, is_furniture):
             cards.append(card)
     return cards
 
@@ -206,21 +238,22 @@ def _in_furniture(card: Element, is_furniture: Callable[[Element], bool]) -> boo
     return False
 
 
-def _is_item_card(card: Element, title_link: Element) -> bool:
-    if sum(len(t) for t in card.itertext()) > 3 * CARD_MAX_CHARS:
+def _is_item_card(card: Element, title: str) -> bool:
+    """`title`: the text of the card's title link."""
+    text = _raw_text(card)
+    if len(text) > 3 * CARD_MAX_CHARS:
         return False  # cheap bound before the exact count: a page section, not a card
-    if len(clean("".join(card.itertext()))) > CARD_MAX_CHARS:
+    if len(clean(text)) > CARD_MAX_CHARS:
         return False
-    if card.find(".//time") is not None:
+    if next(card.iterdescendants("time"), None) is not None:
         return True
     lines = paragraphs(card)
-    title = clean("".join(title_link.itertext()))
     at = next((i for i, line in enumerate(lines) if title in line), len(lines))
     if any(len(line) >= EXCERPT_MIN_CHARS for line in lines[:at]):
         # prose before the link: a paragraph that links somewhere ("Xem thêm: …"), not a teaser,
         # which opens with its title (at most a date or a label before it)
         return False
-    links = {clean("".join(a.itertext())) for a in card.iter("a")}
+    links = {clean(_raw_text(a)) for a in card.iter("a")}
     # what the card says besides its links: the lines after its title, the rest of the title's
     # own line (`Tiêu đề (12/10/2026)`), and a date printed above the title
     rest = [line for line in lines[at + 1 :] if line not in links]
@@ -276,7 +309,7 @@ def own_text_over(body_lines: list[str], cards: list[Element], limit: int) -> bo
     by the hundred: a made page) the page counts as having text of its own, so a page too costly to
     judge is kept as an article, never refused."""
     # "\0" is no letter: a line's letters never match across two cards
-    joined = "\0".join(_letters("".join(card.itertext())) for card in cards)
+    joined = "\0".join(_letters(_raw_text(card)) for card in cards)
     budget = SCAN_BUDGET * (len(joined) + 1)
     found_before: set[str] = set()
     own = 0

@@ -34,7 +34,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from . import dates
-from .listing import ARTICLE_TYPES
+from .listing import ARTICLE_TYPES, self_names
 from .text import clean, element_text
 
 Element = etree._Element
@@ -47,8 +47,11 @@ Finder = Callable[[str], tuple[str, str] | None]  # printed text -> (ISO 8601, a
 # trusts them (a category page prints its items' dates, not these).
 PAGE_LEVEL_RULES = frozenset({"generic:jsonld", "generic:meta", "generic:itemprop"})
 
+# đăng ngày, đăng lúc, ngày đăng, ngày xuất bản, cập nhật, posted, published: every line around
+# the body is searched, so the words share their openings, and the lookahead (the first letters)
+# lets the search skip the positions where none can start.
 _DATE_LABEL = re.compile(
-    r"(?:đăng\s*ngày|ngày\s*đăng|cập\s*nhật|đăng\s*lúc|posted|published|ngày\s*xuất\s*bản)",
+    r"(?=[đncp])(?:đăng\s*(?:ngày|lúc)|ngày\s*(?:đăng|xuất\s*bản)|cập\s*nhật|p(?:osted|ublished))",
     re.IGNORECASE,
 )
 # Meta names of a publication date, after article:published_time, most specific first. Names of a
@@ -77,6 +80,9 @@ _PUBLISHED_MARK = re.compile(r"publish|entry-date|post-date|posted|created", re.
 _HTMLDATE_LINE_CHARS = 200
 _HTMLDATE_LINES = 40
 _MAX_PRINTED_LINE = 200
+# Every itemprop of the page, each a string whose getparent() is its element, in page order:
+# libxml2 walks the tree for them (ElementPath's `.//*[@itemprop=…]` asks every element in Python).
+_ITEMPROPS = etree.XPath("descendant::*/@itemprop")
 
 
 class DateFound(NamedTuple):
@@ -203,7 +209,10 @@ def _structured(
         iso = _first_ok(metas.get(name, ()), ok, parse)
         if iso:
             return iso, "generic:meta", None
-    for node in root.iterfind(".//*[@itemprop='datePublished']"):
+    for itemprop in _ITEMPROPS(root):
+        if itemprop != "datePublished":
+            continue
+        node = itemprop.getparent()
         if node.tag == "meta":
             continue  # read with the metas above
         iso = parse(node.get("content") or node.get("datetime") or "")
@@ -245,8 +254,8 @@ def _metas(root: Element) -> dict[str, list[str]]:
         if not content or not content.strip():
             continue
         for attribute in ("property", "name", "itemprop"):
-            key = (node.get(attribute) or "").strip().lower()
-            if key:
+            key = node.get(attribute)
+            if key and (key := key.strip().lower()):
                 out.setdefault(key, []).append(content)
     if "datepublished" in out:
         out.setdefault("dc.date.issued", []).extend(out["datepublished"])
@@ -259,7 +268,8 @@ def _header_times(area: Element, body: Element | None, header: list[Line]) -> li
     never one marked as a modification. Times below the body belong to related items or comments."""
     found: list[Element] = []
     if body is not None:
-        for element in area.iter():
+        # the walk stops at the body: libxml2 hands over only <time>s and elements of its tag
+        for element in area.iter("time", body.tag):
             if element is body:
                 break
             if element.tag == "time":
@@ -283,7 +293,7 @@ def _marks(node: Element) -> str:
 
 def _own_urls(root: Element, url: str) -> list[str]:
     out = [url]
-    for node in (*root.iterfind(".//link[@rel='canonical']"), *root.iterfind(".//meta[@property='og:url']")):
+    for node in self_names(root):
         value = (node.get("href") or node.get("content") or "").strip()
         if value and value not in out:
             out.append(value)
@@ -303,14 +313,16 @@ def _htmldate(root: Element, header: list[Line], title_node: Element | None) -> 
                 parts.append(etree.tostring(meta, method="html", encoding="unicode", with_tail=False))
     parts.append("</head><body>")
     shown = 0
+    opening: dict[Element, str] = {}  # each ancestor's opening tag: header lines share their ancestors
     for text, element in header:
         if shown >= _HTMLDATE_LINES:
             break
         if len(text) > _HTMLDATE_LINE_CHARS or element is title_node or element.tag in ("h1", "title"):
             continue
-        if dates.find_date(text) and not dates.is_date_line(text, dates.find_date(text)[1]):
+        found = dates.find_date(text)
+        if found and not dates.is_date_line(text, found[1]):
             continue  # a sentence that happens to hold a date
-        parts.append(_with_ancestors(element))
+        parts.append(_with_ancestors(element, opening))
         shown += 1
     parts.append("</body></html>")
     if shown == 0 and head is None:
@@ -328,10 +340,14 @@ def _htmldate(root: Element, header: list[Line], title_node: Element | None) -> 
         return None
 
 
-def _with_ancestors(element: Element) -> str:
-    """The element's own text inside its ancestors' opening tags (their class and id only)."""
+def _with_ancestors(element: Element, opening_tags: dict[Element, str]) -> str:
+    """The element's own text inside its ancestors' opening tags (their class and id only);
+    `opening_tags`: those written so far, by element."""
     chain = [a for a in element.iterancestors() if a.tag not in ("html", "body")][:6]
-    opening = "".join(f"<{a.tag}{_attrs(a)}>" for a in reversed(chain))
+    for a in chain:
+        if a not in opening_tags:
+            opening_tags[a] = f"<{a.tag}{_attrs(a)}>"
+    opening = "".join(opening_tags[a] for a in reversed(chain))
     closing = "".join(f"</{a.tag}>" for a in chain)
     own = html_lib.escape(element_text(element), quote=False)
     return f"{opening}<{element.tag}{_attrs(element)}>{own}</{element.tag}>{closing}"
