@@ -107,6 +107,27 @@ def test_paragraphs_leave_out_skipped_elements_but_keep_their_tail():
     assert paragraphs(tree, skip) == ["keep", "also"]
 
 
+def test_texts_remembered_while_a_page_is_read_are_its_texts():
+    tree = lxml_html.fromstring("<div><p>Một <b>hai</b></p><p>ba<script>x()</script></p></div>")
+    first, second = tree
+    with remembered_texts():
+        assert element_text(tree) == "Một hai ba"
+        assert element_text(first) == "Một hai"
+        assert element_text(tree) == "Một hai ba"  # asked again: the same answer
+    assert element_text(second) == "ba"
+
+
+def test_a_change_to_the_tree_is_not_answered_with_a_text_remembered_before_it():
+    from crawler.extract.article import _drop
+
+    tree = lxml_html.fromstring("<div><p>một</p><p>hai</p></div>")
+    with remembered_texts():
+        assert element_text(tree) == "một hai"
+        _drop(tree[1])  # the body's furniture taken out for its HTML
+        assert element_text(tree) == "một"
+    forget_texts()  # outside a page's reading: nothing to forget, no error
+
+
 # --- sanitizing -----------------------------------------------------------------------------
 
 XSS = [
@@ -157,27 +178,6 @@ XSS = [
     '<meta http-equiv="refresh" content="0;url=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">',
     '<link rel="stylesheet" href="http://evil/x.css"><p><button formaction="javascript:alert(1)">b</button></p>',
 ]
-
-
-def test_texts_remembered_while_a_page_is_read_are_its_texts():
-    tree = lxml_html.fromstring("<div><p>Một <b>hai</b></p><p>ba<script>x()</script></p></div>")
-    first, second = tree
-    with remembered_texts():
-        assert element_text(tree) == "Một hai ba"
-        assert element_text(first) == "Một hai"
-        assert element_text(tree) == "Một hai ba"  # asked again: the same answer
-    assert element_text(second) == "ba"
-
-
-def test_a_change_to_the_tree_is_not_answered_with_a_text_remembered_before_it():
-    from crawler.extract.article import _drop
-
-    tree = lxml_html.fromstring("<div><p>một</p><p>hai</p></div>")
-    with remembered_texts():
-        assert element_text(tree) == "một hai"
-        _drop(tree[1])  # the body's furniture taken out for its HTML
-        assert element_text(tree) == "một"
-    forget_texts()  # outside a page's reading: nothing to forget, no error
 
 
 def assert_inert(output: str) -> None:
