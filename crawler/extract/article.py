@@ -30,7 +30,9 @@ from .text import (
     clean,
     decode_page,
     element_text,
+    forget_texts,
     paragraphs,
+    remembered_texts,
     sanitize,
 )
 
@@ -686,6 +688,7 @@ def _drop(element: Element) -> None:
     parent = element.getparent()
     if parent is None:
         return
+    forget_texts()
     if element.tail:
         previous = element.getprevious()
         if previous is not None:
@@ -881,6 +884,19 @@ def read_on_site(
 ) -> tuple[Reading, furniture.Observed | None]:
     """read_article, and (with `learn`) what the page shows of its site's template for the
     site's memory to learn from: None for a page a site selector read, or without a body."""
+    with remembered_texts():  # the tree is the page's own until its body's HTML is made (_drop forgets)
+        return _read_on_site(html, url, encoding=encoding, site=site, known=known, learn=learn)
+
+
+def _read_on_site(
+    html: str | bytes,
+    url: str,
+    *,
+    encoding: str | None = None,
+    site: Site | None = None,
+    known: furniture.Furniture = furniture.NO_FURNITURE,
+    learn: bool = False,
+) -> tuple[Reading, furniture.Observed | None]:
     site = site or packaged().of(url)
     page, utf8 = decode_page(html, encoding)
     if not page.strip():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urljoin
 
 from bs4.dammit import EncodingDetector, UnicodeDammit
@@ -202,8 +204,41 @@ SILENT_TAGS = frozenset(
 _BREAK = "\x1e"
 
 
+# The texts read so far of the page being read (remembered_texts), by element.
+_texts: ContextVar[dict | None] = ContextVar("texts", default=None)
+
+
+@contextmanager
+def remembered_texts() -> Iterator[None]:
+    """Within it, element_text reads each element's text once: the rules of one page ask for
+    the same blocks' texts again and again (the body's paragraphs, the title's area, the
+    listing's cards). A change to the tree that alters a text must call forget_texts()."""
+    token = _texts.set({})
+    try:
+        yield
+    finally:
+        _texts.reset(token)
+
+
+def forget_texts() -> None:
+    """The page's tree changed: the texts remembered so far may no longer be its."""
+    texts = _texts.get()
+    if texts is not None:
+        texts.clear()
+
+
 def element_text(element: etree._Element) -> str:
     """The visible text of one element, cleaned (scripts and styles left out)."""
+    texts = _texts.get()
+    if texts is None:
+        return _read_text(element)
+    text = texts.get(element)
+    if text is None:
+        text = texts[element] = _read_text(element)
+    return text
+
+
+def _read_text(element: etree._Element) -> str:
     parts: list[str] = []
     _collect(element, parts, frozenset(), top=True)
     return clean("".join(parts).replace(_BREAK, " "))

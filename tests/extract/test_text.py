@@ -7,7 +7,16 @@ import unicodedata
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.text import clean, decode, decode_page, paragraphs, sanitize
+from crawler.extract.text import (
+    clean,
+    decode,
+    decode_page,
+    element_text,
+    forget_texts,
+    paragraphs,
+    remembered_texts,
+    sanitize,
+)
 
 VI = "Đại học Thái Nguyên: Phương pháp đổi mới, kiểm định chất lượng"
 
@@ -96,6 +105,27 @@ def test_paragraphs_leave_out_skipped_elements_but_keep_their_tail():
     tree = lxml_html.fragment_fromstring("<div><p>keep</p><p class='x'>drop</p><p>also</p></div>")
     skip = {tree.find_class("x")[0]}
     assert paragraphs(tree, skip) == ["keep", "also"]
+
+
+def test_texts_remembered_while_a_page_is_read_are_its_texts():
+    tree = lxml_html.fromstring("<div><p>Một <b>hai</b></p><p>ba<script>x()</script></p></div>")
+    first, second = tree
+    with remembered_texts():
+        assert element_text(tree) == "Một hai ba"
+        assert element_text(first) == "Một hai"
+        assert element_text(tree) == "Một hai ba"  # asked again: the same answer
+    assert element_text(second) == "ba"
+
+
+def test_a_change_to_the_tree_is_not_answered_with_a_text_remembered_before_it():
+    from crawler.extract.article import _drop
+
+    tree = lxml_html.fromstring("<div><p>một</p><p>hai</p></div>")
+    with remembered_texts():
+        assert element_text(tree) == "một hai"
+        _drop(tree[1])  # the body's furniture taken out for its HTML
+        assert element_text(tree) == "một"
+    forget_texts()  # outside a page's reading: nothing to forget, no error
 
 
 # --- sanitizing -----------------------------------------------------------------------------
