@@ -1026,7 +1026,11 @@ def _read_on_site(
                 if listed or _RELATED_HEADING.match(element_text(element)):
                     not_body.update(f"{marker}{line}" for line in paragraphs(element) for marker in ("", "- "))
             between = _between(heading, body, before) if heading is not None else None
-            anchored = _substantial(lines_of_body) and _under_title(between)
+            # the article's part of the page: the body under its title, or a body block that
+            # holds its own title (an <article> opening with its heading) and is its area
+            anchored = _substantial(lines_of_body) and (
+                _under_title(between) or (heading is not None and any(a is body for a in heading.iterancestors()))
+            )
             ours = lines_of_body
             lines_of_body, body_rule = reference.checked_body(
                 root,

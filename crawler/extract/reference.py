@@ -103,8 +103,12 @@ def _options(url: str):
 def _page_of(root: Element, part: Element | None) -> tuple[Element, Element, Element]:
     """A copy of `part` of the page (its <body>, or the article's area) as a page of its own,
     with the page's JSON-LD (trafilatura tells a forum thread by it) and no other <head>: the
-    styles and scripts there are often most of a page's weight, and none of its text. With
-    what was copied and its copy."""
+    styles and scripts there are often most of a page's weight, and none of its text. The area
+    sits in empty shells of the blocks around it on the page (their tags and attributes, no
+    other content): trafilatura knows an article's container by its class names
+    (`entry-content`, `post`, `article`…), often on a block above the area, and the area alone
+    read as a page without one (its last resort keeps no subheading). With what was copied and
+    its copy."""
     if part is None or part is root:
         page = deepcopy(root)
         return page, root, page
@@ -116,12 +120,15 @@ def _page_of(root: Element, part: Element | None) -> tuple[Element, Element, Ele
             head.append(deepcopy(script))
     if part.tag == "body":
         page.append(deepcopy(part))
-    else:
-        body = page.makeelement("body", {})
-        page.append(body)
-        body.append(deepcopy(part))
-        body[-1].tail = None
-    return page, part, page[-1] if part.tag == "body" else page[-1][-1]
+        return page, part, page[-1]
+    holder = page.makeelement("body", {})
+    page.append(holder)
+    for block in reversed([a for a in part.iterancestors() if a.tag not in ("html", "body")]):
+        holder.append(page.makeelement(block.tag, dict(block.attrib)))
+        holder = holder[-1]
+    holder.append(deepcopy(part))
+    holder[-1].tail = None
+    return page, part, holder[-1]
 
 
 def _path(element: Element, top: Element) -> tuple[int, ...] | None:

@@ -82,3 +82,42 @@ def test_a_picture_whose_sources_are_smaller_keeps_its_default_copy():
     )
     article, _ = read_article(html, URL)
     assert [i.src_url for i in article.images] == ["http://127.0.0.1:8000/a.jpg"]
+
+
+def _sentences(subject: str, count: int = 4) -> str:
+    return f"{subject} là một câu đủ dài để làm đoạn văn của bài viết. " * count
+
+
+def test_a_body_block_holding_its_own_title_is_checked_on_its_own_part_of_the_page():
+    # an <article> opening with its heading is its own area: trafilatura reads it alone, not a
+    # denser block elsewhere on the page that its rules would take for the content
+    html = (
+        "<html><body>"
+        f'<div class="content"><p>{_sentences("Giới thiệu trường")}</p><p>{_sentences("Lịch sử")}</p>'
+        f"<p>{_sentences('Tuyển sinh')}</p><p>{_sentences('Liên hệ')}</p></div>"
+        "<article><h1>Khai giảng năm học mới tại Đại học Thái Nguyên</h1>"
+        f"<p>{_sentences('Sáng nay nhà trường')}</p><p>{_sentences('Các tân sinh viên')}</p></article>"
+        "</body></html>"
+    )
+    article, sources = read_article(html, URL)
+    assert article.body_text.split("\n\n") == [
+        _sentences("Sáng nay nhà trường").strip(),
+        _sentences("Các tân sinh viên").strip(),
+    ]
+    assert sources["body_text"].endswith("+checked by trafilatura")
+
+
+def test_the_articles_part_is_read_within_the_blocks_around_it():
+    # the area (title, date, body) sits in a block whose class names the content: trafilatura
+    # reads the area in empty shells of the blocks around it, and keeps the subheadings
+    html = (
+        '<html><body><div class="sidebar-left"><p>Liên kết</p></div>'
+        '<div class="entry-content"><div class="box">'
+        "<h1>Hội nghị tổng kết công tác năm học tại Đại học Thái Nguyên</h1><p>12/10/2026</p>"
+        f'<div class="inner"><p>{_sentences("Hội nghị")}</p><h2>Kết quả nổi bật</h2>'
+        f"<p>{_sentences('Nhà trường')}</p><h2>Phương hướng năm tới</h2><p>{_sentences('Năm tới')}</p></div>"
+        "</div></div></body></html>"
+    )
+    article, _ = read_article(html, URL)
+    assert "Kết quả nổi bật" in article.body_text.split("\n\n")
+    assert "Phương hướng năm tới" in article.body_text.split("\n\n")
