@@ -873,6 +873,9 @@ def read_article(
     return read_on_site(html, url, encoding=encoding, site=site, known=known)[0]
 
 
+# each call its own memory of texts: the tree is the page's own until its body's HTML is made
+# (_drop forgets)
+@remembered_texts()
 def read_on_site(
     html: str | bytes,
     url: str,
@@ -884,19 +887,6 @@ def read_on_site(
 ) -> tuple[Reading, furniture.Observed | None]:
     """read_article, and (with `learn`) what the page shows of its site's template for the
     site's memory to learn from: None for a page a site selector read, or without a body."""
-    with remembered_texts():  # the tree is the page's own until its body's HTML is made (_drop forgets)
-        return _read_on_site(html, url, encoding=encoding, site=site, known=known, learn=learn)
-
-
-def _read_on_site(
-    html: str | bytes,
-    url: str,
-    *,
-    encoding: str | None = None,
-    site: Site | None = None,
-    known: furniture.Furniture = furniture.NO_FURNITURE,
-    learn: bool = False,
-) -> tuple[Reading, furniture.Observed | None]:
     site = site or packaged().of(url)
     page, utf8 = decode_page(html, encoding)
     if not page.strip():

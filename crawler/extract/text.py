@@ -212,7 +212,8 @@ _texts: ContextVar[dict | None] = ContextVar("texts", default=None)
 def remembered_texts() -> Iterator[None]:
     """Within it, element_text reads each element's text once: the rules of one page ask for
     the same blocks' texts again and again (the body's paragraphs, the title's area, the
-    listing's cards). A change to the tree that alters a text must call forget_texts()."""
+    listing's cards). A change to the tree that alters a text must call forget_texts().
+    `@remembered_texts()` on a function gives each of its calls a memory of its own."""
     token = _texts.set({})
     try:
         yield
